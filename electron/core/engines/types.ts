@@ -1,0 +1,261 @@
+/**
+ * The Engine interface: the operations of Alibaba Cloud Image Search (API 2020-12-14, official SDK
+ * `@alicloud/imagesearch20201214`), with camelCase domain types. The wire layer maps them to and from
+ * the cloud's PascalCase envelopes; the cloud engine maps the SDK's models to them.
+ */
+
+/** Region on an image: `x1,x2,y1,y2` in pixels (the cloud's string form is kept as is). */
+export type RegionString = string
+
+export type ServiceType = 'product' | 'generic' | 'fabric' | 'trademark'
+
+export interface ImageAttributes {
+  categoryId?: number
+  customContent?: string
+  intAttr?: number
+  intAttr2?: number
+  intAttr3?: number
+  intAttr4?: number
+  strAttr?: string
+  strAttr2?: string
+  strAttr3?: string
+  strAttr4?: string
+}
+
+export interface AddImageRequest extends ImageAttributes {
+  productId: string
+  picName: string
+  /** Encoded image bytes (JPEG, PNG, …) already prepared to the engine's limits. */
+  picContent: Buffer
+  /** Detect the subject (default true). A given region always wins. */
+  crop?: boolean
+  region?: RegionString
+}
+
+export interface PicInfo {
+  categoryId: number
+  region: RegionString | null
+}
+
+export interface AddImageResult {
+  requestId: string
+  picInfo: PicInfo
+}
+
+export interface UpdateImageRequest extends ImageAttributes {
+  productId: string
+  picName: string
+}
+
+export interface DeleteImageRequest {
+  productId?: string
+  picName?: string
+  /** With isDeleteByFilter, delete every image matching this filter expression. */
+  filter?: string
+  isDeleteByFilter?: boolean
+}
+
+export interface DeleteImageResult {
+  requestId: string
+  /** Picture names deleted (the cloud returns them for delete-by-filter). */
+  picNames: string[]
+}
+
+export interface CheckImageExistsRequest {
+  productId: string
+  picName: string
+}
+
+export interface CheckImageExistsResult {
+  requestId: string
+  exist: boolean
+}
+
+export interface SearchOptions {
+  categoryId?: number
+  /** 1..100, default 10 */
+  num?: number
+  /** 0..499, default 0; start + num <= 500 */
+  start?: number
+  filter?: string
+  distinctProductId?: boolean
+  scoreThreshold?: number
+}
+
+export interface SearchImageByPicRequest extends SearchOptions {
+  picContent: Buffer
+  crop?: boolean
+  region?: RegionString
+}
+
+export interface SearchImageByNameRequest extends SearchOptions {
+  productId: string
+  picName: string
+}
+
+export interface SearchImageByFilterRequest {
+  filter: string
+  num?: number
+  start?: number
+}
+
+export interface SearchImageByTextRequest {
+  text: string
+  num?: number
+  start?: number
+  filter?: string
+}
+
+export interface Auction extends ImageAttributes {
+  productId: string
+  picName: string
+  categoryId: number
+  customContent: string
+  /** Similarity 0..1 (1 = identical). */
+  score: number
+  sortExprValues: string
+}
+
+export interface Category {
+  id: number
+  name: string
+}
+
+export interface SearchPicInfo {
+  categoryId: number | null
+  region: RegionString | null
+  allCategories: Category[]
+  multiRegion: RegionString[]
+}
+
+export interface SearchHead {
+  docsFound: number
+  docsReturn: number
+  searchTime: number
+}
+
+export interface SearchResult {
+  requestId: string
+  auctions: Auction[]
+  head: SearchHead
+  picInfo: SearchPicInfo | null
+}
+
+export interface CompareSimilarByImageRequest {
+  primaryPicContent: Buffer
+  secondaryPicContent: Buffer
+}
+
+export interface CompareSimilarByImageResult {
+  requestId: string
+  score: number
+}
+
+export interface InstanceInfo {
+  name: string
+  capacity: number
+  totalCount: number
+  qps: number
+  region: string
+  serviceType: ServiceType | string
+  /** Milliseconds since the epoch. */
+  utcCreate: number
+  /** Milliseconds since the epoch; null when it never expires (local). */
+  utcExpireTime: number | null
+}
+
+export interface DetailResult {
+  requestId: string
+  instance: InstanceInfo
+}
+
+export type TaskStatus = 'PROCESSING' | 'SUCCESS' | 'FAIL'
+
+export interface DumpMetaResult {
+  requestId: string
+  dumpMetaStatus: TaskStatus
+  id: number
+}
+
+export interface DumpMetaTask {
+  id: number
+  status: TaskStatus
+  code: string | null
+  message: string | null
+  metaUrl: string | null
+  utcCreate: number
+  utcModified: number
+}
+
+export interface ListRequest {
+  id?: number
+  pageNumber?: number
+  pageSize?: number
+}
+
+export interface DumpMetaListResult {
+  requestId: string
+  pageNumber: number
+  pageSize: number
+  totalCount: number
+  dumpMetaList: DumpMetaTask[]
+}
+
+export interface IncreaseInstanceRequest {
+  bucketName: string
+  path: string
+  callbackAddress?: string
+}
+
+export interface IncreaseInstanceResult {
+  requestId: string
+  incrementStatus: TaskStatus
+  id: number
+}
+
+export interface IncreaseTask {
+  id: number
+  bucketName: string
+  path: string
+  status: TaskStatus
+  code: string | null
+  message: string | null
+  errorUrl: string | null
+  callbackAddress: string | null
+  utcCreate: number
+  utcModified: number
+}
+
+export interface IncreaseListRequest extends ListRequest {
+  bucketName?: string
+  path?: string
+  status?: TaskStatus
+}
+
+export interface IncreaseListResult {
+  requestId: string
+  pageNumber: number
+  pageSize: number
+  totalCount: number
+  increments: IncreaseTask[]
+}
+
+/** Every operation of Image Search 2020-12-14. Implementations throw EngineError. */
+export interface Engine {
+  readonly kind: 'local' | 'cloud'
+  addImage(req: AddImageRequest): Promise<AddImageResult>
+  updateImage(req: UpdateImageRequest): Promise<{ requestId: string }>
+  deleteImage(req: DeleteImageRequest): Promise<DeleteImageResult>
+  checkImageExists(req: CheckImageExistsRequest): Promise<CheckImageExistsResult>
+  searchImageByPic(req: SearchImageByPicRequest): Promise<SearchResult>
+  searchImageByName(req: SearchImageByNameRequest): Promise<SearchResult>
+  searchImageByFilter(req: SearchImageByFilterRequest): Promise<SearchResult>
+  searchImageByText(req: SearchImageByTextRequest): Promise<SearchResult>
+  compareSimilarByImage(req: CompareSimilarByImageRequest): Promise<CompareSimilarByImageResult>
+  detail(): Promise<DetailResult>
+  dumpMeta(): Promise<DumpMetaResult>
+  dumpMetaList(req: ListRequest): Promise<DumpMetaListResult>
+  increaseInstance(req: IncreaseInstanceRequest): Promise<IncreaseInstanceResult>
+  increaseList(req: IncreaseListRequest): Promise<IncreaseListResult>
+  close(): Promise<void>
+}
