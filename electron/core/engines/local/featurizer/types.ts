@@ -16,8 +16,6 @@ export interface Subjects {
 export interface Embedding {
   /** L2-normalised descriptor; cosine similarity = dot product. */
   vector: Float32Array
-  /** 64-bit perceptual hash as 16 hex characters (exact and near duplicates). */
-  phash: string
   width: number
   height: number
 }
