@@ -1,140 +1,134 @@
-import { filterError } from "./errors";
+import { filterError } from './errors'
 
 export type TokenKind =
-  | "word" // field names and keywords (AND, OR, IN, NOT)
-  | "number" // integer or decimal literal, optional leading '-'
-  | "string" // quoted string, value already unescaped
-  | "op" // = != > >= < <=
-  | "(" // punctuation
-  | ")"
-  | ","
-  | "end";
+  | 'word' // field names and keywords (AND, OR, IN, NOT)
+  | 'number' // integer or decimal literal, optional leading '-'
+  | 'string' // quoted string, value already unescaped
+  | 'op' // = != > >= < <=
+  | '(' // punctuation
+  | ')'
+  | ','
+  | 'end'
 
 export interface Token {
-  kind: TokenKind;
+  kind: TokenKind
   /** The text as written (for strings: including quotes). */
-  text: string;
+  text: string
   /** For strings: the unescaped value; for words: lower-cased text. */
-  value: string;
+  value: string
   /** Character offset in the filter text. */
-  pos: number;
+  pos: number
 }
 
-const isSpace = (c: string) =>
-  c === " " || c === "\t" || c === "\n" || c === "\r" || c === "\f";
-const isDigit = (c: string) => c >= "0" && c <= "9";
-const isWordStart = (c: string) =>
-  (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c === "_";
-const isWordChar = (c: string) => isWordStart(c) || isDigit(c);
+const isSpace = (c: string) => c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f'
+const isDigit = (c: string) => c >= '0' && c <= '9'
+const isWordStart = (c: string) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_'
+const isWordChar = (c: string) => isWordStart(c) || isDigit(c)
 
 /** Splits a filter into tokens; throws InvalidFilterClause on a character no token starts with. */
 export function tokenize(text: string): Token[] {
-  const tokens: Token[] = [];
-  let i = 0;
-  const n = text.length;
+  const tokens: Token[] = []
+  let i = 0
+  const n = text.length
   while (i < n) {
-    const c = text[i];
+    const c = text[i]
     if (isSpace(c)) {
-      i++;
-      continue;
+      i++
+      continue
     }
-    const start = i;
+    const start = i
     if (isWordStart(c)) {
-      while (i < n && isWordChar(text[i])) i++;
-      const word = text.slice(start, i);
+      while (i < n && isWordChar(text[i])) i++
+      const word = text.slice(start, i)
       tokens.push({
-        kind: "word",
+        kind: 'word',
         text: word,
         value: word.toLowerCase(),
         pos: start,
-      });
-      continue;
+      })
+      continue
     }
-    if (isDigit(c) || (c === "-" && i + 1 < n && isDigit(text[i + 1]))) {
-      i++;
-      while (i < n && isDigit(text[i])) i++;
-      if (i + 1 < n && text[i] === "." && isDigit(text[i + 1])) {
-        i++;
-        while (i < n && isDigit(text[i])) i++;
+    if (isDigit(c) || (c === '-' && i + 1 < n && isDigit(text[i + 1]))) {
+      i++
+      while (i < n && isDigit(text[i])) i++
+      if (i + 1 < n && text[i] === '.' && isDigit(text[i + 1])) {
+        i++
+        while (i < n && isDigit(text[i])) i++
       }
       if (i < n && isWordChar(text[i])) {
-        while (i < n && isWordChar(text[i])) i++;
-        const bad = text.slice(start, i);
-        throw filterError(start, "a number", `'${bad}'`);
+        while (i < n && isWordChar(text[i])) i++
+        const bad = text.slice(start, i)
+        throw filterError(start, 'a number', `'${bad}'`)
       }
-      const num = text.slice(start, i);
-      tokens.push({ kind: "number", text: num, value: num, pos: start });
-      continue;
+      const num = text.slice(start, i)
+      tokens.push({ kind: 'number', text: num, value: num, pos: start })
+      continue
     }
     if (c === '"' || c === "'") {
-      const quote = c;
-      i++;
-      let value = "";
-      let closed = false;
+      const quote = c
+      i++
+      let value = ''
+      let closed = false
       while (i < n) {
-        const d = text[i];
-        if (d === "\\") {
-          if (i + 1 >= n) break;
-          value += text[i + 1];
-          i += 2;
-          continue;
+        const d = text[i]
+        if (d === '\\') {
+          if (i + 1 >= n) break
+          value += text[i + 1]
+          i += 2
+          continue
         }
         if (d === quote) {
-          closed = true;
-          i++;
-          break;
+          closed = true
+          i++
+          break
         }
-        value += d;
-        i++;
+        value += d
+        i++
       }
       if (!closed)
         throw filterError(
           n,
           `a closing ${quote} for the string at position ${start}`,
-          "end of input",
-        );
+          'end of input',
+        )
       tokens.push({
-        kind: "string",
+        kind: 'string',
         text: text.slice(start, i),
         value,
         pos: start,
-      });
-      continue;
+      })
+      continue
     }
-    if (c === "(" || c === ")" || c === ",") {
-      tokens.push({ kind: c, text: c, value: c, pos: start });
-      i++;
-      continue;
+    if (c === '(' || c === ')' || c === ',') {
+      tokens.push({ kind: c, text: c, value: c, pos: start })
+      i++
+      continue
     }
-    if (c === ">" || c === "<") {
-      const op = text[i + 1] === "=" ? c + "=" : c;
-      tokens.push({ kind: "op", text: op, value: op, pos: start });
-      i += op.length;
-      continue;
+    if (c === '>' || c === '<') {
+      const op = text[i + 1] === '=' ? c + '=' : c
+      tokens.push({ kind: 'op', text: op, value: op, pos: start })
+      i += op.length
+      continue
     }
-    if (c === "=") {
-      tokens.push({ kind: "op", text: "=", value: "=", pos: start });
-      i++;
-      continue;
+    if (c === '=') {
+      tokens.push({ kind: 'op', text: '=', value: '=', pos: start })
+      i++
+      continue
     }
-    if (c === "!" && text[i + 1] === "=") {
-      tokens.push({ kind: "op", text: "!=", value: "!=", pos: start });
-      i += 2;
-      continue;
+    if (c === '!' && text[i + 1] === '=') {
+      tokens.push({ kind: 'op', text: '!=', value: '!=', pos: start })
+      i += 2
+      continue
     }
-    throw filterError(
-      start,
-      "a field, operator, value, parenthesis or AND/OR",
-      describeChar(c),
-    );
+    throw filterError(start, 'a field, operator, value, parenthesis or AND/OR', describeChar(c))
   }
-  tokens.push({ kind: "end", text: "", value: "", pos: n });
-  return tokens;
+  tokens.push({ kind: 'end', text: '', value: '', pos: n })
+  return tokens
 }
 
 function describeChar(c: string): string {
-  const code = c.codePointAt(0) ?? 0;
+  const code = c.codePointAt(0) ?? 0
   if (code < 0x20 || code === 0x7f)
-    return `control character U+${code.toString(16).padStart(4, "0")}`;
-  return `'${c}'`;
+    return `control character U+${code.toString(16).padStart(4, '0')}`
+  return `'${c}'`
 }
