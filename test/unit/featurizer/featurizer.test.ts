@@ -1,151 +1,130 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import sharp from "sharp";
-import { afterAll, describe, expect, it } from "vitest";
-import { EngineError } from "../../../electron/core/engines/errors";
-import { createFeaturizer } from "../../../electron/core/engines/local/featurizer/index";
-import { dot } from "../../../electron/core/engines/local/featurizer/vector";
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import sharp from 'sharp'
+import { afterAll, describe, expect, it } from 'vitest'
+import { EngineError } from '../../../electron/core/engines/errors'
+import { createFeaturizer } from '../../../electron/core/engines/local/featurizer/index'
+import { dot } from '../../../electron/core/engines/local/featurizer/vector'
 
-const DATA = "/work/shared/datasets";
+const DATA = '/work/shared/datasets'
 const coil = (obj: number, angle: number) =>
-  readFileSync(path.join(DATA, "coil100-dev", `obj${obj}__${angle}.png`));
+  readFileSync(path.join(DATA, 'coil100-dev', `obj${obj}__${angle}.png`))
 const hm = (i: number) =>
-  readFileSync(
-    path.join(DATA, "catalogue-hm", `item${String(i).padStart(4, "0")}.jpg`),
-  );
+  readFileSync(path.join(DATA, 'catalogue-hm', `item${String(i).padStart(4, '0')}.jpg`))
 
-describe("featurizer", () => {
-  const f = createFeaturizer({ workers: 2 });
-  afterAll(() => f.close());
+describe('featurizer', () => {
+  const f = createFeaturizer({ workers: 2 })
+  afterAll(() => f.close())
 
-  it("describes an image with an L2-normalised vector of the announced dimension", async () => {
-    const e = await f.embed(hm(3));
-    expect(e.vector.length).toBe(f.dim);
-    expect(Math.abs(dot(e.vector, e.vector) - 1)).toBeLessThan(1e-4);
-    expect(e.width).toBe((await sharp(hm(3)).metadata()).width);
-  });
+  it('describes an image with an L2-normalised vector of the announced dimension', async () => {
+    const e = await f.embed(hm(3))
+    expect(e.vector.length).toBe(f.dim)
+    expect(Math.abs(dot(e.vector, e.vector) - 1)).toBeLessThan(1e-4)
+    expect(e.width).toBe((await sharp(hm(3)).metadata()).width)
+  })
 
-  it("scores an identical image >= 0.99 against itself, also after a JPEG re-encode", async () => {
-    const img = hm(10);
-    const again = await sharp(img).jpeg({ quality: 80 }).toBuffer();
-    const [a, b, c] = await Promise.all([
-      f.embed(img),
-      f.embed(img),
-      f.embed(again),
-    ]);
-    expect(dot(a.vector, b.vector)).toBeGreaterThanOrEqual(0.99);
-    expect(dot(a.vector, c.vector)).toBeGreaterThanOrEqual(0.99);
-  });
+  it('scores an identical image >= 0.99 against itself, also after a JPEG re-encode', async () => {
+    const img = hm(10)
+    const again = await sharp(img).jpeg({ quality: 80 }).toBuffer()
+    const [a, b, c] = await Promise.all([f.embed(img), f.embed(img), f.embed(again)])
+    expect(dot(a.vector, b.vector)).toBeGreaterThanOrEqual(0.99)
+    expect(dot(a.vector, c.vector)).toBeGreaterThanOrEqual(0.99)
+  })
 
-  it("scores two views of one object above two different objects", async () => {
+  it('scores two views of one object above two different objects', async () => {
     const pairs: Array<[number, number]> = [
       [5, 40],
       [12, 71],
       [30, 88],
-    ];
+    ]
     for (const [obj, otherObj] of pairs) {
       const [v0, v20, o] = await Promise.all([
         f.embed(coil(obj, 0)),
         f.embed(coil(obj, 20)),
         f.embed(coil(otherObj, 0)),
-      ]);
-      expect(dot(v0.vector, v20.vector)).toBeGreaterThan(
-        dot(v0.vector, o.vector),
-      );
+      ])
+      expect(dot(v0.vector, v20.vector)).toBeGreaterThan(dot(v0.vector, o.vector))
     }
-  });
+  })
 
-  it("describes a box of the image differently from the whole image", async () => {
-    const img = hm(20);
-    const whole = await f.embed(img);
-    const part = await f.embed(img, { x1: 0, x2: 60, y1: 0, y2: 60 });
-    expect(dot(whole.vector, part.vector)).toBeLessThan(0.99);
-  });
+  it('describes a box of the image differently from the whole image', async () => {
+    const img = hm(20)
+    const whole = await f.embed(img)
+    const part = await f.embed(img, { x1: 0, x2: 60, y1: 0, y2: 60 })
+    expect(dot(whole.vector, part.vector)).toBeLessThan(0.99)
+  })
 
-  it("finds a box around an object pasted on a white canvas", async () => {
-    const object = await sharp(coil(25, 0))
-      .resize(120, 90, { fit: "fill" })
-      .toBuffer();
+  it('finds a box around an object pasted on a white canvas', async () => {
+    const object = await sharp(coil(25, 0)).resize(120, 90, { fit: 'fill' }).toBuffer()
     const canvas = await sharp({
-      create: { width: 400, height: 300, channels: 3, background: "#ffffff" },
+      create: { width: 400, height: 300, channels: 3, background: '#ffffff' },
     })
       .composite([{ input: object, left: 210, top: 150 }])
       .jpeg()
-      .toBuffer();
-    const s = await f.detect(canvas);
-    expect(s.width).toBe(400);
-    expect(s.height).toBe(300);
-    expect(s.main).not.toBeNull();
-    const m = s.main!;
+      .toBuffer()
+    const s = await f.detect(canvas)
+    expect(s.width).toBe(400)
+    expect(s.height).toBe(300)
+    expect(s.main).not.toBeNull()
+    const m = s.main!
     // The box holds the pasted object and not much more.
-    expect(m.x1).toBeLessThanOrEqual(214);
-    expect(m.y1).toBeLessThanOrEqual(154);
-    expect(m.x2).toBeGreaterThanOrEqual(326);
-    expect(m.y2).toBeGreaterThanOrEqual(236);
-    expect((m.x2 - m.x1) * (m.y2 - m.y1)).toBeLessThan(2 * 120 * 90);
-    expect(s.all[0]).toEqual(m);
-  });
+    expect(m.x1).toBeLessThanOrEqual(214)
+    expect(m.y1).toBeLessThanOrEqual(154)
+    expect(m.x2).toBeGreaterThanOrEqual(326)
+    expect(m.y2).toBeGreaterThanOrEqual(236)
+    expect((m.x2 - m.x1) * (m.y2 - m.y1)).toBeLessThan(2 * 120 * 90)
+    expect(s.all[0]).toEqual(m)
+  })
 
-  it("finds every subject when two objects stand apart", async () => {
-    const a = await sharp(coil(25, 0)).resize(100, 100).toBuffer();
-    const b = await sharp(coil(60, 0)).resize(80, 80).toBuffer();
+  it('finds every subject when two objects stand apart', async () => {
+    const a = await sharp(coil(25, 0)).resize(100, 100).toBuffer()
+    const b = await sharp(coil(60, 0)).resize(80, 80).toBuffer()
     const canvas = await sharp({
-      create: { width: 500, height: 300, channels: 3, background: "#ffffff" },
+      create: { width: 500, height: 300, channels: 3, background: '#ffffff' },
     })
       .composite([
         { input: a, left: 30, top: 40 },
         { input: b, left: 360, top: 180 },
       ])
       .png()
-      .toBuffer();
-    const s = await f.detect(canvas);
-    expect(s.all.length).toBe(2);
-    const centres = s.all.map((b) => [(b.x1 + b.x2) / 2, (b.y1 + b.y2) / 2]);
-    expect(
-      centres.some(([x, y]) => Math.abs(x - 80) < 20 && Math.abs(y - 90) < 20),
-    ).toBe(true);
-    expect(
-      centres.some(
-        ([x, y]) => Math.abs(x - 400) < 20 && Math.abs(y - 220) < 20,
-      ),
-    ).toBe(true);
-  });
+      .toBuffer()
+    const s = await f.detect(canvas)
+    expect(s.all.length).toBe(2)
+    const centres = s.all.map((b) => [(b.x1 + b.x2) / 2, (b.y1 + b.y2) / 2])
+    expect(centres.some(([x, y]) => Math.abs(x - 80) < 20 && Math.abs(y - 90) < 20)).toBe(true)
+    expect(centres.some(([x, y]) => Math.abs(x - 400) < 20 && Math.abs(y - 220) < 20)).toBe(true)
+  })
 
-  it("reports no main subject on a plain image", async () => {
+  it('reports no main subject on a plain image', async () => {
     const plain = await sharp({
-      create: { width: 200, height: 200, channels: 3, background: "#f0f0f0" },
+      create: { width: 200, height: 200, channels: 3, background: '#f0f0f0' },
     })
       .png()
-      .toBuffer();
-    const s = await f.detect(plain);
-    expect(s.main).toBeNull();
-    expect(s.all).toEqual([]);
-  });
+      .toBuffer()
+    const s = await f.detect(plain)
+    expect(s.main).toBeNull()
+    expect(s.all).toEqual([])
+  })
 
-  it("rejects an undecodable buffer with UnsupportedPicFormat and keeps working", async () => {
-    const corrupt = Buffer.concat([
-      hm(1).subarray(0, 40),
-      Buffer.alloc(500, 7),
-    ]);
+  it('rejects an undecodable buffer with UnsupportedPicFormat and keeps working', async () => {
+    const corrupt = Buffer.concat([hm(1).subarray(0, 40), Buffer.alloc(500, 7)])
     await expect(f.embed(corrupt)).rejects.toMatchObject({
-      code: "UnsupportedPicFormat",
-    });
-    await expect(f.detect(Buffer.from("not an image"))).rejects.toBeInstanceOf(
-      EngineError,
-    );
-    const e = await f.embed(hm(2));
-    expect(e.vector.length).toBe(f.dim);
-  });
-});
+      code: 'UnsupportedPicFormat',
+    })
+    await expect(f.detect(Buffer.from('not an image'))).rejects.toBeInstanceOf(EngineError)
+    const e = await f.embed(hm(2))
+    expect(e.vector.length).toBe(f.dim)
+  })
+})
 
-describe("featurizer lifecycle", () => {
-  it("close() terminates its worker threads and refuses further work", async () => {
-    const f = createFeaturizer({ workers: 2 });
-    expect(f.threads).toBe(0);
-    await Promise.all([f.embed(hm(4)), f.embed(hm(5)), f.embed(hm(6))]);
-    expect(f.threads).toBe(2);
-    await f.close();
-    expect(f.threads).toBe(0);
-    await expect(f.embed(hm(4))).rejects.toBeInstanceOf(EngineError);
-  });
-});
+describe('featurizer lifecycle', () => {
+  it('close() terminates its worker threads and refuses further work', async () => {
+    const f = createFeaturizer({ workers: 2 })
+    expect(f.threads).toBe(0)
+    await Promise.all([f.embed(hm(4)), f.embed(hm(5)), f.embed(hm(6))])
+    expect(f.threads).toBe(2)
+    await f.close()
+    expect(f.threads).toBe(0)
+    await expect(f.embed(hm(4))).rejects.toBeInstanceOf(EngineError)
+  })
+})

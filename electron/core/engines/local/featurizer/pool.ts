@@ -3,33 +3,33 @@
  * on its first request; a worker that dies is replaced, and the requests it held fail with a clear
  * error instead of hanging.
  */
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
-import { createRequire } from "node:module";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
-import { EngineError } from "../../errors";
-import type { Job, Reply, Request } from "./protocol";
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { createRequire } from 'node:module'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import { EngineError } from '../../errors'
+import type { Job, Reply, Request } from './protocol'
 
 type Pending = {
-  resolve: (r: Reply) => void;
-  reject: (e: Error) => void;
-  req: Request;
-};
+  resolve: (r: Reply) => void
+  reject: (e: Error) => void
+  req: Request
+}
 
 interface Slot {
-  worker: Worker;
-  busy: Map<number, Pending>;
+  worker: Worker
+  busy: Map<number, Pending>
 }
 
 /** Requests a worker may hold at once: two lets image decoding overlap with inference. */
-const PER_WORKER = 2;
+const PER_WORKER = 2
 
 export class WorkerPool {
-  private slots: Slot[] = [];
-  private queue: Pending[] = [];
-  private nextId = 1;
-  private closed = false;
+  private slots: Slot[] = []
+  private queue: Pending[] = []
+  private nextId = 1
+  private closed = false
 
   constructor(
     private readonly size: number,
@@ -38,111 +38,101 @@ export class WorkerPool {
 
   run(job: Job): Promise<Reply> {
     if (this.closed)
-      return Promise.reject(
-        new EngineError("InternalError", "The featurizer is closed."),
-      );
+      return Promise.reject(new EngineError('InternalError', 'The featurizer is closed.'))
     return new Promise<Reply>((resolve, reject) => {
-      this.queue.push({ resolve, reject, req: { ...job, id: this.nextId++ } });
-      this.pump();
-    });
+      this.queue.push({ resolve, reject, req: { ...job, id: this.nextId++ } })
+      this.pump()
+    })
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    const err = new EngineError("InternalError", "The featurizer was closed.");
-    for (const p of this.queue.splice(0)) p.reject(err);
-    const slots = this.slots.splice(0);
-    for (const s of slots) for (const p of s.busy.values()) p.reject(err);
-    await Promise.all(slots.map((s) => s.worker.terminate()));
+    this.closed = true
+    const err = new EngineError('InternalError', 'The featurizer was closed.')
+    for (const p of this.queue.splice(0)) p.reject(err)
+    const slots = this.slots.splice(0)
+    for (const s of slots) for (const p of s.busy.values()) p.reject(err)
+    await Promise.all(slots.map((s) => s.worker.terminate()))
   }
 
   /** Number of live worker threads (for tests and diagnostics). */
   get threads(): number {
-    return this.slots.length;
+    return this.slots.length
   }
 
   private pump(): void {
     while (this.queue.length > 0) {
       let slot = this.slots.reduce<Slot | null>(
         (best, s) =>
-          s.busy.size < PER_WORKER && (!best || s.busy.size < best.busy.size)
-            ? s
-            : best,
+          s.busy.size < PER_WORKER && (!best || s.busy.size < best.busy.size) ? s : best,
         null,
-      );
+      )
       // Prefer starting another worker over doubling up on a busy one.
-      if ((!slot || slot.busy.size > 0) && this.slots.length < this.size)
-        slot = this.spawn();
-      if (!slot) return;
-      const p = this.queue.shift()!;
-      slot.busy.set(p.req.id, p);
-      slot.worker.ref();
-      slot.worker.postMessage(p.req);
+      if ((!slot || slot.busy.size > 0) && this.slots.length < this.size) slot = this.spawn()
+      if (!slot) return
+      const p = this.queue.shift()!
+      slot.busy.set(p.req.id, p)
+      slot.worker.ref()
+      slot.worker.postMessage(p.req)
     }
   }
 
   private spawn(): Slot {
-    const url = this.workerUrl;
+    const url = this.workerUrl
     // Running from TypeScript sources (tsx, vitest): load the worker through tsx's API.
-    const worker = url.pathname.endsWith(".ts")
+    const worker = url.pathname.endsWith('.ts')
       ? new Worker(
           `import(${JSON.stringify(tsxApi())}).then((m) => m.tsImport(${JSON.stringify(url.href)}, ${JSON.stringify(url.href)}))`,
           { eval: true },
         )
-      : new Worker(url);
-    const slot: Slot = { worker, busy: new Map() };
-    worker.unref();
-    worker.on("message", (reply: Reply) => {
-      const p = slot.busy.get(reply.id);
-      if (!p) return;
-      slot.busy.delete(reply.id);
-      p.resolve(reply);
-      this.refState(slot);
-      this.pump();
-    });
+      : new Worker(url)
+    const slot: Slot = { worker, busy: new Map() }
+    worker.unref()
+    worker.on('message', (reply: Reply) => {
+      const p = slot.busy.get(reply.id)
+      if (!p) return
+      slot.busy.delete(reply.id)
+      p.resolve(reply)
+      this.refState(slot)
+      this.pump()
+    })
     const fail = (err: Error) => {
-      const i = this.slots.indexOf(slot);
-      if (i >= 0) this.slots.splice(i, 1);
+      const i = this.slots.indexOf(slot)
+      if (i >= 0) this.slots.splice(i, 1)
       for (const p of slot.busy.values()) {
         p.reject(
-          new EngineError(
-            "InternalError",
-            `The featurizer worker failed: ${err.message}`,
-            { cause: err },
-          ),
-        );
+          new EngineError('InternalError', `The featurizer worker failed: ${err.message}`, {
+            cause: err,
+          }),
+        )
       }
-      slot.busy.clear();
-      if (!this.closed) this.pump();
-    };
-    worker.on("error", fail);
-    worker.on("exit", (code) =>
-      fail(new Error(`worker exited with code ${code}`)),
-    );
-    this.slots.push(slot);
-    return slot;
+      slot.busy.clear()
+      if (!this.closed) this.pump()
+    }
+    worker.on('error', fail)
+    worker.on('exit', (code) => fail(new Error(`worker exited with code ${code}`)))
+    this.slots.push(slot)
+    return slot
   }
 
   /** Keep the process alive only while a worker has work. */
   private refState(slot: Slot): void {
-    if (slot.busy.size === 0) slot.worker.unref();
+    if (slot.busy.size === 0) slot.worker.unref()
   }
 }
 
 function defaultWorkerUrl(): URL {
-  const js = new URL("./worker.js", import.meta.url);
-  if (existsSync(fileURLToPath(js))) return js;
-  return new URL("./worker.ts", import.meta.url);
+  const js = new URL('./worker.js', import.meta.url)
+  if (existsSync(fileURLToPath(js))) return js
+  return new URL('./worker.ts', import.meta.url)
 }
 
 /** URL of tsx's ESM API (`tsx/esm/api`, import condition), used to run a .ts worker entry. */
 function tsxApi(): string {
-  const require = createRequire(import.meta.url);
-  const pkgPath = require.resolve("tsx/package.json");
-  const pkg = JSON.parse(readFileSync(pkgPath, "utf8")) as {
-    exports: Record<string, { import: { default: string } }>;
-  };
-  return pathToFileURL(
-    path.join(path.dirname(pkgPath), pkg.exports["./esm/api"].import.default),
-  ).href;
+  const require = createRequire(import.meta.url)
+  const pkgPath = require.resolve('tsx/package.json')
+  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as {
+    exports: Record<string, { import: { default: string } }>
+  }
+  return pathToFileURL(path.join(path.dirname(pkgPath), pkg.exports['./esm/api'].import.default))
+    .href
 }

@@ -1,22 +1,21 @@
 /** Messages between the featurizer pool and its worker threads. */
-import type { Box, Embedding, Subjects } from "./types";
+import type { Box, Embedding, Subjects } from './types'
 
 export type Job =
-  | { op: "embed"; image: Uint8Array; box: Box | null }
-  | { op: "detect"; image: Uint8Array };
+  { op: 'embed'; image: Uint8Array; box: Box | null } | { op: 'detect'; image: Uint8Array }
 
-export type Request = Job & { id: number };
+export type Request = Job & { id: number }
 
 export type Reply =
-  | { id: number; ok: true; op: "embed"; result: Embedding }
+  | { id: number; ok: true; op: 'embed'; result: Embedding }
   | {
-      id: number;
-      ok: true;
-      op: "detect";
-      result: Subjects & { width: number; height: number };
+      id: number
+      ok: true
+      op: 'detect'
+      result: Subjects & { width: number; height: number }
     }
   | {
-      id: number;
-      ok: false;
-      error: { code?: string; message: string; hint?: string };
-    };
+      id: number
+      ok: false
+      error: { code?: string; message: string; hint?: string }
+    }

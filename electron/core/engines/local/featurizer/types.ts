@@ -1,23 +1,23 @@
 /** A box on an image in pixels of that image. */
 export interface Box {
-  x1: number;
-  x2: number;
-  y1: number;
-  y2: number;
+  x1: number
+  x2: number
+  y1: number
+  y2: number
 }
 
 export interface Subjects {
   /** The main subject's box, or null when nothing stands out (then the whole image is used). */
-  main: Box | null;
+  main: Box | null
   /** Every detected subject, main first. */
-  all: Box[];
+  all: Box[]
 }
 
 export interface Embedding {
   /** L2-normalised descriptor; cosine similarity = dot product. */
-  vector: Float32Array;
-  width: number;
-  height: number;
+  vector: Float32Array
+  width: number
+  height: number
 }
 
 /**
@@ -26,11 +26,11 @@ export interface Embedding {
  */
 export interface Featurizer {
   /** Version string stored with vectors: a change means stored vectors must be recomputed. */
-  readonly version: string;
-  readonly dim: number;
+  readonly version: string
+  readonly dim: number
   /** Detect subjects on an encoded image. */
-  detect(image: Buffer): Promise<Subjects & { width: number; height: number }>;
+  detect(image: Buffer): Promise<Subjects & { width: number; height: number }>
   /** Describe an encoded image, or the given box of it. */
-  embed(image: Buffer, box?: Box | null): Promise<Embedding>;
-  close(): Promise<void>;
+  embed(image: Buffer, box?: Box | null): Promise<Embedding>
+  close(): Promise<void>
 }
