@@ -1,0 +1,208 @@
+import { statSync } from 'node:fs'
+import type Database from 'better-sqlite3'
+import { PENDING_SQL } from './columns'
+import { parseDumpLine, type DumpRecord } from './dump-format'
+import { GalleryError } from './errors'
+import { readLines } from './line-reader'
+import type { DumpCounts, DumpOptions, DumpProgress, ImageKey } from './types'
+
+type DB = Database.Database
+
+/**
+ * Dump import in two steps:
+ * 1. stage: stream the file line by line into a TEMP table (batched transactions on the temp
+ *    database only, so the cache itself is untouched and readers are never blocked); a malformed
+ *    line aborts here with its line number and the staging table is dropped;
+ * 2. diff/apply: compare the staging table with `images` in SQL (joins on the (product_id,
+ *    pic_name) indexes) and apply added/changed/gone in ONE immediate transaction.
+ */
+
+let stageSeq = 0
+const PROGRESS_INTERVAL_MS = 100
+const BATCH = 2000
+
+const ATTR_COLS = `category_id, custom_content, int_attr, int_attr2, int_attr3, int_attr4,
+  str_attr, str_attr2, str_attr3, str_attr4`
+
+export interface Stage {
+  table: string
+  lines: number
+  totalBytes: number
+}
+
+export async function stageDump(db: DB, file: string, opts: DumpOptions = {}): Promise<Stage> {
+  let totalBytes: number
+  try {
+    totalBytes = statSync(file).size
+  } catch (e) {
+    throw new GalleryError('DumpReadFailed', `Cannot read the dump file: ${(e as Error).message}`, {
+      cause: e,
+    })
+  }
+  const table = `temp.gallery_dump_${process.pid}_${++stageSeq}`
+  db.exec(`CREATE TABLE ${table} (
+    product_id TEXT NOT NULL, pic_name TEXT NOT NULL, ${ATTR_COLS},
+    region TEXT, has_region INTEGER NOT NULL, line INTEGER NOT NULL,
+    PRIMARY KEY (product_id, pic_name)) WITHOUT ROWID`)
+  const insert = db.prepare(`INSERT OR REPLACE INTO ${table} VALUES
+    (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+  const insertBatch = db.transaction((recs: [DumpRecord, number][]) => {
+    for (const [r, line] of recs) {
+      insert.run(
+        r.productId,
+        r.picName,
+        r.categoryId,
+        r.customContent,
+        r.intAttr,
+        r.intAttr2,
+        r.intAttr3,
+        r.intAttr4,
+        r.strAttr,
+        r.strAttr2,
+        r.strAttr3,
+        r.strAttr4,
+        r.region ?? null,
+        r.region === undefined ? 0 : 1,
+        line,
+      )
+    }
+  })
+  const emit = opts.onProgress
+  let lines = 0
+  let bytesRead = 0
+  let lastEmit = 0
+  const progress = (phase: DumpProgress['phase']) => emit?.({ phase, lines, bytesRead, totalBytes })
+  try {
+    progress('reading')
+    lastEmit = Date.now()
+    let batch: [DumpRecord, number][] = []
+    for await (const chunk of readLines(file)) {
+      if (opts.signal?.aborted) throw aborted()
+      for (let k = 0; k < chunk.lines.length; k++) {
+        const rec = parseDumpLine(chunk.lines[k], chunk.firstLine + k)
+        if (rec === null) continue
+        lines++
+        batch.push([rec, chunk.firstLine + k])
+        if (batch.length >= BATCH) {
+          insertBatch(batch)
+          batch = []
+        }
+      }
+      bytesRead = chunk.bytesRead
+      if (emit && Date.now() - lastEmit >= PROGRESS_INTERVAL_MS) {
+        progress('reading')
+        lastEmit = Date.now()
+      }
+    }
+    if (batch.length) insertBatch(batch)
+    if (opts.signal?.aborted) throw aborted()
+    bytesRead = totalBytes
+    progress('reading')
+  } catch (e) {
+    dropStage(db, table)
+    if (e instanceof GalleryError) throw e
+    throw new GalleryError('DumpReadFailed', `Cannot read the dump file: ${(e as Error).message}`, {
+      cause: e,
+    })
+  }
+  return { table, lines, totalBytes }
+}
+
+function aborted(): GalleryError {
+  return new GalleryError('Aborted', 'The dump import was cancelled; nothing was imported.')
+}
+
+export function dropStage(db: DB, table: string): void {
+  if (db.open) db.exec(`DROP TABLE IF EXISTS ${table}`)
+}
+
+const MATCH = (s: string) =>
+  `EXISTS (SELECT 1 FROM images i WHERE i.product_id = ${s}.product_id AND i.pic_name = ${s}.pic_name)`
+
+const DIFFERS = `(i.category_id IS NOT s.category_id OR i.custom_content IS NOT s.custom_content
+  OR i.int_attr IS NOT s.int_attr OR i.int_attr2 IS NOT s.int_attr2
+  OR i.int_attr3 IS NOT s.int_attr3 OR i.int_attr4 IS NOT s.int_attr4
+  OR i.str_attr IS NOT s.str_attr OR i.str_attr2 IS NOT s.str_attr2
+  OR i.str_attr3 IS NOT s.str_attr3 OR i.str_attr4 IS NOT s.str_attr4
+  OR (s.has_region AND i.region IS NOT s.region))`
+
+function sqlFor(t: string) {
+  const join = `FROM ${t} s JOIN images i ON i.product_id = s.product_id AND i.pic_name = s.pic_name`
+  return {
+    added: `FROM ${t} s WHERE NOT ${MATCH('s')}`,
+    gone: `FROM images i WHERE i.sync_state NOT IN ${PENDING_SQL} AND NOT EXISTS
+      (SELECT 1 FROM ${t} s WHERE s.product_id = i.product_id AND s.pic_name = i.pic_name)`,
+    changed: `${join} WHERE i.sync_state NOT IN ${PENDING_SQL} AND ${DIFFERS}`,
+    unchanged: `${join} WHERE i.sync_state NOT IN ${PENDING_SQL} AND NOT ${DIFFERS}`,
+  }
+}
+
+export function diffCounts(db: DB, table: string): DumpCounts {
+  const q = sqlFor(table)
+  const count = (from: string) => (db.prepare(`SELECT count(*) AS n ${from}`).get() as { n: number }).n
+  return {
+    added: count(q.added),
+    changed: count(q.changed),
+    gone: count(q.gone),
+    unchanged: count(q.unchanged),
+    pending: count(`FROM images i WHERE i.sync_state IN ${PENDING_SQL}`),
+  }
+}
+
+export function diffExamples(
+  db: DB,
+  table: string,
+  n: number,
+): { added: ImageKey[]; changed: ImageKey[]; gone: ImageKey[] } {
+  const q = sqlFor(table)
+  const keys = (alias: string, from: string): ImageKey[] =>
+    (
+      db
+        .prepare(
+          `SELECT ${alias}.product_id AS productId, ${alias}.pic_name AS picName ${from}
+           ORDER BY 1, 2 LIMIT ?`,
+        )
+        .all(n) as ImageKey[]
+    ).map((k) => ({ productId: k.productId, picName: k.picName }))
+  return { added: keys('s', q.added), changed: keys('s', q.changed), gone: keys('i', q.gone) }
+}
+
+/** Computes the diff and applies it as one transaction. Pending rows are left as they are. */
+export function applyStage(db: DB, table: string, now: number): DumpCounts {
+  const q = sqlFor(table)
+  return db
+    .transaction((): DumpCounts => {
+      const counts = diffCounts(db, table)
+      db.prepare(`DELETE FROM images WHERE id IN (SELECT i.id ${q.gone})`).run()
+      db.prepare(
+        `UPDATE images AS i SET category_id = s.category_id, custom_content = s.custom_content,
+          int_attr = s.int_attr, int_attr2 = s.int_attr2, int_attr3 = s.int_attr3,
+          int_attr4 = s.int_attr4, str_attr = s.str_attr, str_attr2 = s.str_attr2,
+          str_attr3 = s.str_attr3, str_attr4 = s.str_attr4,
+          region = CASE WHEN s.has_region THEN s.region ELSE i.region END,
+          sync_state = 'synced', sync_error = NULL, updated_at = @now, seen_at = @now
+        FROM ${table} s
+        WHERE i.product_id = s.product_id AND i.pic_name = s.pic_name
+          AND i.sync_state NOT IN ${PENDING_SQL} AND ${DIFFERS}`,
+      ).run({ now })
+      db.prepare(
+        `UPDATE images AS i SET sync_state = 'synced', sync_error = NULL, seen_at = @now
+        FROM ${table} s
+        WHERE i.product_id = s.product_id AND i.pic_name = s.pic_name
+          AND i.sync_state NOT IN ${PENDING_SQL} AND i.seen_at IS NOT @now`,
+      ).run({ now })
+      db.prepare(
+        `INSERT INTO images (product_id, pic_name, ${ATTR_COLS}, region, sync_state,
+          added_at, updated_at, seen_at)
+        SELECT s.product_id, s.pic_name, ${ATTR_COLS.replace(/(\w+)/g, 's.$1')}, s.region,
+          'synced', @now, @now, @now
+        ${q.added}
+        ORDER BY s.product_id, s.pic_name`,
+      ).run({ now })
+      db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('lastImportAt', ?)`).run(
+        String(now),
+      )
+      return counts
+    })
+    .immediate()
+}

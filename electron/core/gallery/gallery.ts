@@ -1,0 +1,618 @@
+import path from 'node:path'
+import Database from 'better-sqlite3'
+import { ATTRIBUTE_KEYS, SYNC_STATES } from './types'
+import type {
+  AddedRecord,
+  DiffOptions,
+  DumpCounts,
+  DumpDiff,
+  DumpOptions,
+  GalleryImage,
+  GalleryStats,
+  GroupQueryOptions,
+  ImageKey,
+  NearMatch,
+  OpenOptions,
+  Page,
+  ProductGroup,
+  QueryOptions,
+  SyncState,
+  UpdatedFields,
+} from './types'
+import { IMAGE_SELECT, rowToImage, type ImageRow } from './columns'
+import { applyStage, diffCounts, diffExamples, dropStage, stageDump } from './dump-import'
+import { GalleryError } from './errors'
+import { bandNeighbours, hamming, normalizePhash, normalizeSha256, phashBands } from './phash'
+import { buildWhere, checkPaging, groupOrderBy, orderBy } from './query'
+import { SCHEMA_VERSION, migrate, schemaVersion } from './schema'
+
+type DB = Database.Database
+type Statement = Database.Statement
+
+/** The gallery cache of one profile. Synchronous reads (better-sqlite3); dump import is async. */
+export interface Gallery {
+  readonly file: string
+  readonly thumbsDir: string
+  readonly schemaVersion: number
+
+  recordAdded(rec: AddedRecord): GalleryImage
+  recordUpdated(key: ImageKey, fields: UpdatedFields): GalleryImage
+  recordDeleted(keys: ImageKey | ImageKey[]): number
+  recordDeletedByProduct(productId: string): number
+  setSyncState(keys: ImageKey | ImageKey[], state: SyncState, error?: string | null): number
+
+  get(productId: string, picName: string): GalleryImage | null
+  query(opts: QueryOptions): Page<GalleryImage>
+  groupByProduct(opts: GroupQueryOptions): Page<ProductGroup>
+  findBySha256(sha256: string): GalleryImage[]
+  findNearPhash(phash: string, maxHamming: number, limit?: number): NearMatch[]
+  setThumbnail(key: ImageKey, thumbnail: string | null): boolean
+  /** Absolute path of a thumbnail inside thumbsDir (throws if the relative path escapes it). */
+  thumbnailPath(thumbnail: string): string
+  setSource(
+    key: ImageKey,
+    source: { path: string | null; sha256?: string | null; phash?: string | null },
+  ): boolean
+  stats(): GalleryStats
+
+  importDump(file: string, opts?: DumpOptions): Promise<DumpCounts>
+  diffDump(file: string, opts?: DiffOptions): Promise<DumpDiff>
+  close(): void
+}
+
+const MAX_NEAR_RADIUS_BANDS = 3
+
+class SqliteGallery implements Gallery {
+  readonly file: string
+  readonly thumbsDir: string
+  readonly schemaVersion: number
+  private readonly db: DB
+  private readonly now: () => number
+  private readonly stmts = new Map<string, Statement>()
+  private importChain: Promise<unknown> = Promise.resolve()
+
+  constructor(file: string, opts: OpenOptions) {
+    this.file = path.resolve(file)
+    this.thumbsDir = path.resolve(opts.thumbsDir ?? path.join(path.dirname(this.file), 'thumbs'))
+    this.now = opts.now ?? Date.now
+    const dbOpts: Database.Options = {}
+    if (opts.nativeBinding) dbOpts.nativeBinding = opts.nativeBinding
+    if (opts.readonly) {
+      dbOpts.readonly = true
+      dbOpts.fileMustExist = true
+    }
+    this.db = new Database(this.file, dbOpts)
+    try {
+      this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`)
+      if (!opts.readonly) {
+        this.db.pragma('journal_mode = WAL')
+        this.db.pragma('synchronous = NORMAL')
+      }
+      this.db.pragma('cache_size = -32000')
+      this.db.pragma('temp_store = FILE')
+      if (opts.readonly) {
+        const v = schemaVersion(this.db)
+        if (v !== SCHEMA_VERSION) {
+          throw new GalleryError(
+            v > SCHEMA_VERSION ? 'GallerySchemaTooNew' : 'GallerySchemaOutdated',
+            `The gallery database is at schema version ${v}; expected ${SCHEMA_VERSION}.`,
+            { hint: 'Open it once read-write so it can be migrated.' },
+          )
+        }
+      } else {
+        migrate(this.db)
+      }
+      this.schemaVersion = schemaVersion(this.db)
+    } catch (e) {
+      this.db.close()
+      throw e
+    }
+  }
+
+  private stmt(sql: string): Statement {
+    let s = this.stmts.get(sql)
+    if (!s) {
+      s = this.db.prepare(sql)
+      if (this.stmts.size > 256) this.stmts.clear()
+      this.stmts.set(sql, s)
+    }
+    return s
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  private getRow(productId: string, picName: string): (ImageRow & { id: number }) | undefined {
+    return this.stmt(
+      `SELECT i.id, ${IMAGE_SELECT} FROM images i WHERE i.product_id = ? AND i.pic_name = ?`,
+    ).get(productId, picName) as (ImageRow & { id: number }) | undefined
+  }
+
+  /** Writes the full image (insert or update by key); returns it as stored. */
+  private write(img: GalleryImage, id: number | undefined): void {
+    const bands = img.phash ? phashBands(img.phash) : [null, null, null, null]
+    const values = [
+      img.categoryId,
+      img.customContent,
+      img.intAttr,
+      img.intAttr2,
+      img.intAttr3,
+      img.intAttr4,
+      img.strAttr,
+      img.strAttr2,
+      img.strAttr3,
+      img.strAttr4,
+      img.region,
+      img.sourcePath,
+      img.sha256,
+      img.phash,
+      ...bands,
+      img.thumbnail,
+      img.syncState,
+      img.syncError,
+      img.addedAt,
+      img.updatedAt,
+      img.seenAt,
+    ]
+    if (id === undefined) {
+      this.stmt(
+        `INSERT INTO images (product_id, pic_name, category_id, custom_content, int_attr,
+          int_attr2, int_attr3, int_attr4, str_attr, str_attr2, str_attr3, str_attr4, region,
+          source_path, sha256, phash, ph0, ph1, ph2, ph3, thumbnail, sync_state, sync_error,
+          added_at, updated_at, seen_at)
+        VALUES (${Array(26).fill('?').join(', ')})`,
+      ).run(img.productId, img.picName, ...values)
+    } else {
+      this.stmt(
+        `UPDATE images SET category_id = ?, custom_content = ?, int_attr = ?, int_attr2 = ?,
+          int_attr3 = ?, int_attr4 = ?, str_attr = ?, str_attr2 = ?, str_attr3 = ?,
+          str_attr4 = ?, region = ?, source_path = ?, sha256 = ?, phash = ?, ph0 = ?, ph1 = ?,
+          ph2 = ?, ph3 = ?, thumbnail = ?, sync_state = ?, sync_error = ?, added_at = ?,
+          updated_at = ?, seen_at = ?
+        WHERE id = ?`,
+      ).run(...values, id)
+    }
+  }
+
+  recordAdded(rec: AddedRecord): GalleryImage {
+    const key = checkKey(rec)
+    return this.db
+      .transaction((): GalleryImage => {
+        const now = this.now()
+        const row = this.getRow(key.productId, key.picName)
+        const old = row ? rowToImage(row) : null
+        const state = checkState(rec.syncState ?? 'synced')
+        const next: GalleryImage = {
+          ...key,
+          categoryId: optInt(rec.categoryId, 'categoryId'),
+          customContent: optStr(rec.customContent, 'customContent'),
+          intAttr: optInt(rec.intAttr, 'intAttr'),
+          intAttr2: optInt(rec.intAttr2, 'intAttr2'),
+          intAttr3: optInt(rec.intAttr3, 'intAttr3'),
+          intAttr4: optInt(rec.intAttr4, 'intAttr4'),
+          strAttr: optStr(rec.strAttr, 'strAttr'),
+          strAttr2: optStr(rec.strAttr2, 'strAttr2'),
+          strAttr3: optStr(rec.strAttr3, 'strAttr3'),
+          strAttr4: optStr(rec.strAttr4, 'strAttr4'),
+          region: optStr(rec.region, 'region'),
+          sourcePath: rec.sourcePath === undefined ? (old?.sourcePath ?? null) : rec.sourcePath,
+          sha256:
+            rec.sha256 === undefined ? (old?.sha256 ?? null) : rec.sha256 && normalizeSha256(rec.sha256),
+          phash:
+            rec.phash === undefined ? (old?.phash ?? null) : rec.phash && normalizePhash(rec.phash),
+          thumbnail:
+            rec.thumbnail === undefined
+              ? (old?.thumbnail ?? null)
+              : rec.thumbnail && checkThumb(rec.thumbnail),
+          syncState: state,
+          syncError: state === 'error' ? (rec.syncError ?? 'Unknown error') : null,
+          addedAt: old?.addedAt ?? now,
+          updatedAt: now,
+          seenAt: state === 'synced' ? now : (old?.seenAt ?? null),
+        }
+        return this.commit(old, next, row?.id)
+      })
+      .immediate()
+  }
+
+  /** Keeps updatedAt (and the write) when nothing but seenAt would change: idempotent records. */
+  private commit(old: GalleryImage | null, next: GalleryImage, id: number | undefined): GalleryImage {
+    if (old) {
+      const changed =
+        ATTRIBUTE_KEYS.some((k) => old[k] !== next[k]) ||
+        old.region !== next.region ||
+        old.sha256 !== next.sha256 ||
+        old.phash !== next.phash ||
+        old.sourcePath !== next.sourcePath ||
+        old.thumbnail !== next.thumbnail
+      if (!changed) next.updatedAt = old.updatedAt
+      if (!changed && old.syncState === next.syncState && old.syncError === next.syncError) {
+        if (old.seenAt === next.seenAt) return old
+      }
+    }
+    this.write(next, id)
+    return next
+  }
+
+  recordUpdated(key: ImageKey, fields: UpdatedFields): GalleryImage {
+    const k = checkKey(key)
+    if (typeof fields !== 'object' || fields === null) throw invalid('fields must be an object')
+    return this.db
+      .transaction((): GalleryImage => {
+        const now = this.now()
+        const row = this.getRow(k.productId, k.picName)
+        const old = row ? rowToImage(row) : null
+        const base: GalleryImage = old ?? {
+          ...k,
+          categoryId: null,
+          customContent: null,
+          intAttr: null,
+          intAttr2: null,
+          intAttr3: null,
+          intAttr4: null,
+          strAttr: null,
+          strAttr2: null,
+          strAttr3: null,
+          strAttr4: null,
+          region: null,
+          sourcePath: null,
+          sha256: null,
+          phash: null,
+          thumbnail: null,
+          syncState: 'synced',
+          syncError: null,
+          addedAt: now,
+          updatedAt: now,
+          seenAt: null,
+        }
+        const next: GalleryImage = { ...base, updatedAt: now }
+        for (const a of ATTRIBUTE_KEYS) {
+          if (fields[a] === undefined) continue
+          if (a === 'categoryId' || a.startsWith('int')) {
+            ;(next as unknown as Record<string, number | null>)[a] = optInt(fields[a] as number, a)
+          } else {
+            ;(next as unknown as Record<string, string | null>)[a] = optStr(fields[a] as string, a)
+          }
+        }
+        if (fields.region !== undefined) next.region = optStr(fields.region, 'region')
+        const state = checkState(fields.syncState ?? 'synced')
+        next.syncState = state
+        next.syncError = state === 'error' ? (fields.syncError ?? 'Unknown error') : null
+        if (state === 'synced') next.seenAt = now
+        return this.commit(old, next, row?.id)
+      })
+      .immediate()
+  }
+
+  recordDeleted(keys: ImageKey | ImageKey[]): number {
+    const list = (Array.isArray(keys) ? keys : [keys]).map(checkKey)
+    const del = this.stmt(`DELETE FROM images WHERE product_id = ? AND pic_name = ?`)
+    return this.db
+      .transaction(() => {
+        let n = 0
+        for (const k of list) n += del.run(k.productId, k.picName).changes
+        return n
+      })
+      .immediate()
+  }
+
+  recordDeletedByProduct(productId: string): number {
+    if (typeof productId !== 'string' || productId === '') throw invalid('productId is required')
+    return this.stmt(`DELETE FROM images WHERE product_id = ?`).run(productId).changes
+  }
+
+  setSyncState(keys: ImageKey | ImageKey[], state: SyncState, error?: string | null): number {
+    const list = (Array.isArray(keys) ? keys : [keys]).map(checkKey)
+    checkState(state)
+    const err = state === 'error' ? (error ?? 'Unknown error') : null
+    const upd = this.stmt(
+      `UPDATE images SET sync_state = ?, sync_error = ?,
+        seen_at = CASE WHEN ? = 'synced' THEN ? ELSE seen_at END
+      WHERE product_id = ? AND pic_name = ?`,
+    )
+    return this.db
+      .transaction(() => {
+        const now = this.now()
+        let n = 0
+        for (const k of list) n += upd.run(state, err, state, now, k.productId, k.picName).changes
+        return n
+      })
+      .immediate()
+  }
+
+  setThumbnail(key: ImageKey, thumbnail: string | null): boolean {
+    const k = checkKey(key)
+    const t = thumbnail === null ? null : checkThumb(thumbnail)
+    return (
+      this.stmt(`UPDATE images SET thumbnail = ? WHERE product_id = ? AND pic_name = ?`).run(
+        t,
+        k.productId,
+        k.picName,
+      ).changes > 0
+    )
+  }
+
+  thumbnailPath(thumbnail: string): string {
+    return path.join(this.thumbsDir, ...checkThumb(thumbnail).split('/'))
+  }
+
+  setSource(
+    key: ImageKey,
+    source: { path: string | null; sha256?: string | null; phash?: string | null },
+  ): boolean {
+    const k = checkKey(key)
+    if (typeof source !== 'object' || source === null) throw invalid('source must be an object')
+    if (source.path !== null && typeof source.path !== 'string') {
+      throw invalid('source.path must be a string or null')
+    }
+    const sets = ['source_path = ?']
+    const params: unknown[] = [source.path]
+    if (source.sha256 !== undefined) {
+      sets.push('sha256 = ?')
+      params.push(source.sha256 === null ? null : normalizeSha256(source.sha256))
+    }
+    if (source.phash !== undefined) {
+      const p = source.phash === null ? null : normalizePhash(source.phash)
+      sets.push('phash = ?, ph0 = ?, ph1 = ?, ph2 = ?, ph3 = ?')
+      params.push(p, ...(p ? phashBands(p) : [null, null, null, null]))
+    }
+    return (
+      this.stmt(`UPDATE images SET ${sets.join(', ')} WHERE product_id = ? AND pic_name = ?`).run(
+        ...params,
+        k.productId,
+        k.picName,
+      ).changes > 0
+    )
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  get(productId: string, picName: string): GalleryImage | null {
+    const row = this.getRow(productId, picName)
+    return row ? rowToImage(row) : null
+  }
+
+  query(opts: QueryOptions): Page<GalleryImage> {
+    const { limit, offset } = checkPaging(opts.limit, opts.offset)
+    const order = orderBy(opts.sort, opts.order)
+    const w = buildWhere(this.db, opts)
+    if (w.none) return { total: 0, items: [] }
+    const where = w.sql ? `WHERE ${w.sql}` : ''
+    const read = this.db.transaction(() => {
+      const total = this.stmt(`SELECT count(*) FROM images i ${where}`)
+        .pluck()
+        .get(...w.params) as number
+      if (limit === 0 || offset >= total) return { total, items: [] }
+      // Deferred join: page through the (covering) sort index for ids only, then read the rows.
+      const rows = this.stmt(
+        `SELECT ${IMAGE_SELECT} FROM
+          (SELECT i.id FROM images i ${where} ORDER BY ${order} LIMIT ? OFFSET ?) AS p
+          JOIN images i ON i.id = p.id ORDER BY ${order}`,
+      ).all(...w.params, limit, offset) as ImageRow[]
+      return { total, items: rows.map(rowToImage) }
+    })
+    return read.deferred()
+  }
+
+  groupByProduct(opts: GroupQueryOptions): Page<ProductGroup> {
+    const { limit, offset } = checkPaging(opts.limit, opts.offset)
+    const order = groupOrderBy(opts.sort, opts.order)
+    const w = buildWhere(this.db, opts)
+    if (w.none) return { total: 0, items: [] }
+    const where = w.sql ? `WHERE ${w.sql}` : ''
+    const read = this.db.transaction(() => {
+      const total = this.stmt(
+        `SELECT count(*) FROM (SELECT 1 FROM images i ${where} GROUP BY i.product_id)`,
+      )
+        .pluck()
+        .get(...w.params) as number
+      if (limit === 0 || offset >= total) return { total, items: [] }
+      const groups = this.stmt(
+        `SELECT i.product_id AS productId, count(*) AS n, max(i.updated_at) AS u,
+          min(i.pic_name) AS cover
+        FROM images i ${where} GROUP BY i.product_id ORDER BY ${order} LIMIT ? OFFSET ?`,
+      ).all(...w.params, limit, offset) as { productId: string; n: number; u: number; cover: string }[]
+      const items: ProductGroup[] = groups.map((g) => ({
+        productId: g.productId,
+        count: g.n,
+        updatedAt: g.u,
+        cover: rowToImage(this.getRow(g.productId, g.cover)!),
+      }))
+      return { total, items }
+    })
+    return read.deferred()
+  }
+
+  findBySha256(sha256: string): GalleryImage[] {
+    const s = normalizeSha256(sha256)
+    const rows = this.stmt(
+      `SELECT ${IMAGE_SELECT} FROM images i WHERE i.sha256 = ? ORDER BY i.product_id, i.pic_name`,
+    ).all(s) as ImageRow[]
+    return rows.map(rowToImage)
+  }
+
+  findNearPhash(phash: string, maxHamming: number, limit = 100): NearMatch[] {
+    const p = normalizePhash(phash)
+    if (!Number.isInteger(maxHamming) || maxHamming < 0 || maxHamming > 64) {
+      throw invalid('maxHamming must be an integer from 0 to 64')
+    }
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_NEAR) {
+      throw invalid(`limit must be an integer from 1 to ${MAX_NEAR}`)
+    }
+    const radius = Math.floor(maxHamming / 4)
+    let candidates: { id: number; phash: string }[]
+    if (radius <= MAX_NEAR_RADIUS_BANDS) {
+      // Multi-index hashing: some band is within `radius` bits of the query's band.
+      const bands = phashBands(p)
+      const conds: string[] = []
+      const params: number[] = []
+      bands.forEach((b, k) => {
+        const values = bandNeighbours(b, radius)
+        conds.push(`(ph${k} IS NOT NULL AND ph${k} IN (${values.map(() => '?').join(',')}))`)
+        params.push(...values)
+      })
+      candidates = this.db
+        .prepare(`SELECT id, phash FROM images WHERE ${conds.join(' OR ')}`)
+        .all(...params) as { id: number; phash: string }[]
+    } else {
+      candidates = this.stmt(`SELECT id, phash FROM images WHERE phash IS NOT NULL`).all() as {
+        id: number
+        phash: string
+      }[]
+    }
+    const hits = candidates
+      .map((c) => ({ id: c.id, distance: hamming(p, c.phash) }))
+      .filter((c) => c.distance <= maxHamming)
+      .sort((a, b) => a.distance - b.distance || a.id - b.id)
+      .slice(0, limit)
+    const byId = this.stmt(`SELECT ${IMAGE_SELECT} FROM images i WHERE i.id = ?`)
+    return hits.map((h) => ({ ...rowToImage(byId.get(h.id) as ImageRow), distance: h.distance }))
+  }
+
+  stats(): GalleryStats {
+    return this.db
+      .transaction((): GalleryStats => {
+        const count = this.stmt(`SELECT count(*) FROM images`).pluck().get() as number
+        const products = this.stmt(
+          `SELECT count(*) FROM (SELECT 1 FROM images GROUP BY product_id)`,
+        )
+          .pluck()
+          .get() as number
+        const byCategory = this.stmt(
+          `SELECT category_id AS categoryId, count(*) AS count FROM images
+          GROUP BY category_id ORDER BY count DESC, category_id`,
+        ).all() as { categoryId: number | null; count: number }[]
+        const bySyncState = Object.fromEntries(SYNC_STATES.map((s) => [s, 0])) as Record<
+          SyncState,
+          number
+        >
+        for (const r of this.stmt(
+          `SELECT sync_state AS s, count(*) AS n FROM images GROUP BY sync_state`,
+        ).all() as { s: SyncState; n: number }[]) {
+          bySyncState[r.s] = r.n
+        }
+        const last = this.stmt(`SELECT value FROM meta WHERE key = 'lastImportAt'`)
+          .pluck()
+          .get() as string | undefined
+        return {
+          count,
+          products,
+          byCategory: byCategory.map((c) => ({ categoryId: c.categoryId, count: c.count })),
+          bySyncState,
+          lastImportAt: last === undefined ? null : Number(last),
+        }
+      })
+      .deferred()
+  }
+
+  // ---------------------------------------------------------------- dumps
+
+  /** Runs dump work one at a time per gallery. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.importChain.then(fn, fn)
+    this.importChain = run.catch(() => undefined)
+    return run
+  }
+
+  importDump(file: string, opts: DumpOptions = {}): Promise<DumpCounts> {
+    return this.serial(async () => {
+      const stage = await stageDump(this.db, file, opts)
+      try {
+        if (opts.signal?.aborted) {
+          throw new GalleryError('Aborted', 'The dump import was cancelled; nothing was imported.')
+        }
+        const progress = { lines: stage.lines, bytesRead: stage.totalBytes, totalBytes: stage.totalBytes }
+        opts.onProgress?.({ phase: 'applying', ...progress })
+        const counts = applyStage(this.db, stage.table, this.now())
+        opts.onProgress?.({ phase: 'done', ...progress })
+        return counts
+      } finally {
+        dropStage(this.db, stage.table)
+      }
+    })
+  }
+
+  diffDump(file: string, opts: DiffOptions = {}): Promise<DumpDiff> {
+    const sample = opts.sample ?? 20
+    if (!Number.isSafeInteger(sample) || sample < 0) throw invalid('sample must be >= 0')
+    return this.serial(async () => {
+      const stage = await stageDump(this.db, file, opts)
+      try {
+        const diff = this.db
+          .transaction(
+            (): DumpDiff => ({
+              ...diffCounts(this.db, stage.table),
+              examples: diffExamples(this.db, stage.table, sample),
+            }),
+          )
+          .deferred()
+        opts.onProgress?.({
+          phase: 'done',
+          lines: stage.lines,
+          bytesRead: stage.totalBytes,
+          totalBytes: stage.totalBytes,
+        })
+        return diff
+      } finally {
+        dropStage(this.db, stage.table)
+      }
+    })
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close()
+    this.stmts.clear()
+  }
+}
+
+const MAX_NEAR = 1000
+
+function invalid(message: string): GalleryError {
+  return new GalleryError('InvalidParameter', message)
+}
+
+function checkKey(k: ImageKey): ImageKey {
+  if (typeof k !== 'object' || k === null) throw invalid('An image key {productId, picName} is required')
+  if (typeof k.productId !== 'string' || k.productId === '') throw invalid('productId is required')
+  if (typeof k.picName !== 'string' || k.picName === '') throw invalid('picName is required')
+  return { productId: k.productId, picName: k.picName }
+}
+
+function checkState(s: SyncState): SyncState {
+  if (!SYNC_STATES.includes(s)) throw invalid(`syncState must be one of ${SYNC_STATES.join(', ')}`)
+  return s
+}
+
+function optInt(v: number | null | undefined, name: string): number | null {
+  if (v === undefined || v === null) return null
+  if (!Number.isSafeInteger(v)) throw invalid(`${name} must be an integer`)
+  return v
+}
+
+function optStr(v: string | null | undefined, name: string): string | null {
+  if (v === undefined || v === null || v === '') return null
+  if (typeof v !== 'string') throw invalid(`${name} must be a string`)
+  return v
+}
+
+/** A thumbnail path relative to thumbs/: forward slashes, no empty/`.`/`..` segments. */
+function checkThumb(t: string): string {
+  if (typeof t !== 'string') throw invalid('thumbnail must be a relative path')
+  const rel = t.replace(/\\/g, '/')
+  const segs = rel.split('/')
+  if (
+    rel === '' ||
+    rel.length > 1024 ||
+    path.isAbsolute(t) ||
+    /^[A-Za-z]:/.test(rel) ||
+    segs.some((s) => s === '' || s === '.' || s === '..') ||
+    rel.includes('\0')
+  ) {
+    throw invalid(`thumbnail must be a path relative to the thumbs folder, got ${JSON.stringify(t)}`)
+  }
+  return rel
+}
+
+/** Opens (creating and migrating as needed) the gallery cache at `file` (e.g. <profile>/gallery.db). */
+export function openGallery(file: string, opts: OpenOptions = {}): Gallery {
+  return new SqliteGallery(file, opts)
+}

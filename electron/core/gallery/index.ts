@@ -1,0 +1,6 @@
+export { openGallery, type Gallery } from './gallery'
+export { GalleryError } from './errors'
+export { MIGRATIONS, SCHEMA_VERSION, migrate, type Migration } from './schema'
+export { parseDumpLine, type DumpRecord } from './dump-format'
+export { hamming, normalizePhash, normalizeSha256 } from './phash'
+export * from './types'

@@ -1,0 +1,148 @@
+import type Database from 'better-sqlite3'
+import { GalleryError } from './errors'
+import { phashBands } from './phash'
+
+type DB = Database.Database
+
+/**
+ * Numbered migrations, applied in order. The schema version is SQLite's `PRAGMA user_version`
+ * (0 = empty database). Each migration runs in its own transaction together with the version bump,
+ * so a crash leaves the database at the previous version, never half-migrated. Never edit a
+ * shipped migration: append a new one.
+ */
+export interface Migration {
+  version: number
+  name: string
+  up: (db: DB) => void
+}
+
+/** FTS5 column values: each padded with two spaces so 1–2 character terms can be answered from
+ * the trigram index (every occurrence of a 1–2 character string starts some trigram). */
+const ftsValues = (r: 'new' | 'images') =>
+  `${r}.product_id || '  ', ${r}.pic_name || '  ', coalesce(${r}.custom_content, '') || '  ',
+   coalesce(${r}.str_attr, '') || '  ', coalesce(${r}.str_attr2, '') || '  ',
+   coalesce(${r}.str_attr3, '') || '  ', coalesce(${r}.str_attr4, '') || '  '`
+
+const FTS_COLS = 'product_id, pic_name, custom_content, str_attr, str_attr2, str_attr3, str_attr4'
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'images table',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE images (
+          id INTEGER PRIMARY KEY,
+          product_id TEXT NOT NULL,
+          pic_name TEXT NOT NULL,
+          category_id INTEGER,
+          custom_content TEXT,
+          int_attr INTEGER,
+          int_attr2 INTEGER,
+          int_attr3 INTEGER,
+          int_attr4 INTEGER,
+          str_attr TEXT,
+          str_attr2 TEXT,
+          str_attr3 TEXT,
+          str_attr4 TEXT,
+          region TEXT,
+          source_path TEXT,
+          sha256 TEXT,
+          phash TEXT,
+          thumbnail TEXT,
+          sync_state TEXT NOT NULL DEFAULT 'synced' CHECK (sync_state IN
+            ('synced','pending-add','pending-update','pending-delete','error')),
+          sync_error TEXT,
+          added_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL,
+          seen_at INTEGER
+        );
+        CREATE UNIQUE INDEX images_key ON images(product_id, pic_name);
+        CREATE INDEX images_updated ON images(updated_at, id);
+        CREATE INDEX images_added ON images(added_at, id);
+        CREATE INDEX images_pic_name ON images(pic_name, product_id);
+        CREATE INDEX images_category ON images(category_id, product_id, pic_name);
+        CREATE INDEX images_sync_state ON images(sync_state);
+        CREATE INDEX images_sha256 ON images(sha256) WHERE sha256 IS NOT NULL;
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+      `)
+    },
+  },
+  {
+    version: 2,
+    name: 'full-text search, near-duplicate bands, filter indexes',
+    up: (db) => {
+      db.exec(`
+        ALTER TABLE images ADD COLUMN ph0 INTEGER;
+        ALTER TABLE images ADD COLUMN ph1 INTEGER;
+        ALTER TABLE images ADD COLUMN ph2 INTEGER;
+        ALTER TABLE images ADD COLUMN ph3 INTEGER;
+      `)
+      const rows = db
+        .prepare(`SELECT id, phash FROM images WHERE phash IS NOT NULL`)
+        .all() as { id: number; phash: string }[]
+      const setBands = db.prepare(`UPDATE images SET ph0 = ?, ph1 = ?, ph2 = ?, ph3 = ? WHERE id = ?`)
+      for (const r of rows) {
+        const p = r.phash.toLowerCase()
+        if (/^[0-9a-f]{16}$/.test(p)) setBands.run(...phashBands(p), r.id)
+      }
+      db.exec(`
+        CREATE INDEX images_ph0 ON images(ph0) WHERE ph0 IS NOT NULL;
+        CREATE INDEX images_ph1 ON images(ph1) WHERE ph1 IS NOT NULL;
+        CREATE INDEX images_ph2 ON images(ph2) WHERE ph2 IS NOT NULL;
+        CREATE INDEX images_ph3 ON images(ph3) WHERE ph3 IS NOT NULL;
+        CREATE INDEX images_int_attr ON images(int_attr);
+        CREATE INDEX images_str_attr ON images(str_attr);
+
+        CREATE VIRTUAL TABLE images_fts USING fts5(${FTS_COLS},
+          content='', contentless_delete=1, tokenize='trigram');
+        CREATE VIRTUAL TABLE images_fts_vocab USING fts5vocab(images_fts, 'row');
+
+        CREATE TRIGGER images_fts_insert AFTER INSERT ON images BEGIN
+          INSERT INTO images_fts(rowid, ${FTS_COLS}) VALUES (new.id, ${ftsValues('new')});
+        END;
+        CREATE TRIGGER images_fts_delete AFTER DELETE ON images BEGIN
+          DELETE FROM images_fts WHERE rowid = old.id;
+        END;
+        CREATE TRIGGER images_fts_update AFTER UPDATE OF ${FTS_COLS} ON images
+        WHEN old.product_id IS NOT new.product_id OR old.pic_name IS NOT new.pic_name
+          OR old.custom_content IS NOT new.custom_content OR old.str_attr IS NOT new.str_attr
+          OR old.str_attr2 IS NOT new.str_attr2 OR old.str_attr3 IS NOT new.str_attr3
+          OR old.str_attr4 IS NOT new.str_attr4
+        BEGIN
+          DELETE FROM images_fts WHERE rowid = old.id;
+          INSERT INTO images_fts(rowid, ${FTS_COLS}) VALUES (new.id, ${ftsValues('new')});
+        END;
+
+        INSERT INTO images_fts(rowid, ${FTS_COLS}) SELECT id, ${ftsValues('images')} FROM images;
+      `)
+    },
+  },
+]
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version
+
+export function schemaVersion(db: DB): number {
+  return db.pragma('user_version', { simple: true }) as number
+}
+
+/** Brings the database to SCHEMA_VERSION. Returns the versions before and after. */
+export function migrate(db: DB, migrations: Migration[] = MIGRATIONS): { from: number; to: number } {
+  const from = schemaVersion(db)
+  const latest = migrations[migrations.length - 1]?.version ?? 0
+  if (from > latest) {
+    throw new GalleryError(
+      'GallerySchemaTooNew',
+      `The gallery database is at schema version ${from}; this Loupe knows up to ${latest}.`,
+      { hint: 'Update Loupe, or open a copy of the profile with the version that created it.' },
+    )
+  }
+  for (const m of migrations) {
+    if (m.version <= from) continue
+    db.transaction(() => {
+      m.up(db)
+      db.pragma(`user_version = ${m.version}`)
+    }).immediate()
+  }
+  return { from, to: Math.max(from, latest) }
+}
