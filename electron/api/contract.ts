@@ -1,0 +1,50 @@
+import { z } from 'zod'
+import { method, listMethods } from './define'
+import * as S from './schemas'
+
+const Empty = z.object({}).strict()
+const Ok = z.object({ ok: z.literal(true) })
+
+/**
+ * The contract between the UI and the core: every method, grouped by domain, with a zod schema for
+ * its argument and its result. The preload, the Electron IPC adapter, the headless HTTP bridge and
+ * the renderer's bridge are all derived from this object.
+ */
+export const contract = {
+  app: {
+    info: method(Empty, S.AppInfo),
+  },
+  profiles: {
+    list: method(Empty, z.object({ profiles: z.array(S.ProfileView), active: z.string() })),
+    create: method(S.ProfileInput, S.ProfileView),
+    update: method(z.object({ name: S.ProfileName, patch: S.ProfilePatch }), S.ProfileView),
+    remove: method(z.object({ name: S.ProfileName }), Ok),
+    activate: method(z.object({ name: S.ProfileName }), z.object({ active: z.string() })),
+    /** Test a saved profile (by name) or an unsaved one (full input) with a Detail call. */
+    test: method(
+      z.union([z.object({ name: S.ProfileName }), z.object({ draft: S.ProfileInput })]),
+      S.TestResult,
+      { slow: true },
+    ),
+  },
+  instance: {
+    detail: method(S.ProfileRef, S.DetailResult, { slow: true }),
+  },
+  images: {
+    add: method(S.AddImageInput, S.AddImageResult, { slow: true }),
+    update: method(S.UpdateImageInput, z.object({ requestId: z.string() })),
+    remove: method(S.DeleteImageInput, S.DeleteImageResult, { slow: true }),
+    exists: method(S.ProfileRef.extend(S.ImageKey.shape), S.ExistsResult),
+  },
+  search: {
+    byPic: method(S.SearchByPicInput, S.SearchResult, { slow: true }),
+    byName: method(S.SearchByNameInput, S.SearchResult),
+    byFilter: method(S.SearchByFilterInput, S.SearchResult),
+    byText: method(S.SearchByTextInput, S.SearchResult),
+    compare: method(S.CompareInput, S.CompareResult, { slow: true }),
+  },
+} as const
+
+export type Contract = typeof contract
+
+export const METHODS = listMethods(contract)

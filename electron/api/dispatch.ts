@@ -1,0 +1,79 @@
+import type { ContractShape, Implementation } from './define'
+import { lookupMethod } from './define'
+import type { ApiError } from './errors'
+import { isApiError } from './errors'
+
+export type DispatchReply = { result: unknown } | { error: ApiError }
+
+/**
+ * The one generic handler every host adapter uses: look the method up in the contract, validate the
+ * argument with its schema, call the implementation, validate the result, and turn any failure into
+ * the contract's error shape. `redact` scrubs secrets from messages before they leave the core.
+ */
+export function createDispatcher<C extends ContractShape>(
+  contract: C,
+  impl: Implementation<C>,
+  opts: { redact?: (text: string) => string; onInternalError?: (e: unknown) => void } = {},
+) {
+  const redact = opts.redact ?? ((t: string) => t)
+  return async function dispatch(name: string, input: unknown): Promise<DispatchReply> {
+    const def = lookupMethod(contract, name)
+    if (!def) return { error: { code: 'UnknownMethod', message: `Unknown method: ${name}` } }
+    const parsed = def.input.safeParse(input ?? {})
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      const where = issue?.path.length ? issue.path.join('.') + ': ' : ''
+      return {
+        error: {
+          code: 'InvalidArgument',
+          message: redact(`${name}: ${where}${issue?.message ?? 'invalid argument'}`),
+          httpStatus: 400,
+        },
+      }
+    }
+    const dot = name.indexOf('.')
+    const fn = (impl as Record<string, Record<string, (i: unknown) => Promise<unknown>>>)[
+      name.slice(0, dot)
+    ]?.[name.slice(dot + 1)]
+    if (typeof fn !== 'function') {
+      return { error: { code: 'NotImplemented', message: `${name} is not implemented` } }
+    }
+    try {
+      const result = await fn(parsed.data)
+      const out = def.output.safeParse(result)
+      if (!out.success) {
+        opts.onInternalError?.(out.error)
+        return {
+          error: {
+            code: 'InternalError',
+            message: `${name} produced an invalid result`,
+            httpStatus: 500,
+          },
+        }
+      }
+      return { result: out.data }
+    } catch (e) {
+      return { error: toApiError(e, redact, opts.onInternalError) }
+    }
+  }
+}
+
+export function toApiError(
+  e: unknown,
+  redact: (t: string) => string = (t) => t,
+  onInternal?: (e: unknown) => void,
+): ApiError {
+  if (isApiError(e)) {
+    const err = e as ApiError
+    return {
+      code: err.code,
+      message: redact(err.message),
+      ...(err.hint ? { hint: redact(err.hint) } : {}),
+      ...(err.requestId ? { requestId: err.requestId } : {}),
+      ...(typeof err.httpStatus === 'number' ? { httpStatus: err.httpStatus } : {}),
+    }
+  }
+  onInternal?.(e)
+  const message = e instanceof Error ? e.message : String(e)
+  return { code: 'InternalError', message: redact(message), httpStatus: 500 }
+}

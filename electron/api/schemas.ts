@@ -1,0 +1,299 @@
+import { z } from 'zod'
+
+/* ---------- profiles ---------- */
+
+export const PROFILE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+export const ProfileName = z
+  .string()
+  .regex(
+    PROFILE_NAME_RE,
+    'Use 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
+  )
+
+export const ServiceType = z.enum(['product', 'generic', 'fabric', 'trademark'])
+export type ServiceType = z.infer<typeof ServiceType>
+
+export const CLOUD_REGIONS = [
+  'cn-shanghai',
+  'cn-hangzhou',
+  'cn-beijing',
+  'cn-shenzhen',
+  'ap-southeast-1',
+  'ap-northeast-1',
+  'ap-southeast-2',
+  'eu-central-1',
+  'us-west-1',
+] as const
+
+export const LocalSettings = z.object({
+  capacity: z.number().int().min(1).max(10_000_000).default(100_000),
+  /** Queries per second enforced on the engine API; 0 = unlimited. */
+  qps: z.number().int().min(0).max(10_000).default(0),
+})
+
+export const CloudSettingsInput = z
+  .object({
+    instanceName: z.string().min(1).max(128),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z0-9]+)+$/, 'A region id such as cn-shanghai')
+      .optional(),
+    /** host[:port] without scheme, e.g. 127.0.0.1:7070 for a remote Loupe. */
+    endpoint: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'host[:port] without scheme')
+      .optional(),
+    protocol: z.enum(['https', 'http']).default('https'),
+    accessKeyId: z.string().min(1).max(128),
+    /** Write-only: stored by the SecretStore, never returned. */
+    accessKeySecret: z.string().min(1).max(256).optional(),
+    /** Write-only STS token. */
+    securityToken: z.string().min(1).max(4096).optional(),
+  })
+  .refine((c) => c.region || c.endpoint, { message: 'Give a region or an endpoint' })
+
+export const ProfileInput = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('local'),
+    name: ProfileName,
+    serviceType: ServiceType.default('product'),
+    local: LocalSettings.default({ capacity: 100_000, qps: 0 }),
+  }),
+  z.object({
+    kind: z.literal('cloud'),
+    name: ProfileName,
+    serviceType: ServiceType.default('product'),
+    cloud: CloudSettingsInput,
+  }),
+])
+export type ProfileInput = z.input<typeof ProfileInput>
+
+export const ProfilePatch = z.object({
+  serviceType: ServiceType.optional(),
+  local: LocalSettings.partial().optional(),
+  cloud: z
+    .object({
+      instanceName: z.string().min(1).max(128).optional(),
+      region: z
+        .string()
+        .regex(/^[a-z]{2}(-[a-z0-9]+)+$/)
+        .nullable()
+        .optional(),
+      endpoint: z
+        .string()
+        .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/)
+        .nullable()
+        .optional(),
+      protocol: z.enum(['https', 'http']).optional(),
+      accessKeyId: z.string().min(1).max(128).optional(),
+      accessKeySecret: z.string().min(1).max(256).optional(),
+      securityToken: z.string().min(1).max(4096).nullable().optional(),
+    })
+    .optional(),
+})
+
+/** A profile as every caller sees it: never a secret, only a masked key id and `hasSecret`. */
+export const ProfileView = z.object({
+  name: z.string(),
+  kind: z.enum(['local', 'cloud']),
+  builtin: z.boolean(),
+  serviceType: ServiceType,
+  createdAt: z.number(),
+  local: z.object({ capacity: z.number(), qps: z.number() }).optional(),
+  cloud: z
+    .object({
+      instanceName: z.string(),
+      region: z.string().nullable(),
+      endpoint: z.string().nullable(),
+      protocol: z.enum(['https', 'http']),
+      accessKeyIdMasked: z.string(),
+      hasSecret: z.boolean(),
+      hasSecurityToken: z.boolean(),
+    })
+    .optional(),
+})
+export type ProfileView = z.infer<typeof ProfileView>
+
+/* ---------- instance ---------- */
+
+export const InstanceInfo = z.object({
+  name: z.string(),
+  capacity: z.number(),
+  totalCount: z.number(),
+  qps: z.number(),
+  region: z.string(),
+  serviceType: z.string(),
+  utcCreate: z.number(),
+  utcExpireTime: z.number().nullable(),
+})
+export type InstanceInfo = z.infer<typeof InstanceInfo>
+
+export const DetailResult = z.object({ requestId: z.string(), instance: InstanceInfo })
+
+export const ProfileRef = z.object({ profile: ProfileName.optional() })
+
+/* ---------- images and search ---------- */
+
+const MAX_IMAGE_BASE64 = 8 * 1024 * 1024 * 1.4
+
+/** An image given by a caller: its bytes in base64, or (desktop / CLI) a local file path. */
+export const ImageInput = z.union([
+  z.object({
+    base64: z.string().min(1).max(MAX_IMAGE_BASE64),
+    name: z.string().max(1024).optional(),
+  }),
+  z.object({ path: z.string().min(1).max(4096) }),
+])
+export type ImageInput = z.infer<typeof ImageInput>
+
+export const RegionText = z
+  .string()
+  .regex(/^\s*\d+\s*,\s*\d+\s*,\s*\d+\s*,\s*\d+\s*$/, 'Region is x1,x2,y1,y2 in pixels')
+
+export const Attributes = z.object({
+  categoryId: z.number().int().min(0).optional(),
+  customContent: z.string().max(4096).optional(),
+  intAttr: z.number().int().optional(),
+  intAttr2: z.number().int().optional(),
+  intAttr3: z.number().int().optional(),
+  intAttr4: z.number().int().optional(),
+  strAttr: z.string().max(128).optional(),
+  strAttr2: z.string().max(128).optional(),
+  strAttr3: z.string().max(128).optional(),
+  strAttr4: z.string().max(128).optional(),
+})
+
+export const ImageKey = z.object({
+  productId: z.string().min(1).max(512),
+  picName: z.string().min(1).max(512),
+})
+
+export const AddImageInput = ProfileRef.extend({
+  image: ImageInput,
+  crop: z.boolean().optional(),
+  /** Region on the original image (before preprocessing). */
+  region: RegionText.optional(),
+})
+  .extend(ImageKey.shape)
+  .extend(Attributes.shape)
+
+export const PicInfo = z.object({ categoryId: z.number(), region: z.string().nullable() })
+
+export const AddImageResult = z.object({
+  requestId: z.string(),
+  picInfo: PicInfo,
+  /** The region on the original image (mapped back from the processed one). */
+  regionOnOriginal: z.string().nullable(),
+  preprocessing: z.array(z.string()),
+})
+
+export const UpdateImageInput = ProfileRef.extend(ImageKey.shape).extend(Attributes.shape)
+
+export const DeleteImageInput = ProfileRef.extend({
+  productId: z.string().min(1).max(512).optional(),
+  picName: z.string().min(1).max(512).optional(),
+  filter: z.string().min(1).max(4096).optional(),
+})
+
+export const DeleteImageResult = z.object({ requestId: z.string(), picNames: z.array(z.string()) })
+
+export const SearchOptions = z.object({
+  categoryId: z.number().int().min(0).optional(),
+  num: z.number().int().optional(),
+  start: z.number().int().optional(),
+  filter: z.string().max(4096).optional(),
+  distinctProductId: z.boolean().optional(),
+  scoreThreshold: z.number().min(0).max(1).optional(),
+})
+
+export const SearchByPicInput = ProfileRef.extend({
+  image: ImageInput,
+  crop: z.boolean().optional(),
+  region: RegionText.optional(),
+}).extend(SearchOptions.shape)
+
+export const SearchByNameInput = ProfileRef.extend(ImageKey.shape).extend(SearchOptions.shape)
+
+export const SearchByFilterInput = ProfileRef.extend({
+  filter: z.string().min(1).max(4096),
+  num: z.number().int().optional(),
+  start: z.number().int().optional(),
+})
+
+export const SearchByTextInput = ProfileRef.extend({
+  text: z.string().min(1).max(512),
+  num: z.number().int().optional(),
+  start: z.number().int().optional(),
+  filter: z.string().max(4096).optional(),
+})
+
+export const Auction = z.object({
+  productId: z.string(),
+  picName: z.string(),
+  categoryId: z.number(),
+  customContent: z.string(),
+  score: z.number(),
+  sortExprValues: z.string(),
+  intAttr: z.number().optional(),
+  intAttr2: z.number().optional(),
+  intAttr3: z.number().optional(),
+  intAttr4: z.number().optional(),
+  strAttr: z.string().optional(),
+  strAttr2: z.string().optional(),
+  strAttr3: z.string().optional(),
+  strAttr4: z.string().optional(),
+})
+export type Auction = z.infer<typeof Auction>
+
+export const SearchResult = z.object({
+  requestId: z.string(),
+  auctions: z.array(Auction),
+  head: z.object({ docsFound: z.number(), docsReturn: z.number(), searchTime: z.number() }),
+  picInfo: z
+    .object({
+      categoryId: z.number().nullable(),
+      region: z.string().nullable(),
+      allCategories: z.array(z.object({ id: z.number(), name: z.string() })),
+      multiRegion: z.array(z.string()),
+    })
+    .nullable(),
+  /** Regions mapped back to the original image the caller gave (search by picture only). */
+  original: z
+    .object({
+      width: z.number(),
+      height: z.number(),
+      region: z.string().nullable(),
+      multiRegion: z.array(z.string()),
+    })
+    .nullable()
+    .optional(),
+})
+export type SearchResult = z.infer<typeof SearchResult>
+
+export const CompareInput = ProfileRef.extend({ primary: ImageInput, secondary: ImageInput })
+export const CompareResult = z.object({ requestId: z.string(), score: z.number() })
+
+export const ExistsResult = z.object({ requestId: z.string(), exist: z.boolean() })
+
+export const TestResult = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), instance: InstanceInfo, requestId: z.string(), ms: z.number() }),
+  z.object({
+    ok: z.literal(false),
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      hint: z.string().optional(),
+      requestId: z.string().optional(),
+      httpStatus: z.number().optional(),
+    }),
+    ms: z.number(),
+  }),
+])
+
+export const AppInfo = z.object({
+  version: z.string(),
+  host: z.enum(['electron', 'headless']),
+  dataDir: z.string(),
+  secretBackend: z.object({ name: z.string(), secure: z.boolean() }),
+  featurizer: z.string().nullable(),
+})

@@ -1,0 +1,109 @@
+import fs from 'node:fs'
+import type { Implementation } from '../api/define'
+import type { Contract } from '../api/contract'
+import { createDispatcher } from '../api/dispatch'
+import { contract } from '../api/contract'
+import { ProfileStore } from './profiles/store'
+import type { SecretStore } from './profiles/secrets'
+import { createProfileService } from './profiles/service'
+import { createEngineRegistry } from './engines/registry'
+import { EventBus } from './events'
+import { createLogger } from './log'
+import type { Featurizer } from './engines/local/featurizer/types'
+import { createFeaturizer } from './engines/local/featurizer/index'
+import { createImageService } from './images/service'
+import { createImaging } from './imaging/index'
+
+export interface CoreOptions {
+  dataDir: string
+  secrets: SecretStore
+  host: 'electron' | 'headless'
+  version?: string
+  /** better-sqlite3 binary built for the running ABI (Electron), if not the default one. */
+  sqliteNativeBinding?: string
+  /** Public URL of a file in a profile's folder (dump files, error files) for this host. */
+  fileUrl?: (profile: string, absPath: string) => string
+  /** Extra log sink (the file `<dataDir>/logs/loupe.log` is always written). */
+  logSink?: (line: string) => void
+  featurizerWorkers?: number
+  imagingWorkers?: number
+  cloudTimeouts?: { connectTimeoutMs?: number; readTimeoutMs?: number }
+}
+
+/**
+ * Builds Loupe's core: every service, Electron-free. Nothing happens at import time; engines,
+ * models and worker threads start lazily on first use.
+ */
+export function createCore(opts: CoreOptions) {
+  fs.mkdirSync(opts.dataDir, { recursive: true })
+  const logger = createLogger(opts.dataDir, { sink: opts.logSink })
+  const events = new EventBus()
+  const profiles = new ProfileStore(opts.dataDir)
+  profiles.init()
+
+  let featurizer: Featurizer | null = null
+  const getFeaturizer = () => (featurizer ??= createFeaturizer({ workers: opts.featurizerWorkers }))
+  let imaging: ReturnType<typeof createImaging> | null = null
+  const getImaging = () => (imaging ??= createImaging({ workers: opts.imagingWorkers }))
+
+  const engines = createEngineRegistry({
+    profiles,
+    secrets: opts.secrets,
+    logger,
+    featurizer: getFeaturizer,
+    nativeBinding: opts.sqliteNativeBinding,
+    fileUrl: opts.fileUrl,
+    cloudTimeouts: opts.cloudTimeouts,
+  })
+
+  const profileService = createProfileService({
+    store: profiles,
+    secrets: opts.secrets,
+    engines,
+    events,
+    logger,
+  })
+  const imageService = createImageService({ profiles, engines, imaging: getImaging, logger })
+
+  const api: Implementation<Contract> = {
+    app: {
+      async info() {
+        return {
+          version: opts.version ?? '0.0.0',
+          host: opts.host,
+          dataDir: opts.dataDir,
+          secretBackend: opts.secrets.describe(),
+          featurizer: featurizer?.version ?? null,
+        }
+      },
+    },
+    profiles: profileService.profiles,
+    instance: profileService.instance,
+    images: imageService.images,
+    search: imageService.search,
+  }
+
+  const dispatch = createDispatcher<Contract>(contract, api, {
+    redact: logger.redact,
+    onInternalError: (e) =>
+      logger.log('error', e instanceof Error ? (e.stack ?? e.message) : String(e)),
+  })
+
+  return {
+    api,
+    dispatch,
+    events,
+    logger,
+    profiles,
+    engines,
+    dataDir: opts.dataDir,
+    async close() {
+      await engines.closeAll()
+      await Promise.all([featurizer?.close(), imaging?.close()])
+      featurizer = null
+      imaging = null
+    },
+  }
+}
+
+export type Core = ReturnType<typeof createCore>

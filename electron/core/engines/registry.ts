@@ -1,0 +1,112 @@
+import path from 'node:path'
+import type { Engine } from './types'
+import type { Featurizer } from './local/featurizer/types'
+import { createLocalEngine } from './local/index'
+import { createCloudEngine } from './cloud/index'
+import { EngineError } from './errors'
+import type { ProfileStore, StoredProfile } from '../profiles/store'
+import type { SecretStore } from '../profiles/secrets'
+import type { Logger } from '../log'
+
+export interface EngineRegistryOptions {
+  profiles: ProfileStore
+  secrets: SecretStore
+  logger: Logger
+  featurizer: () => Featurizer
+  nativeBinding?: string
+  fileUrl?: (profile: string, absPath: string) => string
+  cloudTimeouts?: { connectTimeoutMs?: number; readTimeoutMs?: number }
+}
+
+/**
+ * Opens one engine per profile, lazily, and keeps it until the profile changes. Local engines live
+ * in the profile's `engine/` folder; cloud engines are built from the profile and its secret.
+ */
+export function createEngineRegistry(opts: EngineRegistryOptions) {
+  const open = new Map<string, Promise<Engine>>()
+
+  async function build(p: StoredProfile): Promise<Engine> {
+    if (p.kind === 'local') {
+      const dir = opts.profiles.dirOf(p.name)
+      return createLocalEngine({
+        dir: path.join(dir, 'engine'),
+        name: p.name,
+        featurizer: opts.featurizer(),
+        capacity: p.local?.capacity ?? 100_000,
+        qps: p.local?.qps ?? 0,
+        serviceType: p.serviceType,
+        batchRoot: path.join(dir, 'batch'),
+        nativeBinding: opts.nativeBinding,
+        fileUrl: opts.fileUrl ? (abs: string) => opts.fileUrl!(p.name, abs) : undefined,
+      })
+    }
+    return buildCloud(p)
+  }
+
+  async function buildCloud(p: StoredProfile): Promise<Engine> {
+    const c = p.cloud
+    if (!c) throw new EngineError('InvalidProfile', `Profile "${p.name}" has no cloud settings`)
+    const secret = await opts.secrets.get(c.secretRef)
+    if (!secret) {
+      throw new EngineError('MissingSecret', `Profile "${p.name}" has no AccessKey secret`, {
+        hint: 'Enter the AccessKey secret in the Profiles view, or set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET.',
+      })
+    }
+    opts.logger.addSecret(secret)
+    const token = c.tokenRef ? await opts.secrets.get(c.tokenRef) : null
+    if (token) opts.logger.addSecret(token)
+    return createCloudEngine({
+      instanceName: c.instanceName,
+      region: c.region ?? undefined,
+      endpoint: c.endpoint ?? undefined,
+      protocol: c.protocol,
+      accessKeyId: c.accessKeyId,
+      accessKeySecret: secret,
+      securityToken: token ?? undefined,
+      ...opts.cloudTimeouts,
+    })
+  }
+
+  return {
+    get(name: string): Promise<Engine> {
+      let e = open.get(name)
+      if (!e) {
+        const p = opts.profiles.get(name)
+        e = build(p)
+        open.set(name, e)
+        e.catch(() => open.delete(name))
+      }
+      return e
+    },
+    /** Build an engine for an unsaved profile (Test connection); the caller closes it. */
+    async draft(p: StoredProfile, secret: string | null, token: string | null): Promise<Engine> {
+      if (p.kind === 'local') return this.get(p.name)
+      if (!secret) return buildCloud(p)
+      opts.logger.addSecret(secret)
+      if (token) opts.logger.addSecret(token)
+      const c = p.cloud!
+      return createCloudEngine({
+        instanceName: c.instanceName,
+        region: c.region ?? undefined,
+        endpoint: c.endpoint ?? undefined,
+        protocol: c.protocol,
+        accessKeyId: c.accessKeyId,
+        accessKeySecret: secret,
+        securityToken: token ?? undefined,
+        ...opts.cloudTimeouts,
+      })
+    },
+    async invalidate(name: string): Promise<void> {
+      const e = open.get(name)
+      open.delete(name)
+      if (e) await (await e.catch(() => null))?.close()
+    },
+    async closeAll(): Promise<void> {
+      const all = [...open.values()]
+      open.clear()
+      await Promise.all(all.map(async (e) => (await e.catch(() => null))?.close()))
+    },
+  }
+}
+
+export type EngineRegistry = ReturnType<typeof createEngineRegistry>

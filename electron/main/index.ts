@@ -1,0 +1,92 @@
+import path from 'node:path'
+import fs from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import electron from 'electron'
+import { createCore } from '../core/app'
+import { createSafeStorageSecretStore } from './secret-store'
+import { registerIpc, forwardEvents, isTrustedUrl } from './ipc'
+import { APP_CSP, lockNavigation, secureWebPreferences } from './window'
+
+const { app, BrowserWindow, ipcMain, protocol, net, safeStorage, session, shell } = electron
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const rendererDir = path.join(here, '../renderer')
+const devServerUrl = process.env.ELECTRON_RENDERER_URL
+
+/** better-sqlite3 built for Electron's ABI (`npm run build:electron-native`), if present. */
+function electronSqliteBinding(): string | undefined {
+  const candidates = [
+    path.join(process.resourcesPath ?? '', 'native', 'better_sqlite3.node'),
+    path.join(here, '../../resources/native/electron/better_sqlite3.node'),
+  ]
+  return candidates.find((c) => fs.existsSync(c))
+}
+
+protocol.registerSchemesAsPrivileged([
+  { scheme: 'loupe-app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
+])
+
+let win: electron.BrowserWindow | null = null
+
+async function start() {
+  await app.whenReady()
+  const dataDir = app.getPath('userData')
+  const core = createCore({
+    dataDir,
+    host: 'electron',
+    version: app.getVersion(),
+    sqliteNativeBinding: electronSqliteBinding(),
+    secrets: createSafeStorageSecretStore({
+      safeStorage,
+      dataDir,
+      acceptPlainText: () => process.env.LOUPE_ACCEPT_PLAINTEXT_SECRETS === '1',
+    }),
+  })
+
+  // The packaged page is served from loupe-app://app/ (never file://).
+  protocol.handle('loupe-app', (req) => {
+    const url = new URL(req.url)
+    const rel = decodeURIComponent(url.pathname)
+    const file = path.resolve(rendererDir, '.' + (rel === '/' ? '/index.html' : rel))
+    if (!file.startsWith(path.resolve(rendererDir) + path.sep))
+      return new Response('Forbidden', { status: 403 })
+    const target = fs.existsSync(file) ? file : path.join(rendererDir, 'index.html')
+    return net.fetch('file://' + target)
+  })
+
+  session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
+    cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [APP_CSP] } })
+  })
+  session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false))
+
+  registerIpc({
+    ipcMain,
+    dispatch: core.dispatch,
+    isTrustedSender: (e) =>
+      !!win && e.sender === win.webContents && isTrustedUrl(e.senderFrame?.url, devServerUrl),
+    log: (l) => core.logger.log('warn', l),
+  })
+  forwardEvents(core.events, () => win?.webContents ?? null)
+
+  win = new BrowserWindow({
+    width: 1360,
+    height: 880,
+    minWidth: 960,
+    minHeight: 640,
+    show: false,
+    title: 'Loupe',
+    webPreferences: secureWebPreferences(path.join(here, '../preload/index.cjs')),
+  })
+  lockNavigation(win.webContents, (url) => isTrustedUrl(url, devServerUrl))
+  win.once('ready-to-show', () => win?.show())
+  await win.loadURL(devServerUrl ?? 'loupe-app://app/')
+
+  app.on('window-all-closed', () => app.quit())
+  app.on('before-quit', () => {
+    void core.close()
+  })
+  void shell
+}
+
+if (!app.requestSingleInstanceLock()) app.quit()
+else void start()

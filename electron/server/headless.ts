@@ -1,0 +1,131 @@
+import http from 'node:http'
+import path from 'node:path'
+import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { createCore, type Core } from '../core/app'
+import { createFileSecretStore } from '../core/profiles/file-secret-store'
+import { createHttpBridge, isSameOrigin, sendJson } from './http-bridge'
+import { safeJoin, sendFile, serveRenderer } from './static'
+
+export interface HeadlessOptions {
+  dataDir: string
+  host?: string
+  port?: number
+  rendererDir?: string
+  version?: string
+  log?: (line: string) => void
+}
+
+/** Folders of a profile whose files may be downloaded over HTTP (dump exports, task error files). */
+const SERVED_FOLDERS = ['dumps', 'exports', 'engine/tasks']
+
+export function defaultRendererDir(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url))
+  return path.resolve(here, '../../out/renderer')
+}
+
+/**
+ * The headless host: the same core, served to a browser on 127.0.0.1 — the renderer, the contract
+ * (`/api/call/*`, events on `/api/events`), files of a profile (`/files/*`), and the local engine's
+ * Image Search wire API (`POST /`).
+ */
+export async function startHeadless(opts: HeadlessOptions): Promise<{
+  url: string
+  port: number
+  core: Core
+  server: http.Server
+  close(): Promise<void>
+}> {
+  const host = opts.host ?? '127.0.0.1'
+  let baseUrl = ''
+  const core = createCore({
+    dataDir: opts.dataDir,
+    secrets: createFileSecretStore(opts.dataDir),
+    host: 'headless',
+    version: opts.version,
+    logSink: opts.log,
+    fileUrl: (profile, abs) => {
+      const rel = path.relative(core.profiles.dirOf(profile), abs).split(path.sep).join('/')
+      return `${baseUrl}/files/${encodeURIComponent(profile)}/${rel.split('/').map(encodeURIComponent).join('/')}`
+    },
+  })
+  const bridge = createHttpBridge({ dispatch: core.dispatch, events: core.events })
+  const rendererDir = opts.rendererDir ?? defaultRendererDir()
+  const allowedHosts = new Set<string>()
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((e) => {
+      core.logger.log('error', `http: ${(e as Error).stack ?? e}`)
+      if (!res.headersSent)
+        sendJson(res, 500, { error: { code: 'InternalError', message: 'Internal error' } })
+      else res.destroy()
+    })
+  })
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
+    const url = new URL(req.url ?? '/', 'http://x')
+    const p = url.pathname
+    if (p.startsWith('/api/')) {
+      if (!isSameOrigin(req, allowedHosts)) {
+        return sendJson(res, 403, {
+          error: {
+            code: 'Forbidden',
+            message: 'Cross-origin requests to the Loupe API are refused',
+          },
+        })
+      }
+      if (p === '/api/events') return bridge.events(req, res)
+      if (p.startsWith('/api/call/')) return bridge.call(req, res, decodeURIComponent(p.slice(10)))
+      return sendJson(res, 404, { error: { code: 'NotFound', message: `No such endpoint: ${p}` } })
+    }
+    if (p.startsWith('/files/') && req.method === 'GET') {
+      const [, , profileEnc, ...rest] = p.split('/')
+      const profile = decodeURIComponent(profileEnc ?? '')
+      const rel = rest.join('/')
+      const ok = SERVED_FOLDERS.some((f) => decodeURIComponent(rel).startsWith(f + '/'))
+      const root = (() => {
+        try {
+          core.profiles.get(profile)
+          return core.profiles.dirOf(profile)
+        } catch {
+          return null
+        }
+      })()
+      const file = ok && root ? safeJoin(root, rel) : null
+      if (file && sendFile(res, file, { 'content-disposition': 'attachment' })) return
+      return sendJson(res, 404, { error: { code: 'NotFound', message: 'No such file' } })
+    }
+    if (req.method === 'GET' || req.method === 'HEAD') return serveRenderer(rendererDir, req, res)
+    return sendJson(res, 405, {
+      error: { code: 'MethodNotAllowed', message: `${req.method} ${p}` },
+    })
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(opts.port ?? 7070, host, () => resolve())
+  })
+  const port = (server.address() as AddressInfo).port
+  const shownHost = host.includes(':') ? `[${host}]` : host
+  baseUrl = `http://${shownHost}:${port}`
+  for (const h of [
+    `${shownHost}:${port}`,
+    `127.0.0.1:${port}`,
+    `localhost:${port}`,
+    `[::1]:${port}`,
+  ]) {
+    allowedHosts.add(h.toLowerCase())
+  }
+  return {
+    url: baseUrl,
+    port,
+    core,
+    server,
+    async close() {
+      bridge.close()
+      server.closeAllConnections?.()
+      await new Promise<void>((r) => server.close(() => r()))
+      await core.close()
+    },
+  }
+}

@@ -1,0 +1,88 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import type http from 'node:http'
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+  '.meta': 'text/plain; charset=utf-8',
+  '.csv': 'text/csv; charset=utf-8',
+}
+
+/** The same CSP as the desktop window: nothing but our own origin, images also from data:/blob:. */
+export const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
+  "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
+
+/** Resolve `rel` inside `root`, refusing anything that escapes it. */
+export function safeJoin(root: string, rel: string): string | null {
+  const decoded = (() => {
+    try {
+      return decodeURIComponent(rel)
+    } catch {
+      return null
+    }
+  })()
+  if (decoded === null || decoded.includes('\0')) return null
+  const full = path.resolve(root, '.' + path.sep + decoded)
+  const r = path.resolve(root)
+  if (full !== r && !full.startsWith(r + path.sep)) return null
+  return full
+}
+
+export function sendFile(
+  res: http.ServerResponse,
+  file: string,
+  extraHeaders: Record<string, string> = {},
+): boolean {
+  let st: fs.Stats
+  try {
+    st = fs.statSync(file)
+  } catch {
+    return false
+  }
+  if (!st.isFile()) return false
+  res.writeHead(200, {
+    'content-type': TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
+    'content-length': st.size,
+    'x-content-type-options': 'nosniff',
+    ...extraHeaders,
+  })
+  fs.createReadStream(file).pipe(res)
+  return true
+}
+
+/** Serves the built renderer with an SPA fallback to index.html. */
+export function serveRenderer(
+  rendererDir: string,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): void {
+  const url = new URL(req.url ?? '/', 'http://x')
+  const headers = { 'content-security-policy': CSP, 'referrer-policy': 'no-referrer' }
+  const index = path.join(rendererDir, 'index.html')
+  if (!fs.existsSync(index)) {
+    res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' })
+    res.end(`The renderer is not built (${index} is missing). Run \`npm run build\` first.\n`)
+    return
+  }
+  const file = url.pathname === '/' ? index : safeJoin(rendererDir, url.pathname)
+  if (file && sendFile(res, file, headers)) return
+  if (path.extname(url.pathname)) {
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
+    res.end('Not found\n')
+    return
+  }
+  sendFile(res, index, { ...headers, 'cache-control': 'no-store' })
+}

@@ -1,0 +1,85 @@
+import { contract, type Contract } from '../../../electron/api/contract'
+import { createClient, type Bridge, type Transport } from '../../../electron/api/client'
+
+interface PreloadLoupe {
+  invoke(name: string, input: unknown): Promise<unknown>
+  subscribe(listener: (name: string, payload: unknown) => void): () => void
+}
+
+declare global {
+  interface Window {
+    loupe?: PreloadLoupe
+  }
+}
+
+/** Desktop: IPC through the preload's `window.loupe`. */
+export function ipcTransport(loupe: PreloadLoupe): Transport {
+  return {
+    invoke: (name, input) => loupe.invoke(name, input),
+    subscribe: (listener) => loupe.subscribe(listener),
+  }
+}
+
+/** Headless: the contract over HTTP on the page's own origin, events by Server-Sent Events. */
+export function httpTransport(base = ''): Transport {
+  return {
+    async invoke(name, input, { slow }) {
+      const ctl = new AbortController()
+      const timer = setTimeout(() => ctl.abort(), slow ? 15 * 60_000 : 120_000)
+      try {
+        const res = await fetch(`${base}/api/call/${encodeURIComponent(name)}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(input ?? {}),
+          signal: ctl.signal,
+        })
+        const body = (await res.json().catch(() => null)) as unknown
+        if (body && typeof body === 'object') return body
+        return { error: { code: 'HttpError', message: `HTTP ${res.status} from the Loupe host` } }
+      } catch (e) {
+        const aborted = (e as Error).name === 'AbortError'
+        return {
+          error: {
+            code: aborted ? 'Timeout' : 'HostUnreachable',
+            message: aborted ? `${name} took too long` : 'The Loupe host cannot be reached',
+            hint: aborted ? undefined : 'Is `loupe serve` still running?',
+          },
+        }
+      } finally {
+        clearTimeout(timer)
+      }
+    },
+    subscribe(listener) {
+      const es = new EventSource(`${base}/api/events`)
+      es.onmessage = (m) => {
+        try {
+          const { name, payload } = JSON.parse(m.data as string) as {
+            name: string
+            payload: unknown
+          }
+          listener(name, payload)
+        } catch {
+          /* ignore malformed events */
+        }
+      }
+      return () => es.close()
+    },
+  }
+}
+
+export type LoupeBridge = Bridge<Contract>
+
+let bridge: LoupeBridge | null = null
+
+/** The renderer's bridge: IPC when running in the desktop app, HTTP in a browser. */
+export function getBridge(): LoupeBridge {
+  bridge ??= createClient(contract, window.loupe ? ipcTransport(window.loupe) : httpTransport())
+  return bridge
+}
+
+/** For tests: use a given transport. */
+export function setBridge(b: LoupeBridge | null): void {
+  bridge = b
+}
+
+export const isDesktop = () => !!window.loupe

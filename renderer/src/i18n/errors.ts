@@ -1,0 +1,141 @@
+import type { Locale } from './index'
+
+interface Explanation {
+  message: string
+  hint?: string
+}
+
+/** A human explanation and a hint for every error code Loupe can show. */
+const TABLE: Record<string, Record<Locale, Explanation>> = {
+  BadRequest: {
+    'en-US': { message: 'A parameter is invalid.', hint: 'Check the fields marked in the form.' },
+    'zh-CN': { message: '参数无效。', hint: '请检查表单中标出的字段。' },
+  },
+  InvalidInstance: {
+    'en-US': {
+      message: 'The instance name is unknown.',
+      hint: 'Check the instance name in the profile (Profiles view).',
+    },
+    'zh-CN': { message: '实例名称不存在。', hint: '请在“连接配置”中检查实例名称。' },
+  },
+  InvalidFilterClause: {
+    'en-US': {
+      message: 'The filter expression is invalid.',
+      hint: 'Example: int_attr >= 10 AND str_attr = "red"',
+    },
+    'zh-CN': { message: '过滤条件无效。', hint: '示例:int_attr >= 10 AND str_attr = "red"' },
+  },
+  OverflowMaxReturnNum: {
+    'en-US': {
+      message: 'At most 100 results can be returned per request.',
+      hint: 'Lower “results per page”.',
+    },
+    'zh-CN': { message: '单次最多返回 100 条结果。', hint: '请减少每页结果数。' },
+  },
+  OverflowMaxResultNum: {
+    'en-US': {
+      message: 'Only the first 500 results can be paged through.',
+      hint: 'Narrow the search with a category or a filter.',
+    },
+    'zh-CN': { message: '最多只能翻到前 500 条结果。', hint: '请用类目或过滤条件缩小范围。' },
+  },
+  InvalidNumParameter: {
+    'en-US': { message: 'The number of results is invalid.', hint: 'Use 1 to 100.' },
+    'zh-CN': { message: '结果数量无效。', hint: '请使用 1 到 100。' },
+  },
+  UnsupportedPicFormat: {
+    'en-US': {
+      message: 'This image format is not supported.',
+      hint: 'Use JPEG, PNG, BMP, GIF, WebP, TIFF or PPM.',
+    },
+    'zh-CN': {
+      message: '不支持此图片格式。',
+      hint: '请使用 JPEG、PNG、BMP、GIF、WebP、TIFF 或 PPM。',
+    },
+  },
+  UnsupportedPicPixels: {
+    'en-US': {
+      message: 'The image is too small or too large.',
+      hint: 'Each side must be within the service type’s bounds (100–4096 px for products).',
+    },
+    'zh-CN': {
+      message: '图片尺寸过小或过大。',
+      hint: '每边须在服务类型的范围内(商品为 100–4096 像素)。',
+    },
+  },
+  InstanceOverQuota: {
+    'en-US': { message: 'The instance is full.', hint: 'Delete images or raise the capacity.' },
+    'zh-CN': { message: '实例图片数量已达上限。', hint: '请删除图片或提高容量。' },
+  },
+  NoPermission: {
+    'en-US': {
+      message: 'This AccessKey may not perform the operation.',
+      hint: 'Grant the RAM user the Image Search permissions (AliyunImageSearchFullAccess).',
+    },
+    'zh-CN': {
+      message: '此 AccessKey 无权执行该操作。',
+      hint: '请为 RAM 用户授予图像搜索权限(AliyunImageSearchFullAccess)。',
+    },
+  },
+  DeniedRequest: {
+    'en-US': {
+      message: 'The instance’s QPS limit was exceeded.',
+      hint: 'Wait a moment; bulk jobs slow down automatically.',
+    },
+    'zh-CN': { message: '超过了实例的 QPS 限制。', hint: '请稍候;批量任务会自动降速。' },
+  },
+  'InvalidAccessKeyId.NotFound': {
+    'en-US': {
+      message: 'The AccessKey ID does not exist.',
+      hint: 'Check the AccessKey ID in the profile.',
+    },
+    'zh-CN': { message: 'AccessKey ID 不存在。', hint: '请检查配置中的 AccessKey ID。' },
+  },
+  SignatureDoesNotMatch: {
+    'en-US': {
+      message: 'The AccessKey secret is wrong.',
+      hint: 'Enter the secret again in the profile.',
+    },
+    'zh-CN': { message: 'AccessKey Secret 不正确。', hint: '请在配置中重新输入密钥。' },
+  },
+  MissingSecret: {
+    'en-US': {
+      message: 'The profile has no AccessKey secret.',
+      hint: 'Edit the profile and enter the secret.',
+    },
+    'zh-CN': { message: '此配置没有 AccessKey Secret。', hint: '请编辑配置并输入密钥。' },
+  },
+  NetworkError: {
+    'en-US': {
+      message: 'The engine could not be reached.',
+      hint: 'Check the network, the region or the endpoint.',
+    },
+    'zh-CN': { message: '无法连接到引擎。', hint: '请检查网络、地域或接入点。' },
+  },
+  Timeout: {
+    'en-US': {
+      message: 'The engine did not answer in time.',
+      hint: 'Try again; check the network.',
+    },
+    'zh-CN': { message: '引擎未及时响应。', hint: '请重试并检查网络。' },
+  },
+  HostUnreachable: {
+    'en-US': {
+      message: 'The Loupe host cannot be reached.',
+      hint: 'Is `loupe serve` still running?',
+    },
+    'zh-CN': { message: '无法连接 Loupe 主机。', hint: '`loupe serve` 是否仍在运行?' },
+  },
+  ProfileExists: {
+    'en-US': { message: 'A profile with this name already exists.', hint: 'Choose another name.' },
+    'zh-CN': { message: '已存在同名配置。', hint: '请换一个名称。' },
+  },
+  InvalidArgument: {
+    'en-US': { message: 'A value is invalid.' },
+    'zh-CN': { message: '某个值无效。' },
+  },
+}
+
+export function explain(code: string, locale: Locale): Explanation | null {
+  return TABLE[code]?.[locale] ?? null
+}

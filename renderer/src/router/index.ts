@@ -1,0 +1,29 @@
+import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router'
+
+/** Every view DESIGN.md names, in navigation order. */
+export const VIEWS = [
+  { name: 'search', icon: '🔍' },
+  { name: 'gallery', icon: '🖼' },
+  { name: 'add', icon: '➕' },
+  { name: 'folders', icon: '📁' },
+  { name: 'tasks', icon: '📋' },
+  { name: 'instance', icon: '📊' },
+  { name: 'profiles', icon: '🔑' },
+  { name: 'settings', icon: '⚙' },
+] as const
+export type ViewName = (typeof VIEWS)[number]['name']
+
+const routes: RouteRecordRaw[] = [
+  { path: '/', redirect: '/search' },
+  { path: '/search', name: 'search', component: () => import('../views/SearchView.vue') },
+  { path: '/gallery', name: 'gallery', component: () => import('../views/GalleryView.vue') },
+  { path: '/add', name: 'add', component: () => import('../views/AddView.vue') },
+  { path: '/folders', name: 'folders', component: () => import('../views/FoldersView.vue') },
+  { path: '/tasks', name: 'tasks', component: () => import('../views/TasksView.vue') },
+  { path: '/instance', name: 'instance', component: () => import('../views/InstanceView.vue') },
+  { path: '/profiles', name: 'profiles', component: () => import('../views/ProfilesView.vue') },
+  { path: '/settings', name: 'settings', component: () => import('../views/SettingsView.vue') },
+  { path: '/:pathMatch(.*)*', redirect: '/search' },
+]
+
+export const router = createRouter({ history: createWebHashHistory(), routes })

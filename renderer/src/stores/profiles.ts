@@ -1,0 +1,45 @@
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import type { z } from 'zod'
+import type { ProfileInput, ProfilePatch, ProfileView } from '../../../electron/api/schemas'
+import { getBridge } from '../bridge'
+
+/** The profiles and which one is active. Never holds a secret: only masked ids and `hasSecret`. */
+export const useProfilesStore = defineStore('profiles', () => {
+  const profiles = ref<ProfileView[]>([])
+  const active = ref<string>('local')
+  const loading = ref(false)
+  const loaded = ref(false)
+  const current = computed(() => profiles.value.find((p) => p.name === active.value) ?? null)
+
+  async function load() {
+    loading.value = true
+    try {
+      const r = await getBridge().api.profiles.list({})
+      profiles.value = r.profiles
+      active.value = r.active
+      loaded.value = true
+    } finally {
+      loading.value = false
+    }
+  }
+  async function activate(name: string) {
+    const r = await getBridge().api.profiles.activate({ name })
+    active.value = r.active
+  }
+  async function create(input: ProfileInput) {
+    const p = await getBridge().api.profiles.create(input)
+    await load()
+    return p
+  }
+  async function update(name: string, patch: z.input<typeof ProfilePatch>) {
+    const p = await getBridge().api.profiles.update({ name, patch })
+    await load()
+    return p
+  }
+  async function remove(name: string) {
+    await getBridge().api.profiles.remove({ name })
+    await load()
+  }
+  return { profiles, active, loading, loaded, current, load, activate, create, update, remove }
+})
