@@ -1,0 +1,7 @@
+export * from './types'
+export * from './queue'
+export * from './limiter'
+export * from './limits'
+export * from './retry'
+export { csvField, csvRow, parseCsv, type CsvRecord, type CsvProblem } from './csv'
+export { JobStore, type CreateJobInput, type StoreOptions } from './store'

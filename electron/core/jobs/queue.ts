@@ -1,0 +1,670 @@
+/**
+ * The persistent job queue. Jobs and their items live in SQLite (see store.ts); handlers are
+ * registered by kind; workers run each job's items with a per-job concurrency limit, through a
+ * rate limiter per profile and operation class, retrying transient failures with backoff.
+ *
+ * Lifecycle: `new JobQueue({ dbPath })`, `register(kind, handler)` for every kind, `start()`
+ * (resumes the jobs left queued/running, re-sending items that were in flight at a crash), then
+ * `createJob`/`addItems`/`pause`/`resume`/`cancel`/`retryFailed`, and `close()` on exit.
+ * One process at a time may open a given jobs.db.
+ */
+
+import { EventEmitter } from 'node:events'
+import fs from 'node:fs'
+import { csvRow } from './csv'
+import { AbortedError, RateLimiter, type AdaptiveOptions } from './limiter'
+import type { RateLimits } from './limits'
+import { RateWindow, Coalescer } from './progress'
+import {
+  DEFAULT_RETRY,
+  backoffDelay,
+  classifyError,
+  toItemError,
+  type RetryPolicy,
+} from './retry'
+import { JobStore, type CreateJobInput } from './store'
+import type {
+  HandlerContext,
+  ItemError,
+  ItemEvent,
+  ItemRecord,
+  ItemState,
+  JobHandler,
+  JobId,
+  JobInfo,
+  JobProgress,
+  JobState,
+  NewItem,
+  OpClass,
+} from './types'
+
+export interface QueueOptions {
+  /** Path of jobs.db (created if missing). */
+  dbPath: string
+  /** better-sqlite3 native addon path (e.g. the Electron build). */
+  nativeBinding?: string
+  /** Rate limits per operation class for a profile. Default: unlimited. */
+  rateLimits?: (profile: string) => RateLimits
+  /** Tokens that may be taken at once after an idle period, per limiter. Default 1. */
+  burst?: number
+  adaptive?: AdaptiveOptions
+  retry?: Partial<RetryPolicy>
+  onProgress?: (p: JobProgress) => void
+  onItem?: (e: ItemEvent) => void
+  /** Minimum time between two progress events of one job. Default 100 ms (10/s). */
+  progressIntervalMs?: number
+  /** Moving window of the progress rate. Default 10 s. */
+  rateWindowMs?: number
+  /** Default concurrency of new jobs. Default 4. */
+  concurrency?: number
+  random?: () => number
+}
+
+export type QueueEvents = {
+  progress: [JobProgress]
+  item: [ItemEvent]
+  state: [JobInfo]
+}
+
+/** Throw from a handler to mark the item skipped (not an error). */
+export class SkipItem extends Error {
+  readonly code: string
+  readonly result: unknown
+  constructor(code: string, message: string, result?: unknown) {
+    super(message)
+    this.name = 'SkipItem'
+    this.code = code
+    this.result = result ?? null
+  }
+}
+
+/** Throw from a handler to fail the whole job (no other item can succeed). */
+export class JobFailure extends Error {
+  readonly code: string
+  constructor(code: string, message: string) {
+    super(message)
+    this.name = 'JobFailure'
+    this.code = code
+  }
+}
+
+type StopReason = 'pause' | 'cancel' | 'close' | 'fatal' | 'fail'
+
+interface Runner {
+  job: JobInfo
+  handler: JobHandler
+  controller: AbortController
+  workers: number
+  inflight: number
+  stopping: StopReason | null
+  wakers: Set<() => void>
+  finished: Promise<void>
+  resolveFinished: () => void
+}
+
+export interface CreateJobOptions<P = unknown> extends CreateJobInput<P> {
+  items?: Iterable<NewItem>
+}
+
+export class JobQueue extends EventEmitter<QueueEvents> {
+  readonly store: JobStore
+  private readonly opts: QueueOptions
+  private readonly retry: RetryPolicy
+  private readonly handlers = new Map<string, JobHandler>()
+  private readonly runners = new Map<JobId, Runner>()
+  private readonly limiters = new Map<string, RateLimiter>()
+  private readonly rates = new Map<JobId, RateWindow>()
+  private readonly coalescers = new Map<JobId, Coalescer>()
+  private started = false
+  private closed = false
+
+  constructor(opts: QueueOptions) {
+    super()
+    this.opts = opts
+    this.retry = { ...DEFAULT_RETRY, ...opts.retry }
+    this.store = new JobStore(opts.dbPath, { nativeBinding: opts.nativeBinding })
+    if (opts.onProgress) this.on('progress', opts.onProgress)
+    if (opts.onItem) this.on('item', opts.onItem)
+  }
+
+  /** Register the handler of a job kind. Jobs of that kind waiting to run start now. */
+  register<T, R, Prep>(kind: string, handler: JobHandler<T, R, Prep>): void {
+    this.handlers.set(kind, handler as JobHandler)
+    if (this.started) this.scheduleAll()
+  }
+
+  hasHandler(kind: string): boolean {
+    return this.handlers.has(kind)
+  }
+
+  /** Resume every queued/running job (items in flight at a crash are sent again). */
+  start(): void {
+    this.assertOpen()
+    if (this.started) return
+    this.started = true
+    this.store.releaseAllRunning()
+    this.scheduleAll()
+  }
+
+  /** Create a job (and its items, in one transaction). It starts at once if the queue started. */
+  createJob<P>(input: CreateJobOptions<P>): JobId {
+    this.assertOpen()
+    let id = 0
+    this.store.db.transaction(() => {
+      id = this.store.createJob({
+        ...input,
+        concurrency: input.concurrency ?? this.opts.concurrency ?? 4,
+      })
+      if (input.items) this.store.addItems(id, input.items)
+    })()
+    this.emitState(id)
+    this.schedule(id)
+    return id
+  }
+
+  /** Add items to a job; keys already present are ignored (safe to repeat after a crash). */
+  addItems(jobId: JobId, items: Iterable<NewItem>): { added: number; ignored: number } {
+    this.assertOpen()
+    const r = this.store.addItems(jobId, items)
+    this.wake(jobId)
+    this.progressSoon(jobId)
+    return r
+  }
+
+  /** No more items will be added: the job may finish. */
+  sealJob(jobId: JobId): void {
+    this.store.sealJob(jobId)
+    this.wake(jobId)
+    this.maybeFinish(jobId)
+  }
+
+  getJob<P = unknown>(jobId: JobId): JobInfo<P> | undefined {
+    return this.store.getJob<P>(jobId)
+  }
+
+  listJobs(filter?: Parameters<JobStore['listJobs']>[0]): JobInfo[] {
+    return this.store.listJobs(filter)
+  }
+
+  listItems(
+    jobId: JobId,
+    opts?: { states?: ItemState[]; offset?: number; limit?: number },
+  ): ItemRecord[] {
+    return this.store.listItems(jobId, opts)
+  }
+
+  /** The unfinished (queued, running or paused) job with this fingerprint, if any. */
+  findResumableJob(fingerprint: string): JobInfo | undefined {
+    return this.store.findByFingerprint(fingerprint)
+  }
+
+  pause(jobId: JobId): void {
+    const job = this.mustJob(jobId)
+    if (job.state !== 'queued' && job.state !== 'running') return
+    this.store.setJobState(jobId, 'paused')
+    this.stopRunner(jobId, 'pause')
+    this.emitState(jobId)
+  }
+
+  /** Resume a paused (or failed) job; clears its job-level error. */
+  resume(jobId: JobId): void {
+    const job = this.mustJob(jobId)
+    if (job.state !== 'paused' && job.state !== 'failed') return
+    this.store.setJobState(jobId, 'queued')
+    this.emitState(jobId)
+    this.schedule(jobId)
+  }
+
+  /** Cancel: nothing more is sent; items not yet sent stay pending; in-flight calls complete. */
+  cancel(jobId: JobId): void {
+    const job = this.mustJob(jobId)
+    if (job.state === 'cancelled' || job.state === 'done') return
+    this.store.setJobState(jobId, 'cancelled')
+    this.stopRunner(jobId, 'cancel')
+    this.emitState(jobId)
+  }
+
+  /** Put failed items back in the queue (not those rejected while planning). Returns how many. */
+  retryFailed(jobId: JobId): number {
+    const job = this.mustJob(jobId)
+    if (job.state === 'cancelled') throw new Error(`Job ${jobId} was cancelled`)
+    const n = this.store.requeueFailed(jobId)
+    if (n > 0 && (job.state === 'done' || job.state === 'failed')) {
+      this.store.setJobState(jobId, 'queued')
+      this.emitState(jobId)
+    }
+    this.schedule(jobId)
+    this.wake(jobId)
+    this.progressSoon(jobId)
+    return n
+  }
+
+  /** Delete a job that is not running, with its items. */
+  deleteJob(jobId: JobId): void {
+    if (this.runners.has(jobId)) throw new Error(`Job ${jobId} is running: pause or cancel it first`)
+    this.store.deleteJob(jobId)
+    this.rates.delete(jobId)
+    this.coalescers.get(jobId)?.cancel()
+    this.coalescers.delete(jobId)
+  }
+
+  /** Current progress of a job. */
+  progress(jobId: JobId): JobProgress {
+    const job = this.mustJob(jobId)
+    const c = job.counts
+    const rate = job.state === 'running' ? (this.rates.get(jobId)?.rate() ?? 0) : 0
+    const left = c.pending + c.running
+    return {
+      jobId,
+      kind: job.kind,
+      profile: job.profile,
+      state: job.state,
+      total: c.total,
+      done: c.done,
+      failed: c.failed,
+      skipped: c.skipped,
+      pending: c.pending,
+      running: c.running,
+      rate: Math.round(rate * 100) / 100,
+      etaSeconds: rate > 0 ? Math.round(left / rate) : left === 0 ? 0 : null,
+      error: job.error,
+    }
+  }
+
+  /** Resolves when the job stops running (done, failed, cancelled or paused). */
+  whenSettled(jobId: JobId): Promise<JobInfo> {
+    return new Promise((resolve) => {
+      const check = (): boolean => {
+        const job = this.store.getJob(jobId)
+        if (!job) {
+          resolve(undefined as never)
+          return true
+        }
+        if (job.state !== 'queued' && job.state !== 'running' && !this.runners.has(jobId)) {
+          resolve(job)
+          return true
+        }
+        // queued without a handler or before start() stays queued: keep waiting
+        return false
+      }
+      if (check()) return
+      const onState = (j: JobInfo): void => {
+        if (j.id !== jobId) return
+        if (check()) this.off('state', onState)
+      }
+      this.on('state', onState)
+    })
+  }
+
+  /** Failed items as CSV: key, productId, picName, source, code, message, attempts. */
+  exportFailuresCsv(jobId: JobId, opts: { includeSkipped?: boolean } = {}): string {
+    const lines: string[] = []
+    this.writeFailures(jobId, opts, (l) => lines.push(l))
+    return lines.join('\r\n') + '\r\n'
+  }
+
+  /** Same as exportFailuresCsv, streamed to a file (large jobs). Returns the number of rows. */
+  writeFailuresCsv(jobId: JobId, filePath: string, opts: { includeSkipped?: boolean } = {}): number {
+    const fd = fs.openSync(filePath, 'w')
+    let n = -1
+    try {
+      this.writeFailures(jobId, opts, (l) => {
+        fs.writeSync(fd, l + '\r\n')
+        n++
+      })
+    } finally {
+      fs.closeSync(fd)
+    }
+    return n
+  }
+
+  /** The limiter of a profile's operation class (created from `rateLimits` on first use). */
+  limiter(profile: string, op: OpClass): RateLimiter {
+    const k = `${profile}\u0000${op}`
+    let l = this.limiters.get(k)
+    if (!l) {
+      const rate = op === 'none' ? null : (this.opts.rateLimits?.(profile)[op] ?? null)
+      l = new RateLimiter({ ratePerSec: rate, burst: this.opts.burst, adaptive: this.opts.adaptive })
+      this.limiters.set(k, l)
+    }
+    return l
+  }
+
+  /** Re-read a profile's rate limits (e.g. after Detail reported the instance's QPS). */
+  refreshLimits(profile: string): void {
+    for (const [k, l] of this.limiters) {
+      const [p, op] = k.split('\u0000') as [string, OpClass]
+      if (p !== profile) continue
+      l.setRate(op === 'none' ? null : (this.opts.rateLimits?.(profile)[op] ?? null))
+    }
+  }
+
+  /** Stop all workers (in-flight calls complete), keep jobs' states for the next start. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    const waits = [...this.runners.values()].map((r) => {
+      this.stopRunner(r.job.id, 'close')
+      return r.finished
+    })
+    await Promise.all(waits)
+    for (const l of this.limiters.values()) l.close()
+    for (const c of this.coalescers.values()) c.cancel()
+    this.store.close()
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('The job queue is closed')
+  }
+
+  private mustJob(jobId: JobId): JobInfo {
+    const job = this.store.getJob(jobId)
+    if (!job) throw new Error(`No job ${jobId}`)
+    return job
+  }
+
+  private writeFailures(
+    jobId: JobId,
+    opts: { includeSkipped?: boolean },
+    out: (line: string) => void,
+  ): void {
+    const job = this.mustJob(jobId)
+    const handler = this.handlers.get(job.kind)
+    out(csvRow(['key', 'productId', 'picName', 'source', 'code', 'message', 'attempts']))
+    const states: ItemState[] = opts.includeSkipped ? ['failed', 'skipped'] : ['failed']
+    for (const item of this.store.iterateItems(jobId, states)) {
+      const d = handler?.describe?.(item) ?? defaultDescribe(item)
+      out(
+        csvRow(
+          [
+            item.key,
+            d.productId ?? '',
+            d.picName ?? '',
+            d.source ?? '',
+            item.error?.code ?? '',
+            item.error?.message ?? '',
+            item.attempts,
+          ],
+          { safe: true },
+        ),
+      )
+    }
+  }
+
+  private scheduleAll(): void {
+    for (const job of this.store.runnableJobs()) this.schedule(job.id)
+  }
+
+  private schedule(jobId: JobId): void {
+    if (!this.started || this.closed || this.runners.has(jobId)) return
+    const job = this.store.getJob(jobId)
+    if (!job || (job.state !== 'queued' && job.state !== 'running')) return
+    const handler = this.handlers.get(job.kind)
+    if (!handler) return // waits for register()
+    if (job.state !== 'running') this.store.setJobState(jobId, 'running')
+    let resolveFinished!: () => void
+    const finished = new Promise<void>((res) => (resolveFinished = res))
+    const runner: Runner = {
+      job: this.mustJob(jobId),
+      handler,
+      controller: new AbortController(),
+      workers: 0,
+      inflight: 0,
+      stopping: null,
+      wakers: new Set(),
+      finished,
+      resolveFinished,
+    }
+    this.runners.set(jobId, runner)
+    this.rateOf(jobId).start()
+    this.emitState(jobId)
+    const n = Math.max(1, runner.job.concurrency)
+    for (let i = 0; i < n; i++) {
+      runner.workers++
+      void this.worker(runner)
+    }
+  }
+
+  private rateOf(jobId: JobId): RateWindow {
+    let r = this.rates.get(jobId)
+    if (!r) {
+      r = new RateWindow(this.opts.rateWindowMs ?? 10_000)
+      this.rates.set(jobId, r)
+    }
+    return r
+  }
+
+  private stopRunner(jobId: JobId, reason: StopReason): void {
+    const r = this.runners.get(jobId)
+    if (!r) return
+    if (!r.stopping) r.stopping = reason
+    r.controller.abort()
+    for (const w of r.wakers) w()
+  }
+
+  private wake(jobId: JobId): void {
+    const r = this.runners.get(jobId)
+    if (r) for (const w of r.wakers) w()
+  }
+
+  /** Sleep until `ms` passes or the runner is woken/stopped. */
+  private sleep(r: Runner, ms: number | null): Promise<void> {
+    return new Promise((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | null = null
+      const done = (): void => {
+        if (timer) clearTimeout(timer)
+        r.wakers.delete(done)
+        resolve()
+      }
+      r.wakers.add(done)
+      if (ms !== null) timer = setTimeout(done, Math.max(1, ms))
+    })
+  }
+
+  private async worker(r: Runner): Promise<void> {
+    const jobId = r.job.id
+    try {
+      while (!r.stopping) {
+        const next = this.store.claimNext(jobId)
+        if (next === null) {
+          // Nothing pending. Wait while others are in flight (they may come back for a retry)
+          // or while the job is still being filled.
+          const job = this.store.getJob(jobId)
+          if (r.inflight > 0 || (job && !job.sealed)) {
+            await this.sleep(r, null)
+            continue
+          }
+          break
+        }
+        if ('waitUntil' in next) {
+          await this.sleep(r, next.waitUntil - Date.now())
+          continue
+        }
+        await this.process(r, next)
+      }
+    } catch (e) {
+      // A store failure (disk full…): fail the job rather than spin.
+      if (!r.stopping) {
+        r.stopping = 'fail'
+        this.store.setJobState(jobId, 'failed', toItemError(e))
+      }
+    } finally {
+      r.workers--
+      if (r.workers === 0) this.runnerDone(r)
+      else for (const w of r.wakers) w()
+    }
+  }
+
+  private runnerDone(r: Runner): void {
+    const jobId = r.job.id
+    this.runners.delete(jobId)
+    this.rates.get(jobId)?.stop()
+    if (!r.stopping) this.maybeFinish(jobId)
+    this.emitState(jobId)
+    r.resolveFinished()
+  }
+
+  private maybeFinish(jobId: JobId): void {
+    if (this.runners.has(jobId)) return
+    const job = this.store.getJob(jobId)
+    if (!job || !job.sealed) return
+    if (job.state !== 'running' && job.state !== 'queued') return
+    if (job.counts.pending === 0 && job.counts.running === 0) {
+      this.store.setJobState(jobId, 'done')
+      this.emitState(jobId)
+    }
+  }
+
+  private async process(r: Runner, item: ItemRecord): Promise<void> {
+    const job = r.job
+    const signal = r.controller.signal
+    const ctx: HandlerContext = {
+      jobId: job.id,
+      kind: job.kind,
+      profile: job.profile,
+      params: job.params,
+      signal,
+      attempt: item.attempts,
+    }
+    r.inflight++
+    this.emitItem(item)
+    this.progressSoon(job.id)
+    let op: OpClass = 'none'
+    let sent = false
+    try {
+      const prepared = r.handler.prepare ? await r.handler.prepare(item, ctx) : undefined
+      if (signal.aborted) throw new AbortedError()
+      op = r.handler.opClass(item, ctx)
+      await this.limiter(job.profile, op).acquire(signal)
+      if (signal.aborted) throw new AbortedError()
+      sent = true
+      const result = await r.handler.run(item, ctx, prepared)
+      this.limiter(job.profile, op).onSuccess()
+      this.finish(item, { state: 'done', result, error: null })
+    } catch (e) {
+      this.onItemError(r, item, op, e, sent)
+    } finally {
+      r.inflight--
+      for (const w of r.wakers) w()
+    }
+  }
+
+  private onItemError(r: Runner, item: ItemRecord, op: OpClass, e: unknown, sent: boolean): void {
+    const signal = r.controller.signal
+    if (e instanceof SkipItem) {
+      this.finish(item, { state: 'skipped', error: { code: e.code, message: e.message }, result: e.result })
+      return
+    }
+    if (e instanceof JobFailure) {
+      const err = { code: e.code, message: e.message }
+      this.finish(item, { state: 'pending', attempts: item.attempts - 1, error: err })
+      this.store.setJobState(r.job.id, 'failed', err)
+      this.stopRunner(r.job.id, 'fail')
+      return
+    }
+    if (signal.aborted && (isAbort(e) || !sent)) {
+      // Paused/cancelled/closing before or while sending: back to pending. When it was not sent,
+      // the attempt does not count.
+      this.finish(item, { state: 'pending', attempts: sent ? item.attempts : item.attempts - 1 })
+      return
+    }
+    const cls = classifyError(e)
+    const err = toItemError(e)
+    if (cls === 'throttled') this.limiter(r.job.profile, op).onDenied()
+    if (cls === 'fatal') {
+      this.finish(item, { state: 'pending', attempts: item.attempts - 1, error: err })
+      this.store.setJobState(r.job.id, 'paused', err)
+      this.stopRunner(r.job.id, 'fatal')
+      return
+    }
+    if ((cls === 'throttled' || cls === 'transient') && item.attempts < this.retry.maxAttempts) {
+      const delay = backoffDelay(item.attempts, this.retry, this.opts.random)
+      this.finish(item, { state: 'pending', error: err, nextAt: Date.now() + delay })
+      return
+    }
+    this.finish(item, { state: 'failed', error: err })
+  }
+
+  private finish(
+    item: ItemRecord,
+    update: {
+      state: ItemState
+      error?: ItemError | null
+      result?: unknown
+      nextAt?: number
+      attempts?: number
+    },
+  ): void {
+    this.store.finishItem(item, update)
+    if (update.state === 'done' || update.state === 'failed' || update.state === 'skipped') {
+      this.rateOf(item.jobId).tick()
+    }
+    this.emitItem({
+      ...item,
+      state: update.state,
+      attempts: update.attempts ?? item.attempts,
+      error: update.error ?? null,
+    })
+    this.progressSoon(item.jobId)
+  }
+
+  private emitItem(item: ItemRecord): void {
+    if (this.listenerCount('item') === 0) return
+    this.emit('item', {
+      jobId: item.jobId,
+      seq: item.seq,
+      key: item.key,
+      state: item.state,
+      attempts: item.attempts,
+      error: item.error,
+    })
+  }
+
+  private coalescer(jobId: JobId): Coalescer {
+    let c = this.coalescers.get(jobId)
+    if (!c) {
+      c = new Coalescer(this.opts.progressIntervalMs ?? 100, () => {
+        if (this.closed) return
+        const job = this.store.getJob(jobId)
+        if (job) this.emit('progress', this.progress(jobId))
+      })
+      this.coalescers.set(jobId, c)
+    }
+    return c
+  }
+
+  private progressSoon(jobId: JobId): void {
+    if (this.listenerCount('progress') === 0) return
+    this.coalescer(jobId).request()
+  }
+
+  /** State changes are sent at once (not coalesced), with a progress event. */
+  private emitState(jobId: JobId): void {
+    if (this.closed && !this.store.db.open) return
+    const job = this.store.getJob(jobId)
+    if (!job) return
+    this.emit('state', job)
+    if (this.listenerCount('progress') > 0) this.coalescer(jobId).flush()
+  }
+}
+
+function isAbort(e: unknown): boolean {
+  return (
+    e instanceof AbortedError ||
+    (typeof e === 'object' && e !== null && (e as { name?: string }).name === 'AbortError')
+  )
+}
+
+function defaultDescribe(item: ItemRecord): {
+  productId?: string
+  picName?: string
+  source?: string
+} {
+  const p = (item.payload ?? {}) as Record<string, unknown>
+  const s = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
+  return { productId: s(p.productId), picName: s(p.picName), source: s(p.source) }
+}
+
+export type { JobState }
