@@ -48,6 +48,7 @@ export function parseCsv(text: string): { records: CsvRecord[]; problems: CsvPro
 
   while (i < n) {
     const start = line
+    const startIndex = i
     const fields: string[] = []
     let field = ''
     let problem: string | null = null
@@ -82,13 +83,16 @@ export function parseCsv(text: string): { records: CsvRecord[]; problems: CsvPro
           i++
         }
         if (!closed) {
-          problem = `unterminated quoted field (opened on line ${start})`
-          fields.push(field)
+          // Resynchronise on the line after the record's first line: the rest is not lost.
+          problem = 'a quoted field is never closed'
+          const nl = text.indexOf('\n', startIndex)
+          i = nl < 0 ? n : nl + 1
+          line = start + 1
           break
         }
         // after a closing quote: delimiter, end of line or end of text
         const next = text[i]
-        if (next === ',' ) {
+        if (next === ',') {
           fields.push(field)
           field = ''
           i++
