@@ -1,0 +1,228 @@
+import type { z } from 'zod'
+import type * as S from '../../api/schemas'
+import type { ProfileStore } from '../profiles/store'
+import type { EngineRegistry } from '../engines/registry'
+import type { Logger } from '../log'
+import type { Action, PreparedImage, PrepareOptions } from '../imaging/types'
+import { regionToOriginal } from '../imaging/region'
+import type { SearchResult } from '../engines/types'
+
+type In<T extends z.ZodType> = z.output<T>
+
+export interface Imaging {
+  prepare(input: Buffer | string, opts: PrepareOptions): Promise<PreparedImage>
+}
+
+export interface ImageServiceDeps {
+  profiles: ProfileStore
+  engines: EngineRegistry
+  imaging: () => Imaging
+  logger: Logger
+  /** Called after every successful write so the gallery cache follows (issue: gallery). */
+  onWrite?: ImageWriteListener
+}
+
+export interface ImageWriteListener {
+  added?(profile: string, rec: AddedRecord): void | Promise<void>
+  updated?(profile: string, rec: In<typeof S.UpdateImageInput>): void | Promise<void>
+  removed?(
+    profile: string,
+    req: { productId?: string; picName?: string; picNames: string[] },
+  ): void | Promise<void>
+}
+
+export interface AddedRecord {
+  productId: string
+  picName: string
+  categoryId: number
+  region: string | null
+  attributes: Omit<
+    In<typeof S.AddImageInput>,
+    'image' | 'profile' | 'crop' | 'region' | 'productId' | 'picName'
+  >
+  prepared: PreparedImage
+  sourcePath: string | null
+}
+
+/** An image from a caller: base64 bytes, or a file path the imaging worker reads itself. */
+export function imageSource(img: In<typeof S.ImageInput>): { src: Buffer | string; name?: string } {
+  if ('path' in img) return { src: img.path }
+  return { src: Buffer.from(img.base64, 'base64'), name: img.name }
+}
+
+/** Short human descriptions of what preprocessing did, e.g. "resized 5000×3000 → 4096×2458". */
+export function describeActions(actions: Action[]): string[] {
+  return actions.map((a) => {
+    switch (a.kind) {
+      case 'kept':
+        return 'kept as is'
+      case 'oriented':
+        return `EXIF orientation ${a.orientation} applied`
+      case 'first-frame':
+        return `first of ${a.frames} frames`
+      case 'colour':
+        return `colour ${a.from} → sRGB`
+      case 'resized':
+      case 'upscaled':
+      case 'padded':
+        return `${a.kind} ${a.from[0]}×${a.from[1]} → ${a.to[0]}×${a.to[1]}`
+      case 'converted':
+        return `converted ${a.from} → ${a.to} (${a.reason})`
+      case 're-encoded':
+        return `re-encoded as ${a.format}${a.quality ? ` q${a.quality}` : ''} (${a.reason})`
+    }
+  })
+}
+
+/** The `images.*` and `search.*` domains: every image goes through imaging before an engine sees it. */
+export function createImageService(d: ImageServiceDeps) {
+  const profileOf = (name?: string) => d.profiles.get(name ?? d.profiles.active())
+
+  async function prepare(profile: string, img: In<typeof S.ImageInput>, region?: string) {
+    const p = d.profiles.get(profile)
+    const { src, name } = imageSource(img)
+    return d.imaging().prepare(src, {
+      serviceType: p.serviceType,
+      region: region ?? null,
+      name,
+      thumbnail: true,
+      hashes: true,
+    })
+  }
+
+  function mapBack(r: SearchResult, prepared: PreparedImage) {
+    const back = (reg: string | null) => {
+      if (!reg) return null
+      try {
+        return regionToOriginal(reg, prepared.geometry)
+      } catch {
+        return null
+      }
+    }
+    return {
+      ...r,
+      original: {
+        width: prepared.geometry.oriented.width,
+        height: prepared.geometry.oriented.height,
+        region: back(r.picInfo?.region ?? null),
+        multiRegion: (r.picInfo?.multiRegion ?? []).map(back).filter((x): x is string => !!x),
+      },
+    }
+  }
+
+  return {
+    images: {
+      async add(input: In<typeof S.AddImageInput>) {
+        const p = profileOf(input.profile)
+        const { image, profile: _p, crop, region, productId, picName, ...attributes } = input
+        const prepared = await prepare(p.name, image, region)
+        const engine = await d.engines.get(p.name)
+        const res = await engine.addImage({
+          ...attributes,
+          productId,
+          picName,
+          picContent: prepared.data,
+          crop: region ? false : (crop ?? true),
+          ...(prepared.region ? { region: prepared.region } : {}),
+        })
+        const regionOnOriginal = res.picInfo.region
+          ? (() => {
+              try {
+                return regionToOriginal(res.picInfo.region, prepared.geometry)
+              } catch {
+                return null
+              }
+            })()
+          : null
+        await d.onWrite?.added?.(p.name, {
+          productId,
+          picName,
+          categoryId: res.picInfo.categoryId,
+          region: regionOnOriginal,
+          attributes,
+          prepared,
+          sourcePath: 'path' in image ? image.path : null,
+        })
+        return {
+          requestId: res.requestId,
+          picInfo: res.picInfo,
+          regionOnOriginal,
+          preprocessing: describeActions(prepared.actions),
+        }
+      },
+      async update(input: In<typeof S.UpdateImageInput>) {
+        const p = profileOf(input.profile)
+        const { profile: _p, ...req } = input
+        const res = await (await d.engines.get(p.name)).updateImage(req)
+        await d.onWrite?.updated?.(p.name, input)
+        return res
+      },
+      async remove(input: In<typeof S.DeleteImageInput>) {
+        const p = profileOf(input.profile)
+        const res = await (
+          await d.engines.get(p.name)
+        ).deleteImage({
+          productId: input.productId,
+          picName: input.picName,
+          filter: input.filter,
+          isDeleteByFilter: !!input.filter,
+        })
+        await d.onWrite?.removed?.(p.name, {
+          productId: input.productId,
+          picName: input.picName,
+          picNames: res.picNames,
+        })
+        return res
+      },
+      async exists(input: { profile?: string; productId: string; picName: string }) {
+        const p = profileOf(input.profile)
+        return (await d.engines.get(p.name)).checkImageExists({
+          productId: input.productId,
+          picName: input.picName,
+        })
+      },
+    },
+    search: {
+      async byPic(input: In<typeof S.SearchByPicInput>) {
+        const p = profileOf(input.profile)
+        const { image, profile: _p, crop, region, ...opts } = input
+        const prepared = await prepare(p.name, image, region)
+        const res = await (
+          await d.engines.get(p.name)
+        ).searchImageByPic({
+          ...opts,
+          picContent: prepared.data,
+          crop: region ? false : (crop ?? true),
+          ...(prepared.region ? { region: prepared.region } : {}),
+        })
+        return mapBack(res, prepared)
+      },
+      async byName(input: In<typeof S.SearchByNameInput>) {
+        const p = profileOf(input.profile)
+        const { profile: _p, ...req } = input
+        return (await d.engines.get(p.name)).searchImageByName(req)
+      },
+      async byFilter(input: In<typeof S.SearchByFilterInput>) {
+        const p = profileOf(input.profile)
+        const { profile: _p, ...req } = input
+        return (await d.engines.get(p.name)).searchImageByFilter(req)
+      },
+      async byText(input: In<typeof S.SearchByTextInput>) {
+        const p = profileOf(input.profile)
+        const { profile: _p, ...req } = input
+        return (await d.engines.get(p.name)).searchImageByText(req)
+      },
+      async compare(input: In<typeof S.CompareInput>) {
+        const p = profileOf(input.profile)
+        const [a, b] = await Promise.all([
+          prepare(p.name, input.primary),
+          prepare(p.name, input.secondary),
+        ])
+        return (await d.engines.get(p.name)).compareSimilarByImage({
+          primaryPicContent: a.data,
+          secondaryPicContent: b.data,
+        })
+      },
+    },
+  }
+}

@@ -1,0 +1,40 @@
+import { spawnSync, spawn, type ChildProcess } from 'node:child_process'
+import path from 'node:path'
+
+export const ROOT = path.resolve(__dirname, '../..')
+export const BIN = path.join(ROOT, 'bin/loupe.js')
+
+/** Runs the real `loupe` command and returns its exit code and output. */
+export function loupe(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, ...opts.env },
+    input: opts.input,
+    timeout: 120_000,
+  })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+/** Starts `loupe serve` and resolves with its URL once it prints its first line. */
+export function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ url: string; proc: ChildProcess; firstLine: string }> {
+  const proc = spawn(process.execPath, [BIN, 'serve', ...args], { cwd: ROOT, env: { ...process.env, ...env } })
+  return new Promise((resolve, reject) => {
+    let out = ''
+    let err = ''
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${out} ${err}`)), 60_000)
+    proc.stderr!.on('data', (d) => (err += d))
+    proc.stdout!.on('data', (d) => {
+      out += d
+      const nl = out.indexOf('\n')
+      if (nl >= 0) {
+        clearTimeout(timer)
+        const firstLine = out.slice(0, nl)
+        const m = /^Loupe listening on (http:\/\/\S+)$/.exec(firstLine)
+        if (m) resolve({ url: m[1], proc, firstLine })
+        else reject(new Error(`unexpected first line: ${firstLine}`))
+      }
+    })
+    proc.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)))
+  })
+}

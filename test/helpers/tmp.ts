@@ -1,0 +1,20 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+/** A fresh temp folder, removed by the returned cleanup. */
+export function tempDir(prefix = 'loupe-'): { dir: string; cleanup: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) }
+}
+
+/** Every file under `dir` (recursively), for "the secret appears nowhere on disk but…" checks. */
+export function walkFiles(dir: string): string[] {
+  const out: string[] = []
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name)
+    if (e.isDirectory()) out.push(...walkFiles(p))
+    else out.push(p)
+  }
+  return out
+}

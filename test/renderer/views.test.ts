@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mount, flushPromises } from '@vue/test-utils'
+import { createPinia, setActivePinia } from 'pinia'
+import { defineComponent, h } from 'vue'
+import { NConfigProvider, NDialogProvider, NMessageProvider } from 'naive-ui'
+import { contract } from '../../electron/api/contract'
+import { createClient } from '../../electron/api/client'
+import { setBridge } from '../../renderer/src/bridge'
+import { i18n } from '../../renderer/src/i18n'
+import InstanceView from '../../renderer/src/views/InstanceView.vue'
+import ErrorAlert from '../../renderer/src/components/ErrorAlert.vue'
+import PlannedView from '../../renderer/src/components/PlannedView.vue'
+import { createCore, type Core } from '../../electron/core/app'
+import { createMemorySecretStore } from '../../electron/core/profiles/secrets'
+import { tempDir } from '../helpers/tmp'
+
+/** Components talk to a real core in-process through the same client the app uses. */
+let core: Core
+const t = tempDir()
+
+function wrap(component: unknown, props: Record<string, unknown> = {}) {
+  const Root = defineComponent({
+    render: () =>
+      h(NConfigProvider, null, () =>
+        h(NMessageProvider, null, () => h(NDialogProvider, null, () => h(component as never, props))),
+      ),
+  })
+  return mount(Root, { global: { plugins: [i18n] } })
+}
+
+describe('renderer components', () => {
+  beforeAll(() => {
+    setActivePinia(createPinia())
+    core = createCore({ dataDir: t.dir, secrets: createMemorySecretStore(), host: 'headless' })
+    setBridge(
+      createClient(contract, {
+        invoke: (name, input) => core.dispatch(name, input),
+        subscribe: () => () => {},
+      }),
+    )
+  })
+  afterAll(async () => {
+    await core.close()
+    t.cleanup()
+  })
+
+  it('Instance view shows the Detail of the active profile with a capacity bar', async () => {
+    i18n.global.locale.value = 'en-US'
+    const w = wrap(InstanceView)
+    await vi_waitFor(() => w.find('[data-testid="instance-name"]').exists())
+    expect(w.find('[data-testid="instance-name"]').text()).toBe('local')
+    expect(w.text()).toContain('0 of 100,000 images')
+    expect(w.find('[data-testid="capacity-bar"]').exists()).toBe(true)
+    expect(w.text()).toContain('Never')
+  })
+
+  it('explains an error code in the chosen language with its hint and request id', async () => {
+    i18n.global.locale.value = 'zh-CN'
+    const w = wrap(ErrorAlert, {
+      error: { code: 'DeniedRequest', message: 'flow control', requestId: 'REQ-1' },
+    })
+    expect(w.text()).toContain('超过了实例的 QPS 限制')
+    expect(w.find('[data-testid="error-request-id"]').text()).toBe('REQ-1')
+    i18n.global.locale.value = 'en-US'
+    await flushPromises()
+    expect(w.text()).toContain('QPS limit was exceeded')
+  })
+
+  it('a view not built yet says plainly what it will do, in both languages', async () => {
+    i18n.global.locale.value = 'en-US'
+    const w = wrap(PlannedView, { view: 'folders' })
+    expect(w.text()).toContain('Watch folders')
+    i18n.global.locale.value = 'zh-CN'
+    await flushPromises()
+    expect(w.text()).toContain('监视文件夹')
+  })
+})
+
+async function vi_waitFor(cond: () => boolean, ms = 10_000) {
+  const t0 = Date.now()
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error('timed out')
+    await flushPromises()
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
