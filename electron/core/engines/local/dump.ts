@@ -1,0 +1,66 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import type { ImageRow, Store } from './store'
+
+/** The console keeps the newest 30 export tasks and deletes older ones with their files. */
+export const KEEP_DUMP_TASKS = 30
+
+/**
+ * One line of a metadata export, in the console's format ("元信息导出"): ProductId, PicName,
+ * CategoryId (a string, as the console writes it), CustomContent, IntAttr.., StrAttr..; attributes
+ * that were never set are left out.
+ */
+export function dumpLine(r: ImageRow): string {
+  const o: Record<string, string | number> = {
+    ProductId: r.productId,
+    PicName: r.picName,
+    CategoryId: String(r.categoryId),
+  }
+  if (r.customContent !== null) o.CustomContent = r.customContent
+  if (r.intAttr !== null) o.IntAttr = r.intAttr
+  if (r.strAttr !== null) o.StrAttr = r.strAttr
+  if (r.intAttr2 !== null) o.IntAttr2 = r.intAttr2
+  if (r.strAttr2 !== null) o.StrAttr2 = r.strAttr2
+  if (r.intAttr3 !== null) o.IntAttr3 = r.intAttr3
+  if (r.strAttr3 !== null) o.StrAttr3 = r.strAttr3
+  if (r.intAttr4 !== null) o.IntAttr4 = r.intAttr4
+  if (r.strAttr4 !== null) o.StrAttr4 = r.strAttr4
+  return JSON.stringify(o)
+}
+
+/**
+ * Writes every image's metadata as JSON lines to `file` (atomically: temp file + rename), reading
+ * the store in pages so the event loop keeps turning on large galleries. Returns the line count.
+ */
+export async function writeDump(
+  store: Store,
+  file: string,
+  shouldStop: () => boolean,
+): Promise<number> {
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  const tmp = `${file}.${process.pid}.tmp`
+  const fd = fs.openSync(tmp, 'w')
+  let lines = 0
+  try {
+    let after = 0
+    for (;;) {
+      if (shouldStop()) throw new Error('Interrupted: the engine was closed during the export.')
+      const page = store.select('id > ?', [after], 2000, 0)
+      if (page.length === 0) break
+      let chunk = ''
+      for (const r of page) chunk += dumpLine(r) + '\n'
+      fs.writeSync(fd, chunk)
+      lines += page.length
+      after = page[page.length - 1].id
+      await new Promise((r) => setImmediate(r))
+    }
+    fs.fsyncSync(fd)
+  } catch (e) {
+    fs.closeSync(fd)
+    fs.rmSync(tmp, { force: true })
+    throw e
+  }
+  fs.closeSync(fd)
+  fs.renameSync(tmp, file)
+  return lines
+}

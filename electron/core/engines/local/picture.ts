@@ -1,0 +1,168 @@
+import sharp from 'sharp'
+import { EngineError } from '../errors'
+import type { Box } from './featurizer/types'
+
+/** The cloud's limit on an image's size. */
+export const MAX_PICTURE_BYTES = 4 * 1024 * 1024
+
+/** Formats the cloud accepts (PNG, JPG, JPEG, BMP, GIF, WEBP, TIFF, PPM) as sharp names them. */
+const ACCEPTED_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'bmp', 'ppm', 'pnm'])
+
+export interface PixelBounds {
+  min: number
+  max: number
+  /** Trademark search documents "less than 4096": the max itself is excluded. */
+  maxExclusive: boolean
+}
+
+/** Pixel bounds per service type, from the API reference. */
+export function pixelBounds(serviceType: string): PixelBounds {
+  switch (serviceType) {
+    case 'fabric':
+      return { min: 448, max: 4096, maxExclusive: false }
+    case 'trademark':
+      return { min: 200, max: 4096, maxExclusive: true }
+    default:
+      return { min: 100, max: 4096, maxExclusive: false }
+  }
+}
+
+export interface PictureInfo {
+  width: number
+  height: number
+  format: string
+}
+
+/**
+ * Checks a picture as the cloud does: present, at most 4 MB, a decodable accepted format, no EXIF
+ * rotation, each side within the service type's pixel bounds. `field` names the request field.
+ */
+export async function probePicture(
+  bytes: Buffer | undefined,
+  serviceType: string,
+  field: string,
+  missingCode: string,
+): Promise<PictureInfo> {
+  if (!bytes || !(bytes instanceof Uint8Array) || bytes.length === 0) {
+    throw new EngineError(
+      missingCode,
+      missingCode === 'NoSpecifiedSearchPic'
+        ? 'The search image is not specified.'
+        : `The content of an image is not specified (${field} is empty).`,
+    )
+  }
+  if (bytes.length > MAX_PICTURE_BYTES) {
+    throw new EngineError(
+      'BadRequest',
+      `${field} is ${(bytes.length / 1048576).toFixed(2)} MB; an image can be at most 4 MB.`,
+      { hint: 'Shrink or recompress the image below 4 MB.' },
+    )
+  }
+  let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>
+  try {
+    meta = await sharp(bytes, { limitInputPixels: 8192 * 8192 }).metadata()
+  } catch (err) {
+    throw new EngineError(
+      'UnsupportedPicFormat',
+      `The specified image format is invalid: ${field} cannot be decoded.`,
+      {
+        hint: 'Use PNG, JPG, BMP, GIF, WebP, TIFF or PPM.',
+        cause: err,
+      },
+    )
+  }
+  const format = meta.format ?? 'unknown'
+  if (!ACCEPTED_FORMATS.has(format) || !meta.width || !meta.height) {
+    throw new EngineError(
+      'UnsupportedPicFormat',
+      `The specified image format is invalid: ${field} is ${format}.`,
+      { hint: 'Use PNG, JPG, BMP, GIF, WebP, TIFF or PPM.' },
+    )
+  }
+  if (meta.orientation !== undefined && meta.orientation > 1) {
+    throw new EngineError(
+      'IncorrectOrientation',
+      `The image contains incorrect rotation flags in the meta data (${field} has EXIF orientation ${meta.orientation}).`,
+      { hint: 'Rotate the pixels and drop the EXIF orientation before sending the image.' },
+    )
+  }
+  const b = pixelBounds(serviceType)
+  const { width, height } = meta
+  const tooBig = (v: number) => (b.maxExclusive ? v >= b.max : v > b.max)
+  if (width < b.min || height < b.min || tooBig(width) || tooBig(height)) {
+    throw new EngineError(
+      'UnsupportedPicPixels',
+      `The specified pixels is not supported: ${field} is ${width}x${height}; each side must be ` +
+        `${b.min} to ${b.max}${b.maxExclusive ? ' (exclusive)' : ''} pixels for ${serviceType} search.`,
+      { hint: `Resize the image so each side is between ${b.min} and ${b.max} pixels.` },
+    )
+  }
+  return { width, height, format }
+}
+
+/** Parses `x1,x2,y1,y2` and checks it lies inside a width x height picture. */
+export function parseRegion(region: string, width: number, height: number): Box {
+  const parts = String(region)
+    .split(',')
+    .map((s) => s.trim())
+  const nums = parts.map((s) => (/^\d+$/.test(s) ? Number(s) : NaN))
+  if (nums.length !== 4 || nums.some((x) => !Number.isSafeInteger(x))) {
+    throw new EngineError(
+      'BadRequest',
+      `Region "${truncate(region)}" is invalid: expected four non-negative integers x1,x2,y1,y2.`,
+      {
+        hint: 'Region is x1,x2,y1,y2 in pixels: x1,y1 the upper-left corner, x2,y2 the lower-right.',
+      },
+    )
+  }
+  const [x1, x2, y1, y2] = nums
+  if (x1 >= x2 || y1 >= y2) {
+    throw new EngineError(
+      'BadRequest',
+      `Region "${region}" is invalid: x1 must be less than x2 and y1 less than y2.`,
+      { hint: 'Region is x1,x2,y1,y2 (not x1,y1,x2,y2).' },
+    )
+  }
+  if (x2 > width || y2 > height) {
+    throw new EngineError(
+      'BadRequest',
+      `Region "${region}" crosses the boundary of the ${width}x${height} image.`,
+      { hint: 'Give the region in pixels of the image that is sent.' },
+    )
+  }
+  return { x1, x2, y1, y2 }
+}
+
+export function formatRegion(b: Box): string {
+  return `${Math.round(b.x1)},${Math.round(b.x2)},${Math.round(b.y1)},${Math.round(b.y2)}`
+}
+
+function truncate(s: string): string {
+  const t = String(s)
+  return t.length > 60 ? t.slice(0, 57) + '...' : t
+}
+
+/** Longest side of the stored source copy (the featurizer works at 512 px). */
+export const SOURCE_SIDE = 512
+
+/**
+ * A downscaled JPEG copy of an accepted picture, kept so vectors can be recomputed when the
+ * featurizer changes. `scale` maps original pixels to the copy's.
+ */
+export async function makeSource(
+  bytes: Buffer,
+  info: PictureInfo,
+): Promise<{ bytes: Buffer; scale: number }> {
+  const longest = Math.max(info.width, info.height)
+  const scale = longest > SOURCE_SIDE ? SOURCE_SIDE / longest : 1
+  const out = await sharp(bytes, { limitInputPixels: 8192 * 8192 })
+    .resize({
+      width: Math.max(1, Math.round(info.width * scale)),
+      height: Math.max(1, Math.round(info.height * scale)),
+      fit: 'fill',
+    })
+    .flatten({ background: '#ffffff' })
+    .jpeg({ quality: 92 })
+    .toBuffer()
+  return { bytes: out, scale }
+}

@@ -1,0 +1,605 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import Database from 'better-sqlite3'
+import type { FilterColumns } from './filter'
+
+/** One stored image: its identity, attributes, the region that was indexed and its vector. */
+export interface ImageRow {
+  id: number
+  productId: string
+  picName: string
+  categoryId: number
+  customContent: string | null
+  intAttr: number | null
+  intAttr2: number | null
+  intAttr3: number | null
+  intAttr4: number | null
+  strAttr: string | null
+  strAttr2: string | null
+  strAttr3: string | null
+  strAttr4: string | null
+  /** Region indexed (`x1,x2,y1,y2` in the image's pixels) or null for the whole image. */
+  region: string | null
+  width: number
+  height: number
+  utcCreated: number
+  utcModified: number
+}
+
+export interface StoredVector {
+  id: number
+  vector: Float32Array
+  version: string
+}
+
+export type TaskStatus = 'PROCESSING' | 'SUCCESS' | 'FAIL'
+
+export interface DumpTaskRow {
+  id: number
+  status: TaskStatus
+  code: string | null
+  message: string | null
+  file: string | null
+  utcCreate: number
+  utcModified: number
+}
+
+export interface IncreaseTaskRow {
+  id: number
+  bucketName: string
+  path: string
+  callbackAddress: string | null
+  status: TaskStatus
+  code: string | null
+  message: string | null
+  errorFile: string | null
+  nextLine: number
+  okLines: number
+  failedLines: number
+  utcCreate: number
+  utcModified: number
+}
+
+const SCHEMA_VERSION = 1
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS images (
+  id INTEGER PRIMARY KEY,
+  product_id TEXT NOT NULL,
+  pic_name TEXT NOT NULL,
+  category_id INTEGER NOT NULL,
+  custom_content TEXT,
+  int_attr INTEGER, int_attr2 INTEGER, int_attr3 INTEGER, int_attr4 INTEGER,
+  str_attr TEXT, str_attr2 TEXT, str_attr3 TEXT, str_attr4 TEXT,
+  region TEXT,
+  width INTEGER NOT NULL,
+  height INTEGER NOT NULL,
+  vector BLOB NOT NULL,
+  fversion TEXT NOT NULL,
+  utc_created INTEGER NOT NULL,
+  utc_modified INTEGER NOT NULL,
+  UNIQUE (product_id, pic_name)
+);
+CREATE INDEX IF NOT EXISTS images_fversion ON images (fversion);
+-- A downscaled copy of each indexed picture, kept so vectors can be recomputed when the
+-- featurizer changes (see LocalEngine.reindexStatus).
+CREATE TABLE IF NOT EXISTS sources (
+  image_id INTEGER PRIMARY KEY REFERENCES images (id) ON DELETE CASCADE,
+  bytes BLOB NOT NULL,
+  scale REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS dump_tasks (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  status TEXT NOT NULL,
+  code TEXT,
+  message TEXT,
+  file TEXT,
+  utc_create INTEGER NOT NULL,
+  utc_modified INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS increase_tasks (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  bucket_name TEXT NOT NULL,
+  path TEXT NOT NULL,
+  callback_address TEXT,
+  status TEXT NOT NULL,
+  code TEXT,
+  message TEXT,
+  error_file TEXT,
+  next_line INTEGER NOT NULL DEFAULT 0,
+  ok_lines INTEGER NOT NULL DEFAULT 0,
+  failed_lines INTEGER NOT NULL DEFAULT 0,
+  utc_create INTEGER NOT NULL,
+  utc_modified INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS increase_failures (
+  task_id INTEGER NOT NULL REFERENCES increase_tasks (id) ON DELETE CASCADE,
+  line INTEGER NOT NULL,
+  operation TEXT,
+  product_id TEXT,
+  pic_name TEXT,
+  code TEXT NOT NULL,
+  message TEXT NOT NULL,
+  PRIMARY KEY (task_id, line)
+);
+`
+
+const IMAGE_COLS = `id, product_id AS productId, pic_name AS picName, category_id AS categoryId,
+  custom_content AS customContent, int_attr AS intAttr, int_attr2 AS intAttr2, int_attr3 AS intAttr3,
+  int_attr4 AS intAttr4, str_attr AS strAttr, str_attr2 AS strAttr2, str_attr3 AS strAttr3,
+  str_attr4 AS strAttr4, region, width, height, utc_created AS utcCreated, utc_modified AS utcModified`
+
+/** Column names for filterToSql over the images table. */
+export const IMAGE_FILTER_COLUMNS: FilterColumns = {
+  int_attr: 'int_attr',
+  int_attr2: 'int_attr2',
+  int_attr3: 'int_attr3',
+  int_attr4: 'int_attr4',
+  str_attr: 'str_attr',
+  str_attr2: 'str_attr2',
+  str_attr3: 'str_attr3',
+  str_attr4: 'str_attr4',
+}
+
+export interface NewImage {
+  productId: string
+  picName: string
+  categoryId: number
+  customContent: string | null
+  intAttr: number | null
+  intAttr2: number | null
+  intAttr3: number | null
+  intAttr4: number | null
+  strAttr: string | null
+  strAttr2: string | null
+  strAttr3: string | null
+  strAttr4: string | null
+  region: string | null
+  width: number
+  height: number
+  vector: Float32Array
+  fversion: string
+  source: { bytes: Buffer; scale: number } | null
+}
+
+export type AttributePatch = Partial<
+  Pick<
+    ImageRow,
+    | 'categoryId'
+    | 'customContent'
+    | 'intAttr'
+    | 'intAttr2'
+    | 'intAttr3'
+    | 'intAttr4'
+    | 'strAttr'
+    | 'strAttr2'
+    | 'strAttr3'
+    | 'strAttr4'
+  >
+>
+
+const PATCH_COLUMNS: Record<keyof AttributePatch, string> = {
+  categoryId: 'category_id',
+  customContent: 'custom_content',
+  intAttr: 'int_attr',
+  intAttr2: 'int_attr2',
+  intAttr3: 'int_attr3',
+  intAttr4: 'int_attr4',
+  strAttr: 'str_attr',
+  strAttr2: 'str_attr2',
+  strAttr3: 'str_attr3',
+  strAttr4: 'str_attr4',
+}
+
+export function vectorToBlob(v: Float32Array): Buffer {
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength)
+}
+
+export function blobToVector(b: Buffer): Float32Array {
+  // Copy: the Buffer may be unaligned or pooled.
+  const out = new Float32Array(b.byteLength / 4)
+  new Uint8Array(out.buffer).set(b)
+  return out
+}
+
+/**
+ * The local engine's SQLite store (WAL): images with their vectors and attributes, picture sources,
+ * dump and batch tasks, and instance metadata. Synchronous (better-sqlite3); one per engine.
+ */
+export class Store {
+  readonly db: Database.Database
+  private readonly stmts
+
+  constructor(file: string, nativeBinding?: string) {
+    fs.mkdirSync(path.dirname(file), { recursive: true })
+    this.db = new Database(file, nativeBinding ? { nativeBinding } : {})
+    this.db.pragma('journal_mode = WAL')
+    this.db.pragma('synchronous = NORMAL')
+    this.db.pragma('foreign_keys = ON')
+    this.db.pragma('busy_timeout = 5000')
+    this.db.exec(SCHEMA)
+    const version = this.getMeta('schema_version')
+    if (version === null) this.setMeta('schema_version', String(SCHEMA_VERSION))
+    else if (Number(version) > SCHEMA_VERSION) {
+      this.db.close()
+      throw new Error(
+        `The local engine's database ${file} was written by a newer Loupe (schema ${version}).`,
+      )
+    }
+    const db = this.db
+    this.stmts = {
+      count: db.prepare('SELECT count(*) FROM images').pluck(),
+      byKey: db.prepare(`SELECT ${IMAGE_COLS} FROM images WHERE product_id = ? AND pic_name = ?`),
+      byId: db.prepare(`SELECT ${IMAGE_COLS} FROM images WHERE id = ?`),
+      idByKey: db.prepare('SELECT id FROM images WHERE product_id = ? AND pic_name = ?').pluck(),
+      upsert: db.prepare(`INSERT INTO images (product_id, pic_name, category_id, custom_content,
+          int_attr, int_attr2, int_attr3, int_attr4, str_attr, str_attr2, str_attr3, str_attr4,
+          region, width, height, vector, fversion, utc_created, utc_modified)
+        VALUES (@productId, @picName, @categoryId, @customContent, @intAttr, @intAttr2, @intAttr3,
+          @intAttr4, @strAttr, @strAttr2, @strAttr3, @strAttr4, @region, @width, @height, @vector,
+          @fversion, @now, @now)
+        ON CONFLICT (product_id, pic_name) DO UPDATE SET category_id = excluded.category_id,
+          custom_content = excluded.custom_content, int_attr = excluded.int_attr,
+          int_attr2 = excluded.int_attr2, int_attr3 = excluded.int_attr3,
+          int_attr4 = excluded.int_attr4, str_attr = excluded.str_attr,
+          str_attr2 = excluded.str_attr2, str_attr3 = excluded.str_attr3,
+          str_attr4 = excluded.str_attr4, region = excluded.region, width = excluded.width,
+          height = excluded.height, vector = excluded.vector, fversion = excluded.fversion,
+          utc_modified = excluded.utc_modified
+        RETURNING id`),
+      upsertSource: db.prepare(`INSERT INTO sources (image_id, bytes, scale) VALUES (?, ?, ?)
+        ON CONFLICT (image_id) DO UPDATE SET bytes = excluded.bytes, scale = excluded.scale`),
+      deleteSource: db.prepare('DELETE FROM sources WHERE image_id = ?'),
+      source: db.prepare('SELECT bytes, scale FROM sources WHERE image_id = ?'),
+      deleteById: db.prepare('DELETE FROM images WHERE id = ?'),
+      idsByProduct: db.prepare(
+        'SELECT id, pic_name AS picName FROM images WHERE product_id = ? ORDER BY id',
+      ),
+      setVector: db.prepare('UPDATE images SET vector = ?, fversion = ?, region = ? WHERE id = ?'),
+      staleIds: db.prepare('SELECT id FROM images WHERE fversion != ? ORDER BY id').pluck(),
+      countStale: db.prepare('SELECT count(*) FROM images WHERE fversion != ?').pluck(),
+      allVectors: db.prepare(`SELECT ${IMAGE_COLS}, vector, fversion FROM images ORDER BY id`),
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close()
+  }
+
+  getMeta(key: string): string | null {
+    const v = this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key)
+    return (v as string | undefined) ?? null
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db
+      .prepare(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      )
+      .run(key, value)
+  }
+
+  count(): number {
+    return this.stmts.count.get() as number
+  }
+
+  get(productId: string, picName: string): ImageRow | null {
+    return (this.stmts.byKey.get(productId, picName) as ImageRow | undefined) ?? null
+  }
+
+  getById(id: number): ImageRow | null {
+    return (this.stmts.byId.get(id) as ImageRow | undefined) ?? null
+  }
+
+  idOf(productId: string, picName: string): number | null {
+    return (this.stmts.idByKey.get(productId, picName) as number | undefined) ?? null
+  }
+
+  /** Insert or overwrite (same productId + picName); returns the row id (kept on overwrite). */
+  upsert(img: NewImage, now: number): number {
+    const id = this.stmts.upsert.pluck().get({
+      ...img,
+      vector: vectorToBlob(img.vector),
+      now,
+    }) as number
+    if (img.source) this.stmts.upsertSource.run(id, img.source.bytes, img.source.scale)
+    else this.stmts.deleteSource.run(id)
+    return id
+  }
+
+  patch(id: number, patch: AttributePatch, now: number): void {
+    const keys = Object.keys(patch) as (keyof AttributePatch)[]
+    if (keys.length === 0) return
+    const sets = keys.map((k) => `${PATCH_COLUMNS[k]} = @${k}`).join(', ')
+    this.db
+      .prepare(`UPDATE images SET ${sets}, utc_modified = @now WHERE id = @id`)
+      .run({ ...patch, now, id })
+  }
+
+  deleteById(id: number): void {
+    this.stmts.deleteById.run(id)
+  }
+
+  idsByProduct(productId: string): { id: number; picName: string }[] {
+    return this.stmts.idsByProduct.all(productId) as { id: number; picName: string }[]
+  }
+
+  /** Rows matching a parameterised WHERE clause, in insertion order. */
+  select(where: string, params: unknown[], limit: number, offset: number): ImageRow[] {
+    return this.db
+      .prepare(`SELECT ${IMAGE_COLS} FROM images WHERE ${where} ORDER BY id LIMIT ? OFFSET ?`)
+      .all(...params, limit, offset) as ImageRow[]
+  }
+
+  countWhere(where: string, params: unknown[]): number {
+    return this.db
+      .prepare(`SELECT count(*) FROM images WHERE ${where}`)
+      .pluck()
+      .get(...params) as number
+  }
+
+  idsWhere(where: string, params: unknown[]): { id: number; picName: string }[] {
+    return this.db
+      .prepare(`SELECT id, pic_name AS picName FROM images WHERE ${where} ORDER BY id`)
+      .all(...params) as { id: number; picName: string }[]
+  }
+
+  source(id: number): { bytes: Buffer; scale: number } | null {
+    return (this.stmts.source.get(id) as { bytes: Buffer; scale: number } | undefined) ?? null
+  }
+
+  setVector(id: number, vector: Float32Array, version: string, region: string | null): void {
+    this.stmts.setVector.run(vectorToBlob(vector), version, region, id)
+  }
+
+  staleIds(version: string): number[] {
+    return this.stmts.staleIds.all(version) as number[]
+  }
+
+  countStale(version: string): number {
+    return this.stmts.countStale.get(version) as number
+  }
+
+  /** Every image with its vector, in id order (used to load the in-memory index). */
+  *iterateAll(): IterableIterator<ImageRow & { vector: Buffer; fversion: string }> {
+    yield* this.stmts.allVectors.iterate() as IterableIterator<
+      ImageRow & { vector: Buffer; fversion: string }
+    >
+  }
+
+  /** Every image without vectors, in id order (dump). */
+  iterateMeta(): IterableIterator<ImageRow> {
+    return this.db
+      .prepare(`SELECT ${IMAGE_COLS} FROM images ORDER BY id`)
+      .iterate() as IterableIterator<ImageRow>
+  }
+
+  tx<T>(fn: () => T): T {
+    return this.db.transaction(fn)()
+  }
+
+  // ---- dump tasks -------------------------------------------------------------------------------
+
+  createDumpTask(now: number): number {
+    return Number(
+      this.db
+        .prepare(
+          "INSERT INTO dump_tasks (status, utc_create, utc_modified) VALUES ('PROCESSING', ?, ?)",
+        )
+        .run(now, now).lastInsertRowid,
+    )
+  }
+
+  finishDumpTask(
+    id: number,
+    status: TaskStatus,
+    code: string,
+    message: string,
+    file: string | null,
+    now: number,
+  ): void {
+    this.db
+      .prepare(
+        'UPDATE dump_tasks SET status = ?, code = ?, message = ?, file = ?, utc_modified = ? WHERE id = ?',
+      )
+      .run(status, code, message, file, now, id)
+  }
+
+  dumpTasks(where: { id?: number }, limit: number, offset: number): DumpTaskRow[] {
+    const cond = where.id !== undefined ? 'WHERE id = ?' : ''
+    const params = where.id !== undefined ? [where.id] : []
+    return this.db
+      .prepare(
+        `SELECT id, status, code, message, file, utc_create AS utcCreate, utc_modified AS utcModified
+         FROM dump_tasks ${cond} ORDER BY id DESC LIMIT ? OFFSET ?`,
+      )
+      .all(...params, limit, offset) as DumpTaskRow[]
+  }
+
+  countDumpTasks(where: { id?: number }): number {
+    const cond = where.id !== undefined ? 'WHERE id = ?' : ''
+    const params = where.id !== undefined ? [where.id] : []
+    return this.db
+      .prepare(`SELECT count(*) FROM dump_tasks ${cond}`)
+      .pluck()
+      .get(...params) as number
+  }
+
+  /** Dump tasks beyond the newest `keep` (the console keeps 30). */
+  oldDumpTasks(keep: number): DumpTaskRow[] {
+    return this.db
+      .prepare(
+        `SELECT id, status, code, message, file, utc_create AS utcCreate, utc_modified AS utcModified
+         FROM dump_tasks ORDER BY id DESC LIMIT -1 OFFSET ?`,
+      )
+      .all(keep) as DumpTaskRow[]
+  }
+
+  deleteDumpTask(id: number): void {
+    this.db.prepare('DELETE FROM dump_tasks WHERE id = ?').run(id)
+  }
+
+  failUnfinishedDumps(now: number): void {
+    this.db
+      .prepare(
+        `UPDATE dump_tasks SET status = 'FAIL', code = 'UnknownException',
+           message = 'Interrupted: the engine was closed before the export finished.', utc_modified = ?
+         WHERE status = 'PROCESSING'`,
+      )
+      .run(now)
+  }
+
+  // ---- increase (batch) tasks -------------------------------------------------------------------
+
+  createIncreaseTask(
+    bucketName: string,
+    p: string,
+    callbackAddress: string | null,
+    now: number,
+  ): number {
+    return Number(
+      this.db
+        .prepare(
+          `INSERT INTO increase_tasks (bucket_name, path, callback_address, status, message, utc_create, utc_modified)
+           VALUES (?, ?, ?, 'PROCESSING', 'queued', ?, ?)`,
+        )
+        .run(bucketName, p, callbackAddress, now, now).lastInsertRowid,
+    )
+  }
+
+  increaseTask(id: number): IncreaseTaskRow | null {
+    return (
+      (this.db.prepare(`SELECT ${INCREASE_COLS} FROM increase_tasks WHERE id = ?`).get(id) as
+        IncreaseTaskRow | undefined) ?? null
+    )
+  }
+
+  pendingIncreaseTasks(): number[] {
+    return this.db
+      .prepare("SELECT id FROM increase_tasks WHERE status = 'PROCESSING' ORDER BY id")
+      .pluck()
+      .all() as number[]
+  }
+
+  updateIncreaseProgress(
+    id: number,
+    fields: Partial<
+      Pick<
+        IncreaseTaskRow,
+        'status' | 'code' | 'message' | 'errorFile' | 'nextLine' | 'okLines' | 'failedLines'
+      >
+    >,
+    now: number,
+  ): void {
+    const map: Record<string, string> = {
+      status: 'status',
+      code: 'code',
+      message: 'message',
+      errorFile: 'error_file',
+      nextLine: 'next_line',
+      okLines: 'ok_lines',
+      failedLines: 'failed_lines',
+    }
+    const keys = Object.keys(fields)
+    const sets = keys.map((k) => `${map[k]} = @${k}`).join(', ')
+    this.db
+      .prepare(
+        `UPDATE increase_tasks SET ${sets}${keys.length ? ',' : ''} utc_modified = @now WHERE id = @id`,
+      )
+      .run({ ...fields, now, id })
+  }
+
+  addIncreaseFailure(
+    taskId: number,
+    line: number,
+    f: {
+      operation: string | null
+      productId: string | null
+      picName: string | null
+      code: string
+      message: string
+    },
+  ): void {
+    this.db
+      .prepare(
+        `INSERT INTO increase_failures (task_id, line, operation, product_id, pic_name, code, message)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (task_id, line) DO UPDATE SET code = excluded.code, message = excluded.message`,
+      )
+      .run(taskId, line, f.operation, f.productId, f.picName, f.code, f.message)
+  }
+
+  increaseFailures(taskId: number): {
+    line: number
+    operation: string | null
+    productId: string | null
+    picName: string | null
+    code: string
+    message: string
+  }[] {
+    return this.db
+      .prepare(
+        `SELECT line, operation, product_id AS productId, pic_name AS picName, code, message
+         FROM increase_failures WHERE task_id = ? ORDER BY line`,
+      )
+      .all(taskId) as ReturnType<Store['increaseFailures']>
+  }
+
+  increaseTasks(
+    where: { id?: number; bucketName?: string; path?: string; status?: string },
+    limit: number,
+    offset: number,
+  ): IncreaseTaskRow[] {
+    const { cond, params } = increaseWhere(where)
+    return this.db
+      .prepare(
+        `SELECT ${INCREASE_COLS} FROM increase_tasks ${cond} ORDER BY id DESC LIMIT ? OFFSET ?`,
+      )
+      .all(...params, limit, offset) as IncreaseTaskRow[]
+  }
+
+  countIncreaseTasks(where: {
+    id?: number
+    bucketName?: string
+    path?: string
+    status?: string
+  }): number {
+    const { cond, params } = increaseWhere(where)
+    return this.db
+      .prepare(`SELECT count(*) FROM increase_tasks ${cond}`)
+      .pluck()
+      .get(...params) as number
+  }
+}
+
+const INCREASE_COLS = `id, bucket_name AS bucketName, path, callback_address AS callbackAddress, status,
+  code, message, error_file AS errorFile, next_line AS nextLine, ok_lines AS okLines,
+  failed_lines AS failedLines, utc_create AS utcCreate, utc_modified AS utcModified`
+
+function increaseWhere(where: {
+  id?: number
+  bucketName?: string
+  path?: string
+  status?: string
+}): { cond: string; params: unknown[] } {
+  const parts: string[] = []
+  const params: unknown[] = []
+  if (where.id !== undefined) {
+    parts.push('id = ?')
+    params.push(where.id)
+  }
+  if (where.bucketName !== undefined) {
+    parts.push('bucket_name = ?')
+    params.push(where.bucketName)
+  }
+  if (where.path !== undefined) {
+    parts.push('path = ?')
+    params.push(where.path)
+  }
+  if (where.status !== undefined) {
+    parts.push('status = ?')
+    params.push(where.status)
+  }
+  return { cond: parts.length ? 'WHERE ' + parts.join(' AND ') : '', params }
+}
