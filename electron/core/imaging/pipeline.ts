@@ -1,0 +1,339 @@
+/**
+ * The work on one picture, run inside an imaging worker (or in-process with `workers: 0`):
+ * sniff → decode (sharp; BMP and Netpbm through their own decoders) → orientation, first frame,
+ * sRGB → fit the service type's bounds → encode under the size limit, or keep the original bytes
+ * when nothing needs changing. The thumbnail and the hashes come from the same decoded pixels.
+ */
+import { createHash } from 'node:crypto'
+import { promises as fsp } from 'node:fs'
+import path from 'node:path'
+import sharp, { type Metadata, type Sharp } from 'sharp'
+import { EngineError } from '../engines/errors'
+import { decodeBmp } from './bmp'
+import { boundsFor, planFit } from './bounds'
+import { encodeOutput, type Encoded } from './encode'
+import { corruptImage, emptyImage, fileTooLarge, tooManyPixels, unreadable, unsupportedFormat } from './errors'
+import { phashFromGrey32 } from './phash'
+import { decodePnm, type RawImage } from './pnm'
+import { orientedSize, regionToProcessed, validateRegion } from './region'
+import { sniffFormat } from './sniff'
+import type {
+  Action,
+  Geometry,
+  ImageFormat,
+  OriginalInfo,
+  OutputFormat,
+  PrepareOptions,
+  PreparedImage,
+} from './types'
+
+export const DEFAULT_MAX_BYTES = 4_000_000
+export const DEFAULT_LIMIT_PIXELS = 100_000_000
+/** Files above this size are not read at all. */
+export const MAX_INPUT_BYTES = 512 * 1024 * 1024
+export const THUMB_SIZE = 256
+const DEFAULT_KEEP: ImageFormat[] = ['jpeg', 'png', 'webp', 'gif', 'tiff']
+const LOSSLESS = new Set<ImageFormat>(['png', 'gif', 'bmp', 'ppm', 'tiff'])
+
+// One picture at a time per worker: let libvips use a single thread so workers run side by side.
+sharp.concurrency(1)
+sharp.cache(false)
+
+export type PrepareInput = { bytes: Buffer; name?: string } | { path: string }
+
+/** Read a file for the pipeline, with clear errors. */
+export async function readInput(file: string): Promise<Buffer> {
+  try {
+    const st = await fsp.stat(file)
+    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' })
+    if (st.size > MAX_INPUT_BYTES) throw fileTooLarge(st.size, MAX_INPUT_BYTES, path.basename(file))
+    return await fsp.readFile(file)
+  } catch (err) {
+    if (err instanceof EngineError) throw err
+    throw unreadable(file, err as NodeJS.ErrnoException)
+  }
+}
+
+interface Source {
+  format: ImageFormat
+  /** A sharp pipeline that yields the first frame, upright. */
+  image: () => Sharp
+  width: number
+  height: number
+  orientation?: number
+  frames?: number
+  space?: string
+  bitDepth?: number
+  hasAlpha: boolean
+}
+
+const LABEL: Record<ImageFormat, string> = {
+  jpeg: 'a JPEG image',
+  png: 'a PNG image',
+  gif: 'a GIF image',
+  webp: 'a WebP image',
+  tiff: 'a TIFF image',
+  bmp: 'a BMP image',
+  ppm: 'a PPM image',
+}
+
+function fromRaw(format: ImageFormat, raw: RawImage): Source {
+  return {
+    format,
+    image: () => sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } }),
+    width: raw.width,
+    height: raw.height,
+    hasAlpha: raw.channels === 2 || raw.channels === 4,
+  }
+}
+
+async function fromEncoded(
+  buf: Buffer,
+  format: ImageFormat,
+  label: string,
+  limit: number,
+  name?: string,
+): Promise<Source> {
+  let meta: Metadata
+  try {
+    meta = await sharp(buf, { limitInputPixels: false }).metadata()
+  } catch (err) {
+    throw corruptImage(label, cleanVipsMessage(err), name)
+  }
+  const width = meta.width ?? 0
+  const height = meta.pageHeight && meta.pages && meta.pages > 1 ? meta.pageHeight : (meta.height ?? 0)
+  if (width < 1 || height < 1) throw corruptImage(label, 'it declares no size', name)
+  if (width * height > limit) throw tooManyPixels(width, height, limit, name)
+  const space = meta.space && !['srgb', 'b-w', 'rgb16', 'grey16', 'rgb'].includes(meta.space) ? meta.space : undefined
+  const depth = meta.depth === 'ushort' ? 16 : meta.bitsPerSample && meta.bitsPerSample > 8 ? meta.bitsPerSample : undefined
+  return {
+    format,
+    image: () => sharp(buf, { failOn: 'truncated', limitInputPixels: limit, autoOrient: true }),
+    width,
+    height,
+    orientation: meta.orientation,
+    frames: meta.pages && meta.pages > 1 ? meta.pages : undefined,
+    space,
+    bitDepth: depth,
+    hasAlpha: meta.hasAlpha,
+  }
+}
+
+function cleanVipsMessage(err: unknown): string {
+  const m = String((err as Error)?.message ?? err).trim()
+  return m.replace(/^Input (buffer|file) (has corrupt header|contains unsupported image format):?\s*/i, (s) =>
+    /corrupt/i.test(s) ? 'corrupt header ' : '',
+  ).replace(/\s+/g, ' ').trim() || 'unreadable data'
+}
+
+async function openSource(buf: Buffer, limit: number, name?: string): Promise<Source> {
+  const sniffed = sniffFormat(buf)
+  if (!sniffed.supported) throw unsupportedFormat(sniffed.label, name)
+  const format = sniffed.format
+  if (format === 'ppm') return fromRaw('ppm', decodePnm(buf, limit, name))
+  if (format === 'bmp') {
+    const r = decodeBmp(buf, limit, name)
+    if (r.kind === 'raw') return fromRaw('bmp', r)
+    const inner = await fromEncoded(r.data, r.format, `a BMP image embedding ${r.format.toUpperCase()}`, limit, name)
+    return { ...inner, format: 'bmp' }
+  }
+  return fromEncoded(buf, format, sniffed.label, limit, name)
+}
+
+function hasTransparency(data: Buffer, channels: number): boolean {
+  if (channels !== 2 && channels !== 4) return false
+  for (let i = channels - 1; i < data.length; i += channels) if (data[i] !== 255) return true
+  return false
+}
+
+function dropAlpha(raw: RawImage): RawImage {
+  const c = raw.channels
+  if (c !== 2 && c !== 4) return raw
+  const n = raw.width * raw.height
+  const out = Buffer.allocUnsafe(n * (c - 1))
+  for (let i = 0, o = 0, p = 0; i < n; i++, p += c) {
+    out[o++] = raw.data[p]
+    if (c === 4) {
+      out[o++] = raw.data[p + 1]
+      out[o++] = raw.data[p + 2]
+    }
+  }
+  return { data: out, width: raw.width, height: raw.height, channels: (c - 1) as 1 | 3 }
+}
+
+export interface PipelineResult extends PreparedImage {
+  /** True when `data` is the input buffer itself (nothing was changed). */
+  kept: boolean
+}
+
+/** Prepare one picture. `input.bytes` is not modified. */
+export async function preparePicture(input: PrepareInput, opts: PrepareOptions = {}): Promise<PipelineResult> {
+  const name = 'path' in input ? path.basename(input.path) : input.name
+  const buf = 'path' in input ? await readInput(input.path) : input.bytes
+  if (buf.length === 0) throw emptyImage(name)
+  if (buf.length > MAX_INPUT_BYTES) throw fileTooLarge(buf.length, MAX_INPUT_BYTES, name)
+  const limit = opts.limitInputPixels ?? DEFAULT_LIMIT_PIXELS
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES
+  const serviceType = opts.serviceType ?? 'product'
+  const bounds = boundsFor(serviceType)
+  const keep = new Set(opts.keepFormats ?? DEFAULT_KEEP)
+
+  const src = await openSource(buf, limit, name)
+  const orientation = src.orientation && src.orientation >= 1 && src.orientation <= 8 ? src.orientation : 1
+  const stored = { width: src.width, height: src.height }
+  const oriented = orientedSize(stored, orientation)
+  const space = opts.regionSpace ?? 'oriented'
+  if (opts.region) validateRegion(opts.region, space === 'stored' ? stored : oriented)
+  const plan = planFit(oriented, bounds, opts.smallImage ?? 'reject', serviceType, name)
+
+  const actions: Action[] = []
+  const reasons: string[] = []
+  if (orientation !== 1) {
+    actions.push({ kind: 'oriented', orientation })
+    reasons.push('orientation baked into the pixels')
+  }
+  if (src.frames) {
+    actions.push({ kind: 'first-frame', frames: src.frames })
+    reasons.push('first frame only')
+  }
+  if (src.space === 'cmyk') {
+    actions.push({ kind: 'colour', from: 'cmyk', to: 'srgb' })
+    reasons.push('CMYK converted to RGB')
+  }
+  const from: [number, number] = [oriented.width, oriented.height]
+  const to: [number, number] = [plan.resized.width, plan.resized.height]
+  if (plan.downscaled) {
+    actions.push({ kind: 'resized', from, to })
+    reasons.push(`larger than ${bounds.max} px`)
+  }
+  if (plan.upscaled) {
+    actions.push({ kind: 'upscaled', from, to })
+    reasons.push(`smaller than ${bounds.min} px`)
+  }
+  if (plan.padded) {
+    actions.push({ kind: 'padded', from: to, to: [plan.final.width, plan.final.height] })
+    reasons.push(`smaller than ${bounds.min} px`)
+  }
+  if (!keep.has(src.format)) reasons.push(`${src.format.toUpperCase()} is converted for the engines`)
+  if (buf.length > maxBytes) reasons.push(`over ${Math.round(maxBytes / 1e5) / 10} MB`)
+  const mustChange = reasons.length > 0
+
+  // Decode once: upright, first frame, sRGB 8-bit, at the final size.
+  let img = src.image()
+  if (plan.downscaled || plan.upscaled) img = img.resize(plan.resized.width, plan.resized.height, { fit: 'fill' })
+  if (plan.padded) {
+    img = img.extend({
+      ...plan.pad,
+      background: src.hasAlpha ? { r: 255, g: 255, b: 255, alpha: 0 } : { r: 255, g: 255, b: 255, alpha: 1 },
+    })
+  }
+  let raw: RawImage
+  try {
+    const { data, info } = await img.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true })
+    raw = { data, width: info.width, height: info.height, channels: info.channels as RawImage['channels'] }
+  } catch (err) {
+    const msg = String((err as Error)?.message ?? err)
+    if (/pixel limit/i.test(msg)) throw tooManyPixels(src.width, src.height, limit, name)
+    throw corruptImage(LABEL[src.format], cleanVipsMessage(err), name)
+  }
+
+  const alpha = hasTransparency(raw.data, raw.channels)
+  if (!alpha) raw = dropAlpha(raw)
+
+  let out: Encoded | null = null
+  if (mustChange) {
+    const preferred: OutputFormat = alpha || LOSSLESS.has(src.format) ? 'png' : 'jpeg'
+    out = await encodeOutput(raw, {
+      format: preferred,
+      alpha,
+      maxBytes,
+      minSide: plan.padded ? 0 : bounds.min,
+    })
+    if (out.shrunk) {
+      const resized = actions.find((a): a is Extract<Action, { kind: 'resized' }> => a.kind === 'resized')
+      if (resized) resized.to = [out.width, out.height]
+      else actions.push({ kind: 'resized', from, to: [out.width, out.height] })
+    }
+    const reason = reasons.join('; ')
+    if (out.format !== src.format) {
+      actions.push({ kind: 'converted', from: src.format, to: out.format, reason })
+    }
+    actions.push({
+      kind: 're-encoded',
+      format: out.format,
+      ...(out.quality !== undefined ? { quality: out.quality } : {}),
+      ...(out.palette ? { palette: true } : {}),
+      reason,
+    })
+  } else {
+    actions.push({ kind: 'kept' })
+  }
+
+  const finalSize = out ? { width: out.width, height: out.height } : { width: raw.width, height: raw.height }
+  const geometry: Geometry = {
+    stored,
+    orientation,
+    oriented,
+    resized: out?.shrunk ? finalSize : plan.resized,
+    pad: plan.pad,
+    final: finalSize,
+  }
+  const region = opts.region ? regionToProcessed(opts.region, geometry, space) : undefined
+
+  // Thumbnail and perceptual hash from the decoded pixels (a small copy serves both).
+  let thumbnail: Buffer = Buffer.alloc(0)
+  let phash = ''
+  const wantThumb = opts.thumbnail !== false
+  const wantHash = opts.hashes !== false
+  if (wantThumb || wantHash) {
+    const small = await sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } })
+      .resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true })
+      .raw()
+      .toBuffer({ resolveWithObject: true })
+    const smallRaw = { width: small.info.width, height: small.info.height, channels: small.info.channels }
+    if (wantThumb) {
+      thumbnail = await sharp(small.data, { raw: smallRaw }).webp({ quality: 75, effort: 2 }).toBuffer()
+    }
+    if (wantHash) {
+      let g = sharp(small.data, { raw: smallRaw })
+      if (alpha) g = g.flatten({ background: '#ffffff' })
+      const grey = await g.resize(32, 32, { fit: 'fill' }).greyscale().raw().toBuffer()
+      phash = phashFromGrey32(grey.length === 1024 ? grey : everyNth(grey, grey.length / 1024))
+    }
+  }
+  const sha256 = wantHash ? createHash('sha256').update(buf).digest('hex') : ''
+
+  const original: OriginalInfo = {
+    format: src.format,
+    width: stored.width,
+    height: stored.height,
+    orientedWidth: oriented.width,
+    orientedHeight: oriented.height,
+    bytes: buf.length,
+    hasAlpha: src.hasAlpha,
+    ...(src.orientation !== undefined ? { orientation: src.orientation } : {}),
+    ...(src.frames ? { frames: src.frames } : {}),
+    ...(src.space ? { space: src.space } : {}),
+    ...(src.bitDepth ? { bitDepth: src.bitDepth } : {}),
+  }
+  return {
+    data: out ? out.data : buf,
+    format: out ? out.format : src.format,
+    width: finalSize.width,
+    height: finalSize.height,
+    original,
+    actions,
+    geometry,
+    ...(region ? { region } : {}),
+    thumbnail,
+    sha256,
+    phash,
+    kept: !out,
+  }
+}
+
+function everyNth(data: Buffer, n: number): Buffer {
+  const out = Buffer.allocUnsafe(data.length / n)
+  for (let i = 0; i < out.length; i++) out[i] = data[i * n]
+  return out
+}
