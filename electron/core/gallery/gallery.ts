@@ -54,6 +54,8 @@ export interface Gallery {
     source: { path: string | null; sha256?: string | null; phash?: string | null },
   ): boolean
   stats(): GalleryStats
+  /** Runs fn in one transaction (record* calls inside join it): e.g. recording a bulk add. */
+  batch<T>(fn: () => T): T
 
   importDump(file: string, opts?: DumpOptions): Promise<DumpCounts>
   diffDump(file: string, opts?: DiffOptions): Promise<DumpDiff>
@@ -502,6 +504,10 @@ class SqliteGallery implements Gallery {
         }
       })
       .deferred()
+  }
+
+  batch<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate()
   }
 
   // ---------------------------------------------------------------- dumps

@@ -83,3 +83,13 @@ export function setBridge(b: LoupeBridge | null): void {
 }
 
 export const isDesktop = () => !!window.loupe
+
+/**
+ * URL of a gallery image's thumbnail (from the profile's gallery cache). Desktop: the
+ * `loupe-thumb:` protocol; headless: `/thumb/…` on the page's origin. Answers 404 when Loupe has no
+ * thumbnail for that image (e.g. added elsewhere): show a placeholder then.
+ */
+export function thumbUrl(profile: string, productId: string, picName: string): string {
+  const path = [profile, productId, picName].map(encodeURIComponent).join('/')
+  return window.loupe ? `loupe-thumb://t/${path}` : `/thumb/${path}`
+}

@@ -165,7 +165,7 @@ export function paletteBmp(
   width: number,
   height: number,
   palette: [number, number, number][],
-  opts: { bpp: 4 | 8; rle?: boolean },
+  opts: { bpp: 4 | 8; rle?: boolean | 'absolute' },
 ): Buffer {
   const offset = 14 + 40 + palette.length * 4
   let pixels: Buffer
@@ -174,6 +174,19 @@ export function paletteBmp(
     for (let fy = 0; fy < height; fy++) {
       const y = height - 1 - fy
       let x = 0
+      if (opts.rle === 'absolute') {
+        // Absolute runs (0, n, n indices, padded to 16 bits); the last 1-2 pixels as encoded runs.
+        const n = width - (width % 3 === 0 ? 0 : width % 3 === 1 ? 1 : 2)
+        const run = Array.from(indices.subarray(y * width, y * width + n))
+        const bytes = opts.bpp === 8 ? run : run.reduce<number[]>((acc, v, i) => {
+          if (i % 2 === 0) acc.push(v << 4)
+          else acc[acc.length - 1] |= v
+          return acc
+        }, [])
+        parts.push(0, n, ...bytes)
+        if (bytes.length % 2) parts.push(0)
+        x = n
+      }
       while (x < width) {
         const v = indices[y * width + x]
         let n = 1
