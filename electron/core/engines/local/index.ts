@@ -142,7 +142,14 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Local
   let capacity = checkCapacity(opts.capacity ?? DEFAULT_CAPACITY)
   let qps = checkQps(opts.qps ?? 0)
 
-  const store = new Store(path.join(dir, 'engine.db'), opts.nativeBinding)
+  const unlock = lockDir(dir)
+  let store: Store
+  try {
+    store = new Store(path.join(dir, 'engine.db'), opts.nativeBinding)
+  } catch (e) {
+    unlock()
+    throw e
+  }
   let utcCreate = Number(store.getMeta('utc_create'))
   if (!utcCreate) {
     utcCreate = Date.now()
@@ -380,10 +387,12 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Local
       try {
         const lines = await writeDump(store, file, () => closed)
         store.finishDumpTask(id, 'SUCCESS', '0', `success (${lines} images)`, file, Date.now())
+        pruneDumps()
       } catch (e) {
         if (closed) return
         log(`dump task ${id} failed`, e)
         store.finishDumpTask(id, 'FAIL', 'UnknownException', (e as Error).message, null, Date.now())
+        pruneDumps()
       }
     })()
     track(run)
@@ -780,9 +789,53 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Local
       await increase.close()
       await Promise.allSettled([...background])
       store.close()
+      unlock()
     },
   }
   return engine
+}
+
+const openDirs = new Set<string>()
+
+/**
+ * One engine per folder: the index lives in memory, so a second engine on the same files (in this
+ * process or another) would drift from the first. A lock file holds the owner's pid; a stale one
+ * (dead pid) is taken over.
+ */
+function lockDir(dir: string): () => void {
+  const busy = (who: string) =>
+    new EngineError('InstanceStatusError', `The local engine in ${dir} is already open ${who}.`, {
+      httpStatus: 409,
+      hint: 'Close the other Loupe window or server using this profile, or use another profile.',
+    })
+  if (openDirs.has(dir)) throw busy('in this process')
+  const lock = path.join(dir, 'engine.lock')
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' })
+      break
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0)
+        throw busy('by another process')
+      const pid = Number(fs.readFileSync(lock, 'utf8').trim())
+      if (pid && pid !== process.pid && isAlive(pid)) throw busy(`by process ${pid}`)
+      fs.rmSync(lock, { force: true })
+    }
+  }
+  openDirs.add(dir)
+  return () => {
+    openDirs.delete(dir)
+    fs.rmSync(lock, { force: true })
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
 }
 
 function attributesOf(r: ImageRow) {
