@@ -198,10 +198,11 @@ export class JobQueue extends EventEmitter<QueueEvents> {
     return this.store.findByFingerprint(fingerprint)
   }
 
-  pause(jobId: JobId): void {
+  /** Pause: nothing more is sent; in-flight calls complete. `error` says why, when not the user. */
+  pause(jobId: JobId, error: ItemError | null = null): void {
     const job = this.mustJob(jobId)
     if (job.state !== 'queued' && job.state !== 'running') return
-    this.store.setJobState(jobId, 'paused')
+    this.store.setJobState(jobId, 'paused', error)
     this.stopRunner(jobId, 'pause')
     this.emitState(jobId)
   }
