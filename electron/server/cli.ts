@@ -103,11 +103,12 @@ export async function main(argv: string[]): Promise<number> {
     },
     profile: () => (parsed.values.profile as string | undefined) ?? ctx.core.profiles.active(),
     json: !!parsed.values.json,
-    out: (text) => process.stdout.write(text.endsWith('\n') ? text : text + '\n'),
-    printJson: (v) => process.stdout.write(JSON.stringify(v, null, 2) + '\n'),
+    out: (text) => void process.stdout.write(text.endsWith('\n') ? text : text + '\n'),
+    printJson: (v) => void process.stdout.write(JSON.stringify(v, null, 2) + '\n'),
   }
   try {
-    return (await def.run(ctx)) ?? 0
+    const code = await def.run(ctx)
+    return typeof code === 'number' ? code : 0
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`${e.message}\n\nUsage: loupe ${cmd} ${def.usage ?? ''}\n`)
