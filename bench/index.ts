@@ -1,0 +1,294 @@
+/**
+ * Local engine index benchmark: `npx tsx bench/index.ts [--dims 128,512] [--sizes 10000,100000]
+ * [--queries 200]`.
+ *
+ * For each dimension and gallery size it fills the engine's vector index with synthetic clustered,
+ * L2-normalised vectors (a mixture of Gaussians, like real descriptors: near duplicates, families,
+ * outliers) carrying int/str attributes, then times top-(start+num) searches:
+ * - the index (VectorIndex.search) without a filter and with a filter keeping ~30 %;
+ * - a naive exact brute force measured in the same run (array of vectors, one dot per vector, full
+ *   sort) on the same queries: the baseline; recall@10 of the index against it (must be 1.0: the
+ *   index is exact);
+ * - the whole engine path (searchImageByName on an engine opened over a SQLite store holding the same
+ *   vectors: validation, filter parsing, index, SQLite fetch of the page) at the largest size.
+ * Prints p50/p95 in ms, ratios to the baseline, and RSS. Target: p95 <= 20 ms at 100k.
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { compileFilter, parseFilter } from '../electron/core/engines/local/filter'
+import { createLocalEngine } from '../electron/core/engines/local/index'
+import type { Featurizer } from '../electron/core/engines/local/featurizer/types'
+import { Store } from '../electron/core/engines/local/store'
+import { VectorIndex, type IndexEntry } from '../electron/core/engines/local/vector-index'
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`)
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def
+}
+const DIMS = arg('dims', '128,512').split(',').map(Number)
+const SIZES = arg('sizes', '10000,100000').split(',').map(Number)
+const QUERIES = Number(arg('queries', '200'))
+const K = 20
+const FILTER = 'int_attr < 30 OR str_attr = "red"'
+
+let seed = 12345
+function rand(): number {
+  seed = (seed + 0x6d2b79f5) | 0
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+}
+function gauss(): number {
+  return Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand())
+}
+function normalise(v: Float32Array): Float32Array {
+  let s = 0
+  for (let i = 0; i < v.length; i++) s += v[i] * v[i]
+  const n = Math.sqrt(s) || 1
+  for (let i = 0; i < v.length; i++) v[i] /= n
+  return v
+}
+
+/** n clustered vectors: ~n/50 centres, spread 0.35, plus 5 % uniform outliers. */
+function makeVectors(n: number, dim: number): Float32Array[] {
+  const centres = Array.from({ length: Math.max(10, Math.round(n / 50)) }, () => {
+    const c = new Float32Array(dim)
+    for (let i = 0; i < dim; i++) c[i] = gauss()
+    return normalise(c)
+  })
+  return Array.from({ length: n }, () => {
+    const v = new Float32Array(dim)
+    if (rand() < 0.05) {
+      for (let i = 0; i < dim; i++) v[i] = gauss()
+    } else {
+      const c = centres[Math.floor(rand() * centres.length)]
+      const spread = 0.35 / Math.sqrt(dim)
+      for (let i = 0; i < dim; i++) v[i] = c[i] + spread * gauss() * 3
+    }
+    return normalise(v)
+  })
+}
+
+function entryFor(i: number): IndexEntry {
+  return {
+    rowId: i + 1,
+    productId: `p${Math.floor(i / 3)}`,
+    categoryId: i % 14 === 13 ? 88888888 : i % 10,
+    intAttr: i % 100,
+    strAttr: ['red', 'blue', 'green', 'black', 'white'][i % 5],
+  }
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]
+}
+
+function time<T>(fn: () => T): [T, number] {
+  const t = performance.now()
+  const r = fn()
+  return [r, performance.now() - t]
+}
+
+/** The baseline: exact brute force written plainly. */
+function bruteForce(
+  vecs: Float32Array[],
+  entries: IndexEntry[],
+  q: Float32Array,
+  k: number,
+  accept?: (e: IndexEntry) => boolean,
+): number[] {
+  const scored: { id: number; s: number }[] = []
+  for (let i = 0; i < vecs.length; i++) {
+    if (accept && !accept(entries[i])) continue
+    const v = vecs[i]
+    let s = 0
+    for (let j = 0; j < v.length; j++) s += q[j] * v[j]
+    scored.push({ id: entries[i].rowId, s })
+  }
+  scored.sort((a, b) => b.s - a.s || a.id - b.id)
+  return scored.slice(0, k).map((x) => x.id)
+}
+
+function fmt(x: number): string {
+  return x.toFixed(x < 10 ? 2 : 1)
+}
+
+const mb = (b: number) => `${(b / 1048576).toFixed(0)} MB`
+
+async function main() {
+  console.log(
+    `Local engine index benchmark — ${os.cpus().length} CPU(s) ${os.cpus()[0]?.model ?? ''}, node ${process.version}`,
+  )
+  console.log(`top-${K} searches, ${QUERIES} queries per row; filter: ${FILTER}\n`)
+  const pred = compileFilter(parseFilter(FILTER))
+  const header = [
+    'dim',
+    'vectors',
+    'filter',
+    'index p50',
+    'index p95',
+    'brute p50',
+    'brute p95',
+    'p95 ratio',
+    'recall@10',
+  ]
+  const rows: string[][] = []
+  let engineRun: { dim: number; n: number; vecs: Float32Array[] } | null = null
+  for (const dim of DIMS) {
+    for (const n of SIZES) {
+      const vecs = makeVectors(n, dim)
+      const entries = vecs.map((_, i) => entryFor(i))
+      const rssBefore = process.memoryUsage().rss
+      const index = new VectorIndex(dim, n)
+      const [, loadMs] = time(() => {
+        for (let i = 0; i < n; i++) index.upsert(entries[i], vecs[i])
+      })
+      const queries = Array.from({ length: QUERIES }, (_, i) => {
+        // Half near-duplicates of gallery items, half fresh vectors.
+        const base = vecs[Math.floor(rand() * n)]
+        const q = new Float32Array(dim)
+        const noise = i % 2 === 0 ? 0.02 : 1
+        for (let j = 0; j < dim; j++) q[j] = base[j] + (noise * gauss()) / Math.sqrt(dim)
+        return normalise(q)
+      })
+      for (const withFilter of [false, true]) {
+        const accept = withFilter ? (e: IndexEntry) => pred(e) : undefined
+        const idx: number[] = []
+        const brute: number[] = []
+        let recall = 0
+        for (let qi = 0; qi < queries.length; qi++) {
+          const q = queries[qi]
+          const [res, t1] = time(() => index.search({ query: q, k: K, accept }))
+          idx.push(t1)
+          // The baseline is slow: time it on every 4th query only.
+          if (qi % 4 === 0) {
+            const [ref, t2] = time(() => bruteForce(vecs, entries, q, 10, accept))
+            brute.push(t2)
+            const got = new Set(res.hits.slice(0, 10).map((h) => h.rowId))
+            recall += ref.filter((id) => got.has(id)).length / Math.max(1, ref.length)
+          }
+        }
+        rows.push([
+          String(dim),
+          String(n),
+          withFilter ? '~30 %' : 'none',
+          fmt(pct(idx, 50)),
+          fmt(pct(idx, 95)),
+          fmt(pct(brute, 50)),
+          fmt(pct(brute, 95)),
+          `${(pct(brute, 95) / pct(idx, 95)).toFixed(1)}x`,
+          (recall / brute.length).toFixed(3),
+        ])
+      }
+      console.log(
+        `dim ${dim}, ${n} vectors: index load ${fmt(loadMs)} ms, vectors ${mb(index.bytes)}, RSS +${mb(process.memoryUsage().rss - rssBefore)} (total ${mb(process.memoryUsage().rss)})`,
+      )
+      if (n === Math.max(...SIZES) && dim === DIMS[0]) engineRun = { dim, n, vecs }
+    }
+  }
+  console.log('')
+  printTable(header, rows)
+
+  if (engineRun) await engineBench(engineRun.dim, engineRun.n, engineRun.vecs)
+}
+
+async function engineBench(dim: number, n: number, vecs: Float32Array[]) {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'loupe-bench-'))
+  try {
+    const dir = path.join(root, 'engine')
+    const store = new Store(path.join(dir, 'engine.db'))
+    const version = `bench-${dim}`
+    const [, fillMs] = time(() =>
+      store.tx(() => {
+        for (let i = 0; i < n; i++) {
+          const e = entryFor(i)
+          store.upsert(
+            {
+              productId: e.productId,
+              picName: `pic${i}.jpg`,
+              categoryId: e.categoryId,
+              customContent: `https://example.com/${i}.jpg`,
+              intAttr: e.intAttr ?? null,
+              intAttr2: null,
+              intAttr3: null,
+              intAttr4: null,
+              strAttr: e.strAttr ?? null,
+              strAttr2: null,
+              strAttr3: null,
+              strAttr4: null,
+              region: null,
+              width: 800,
+              height: 800,
+              vector: vecs[i],
+              fversion: version,
+              source: null,
+            },
+            Date.now(),
+          )
+        }
+      }),
+    )
+    store.close()
+    const featurizer: Featurizer = {
+      version,
+      dim,
+      detect: () => Promise.reject(new Error('not used')),
+      embed: () => Promise.reject(new Error('not used')),
+      close: async () => {},
+    }
+    const rss0 = process.memoryUsage().rss
+    const [engine, openMs] = await timeAsync(() =>
+      createLocalEngine({ dir, name: 'bench', featurizer }),
+    )
+    const rss1 = process.memoryUsage().rss
+    const plain: number[] = []
+    const filtered: number[] = []
+    const deep: number[] = []
+    for (let i = 0; i < QUERIES; i++) {
+      const id = Math.floor(rand() * n)
+      const req = { productId: `p${Math.floor(id / 3)}`, picName: `pic${id}.jpg` }
+      plain.push((await timeAsync(() => engine.searchImageByName({ ...req, num: K })))[1])
+      filtered.push(
+        (await timeAsync(() => engine.searchImageByName({ ...req, num: K, filter: FILTER })))[1],
+      )
+      deep.push(
+        (
+          await timeAsync(() =>
+            engine.searchImageByName({ ...req, num: 100, start: 400, distinctProductId: true }),
+          )
+        )[1],
+      )
+    }
+    await engine.close()
+    console.log(
+      `\nEngine path (searchImageByName over SQLite + index), dim ${dim}, ${n} images: store fill ${fmt(fillMs)} ms, open ${fmt(openMs)} ms, RSS after open ${mb(rss1)} (+${mb(rss1 - rss0)})`,
+    )
+    printTable(
+      ['query', 'p50 ms', 'p95 ms'],
+      [
+        [`num ${K}`, fmt(pct(plain, 50)), fmt(pct(plain, 95))],
+        [`num ${K} + filter`, fmt(pct(filtered, 50)), fmt(pct(filtered, 95))],
+        ['start 400, num 100, distinct', fmt(pct(deep, 50)), fmt(pct(deep, 95))],
+      ],
+    )
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true })
+  }
+}
+
+async function timeAsync<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t = performance.now()
+  const r = await fn()
+  return [r, performance.now() - t]
+}
+
+function printTable(header: string[], rows: string[][]) {
+  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
+  const line = (r: string[]) => r.map((c, i) => c.padStart(w[i])).join('  ')
+  console.log(line(header))
+  for (const r of rows) console.log(line(r))
+}
+
+await main()
