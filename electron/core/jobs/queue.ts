@@ -259,6 +259,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
       jobId,
       kind: job.kind,
       profile: job.profile,
+      title: job.title,
       state: job.state,
       total: c.total,
       done: c.done,

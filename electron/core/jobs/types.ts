@@ -110,6 +110,7 @@ export interface JobProgress {
   jobId: JobId
   kind: string
   profile: string
+  title: string
   state: JobState
   total: number
   done: number
