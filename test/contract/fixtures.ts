@@ -2,6 +2,7 @@
  * The contract-test stack: a real local engine (SQLite in a temp dir, real featurizer) served by the
  * wire handler on 127.0.0.1, plus real images from /work/shared/datasets (read only).
  */
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -28,25 +29,36 @@ export function coil(obj: number, angle: number): Buffer {
 }
 
 /**
- * A PNG of `targetBytes` (± a few KB): a real photo scaled up with fine noise, so it stays a
- * believable picture while PNG cannot compress it much.
+ * A PNG of just under `targetBytes`: a real photo scaled up, with as much pixel noise as it takes
+ * (found by bisection) for PNG to land at that size.
  */
 export async function bigPng(targetBytes: number): Promise<Buffer> {
-  let side = Math.round(Math.sqrt(targetBytes / 3))
-  for (let round = 0; round < 6; round++) {
-    const base = await sharp(catalogue(3)).resize(side, side, { fit: 'fill' }).raw().toBuffer()
-    let seed = 12345
-    for (let i = 0; i < base.length; i++) {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff
-      base[i] = Math.max(0, Math.min(255, base[i] + ((seed >> 16) % 41) - 20))
+  const side = Math.round(Math.sqrt(targetBytes / 3) * 1.06)
+  const photo = await sharp(catalogue(3)).resize(side, side, { fit: 'fill' }).raw().toBuffer()
+  const noise = crypto.randomBytes(photo.length)
+  const encode = (amp: number) => {
+    const px = Buffer.alloc(photo.length)
+    for (let i = 0; i < px.length; i++) {
+      px[i] = Math.max(0, Math.min(255, photo[i] + Math.round(((noise[i] - 128) * amp) / 128)))
     }
-    const png = await sharp(base, { raw: { width: side, height: side, channels: 3 } })
-      .png({ compressionLevel: 9 })
+    return sharp(px, { raw: { width: side, height: side, channels: 3 } })
+      .png({ compressionLevel: 1, adaptiveFiltering: false })
       .toBuffer()
-    const ratio = targetBytes / png.length
-    if (Math.abs(1 - ratio) < 0.01 && png.length <= targetBytes) return png
-    side = Math.floor(side * Math.sqrt(ratio) * 0.998)
   }
+  let lo = 0
+  let hi = 48
+  let best: Buffer | null = null
+  for (let round = 0; round < 12; round++) {
+    const amp = (lo + hi) / 2
+    const png = await encode(amp)
+    if (png.length > targetBytes) hi = amp
+    else {
+      lo = amp
+      best = png
+      if (png.length >= targetBytes * 0.99) return png
+    }
+  }
+  if (best && best.length >= targetBytes * 0.97) return best
   throw new Error('could not size the big PNG')
 }
 

@@ -53,12 +53,20 @@ export interface CloudEngineOptions {
   readTimeoutMs?: number
 }
 
+/** The Engine plus where it talks to (for display and diagnostics). */
+export interface CloudEngine extends Engine {
+  readonly kind: 'cloud'
+  /** host[:port] the SDK calls. */
+  readonly endpoint: string
+  readonly protocol: 'https' | 'http'
+}
+
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
 export const DEFAULT_READ_TIMEOUT_MS = 60_000
 
 type SdkBody = { success?: boolean; code?: number; message?: string; msg?: string; requestId?: string }
 
-export function createCloudEngine(opts: CloudEngineOptions): Engine {
+export function createCloudEngine(opts: CloudEngineOptions): CloudEngine {
   if (!opts.instanceName) throw new EngineError('MissingInstanceName', 'An instance name is required.')
   if (!opts.accessKeyId || !opts.accessKeySecret) {
     throw new EngineError('InvalidCredentials', 'An AccessKey ID and secret are required.', {
@@ -79,6 +87,7 @@ export function createCloudEngine(opts: CloudEngineOptions): Engine {
   }
   const connectTimeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
   const readTimeoutMs = opts.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS
+  const protocol = opts.protocol ?? 'https'
   const secrets = [opts.accessKeySecret, opts.securityToken ?? '']
   const instanceName = opts.instanceName
 
@@ -88,7 +97,7 @@ export function createCloudEngine(opts: CloudEngineOptions): Engine {
       accessKeySecret: opts.accessKeySecret,
       securityToken: opts.securityToken || undefined,
       endpoint,
-      protocol: opts.protocol ?? 'https',
+      protocol,
       regionId: region,
       connectTimeout: connectTimeoutMs,
       readTimeout: readTimeoutMs,
@@ -137,6 +146,8 @@ export function createCloudEngine(opts: CloudEngineOptions): Engine {
 
   return {
     kind: 'cloud',
+    endpoint,
+    protocol,
 
     async addImage(req: AddImageRequest): Promise<AddImageResult> {
       const body = await call('AddImage', () =>
