@@ -88,6 +88,7 @@ describe('app shell in Chromium (headless host)', () => {
     const cardText = await page.getByTestId('profile-card-cloudshop').textContent()
     expect(cardText).toContain('LTAI****042')
     // Nothing the page holds or received carries the secret.
+    await page.getByTestId('profile-form').waitFor({ state: 'detached' })
     const html = await page.content()
     const storage = await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }))
     expect(html).not.toContain(secret)

@@ -10,12 +10,12 @@ import { i18n } from '../../renderer/src/i18n'
 import InstanceView from '../../renderer/src/views/InstanceView.vue'
 import ErrorAlert from '../../renderer/src/components/ErrorAlert.vue'
 import PlannedView from '../../renderer/src/components/PlannedView.vue'
-import { createCore, type Core } from '../../electron/core/app'
-import { createMemorySecretStore } from '../../electron/core/profiles/secrets'
 import { tempDir } from '../helpers/tmp'
+import { serve } from '../helpers/cli'
+import { postJson } from '../helpers/http'
 
-/** Components talk to a real core in-process through the same client the app uses. */
-let core: Core
+/** Components talk to a real Loupe host (`loupe serve`) through the same client the app uses. */
+let host: Awaited<ReturnType<typeof serve>>
 const t = tempDir()
 
 function wrap(component: unknown, props: Record<string, unknown> = {}) {
@@ -29,25 +29,25 @@ function wrap(component: unknown, props: Record<string, unknown> = {}) {
 }
 
 describe('renderer components', () => {
-  beforeAll(() => {
+  beforeAll(async () => {
     setActivePinia(createPinia())
-    core = createCore({ dataDir: t.dir, secrets: createMemorySecretStore(), host: 'headless' })
+    host = await serve(['--data', t.dir, '--port', '0'])
     setBridge(
       createClient(contract, {
-        invoke: (name, input) => core.dispatch(name, input),
+        invoke: (name, input) => postJson(`${host.url}/api/call/${name}`, input),
         subscribe: () => () => {},
       }),
     )
   })
-  afterAll(async () => {
-    await core.close()
+  afterAll(() => {
+    host.proc.kill('SIGTERM')
     t.cleanup()
   })
 
   it('Instance view shows the Detail of the active profile with a capacity bar', async () => {
     i18n.global.locale.value = 'en-US'
     const w = wrap(InstanceView)
-    await vi_waitFor(() => w.find('[data-testid="instance-name"]').exists())
+    await vi_waitFor(() => w.find('[data-testid="instance-name"]').exists(), 10_000, () => w.text())
     expect(w.find('[data-testid="instance-name"]').text()).toBe('local')
     expect(w.text()).toContain('0 of 100,000 images')
     expect(w.find('[data-testid="capacity-bar"]').exists()).toBe(true)
@@ -76,10 +76,10 @@ describe('renderer components', () => {
   })
 })
 
-async function vi_waitFor(cond: () => boolean, ms = 10_000) {
+async function vi_waitFor(cond: () => boolean, ms = 10_000, describe?: () => string) {
   const t0 = Date.now()
   while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error('timed out')
+    if (Date.now() - t0 > ms) throw new Error(`timed out${describe ? `: ${describe()}` : ''}`)
     await flushPromises()
     await new Promise((r) => setTimeout(r, 20))
   }

@@ -103,7 +103,12 @@ describe('createKeyStore', () => {
     expect(await store.lookup('envKeyId')).toEqual({ secret: 'envSecretValue9876' })
     const list = await store.list()
     expect(list).toEqual([
-      { accessKeyId: 'envKeyId', source: 'env', createdAt: null, maskedSecret: '**************9876' },
+      {
+        accessKeyId: 'envKeyId',
+        source: 'env',
+        createdAt: null,
+        maskedSecret: '**************9876',
+      },
     ])
     await expect(store.revoke('envKeyId')).rejects.toMatchObject({ code: 'KeyFromEnvironment' })
     expect(await store.lookup('envKeyId')).not.toBeNull()
@@ -130,7 +135,11 @@ describe('createKeyStore', () => {
       }),
     )
     try {
-      const c = makeClient({ port: srv.port, accessKeyId: k.accessKeyId, accessKeySecret: k.accessKeySecret })
+      const c = makeClient({
+        port: srv.port,
+        accessKeyId: k.accessKeyId,
+        accessKeySecret: k.accessKeySecret,
+      })
       const ok = await c.detail(new sdk.DetailRequest({ instanceName: 'demo' }))
       expect(ok.statusCode).toBe(200)
       await store.revoke(k.accessKeyId)

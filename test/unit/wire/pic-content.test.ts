@@ -7,7 +7,15 @@ describe('isLoopbackAddress', () => {
     for (const a of ['127.0.0.1', '127.255.0.9', '::1', '::ffff:127.0.0.1', '::ffff:7f00:1']) {
       expect(isLoopbackAddress(a), a).toBe(true)
     }
-    for (const a of ['10.0.0.1', '169.254.169.254', '0.0.0.0', '::', '::ffff:10.0.0.1', 'fe80::1', 'localhost']) {
+    for (const a of [
+      '10.0.0.1',
+      '169.254.169.254',
+      '0.0.0.0',
+      '::',
+      '::ffff:10.0.0.1',
+      'fe80::1',
+      'localhost',
+    ]) {
       expect(isLoopbackAddress(a), a).toBe(false)
     }
   })
@@ -64,7 +72,9 @@ describe('loadPicContent', () => {
       loadPicContent(`${srv.url}/a`, 'PicContent', { allowedHosts: ['127.0.0.1:1'] }),
     ).rejects.toMatchObject({ code: 'BadRequest' })
     expect(
-      (await loadPicContent(`${srv.url}/a`, 'PicContent', { allowedHosts: ['127.0.0.1'] })).toString(),
+      (
+        await loadPicContent(`${srv.url}/a`, 'PicContent', { allowedHosts: ['127.0.0.1'] })
+      ).toString(),
     ).toBe('img')
   })
 })
