@@ -62,6 +62,7 @@ const NETWORK_CODES = new Set([
   'Throttling.User',
   'Throttling.Api',
   'ServiceUnavailableTemporary',
+  'SignatureNonceUsed',
 ])
 
 const THROTTLE_CODES = new Set(['DeniedRequest'])
@@ -79,7 +80,16 @@ export const FATAL_CODES = new Set([
   'Forbidden.AccessKeyDisabled',
   'InstanceOverQuota',
   'InvalidInstanceName',
+  'InvalidInstance',
   'InstanceNotFound',
+  'InvalidSecurityToken.Expired',
+  'InvalidSecurityToken.Malformed',
+  'InvalidSecurityToken.MismatchWithAccessKey',
+  'InvalidTimeStamp.Expired',
+  'InvalidCredentials',
+  'MissingEndpoint',
+  'MissingInstanceName',
+  'InvalidAction.NotFound',
 ])
 
 const NETWORK_MESSAGE =

@@ -186,11 +186,13 @@ export class JobStore {
       ),
       getItem: db.prepare(`SELECT * FROM job_items WHERE job_id = ? AND seq = ?`),
       nextReady: db.prepare(
-        `SELECT * FROM job_items WHERE job_id = ? AND state = 'pending' AND next_at <= ?
-         ORDER BY seq LIMIT 1`,
+        // INDEXED BY: without it SQLite walks the primary key (done items included) for ORDER BY.
+        `SELECT * FROM job_items INDEXED BY job_items_state
+         WHERE job_id = ? AND state = 'pending' AND next_at <= ? ORDER BY seq LIMIT 1`,
       ),
       earliestPending: db.prepare(
-        `SELECT MIN(next_at) AS t FROM job_items WHERE job_id = ? AND state = 'pending'`,
+        `SELECT MIN(next_at) AS t FROM job_items INDEXED BY job_items_state
+         WHERE job_id = ? AND state = 'pending'`,
       ),
       claim: db.prepare(
         `UPDATE job_items SET state = 'running', attempts = attempts + 1, updated_at = ?
