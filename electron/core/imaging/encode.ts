@@ -44,7 +44,7 @@ async function jpeg(raw: RawImage, quality: number, size?: { width: number; heig
 async function png(raw: RawImage, palette: boolean, size?: { width: number; height: number }): Promise<Buffer> {
   let img = input(raw)
   if (size) img = img.resize(size.width, size.height, { fit: 'fill' })
-  return img.png(palette ? { palette: true, quality: 90, effort: 4, compressionLevel: 9 } : { compressionLevel: 6 }).toBuffer()
+  return img.png(palette ? { palette: true, quality: 90, effort: 1, compressionLevel: 9 } : { compressionLevel: 6 }).toBuffer()
 }
 
 export async function encodeOutput(raw: RawImage, opts: EncodeOptions): Promise<Encoded> {

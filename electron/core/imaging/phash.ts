@@ -64,3 +64,40 @@ export function hamming(a: string, b: string): number {
   const d2 = parseInt(a.slice(8), 16) ^ parseInt(b.slice(8), 16)
   return popcount32(d1 >>> 0) + popcount32(d2 >>> 0)
 }
+
+/**
+ * 32 × 32 grey (BT.601 luma, transparency flattened onto white) by area averaging of raw 8-bit
+ * pixels with 1-4 channels.
+ */
+export function grey32(data: Uint8Array, width: number, height: number, channels: number): Float64Array {
+  const out = new Float64Array(N * N)
+  const colour = channels >= 3
+  const alpha = channels === 2 || channels === 4
+  for (let cy = 0; cy < N; cy++) {
+    const y0 = Math.floor((cy * height) / N)
+    const y1 = Math.max(y0 + 1, Math.floor(((cy + 1) * height) / N))
+    for (let cx = 0; cx < N; cx++) {
+      const x0 = Math.floor((cx * width) / N)
+      const x1 = Math.max(x0 + 1, Math.floor(((cx + 1) * width) / N))
+      let sum = 0
+      for (let y = y0; y < y1; y++) {
+        let p = (y * width + x0) * channels
+        for (let x = x0; x < x1; x++, p += channels) {
+          let v = colour ? 0.299 * data[p] + 0.587 * data[p + 1] + 0.114 * data[p + 2] : data[p]
+          if (alpha) {
+            const a = data[p + channels - 1] / 255
+            v = v * a + 255 * (1 - a)
+          }
+          sum += v
+        }
+      }
+      out[cy * N + cx] = sum / ((y1 - y0) * (x1 - x0))
+    }
+  }
+  return out
+}
+
+/** Perceptual hash of raw 8-bit pixels. */
+export function phashRaw(data: Uint8Array, width: number, height: number, channels: number): string {
+  return phashFromGrey32(grey32(data, width, height, channels))
+}

@@ -7,7 +7,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import zlib from 'node:zlib'
-import sharp from 'sharp'
+import sharp, { type Sharp } from 'sharp'
 
 export interface Raw {
   data: Buffer
@@ -71,7 +71,7 @@ export function noise(width: number, height: number, channels: 3 | 4 = 3): Raw {
   return { data: randomBytes(width * height * channels), width, height, channels }
 }
 
-export function fromRaw(r: Raw): sharp.Sharp {
+export function fromRaw(r: Raw): Sharp {
   return sharp(r.data, { raw: { width: r.width, height: r.height, channels: r.channels } })
 }
 

@@ -250,6 +250,12 @@ describe('imaging pipeline (worker threads)', () => {
   it('names corrupt, mislabelled and empty files', async () => {
     const jpeg = await fromRaw(scene(400, 300)).jpeg().toBuffer()
     await rejects(imaging.prepare(jpeg.subarray(0, Math.floor(jpeg.length * 0.6))), 'CorruptImage', /JPEG/)
+    // a picture that would be kept is decoded straight to thumbnail size: truncation still shows
+    const large = await fromRaw(scene(1600, 1200)).jpeg({ quality: 80 }).toBuffer()
+    expect((await imaging.prepare(large)).actions).toEqual([{ kind: 'kept' }])
+    await rejects(imaging.prepare(large.subarray(0, large.length - 5000)), 'CorruptImage', /premature end/)
+    const png = await fromRaw(scene(300, 300)).png().toBuffer()
+    await rejects(imaging.prepare(png.subarray(0, png.length - 2000)), 'CorruptImage', /PNG/)
 
     const text = path.join(dir, 'notes.jpg')
     fs.writeFileSync(text, 'Spring collection: check the hem on item 42.\n')
