@@ -89,7 +89,9 @@ describe('cloud engine -> wire server -> local engine', () => {
       { productId: pid(1), picName: pic(1) },
       { productId: pid(1), picName: pic(2) },
     ]) {
-      expect(strip(await cloud.checkImageExists(req))).toEqual(strip(await local.checkImageExists(req)))
+      expect(strip(await cloud.checkImageExists(req))).toEqual(
+        strip(await local.checkImageExists(req)),
+      )
     }
     expect((await cloud.checkImageExists({ productId: pid(3), picName: pic(3) })).exist).toBe(true)
   })
@@ -151,7 +153,11 @@ describe('cloud engine -> wire server -> local engine', () => {
     })
     const r = await local.searchImageByFilter({ filter: 'int_attr4=44' })
     expect(r.auctions).toHaveLength(1)
-    expect(r.auctions[0]).toMatchObject({ productId: pid(3), strAttr3: STR_ODD, customContent: '更新 ' + ODD })
+    expect(r.auctions[0]).toMatchObject({
+      productId: pid(3),
+      strAttr3: STR_ODD,
+      customContent: '更新 ' + ODD,
+    })
     const e = await error(cloud.updateImage({ productId: pid(3), picName: pic(3), categoryId: 2 }))
     expect(e.code).toBe('BadRequest')
   })
@@ -183,7 +189,12 @@ describe('cloud engine -> wire server -> local engine', () => {
     fs.writeFileSync(
       path.join(folder, 'increment.meta'),
       [
-        JSON.stringify({ OperationType: 'ADD', ProductId: '批-x', PicName: 'x.png', CustomContent: ODD }),
+        JSON.stringify({
+          OperationType: 'ADD',
+          ProductId: '批-x',
+          PicName: 'x.png',
+          CustomContent: ODD,
+        }),
         JSON.stringify({ OperationType: 'ADD', ProductId: '批-y', PicName: 'missing.png' }),
       ].join('\n'),
     )
@@ -198,7 +209,9 @@ describe('cloud engine -> wire server -> local engine', () => {
       return l.increments[0] && l.increments[0].status !== 'PROCESSING'
     })
     const viaWire = await cloud.increaseList({ id: started.id, bucketName: 'local' })
-    expect(strip(viaWire)).toEqual(strip(await local.increaseList({ id: started.id, bucketName: 'local' })))
+    expect(strip(viaWire)).toEqual(
+      strip(await local.increaseList({ id: started.id, bucketName: 'local' })),
+    )
     expect(viaWire.increments[0]).toMatchObject({
       bucketName: 'local',
       path: '/cloud-batch',
@@ -216,7 +229,9 @@ describe('cloud engine -> wire server -> local engine', () => {
   })
 
   it('DeleteImage by picture, by product and by filter: the names deleted', async () => {
-    expect((await cloud.deleteImage({ productId: pid(1), picName: pic(1) })).picNames).toEqual([pic(1)])
+    expect((await cloud.deleteImage({ productId: pid(1), picName: pic(1) })).picNames).toEqual([
+      pic(1),
+    ])
     expect((await cloud.deleteImage({ productId: pid(2) })).picNames).toEqual([pic(2)])
     const byFilter = await cloud.deleteImage({ isDeleteByFilter: true, filter: 'int_attr=99' })
     expect(byFilter.picNames).toEqual(['big.png'])
@@ -229,8 +244,15 @@ describe('cloud engine -> wire server -> local engine', () => {
       ['num 0', (e) => e.searchImageByName({ productId: pid(3), picName: pic(3), num: 0 })],
       ['start+num', (e) => e.searchImageByFilter({ filter: 'int_attr=7', start: 450, num: 100 })],
       ['filter', (e) => e.searchImageByFilter({ filter: 'int_attr >> 1' })],
-      ['not an image', (e) => e.searchImageByPic({ picContent: Buffer.from('plain text, not an image') })],
-      ['category', (e) => e.addImage({ productId: 'c', picName: 'c', picContent: catalogue(1), categoryId: 4242 })],
+      [
+        'not an image',
+        (e) => e.searchImageByPic({ picContent: Buffer.from('plain text, not an image') }),
+      ],
+      [
+        'category',
+        (e) =>
+          e.addImage({ productId: 'c', picName: 'c', picContent: catalogue(1), categoryId: 4242 }),
+      ],
       ['unknown picture', (e) => e.searchImageByName({ productId: 'nope', picName: 'nope' })],
       ['text search', (e) => e.searchImageByText({ text: '红色 连衣裙' })],
       ['bad bucket', (e) => e.increaseInstance({ bucketName: 'oss-bucket', path: '/x' })],
@@ -315,7 +337,16 @@ describe('cloud engine configuration', () => {
     const cap = await captureServer(() => ({
       RequestId: 'R1',
       Success: true,
-      Instance: { Name: 'demo', Capacity: 2.5, TotalCount: 3, Qps: 5, Region: 'cn-shanghai', ServiceType: 1, UtcCreate: '1620382716000', UtcExpireTime: '1623081600000' },
+      Instance: {
+        Name: 'demo',
+        Capacity: 2.5,
+        TotalCount: 3,
+        Qps: 5,
+        Region: 'cn-shanghai',
+        ServiceType: 1,
+        UtcCreate: '1620382716000',
+        UtcExpireTime: '1623081600000',
+      },
     }))
     try {
       const sts = createCloudEngine({

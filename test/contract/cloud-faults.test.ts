@@ -50,7 +50,10 @@ function engineAt(port: number, o: { connectTimeoutMs?: number; readTimeoutMs?: 
 
 function json(res: http.ServerResponse, status: number, body: unknown) {
   const text = JSON.stringify(body)
-  res.writeHead(status, { 'content-type': 'application/json;charset=utf-8', 'content-length': Buffer.byteLength(text) })
+  res.writeHead(status, {
+    'content-type': 'application/json;charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  })
   res.end(text)
 }
 
@@ -71,7 +74,16 @@ async function failure(p: Promise<unknown>): Promise<EngineError> {
 const DETAIL_OK = {
   RequestId: 'OK-1',
   Success: true,
-  Instance: { Name: 'demo', Capacity: 10, TotalCount: 1, Qps: 5, Region: 'cn-shanghai', ServiceType: 0, UtcCreate: '1', UtcExpireTime: '2' },
+  Instance: {
+    Name: 'demo',
+    Capacity: 10,
+    TotalCount: 1,
+    Qps: 5,
+    Region: 'cn-shanghai',
+    ServiceType: 0,
+    UtcCreate: '1',
+    UtcExpireTime: '2',
+  },
 }
 
 describe('cloud engine fault handling', () => {
@@ -123,8 +135,18 @@ describe('cloud engine fault handling', () => {
   it('NoPermission (403) and InvalidAccessKeyId.NotFound (404) keep their codes and hints', async () => {
     const s = await fault((_q, res, n) =>
       n === 1
-        ? json(res, 403, { RequestId: 'a', HostId: 'h', Code: 'NoPermission', Message: 'You are not authorized to perform this operation.' })
-        : json(res, 404, { RequestId: 'b', HostId: 'h', Code: 'InvalidAccessKeyId.NotFound', Message: 'Specified access key is not found.' }),
+        ? json(res, 403, {
+            RequestId: 'a',
+            HostId: 'h',
+            Code: 'NoPermission',
+            Message: 'You are not authorized to perform this operation.',
+          })
+        : json(res, 404, {
+            RequestId: 'b',
+            HostId: 'h',
+            Code: 'InvalidAccessKeyId.NotFound',
+            Message: 'Specified access key is not found.',
+          }),
     )
     const a = await failure(engineAt(s.port).detail())
     expect([a.code, a.httpStatus]).toEqual(['NoPermission', 403])
@@ -137,7 +159,9 @@ describe('cloud engine fault handling', () => {
     const s = await fault(() => {
       /* never answers */
     })
-    const e = await failure(engineAt(s.port, { connectTimeoutMs: 5_000, readTimeoutMs: 800 }).detail())
+    const e = await failure(
+      engineAt(s.port, { connectTimeoutMs: 5_000, readTimeoutMs: 800 }).detail(),
+    )
     expect([e.code, e.httpStatus]).toEqual(['ReadTimeout', 504])
     expect(e.message).toMatch(/800 ms/)
     expect(e.hint).toMatch(/timeout/i)
@@ -148,7 +172,9 @@ describe('cloud engine fault handling', () => {
     const s = await fault(() => {
       /* never answers */
     })
-    const e = await failure(engineAt(s.port, { connectTimeoutMs: 600, readTimeoutMs: 10_000 }).detail())
+    const e = await failure(
+      engineAt(s.port, { connectTimeoutMs: 600, readTimeoutMs: 10_000 }).detail(),
+    )
     expect([e.code, e.httpStatus]).toEqual(['ConnectTimeout', 504])
     expect(s.count()).toBe(1)
   })
@@ -192,8 +218,19 @@ describe('cloud engine fault handling', () => {
   it('HTTP 200 with Success:false or Code != 0 is an error, not a result', async () => {
     const s = await fault((_q, res, n) =>
       n === 1
-        ? json(res, 200, { RequestId: 'RID-F', Success: false, Code: 0, Message: 'Image engine busy' })
-        : json(res, 200, { RequestId: 'RID-C', Success: true, Code: 7, Msg: 'partial failure', Auctions: [] }),
+        ? json(res, 200, {
+            RequestId: 'RID-F',
+            Success: false,
+            Code: 0,
+            Message: 'Image engine busy',
+          })
+        : json(res, 200, {
+            RequestId: 'RID-C',
+            Success: true,
+            Code: 7,
+            Msg: 'partial failure',
+            Auctions: [],
+          }),
     )
     const a = await failure(
       engineAt(s.port).addImage({ productId: 'p', picName: 'n', picContent: Buffer.from('x') }),

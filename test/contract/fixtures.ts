@@ -8,7 +8,10 @@ import os from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
 import { createLocalEngine, type LocalEngine } from '../../electron/core/engines/local/index'
-import { createFeaturizer, type LocalFeaturizer } from '../../electron/core/engines/local/featurizer/index'
+import {
+  createFeaturizer,
+  type LocalFeaturizer,
+} from '../../electron/core/engines/local/featurizer/index'
 import { createWireHandler, type WireHandlerOptions } from '../../electron/core/engines/wire/server'
 import { listen, type Listening } from '../unit/wire/sdk'
 
@@ -21,7 +24,9 @@ export const ODD = `商品 编号!'()*&=+/ ~%`
 export const STR_ODD = `红 色!'()*=+/ ~`
 
 export function catalogue(i: number): Buffer {
-  return fs.readFileSync(path.join(DATASETS, 'catalogue-hm', `item${String(i).padStart(4, '0')}.jpg`))
+  return fs.readFileSync(
+    path.join(DATASETS, 'catalogue-hm', `item${String(i).padStart(4, '0')}.jpg`),
+  )
 }
 
 export function coil(obj: number, angle: number): Buffer {
@@ -129,7 +134,10 @@ export async function startStack(
 }
 
 /** Poll until `fn` returns a truthy value (background tasks: dump, batch). */
-export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, ms = 30_000): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined | null | false>,
+  ms = 30_000,
+): Promise<T> {
   const until = Date.now() + ms
   for (;;) {
     const v = await fn()

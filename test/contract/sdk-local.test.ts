@@ -46,7 +46,9 @@ function client(o: { v1?: boolean; secret?: string; ak?: string } = {}): ImageSe
   })
 }
 
-async function ok<T extends { body?: unknown; statusCode?: number }>(p: Promise<T>): Promise<NonNullable<T['body']>> {
+async function ok<T extends { body?: unknown; statusCode?: number }>(
+  p: Promise<T>,
+): Promise<NonNullable<T['body']>> {
   const r = await p
   seen.push(JSON.stringify(r.body))
   expect(r.statusCode).toBe(200)
@@ -80,7 +82,7 @@ for (const scheme of ['ACS3-HMAC-SHA256', 'RPC v1 HMAC-SHA1'] as const) {
   const pic = (k: number) => `图 ${k} ${ODD}.jpg`
 
   describe(`official SDK, ${scheme}`, () => {
-    it('AddImage: product ids, picture names and custom content with CJK and !\'()*&=+/ ', async () => {
+    it("AddImage: product ids, picture names and custom content with CJK and !'()*&=+/ ", async () => {
       const c = client({ v1 })
       for (let k = 1; k <= 4; k++) {
         const body = await ok(
@@ -111,13 +113,21 @@ for (const scheme of ['ACS3-HMAC-SHA256', 'RPC v1 HMAC-SHA1'] as const) {
       const c = client({ v1 })
       const yes = await ok(
         c.checkImageExists(
-          new sdk.CheckImageExistsRequest({ instanceName: 'demo', productId: pid(2), picName: pic(2) }),
+          new sdk.CheckImageExistsRequest({
+            instanceName: 'demo',
+            productId: pid(2),
+            picName: pic(2),
+          }),
         ),
       )
       expect(yes).toMatchObject({ success: true, code: 0, exists: true })
       const no = await ok(
         c.checkImageExists(
-          new sdk.CheckImageExistsRequest({ instanceName: 'demo', productId: pid(2), picName: pic(3) }),
+          new sdk.CheckImageExistsRequest({
+            instanceName: 'demo',
+            productId: pid(2),
+            picName: pic(3),
+          }),
         ),
       )
       expect(no.exists).toBe(false)
@@ -302,7 +312,9 @@ for (const scheme of ['ACS3-HMAC-SHA256', 'RPC v1 HMAC-SHA1'] as const) {
       const id = Number(started.data?.id)
       expect(id).toBeGreaterThan(0)
       const task = await eventually(async () => {
-        const l = await ok(c.dumpMetaList(new sdk.DumpMetaListRequest({ instanceName: 'demo', id })))
+        const l = await ok(
+          c.dumpMetaList(new sdk.DumpMetaListRequest({ instanceName: 'demo', id })),
+        )
         const t = l.data?.dumpMetaList?.[0]
         return t?.status === 'SUCCESS' ? { list: l, t } : undefined
       })
@@ -325,11 +337,26 @@ for (const scheme of ['ACS3-HMAC-SHA256', 'RPC v1 HMAC-SHA1'] as const) {
       fs.writeFileSync(path.join(folder, 'imgs', 'a.png'), coil(11, 0))
       fs.writeFileSync(path.join(folder, 'imgs', 'b.png'), coil(12, 0))
       const meta = [
-        { OperationType: 'ADD', ProductId: `批量-${tag}-a`, PicName: 'imgs/a.png', CustomContent: ODD, IntAttr: 90 + tag },
-        { OperationType: 'ADD', ProductId: `批量-${tag}-b`, PicName: 'imgs/b.png', CustomContent: 'b', IntAttr: 90 + tag },
+        {
+          OperationType: 'ADD',
+          ProductId: `批量-${tag}-a`,
+          PicName: 'imgs/a.png',
+          CustomContent: ODD,
+          IntAttr: 90 + tag,
+        },
+        {
+          OperationType: 'ADD',
+          ProductId: `批量-${tag}-b`,
+          PicName: 'imgs/b.png',
+          CustomContent: 'b',
+          IntAttr: 90 + tag,
+        },
         { OperationType: 'DELETE', ProductId: pid(4), PicName: pic(4) },
       ]
-      fs.writeFileSync(path.join(folder, 'increment.meta'), meta.map((m) => JSON.stringify(m)).join('\n') + '\n')
+      fs.writeFileSync(
+        path.join(folder, 'increment.meta'),
+        meta.map((m) => JSON.stringify(m)).join('\n') + '\n',
+      )
       const c = client({ v1 })
       const started = await ok(
         c.increaseInstance(
@@ -345,7 +372,9 @@ for (const scheme of ['ACS3-HMAC-SHA256', 'RPC v1 HMAC-SHA1'] as const) {
       const id = Number(started.data?.id)
       const t = await eventually(async () => {
         const l = await ok(
-          c.increaseList(new sdk.IncreaseListRequest({ instanceName: 'demo', id, bucketName: 'local' })),
+          c.increaseList(
+            new sdk.IncreaseListRequest({ instanceName: 'demo', id, bucketName: 'local' }),
+          ),
         )
         const x = l.data?.increments?.instance?.[0]
         return x && x.status !== 'PROCESSING' ? x : undefined
@@ -353,13 +382,23 @@ for (const scheme of ['ACS3-HMAC-SHA256', 'RPC v1 HMAC-SHA1'] as const) {
       expect(t).toMatchObject({ id, bucketName: 'local', path: `/batch-${tag}`, status: 'SUCCESS' })
       const byFilter = await ok(
         c.searchImageByFilter(
-          new sdk.SearchImageByFilterRequest({ instanceName: 'demo', filter: `int_attr=${90 + tag}` }),
+          new sdk.SearchImageByFilterRequest({
+            instanceName: 'demo',
+            filter: `int_attr=${90 + tag}`,
+          }),
         ),
       )
-      expect(byFilter.auctions!.map((a) => a.productId).sort()).toEqual([`批量-${tag}-a`, `批量-${tag}-b`])
+      expect(byFilter.auctions!.map((a) => a.productId).sort()).toEqual([
+        `批量-${tag}-a`,
+        `批量-${tag}-b`,
+      ])
       const gone = await ok(
         c.checkImageExists(
-          new sdk.CheckImageExistsRequest({ instanceName: 'demo', productId: pid(4), picName: pic(4) }),
+          new sdk.CheckImageExistsRequest({
+            instanceName: 'demo',
+            productId: pid(4),
+            picName: pic(4),
+          }),
         ),
       )
       expect(gone.exists).toBe(false)
@@ -397,7 +436,9 @@ for (const scheme of ['ACS3-HMAC-SHA256', 'RPC v1 HMAC-SHA1'] as const) {
     it('DeleteImage by picture, by product and by filter', async () => {
       const c = client({ v1 })
       const one = await ok(
-        c.deleteImage(new sdk.DeleteImageRequest({ instanceName: 'demo', productId: pid(1), picName: pic(1) })),
+        c.deleteImage(
+          new sdk.DeleteImageRequest({ instanceName: 'demo', productId: pid(1), picName: pic(1) }),
+        ),
       )
       expect(one).toMatchObject({ success: true, code: 0, message: 'success' })
       expect(one.data?.picNames).toEqual([pic(1)])
@@ -414,7 +455,11 @@ for (const scheme of ['ACS3-HMAC-SHA256', 'RPC v1 HMAC-SHA1'] as const) {
           }),
         ),
       )
-      expect(byFilter.data?.picNames?.slice().sort()).toEqual(['big.png', 'imgs/a.png', 'imgs/b.png'])
+      expect(byFilter.data?.picNames?.slice().sort()).toEqual([
+        'big.png',
+        'imgs/a.png',
+        'imgs/b.png',
+      ])
       const left = await ok(
         c.searchImageByFilter(
           new sdk.SearchImageByFilterRequest({ instanceName: 'demo', filter: `int_attr=${tag}` }),
@@ -448,7 +493,9 @@ for (const scheme of ['ACS3-HMAC-SHA256', 'RPC v1 HMAC-SHA1'] as const) {
       const old = await fails(
         client({ v1 }).detailWithOptions(
           detail,
-          v1 ? runtimeWith({ queries: { Timestamp: stale } }) : runtimeWith({ headers: { 'x-acs-date': stale } }),
+          v1
+            ? runtimeWith({ queries: { Timestamp: stale } })
+            : runtimeWith({ headers: { 'x-acs-date': stale } }),
         ),
       )
       expect([old.statusCode, old.code]).toEqual([400, 'InvalidTimeStamp.Expired'])
@@ -474,7 +521,12 @@ for (const scheme of ['ACS3-HMAC-SHA256', 'RPC v1 HMAC-SHA1'] as const) {
 describe('documented errors and their HTTP statuses (official SDK, ACS3)', () => {
   const search = (extra: Record<string, unknown>) =>
     client().searchImageByName(
-      new sdk.SearchImageByNameRequest({ instanceName: 'demo', productId: `${ODD}-1-3`, picName: `图 3 ${ODD}.jpg`, ...extra }),
+      new sdk.SearchImageByNameRequest({
+        instanceName: 'demo',
+        productId: `${ODD}-1-3`,
+        picName: `图 3 ${ODD}.jpg`,
+        ...extra,
+      }),
     )
 
   it('InvalidNumParameter, OverflowMaxReturnNum, OverflowMaxResultNum (400)', async () => {
@@ -499,11 +551,18 @@ describe('documented errors and their HTTP statuses (official SDK, ACS3)', () =>
     const c = client()
     const add = (bytes: Buffer) =>
       c.addImage(
-        new sdk.AddImageRequest({ instanceName: 'demo', productId: 'bad', picName: 'bad', picContent: b64(bytes) }),
+        new sdk.AddImageRequest({
+          instanceName: 'demo',
+          productId: 'bad',
+          picName: 'bad',
+          picContent: b64(bytes),
+        }),
       )
     const text = await fails(add(Buffer.from('this is not an image at all, just text')))
     expect([text.statusCode, text.code]).toEqual([400, 'UnsupportedPicFormat'])
-    const tinyPng = await sharp({ create: { width: 50, height: 50, channels: 3, background: '#c33' } })
+    const tinyPng = await sharp({
+      create: { width: 50, height: 50, channels: 3, background: '#c33' },
+    })
       .png()
       .toBuffer()
     const tiny = await fails(add(tinyPng))
@@ -528,7 +587,14 @@ describe('documented errors and their HTTP statuses (official SDK, ACS3)', () =>
     )
     expect([cat.statusCode, cat.code]).toEqual([400, 'InvalidCategory'])
     const ia = await fails(
-      c.updateImage(new sdk.UpdateImageRequest({ instanceName: 'demo', productId: 'c', picName: 'c', intAttr: 1.5 })),
+      c.updateImage(
+        new sdk.UpdateImageRequest({
+          instanceName: 'demo',
+          productId: 'c',
+          picName: 'c',
+          intAttr: 1.5,
+        }),
+      ),
     )
     expect([ia.statusCode, ia.code]).toEqual([400, 'InvalidIntAttr'])
   })
@@ -536,7 +602,11 @@ describe('documented errors and their HTTP statuses (official SDK, ACS3)', () =>
   it('BadRequest (400) for a picture that is not in the instance', async () => {
     const e = await fails(
       client().searchImageByName(
-        new sdk.SearchImageByNameRequest({ instanceName: 'demo', productId: 'nope', picName: 'nope' }),
+        new sdk.SearchImageByNameRequest({
+          instanceName: 'demo',
+          productId: 'nope',
+          picName: 'nope',
+        }),
       ),
     )
     expect([e.statusCode, e.code]).toEqual([400, 'BadRequest'])
@@ -546,7 +616,12 @@ describe('documented errors and their HTTP statuses (official SDK, ACS3)', () =>
     const c = client()
     const add = (k: number) =>
       c.addImage(
-        new sdk.AddImageRequest({ instanceName: 'tiny', productId: `t${k}`, picName: 'p', picContent: b64(catalogue(k)) }),
+        new sdk.AddImageRequest({
+          instanceName: 'tiny',
+          productId: `t${k}`,
+          picName: 'p',
+          picContent: b64(catalogue(k)),
+        }),
       )
     await ok(add(1))
     const e = await fails(add(2))
@@ -556,9 +631,13 @@ describe('documented errors and their HTTP statuses (official SDK, ACS3)', () =>
   it('DeniedRequest (403) past the instance QPS', async () => {
     const c = client()
     const s = () =>
-      c.searchImageByFilter(new sdk.SearchImageByFilterRequest({ instanceName: 'slow', filter: 'int_attr=1' }))
+      c.searchImageByFilter(
+        new sdk.SearchImageByFilterRequest({ instanceName: 'slow', filter: 'int_attr=1' }),
+      )
     const results = await Promise.allSettled([s(), s(), s()])
-    const denied = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as SdkErr)
+    const denied = results
+      .filter((r) => r.status === 'rejected')
+      .map((r) => (r as PromiseRejectedResult).reason as SdkErr)
     expect(denied.length).toBeGreaterThanOrEqual(1)
     for (const d of denied) {
       seen.push(d.message)

@@ -171,7 +171,9 @@ for (const v1 of [false, true]) {
 
     it('DeleteImage by product, by picture and by filter; PicNames come back', async () => {
       const c = client({ v1 })
-      const r = await c.deleteImage(new sdk.DeleteImageRequest({ instanceName: 'demo', productId: ODD }))
+      const r = await c.deleteImage(
+        new sdk.DeleteImageRequest({ instanceName: 'demo', productId: ODD }),
+      )
       expect(r.body?.data?.picNames).toEqual(['a.jpg', '图.jpg'])
       await c.deleteImage(
         new sdk.DeleteImageRequest({ instanceName: 'demo', productId: 'p', picName: 'x.jpg' }),
@@ -335,7 +337,12 @@ for (const v1 of [false, true]) {
       )
       expect(ii.body?.data).toMatchObject({ id: '1474', incrementStatus: 'PROCESSING' })
       const il = await c.increaseList(
-        new sdk.IncreaseListRequest({ instanceName: 'demo', bucketName: 'local', pageNumber: 2, pageSize: 1 }),
+        new sdk.IncreaseListRequest({
+          instanceName: 'demo',
+          bucketName: 'local',
+          pageNumber: 2,
+          pageSize: 1,
+        }),
       )
       expect(il.body?.data?.totalCount).toBe(3)
       expect(il.body?.data?.increments?.instance?.[0]).toMatchObject({
@@ -361,7 +368,9 @@ for (const v1 of [false, true]) {
 
     it('a wrong secret is SignatureDoesNotMatch (400) and never reaches the engine', async () => {
       const e = await sdkError(
-        client({ v1, secret: SECRET + 'x' }).detail(new sdk.DetailRequest({ instanceName: 'demo' })),
+        client({ v1, secret: SECRET + 'x' }).detail(
+          new sdk.DetailRequest({ instanceName: 'demo' }),
+        ),
       )
       expect(e.name).toBe('ClientError')
       expect(e.code).toBe('SignatureDoesNotMatch')
@@ -392,7 +401,9 @@ for (const v1 of [false, true]) {
       const fine = new Date(Date.now() - 14 * 60_000).toISOString().replace(/\.\d+Z$/, 'Z')
       const ok = await client({ v1 }).detailWithOptions(
         new sdk.DetailRequest({ instanceName: 'demo' }),
-        v1 ? runtimeWith({ queries: { Timestamp: fine } }) : runtimeWith({ headers: { 'x-acs-date': fine } }),
+        v1
+          ? runtimeWith({ queries: { Timestamp: fine } })
+          : runtimeWith({ headers: { 'x-acs-date': fine } }),
       )
       expect(ok.statusCode).toBe(200)
     })
@@ -404,7 +415,10 @@ for (const v1 of [false, true]) {
           ? runtimeWith({ queries: { SignatureNonce: nonce } })
           : runtimeWith({ headers: { 'x-acs-signature-nonce': nonce } })
       const c = client({ v1 })
-      const first = await c.detailWithOptions(new sdk.DetailRequest({ instanceName: 'demo' }), runtime())
+      const first = await c.detailWithOptions(
+        new sdk.DetailRequest({ instanceName: 'demo' }),
+        runtime(),
+      )
       expect(first.statusCode).toBe(200)
       const e = await sdkError(
         c.detailWithOptions(new sdk.DetailRequest({ instanceName: 'demo' }), runtime()),
@@ -415,7 +429,9 @@ for (const v1 of [false, true]) {
     })
 
     it('an unknown instance is InvalidInstance (400)', async () => {
-      const e = await sdkError(client({ v1 }).detail(new sdk.DetailRequest({ instanceName: 'nope' })))
+      const e = await sdkError(
+        client({ v1 }).detail(new sdk.DetailRequest({ instanceName: 'nope' })),
+      )
       expect(e.code).toBe('InvalidInstance')
       expect(e.statusCode).toBe(400)
       expect(e.data?.Message).toBe('The specified instance name is invalid.')
@@ -428,7 +444,13 @@ describe('engine errors and parameter checks', () => {
     const cases: [EngineError, number][] = [
       [new EngineError('InvalidFilterClause', 'Invalid filter at position 3'), 400],
       [new EngineError('NoPermission', 'You are not authorized to perform this operation.'), 403],
-      [new EngineError('AccessEngineFailed', 'An error occurred while accessing the search engine.'), 500],
+      [
+        new EngineError(
+          'AccessEngineFailed',
+          'An error occurred while accessing the search engine.',
+        ),
+        500,
+      ],
       [new EngineError('UnsupportedOperationType', 'SearchImageByText needs a text model.'), 500],
     ]
     for (const [err, status] of cases) {
@@ -474,9 +496,9 @@ describe('engine errors and parameter checks', () => {
   })
 
   it('missing required parameters are Missing<Name> (400)', async () => {
-    const r = await client().addImage(
-      new sdk.AddImageRequest({ instanceName: 'demo', productId: 'p', picName: 'n' }),
-    ).catch((e) => e)
+    const r = await client()
+      .addImage(new sdk.AddImageRequest({ instanceName: 'demo', productId: 'p', picName: 'n' }))
+      .catch((e) => e)
     expect(r.code).toBe('MissingPicContent')
     const noInstance = await rawAcs3(srv.port, 'Detail', {})
     expect([noInstance.status, noInstance.body.Code]).toEqual([400, 'MissingInstanceName'])
@@ -593,7 +615,9 @@ describe('engine errors and parameter checks', () => {
   it('logs one line per request with action, instance, key id and outcome, never the secret', async () => {
     logs = []
     await client().detail(new sdk.DetailRequest({ instanceName: 'demo' }))
-    await sdkError(client({ secret: 'wrong' }).detail(new sdk.DetailRequest({ instanceName: 'demo' })))
+    await sdkError(
+      client({ secret: 'wrong' }).detail(new sdk.DetailRequest({ instanceName: 'demo' })),
+    )
     expect(logs).toHaveLength(2)
     expect(logs[0]).toMatch(/Detail instance=demo ak=LPKunitTestKey -> 200 OK/)
     expect(logs[1]).toMatch(/ak=LPKunitTestKey -> 400 SignatureDoesNotMatch/)
@@ -643,7 +667,9 @@ describe('PicContent URLs', () => {
       `http://user:pw@127.0.0.1:${images.port}/a.png`,
     ]) {
       const e = await sdkError(
-        client().searchImageByPic(new sdk.SearchImageByPicRequest({ instanceName: 'demo', picContent: url })),
+        client().searchImageByPic(
+          new sdk.SearchImageByPicRequest({ instanceName: 'demo', picContent: url }),
+        ),
       )
       expect(e.code, url).toBe('BadRequest')
       expect(e.statusCode).toBe(400)
@@ -657,7 +683,10 @@ describe('PicContent URLs', () => {
       const c = client({ port: strict.port })
       const e = await sdkError(
         c.searchImageByPic(
-          new sdk.SearchImageByPicRequest({ instanceName: 'demo', picContent: `${images.url}/a.png` }),
+          new sdk.SearchImageByPicRequest({
+            instanceName: 'demo',
+            picContent: `${images.url}/a.png`,
+          }),
         ),
       )
       expect(e.code).toBe('BadRequest')
@@ -708,7 +737,13 @@ describe('clock', () => {
     })
     const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const r = http.request(
-        { host: '127.0.0.1', port: srv.port, method: 'POST', path: '/', headers: { ...headers, ...signed } },
+        {
+          host: '127.0.0.1',
+          port: srv.port,
+          method: 'POST',
+          path: '/',
+          headers: { ...headers, ...signed },
+        },
         (res) => {
           let t = ''
           res.on('data', (c) => (t += c))

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import {
   acs3CanonicalRequest,
   acs3Signature,
@@ -8,7 +8,11 @@ import {
   signAcs3,
 } from '../../../electron/core/engines/wire/acs3'
 import { pairsToMap, parsePairs, percentEncode } from '../../../electron/core/engines/wire/encode'
-import { rpcSignature, rpcStringToSign, signRpcV1 } from '../../../electron/core/engines/wire/rpc-v1'
+import {
+  rpcSignature,
+  rpcStringToSign,
+  signRpcV1,
+} from '../../../electron/core/engines/wire/rpc-v1'
 import { captureServer, makeClient, sdk, type Captured } from './sdk'
 
 const AK = 'LTAItestkey0001'

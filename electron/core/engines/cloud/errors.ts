@@ -9,10 +9,12 @@ import { EngineError } from '../errors'
 const HINTS: Record<string, string> = {
   SignatureDoesNotMatch:
     'The AccessKey secret does not match the AccessKey ID. Re-enter the secret in the profile.',
-  IncompleteSignature: 'The request signature was malformed. Check the endpoint and the SDK version.',
+  IncompleteSignature:
+    'The request signature was malformed. Check the endpoint and the SDK version.',
   'InvalidAccessKeyId.NotFound':
     'This AccessKey ID does not exist (it may have been deleted). Check the profile.',
-  InvalidAccessKeyId: 'This AccessKey ID does not exist (it may have been deleted). Check the profile.',
+  InvalidAccessKeyId:
+    'This AccessKey ID does not exist (it may have been deleted). Check the profile.',
   'InvalidAccessKeyId.Inactive': 'This AccessKey is disabled. Enable it in the RAM console.',
   'InvalidTimeStamp.Expired':
     "This computer's clock is more than 15 minutes off. Synchronise it (NTP) and retry.",
@@ -39,7 +41,8 @@ const HINTS: Record<string, string> = {
   InvalidNumParameter: 'Num must be between 1 and 100.',
   InvalidCategory: 'Use a category ID from the category list (0-9, 20-22, 88888888).',
   InvalidIntAttr: 'IntAttr values must be integers.',
-  'InvalidAction.NotFound': 'The endpoint does not serve Image Search 2020-12-14. Check the endpoint.',
+  'InvalidAction.NotFound':
+    'The endpoint does not serve Image Search 2020-12-14. Check the endpoint.',
   ConnectTimeout:
     'The service did not respond in time. Check the network, the endpoint, or raise the timeouts.',
   ReadTimeout:
@@ -52,7 +55,8 @@ const HINTS: Record<string, string> = {
   ETIMEDOUT: 'The connection timed out. Check the network.',
   EHOSTUNREACH: 'The endpoint host is unreachable. Check the network.',
   ENETUNREACH: 'The network is unreachable. Check the network connection.',
-  InvalidResponse: 'The endpoint answered something that is not Image Search JSON. Check the endpoint.',
+  InvalidResponse:
+    'The endpoint answered something that is not Image Search JSON. Check the endpoint.',
   OperationFailed: 'The service reported a failure. Retry later; if it persists, contact support.',
 }
 
@@ -97,7 +101,13 @@ export function isConnectionReset(e: unknown): boolean {
 
 export function mapSdkError(
   e: unknown,
-  ctx: { endpoint: string; action: string; secrets: string[]; connectTimeoutMs: number; readTimeoutMs: number },
+  ctx: {
+    endpoint: string
+    action: string
+    secrets: string[]
+    connectTimeoutMs: number
+    readTimeoutMs: number
+  },
 ): EngineError {
   if (e instanceof EngineError) return e
   const err = (e ?? {}) as SdkErrorLike
@@ -114,7 +124,12 @@ export function mapSdkError(
     const code = String(d.Code ?? d.code ?? err.code ?? 'UnknownException')
     const message = String(d.Message ?? d.message ?? `HTTP ${err.statusCode}`)
     const requestId = (d.RequestId ?? d.requestId ?? err.requestId) as string | undefined
-    return make(code, message, err.statusCode, requestId && requestId !== 'undefined' ? requestId : undefined)
+    return make(
+      code,
+      message,
+      err.statusCode,
+      requestId && requestId !== 'undefined' ? requestId : undefined,
+    )
   }
 
   // httpx timeouts: 'ConnectTimeout' (socket idle for connectTimeout) or 'ReadTimeout'.
@@ -161,5 +176,9 @@ export function mapSdkError(
     const message = String(err.message ?? code).replace(/^[^:]*:\s*/, '')
     return make(code, `${ctx.action}: ${message}`, 400)
   }
-  return make('UnknownException', `${ctx.action}: unexpected failure talking to ${ctx.endpoint}.`, 500)
+  return make(
+    'UnknownException',
+    `${ctx.action}: unexpected failure talking to ${ctx.endpoint}.`,
+    500,
+  )
 }

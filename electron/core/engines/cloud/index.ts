@@ -64,17 +64,25 @@ export interface CloudEngine extends Engine {
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
 export const DEFAULT_READ_TIMEOUT_MS = 60_000
 
-type SdkBody = { success?: boolean; code?: number; message?: string; msg?: string; requestId?: string }
+type SdkBody = {
+  success?: boolean
+  code?: number
+  message?: string
+  msg?: string
+  requestId?: string
+}
 
 export function createCloudEngine(opts: CloudEngineOptions): CloudEngine {
-  if (!opts.instanceName) throw new EngineError('MissingInstanceName', 'An instance name is required.')
+  if (!opts.instanceName)
+    throw new EngineError('MissingInstanceName', 'An instance name is required.')
   if (!opts.accessKeyId || !opts.accessKeySecret) {
     throw new EngineError('InvalidCredentials', 'An AccessKey ID and secret are required.', {
       hint: 'Enter the AccessKey pair in the profile.',
     })
   }
   const region = opts.region ?? 'cn-shanghai'
-  const endpoint = opts.endpoint?.trim() || (opts.region ? `imagesearch.${opts.region}.aliyuncs.com` : '')
+  const endpoint =
+    opts.endpoint?.trim() || (opts.region ? `imagesearch.${opts.region}.aliyuncs.com` : '')
   if (!endpoint) {
     throw new EngineError('MissingEndpoint', 'Give a region (e.g. cn-shanghai) or an endpoint.', {
       hint: 'Regions: cn-shanghai, cn-beijing, cn-hangzhou, cn-shenzhen, cn-hongkong, ap-southeast-1, …',

@@ -118,7 +118,9 @@ function ms(v: string | number | undefined): number {
   return Number.isFinite(n) ? n : 0
 }
 
-export function dumpTaskFromSdk(t: InstanceType<typeof Sdk.DumpMetaListResponseBodyDataDumpMetaList>): DumpMetaTask {
+export function dumpTaskFromSdk(
+  t: InstanceType<typeof Sdk.DumpMetaListResponseBodyDataDumpMetaList>,
+): DumpMetaTask {
   return {
     id: t.id ?? 0,
     status: taskStatusFromSdk(t.status),

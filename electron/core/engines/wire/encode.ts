@@ -51,7 +51,9 @@ export function pairsToMap(pairs: ParamPair[]): Record<string, string> {
 }
 
 /** Serialise a flat map as a form body / query string, with the SDK's encoding. */
-export function toFormString(params: Record<string, string | number | boolean | undefined>): string {
+export function toFormString(
+  params: Record<string, string | number | boolean | undefined>,
+): string {
   const parts: string[] = []
   for (const [k, v] of Object.entries(params)) {
     if (v === undefined) continue

@@ -99,10 +99,7 @@ function tightenMode(file: string): void {
   }
 }
 
-export function createKeyStore(
-  dataDir: string,
-  opts: { env?: NodeJS.ProcessEnv } = {},
-): KeyStore {
+export function createKeyStore(dataDir: string, opts: { env?: NodeJS.ProcessEnv } = {}): KeyStore {
   const env = opts.env ?? process.env
   const keysFile = path.join(dataDir, KEYS_FILE)
   const masterFile = path.join(dataDir, MASTER_KEY_FILE)

@@ -52,7 +52,10 @@ function hostAllowed(url: URL, allowed: string[]): boolean {
   })
 }
 
-async function resolveChecked(url: URL, opts: PicFetchOptions): Promise<{ address: string; family: number }> {
+async function resolveChecked(
+  url: URL,
+  opts: PicFetchOptions,
+): Promise<{ address: string; family: number }> {
   const host = url.hostname.replace(/^\[|\]$/g, '')
   if (opts.allowedHosts && !hostAllowed(url, opts.allowedHosts)) {
     throw bad(`PicContent URL host "${url.host}" is not in the allowed fetch hosts.`)

@@ -18,7 +18,12 @@ import { gatewayErrors } from './gateway-errors'
 import * as P from './params'
 import { loadPicContent } from './pic-content'
 import { checkSkew, createNonceCache, createQpsLimiter, parseTimestamp, SKEW_MS } from './replay'
-import { RPC_SIGNATURE_METHOD, RPC_SIGNATURE_VERSION, rpcSignature, rpcStringToSign } from './rpc-v1'
+import {
+  RPC_SIGNATURE_METHOD,
+  RPC_SIGNATURE_VERSION,
+  rpcSignature,
+  rpcStringToSign,
+} from './rpc-v1'
 
 export const API_VERSION = '2020-12-14'
 
@@ -57,7 +62,8 @@ interface ActionSpec {
 
 const ACTIONS: Record<string, ActionSpec> = {
   AddImage: {
-    run: async (e, p, c) => env.addImageToWire(await e.addImage(await P.addImageParams(p, c.load)), c.requestId),
+    run: async (e, p, c) =>
+      env.addImageToWire(await e.addImage(await P.addImageParams(p, c.load)), c.requestId),
   },
   UpdateImage: {
     run: async (e, p, c) => {
@@ -66,11 +72,15 @@ const ACTIONS: Record<string, ActionSpec> = {
     },
   },
   DeleteImage: {
-    run: async (e, p, c) => env.deleteImageToWire(await e.deleteImage(P.deleteImageParams(p)), c.requestId),
+    run: async (e, p, c) =>
+      env.deleteImageToWire(await e.deleteImage(P.deleteImageParams(p)), c.requestId),
   },
   CheckImageExists: {
     run: async (e, p, c) =>
-      env.checkImageExistsToWire(await e.checkImageExists(P.checkImageExistsParams(p)), c.requestId),
+      env.checkImageExistsToWire(
+        await e.checkImageExists(P.checkImageExistsParams(p)),
+        c.requestId,
+      ),
   },
   SearchImageByPic: {
     search: true,
@@ -79,7 +89,8 @@ const ACTIONS: Record<string, ActionSpec> = {
   },
   SearchImageByName: {
     search: true,
-    run: async (e, p, c) => env.searchToWire(await e.searchImageByName(P.searchByNameParams(p)), c.requestId),
+    run: async (e, p, c) =>
+      env.searchToWire(await e.searchImageByName(P.searchByNameParams(p)), c.requestId),
   },
   SearchImageByFilter: {
     search: true,
@@ -88,21 +99,29 @@ const ACTIONS: Record<string, ActionSpec> = {
   },
   SearchImageByText: {
     search: true,
-    run: async (e, p, c) => env.searchToWire(await e.searchImageByText(P.searchByTextParams(p)), c.requestId),
+    run: async (e, p, c) =>
+      env.searchToWire(await e.searchImageByText(P.searchByTextParams(p)), c.requestId),
   },
   CompareSimilarByImage: {
     search: true,
     run: async (e, p, c) =>
-      env.compareToWire(await e.compareSimilarByImage(await P.compareParams(p, c.load)), c.requestId),
+      env.compareToWire(
+        await e.compareSimilarByImage(await P.compareParams(p, c.load)),
+        c.requestId,
+      ),
   },
   Detail: { run: async (e, _p, c) => env.detailToWire(await e.detail(), c.requestId) },
   DumpMeta: { run: async (e, _p, c) => env.dumpMetaToWire(await e.dumpMeta(), c.requestId) },
   DumpMetaList: {
-    run: async (e, p, c) => env.dumpMetaListToWire(await e.dumpMetaList(P.listParams(p)), c.requestId),
+    run: async (e, p, c) =>
+      env.dumpMetaListToWire(await e.dumpMetaList(P.listParams(p)), c.requestId),
   },
   IncreaseInstance: {
     run: async (e, p, c) =>
-      env.increaseInstanceToWire(await e.increaseInstance(P.increaseInstanceParams(p)), c.requestId),
+      env.increaseInstanceToWire(
+        await e.increaseInstance(P.increaseInstanceParams(p)),
+        c.requestId,
+      ),
   },
   IncreaseList: {
     run: async (e, p, c) =>
