@@ -7,7 +7,10 @@ import { createFileSecretStore } from '../core/profiles/file-secret-store'
 import { isApiError } from '../api/errors'
 import { toApiError } from '../api/dispatch'
 import { startHeadless } from './headless'
-import { COMMANDS, UsageError, type CommandContext } from './commands'
+import { COMMANDS as BASE_COMMANDS, UsageError, type CommandContext } from './commands'
+import { ENGINE_COMMANDS } from './commands-engine'
+
+const COMMANDS = { ...BASE_COMMANDS, ...ENGINE_COMMANDS }
 
 const GLOBAL: NonNullable<ParseArgsConfig['options']> = {
   data: { type: 'string' },

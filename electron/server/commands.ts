@@ -1,6 +1,5 @@
 import type { ParseArgsConfig } from 'node:util'
 import type { Core } from '../core/app'
-import { EngineError } from '../core/engines/errors'
 
 export interface CommandContext {
   values: Record<string, string | boolean | string[] | undefined>
@@ -170,5 +169,3 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
 }
-
-export { EngineError }

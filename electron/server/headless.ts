@@ -6,6 +6,7 @@ import { createCore, type Core } from '../core/app'
 import { createFileSecretStore } from '../core/profiles/file-secret-store'
 import { createHttpBridge, isSameOrigin, sendJson } from './http-bridge'
 import { safeJoin, sendFile, serveRenderer } from './static'
+import { createKeyStore, createWireHandler } from '../core/engines/wire/index'
 
 export interface HeadlessOptions {
   dataDir: string
@@ -50,6 +51,22 @@ export async function startHeadless(opts: HeadlessOptions): Promise<{
     },
   })
   const bridge = createHttpBridge({ dispatch: core.dispatch, events: core.events })
+  const keys = createKeyStore(opts.dataDir)
+  const localProfile = (name: string) => {
+    try {
+      const p = core.profiles.get(name)
+      return p.kind === 'local' ? p : null
+    } catch {
+      return null
+    }
+  }
+  // The local engine's Image Search API: InstanceName selects the local profile of that name.
+  const wire = createWireHandler({
+    resolveEngine: async (name) => (localProfile(name) ? core.engines.get(name) : null),
+    keys,
+    qps: (name) => localProfile(name)?.local?.qps || undefined,
+    log: (line) => core.logger.log('info', `engine-api ${line}`),
+  })
   const rendererDir = opts.rendererDir ?? defaultRendererDir()
   const allowedHosts = new Set<string>()
 
@@ -65,6 +82,7 @@ export async function startHeadless(opts: HeadlessOptions): Promise<{
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://x')
     const p = url.pathname
+    if (req.method === 'POST' && p === '/') return wire(req, res)
     if (p.startsWith('/api/')) {
       if (!isSameOrigin(req, allowedHosts)) {
         return sendJson(res, 403, {
