@@ -45,6 +45,12 @@ describe('loadPicContent', () => {
     const wrapped = bytes.toString('base64').replace(/(.{4})/g, '$1\n')
     expect(await loadPicContent(wrapped, 'PicContent')).toEqual(bytes)
     expect(await loadPicContent(bytes.toString('base64url'), 'PicContent')).toEqual(bytes)
+    // A '+' sent without percent-encoding arrives as a space in a form body.
+    const plus = Buffer.from([0xfb, 0xef, 0xbe, 0xfb])
+    expect(plus.toString('base64')).toContain('+')
+    expect(await loadPicContent(plus.toString('base64').replace(/\+/g, ' '), 'PicContent')).toEqual(
+      plus,
+    )
   })
 
   it('rejects text that is not base64', async () => {

@@ -156,7 +156,8 @@ export async function loadPicContent(
     const target = await resolveChecked(url, opts)
     return fetchPinned(url, target, opts.maxBytes ?? 10 * 1024 * 1024, opts.timeoutMs ?? 10_000)
   }
-  const compact = v.replace(/\s+/g, '')
+  // Line breaks are allowed; a space can only be a '+' that a client forgot to percent-encode.
+  const compact = value.replace(/[\r\n\t]+/g, '').replace(/ /g, '+')
   if (!compact || !BASE64_RE.test(compact)) {
     throw bad(`${param} is neither base64 image data nor an http(s) URL.`)
   }
