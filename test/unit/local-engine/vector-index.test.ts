@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { compileFilter, parseFilter } from '../../../electron/core/engines/local/filter'
 import { createSimdKernel } from '../../../electron/core/engines/local/simd-kernel'
 import { VectorIndex, type IndexEntry } from '../../../electron/core/engines/local/vector-index'
 
@@ -60,7 +61,13 @@ describe('VectorIndex', () => {
           const x = r()
           if (x < 0.7 || live.size < 5) {
             const rowId = next++
-            const e: IndexEntry = { rowId, productId: `p${rowId % 37}`, categoryId: rowId % 3, intAttr: rowId % 10 }
+            const e: IndexEntry = {
+              rowId,
+              productId: `p${rowId % 37}`,
+              categoryId: rowId % 3,
+              intAttr: rowId % 11 === 0 ? null : rowId % 10,
+              strAttr: rowId % 7 === 0 ? undefined : ['a', 'b', 'c'][rowId % 3],
+            }
             const v = unit(r, dim)
             index.upsert(e, v)
             live.set(rowId, { v, e })
@@ -73,20 +80,63 @@ describe('VectorIndex', () => {
             const ids = [...live.keys()]
             const rowId = ids[Math.floor(r() * ids.length)]
             const v = unit(r, dim)
-            index.upsert(live.get(rowId)!.e, v)
-            live.set(rowId, { v, e: live.get(rowId)!.e })
+            const e = {
+              ...live.get(rowId)!.e,
+              intAttr: Math.floor(r() * 10),
+              productId: `p${Math.floor(r() * 40)}`,
+            }
+            index.upsert(e, v)
+            live.set(rowId, { v, e })
           }
         }
         expect(index.size).toBe(live.size)
         for (let qi = 0; qi < 20; qi++) {
           const q = unit(r, dim)
-          const accept = qi % 2 ? (e: IndexEntry) => (e.intAttr as number) < 4 : undefined
-          const got = index.search({ query: q, k: 50, accept })
+          const filter =
+            qi % 2
+              ? parseFilter(qi % 4 === 1 ? 'int_attr < 4' : 'int_attr in (1, 5) OR str_attr != "b"')
+              : null
+          const cat = qi % 3 === 0 ? 1 : undefined
+          const pred = filter ? compileFilter(filter) : null
+          const accept =
+            pred || cat !== undefined
+              ? (e: IndexEntry) => (cat === undefined || e.categoryId === cat) && (!pred || pred(e))
+              : undefined
+          const got = index.search({ query: q, k: 50, filter, categoryId: cat })
           const want = brute(live, q, 50, accept)
           expect(got.hits.map((h) => h.rowId)).toEqual(want.map((h) => h.rowId))
           for (let i = 0; i < want.length; i++) expect(got.hits[i].sim).toBeCloseTo(want[i].sim, 5)
-          expect(got.matched).toBe(accept ? [...live.values()].filter((x) => accept(x.e)).length : live.size)
+          expect(got.matched).toBe(
+            accept ? [...live.values()].filter((x) => accept(x.e)).length : live.size,
+          )
         }
+        // Distinct products agree with brute force too.
+        const q = unit(r, dim)
+        const d = index.search({ query: q, k: 30, distinctProduct: true })
+        const seen = new Set<string>()
+        const want: number[] = []
+        for (const h of brute(live, q, live.size)) {
+          const p = live.get(h.rowId)!.e.productId
+          if (!seen.has(p)) {
+            seen.add(p)
+            want.push(h.rowId)
+          }
+        }
+        expect(d.matched).toBe(seen.size)
+        expect(d.hits.map((h) => h.rowId)).toEqual(want.slice(0, 30))
+        // Metadata round-trips.
+        const anyId = [...live.keys()][3]
+        expect(index.entry(anyId)).toEqual({
+          intAttr2: null,
+          intAttr3: null,
+          intAttr4: null,
+          strAttr2: null,
+          strAttr3: null,
+          strAttr4: null,
+          ...live.get(anyId)!.e,
+          intAttr: live.get(anyId)!.e.intAttr ?? null,
+          strAttr: live.get(anyId)!.e.strAttr ?? null,
+        })
         // Stored vectors come back as given.
         const [someId, some] = [...live.entries()][0]
         expect(Array.from(index.vector(someId)!)).toEqual(Array.from(some.v))
@@ -132,12 +182,15 @@ describe('VectorIndex', () => {
   it('drops hits below minSim and counts only the rest', () => {
     const r = rng(4)
     const index = new VectorIndex(8)
-    for (let rowId = 1; rowId <= 100; rowId++) index.upsert({ rowId, productId: 'p', categoryId: 0 }, unit(r, 8))
+    for (let rowId = 1; rowId <= 100; rowId++)
+      index.upsert({ rowId, productId: 'p', categoryId: 0 }, unit(r, 8))
     const q = unit(r, 8)
     const all = index.search({ query: q, k: 100 })
     const cut = all.hits[29].sim
     const got = index.search({ query: q, k: 100, minSim: cut })
-    expect(got.hits.map((h) => h.rowId)).toEqual(all.hits.filter((h) => h.sim >= cut).map((h) => h.rowId))
+    expect(got.hits.map((h) => h.rowId)).toEqual(
+      all.hits.filter((h) => h.sim >= cut).map((h) => h.rowId),
+    )
     expect(got.matched).toBe(got.hits.length)
   })
 })

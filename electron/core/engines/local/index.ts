@@ -55,7 +55,7 @@ import type {
 import { taskFolder } from './batch-path'
 import { KEEP_DUMP_TASKS, writeDump } from './dump'
 import type { Box, Featurizer } from './featurizer/types'
-import { compileFilter, filterToSql, parseFilter, type FilterAst } from './filter'
+import { filterToSql, parseFilter, type FilterAst } from './filter'
 import { IncreaseRunner } from './increase'
 import { formatRegion, makeSource, parseRegion, probePicture } from './picture'
 import { IMAGE_FILTER_COLUMNS, Store, blobToVector, type ImageRow } from './store'
@@ -226,7 +226,7 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Local
     let total = 0
     for (const h of hits) {
       const w = Math.max(0, h.sim) ** 2
-      const c = index.entry(h.rowId)!.categoryId
+      const c = index.categoryOf(h.rowId)!
       votes.set(c, (votes.get(c) ?? 0) + w)
       total += w
     }
@@ -279,16 +279,11 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Local
   }
 
   function rank(vec: Float32Array, o: RankOptions, ast: FilterAst | null) {
-    const pred = ast ? compileFilter(ast) : null
-    const cat = isProduct ? o.categoryId : undefined
-    const accept =
-      pred || cat !== undefined
-        ? (e: IndexEntry) => (cat === undefined || e.categoryId === cat) && (!pred || pred(e))
-        : undefined
     const { hits, matched } = index.search({
       query: vec,
       k: o.start + o.num,
-      accept,
+      filter: ast,
+      categoryId: isProduct ? o.categoryId : undefined,
       distinctProduct: o.distinctProductId,
       minSim: o.scoreThreshold && o.scoreThreshold > 0 ? o.scoreThreshold : undefined,
     })
@@ -513,8 +508,7 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Local
         if (!isProduct) delete patch.categoryId
         store.patch(row.id, patch, Date.now())
         const updated = store.getById(row.id)!
-        const entry = index.entry(row.id)
-        if (entry) index.updateEntry(entryOf(updated))
+        index.updateEntry(entryOf(updated))
         return { requestId }
       }),
 
