@@ -13,6 +13,7 @@ import type { Featurizer } from './engines/local/featurizer/types'
 import { createFeaturizer } from './engines/local/featurizer/index'
 import { createImageService } from './images/service'
 import { createImaging } from './imaging/index'
+import { createGalleries } from './galleries'
 
 export interface CoreOptions {
   dataDir: string
@@ -63,7 +64,14 @@ export function createCore(opts: CoreOptions) {
     events,
     logger,
   })
-  const imageService = createImageService({ profiles, engines, imaging: getImaging, logger })
+  const galleries = createGalleries({ profiles, logger, nativeBinding: opts.sqliteNativeBinding })
+  const imageService = createImageService({
+    profiles,
+    engines,
+    imaging: getImaging,
+    logger,
+    onWrite: galleries.listener,
+  })
 
   const api: Implementation<Contract> = {
     app: {
@@ -96,8 +104,10 @@ export function createCore(opts: CoreOptions) {
     logger,
     profiles,
     engines,
+    galleries,
     dataDir: opts.dataDir,
     async close() {
+      galleries.close()
       await engines.closeAll()
       await Promise.all([featurizer?.close(), imaging?.close()])
       featurizer = null

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import fs from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import electron from 'electron'
 import { createCore } from '../core/app'
 import { createSafeStorageSecretStore } from './secret-store'
@@ -24,6 +24,7 @@ function electronSqliteBinding(): string | undefined {
 
 protocol.registerSchemesAsPrivileged([
   { scheme: 'loupe-app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
+  { scheme: 'loupe-thumb', privileges: { standard: true, secure: true } },
 ])
 
 let win: electron.BrowserWindow | null = null
@@ -51,7 +52,14 @@ async function start() {
     if (!file.startsWith(path.resolve(rendererDir) + path.sep))
       return new Response('Forbidden', { status: 403 })
     const target = fs.existsSync(file) ? file : path.join(rendererDir, 'index.html')
-    return net.fetch('file://' + target)
+    return net.fetch(pathToFileURL(target).href)
+  })
+
+  // Thumbnails from the gallery cache: loupe-thumb://t/<profile>/<productId>/<picName>
+  protocol.handle('loupe-thumb', (req) => {
+    const parts = new URL(req.url).pathname.slice(1).split('/').map(decodeURIComponent)
+    const file = parts.length === 3 ? core.galleries.thumbnailFile(parts[0], parts[1], parts[2]) : null
+    return file ? net.fetch(pathToFileURL(file).href) : new Response('No thumbnail', { status: 404 })
   })
 
   session.defaultSession.webRequest.onHeadersReceived((details, cb) => {

@@ -96,6 +96,26 @@ export async function startHeadless(opts: HeadlessOptions): Promise<{
       if (p.startsWith('/api/call/')) return bridge.call(req, res, decodeURIComponent(p.slice(10)))
       return sendJson(res, 404, { error: { code: 'NotFound', message: `No such endpoint: ${p}` } })
     }
+    if (p.startsWith('/thumb/') && req.method === 'GET') {
+      const [profile, productId, picName] = p
+        .slice(7)
+        .split('/')
+        .map((x) => {
+          try {
+            return decodeURIComponent(x)
+          } catch {
+            return ''
+          }
+        })
+      const file =
+        profile && productId && picName
+          ? core.galleries.thumbnailFile(profile, productId, picName)
+          : null
+      if (file && sendFile(res, file, { 'cache-control': 'private, max-age=60' })) return
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
+      res.end('No thumbnail\n')
+      return
+    }
     if (p.startsWith('/files/') && req.method === 'GET') {
       const [, , profileEnc, ...rest] = p.split('/')
       const profile = decodeURIComponent(profileEnc ?? '')

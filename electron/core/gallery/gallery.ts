@@ -103,6 +103,7 @@ class SqliteGallery implements Gallery {
         }
       } else {
         migrate(this.db)
+        this.db.pragma('optimize = 0x10002')
       }
       this.schemaVersion = schemaVersion(this.db)
     } catch (e) {
@@ -384,15 +385,24 @@ class SqliteGallery implements Gallery {
         .pluck()
         .get(...w.params) as number
       if (limit === 0 || offset >= total) return { total, items: [] }
-      // Deferred join: page through the (covering) sort index for ids only, then read the rows.
-      const rows = this.stmt(
-        `SELECT ${IMAGE_SELECT} FROM
-          (SELECT i.id FROM images i ${where} ORDER BY ${order} LIMIT ? OFFSET ?) AS p
-          JOIN images i ON i.id = p.id ORDER BY ${order}`,
-      ).all(...w.params, limit, offset) as ImageRow[]
-      return { total, items: rows.map(rowToImage) }
+      // Page through the sort index for ids only (covering: cheap at deep offsets), then read
+      // those rows by primary key.
+      const ids = this.stmt(`SELECT i.id FROM images i ${where} ORDER BY ${order} LIMIT ? OFFSET ?`)
+        .pluck()
+        .all(...w.params, limit, offset) as number[]
+      return { total, items: this.rowsById(ids) }
     })
     return read.deferred()
+  }
+
+  /** Full rows for ids, in the order of ids. */
+  private rowsById(ids: number[]): GalleryImage[] {
+    if (ids.length === 0) return []
+    const rows = this.stmt(
+      `SELECT i.id, ${IMAGE_SELECT} FROM images i WHERE i.id IN (SELECT value FROM json_each(?))`,
+    ).all(JSON.stringify(ids)) as (ImageRow & { id: number })[]
+    const byId = new Map(rows.map((r) => [r.id, r]))
+    return ids.map((id) => rowToImage(byId.get(id)!))
   }
 
   groupByProduct(opts: GroupQueryOptions): Page<ProductGroup> {
@@ -400,24 +410,38 @@ class SqliteGallery implements Gallery {
     const order = groupOrderBy(opts.sort, opts.order)
     const w = buildWhere(this.db, opts)
     if (w.none) return { total: 0, items: [] }
-    const where = w.sql ? `WHERE ${w.sql}` : ''
-    const read = this.db.transaction(() => {
-      const total = this.stmt(
-        `SELECT count(*) FROM (SELECT 1 FROM images i ${where} GROUP BY i.product_id)`,
-      )
-        .pluck()
-        .get(...w.params) as number
-      if (limit === 0 || offset >= total) return { total, items: [] }
-      const groups = this.stmt(
-        `SELECT i.product_id AS productId, count(*) AS n, max(i.updated_at) AS u,
-          min(i.pic_name) AS cover
-        FROM images i ${where} GROUP BY i.product_id ORDER BY ${order} LIMIT ? OFFSET ?`,
-      ).all(...w.params, limit, offset) as { productId: string; n: number; u: number; cover: string }[]
-      const items: ProductGroup[] = groups.map((g) => ({
-        productId: g.productId,
+    type G = { product_id: string; n: number; updated_at: number; cover: string }
+    const read = this.db.transaction((): Page<ProductGroup> => {
+      let total: number
+      let groups: G[] = []
+      if (!w.sql) {
+        // Unfiltered: the trigger-maintained products table.
+        total = this.stmt(`SELECT count(*) FROM products`).pluck().get() as number
+        if (limit > 0 && offset < total) {
+          groups = this.stmt(
+            `SELECT product_id, n, updated_at, cover FROM products ORDER BY ${order} LIMIT ? OFFSET ?`,
+          ).all(limit, offset) as G[]
+        }
+      } else {
+        const where = `WHERE ${w.sql}`
+        total = this.stmt(
+          `SELECT count(*) FROM (SELECT 1 FROM images i ${where} GROUP BY i.product_id)`,
+        )
+          .pluck()
+          .get(...w.params) as number
+        if (limit > 0 && offset < total) {
+          groups = this.stmt(
+            `SELECT * FROM (SELECT i.product_id AS product_id, count(*) AS n,
+              max(i.updated_at) AS updated_at, min(i.pic_name) AS cover
+            FROM images i ${where} GROUP BY i.product_id) ORDER BY ${order} LIMIT ? OFFSET ?`,
+          ).all(...w.params, limit, offset) as G[]
+        }
+      }
+      const items = groups.map((g) => ({
+        productId: g.product_id,
         count: g.n,
-        updatedAt: g.u,
-        cover: rowToImage(this.getRow(g.productId, g.cover)!),
+        updatedAt: g.updated_at,
+        cover: rowToImage(this.getRow(g.product_id, g.cover)!),
       }))
       return { total, items }
     })
@@ -474,11 +498,7 @@ class SqliteGallery implements Gallery {
     return this.db
       .transaction((): GalleryStats => {
         const count = this.stmt(`SELECT count(*) FROM images`).pluck().get() as number
-        const products = this.stmt(
-          `SELECT count(*) FROM (SELECT 1 FROM images GROUP BY product_id)`,
-        )
-          .pluck()
-          .get() as number
+        const products = this.stmt(`SELECT count(*) FROM products`).pluck().get() as number
         const byCategory = this.stmt(
           `SELECT category_id AS categoryId, count(*) AS count FROM images
           GROUP BY category_id ORDER BY count DESC, category_id`,
@@ -487,11 +507,15 @@ class SqliteGallery implements Gallery {
           SyncState,
           number
         >
+        let unsynced = 0
         for (const r of this.stmt(
-          `SELECT sync_state AS s, count(*) AS n FROM images GROUP BY sync_state`,
+          `SELECT sync_state AS s, count(*) AS n FROM images WHERE sync_state <> 'synced'
+          GROUP BY sync_state`,
         ).all() as { s: SyncState; n: number }[]) {
           bySyncState[r.s] = r.n
+          unsynced += r.n
         }
+        bySyncState.synced = count - unsynced
         const last = this.stmt(`SELECT value FROM meta WHERE key = 'lastImportAt'`)
           .pluck()
           .get() as string | undefined
@@ -529,6 +553,8 @@ class SqliteGallery implements Gallery {
         const progress = { lines: stage.lines, bytesRead: stage.totalBytes, totalBytes: stage.totalBytes }
         opts.onProgress?.({ phase: 'applying', ...progress })
         const counts = applyStage(this.db, stage.table, this.now())
+        // Fresh planner statistics after a bulk change (bounded sampling: ~tens of ms).
+        if (counts.added + counts.gone > 1000) this.db.exec('PRAGMA analysis_limit = 1000; ANALYZE')
         opts.onProgress?.({ phase: 'done', ...progress })
         return counts
       } finally {
@@ -565,7 +591,10 @@ class SqliteGallery implements Gallery {
   }
 
   close(): void {
-    if (this.db.open) this.db.close()
+    if (this.db.open) {
+      if (!this.db.readonly) this.db.pragma('optimize')
+      this.db.close()
+    }
     this.stmts.clear()
   }
 }

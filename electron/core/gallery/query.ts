@@ -90,6 +90,8 @@ export function buildWhere(db: DB, o: WhereOptions): Where {
     if (states.length === 0) return { sql: '', params: [], none: true }
     conds.push(`i.sync_state IN (${states.map(() => '?').join(', ')})`)
     params.push(...states)
+    // The exact condition of the partial index images_unsynced, so the planner can use it.
+    if (!states.includes('synced')) conds.push(`i.sync_state <> 'synced'`)
   }
   return { sql: conds.join(' AND '), params, none: false }
 }
@@ -110,18 +112,15 @@ export function orderBy(sort: SortKey | undefined, order: SortOrder | undefined)
   return cols.map((c) => `${c} ${dir}`).join(', ')
 }
 
+/** ORDER BY for product groups, over columns named product_id, n, updated_at. */
 export function groupOrderBy(sort: GroupSortKey | undefined, order: SortOrder | undefined): string {
   const s = sort ?? 'productId'
-  const dir = checkOrder(order, s === 'productId' ? 'asc' : 'desc')
-  switch (s) {
-    case 'productId':
-      return `i.product_id ${dir}`
-    case 'count':
-      return `n ${dir}, i.product_id ASC`
-    case 'updated':
-      return `u ${dir}, i.product_id ASC`
+  if (s !== 'productId' && s !== 'count' && s !== 'updated') {
+    throw invalid('sort must be one of productId, count, updated')
   }
-  throw invalid('sort must be one of productId, count, updated')
+  const dir = checkOrder(order, s === 'productId' ? 'asc' : 'desc')
+  if (s === 'productId') return `product_id ${dir}`
+  return `${s === 'count' ? 'n' : 'updated_at'} ${dir}, product_id ${dir}`
 }
 
 function checkOrder(order: SortOrder | undefined, dflt: 'asc' | 'desc'): 'ASC' | 'DESC' {

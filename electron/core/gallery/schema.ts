@@ -23,6 +23,15 @@ const ftsValues = (r: 'new' | 'images') =>
    coalesce(${r}.str_attr, '') || '  ', coalesce(${r}.str_attr2, '') || '  ',
    coalesce(${r}.str_attr3, '') || '  ', coalesce(${r}.str_attr4, '') || '  '`
 
+/** Recomputes (or removes) the products row of `${r}.product_id` from its remaining images. */
+const refreshProduct = (r: 'old') => `
+  UPDATE products SET
+    n = (SELECT count(*) FROM images WHERE product_id = ${r}.product_id),
+    updated_at = coalesce((SELECT max(updated_at) FROM images WHERE product_id = ${r}.product_id), 0),
+    cover = coalesce((SELECT min(pic_name) FROM images WHERE product_id = ${r}.product_id), '')
+  WHERE product_id = ${r}.product_id;
+  DELETE FROM products WHERE product_id = ${r}.product_id AND n = 0;`
+
 const FTS_COLS = 'product_id, pic_name, custom_content, str_attr, str_attr2, str_attr3, str_attr4'
 
 export const MIGRATIONS: Migration[] = [
@@ -62,7 +71,7 @@ export const MIGRATIONS: Migration[] = [
         CREATE INDEX images_added ON images(added_at, id);
         CREATE INDEX images_pic_name ON images(pic_name, product_id);
         CREATE INDEX images_category ON images(category_id, product_id, pic_name);
-        CREATE INDEX images_sync_state ON images(sync_state);
+        CREATE INDEX images_unsynced ON images(sync_state) WHERE sync_state <> 'synced';
         CREATE INDEX images_sha256 ON images(sha256) WHERE sha256 IS NOT NULL;
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
       `)
@@ -92,7 +101,45 @@ export const MIGRATIONS: Migration[] = [
         CREATE INDEX images_ph2 ON images(ph2) WHERE ph2 IS NOT NULL;
         CREATE INDEX images_ph3 ON images(ph3) WHERE ph3 IS NOT NULL;
         CREATE INDEX images_int_attr ON images(int_attr);
+        CREATE INDEX images_int_attr2 ON images(int_attr2);
+        CREATE INDEX images_int_attr3 ON images(int_attr3);
+        CREATE INDEX images_int_attr4 ON images(int_attr4);
         CREATE INDEX images_str_attr ON images(str_attr);
+        CREATE INDEX images_str_attr2 ON images(str_attr2);
+        CREATE INDEX images_str_attr3 ON images(str_attr3);
+        CREATE INDEX images_str_attr4 ON images(str_attr4);
+
+        -- One row per product, kept by triggers: product browsing without aggregating 100k rows.
+        CREATE TABLE products (
+          product_id TEXT PRIMARY KEY,
+          n INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL,
+          cover TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX products_n ON products(n, product_id);
+        CREATE INDEX products_updated ON products(updated_at, product_id);
+        CREATE TRIGGER products_insert AFTER INSERT ON images BEGIN
+          INSERT INTO products (product_id, n, updated_at, cover)
+            VALUES (new.product_id, 1, new.updated_at, new.pic_name)
+          ON CONFLICT (product_id) DO UPDATE SET n = n + 1,
+            updated_at = max(updated_at, excluded.updated_at), cover = min(cover, excluded.cover);
+        END;
+        CREATE TRIGGER products_delete AFTER DELETE ON images BEGIN
+          ${refreshProduct('old')}
+        END;
+        CREATE TRIGGER products_update AFTER UPDATE OF product_id, pic_name, updated_at ON images
+        WHEN old.product_id IS NOT new.product_id OR old.pic_name IS NOT new.pic_name
+          OR old.updated_at IS NOT new.updated_at
+        BEGIN
+          ${refreshProduct('old')}
+          INSERT INTO products (product_id, n, updated_at, cover)
+            SELECT product_id, count(*), max(updated_at), min(pic_name) FROM images
+            WHERE product_id = new.product_id GROUP BY product_id
+          ON CONFLICT (product_id) DO UPDATE SET n = excluded.n,
+            updated_at = excluded.updated_at, cover = excluded.cover;
+        END;
+        INSERT INTO products (product_id, n, updated_at, cover)
+          SELECT product_id, count(*), max(updated_at), min(pic_name) FROM images GROUP BY product_id;
 
         CREATE VIRTUAL TABLE images_fts USING fts5(${FTS_COLS},
           content='', contentless_delete=1, tokenize='trigram');

@@ -27,7 +27,7 @@ export interface ImageWriteListener {
   updated?(profile: string, rec: In<typeof S.UpdateImageInput>): void | Promise<void>
   removed?(
     profile: string,
-    req: { productId?: string; picName?: string; picNames: string[] },
+    req: { productId?: string; picName?: string; filter?: string; picNames: string[] },
   ): void | Promise<void>
 }
 
@@ -170,6 +170,7 @@ export function createImageService(d: ImageServiceDeps) {
         await d.onWrite?.removed?.(p.name, {
           productId: input.productId,
           picName: input.picName,
+          filter: input.filter,
           picNames: res.picNames,
         })
         return res

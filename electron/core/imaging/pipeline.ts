@@ -161,6 +161,20 @@ function dropAlpha(raw: RawImage): RawImage {
   return { data: out, width: raw.width, height: raw.height, channels: (c - 1) as 1 | 3 }
 }
 
+/**
+ * Whether a PNG of `raw` may come in under `maxBytes`: PNG is kept for lossless sources, but
+ * encoding a big photo as PNG only to find it is 20 MB wastes seconds. Compressed sources
+ * (PNG, GIF, TIFF) are judged by their own size scaled to the new area (with some slack for
+ * re-compression); uncompressed ones (BMP,
+ * PPM) by their pixel count (photos rarely compress below a third of their raw size).
+ */
+function pngMayFit(src: Source, srcBytes: number, raw: RawImage, maxBytes: number): boolean {
+  const rawBytes = raw.width * raw.height * raw.channels
+  if (src.format === 'bmp' || src.format === 'ppm') return rawBytes <= maxBytes * 3
+  const area = (raw.width * raw.height) / (src.width * src.height)
+  return srcBytes * area <= maxBytes * 1.5
+}
+
 export interface PipelineResult extends PreparedImage {
   /** True when `data` is the input buffer itself (nothing was changed). */
   kept: boolean
@@ -249,7 +263,8 @@ export async function preparePicture(input: PrepareInput, opts: PrepareOptions =
     let raw = await decode(img)
     const alpha = hasTransparency(raw.data, raw.channels)
     if (!alpha) raw = dropAlpha(raw)
-    const preferred: OutputFormat = alpha || LOSSLESS.has(src.format) ? 'png' : 'jpeg'
+    const preferred: OutputFormat =
+      alpha || (LOSSLESS.has(src.format) && pngMayFit(src, buf.length, raw, maxBytes)) ? 'png' : 'jpeg'
     out = await encodeOutput(raw, { format: preferred, alpha, maxBytes, minSide: plan.padded ? 0 : bounds.min })
     finalSize = { width: out.width, height: out.height }
     if (out.shrunk) {

@@ -16,9 +16,12 @@ export interface DetectOptions {
  * Subjects on a small RGB image (`w` x `h`, 3 channels), boxes returned in the pixels of the
  * original `width` x `height` image.
  *
- * Background: the median colour of the border ring, when the border is mostly uniform (catalogue
- * photos on white or plain backgrounds). Foreground: pixels far from that colour, closed with a
- * 3x3 structuring element, split into 8-connected components; near components are merged.
+ * Plain background (catalogue photos): the median colour of the border ring, when most of the
+ * border is close to it; foreground = pixels farther from it than the border's own noise allows.
+ * Cluttered background (photos taken in a store): a minimum-barrier saliency map seeded from the
+ * border (FastMBD, Zhang et al. 2015) thresholded with Otsu's method. Either mask is closed, split
+ * into 8-connected components, and near components are merged; the largest, most central one is
+ * the main subject.
  */
 export function detectSubjects(
   rgb: Uint8Array,
@@ -28,28 +31,24 @@ export function detectSubjects(
   height: number,
   opts: DetectOptions = {},
 ): Subjects {
-  const threshold = opts.threshold ?? 38
   const minArea = opts.minArea ?? 0.004
   const minSide = opts.minSide ?? 0.05
-  const bg = borderBackground(rgb, w, h, threshold)
-  if (!bg) return { main: null, all: [] }
-
-  const t2 = threshold * threshold
-  let mask: Uint8Array = new Uint8Array(w * h)
-  for (let i = 0; i < w * h; i++) {
-    const dr = rgb[i * 3] - bg[0]
-    const dg = rgb[i * 3 + 1] - bg[1]
-    const db = rgb[i * 3 + 2] - bg[2]
-    if (dr * dr + dg * dg + db * db > t2) mask[i] = 1
-  }
-  mask = erode(dilate(mask, w, h), w, h)
+  const plain = plainBackgroundMask(rgb, w, h, opts.threshold)
+  let mask = plain ?? saliencyMask(rgb, w, h)
+  if (!mask) return { main: null, all: [] }
+  mask = erode(erode(dilate(dilate(mask, w, h), w, h), w, h), w, h)
 
   const comps = components(mask, w, h).filter(
     (c) => c.area >= minArea * w * h && (c.x2 - c.x1 >= minSide * w || c.y2 - c.y1 >= minSide * h),
   )
   const merged = mergeNear(comps, Math.max(1, Math.round(0.02 * Math.max(w, h))))
-  merged.sort((a, b) => b.area - a.area)
   if (merged.length === 0) return { main: null, all: [] }
+  const score = (c: Comp) => {
+    const dx = (c.x1 + c.x2) / 2 / w - 0.5
+    const dy = (c.y1 + c.y2) / 2 / h - 0.5
+    return c.area * (1 - Math.hypot(dx, dy))
+  }
+  merged.sort((a, b) => score(b) - score(a))
 
   const sx = width / w
   const sy = height / h
@@ -66,40 +65,161 @@ export function detectSubjects(
   })
   const main = boxes[0]
   const cover = ((main.x2 - main.x1) * (main.y2 - main.y1)) / (width * height)
-  // A "subject" filling the whole frame tells nothing: the whole image is the subject.
-  if (cover > 0.96) return { main: null, all: boxes.slice(1) }
+  // A "subject" filling (nearly) the whole frame tells nothing: the whole image is the subject.
+  if (cover > (plain ? 0.98 : 0.85)) return { main: null, all: boxes.slice(1) }
   return { main, all: boxes }
 }
 
-/** Median colour of the 2-pixel border ring, or null when the border is not mostly uniform. */
-function borderBackground(
+/** RGB distance within which a border pixel counts as background colour. */
+const BORDER_TOLERANCE = 38
+
+/**
+ * Foreground mask against a plain background: null when the border ring (2 px) is not mostly
+ * one colour. The threshold adapts to the border's noise (JPEG artefacts, soft shadows) so that
+ * white garments on white still separate.
+ */
+function plainBackgroundMask(
   rgb: Uint8Array,
   w: number,
   h: number,
-  threshold: number,
-): [number, number, number] | null {
-  const idx: number[] = []
+  threshold?: number,
+): Uint8Array | null {
   const ring = Math.min(2, Math.floor(Math.min(w, h) / 4))
   if (ring < 1) return null
+  const idx: number[] = []
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       if (x < ring || y < ring || x >= w - ring || y >= h - ring) idx.push(y * w + x)
     }
   }
-  const med: [number, number, number] = [0, 0, 0]
+  const bg = [0, 0, 0]
   for (let c = 0; c < 3; c++) {
     const vals = idx.map((i) => rgb[i * 3 + c]).sort((a, b) => a - b)
-    med[c] = vals[vals.length >> 1]
+    bg[c] = vals[vals.length >> 1]
   }
-  const t2 = threshold * threshold
-  let close = 0
-  for (const i of idx) {
-    const dr = rgb[i * 3] - med[0]
-    const dg = rgb[i * 3 + 1] - med[1]
-    const db = rgb[i * 3 + 2] - med[2]
-    if (dr * dr + dg * dg + db * db <= t2) close++
+  const dist = (i: number) =>
+    Math.hypot(rgb[i * 3] - bg[0], rgb[i * 3 + 1] - bg[1], rgb[i * 3 + 2] - bg[2])
+  const near = idx.map(dist).filter((d) => d <= BORDER_TOLERANCE).sort((a, b) => a - b)
+  if (near.length < 0.6 * idx.length) return null
+  const noise = near[Math.floor(near.length * 0.9)]
+  const t = threshold ?? Math.min(BORDER_TOLERANCE, Math.max(14, 2 * noise + 10))
+  const mask = new Uint8Array(w * h)
+  for (let i = 0; i < w * h; i++) if (dist(i) > t) mask[i] = 1
+  return mask
+}
+
+/**
+ * Salient-region mask for cluttered photos: the minimum barrier distance of every pixel to the
+ * image border (summed over R, G, B), thresholded with Otsu's method. Null when nothing stands out
+ * clearly from the border.
+ */
+function saliencyMask(rgb: Uint8Array, w: number, h: number): Uint8Array | null {
+  const n = w * h
+  const sal = new Float32Array(n)
+  for (let c = 0; c < 3; c++) {
+    const img = new Float32Array(n)
+    for (let i = 0; i < n; i++) img[i] = rgb[i * 3 + c]
+    const d = fastMbd(img, w, h)
+    for (let i = 0; i < n; i++) sal[i] += d[i]
   }
-  return close / idx.length >= 0.6 ? med : null
+  let max = 0
+  let sum = 0
+  for (let i = 0; i < n; i++) {
+    if (sal[i] > max) max = sal[i]
+    sum += sal[i]
+  }
+  if (max < 60) return null
+  const t = otsu(sal, max)
+  const mask = new Uint8Array(n)
+  let inside = 0
+  let count = 0
+  for (let i = 0; i < n; i++) {
+    if (sal[i] > t) {
+      mask[i] = 1
+      inside += sal[i]
+      count++
+    }
+  }
+  if (count === 0 || count === n) return null
+  const meanIn = inside / count
+  const meanOut = (sum - inside) / (n - count)
+  // Require a clear contrast between the salient region and the rest.
+  if (meanIn < 2.5 * meanOut + 20) return null
+  return mask
+}
+
+/** Minimum barrier distance to the border, by raster scanning (FastMBD, 3 passes). */
+function fastMbd(img: Float32Array, w: number, h: number): Float32Array {
+  const n = w * h
+  const d = new Float32Array(n).fill(Infinity)
+  const hi = Float32Array.from(img)
+  const lo = Float32Array.from(img)
+  for (let x = 0; x < w; x++) {
+    d[x] = 0
+    d[(h - 1) * w + x] = 0
+  }
+  for (let y = 0; y < h; y++) {
+    d[y * w] = 0
+    d[y * w + w - 1] = 0
+  }
+  const relax = (p: number, q: number) => {
+    const u = hi[q] > img[p] ? hi[q] : img[p]
+    const l = lo[q] < img[p] ? lo[q] : img[p]
+    if (u - l < d[p]) {
+      d[p] = u - l
+      hi[p] = u
+      lo[p] = l
+    }
+  }
+  for (let pass = 0; pass < 3; pass++) {
+    if (pass % 2 === 0) {
+      for (let y = 1; y < h - 1; y++) {
+        for (let x = 1; x < w - 1; x++) {
+          const p = y * w + x
+          relax(p, p - 1)
+          relax(p, p - w)
+        }
+      }
+    } else {
+      for (let y = h - 2; y > 0; y--) {
+        for (let x = w - 2; x > 0; x--) {
+          const p = y * w + x
+          relax(p, p + 1)
+          relax(p, p + w)
+        }
+      }
+    }
+  }
+  return d
+}
+
+/** Otsu's threshold of non-negative values up to `max` (64 bins). */
+function otsu(v: Float32Array, max: number): number {
+  const bins = 64
+  const hist = new Float64Array(bins)
+  for (const x of v) hist[Math.min(bins - 1, Math.floor((x / max) * bins))]++
+  const total = v.length
+  let sumAll = 0
+  for (let i = 0; i < bins; i++) sumAll += i * hist[i]
+  let wB = 0
+  let sumB = 0
+  let best = 0
+  let bestVar = -1
+  for (let i = 0; i < bins; i++) {
+    wB += hist[i]
+    if (wB === 0) continue
+    const wF = total - wB
+    if (wF === 0) break
+    sumB += i * hist[i]
+    const mB = sumB / wB
+    const mF = (sumAll - sumB) / wF
+    const between = wB * wF * (mB - mF) * (mB - mF)
+    if (between > bestVar) {
+      bestVar = between
+      best = i
+    }
+  }
+  return ((best + 1) / bins) * max
 }
 
 function dilate(m: Uint8Array, w: number, h: number): Uint8Array {

@@ -1,0 +1,96 @@
+/**
+ * The CNN backbone: MobileNetV2 (width 1.4, 224 px; the ImageNet feature extractor of nsfwjs's
+ * `mobilenet_v2_mid` model, MIT) run with TensorFlow.js on its WebAssembly backend. The weights
+ * and the .wasm binaries ship inside their npm packages: nothing is downloaded.
+ *
+ * Loaded lazily, once per thread: call `backbone()` from a worker thread.
+ */
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import * as tf from '@tensorflow/tfjs'
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
+
+/** Input side of the network, in pixels. */
+export const INPUT_SIDE = 224
+
+const PREFIX =
+  'StatefulPartitionedCall/sequential/keras_layer/StatefulPartitionedCall/StatefulPartitionedCall/' +
+  'StatefulPartitionedCall/predict/MobilenetV2/'
+/** The last convolution before the classifier: 7 x 7 x 1792 at 224 px. */
+export const FEATURE_NODE = PREFIX + 'Conv_1/Relu6'
+
+export interface FeatureMap {
+  data: Float32Array
+  h: number
+  w: number
+  c: number
+}
+
+export interface Backbone {
+  /** Run the network on `side` x `side` RGB pixels; returns the Conv_1 feature map. */
+  run(rgb: Uint8Array, side: number): FeatureMap
+}
+
+interface NsfwModelModule {
+  MobileNetV2MidModel: {
+    modelJson: () => Promise<{ default: ModelJson }>
+    weightBundles: Array<() => Promise<{ default: string }>>
+  }
+}
+interface ModelJson {
+  modelTopology: { node: Array<{ op: string; attr?: Record<string, any> }> }
+  weightsManifest: Array<{ weights: tf.io.WeightsManifestEntry[] }>
+}
+
+let loading: Promise<Backbone> | null = null
+
+/** The backbone of this thread, loaded on first call. */
+export function backbone(): Promise<Backbone> {
+  loading ??= load().catch((err) => {
+    loading = null
+    throw err
+  })
+  return loading
+}
+
+async function load(): Promise<Backbone> {
+  const require = createRequire(import.meta.url)
+  setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + path.sep)
+  await tf.setBackend('wasm')
+  await tf.ready()
+
+  const { MobileNetV2MidModel: spec } = (await import(
+    'nsfwjs/models/mobilenet_v2_mid'
+  )) as unknown as NsfwModelModule
+  const json = (await spec.modelJson()).default
+  const shards: Buffer[] = []
+  for (const bundle of spec.weightBundles) shards.push(Buffer.from((await bundle()).default, 'base64'))
+  const weights = Buffer.concat(shards)
+  // Accept any input size: the graph is fully convolutional up to the feature node.
+  const topology = structuredClone(json.modelTopology)
+  for (const n of topology.node) {
+    if (n.op !== 'Placeholder') continue
+    const dims = n.attr?.shape?.shape?.dim as Array<{ size: string }> | undefined
+    if (dims && dims.length === 4) dims[1].size = dims[2].size = '-1'
+  }
+  const model = await tf.loadGraphModel(
+    tf.io.fromMemory({
+      modelTopology: topology,
+      weightSpecs: json.weightsManifest[0].weights,
+      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+    }),
+  )
+
+  return {
+    run(rgb, side) {
+      const out = tf.tidy(() => {
+        const x = tf.tensor4d(Float32Array.from(rgb, (v) => v / 255), [1, side, side, 3])
+        return model.execute(x, FEATURE_NODE) as tf.Tensor4D
+      })
+      const data = out.dataSync() as Float32Array
+      const [, h, w, c] = out.shape
+      out.dispose()
+      return { data, h, w, c }
+    },
+  }
+}
