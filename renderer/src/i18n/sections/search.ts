@@ -99,9 +99,9 @@ const en = {
         notIn: 'not in',
       },
       placeholder: {
-        int: 'an integer, e.g. 100',
+        int: 'e.g. 100',
         intList: 'e.g. 1, 2, 3',
-        str: 'text, e.g. red',
+        str: 'e.g. red',
         strList: 'e.g. red, blue',
       },
       rowErrors: {
@@ -210,6 +210,7 @@ const en = {
   add: {
     title: 'Add images',
     subtitle: 'Add a picture to the gallery of profile {profile}',
+    mode: 'How many pictures',
     single: 'Single',
     bulk: 'Bulk',
     details: 'Details',
@@ -240,6 +241,17 @@ const en = {
       tooLong: 'At most {max} characters',
       notInt: 'A whole number, e.g. 42',
       intRange: 'Between -2147483648 and 2147483647',
+    },
+    steps: {
+      kept: 'Sent as is',
+      oriented: 'EXIF orientation {o} applied to the pixels',
+      firstFrame: 'First of {n} frames used',
+      colour: 'Colours converted from {from} to sRGB',
+      resized: 'Resized {from} → {to}',
+      upscaled: 'Enlarged {from} → {to}',
+      padded: 'Padded {from} → {to}',
+      converted: 'Converted {from} → {to} ({why})',
+      reencoded: 'Re-encoded as {format} ({why})',
     },
     result: {
       title: 'Added',
@@ -353,9 +365,9 @@ const zh: typeof en = {
         notIn: '不属于',
       },
       placeholder: {
-        int: '整数,例如 100',
+        int: '例如 100',
         intList: '例如 1, 2, 3',
-        str: '文本,例如 red',
+        str: '例如 red',
         strList: '例如 red, blue',
       },
       rowErrors: {
@@ -463,6 +475,7 @@ const zh: typeof en = {
   add: {
     title: '添加图片',
     subtitle: '向配置 {profile} 的图库添加图片',
+    mode: '添加方式',
     single: '单张',
     bulk: '批量',
     details: '详细信息',
@@ -493,6 +506,17 @@ const zh: typeof en = {
       tooLong: '最多 {max} 个字符',
       notInt: '请输入整数,例如 42',
       intRange: '范围为 -2147483648 到 2147483647',
+    },
+    steps: {
+      kept: '原样发送',
+      oriented: '已将 EXIF 方向 {o} 应用到像素',
+      firstFrame: '使用 {n} 帧中的第一帧',
+      colour: '颜色已从 {from} 转换为 sRGB',
+      resized: '已缩放 {from} → {to}',
+      upscaled: '已放大 {from} → {to}',
+      padded: '已填充 {from} → {to}',
+      converted: '已转换 {from} → {to}({why})',
+      reencoded: '已重新编码为 {format}({why})',
     },
     result: {
       title: '已添加',
