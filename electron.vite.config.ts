@@ -6,7 +6,14 @@ export default defineConfig({
   main: {
     build: {
       externalizeDeps: true,
-      rollupOptions: { input: { index: resolve(__dirname, 'electron/main/index.ts') } },
+      rollupOptions: {
+        input: {
+          index: resolve(__dirname, 'electron/main/index.ts'),
+          // Worker-thread entries, found next to the bundle by the pools (featurizer, imaging).
+          'featurizer-worker': resolve(__dirname, 'electron/core/engines/local/featurizer/worker.ts'),
+          'imaging-worker': resolve(__dirname, 'electron/core/imaging/worker.ts'),
+        },
+      },
     },
   },
   preload: {
