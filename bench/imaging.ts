@@ -5,12 +5,13 @@
  * bounds, size limit, 256 px WebP thumbnail, SHA-256 and perceptual hash; files read in the
  * workers) against a bare sharp baseline measured in the same run on the same files: read the
  * file, decode, auto-orient, fit within 4096 px, encode JPEG q90, on the main thread with the same
- * number of pictures in flight.
+ * number of pictures in flight. A second baseline adds the 256 px WebP thumbnail (the same outputs
+ * as ours), and ours is also timed without the thumbnail, to show where the time goes.
  *
  * Two sets: the 1,006 catalogue JPEGs (shared/datasets/catalogue-hm, ~218 × 255) and a few big
  * generated pictures (JPEG 5000 × 3750, rotated JPEG 4000 × 3000, PNG 4600 × 3000, BMP 3000 × 2000),
  * written to a temp folder first (not timed). Rounds alternate baseline / ours; the median round
- * is reported. Prints images/s and the time ratio ours / baseline (target ≤ 1.25).
+ * is reported. Prints images/s and the time ratios (target ours / baseline ≤ 1.25).
  */
 import fs from 'node:fs'
 import os from 'node:os'
@@ -117,6 +118,19 @@ async function baseline(file: string): Promise<void> {
   await img.resize(4096, 4096, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 90 }).toBuffer()
 }
 
+/** Baseline plus the thumbnail: decode once to raw, then JPEG at ≤ 4096 and WebP at 256. */
+async function baselineThumb(file: string): Promise<void> {
+  const buf = await fs.promises.readFile(file)
+  const img = buf[0] === 0x42 && buf[1] === 0x4d ? bmpToSharp(buf) : sharp(buf, { autoOrient: true })
+  const { data, info } = await img
+    .resize(4096, 4096, { fit: 'inside', withoutEnlargement: true })
+    .raw()
+    .toBuffer({ resolveWithObject: true })
+  const raw = { raw: { width: info.width, height: info.height, channels: info.channels } }
+  await sharp(data, raw).jpeg({ quality: 90 }).toBuffer()
+  await sharp(data, raw).resize(256, 256, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 75, effort: 0 }).toBuffer()
+}
+
 function bmpToSharp(buf: Buffer): Sharp {
   const width = buf.readInt32LE(18)
   const height = buf.readInt32LE(22)
@@ -152,34 +166,41 @@ async function main(): Promise<void> {
     await pool(sets[0][1].slice(0, 20), IN_FLIGHT, ours)
     await pool(sets[0][1].slice(0, 20), IN_FLIGHT, baseline)
 
-    console.log(`imaging bench: ${WORKERS} workers, ${IN_FLIGHT} in flight, ${ROUNDS} rounds, ${os.cpus().length} cores`)
+    const noThumb = (file: string) => imaging.prepare(file, { serviceType: 'product', thumbnail: false })
+    const variants: [string, (f: string) => Promise<unknown>][] = [
+      ['baseline', baseline],
+      ['baseline+thumb', baselineThumb],
+      ['ours', ours],
+      ['ours-no-thumb', noThumb],
+    ]
+    console.log(`imaging bench: ${WORKERS} workers, ${IN_FLIGHT} in flight, ${ROUNDS} rounds, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`)
+    console.log('  baseline       = read, decode, orient, fit 4096, JPEG q90 (main thread, bare sharp)')
+    console.log('  baseline+thumb = baseline + a 256 px WebP thumbnail from the same decode (same outputs as ours)')
+    console.log('  ours           = createImaging().prepare(path): all checks, output, thumbnail, SHA-256, phash')
+    console.log('  ours-no-thumb  = the same with thumbnail: false')
     for (const [name, files] of sets) {
-      const tb: number[] = []
-      const to: number[] = []
+      const times = new Map<string, number[]>(variants.map(([v]) => [v, []]))
       for (let r = 0; r < ROUNDS; r++) {
-        const order: [number[], (f: string) => Promise<unknown>][] =
-          r % 2 === 0
-            ? [
-                [tb, baseline],
-                [to, ours],
-              ]
-            : [
-                [to, ours],
-                [tb, baseline],
-              ]
-        for (const [times, fn] of order) {
+        // Rotate the order each round so load changes hit every variant alike.
+        const order = variants.map((_, i) => variants[(i + r) % variants.length])
+        for (const [v, fn] of order) {
           const t0 = performance.now()
           await pool(files, IN_FLIGHT, fn)
-          times.push(performance.now() - t0)
+          times.get(v)!.push(performance.now() - t0)
         }
       }
-      const b = median(tb)
-      const o = median(to)
+      const med = new Map([...times].map(([v, t]) => [v, median(t)]))
       const rate = (ms: number) => ((files.length * 1000) / ms).toFixed(1)
-      console.log(
-        `${name} (${files.length} files): baseline ${b.toFixed(0)} ms = ${rate(b)} img/s | ours ${o.toFixed(0)} ms = ${rate(o)} img/s | ratio ours/baseline ${(o / b).toFixed(2)} (target ≤ 1.25)`,
-      )
-      console.log(`  rounds baseline [${tb.map((t) => t.toFixed(0)).join(', ')}] ours [${to.map((t) => t.toFixed(0)).join(', ')}]`)
+      console.log(`\n${name} (${files.length} files), median of ${ROUNDS} rounds:`)
+      for (const [v] of variants) {
+        const ms = med.get(v)!
+        console.log(
+          `  ${v.padEnd(15)} ${ms.toFixed(0).padStart(7)} ms  ${rate(ms).padStart(7)} img/s  ` +
+            `ratio to baseline ${(ms / med.get('baseline')!).toFixed(2)}  to baseline+thumb ${(ms / med.get('baseline+thumb')!).toFixed(2)}` +
+            `  [${times.get(v)!.map((t) => t.toFixed(0)).join(', ')}]`,
+        )
+      }
+      console.log(`  ours / baseline = ${(med.get('ours')! / med.get('baseline')!).toFixed(2)} (target ≤ 1.25)`)
     }
     const sample = await imaging.prepare(sets[1][1][1])
     console.log(`  e.g. ${path.basename(sets[1][1][1])}: ${sample.actions.map((a) => a.kind).join(', ')} → ${sample.width} × ${sample.height}, ${sample.data.length} bytes`)

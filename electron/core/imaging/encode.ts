@@ -1,10 +1,10 @@
 /**
- * Encoding the processed pixels under the size limit: JPEG with decreasing quality; PNG (kept when
+ * Encoding the processed picture under the size limit: JPEG with decreasing quality; PNG (kept when
  * transparency matters) with a palette when too big; as a last resort a smaller picture.
  */
-import sharp from 'sharp'
+import sharp, { type Sharp } from 'sharp'
 import { cannotShrink } from './errors'
-import type { OutputFormat } from './types'
+import type { OutputFormat, Size } from './types'
 import type { RawImage } from './pnm'
 
 export interface Encoded {
@@ -16,6 +16,28 @@ export interface Encoded {
   palette?: boolean
   /** True when the picture had to be made smaller to fit `maxBytes`. */
   shrunk: boolean
+}
+
+/** The processed picture, as a pipeline to encode (possibly run several times). */
+export interface PictureSource {
+  width: number
+  height: number
+  /** Whether the pipeline's pixels carry an alpha channel (flattened on white for JPEG). */
+  alphaChannel: boolean
+  /** A fresh pipeline yielding the picture, scaled to `size` when given. */
+  pipeline(size?: Size): Sharp
+}
+
+export function rawSource(raw: RawImage): PictureSource {
+  return {
+    width: raw.width,
+    height: raw.height,
+    alphaChannel: raw.channels === 2 || raw.channels === 4,
+    pipeline(size) {
+      const img = sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } })
+      return size ? img.resize(size.width, size.height, { fit: 'fill' }) : img
+    },
+  }
 }
 
 export interface EncodeOptions {
@@ -30,63 +52,59 @@ export interface EncodeOptions {
 
 const JPEG_QUALITIES = [90, 80, 70, 60, 50, 40]
 
-function input(raw: RawImage) {
-  return sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } })
+function jpeg(src: PictureSource, quality: number, size?: Size): Promise<Buffer> {
+  let img = src.pipeline(size)
+  if (src.alphaChannel) img = img.flatten({ background: '#ffffff' })
+  return img.jpeg({ quality }).toBuffer()
 }
 
-async function jpeg(raw: RawImage, quality: number, size?: { width: number; height: number }): Promise<Buffer> {
-  let img = input(raw)
-  if (size) img = img.resize(size.width, size.height, { fit: 'fill' })
-  if (raw.channels === 2 || raw.channels === 4) img = img.flatten({ background: '#ffffff' })
-  return img.jpeg({ quality, chromaSubsampling: quality >= 90 ? '4:4:4' : '4:2:0' }).toBuffer()
+function png(src: PictureSource, palette: boolean, size?: Size): Promise<Buffer> {
+  return src
+    .pipeline(size)
+    .png(palette ? { palette: true, quality: 90, effort: 1, compressionLevel: 9 } : { compressionLevel: 6 })
+    .toBuffer()
 }
 
-async function png(raw: RawImage, palette: boolean, size?: { width: number; height: number }): Promise<Buffer> {
-  let img = input(raw)
-  if (size) img = img.resize(size.width, size.height, { fit: 'fill' })
-  return img.png(palette ? { palette: true, quality: 90, effort: 1, compressionLevel: 9 } : { compressionLevel: 6 }).toBuffer()
-}
-
-export async function encodeOutput(raw: RawImage, opts: EncodeOptions): Promise<Encoded> {
+export async function encodeOutput(src: PictureSource, opts: EncodeOptions): Promise<Encoded> {
   const { maxBytes } = opts
-  const base = { width: raw.width, height: raw.height, shrunk: false }
+  const base = { width: src.width, height: src.height, shrunk: false }
   let best = Infinity
   const fits = (b: Buffer) => {
     best = Math.min(best, b.length)
     return b.length <= maxBytes
   }
   if (opts.format === 'png' || opts.alpha) {
-    const full = await png(raw, false)
+    const full = await png(src, false)
     if (fits(full)) return { ...base, data: full, format: 'png' }
     if (opts.alpha) {
-      const pal = await png(raw, true)
+      const pal = await png(src, true)
       if (fits(pal)) return { ...base, data: pal, format: 'png', palette: true }
-      return shrink(raw, opts, pal.length, (size) => png(raw, true, size), 'png', undefined, true, best)
+      return shrink(src, opts, pal.length, (size) => png(src, true, size), 'png', undefined, true, best)
     }
   }
   let last = 0
   for (const q of JPEG_QUALITIES) {
-    const b = await jpeg(raw, q)
+    const b = await jpeg(src, q)
     if (fits(b)) return { ...base, data: b, format: 'jpeg', quality: q }
     last = b.length
     // Far too big: lowering quality alone will not do; stop early and shrink.
     if (q <= 70 && b.length > maxBytes * 2.5) break
   }
-  return shrink(raw, opts, last, (size) => jpeg(raw, 70, size), 'jpeg', 70, false, best)
+  return shrink(src, opts, last, (size) => jpeg(src, 70, size), 'jpeg', 70, false, best)
 }
 
 async function shrink(
-  raw: RawImage,
+  src: PictureSource,
   opts: EncodeOptions,
   lastBytes: number,
-  encode: (size: { width: number; height: number }) => Promise<Buffer>,
+  encode: (size: Size) => Promise<Buffer>,
   format: OutputFormat,
   quality: number | undefined,
   palette: boolean,
   best: number,
 ): Promise<Encoded> {
-  let w = raw.width
-  let h = raw.height
+  let w = src.width
+  let h = src.height
   let bytes = lastBytes
   for (let i = 0; i < 12 && opts.minSide > 0; i++) {
     const s = Math.min(0.9, Math.sqrt(opts.maxBytes / bytes) * 0.95)

@@ -12,7 +12,7 @@ import sharp, { type Metadata, type Sharp } from 'sharp'
 import { EngineError } from '../engines/errors'
 import { decodeBmp } from './bmp'
 import { boundsFor, planFit } from './bounds'
-import { encodeOutput, type Encoded } from './encode'
+import { encodeOutput, rawSource, type Encoded, type PictureSource } from './encode'
 import { corruptImage, emptyImage, fileTooLarge, tooManyPixels, unreadable, unsupportedFormat } from './errors'
 import { phashRaw } from './phash'
 import { decodePnm, type RawImage } from './pnm'
@@ -234,14 +234,17 @@ export async function preparePicture(input: PrepareInput, opts: PrepareOptions =
 
   const wantThumb = opts.thumbnail !== false
   const wantHash = opts.hashes !== false
+  const decodeError = (err: unknown): EngineError => {
+    const msg = String((err as Error)?.message ?? err)
+    if (/pixel limit/i.test(msg)) return tooManyPixels(src.width, src.height, limit, name)
+    return corruptImage(LABEL[src.format], cleanVipsMessage(err), name)
+  }
   const decode = async (img: Sharp): Promise<RawImage> => {
     try {
       const { data, info } = await img.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true })
       return { data, width: info.width, height: info.height, channels: info.channels as RawImage['channels'] }
     } catch (err) {
-      const msg = String((err as Error)?.message ?? err)
-      if (/pixel limit/i.test(msg)) throw tooManyPixels(src.width, src.height, limit, name)
-      throw corruptImage(LABEL[src.format], cleanVipsMessage(err), name)
+      throw decodeError(err)
     }
   }
   const toThumbSize = (img: Sharp) => img.resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true })
@@ -250,8 +253,28 @@ export async function preparePicture(input: PrepareInput, opts: PrepareOptions =
   /** A copy of the picture at most THUMB_SIZE px on a side: the thumbnail and the phash come from it. */
   let small: RawImage | null = null
   let finalSize = plan.final
-  if (mustChange) {
-    // Decode once: upright, first frame, sRGB 8-bit, at the final size.
+  if (mustChange && src.format === 'jpeg' && !plan.padded) {
+    // JPEG (no transparency possible): encode straight from the file in one streaming pipeline, as
+    // many times as the size ladder needs, and make the thumbnail with a shrink-on-load decode.
+    const stream: PictureSource = {
+      width: plan.final.width,
+      height: plan.final.height,
+      alphaChannel: false,
+      pipeline(size) {
+        let img = src.image().toColourspace('srgb')
+        const to = size ?? (plan.downscaled || plan.upscaled ? plan.resized : null)
+        return to ? img.resize(to.width, to.height, { fit: 'fill' }) : img
+      },
+    }
+    try {
+      out = await encodeOutput(stream, { format: 'jpeg', alpha: false, maxBytes, minSide: bounds.min })
+    } catch (err) {
+      if (err instanceof EngineError) throw err
+      throw decodeError(err)
+    }
+    if (wantThumb || wantHash) small = await decode(toThumbSize(src.image()))
+  } else if (mustChange) {
+    // Decode once: upright, first frame, sRGB 8-bit, at the final size; encode from those pixels.
     let img = src.image()
     if (plan.downscaled || plan.upscaled) img = img.resize(plan.resized.width, plan.resized.height, { fit: 'fill' })
     if (plan.padded) {
@@ -265,7 +288,16 @@ export async function preparePicture(input: PrepareInput, opts: PrepareOptions =
     if (!alpha) raw = dropAlpha(raw)
     const preferred: OutputFormat =
       alpha || (LOSSLESS.has(src.format) && pngMayFit(src, buf.length, raw, maxBytes)) ? 'png' : 'jpeg'
-    out = await encodeOutput(raw, { format: preferred, alpha, maxBytes, minSide: plan.padded ? 0 : bounds.min })
+    out = await encodeOutput(rawSource(raw), { format: preferred, alpha, maxBytes, minSide: plan.padded ? 0 : bounds.min })
+    if (wantThumb || wantHash) {
+      const r = raw
+      small =
+        Math.max(r.width, r.height) <= THUMB_SIZE
+          ? r
+          : await decode(toThumbSize(sharp(r.data, { raw: { width: r.width, height: r.height, channels: r.channels } })))
+    }
+  }
+  if (out) {
     finalSize = { width: out.width, height: out.height }
     if (out.shrunk) {
       const resized = actions.find((a): a is Extract<Action, { kind: 'resized' }> => a.kind === 'resized')
@@ -281,13 +313,6 @@ export async function preparePicture(input: PrepareInput, opts: PrepareOptions =
       ...(out.palette ? { palette: true } : {}),
       reason,
     })
-    if (wantThumb || wantHash) {
-      const r = raw
-      small =
-        Math.max(r.width, r.height) <= THUMB_SIZE
-          ? r
-          : await decode(toThumbSize(sharp(r.data, { raw: { width: r.width, height: r.height, channels: r.channels } })))
-    }
   } else {
     // Nothing to change: one decode straight to thumbnail size (JPEG shrinks on load). It also
     // proves the whole file decodes: a truncated or damaged picture fails here.
