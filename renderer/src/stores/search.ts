@@ -113,7 +113,8 @@ export const useSearchStore = defineStore('search', () => {
   function options(): Options {
     return {
       ...(categoryId.value !== null ? { categoryId: categoryId.value } : {}),
-      ...(filter.value.trim() ? { filter: filter.value.trim() } : {}),
+      // Sent as typed (not trimmed) so that the engine's error positions match the text shown.
+      ...(filter.value.trim() ? { filter: filter.value } : {}),
       ...(distinct.value ? { distinctProductId: true } : {}),
       ...(thresholdOn.value ? { scoreThreshold: threshold.value } : {}),
     }
@@ -242,7 +243,7 @@ export const useSearchStore = defineStore('search', () => {
   async function searchByFilter(text = filterQuery.value) {
     filterQuery.value = text
     mode.value = 'filter'
-    await start({ mode: 'filter', profile: profiles.active, filter: text.trim() })
+    await start({ mode: 'filter', profile: profiles.active, filter: text })
   }
 
   async function loadMore() {

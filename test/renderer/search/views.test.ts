@@ -1,0 +1,306 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
+import { createPinia, setActivePinia } from 'pinia'
+import { defineComponent, h } from 'vue'
+import { createRouter, createMemoryHistory } from 'vue-router'
+import { NConfigProvider, NDialogProvider, NMessageProvider } from 'naive-ui'
+import { contract } from '../../../electron/api/contract'
+import { createClient } from '../../../electron/api/client'
+import { setBridge } from '../../../renderer/src/bridge'
+import { i18n } from '../../../renderer/src/i18n'
+import { useSearchStore } from '../../../renderer/src/stores/search'
+import AddView from '../../../renderer/src/views/AddView.vue'
+import SearchView from '../../../renderer/src/views/SearchView.vue'
+import EditAttributesDialog from '../../../renderer/src/components/search/EditAttributesDialog.vue'
+import CompareDialog from '../../../renderer/src/components/search/CompareDialog.vue'
+import { createCore, type Core } from '../../../electron/core/app'
+import { createMemorySecretStore } from '../../../electron/core/profiles/secrets'
+import { tempDir } from '../../helpers/tmp'
+
+const DS = path.resolve(__dirname, '../../../../shared/datasets/catalogue-hm')
+const bytes = (n: string) => fs.readFileSync(path.join(DS, n))
+const file = (n: string) => new File([bytes(n)], n, { type: 'image/jpeg' })
+const GALLERY = Array.from({ length: 13 }, (_, i) => `item${String(i).padStart(4, '0')}.jpg`)
+
+let core: Core
+const t = tempDir()
+const router = createRouter({
+  history: createMemoryHistory(),
+  routes: [
+    { path: '/search', name: 'search', component: { render: () => null } },
+    { path: '/add', name: 'add', component: { render: () => null } },
+  ],
+})
+
+function wrap(component: unknown, props: Record<string, unknown> = {}) {
+  const Root = defineComponent({
+    render: () =>
+      h(NConfigProvider, null, () =>
+        h(NMessageProvider, null, () => h(NDialogProvider, null, () => h(component as never, props))),
+      ),
+  })
+  return mount(Root, { global: { plugins: [i18n, router] }, attachTo: document.body })
+}
+
+async function until(cond: () => boolean, ms = 20_000) {
+  const t0 = Date.now()
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error('timed out')
+    await flushPromises()
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+/** Gives a file to an ImageDrop's <input type=file>, as choosing it in the dialog does. */
+async function choose(w: VueWrapper, testid: string, f: File) {
+  const input = w.get(`[data-testid="${testid}-input"]`)
+  Object.defineProperty(input.element, 'files', { value: [f], configurable: true })
+  await input.trigger('change')
+}
+
+const text = (w: VueWrapper, testid: string) => w.get(`[data-testid="${testid}"]`).text()
+const all = (w: VueWrapper, sel: string) => w.findAll(sel).map((x) => x.text())
+
+describe('Search and Add views against a real core', () => {
+  beforeAll(async () => {
+    setActivePinia(createPinia())
+    // In-process imaging and featurizer: worker threads cannot load from vitest's browser-like environment.
+    core = createCore({
+      dataDir: t.dir,
+      secrets: createMemorySecretStore(),
+      host: 'headless',
+      imagingWorkers: 0,
+      featurizerWorkers: 0,
+    })
+    setBridge(
+      createClient(contract, {
+        invoke: (name, input) => core.dispatch(name, input),
+        subscribe: () => () => {},
+      }),
+    )
+    i18n.global.locale.value = 'en-US'
+    await router.push('/search')
+    for (const [i, n] of GALLERY.entries()) {
+      const r = (await core.dispatch('images.add', {
+        image: { base64: bytes(n).toString('base64'), name: n },
+        productId: n.slice(0, 8),
+        picName: n,
+        intAttr: i,
+        strAttr: i % 2 ? 'red' : 'blue',
+      })) as { error?: unknown }
+      expect(r.error).toBeUndefined()
+    }
+  })
+  afterAll(async () => {
+    await core.close()
+    t.cleanup()
+  })
+
+  it('Add view: validates the fields, adds the picture and shows what the engine found', async () => {
+    const w = wrap(AddView)
+    await choose(w, 'add-drop', file('item0020.jpg'))
+    await until(() => w.find('[data-testid="region-stage"]').exists())
+    // The names default from the file; the user changes the product id and breaks an attribute.
+    const pid = w.get('[data-testid="add-product-id"] input')
+    expect((pid.element as HTMLInputElement).value).toBe('item0020')
+    expect((w.get('[data-testid="add-pic-name"] input').element as HTMLInputElement).value).toBe(
+      'item0020.jpg',
+    )
+    await pid.setValue('')
+    await w.get('[data-testid="add-attrs-intAttr"] input').setValue('12a')
+    await w.get('form').trigger('submit')
+    await flushPromises()
+    expect(w.text()).toContain('Required')
+    expect(w.text()).toContain('A whole number, e.g. 42')
+    expect(w.find('[data-testid="add-outcome"]').exists()).toBe(false)
+    // Fixed values go through.
+    await pid.setValue('new-product')
+    await w.get('[data-testid="add-attrs-intAttr"] input').setValue('77')
+    await w.get('[data-testid="add-attrs-strAttr"] input').setValue('green')
+    await w.get('[data-testid="add-attrs-customContent"] textarea').setValue('a note')
+    expect(w.text()).toContain('6 / 4096')
+    await w.get('form').trigger('submit')
+    await until(() => w.find('[data-testid="add-outcome"]').exists())
+    expect(text(w, 'add-outcome')).toContain('new-product / item0020.jpg is in the gallery.')
+    expect(text(w, 'add-outcome-category')).toBe('Other')
+    expect(text(w, 'add-outcome-region')).toMatch(/^\d+,\d+ – \d+,\d+$/)
+    expect(text(w, 'add-outcome-steps')).toContain('Sent as is')
+    // The engine has it, with its attributes.
+    const found = (await core.dispatch('search.byFilter', { filter: 'int_attr = 77' })) as {
+      result: { auctions: { productId: string; strAttr?: string; customContent: string }[] }
+    }
+    expect(found.result.auctions).toMatchObject([
+      { productId: 'new-product', strAttr: 'green', customContent: 'a note' },
+    ])
+    // Adding again the same ids warns before overwriting.
+    await w.get('[data-testid="add-another"]').trigger('click')
+    await choose(w, 'add-drop', file('item0020.jpg'))
+    await until(() => w.find('[data-testid="region-stage"]').exists())
+    await w.get('[data-testid="add-product-id"] input').setValue('new-product')
+    await until(() => w.find('[data-testid="add-exists"]').exists(), 5000)
+    w.unmount()
+    await core.dispatch('images.remove', { productId: 'new-product' })
+  })
+
+  it('Search view: by picture, detected boxes, re-search with a box, paging', async () => {
+    const store = useSearchStore()
+    store.pageSize = 10
+    const w = wrap(SearchView)
+    await choose(w, 'search-drop', file('item0003.jpg'))
+    await until(() => w.find('[data-testid="region-stage"]').exists())
+    await w.get('[data-testid="search-pic"]').trigger('click')
+    await until(() => w.find('[data-testid="results-grid"]').exists())
+    expect(all(w, '[data-testid="result-product-id"]')[0]).toBe('item0003')
+    expect(all(w, '[data-testid="result-product-id"]')).toHaveLength(10)
+    expect(text(w, 'results-count')).toBe('10 of 13 results')
+    expect(Number(all(w, '[data-testid="result-score"]')[0])).toBeGreaterThan(0.99)
+    // The engine's subject is drawn (sized from the result's original size) and can be searched.
+    await until(() => w.find('[data-testid="region-box-main-0"]').exists())
+    await w.get('[data-testid="region-pick-0"]').trigger('click')
+    await until(() => !store.loading && store.last?.mode === 'pic' && !!store.last.region)
+    expect(store.region).toEqual(store.detected?.main)
+    expect(w.find('[data-testid="region-selection"]').exists()).toBe(true)
+    expect(all(w, '[data-testid="result-product-id"]')[0]).toBe('item0003')
+    // Keyboard: nudge the region, Enter searches with the nudged box.
+    const before = { ...store.region! }
+    const stage = w.get('[data-testid="region-stage"]')
+    await stage.trigger('keydown', { key: 'ArrowUp', shiftKey: true })
+    expect(store.region!.y1).toBe(Math.max(0, before.y1 - 10))
+    await stage.trigger('keydown', { key: 'Enter' })
+    await until(() => !store.loading && store.last?.mode === 'pic' && store.last.region?.y1 === store.region!.y1)
+    // "Load more" fetches the rest; then everything is shown.
+    await w.get('[data-testid="load-more"]').trigger('click')
+    await until(() => w.findAll('[data-testid="result-product-id"]').length === 13)
+    expect(text(w, 'results-count')).toBe('13 of 13 results')
+    expect(w.find('[data-testid="load-more"]').exists()).toBe(false)
+    expect(w.find('[data-testid="results-end"]').exists()).toBe(true)
+    w.unmount()
+  })
+
+  it('Search view: by filter with the builder, client check, and the engine’s own error', async () => {
+    const store = useSearchStore()
+    const w = wrap(SearchView)
+    store.mode = 'filter'
+    await flushPromises()
+    await w.get('[data-testid="filter-query-value-0"] input').setValue('10')
+    // int_attr = 10 by default; switch to >=.
+    store.filterQuery = 'int_attr >= 10 AND str_attr = "red"'
+    await flushPromises()
+    await w.get('[data-testid="search-filter"]').trigger('click')
+    await until(() => !store.loading && store.last?.mode === 'filter')
+    expect(all(w, '[data-testid="result-product-id"]').sort()).toEqual(['item0011'])
+    // The raw expression is checked as it is typed, with the position of the problem.
+    await w.get('[data-testid="filter-query-mode-raw"] input').trigger('change')
+    await flushPromises()
+    const raw = w.get('[data-testid="filter-query-raw"] textarea')
+    await raw.setValue('int_attr >= 10 AND str_attr = ')
+    expect(text(w, 'filter-query-error')).toContain('Position 30: str_attr needs a quoted text')
+    // The engine stays the authority: sending anyway shows its InvalidFilterClause.
+    await w.get('[data-testid="search-filter"]').trigger('click')
+    await until(() => w.find('[data-testid="error-alert"]').exists())
+    expect(text(w, 'error-alert')).toContain('InvalidFilterClause')
+    expect(text(w, 'error-alert')).toContain('position 30')
+    await raw.setValue('int_attr in (1, 2) OR str_attr2 = "nothing"')
+    expect(w.find('[data-testid="filter-query-error"]').exists()).toBe(false)
+    await w.get('[data-testid="search-filter"]').trigger('click')
+    await until(() => !store.loading && w.findAll('[data-testid="result-product-id"]').length === 2)
+    w.unmount()
+  })
+
+  it('Search view: by name, and “no results” with hints', async () => {
+    const store = useSearchStore()
+    const w = wrap(SearchView)
+    store.mode = 'name'
+    store.thresholdOn = true
+    store.threshold = 0.999
+    await flushPromises()
+    await w.get('[data-testid="name-product-id"] input').setValue('item0005')
+    await w.get('[data-testid="name-pic-name"] input').setValue('item0005.jpg')
+    await w.get('[data-testid="name-pic-name"] input').trigger('keydown', { key: 'Enter' })
+    await until(() => !store.loading && store.last?.mode === 'name')
+    expect(all(w, '[data-testid="result-product-id"]')).toEqual(['item0005'])
+    store.categoryId = 4
+    await w.get('[data-testid="search-name"]').trigger('click')
+    await until(() => w.find('[data-testid="results-empty"]').exists())
+    expect(text(w, 'results-empty')).toContain('No results')
+    expect(text(w, 'results-empty')).toContain('Lower or turn off the minimum score.')
+    expect(text(w, 'results-empty')).toContain('Detect automatically')
+    store.thresholdOn = false
+    store.categoryId = null
+    w.unmount()
+  })
+
+  it('edit dialog saves only changed attributes through images.update', async () => {
+    const item = {
+      productId: 'item0002',
+      picName: 'item0002.jpg',
+      categoryId: 88888888,
+      customContent: '',
+      score: 1,
+      sortExprValues: '',
+      intAttr: 2,
+      strAttr: 'blue',
+    }
+    const store = useSearchStore()
+    let saved = 0
+    const w = wrap(EditAttributesDialog, {
+      item,
+      save: store.updateAttributes,
+      onSaved: () => saved++,
+    })
+    await flushPromises()
+    const save = () => document.querySelector('[data-testid="edit-save"]') as HTMLButtonElement
+    expect(save().disabled).toBe(true)
+    const input = (k: string) =>
+      document.querySelector(`[data-testid="edit-${k}"] input`) as HTMLInputElement
+    input('strAttr2').value = 'summer'
+    input('strAttr2').dispatchEvent(new Event('input'))
+    input('intAttr3').value = 'x'
+    input('intAttr3').dispatchEvent(new Event('input'))
+    await flushPromises()
+    expect(save().disabled).toBe(true)
+    input('intAttr3').value = '-4'
+    input('intAttr3').dispatchEvent(new Event('input'))
+    await flushPromises()
+    expect(save().disabled).toBe(false)
+    save().click()
+    await until(() => saved === 1)
+    const r = (await core.dispatch('search.byFilter', { filter: 'str_attr2 = "summer"' })) as {
+      result: { auctions: Record<string, unknown>[] }
+    }
+    expect(r.result.auctions).toMatchObject([
+      { productId: 'item0002', intAttr: 2, intAttr3: -4, strAttr: 'blue', strAttr2: 'summer' },
+    ])
+    w.unmount()
+  })
+
+  it('compare dialog scores two chosen pictures', async () => {
+    const w = wrap(CompareDialog, { show: true, profile: 'local' })
+    await flushPromises()
+    const pick = async (i: number, n: string) => {
+      const input = document.querySelector(
+        `[data-testid="compare-drop-${i}-input"]`,
+      ) as HTMLInputElement
+      Object.defineProperty(input, 'files', { value: [file(n)], configurable: true })
+      input.dispatchEvent(new Event('change'))
+      const slotName = () =>
+        document.querySelectorAll('.cd-slot')[i]?.querySelector('.cd-name')?.textContent?.trim()
+      await until(() => slotName() === n)
+    }
+    await pick(0, 'item0007.jpg')
+    await pick(1, 'item0007.jpg')
+    ;(document.querySelector('[data-testid="compare-run"]') as HTMLButtonElement).click()
+    await until(() => !!document.querySelector('[data-testid="compare-score"]'))
+    const same = Number(document.querySelector('[data-testid="compare-score"] .cd-num')!.textContent)
+    expect(same).toBeGreaterThan(0.99)
+    await pick(1, 'item0001.jpg')
+    expect(document.querySelector('[data-testid="compare-score"]')).toBeNull()
+    ;(document.querySelector('[data-testid="compare-run"]') as HTMLButtonElement).click()
+    await until(() => !!document.querySelector('[data-testid="compare-score"]'))
+    const other = Number(document.querySelector('[data-testid="compare-score"] .cd-num')!.textContent)
+    expect(other).toBeLessThan(same)
+    w.unmount()
+  })
+})
