@@ -194,3 +194,132 @@ describe('VectorIndex', () => {
     expect(got.matched).toBe(got.hits.length)
   })
 })
+
+/** Vectors with a decaying spectrum and clusters, like real descriptors (for the coarse stage). */
+function realistic(r: () => number, n: number, dim: number, latent = 24): Float32Array[] {
+  const basis = Array.from({ length: latent }, () => unit(r, dim))
+  const offset = unit(r, dim)
+  const centres = Array.from({ length: Math.max(4, n >> 5) }, () =>
+    Float32Array.from({ length: latent }, (_, k) => (r() * 2 - 1) / Math.sqrt(k + 1)),
+  )
+  return Array.from({ length: n }, () => {
+    const c = centres[Math.floor(r() * centres.length)]
+    const v = new Float32Array(dim)
+    for (let i = 0; i < dim; i++) v[i] = 1.5 * offset[i] + 0.05 * (r() * 2 - 1)
+    for (let k = 0; k < latent; k++) {
+      const z = c[k] + (0.15 * (r() * 2 - 1)) / Math.sqrt(k + 1)
+      const b = basis[k]
+      for (let i = 0; i < dim; i++) v[i] += z * b[i] * 3
+    }
+    let s = 0
+    for (let i = 0; i < dim; i++) s += v[i] * v[i]
+    for (let i = 0; i < dim; i++) v[i] /= Math.sqrt(s)
+    return v
+  })
+}
+
+describe('VectorIndex: large dimensions', () => {
+  for (const simd of [true, false]) {
+    it(`stores vectors above 256 dimensions as int8 with small score error (${simd ? 'SIMD' : 'JS'})`, () => {
+      const r = rng(11)
+      const dim = 300
+      const index = new VectorIndex(dim, 16, { simd, coarse: false })
+      expect(index.quantized).toBe(true)
+      const live = new Map<number, { v: Float32Array; e: IndexEntry }>()
+      for (let rowId = 1; rowId <= 600; rowId++) {
+        const e = { rowId, productId: `p${rowId}`, categoryId: 0 }
+        const v = unit(r, dim)
+        index.upsert(e, v)
+        live.set(rowId, { v, e })
+      }
+      for (let rowId = 1; rowId <= 600; rowId += 3) {
+        index.remove(rowId)
+        live.delete(rowId)
+      }
+      let overlap = 0
+      for (let qi = 0; qi < 10; qi++) {
+        const [id, { v }] = [...live.entries()][qi * 17]
+        const got = index.search({ query: v, k: 10 })
+        expect(got.hits[0].rowId).toBe(id)
+        expect(got.hits[0].sim).toBeGreaterThan(0.99)
+        const want = brute(live, v, 10)
+        const wanted = new Set(want.map((h) => h.rowId))
+        overlap += got.hits.filter((h) => wanted.has(h.rowId)).length
+        for (const h of got.hits) {
+          const exact = brute(new Map([[h.rowId, live.get(h.rowId)!]]), v, 1)[0].sim
+          expect(Math.abs(h.sim - exact)).toBeLessThan(0.01)
+        }
+      }
+      expect(overlap / 100).toBeGreaterThanOrEqual(0.9)
+      const back = index.vector([...live.keys()][5])!
+      const orig = [...live.values()][5].v
+      for (let i = 0; i < dim; i++) expect(Math.abs(back[i] - orig[i])).toBeLessThan(0.01)
+    })
+  }
+
+  it('trains a coarse stage in the background and re-ranks its candidates (recall@10 >= 0.95)', async () => {
+    const r = rng(21)
+    const dim = 320
+    const n = 3000
+    // Re-rank only 150 of ~3000 candidates (5 %), so recall depends on the coarse stage.
+    const index = new VectorIndex(dim, 64, {
+      coarseMinSize: 1000,
+      exactMaxCandidates: 500,
+      rerankMin: 150,
+    })
+    const vecs = realistic(r, n, dim)
+    const live = new Map<number, { v: Float32Array; e: IndexEntry }>()
+    for (let i = 0; i < n; i++) {
+      const e = { rowId: i + 1, productId: `p${i % 700}`, categoryId: i % 4, intAttr: i % 10 }
+      index.upsert(e, vecs[i])
+      live.set(i + 1, { v: vecs[i], e })
+      // Mutations while training runs must leave the coarse stage consistent.
+      if (i % 97 === 0 && i > 1200) {
+        await new Promise((res) => setImmediate(res))
+        const victim = 1 + Math.floor(r() * i)
+        if (live.has(victim)) {
+          index.remove(victim)
+          live.delete(victim)
+        }
+      }
+    }
+    await index.idle()
+    expect(index.coarseReady).toBe(true)
+    let recall = 0
+    let approximate = 0
+    const queries = 30
+    for (let qi = 0; qi < queries; qi++) {
+      const base = vecs[Math.floor(r() * n)]
+      const q = new Float32Array(dim)
+      for (let i = 0; i < dim; i++) q[i] = base[i] + (r() * 2 - 1) * 0.02
+      const filter = qi % 3 === 0 ? parseFilter('int_attr < 7') : null
+      const got = index.search({ query: q, k: 10, filter })
+      if (got.approximate) approximate++
+      const pred = filter ? compileFilter(filter) : null
+      const want = brute(live, q, 10, pred ? (e) => pred(e) : undefined)
+      const ids = new Set(got.hits.map((h) => h.rowId))
+      recall += want.filter((h) => ids.has(h.rowId)).length / want.length
+      // The filter is exact even on the coarse path.
+      if (pred) for (const h of got.hits) expect(pred(live.get(h.rowId)!.e)).toBe(true)
+      expect(got.matched).toBe(
+        pred ? [...live.values()].filter((x) => pred(x.e)).length : live.size,
+      )
+    }
+    expect(approximate).toBe(queries)
+    expect(recall / queries).toBeGreaterThanOrEqual(0.95)
+    // Few candidates (a selective filter) stay on the exact path.
+    const few = index.search({
+      query: vecs[0],
+      k: 10,
+      filter: parseFilter('int_attr = 3'),
+      categoryId: 1,
+    })
+    expect(few.approximate).toBe(false)
+    // Pages from the coarse path still concatenate exactly.
+    const q = vecs[42]
+    const big = index.search({ query: q, k: 60 })
+    const small = index.search({ query: q, k: 25 })
+    expect(small.hits.map((h) => h.rowId)).toEqual(big.hits.slice(0, 25).map((h) => h.rowId))
+    index.close()
+  })
+})

@@ -486,6 +486,7 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Local
     async whenIdle() {
       for (;;) {
         await increase.whenIdle()
+        await index.idle()
         if (background.size === 0) return
         await Promise.allSettled([...background])
       }
@@ -591,7 +592,11 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Local
         const ast = parseOptionalFilter(o.filter)
         throttle()
         const row = requireExisting(productId, picName)
-        const vec = index.vector(row.id)
+        const stored = store.vector(row.id)
+        const vec =
+          stored && stored.version === featurizer.version && index.has(row.id)
+            ? checkVector(stored.vector)
+            : null
         if (!vec) {
           throw new EngineError(
             'AccessEngineFailed',
@@ -780,6 +785,7 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Local
     async close() {
       if (closed) return
       closed = true
+      index.close()
       await increase.close()
       await Promise.allSettled([...background])
       store.close()

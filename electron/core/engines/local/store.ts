@@ -345,6 +345,13 @@ export class Store {
       .all(...params) as { id: number; picName: string }[]
   }
 
+  /** The stored vector of an image (exact float32) and the featurizer version that made it. */
+  vector(id: number): StoredVector | null {
+    const r = this.db.prepare('SELECT vector, fversion FROM images WHERE id = ?').get(id) as
+      { vector: Buffer; fversion: string } | undefined
+    return r ? { id, vector: blobToVector(r.vector), version: r.fversion } : null
+  }
+
   source(id: number): { bytes: Buffer; scale: number } | null {
     return (this.stmts.source.get(id) as { bytes: Buffer; scale: number } | undefined) ?? null
   }

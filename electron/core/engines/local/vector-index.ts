@@ -1,6 +1,7 @@
 import { AttrColumns, type SlotPredicate } from './attr-columns'
 import type { FilterAst, FilterRecord } from './filter'
-import { createSimdKernel, type SimdKernel } from './simd-kernel'
+import { projectQuery, projectStored, trainProjection, type Projection } from './pca'
+import { QUANTIZE_ABOVE_DIM, VectorStore } from './vector-storage'
 
 /** What the index keeps beside each vector: enough to filter, restrict by category, dedupe. */
 export interface IndexEntry extends FilterRecord {
@@ -33,27 +34,60 @@ export interface SearchOutcome {
   hits: Hit[]
   /** Images passing filter/category/minSim (products, with distinctProduct): the total hit count. */
   matched: number
+  /** True when the two-stage (coarse + re-rank) path answered. */
+  approximate: boolean
 }
+
+export interface IndexOptions {
+  /** Use the WebAssembly SIMD kernel when available (default true). */
+  simd?: boolean
+  /**
+   * Two-stage search for large dimensions: a PCA projection to COARSE_DIMS scanned first, the best
+   * candidates re-ranked with the full vectors. Default: on when dim > QUANTIZE_ABOVE_DIM.
+   */
+  coarse?: boolean
+  /** Index size from which the coarse stage is trained (default 20,000). */
+  coarseMinSize?: number
+  /** Up to this many candidates the scan stays exact (default 20,000). */
+  exactMaxCandidates?: number
+  /** Minimum candidates re-ranked after the coarse stage (default 2,000). */
+  rerankMin?: number
+}
+
+/** Dimensions of the coarse stage. */
+export const COARSE_DIMS = 128
+/** Below this many candidates (after the filter) the scan is exact. */
+export const EXACT_MAX_CANDIDATES = 20_000
+/** Vectors sampled to learn the projection. */
+const TRAIN_SAMPLE = 3000
+/** Candidates re-ranked with the full vectors: max(RERANK_MIN, RERANK_FACTOR * k). */
+const RERANK_MIN = 2000
+const RERANK_FACTOR = 8
 
 /** Candidate lists (slots passing a filter + category) kept for repeated queries, e.g. paging. */
 const CANDIDATE_CACHE = 8
 
 /**
- * Exact nearest-neighbour index over L2-normalised vectors kept in one contiguous float32 buffer.
- * The scan runs in a WebAssembly SIMD kernel when the runtime has one (vectors then live in the
- * kernel's memory, padded to a multiple of 16 floats), else in unrolled JavaScript. Attributes are
- * kept in typed columns so filters run before ranking at typed-array speed. Ranking is by
- * similarity, ties broken by row id (ascending), so the top-k lists for different k are prefixes
- * of one another and paging is exact.
+ * Nearest-neighbour index over L2-normalised vectors.
+ *
+ * - Vectors are kept in one contiguous buffer (float32, or int8 with a per-vector scale above
+ *   QUANTIZE_ABOVE_DIM dimensions) and scanned by a WebAssembly SIMD kernel (JavaScript fallback).
+ * - Attributes live in typed columns: filters and categories select candidates *before* ranking,
+ *   exactly, at typed-array speed; candidate lists are cached until the next change.
+ * - Small dimensions, or few candidates: exact scan. Large dimensions with many candidates: once
+ *   trained (in the background, from COARSE_MIN_SIZE images), a PCA projection to 128 dimensions is
+ *   scanned first and the best max(2000, 8k) candidates are re-ranked with the full vectors
+ *   (recall@10 against the exact scan is measured by bench/index.ts).
+ * - Ranking is by similarity, ties broken by row id (ascending): for a given query the candidate
+ *   set does not depend on start/num, so the top-k lists for different k are prefixes of one
+ *   another and paging is exact.
  */
 export class VectorIndex {
   readonly dim: number
-  /** Floats per stored vector (dim, padded to 16 for the SIMD kernel). */
-  readonly stride: number
   private cap: number
   private n = 0
   private readonly slotOf = new Map<number, number>()
-  private readonly kernel: SimdKernel | null
+  private readonly full: VectorStore
   // Per-slot data.
   private rowIds: Float64Array
   private category: Int32Array
@@ -61,13 +95,6 @@ export class VectorIndex {
   private readonly attrs: AttrColumns
   private readonly productCodes = new Map<string, number>()
   private productNames: string[] = []
-  // Views; with the kernel they point into its memory and are rebuilt when it grows.
-  private vecs!: Float32Array
-  private cand!: Int32Array
-  private scratch!: Float32Array
-  private query!: Float32Array
-  private candOff = 0
-  private outOff = 0
   // Distinct-product scratch.
   private stamp = new Int32Array(0)
   private best = new Int32Array(0)
@@ -75,69 +102,82 @@ export class VectorIndex {
   // Mutation counter and candidate cache.
   private generation = 0
   private cache = new Map<string, { generation: number; slots: Int32Array }>()
+  // Coarse stage.
+  private readonly coarseEnabled: boolean
+  private readonly coarseMinSize: number
+  private readonly exactMax: number
+  private readonly rerankMin: number
+  private coarse: VectorStore | null = null
+  private projection: Projection | null = null
+  private projected = new Uint8Array(0)
+  private unprojected = 0
+  private trainedAt = 0
+  private training: Promise<void> | null = null
+  private closed = false
 
-  constructor(dim: number, initialCapacity = 1024, opts: { simd?: boolean } = {}) {
+  constructor(dim: number, initialCapacity = 1024, opts: IndexOptions = {}) {
     if (!Number.isInteger(dim) || dim <= 0) throw new RangeError(`Bad vector dimension ${dim}`)
     this.dim = dim
     this.cap = Math.max(16, initialCapacity)
-    this.kernel = opts.simd === false ? null : createSimdKernel()
-    this.stride = this.kernel ? Math.ceil(dim / 16) * 16 : dim
+    this.full = new VectorStore(dim, this.cap, { simd: opts.simd })
     this.rowIds = new Float64Array(this.cap)
     this.category = new Int32Array(this.cap)
     this.product = new Int32Array(this.cap)
     this.attrs = new AttrColumns(this.cap)
-    this.layout(this.cap, false)
+    this.coarseEnabled = opts.coarse ?? dim > QUANTIZE_ABOVE_DIM
+    this.coarseMinSize = opts.coarseMinSize ?? EXACT_MAX_CANDIDATES
+    this.exactMax = opts.exactMaxCandidates ?? EXACT_MAX_CANDIDATES
+    this.rerankMin = opts.rerankMin ?? RERANK_MIN
   }
 
   /** True when searches run in the WebAssembly SIMD kernel. */
   get simd(): boolean {
-    return this.kernel !== null
+    return this.full.simd
+  }
+
+  /** True when full vectors are stored as int8. */
+  get quantized(): boolean {
+    return this.full.quantized
+  }
+
+  /** Floats (or bytes) per stored vector. */
+  get stride(): number {
+    return this.full.stride
   }
 
   get size(): number {
     return this.n
   }
 
-  /** Bytes held by the vectors (for diagnostics). */
+  /** Bytes held by vectors (full and coarse). */
   get bytes(): number {
-    return this.cap * this.stride * 4
+    return this.full.bytes + (this.coarse?.bytes ?? 0)
   }
 
-  private static readonly Q_OFF = 0
-
-  private get vecOff(): number {
-    return Math.ceil((this.stride * 4) / 64) * 64
+  /** True when the coarse stage is trained and covers every vector. */
+  get coarseReady(): boolean {
+    return this.projection !== null && this.unprojected === 0
   }
 
-  /** (Re)creates the vector buffers for `cap` vectors, keeping the first n. */
-  private layout(cap: number, keep: boolean): void {
-    if (!this.kernel) {
-      const next = new Float32Array(cap * this.stride)
-      if (keep) next.set(this.vecs.subarray(0, this.n * this.stride))
-      this.vecs = next
-      this.cand = new Int32Array(cap)
-      this.scratch = new Float32Array(cap)
-      this.query = new Float32Array(this.stride)
-      return
-    }
-    const vecOff = this.vecOff
-    this.candOff = vecOff + cap * this.stride * 4
-    this.outOff = this.candOff + cap * 4
-    const need = this.outOff + cap * 4
-    const mem = this.kernel.memory
-    if (mem.buffer.byteLength < need) mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536))
-    const buf = mem.buffer
-    this.vecs = new Float32Array(buf, vecOff, cap * this.stride)
-    this.cand = new Int32Array(buf, this.candOff, cap)
-    this.scratch = new Float32Array(buf, this.outOff, cap)
-    this.query = new Float32Array(buf, VectorIndex.Q_OFF, this.stride)
+  /** Resolves when background training (if any) has finished. */
+  async idle(): Promise<void> {
+    while (this.training) await this.training
+  }
+
+  /** Stops background training. */
+  close(): void {
+    this.closed = true
   }
 
   private grow(): void {
     const keep = this.n
     this.cap *= 2
-    this.layout(this.cap, true)
-    const grown = <T extends Float64Array | Int32Array>(a: T, make: (n: number) => T): T => {
+    this.full.ensure(this.cap, keep)
+    this.coarse?.ensure(this.cap, keep)
+    const grown = <T extends Float64Array | Int32Array | Uint8Array>(
+      a: T,
+      make: (n: number) => T,
+    ): T => {
       const b = make(this.cap)
       b.set(a.subarray(0, keep))
       return b
@@ -145,6 +185,11 @@ export class VectorIndex {
     this.rowIds = grown(this.rowIds, (c) => new Float64Array(c))
     this.category = grown(this.category, (c) => new Int32Array(c))
     this.product = grown(this.product, (c) => new Int32Array(c))
+    if (this.projected.length) {
+      // Slots past the live ones count as projected: only live slots may be pending.
+      this.projected = grown(this.projected, (c) => new Uint8Array(c))
+      this.projected.fill(1, keep)
+    }
     this.attrs.resize(this.cap, keep)
   }
 
@@ -168,37 +213,38 @@ export class VectorIndex {
     }
   }
 
-  /** A copy of the stored vector. */
+  /** The stored vector (dequantized when stored as int8). */
   vector(rowId: number): Float32Array | undefined {
     const s = this.slotOf.get(rowId)
-    if (s === undefined) return undefined
-    return this.vecs.slice(s * this.stride, s * this.stride + this.dim)
+    return s === undefined ? undefined : this.full.get(s)
   }
 
-  /** Adds or replaces an entry with its vector (float32 values, `dim` of them). */
+  /** Adds or replaces an entry with its vector (`dim` floats). */
   upsert(entry: IndexEntry, vec: Float32Array): void {
     if (vec.length !== this.dim) {
       throw new RangeError(`Vector has ${vec.length} dimensions, the index ${this.dim}`)
     }
-    const s = this.slotFor(entry.rowId)
+    let s = this.slotOf.get(entry.rowId)
+    if (s === undefined) {
+      if (this.n === this.cap) this.grow()
+      s = this.n++
+      this.slotOf.set(entry.rowId, s)
+      this.full.ensure(this.cap, this.n)
+      this.coarse?.ensure(this.cap, this.n)
+    }
     this.setMeta(s, entry)
-    this.vecs.set(vec, s * this.stride)
+    this.full.set(s, vec)
+    if (this.projection && this.coarse) {
+      this.coarse.set(s, projectStored(this.projection, vec))
+      this.markProjected(s, true)
+    }
+    this.maybeTrain()
   }
 
   /** Replaces an entry's metadata (attributes, category, product) keeping its vector. */
   updateEntry(entry: IndexEntry): void {
     const s = this.slotOf.get(entry.rowId)
     if (s !== undefined) this.setMeta(s, entry)
-  }
-
-  private slotFor(rowId: number): number {
-    let s = this.slotOf.get(rowId)
-    if (s === undefined) {
-      if (this.n === this.cap) this.grow()
-      s = this.n++
-      this.slotOf.set(rowId, s)
-    }
-    return s
   }
 
   private setMeta(s: number, e: IndexEntry): void {
@@ -220,22 +266,104 @@ export class VectorIndex {
     if (s === undefined) return
     this.generation++
     const last = this.n - 1
+    if (this.projected.length) this.markProjected(s, true)
     if (s !== last) {
-      this.vecs.copyWithin(s * this.stride, last * this.stride, (last + 1) * this.stride)
+      this.full.move(last, s)
+      this.coarse?.move(last, s)
+      if (this.projected.length) this.markProjected(s, this.projected[last] === 1)
       this.rowIds[s] = this.rowIds[last]
       this.category[s] = this.category[last]
       this.product[s] = this.product[last]
       this.attrs.copy(last, s)
       this.slotOf.set(this.rowIds[s], s)
     }
+    if (this.projected.length) this.markProjected(last, true)
     this.slotOf.delete(rowId)
     this.n = last
   }
 
-  /** Slots passing filter + category, cached per (filter, category) until the next mutation. */
-  private candidates(filter: FilterAst | null | undefined, categoryId: number | undefined): number {
+  /** Tracks which slots have a coarse vector; `unprojected` counts live slots without one. */
+  private markProjected(slot: number, done: boolean): void {
+    const was = this.projected[slot] === 1
+    if (was === done) return
+    this.projected[slot] = done ? 1 : 0
+    this.unprojected += done ? -1 : 1
+  }
+
+  // ---- coarse stage --------------------------------------------------------------------------
+
+  private maybeTrain(): void {
+    if (!this.coarseEnabled || this.training || this.closed) return
+    if (this.n < this.coarseMinSize) return
+    if (this.projection && this.n < this.trainedAt * 2) return
+    this.training = this.train()
+      .catch(() => {
+        // Training is an optimisation: on failure searches stay exact.
+      })
+      .finally(() => {
+        this.training = null
+      })
+  }
+
+  private async train(): Promise<void> {
+    const pause = () => new Promise<void>((r) => setImmediate(r))
+    await pause()
+    if (this.closed) return
+    const size = this.n
+    const take = Math.min(TRAIN_SAMPLE, size)
+    const sample: Float32Array[] = []
+    for (let i = 0; i < take; i++) sample.push(this.full.get(Math.floor((i * size) / take)))
+    const pr = await trainProjection(sample, COARSE_DIMS, pause)
+    if (this.closed) return
+    // Install: a fresh coarse store; every live slot starts unprojected and is filled in chunks
+    // (upserts meanwhile project themselves). Searches stay exact until all are projected.
+    this.projection = pr
+    this.coarse = new VectorStore(COARSE_DIMS, this.cap, { quantize: false, simd: this.full.simd })
+    this.coarse.ensure(this.cap, this.n)
+    this.projected = new Uint8Array(this.cap)
+    this.projected.fill(1, this.n)
+    this.unprojected = this.n
+    this.trainedAt = size
+    const chunk = 4096
+    const cols = new Float32Array(chunk * COARSE_DIMS)
+    const row = new Float32Array(COARSE_DIMS)
+    while (this.unprojected > 0 && !this.closed) {
+      let progressed = false
+      for (let start = 0; start < this.n && !this.closed; start += chunk) {
+        // Collect this chunk's unprojected slots; no await until they are written back.
+        const cand = this.full.cand
+        let m = 0
+        const end = Math.min(this.n, start + chunk)
+        for (let s = start; s < end; s++) if (this.projected[s] === 0) cand[m++] = s
+        if (m === 0) continue
+        const slots = cand.slice(0, m)
+        for (let k = 0; k < COARSE_DIMS; k++) {
+          this.full.cand.set(slots)
+          this.full.score(pr.comps.subarray(k * this.dim, (k + 1) * this.dim), m)
+          const sims = this.full.sims
+          for (let i = 0; i < m; i++) cols[i * COARSE_DIMS + k] = sims[i] - pr.compsMean[k]
+        }
+        for (let i = 0; i < m; i++) {
+          row.set(cols.subarray(i * COARSE_DIMS, (i + 1) * COARSE_DIMS))
+          this.coarse.set(slots[i], row)
+          this.markProjected(slots[i], true)
+        }
+        progressed = true
+        await pause()
+      }
+      if (!progressed) break
+    }
+  }
+
+  // ---- search --------------------------------------------------------------------------------
+
+  /** Writes the slots passing filter + category into `cand`; cached until the next change. */
+  private candidates(
+    cand: Int32Array,
+    filter: FilterAst | null | undefined,
+    categoryId: number | undefined,
+  ): number {
     const n = this.n
-    const cand = this.cand
     if (!filter && categoryId === undefined) {
       for (let s = 0; s < n; s++) cand[s] = s
       return n
@@ -268,18 +396,39 @@ export class VectorIndex {
     if (query.length !== this.dim) {
       throw new RangeError(`Query has ${query.length} dimensions, the index ${this.dim}`)
     }
-    let m = this.candidates(p.filter, p.categoryId)
-    const cand = this.cand
-    const sims = this.scratch
-    if (this.kernel) {
-      this.query.set(query)
-      if (m > 0) {
-        this.kernel.scan(VectorIndex.Q_OFF, this.vecOff, this.candOff, m, this.stride, this.outOff)
+    const full = this.full
+    if (this.coarseReady && this.coarse && this.projection) {
+      const coarse = this.coarse
+      const m = this.candidates(coarse.cand, p.filter, p.categoryId)
+      const wanted = Math.max(this.rerankMin, RERANK_FACTOR * p.k)
+      if (m > Math.max(this.exactMax, wanted)) {
+        coarse.score(projectQuery(this.projection, query), m)
+        const top = this.selectTop(coarse.cand, coarse.sims, m, wanted)
+        const slots = new Int32Array(top.length)
+        for (let i = 0; i < top.length; i++) slots[i] = coarse.cand[top[i]]
+        const products = p.distinctProduct ? this.countProducts(coarse.cand, m) : 0
+        full.cand.set(slots)
+        full.score(query, slots.length)
+        const r = this.rank(full.cand, full.sims, slots.length, p)
+        return {
+          hits: r.hits,
+          matched: p.minSim !== undefined ? r.matched : p.distinctProduct ? products : m,
+          approximate: true,
+        }
       }
-    } else {
-      scoreSlots(this.vecs, this.stride, query, cand, m, sims)
     }
+    const m = this.candidates(full.cand, p.filter, p.categoryId)
+    full.score(query, m)
+    return { ...this.rank(full.cand, full.sims, m, p), approximate: false }
+  }
 
+  /** minSim, distinct product, then the top k of (cand, sims)[0..m). */
+  private rank(
+    cand: Int32Array,
+    sims: Float32Array,
+    m: number,
+    p: SearchParams,
+  ): { hits: Hit[]; matched: number } {
     const minSim = p.minSim ?? -Infinity
     if (minSim > -Infinity) {
       let w = 0
@@ -292,24 +441,45 @@ export class VectorIndex {
       }
       m = w
     }
-    if (p.distinctProduct) m = this.bestPerProduct(m)
+    if (p.distinctProduct) m = this.bestPerProduct(cand, sims, m)
     const k = Math.max(0, Math.min(p.k, m))
-    return { hits: this.topK(m, k), matched: m }
+    const top = this.selectTop(cand, sims, m, k)
+    const hits: Hit[] = []
+    for (let i = 0; i < top.length; i++) {
+      hits.push({ rowId: this.rowIds[cand[top[i]]], sim: sims[top[i]] })
+    }
+    return { hits, matched: m }
   }
 
-  /** Keeps, in place, the best candidate of each product; returns how many remain. */
-  private bestPerProduct(m: number): number {
+  private countProducts(cand: Int32Array, m: number): number {
+    this.ensureStamps()
+    const no = ++this.queryNo
+    let count = 0
+    for (let i = 0; i < m; i++) {
+      const pc = this.product[cand[i]]
+      if (this.stamp[pc] !== no) {
+        this.stamp[pc] = no
+        count++
+      }
+    }
+    return count
+  }
+
+  private ensureStamps(): void {
     const products = this.productNames.length
     if (this.stamp.length < products) {
       this.stamp = new Int32Array(Math.max(products, 1024) * 2)
       this.best = new Int32Array(this.stamp.length)
       this.queryNo = 0
     }
+  }
+
+  /** Keeps, in place, the best candidate of each product; returns how many remain. */
+  private bestPerProduct(cand: Int32Array, sims: Float32Array, m: number): number {
+    this.ensureStamps()
     const stamp = this.stamp
     const best = this.best
     const no = ++this.queryNo
-    const cand = this.cand
-    const sims = this.scratch
     const rowIds = this.rowIds
     const product = this.product
     const order: number[] = []
@@ -326,7 +496,7 @@ export class VectorIndex {
         }
       }
     }
-    // Compact: entries are only moved to lower positions, so reads stay ahead of writes.
+    // Compact: entries only move to lower positions, so reads stay ahead of writes.
     const keep = order.map((pc) => best[pc]).sort((a, b) => a - b)
     for (let w = 0; w < keep.length; w++) {
       cand[w] = cand[keep[w]]
@@ -335,13 +505,13 @@ export class VectorIndex {
     return keep.length
   }
 
-  /** Top k of the first m candidates by (sim desc, rowId asc), sorted. */
-  private topK(m: number, k: number): Hit[] {
-    if (k <= 0) return []
-    const cand = this.cand
-    const sims = this.scratch
+  /** Positions of the top k of (cand, sims)[0..m) by (sim desc, rowId asc), in that order. */
+  private selectTop(cand: Int32Array, sims: Float32Array, m: number, k: number): Int32Array {
+    k = Math.max(0, Math.min(k, m))
+    if (k === 0) return new Int32Array(0)
     const rowIds = this.rowIds
-    // Min-heap of the k best so far; the root is the worst kept.
+    // Min-heap of the k best so far (positions); the root is the worst kept.
+    const heap = new Int32Array(k)
     const hs = new Float64Array(k)
     const hr = new Float64Array(k)
     let size = 0
@@ -356,10 +526,12 @@ export class VectorIndex {
           if (!(s < hs[parent] || (s === hs[parent] && r > hr[parent]))) break
           hs[j] = hs[parent]
           hr[j] = hr[parent]
+          heap[j] = heap[parent]
           j = parent
         }
         hs[j] = s
         hr[j] = r
+        heap[j] = i
       } else {
         if (!(hs[0] < s || (hs[0] === s && hr[0] > r))) continue
         let j = 0
@@ -373,44 +545,18 @@ export class VectorIndex {
           if (!(hs[c] < s || (hs[c] === s && hr[c] > r))) break
           hs[j] = hs[c]
           hr[j] = hr[c]
+          heap[j] = heap[c]
           j = c
         }
         hs[j] = s
         hr[j] = r
+        heap[j] = i
       }
     }
-    const out: Hit[] = []
-    for (let i = 0; i < size; i++) out.push({ rowId: hr[i], sim: hs[i] })
-    out.sort((a, b) => b.sim - a.sim || a.rowId - b.rowId)
+    const idx = Array.from({ length: size }, (_, i) => i)
+    idx.sort((a, b) => hs[b] - hs[a] || hr[a] - hr[b])
+    const out = new Int32Array(size)
+    for (let i = 0; i < size; i++) out[i] = heap[idx[i]]
     return out
-  }
-}
-
-/** sims[i] = dot(query, vector of slot cand[i]) for i < m (vectors `dim` floats apart); unrolled by 8. */
-export function scoreSlots(
-  vecs: Float32Array,
-  dim: number,
-  q: Float32Array,
-  cand: Int32Array,
-  m: number,
-  sims: Float32Array,
-): void {
-  const d8 = dim - (dim % 8)
-  for (let i = 0; i < m; i++) {
-    const base = cand[i] * dim
-    let s0 = 0
-    let s1 = 0
-    let s2 = 0
-    let s3 = 0
-    let j = 0
-    for (; j < d8; j += 8) {
-      const o = base + j
-      s0 += q[j] * vecs[o] + q[j + 4] * vecs[o + 4]
-      s1 += q[j + 1] * vecs[o + 1] + q[j + 5] * vecs[o + 5]
-      s2 += q[j + 2] * vecs[o + 2] + q[j + 6] * vecs[o + 6]
-      s3 += q[j + 3] * vecs[o + 3] + q[j + 7] * vecs[o + 7]
-    }
-    for (; j < dim; j++) s0 += q[j] * vecs[base + j]
-    sims[i] = s0 + s1 + s2 + s3
   }
 }
