@@ -16,6 +16,7 @@ import type {
   Page,
   ProductGroup,
   QueryOptions,
+  SortKey,
   SyncState,
   UpdatedFields,
 } from './types'
@@ -23,7 +24,7 @@ import { IMAGE_SELECT, rowToImage, type ImageRow } from './columns'
 import { applyStage, diffCounts, diffExamples, dropStage, stageDump } from './dump-import'
 import { GalleryError } from './errors'
 import { bandNeighbours, hamming, normalizePhash, normalizeSha256, phashBands } from './phash'
-import { buildWhere, checkPaging, groupOrderBy, orderBy } from './query'
+import { buildWhere, checkPaging, groupOrderBy, orderBy, probeForm } from './query'
 import { SCHEMA_VERSION, migrate, schemaVersion } from './schema'
 
 type DB = Database.Database
@@ -63,6 +64,17 @@ export interface Gallery {
 }
 
 const MAX_NEAR_RADIUS_BANDS = 3
+/** Text matches above which the other conditions drive a count (see query()). */
+const PROBE_ABOVE = 5000
+
+/** The index giving each sort order (see schema.ts). */
+const SORT_INDEX: Record<SortKey, string> = {
+  updated: 'images_updated',
+  added: 'images_added',
+  productId: 'images_key',
+  picName: 'images_pic_name',
+  category: 'images_category',
+}
 
 class SqliteGallery implements Gallery {
   readonly file: string
@@ -381,13 +393,46 @@ class SqliteGallery implements Gallery {
     if (w.none) return { total: 0, items: [] }
     const where = w.sql ? `WHERE ${w.sql}` : ''
     const read = this.db.transaction(() => {
-      const total = this.stmt(`SELECT count(*) FROM images i ${where}`)
-        .pluck()
-        .get(...w.params) as number
+      let total: number
+      if (w.match === undefined) {
+        total = this.stmt(`SELECT count(*) FROM images i ${where}`).pluck().get(...w.params) as number
+      } else {
+        // The FTS table has exactly one row per image: text alone is counted there.
+        total = this.stmt(`SELECT count(*) FROM images_fts WHERE images_fts MATCH ?`)
+          .pluck()
+          .get(w.match) as number
+        if (w.rest && total > 0) {
+          // Many text matches: let the other conditions pick an index and probe the matches;
+          // few: look the matches up one by one.
+          const cond = total > PROBE_ABOVE ? probeForm(w) : w.sql
+          total = this.stmt(`SELECT count(*) FROM images i WHERE ${cond}`)
+            .pluck()
+            .get(...w.params) as number
+        }
+      }
       if (limit === 0 || offset >= total) return { total, items: [] }
+      // Dense matches: walk the sort index and test each row, stopping after offset+limit hits.
+      // Sparse ones: fetch the matches through the most selective index and sort them. SQLite
+      // cannot see how many rows an FTS MATCH yields and tends to sort; the total tells us.
+      let from = 'images i'
+      let pageWhere = where
+      if (w.sql) {
+        const rows = this.stmt(`SELECT count(*) FROM images`).pluck().get() as number
+        const walkSteps = ((offset + limit) * rows) / total
+        const sortWork = total * (w.match !== undefined && !w.rest ? 4 : 1)
+        if (walkSteps < sortWork) {
+          if (w.match !== undefined) pageWhere = `WHERE ${probeForm(w)}`
+          const sortKey = opts.sort ?? 'updated'
+          // With a category, images_category(_updated) already serve these sorts.
+          const served = opts.categoryId != null && sortKey !== 'added' && sortKey !== 'picName'
+          if (!served) from = `images i INDEXED BY ${SORT_INDEX[sortKey]}`
+        }
+      }
       // Page through the sort index for ids only (covering: cheap at deep offsets), then read
       // those rows by primary key.
-      const ids = this.stmt(`SELECT i.id FROM images i ${where} ORDER BY ${order} LIMIT ? OFFSET ?`)
+      const ids = this.stmt(
+        `SELECT i.id FROM ${from} ${pageWhere} ORDER BY ${order} LIMIT ? OFFSET ?`,
+      )
         .pluck()
         .all(...w.params, limit, offset) as number[]
       return { total, items: this.rowsById(ids) }
@@ -500,8 +545,8 @@ class SqliteGallery implements Gallery {
         const count = this.stmt(`SELECT count(*) FROM images`).pluck().get() as number
         const products = this.stmt(`SELECT count(*) FROM products`).pluck().get() as number
         const byCategory = this.stmt(
-          `SELECT category_id AS categoryId, count(*) AS count FROM images
-          GROUP BY category_id ORDER BY count DESC, category_id`,
+          `SELECT nullif(category_key, -1) AS categoryId, n AS count FROM category_counts
+          WHERE n > 0 ORDER BY n DESC, category_key`,
         ).all() as { categoryId: number | null; count: number }[]
         const bySyncState = Object.fromEntries(SYNC_STATES.map((s) => [s, 0])) as Record<
           SyncState,
@@ -553,8 +598,11 @@ class SqliteGallery implements Gallery {
         const progress = { lines: stage.lines, bytesRead: stage.totalBytes, totalBytes: stage.totalBytes }
         opts.onProgress?.({ phase: 'applying', ...progress })
         const counts = applyStage(this.db, stage.table, this.now())
-        // Fresh planner statistics after a bulk change (bounded sampling: ~tens of ms).
-        if (counts.added + counts.gone > 1000) this.db.exec('PRAGMA analysis_limit = 1000; ANALYZE')
+        // Fresh planner statistics (with STAT4 samples) after a bulk change: ~0.2 s per 100k rows.
+        const moved = counts.added + counts.gone + counts.changed
+        if (moved > 1000 && moved * 10 > counts.unchanged) {
+          this.db.exec('PRAGMA analysis_limit = 0; ANALYZE images')
+        }
         opts.onProgress?.({ phase: 'done', ...progress })
         return counts
       } finally {

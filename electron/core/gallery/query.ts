@@ -24,6 +24,19 @@ export interface Where {
   params: unknown[]
   /** The query cannot match anything (a term absent from the whole index). */
   none: boolean
+  /** The FTS5 MATCH expression, when there is text. */
+  match?: string
+  /** The conditions other than the MATCH ('' = none; params follow the match in `params`). */
+  rest?: string
+}
+
+const FTS_DRIVER = 'i.id IN (SELECT rowid FROM images_fts WHERE images_fts MATCH ?)'
+/** The same condition as a probe only (`+` keeps the planner from driving the query with it). */
+const FTS_PROBE = '+i.id IN (SELECT rowid FROM images_fts WHERE images_fts MATCH ?)'
+
+/** The WHERE with the text condition as a probe: for walking a sort index when matches are dense. */
+export function probeForm(w: Where): string {
+  return w.rest ? `${FTS_PROBE} AND ${w.rest}` : FTS_PROBE
 }
 
 function invalid(message: string): GalleryError {
@@ -61,7 +74,7 @@ export function buildWhere(db: DB, o: WhereOptions): Where {
       }
     }
     if (match.length) {
-      conds.unshift(`i.id IN (SELECT rowid FROM images_fts WHERE images_fts MATCH ?)`)
+      conds.unshift(FTS_DRIVER)
       params.unshift(match.join(' AND '))
     }
   }
@@ -93,7 +106,12 @@ export function buildWhere(db: DB, o: WhereOptions): Where {
     // The exact condition of the partial index images_unsynced, so the planner can use it.
     if (!states.includes('synced')) conds.push(`i.sync_state <> 'synced'`)
   }
-  return { sql: conds.join(' AND '), params, none: false }
+  const w: Where = { sql: conds.join(' AND '), params, none: false }
+  if (conds[0] === FTS_DRIVER) {
+    w.match = params[0] as string
+    w.rest = conds.slice(1).join(' AND ')
+  }
+  return w
 }
 
 const ORDER_COLUMNS: Record<SortKey, string[]> = {

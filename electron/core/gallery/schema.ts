@@ -70,7 +70,8 @@ export const MIGRATIONS: Migration[] = [
         CREATE INDEX images_updated ON images(updated_at, id);
         CREATE INDEX images_added ON images(added_at, id);
         CREATE INDEX images_pic_name ON images(pic_name, product_id);
-        CREATE INDEX images_category ON images(category_id, product_id, pic_name);
+        CREATE INDEX images_category ON images(category_id, product_id, pic_name, updated_at);
+        CREATE INDEX images_category_updated ON images(category_id, updated_at, id);
         CREATE INDEX images_unsynced ON images(sync_state) WHERE sync_state <> 'synced';
         CREATE INDEX images_sha256 ON images(sha256) WHERE sha256 IS NOT NULL;
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
@@ -140,6 +141,24 @@ export const MIGRATIONS: Migration[] = [
         END;
         INSERT INTO products (product_id, n, updated_at, cover)
           SELECT product_id, count(*), max(updated_at), min(pic_name) FROM images GROUP BY product_id;
+
+        -- Images per category (-1 = none), kept by triggers: instant stats.
+        CREATE TABLE category_counts (category_key INTEGER PRIMARY KEY, n INTEGER NOT NULL);
+        CREATE TRIGGER category_counts_insert AFTER INSERT ON images BEGIN
+          INSERT INTO category_counts VALUES (coalesce(new.category_id, -1), 1)
+            ON CONFLICT (category_key) DO UPDATE SET n = n + 1;
+        END;
+        CREATE TRIGGER category_counts_delete AFTER DELETE ON images BEGIN
+          UPDATE category_counts SET n = n - 1 WHERE category_key = coalesce(old.category_id, -1);
+        END;
+        CREATE TRIGGER category_counts_update AFTER UPDATE OF category_id ON images
+        WHEN old.category_id IS NOT new.category_id BEGIN
+          UPDATE category_counts SET n = n - 1 WHERE category_key = coalesce(old.category_id, -1);
+          INSERT INTO category_counts VALUES (coalesce(new.category_id, -1), 1)
+            ON CONFLICT (category_key) DO UPDATE SET n = n + 1;
+        END;
+        INSERT INTO category_counts
+          SELECT coalesce(category_id, -1), count(*) FROM images GROUP BY 1;
 
         CREATE VIRTUAL TABLE images_fts USING fts5(${FTS_COLS},
           content='', contentless_delete=1, tokenize='trigram');
