@@ -6,7 +6,8 @@
  * each term becomes a double-quoted FTS5 string (embedded `"` doubled), so operators (AND, OR,
  * NOT, NEAR, `*`, `^`, `:`, `+`, parentheses) are plain characters. Terms are ANDed.
  *
- * Terms: whitespace separates them; `"two words"` keeps a phrase (with its space) together.
+ * Terms: whitespace separates them; `"two words"` keeps a phrase (with its space) together; an
+ * unclosed `"` runs to the end of the input; a `"` inside a word (`5"`) is a plain character.
  * Terms of 3+ characters are trigram phrase queries. Trigram cannot answer 1–2 character terms
  * directly, so the gallery expands them through the FTS vocabulary into the trigrams that start
  * with them (prefix matching); see `shortTermRange`.
@@ -18,7 +19,7 @@ export const MAX_TERM_CHARS = 256
 /** Splits user input into terms (phrases in double quotes stay whole). Empty input → []. */
 export function splitTerms(input: string): string[] {
   const out: string[] = []
-  const re = /"([^"]*)"|(\S+)/g
+  const re = /"([^"]*)(?:"|$)|(\S+)/g
   let m: RegExpExecArray | null
   while ((m = re.exec(input)) !== null) {
     const raw = m[1] !== undefined ? m[1].trim().replace(/\s+/g, ' ') : m[2]
