@@ -67,9 +67,13 @@ async function bigFiles(dir: string): Promise<string[]> {
     const s = specs[i % specs.length]
     const raw = scene(s.w, s.h, i + 1)
     const img = sharp(raw, { raw: { width: s.w, height: s.h, channels: 3 } })
-    const file = path.join(dir, `big${i}.${s.kind === 'png' ? 'png' : s.kind === 'bmp' ? 'bmp' : 'jpg'}`)
+    const file = path.join(
+      dir,
+      `big${i}.${s.kind === 'png' ? 'png' : s.kind === 'bmp' ? 'bmp' : 'jpg'}`,
+    )
     if (s.kind === 'jpeg') await img.jpeg({ quality: 88 }).toFile(file)
-    else if (s.kind === 'jpeg-rotated') await img.withMetadata({ orientation: 6 }).jpeg({ quality: 88 }).toFile(file)
+    else if (s.kind === 'jpeg-rotated')
+      await img.withMetadata({ orientation: 6 }).jpeg({ quality: 88 }).toFile(file)
     else if (s.kind === 'png') await img.png().toFile(file)
     else fs.writeFileSync(file, bmp24(raw, s.w, s.h))
     files.push(file)
@@ -114,21 +118,29 @@ async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<unknown>): P
 async function baseline(file: string): Promise<void> {
   const buf = await fs.promises.readFile(file)
   // BMP is not readable by sharp: the baseline decodes it from its known layout (counted as free).
-  const img = buf[0] === 0x42 && buf[1] === 0x4d ? bmpToSharp(buf) : sharp(buf, { autoOrient: true })
-  await img.resize(4096, 4096, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 90 }).toBuffer()
+  const img =
+    buf[0] === 0x42 && buf[1] === 0x4d ? bmpToSharp(buf) : sharp(buf, { autoOrient: true })
+  await img
+    .resize(4096, 4096, { fit: 'inside', withoutEnlargement: true })
+    .jpeg({ quality: 90 })
+    .toBuffer()
 }
 
 /** Baseline plus the thumbnail: decode once to raw, then JPEG at ≤ 4096 and WebP at 256. */
 async function baselineThumb(file: string): Promise<void> {
   const buf = await fs.promises.readFile(file)
-  const img = buf[0] === 0x42 && buf[1] === 0x4d ? bmpToSharp(buf) : sharp(buf, { autoOrient: true })
+  const img =
+    buf[0] === 0x42 && buf[1] === 0x4d ? bmpToSharp(buf) : sharp(buf, { autoOrient: true })
   const { data, info } = await img
     .resize(4096, 4096, { fit: 'inside', withoutEnlargement: true })
     .raw()
     .toBuffer({ resolveWithObject: true })
   const raw = { raw: { width: info.width, height: info.height, channels: info.channels } }
   await sharp(data, raw).jpeg({ quality: 90 }).toBuffer()
-  await sharp(data, raw).resize(256, 256, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 75, effort: 0 }).toBuffer()
+  await sharp(data, raw)
+    .resize(256, 256, { fit: 'inside', withoutEnlargement: true })
+    .webp({ quality: 75, effort: 0 })
+    .toBuffer()
 }
 
 function bmpToSharp(buf: Buffer): Sharp {
@@ -166,17 +178,26 @@ async function main(): Promise<void> {
     await pool(sets[0][1].slice(0, 20), IN_FLIGHT, ours)
     await pool(sets[0][1].slice(0, 20), IN_FLIGHT, baseline)
 
-    const noThumb = (file: string) => imaging.prepare(file, { serviceType: 'product', thumbnail: false })
+    const noThumb = (file: string) =>
+      imaging.prepare(file, { serviceType: 'product', thumbnail: false })
     const variants: [string, (f: string) => Promise<unknown>][] = [
       ['baseline', baseline],
       ['baseline+thumb', baselineThumb],
       ['ours', ours],
       ['ours-no-thumb', noThumb],
     ]
-    console.log(`imaging bench: ${WORKERS} workers, ${IN_FLIGHT} in flight, ${ROUNDS} rounds, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`)
-    console.log('  baseline       = read, decode, orient, fit 4096, JPEG q90 (main thread, bare sharp)')
-    console.log('  baseline+thumb = baseline + a 256 px WebP thumbnail from the same decode (same outputs as ours)')
-    console.log('  ours           = createImaging().prepare(path): all checks, output, thumbnail, SHA-256, phash')
+    console.log(
+      `imaging bench: ${WORKERS} workers, ${IN_FLIGHT} in flight, ${ROUNDS} rounds, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`,
+    )
+    console.log(
+      '  baseline       = read, decode, orient, fit 4096, JPEG q90 (main thread, bare sharp)',
+    )
+    console.log(
+      '  baseline+thumb = baseline + a 256 px WebP thumbnail from the same decode (same outputs as ours)',
+    )
+    console.log(
+      '  ours           = createImaging().prepare(path): all checks, output, thumbnail, SHA-256, phash',
+    )
     console.log('  ours-no-thumb  = the same with thumbnail: false')
     for (const [name, files] of sets) {
       const times = new Map<string, number[]>(variants.map(([v]) => [v, []]))
@@ -197,13 +218,20 @@ async function main(): Promise<void> {
         console.log(
           `  ${v.padEnd(15)} ${ms.toFixed(0).padStart(7)} ms  ${rate(ms).padStart(7)} img/s  ` +
             `ratio to baseline ${(ms / med.get('baseline')!).toFixed(2)}  to baseline+thumb ${(ms / med.get('baseline+thumb')!).toFixed(2)}` +
-            `  [${times.get(v)!.map((t) => t.toFixed(0)).join(', ')}]`,
+            `  [${times
+              .get(v)!
+              .map((t) => t.toFixed(0))
+              .join(', ')}]`,
         )
       }
-      console.log(`  ours / baseline = ${(med.get('ours')! / med.get('baseline')!).toFixed(2)} (target ≤ 1.25)`)
+      console.log(
+        `  ours / baseline = ${(med.get('ours')! / med.get('baseline')!).toFixed(2)} (target ≤ 1.25)`,
+      )
     }
     const sample = await imaging.prepare(sets[1][1][1])
-    console.log(`  e.g. ${path.basename(sets[1][1][1])}: ${sample.actions.map((a) => a.kind).join(', ')} → ${sample.width} × ${sample.height}, ${sample.data.length} bytes`)
+    console.log(
+      `  e.g. ${path.basename(sets[1][1][1])}: ${sample.actions.map((a) => a.kind).join(', ')} → ${sample.width} × ${sample.height}, ${sample.data.length} bytes`,
+    )
     await imaging.close()
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true })

@@ -10,7 +10,8 @@ import { decode as bmpDecode } from 'bmp-ts'
 import { corruptImage, tooManyPixels, unsupportedFormat } from './errors'
 import type { RawImage } from './pnm'
 
-export type BmpResult = ({ kind: 'raw' } & RawImage) | { kind: 'embedded'; data: Buffer; format: 'jpeg' | 'png' }
+export type BmpResult =
+  ({ kind: 'raw' } & RawImage) | { kind: 'embedded'; data: Buffer; format: 'jpeg' | 'png' }
 
 export interface BmpHeader {
   dataOffset: number
@@ -68,15 +69,23 @@ export function decodeBmp(buf: Buffer, limitPixels: number, name?: string): BmpR
   if (h.dataOffset >= buf.length) throw corruptImage(LABEL, 'the file ends before its pixels', name)
 
   if (compression === BI_JPEG || compression === BI_PNG) {
-    return { kind: 'embedded', data: buf.subarray(h.dataOffset), format: compression === BI_JPEG ? 'jpeg' : 'png' }
+    return {
+      kind: 'embedded',
+      data: buf.subarray(h.dataOffset),
+      format: compression === BI_JPEG ? 'jpeg' : 'png',
+    }
   }
   const valid =
     (compression === BI_RGB && [1, 4, 8, 16, 24, 32].includes(bpp)) ||
     (compression === BI_RLE8 && bpp === 8) ||
     (compression === BI_RLE4 && bpp === 4) ||
-    ((compression === BI_BITFIELDS || compression === BI_ALPHABITFIELDS) && (bpp === 16 || bpp === 32))
+    ((compression === BI_BITFIELDS || compression === BI_ALPHABITFIELDS) &&
+      (bpp === 16 || bpp === 32))
   if (!valid) {
-    throw unsupportedFormat(`a BMP image with ${bpp} bits per pixel and compression ${compression}`, name)
+    throw unsupportedFormat(
+      `a BMP image with ${bpp} bits per pixel and compression ${compression}`,
+      name,
+    )
   }
 
   // Colour table: right after the header (and the three/four masks a 40-byte header may carry).
@@ -85,7 +94,11 @@ export function decodeBmp(buf: Buffer, limitPixels: number, name?: string): BmpR
   if (h.dibSize === 40 && compression === BI_ALPHABITFIELDS) tableStart += 16
   const tableLen = bpp <= 8 || h.colors > 0 ? (h.colors === 0 ? 1 << bpp : h.colors) : 0
   if (bpp <= 8 && tableLen > 1 << bpp) {
-    throw corruptImage(LABEL, `the colour table declares ${tableLen} colours for ${bpp}-bit pixels`, name)
+    throw corruptImage(
+      LABEL,
+      `the colour table declares ${tableLen} colours for ${bpp}-bit pixels`,
+      name,
+    )
   }
   const tableEnd = tableStart + tableLen * 4
   if (tableEnd > buf.length || tableEnd > h.dataOffset) {
@@ -179,12 +192,19 @@ export function decodeBmp(buf: Buffer, limitPixels: number, name?: string): BmpR
 
 function alphaMask(buf: Buffer, h: BmpHeader): number {
   // The alpha mask sits at byte 66 both after a 40-byte header (BI_ALPHABITFIELDS) and in V3+ headers.
-  const has = h.compression === BI_ALPHABITFIELDS || (h.compression === BI_BITFIELDS && h.dibSize >= 56)
+  const has =
+    h.compression === BI_ALPHABITFIELDS || (h.compression === BI_BITFIELDS && h.dibSize >= 56)
   return has ? buf.readUInt32LE(66) : 0
 }
 
 /** RLE8 / RLE4 into RGB, with the colour table. Missing pixels (skips, early end) stay black. */
-function decodeRle(buf: Buffer, h: BmpHeader, tableStart: number, tableLen: number, name?: string): BmpResult {
+function decodeRle(
+  buf: Buffer,
+  h: BmpHeader,
+  tableStart: number,
+  tableLen: number,
+  name?: string,
+): BmpResult {
   const { width, height } = h
   const palette = new Uint8Array(256 * 3)
   for (let i = 0; i < tableLen; i++) {
@@ -232,13 +252,18 @@ function decodeRle(buf: Buffer, h: BmpHeader, tableStart: number, tableLen: numb
       const n = value
       const bytes = four ? (n + 1) >> 1 : n
       if (p + bytes > end) break
-      for (let i = 0; i < n; i++) put(four ? (i & 1 ? buf[p + (i >> 1)] & 0x0f : buf[p + (i >> 1)] >> 4) : buf[p + i])
+      for (let i = 0; i < n; i++)
+        put(four ? (i & 1 ? buf[p + (i >> 1)] & 0x0f : buf[p + (i >> 1)] >> 4) : buf[p + i])
       p += bytes + (bytes & 1) // runs are padded to 16 bits
     }
     if (row > height) break
   }
   if (!finished && row < height - 1) {
-    throw corruptImage(LABEL, `truncated: the compressed pixels stop at row ${row} of ${height}`, name)
+    throw corruptImage(
+      LABEL,
+      `truncated: the compressed pixels stop at row ${row} of ${height}`,
+      name,
+    )
   }
   return { kind: 'raw', data: out, width, height, channels: 3 }
 }

@@ -34,7 +34,9 @@ export function rawSource(raw: RawImage): PictureSource {
     height: raw.height,
     alphaChannel: raw.channels === 2 || raw.channels === 4,
     pipeline(size) {
-      const img = sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } })
+      const img = sharp(raw.data, {
+        raw: { width: raw.width, height: raw.height, channels: raw.channels },
+      })
       return size ? img.resize(size.width, size.height, { fit: 'fill' }) : img
     },
   }
@@ -61,7 +63,11 @@ function jpeg(src: PictureSource, quality: number, size?: Size): Promise<Buffer>
 function png(src: PictureSource, palette: boolean, size?: Size): Promise<Buffer> {
   return src
     .pipeline(size)
-    .png(palette ? { palette: true, quality: 90, effort: 1, compressionLevel: 9 } : { compressionLevel: 6 })
+    .png(
+      palette
+        ? { palette: true, quality: 90, effort: 1, compressionLevel: 9 }
+        : { compressionLevel: 6 },
+    )
     .toBuffer()
 }
 
@@ -79,7 +85,16 @@ export async function encodeOutput(src: PictureSource, opts: EncodeOptions): Pro
     if (opts.alpha) {
       const pal = await png(src, true)
       if (fits(pal)) return { ...base, data: pal, format: 'png', palette: true }
-      return shrink(src, opts, pal.length, (size) => png(src, true, size), 'png', undefined, true, best)
+      return shrink(
+        src,
+        opts,
+        pal.length,
+        (size) => png(src, true, size),
+        'png',
+        undefined,
+        true,
+        best,
+      )
     }
   }
   let last = 0
@@ -122,7 +137,15 @@ async function shrink(
     bytes = b.length
     best = Math.min(best, bytes)
     if (bytes <= opts.maxBytes) {
-      return { data: b, format, width: w, height: h, quality, palette: palette || undefined, shrunk: true }
+      return {
+        data: b,
+        format,
+        width: w,
+        height: h,
+        quality,
+        palette: palette || undefined,
+        shrunk: true,
+      }
     }
   }
   throw cannotShrink(best, opts.maxBytes)

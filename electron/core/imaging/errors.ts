@@ -30,24 +30,37 @@ export function corruptImage(format: string, detail: string, name?: string): Eng
   return new EngineError(
     'CorruptImage',
     `${label(name)} looks like ${format} but cannot be read: ${detail}.`,
-    { hint: 'The file is damaged or incomplete. Open it in an image editor and save it again, or copy it again from its source.' },
+    {
+      hint: 'The file is damaged or incomplete. Open it in an image editor and save it again, or copy it again from its source.',
+    },
   )
 }
 
-export function tooManyPixels(width: number, height: number, limit: number, name?: string): EngineError {
+export function tooManyPixels(
+  width: number,
+  height: number,
+  limit: number,
+  name?: string,
+): EngineError {
   const mp = (n: number) => `${Math.round((n / 1e6) * 10) / 10} MP`
   return new EngineError(
     'ImageTooLarge',
     `${label(name)} declares ${width} × ${height} pixels (${mp(width * height)}); the limit is ${mp(limit)}.`,
-    { hint: 'Such a picture could exhaust memory (it may be a decompression bomb). Reduce it in an image editor first.' },
+    {
+      hint: 'Such a picture could exhaust memory (it may be a decompression bomb). Reduce it in an image editor first.',
+    },
   )
 }
 
 export function fileTooLarge(bytes: number, limit: number, name?: string): EngineError {
   const mb = (n: number) => `${Math.round(n / 1e5) / 10} MB`
-  return new EngineError('ImageTooLarge', `${label(name)} is ${mb(bytes)}; files above ${mb(limit)} are not read.`, {
-    hint: 'Reduce the picture in an image editor first.',
-  })
+  return new EngineError(
+    'ImageTooLarge',
+    `${label(name)} is ${mb(bytes)}; files above ${mb(limit)} are not read.`,
+    {
+      hint: 'Reduce the picture in an image editor first.',
+    },
+  )
 }
 
 export function tooSmall(

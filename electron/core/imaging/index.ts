@@ -53,7 +53,11 @@ export function createImaging(opts: ImagingOptions = {}): Imaging {
     return pool
   }
 
-  async function call(input: Buffer | string, o: PrepareOptions, mode: 'prepare' | 'preview'): Promise<WireResult> {
+  async function call(
+    input: Buffer | string,
+    o: PrepareOptions,
+    mode: 'prepare' | 'preview',
+  ): Promise<WireResult> {
     const wire: WireInput =
       typeof input === 'string' ? { path: input } : { bytes: new Uint8Array(input), name: o.name }
     const reply: Reply = await getPool().run({ input: wire, opts: o, mode })
@@ -84,7 +88,10 @@ export function createImaging(opts: ImagingOptions = {}): Imaging {
   }
 }
 
-function toPreview(r: Omit<WireResult, 'data' | 'thumbnail'> | PreparedImage, bytes?: number): PreviewOutcome {
+function toPreview(
+  r: Omit<WireResult, 'data' | 'thumbnail'> | PreparedImage,
+  bytes?: number,
+): PreviewOutcome {
   return {
     ok: true,
     actions: r.actions,
@@ -100,7 +107,10 @@ function toPreview(r: Omit<WireResult, 'data' | 'thumbnail'> | PreparedImage, by
 
 function previewError(err: unknown): PreviewOutcome {
   const d = toErrorData(err)
-  return { ok: false, error: { code: d.code, message: d.message, ...(d.hint ? { hint: d.hint } : {}) } }
+  return {
+    ok: false,
+    error: { code: d.code, message: d.message, ...(d.hint ? { hint: d.hint } : {}) },
+  }
 }
 
 /** Same API on the calling thread. */

@@ -69,7 +69,12 @@ export function hamming(a: string, b: string): number {
  * 32 × 32 grey (BT.601 luma, transparency flattened onto white) by area averaging of raw 8-bit
  * pixels with 1-4 channels.
  */
-export function grey32(data: Uint8Array, width: number, height: number, channels: number): Float64Array {
+export function grey32(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+): Float64Array {
   const out = new Float64Array(N * N)
   const colour = channels >= 3
   const alpha = channels === 2 || channels === 4
@@ -98,6 +103,11 @@ export function grey32(data: Uint8Array, width: number, height: number, channels
 }
 
 /** Perceptual hash of raw 8-bit pixels. */
-export function phashRaw(data: Uint8Array, width: number, height: number, channels: number): string {
+export function phashRaw(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+): string {
   return phashFromGrey32(grey32(data, width, height, channels))
 }

@@ -13,7 +13,14 @@ import { EngineError } from '../engines/errors'
 import { decodeBmp } from './bmp'
 import { boundsFor, planFit } from './bounds'
 import { encodeOutput, rawSource, type Encoded, type PictureSource } from './encode'
-import { corruptImage, emptyImage, fileTooLarge, tooManyPixels, unreadable, unsupportedFormat } from './errors'
+import {
+  corruptImage,
+  emptyImage,
+  fileTooLarge,
+  tooManyPixels,
+  unreadable,
+  unsupportedFormat,
+} from './errors'
 import { phashRaw } from './phash'
 import { decodePnm, type RawImage } from './pnm'
 import { orientedSize, regionToProcessed, validateRegion } from './region'
@@ -80,7 +87,8 @@ const LABEL: Record<ImageFormat, string> = {
 function fromRaw(format: ImageFormat, raw: RawImage): Source {
   return {
     format,
-    image: () => sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } }),
+    image: () =>
+      sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } }),
     width: raw.width,
     height: raw.height,
     hasAlpha: raw.channels === 2 || raw.channels === 4,
@@ -101,11 +109,20 @@ async function fromEncoded(
     throw corruptImage(label, cleanVipsMessage(err), name)
   }
   const width = meta.width ?? 0
-  const height = meta.pageHeight && meta.pages && meta.pages > 1 ? meta.pageHeight : (meta.height ?? 0)
+  const height =
+    meta.pageHeight && meta.pages && meta.pages > 1 ? meta.pageHeight : (meta.height ?? 0)
   if (width < 1 || height < 1) throw corruptImage(label, 'it declares no size', name)
   if (width * height > limit) throw tooManyPixels(width, height, limit, name)
-  const space = meta.space && !['srgb', 'b-w', 'rgb16', 'grey16', 'rgb'].includes(meta.space) ? meta.space : undefined
-  const depth = meta.depth === 'ushort' ? 16 : meta.bitsPerSample && meta.bitsPerSample > 8 ? meta.bitsPerSample : undefined
+  const space =
+    meta.space && !['srgb', 'b-w', 'rgb16', 'grey16', 'rgb'].includes(meta.space)
+      ? meta.space
+      : undefined
+  const depth =
+    meta.depth === 'ushort'
+      ? 16
+      : meta.bitsPerSample && meta.bitsPerSample > 8
+        ? meta.bitsPerSample
+        : undefined
   return {
     format,
     image: () => sharp(buf, { failOn: 'truncated', limitInputPixels: limit, autoOrient: true }),
@@ -121,9 +138,15 @@ async function fromEncoded(
 
 function cleanVipsMessage(err: unknown): string {
   const m = String((err as Error)?.message ?? err).trim()
-  return m.replace(/^Input (buffer|file) (has corrupt header|contains unsupported image format):?\s*/i, (s) =>
-    /corrupt/i.test(s) ? 'corrupt header ' : '',
-  ).replace(/\s+/g, ' ').trim() || 'unreadable data'
+  return (
+    m
+      .replace(
+        /^Input (buffer|file) (has corrupt header|contains unsupported image format):?\s*/i,
+        (s) => (/corrupt/i.test(s) ? 'corrupt header ' : ''),
+      )
+      .replace(/\s+/g, ' ')
+      .trim() || 'unreadable data'
+  )
 }
 
 async function openSource(buf: Buffer, limit: number, name?: string): Promise<Source> {
@@ -134,7 +157,13 @@ async function openSource(buf: Buffer, limit: number, name?: string): Promise<So
   if (format === 'bmp') {
     const r = decodeBmp(buf, limit, name)
     if (r.kind === 'raw') return fromRaw('bmp', r)
-    const inner = await fromEncoded(r.data, r.format, `a BMP image embedding ${r.format.toUpperCase()}`, limit, name)
+    const inner = await fromEncoded(
+      r.data,
+      r.format,
+      `a BMP image embedding ${r.format.toUpperCase()}`,
+      limit,
+      name,
+    )
     return { ...inner, format: 'bmp' }
   }
   return fromEncoded(buf, format, sniffed.label, limit, name)
@@ -165,8 +194,8 @@ function dropAlpha(raw: RawImage): RawImage {
  * Whether a PNG of `raw` may come in under `maxBytes`: PNG is kept for lossless sources, but
  * encoding a big photo as PNG only to find it is 20 MB wastes seconds. Compressed sources
  * (PNG, GIF, TIFF) are judged by their own size scaled to the new area (with some slack for
- * re-compression); uncompressed ones (BMP,
- * PPM) by their pixel count (photos rarely compress below a third of their raw size).
+ * re-compression); uncompressed ones (BMP, PPM) by their pixel count (photos rarely compress
+ * below a third of their raw size).
  */
 function pngMayFit(src: Source, srcBytes: number, raw: RawImage, maxBytes: number): boolean {
   const rawBytes = raw.width * raw.height * raw.channels
@@ -181,7 +210,10 @@ export interface PipelineResult extends PreparedImage {
 }
 
 /** Prepare one picture. `input.bytes` is not modified. */
-export async function preparePicture(input: PrepareInput, opts: PrepareOptions = {}): Promise<PipelineResult> {
+export async function preparePicture(
+  input: PrepareInput,
+  opts: PrepareOptions = {},
+): Promise<PipelineResult> {
   const name = 'path' in input ? path.basename(input.path) : input.name
   const buf = 'path' in input ? await readInput(input.path) : input.bytes
   if (buf.length === 0) throw emptyImage(name)
@@ -193,7 +225,8 @@ export async function preparePicture(input: PrepareInput, opts: PrepareOptions =
   const keep = new Set(opts.keepFormats ?? DEFAULT_KEEP)
 
   const src = await openSource(buf, limit, name)
-  const orientation = src.orientation && src.orientation >= 1 && src.orientation <= 8 ? src.orientation : 1
+  const orientation =
+    src.orientation && src.orientation >= 1 && src.orientation <= 8 ? src.orientation : 1
   const stored = { width: src.width, height: src.height }
   const oriented = orientedSize(stored, orientation)
   const space = opts.regionSpace ?? 'oriented'
@@ -205,6 +238,9 @@ export async function preparePicture(input: PrepareInput, opts: PrepareOptions =
   if (orientation !== 1) {
     actions.push({ kind: 'oriented', orientation })
     reasons.push('orientation baked into the pixels')
+  }
+  if (src.orientation !== undefined && src.orientation !== 1 && orientation === 1) {
+    reasons.push(`invalid orientation flag (${src.orientation}) removed`)
   }
   if (src.frames) {
     actions.push({ kind: 'first-frame', frames: src.frames })
@@ -228,7 +264,8 @@ export async function preparePicture(input: PrepareInput, opts: PrepareOptions =
     actions.push({ kind: 'padded', from: to, to: [plan.final.width, plan.final.height] })
     reasons.push(`smaller than ${bounds.min} px`)
   }
-  if (!keep.has(src.format)) reasons.push(`${src.format.toUpperCase()} is converted for the engines`)
+  if (!keep.has(src.format))
+    reasons.push(`${src.format.toUpperCase()} is converted for the engines`)
   if (buf.length > maxBytes) reasons.push(`over ${Math.round(maxBytes / 1e5) / 10} MB`)
   const mustChange = reasons.length > 0
 
@@ -242,12 +279,18 @@ export async function preparePicture(input: PrepareInput, opts: PrepareOptions =
   const decode = async (img: Sharp): Promise<RawImage> => {
     try {
       const { data, info } = await img.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true })
-      return { data, width: info.width, height: info.height, channels: info.channels as RawImage['channels'] }
+      return {
+        data,
+        width: info.width,
+        height: info.height,
+        channels: info.channels as RawImage['channels'],
+      }
     } catch (err) {
       throw decodeError(err)
     }
   }
-  const toThumbSize = (img: Sharp) => img.resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true })
+  const toThumbSize = (img: Sharp) =>
+    img.resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true })
 
   let out: Encoded | null = null
   /** A copy of the picture at most THUMB_SIZE px on a side: the thumbnail and the phash come from it. */
@@ -261,13 +304,18 @@ export async function preparePicture(input: PrepareInput, opts: PrepareOptions =
       height: plan.final.height,
       alphaChannel: false,
       pipeline(size) {
-        let img = src.image().toColourspace('srgb')
+        const img = src.image().toColourspace('srgb')
         const to = size ?? (plan.downscaled || plan.upscaled ? plan.resized : null)
         return to ? img.resize(to.width, to.height, { fit: 'fill' }) : img
       },
     }
     try {
-      out = await encodeOutput(stream, { format: 'jpeg', alpha: false, maxBytes, minSide: bounds.min })
+      out = await encodeOutput(stream, {
+        format: 'jpeg',
+        alpha: false,
+        maxBytes,
+        minSide: bounds.min,
+      })
     } catch (err) {
       if (err instanceof EngineError) throw err
       throw decodeError(err)
@@ -276,36 +324,53 @@ export async function preparePicture(input: PrepareInput, opts: PrepareOptions =
   } else if (mustChange) {
     // Decode once: upright, first frame, sRGB 8-bit, at the final size; encode from those pixels.
     let img = src.image()
-    if (plan.downscaled || plan.upscaled) img = img.resize(plan.resized.width, plan.resized.height, { fit: 'fill' })
+    if (plan.downscaled || plan.upscaled)
+      img = img.resize(plan.resized.width, plan.resized.height, { fit: 'fill' })
     if (plan.padded) {
       img = img.extend({
         ...plan.pad,
-        background: src.hasAlpha ? { r: 255, g: 255, b: 255, alpha: 0 } : { r: 255, g: 255, b: 255, alpha: 1 },
+        background: src.hasAlpha
+          ? { r: 255, g: 255, b: 255, alpha: 0 }
+          : { r: 255, g: 255, b: 255, alpha: 1 },
       })
     }
     let raw = await decode(img)
     const alpha = hasTransparency(raw.data, raw.channels)
     if (!alpha) raw = dropAlpha(raw)
     const preferred: OutputFormat =
-      alpha || (LOSSLESS.has(src.format) && pngMayFit(src, buf.length, raw, maxBytes)) ? 'png' : 'jpeg'
-    out = await encodeOutput(rawSource(raw), { format: preferred, alpha, maxBytes, minSide: plan.padded ? 0 : bounds.min })
+      alpha || (LOSSLESS.has(src.format) && pngMayFit(src, buf.length, raw, maxBytes))
+        ? 'png'
+        : 'jpeg'
+    out = await encodeOutput(rawSource(raw), {
+      format: preferred,
+      alpha,
+      maxBytes,
+      minSide: plan.padded ? 0 : bounds.min,
+    })
     if (wantThumb || wantHash) {
       const r = raw
       small =
         Math.max(r.width, r.height) <= THUMB_SIZE
           ? r
-          : await decode(toThumbSize(sharp(r.data, { raw: { width: r.width, height: r.height, channels: r.channels } })))
+          : await decode(
+              toThumbSize(
+                sharp(r.data, { raw: { width: r.width, height: r.height, channels: r.channels } }),
+              ),
+            )
     }
   }
   if (out) {
     finalSize = { width: out.width, height: out.height }
     if (out.shrunk) {
-      const resized = actions.find((a): a is Extract<Action, { kind: 'resized' }> => a.kind === 'resized')
+      const resized = actions.find(
+        (a): a is Extract<Action, { kind: 'resized' }> => a.kind === 'resized',
+      )
       if (resized) resized.to = [out.width, out.height]
       else actions.push({ kind: 'resized', from, to: [out.width, out.height] })
     }
     const reason = reasons.join('; ')
-    if (out.format !== src.format) actions.push({ kind: 'converted', from: src.format, to: out.format, reason })
+    if (out.format !== src.format)
+      actions.push({ kind: 'converted', from: src.format, to: out.format, reason })
     actions.push({
       kind: 're-encoded',
       format: out.format,
@@ -333,7 +398,9 @@ export async function preparePicture(input: PrepareInput, opts: PrepareOptions =
   let thumbnail: Buffer = Buffer.alloc(0)
   let phash = ''
   if (small && wantThumb) {
-    thumbnail = await sharp(small.data, { raw: { width: small.width, height: small.height, channels: small.channels } })
+    thumbnail = await sharp(small.data, {
+      raw: { width: small.width, height: small.height, channels: small.channels },
+    })
       .webp({ quality: 75, effort: THUMB_EFFORT })
       .toBuffer()
   }

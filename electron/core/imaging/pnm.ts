@@ -65,17 +65,21 @@ const KIND_NAME = ['', 'PBM (P1)', 'PGM (P2)', 'PPM (P3)', 'PBM (P4)', 'PGM (P5)
 
 export function readPnmHeader(buf: Uint8Array, name?: string): PnmHeader {
   const kind = buf[1] - 0x30
-  if (buf[0] !== 0x50 || kind < 1 || kind > 6) throw corruptImage('a PPM image', 'bad signature', name)
+  if (buf[0] !== 0x50 || kind < 1 || kind > 6)
+    throw corruptImage('a PPM image', 'bad signature', name)
   const label = `a ${KIND_NAME[kind]} image`
   const r = new Reader(buf, 2)
   const width = r.int()
   const height = r.int()
-  if (width === null || height === null) throw corruptImage(label, 'the header has no valid size', name)
-  if (width < 1 || height < 1) throw corruptImage(label, `the header declares ${width} × ${height} pixels`, name)
+  if (width === null || height === null)
+    throw corruptImage(label, 'the header has no valid size', name)
+  if (width < 1 || height < 1)
+    throw corruptImage(label, `the header declares ${width} × ${height} pixels`, name)
   let maxval = 1
   if (kind !== 1 && kind !== 4) {
     const m = r.int()
-    if (m === null || m < 1 || m > 65535) throw corruptImage(label, 'the header has no valid maximum value', name)
+    if (m === null || m < 1 || m > 65535)
+      throw corruptImage(label, 'the header has no valid maximum value', name)
     maxval = m
   }
   // Exactly one whitespace byte separates the header from raw pixel data.
@@ -96,7 +100,8 @@ export function decodePnm(buf: Uint8Array, limitPixels: number, name?: string): 
   const channels: 1 | 3 = kind === 3 || kind === 6 ? 3 : 1
   const samples = width * height * channels
   const out = Buffer.allocUnsafe(samples)
-  const scale = (v: number) => (v >= maxval ? 255 : maxval === 255 ? v : Math.round((v * 255) / maxval))
+  const scale = (v: number) =>
+    v >= maxval ? 255 : maxval === 255 ? v : Math.round((v * 255) / maxval)
 
   if (kind === 4) {
     const rowBytes = (width + 7) >> 3
@@ -133,7 +138,8 @@ export function decodePnm(buf: Uint8Array, limitPixels: number, name?: string): 
     for (let i = 0; i < samples; i++) {
       if (!r.skip()) throw corruptImage(label, `truncated: ${i} of ${samples} pixels`, name)
       const c = buf[r.pos++]
-      if (c !== 0x30 && c !== 0x31) throw corruptImage(label, `unexpected byte 0x${c.toString(16)} in the pixels`, name)
+      if (c !== 0x30 && c !== 0x31)
+        throw corruptImage(label, `unexpected byte 0x${c.toString(16)} in the pixels`, name)
       out[i] = c === 0x31 ? 0 : 255
     }
   } else {
@@ -141,7 +147,13 @@ export function decodePnm(buf: Uint8Array, limitPixels: number, name?: string): 
     for (let i = 0; i < samples; i++) {
       const v = r.int()
       if (v === null) {
-        throw corruptImage(label, r.pos >= buf.length ? `truncated: ${i} of ${samples} samples` : 'a sample is not a number', name)
+        throw corruptImage(
+          label,
+          r.pos >= buf.length
+            ? `truncated: ${i} of ${samples} samples`
+            : 'a sample is not a number',
+          name,
+        )
       }
       out[i] = scale(v)
     }

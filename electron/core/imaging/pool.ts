@@ -32,7 +32,8 @@ export class ImagingPool {
   ) {}
 
   run(req: Omit<Request, 'id'>): Promise<Reply> {
-    if (this.closed) return Promise.reject(new EngineError('InternalError', 'The imaging pool is closed.'))
+    if (this.closed)
+      return Promise.reject(new EngineError('InternalError', 'The imaging pool is closed.'))
     return new Promise<Reply>((resolve, reject) => {
       this.queue.push({ resolve, reject, req: { ...req, id: this.nextId++ } })
       this.pump()
@@ -56,7 +57,8 @@ export class ImagingPool {
   private pump(): void {
     while (this.queue.length > 0) {
       let slot = this.slots.reduce<Slot | null>(
-        (best, s) => (s.busy.size < PER_WORKER && (!best || s.busy.size < best.busy.size) ? s : best),
+        (best, s) =>
+          s.busy.size < PER_WORKER && (!best || s.busy.size < best.busy.size) ? s : best,
         null,
       )
       if ((!slot || slot.busy.size > 0) && this.slots.length < this.size) slot = this.spawn()
@@ -94,7 +96,12 @@ export class ImagingPool {
       const i = this.slots.indexOf(slot)
       if (i >= 0) this.slots.splice(i, 1)
       for (const p of slot.busy.values()) {
-        p.reject(new EngineError('InternalError', `The imaging worker failed: ${err.message}`, { httpStatus: 500, cause: err }))
+        p.reject(
+          new EngineError('InternalError', `The imaging worker failed: ${err.message}`, {
+            httpStatus: 500,
+            cause: err,
+          }),
+        )
       }
       slot.busy.clear()
       if (!this.closed) this.pump()
@@ -106,9 +113,13 @@ export class ImagingPool {
   }
 }
 
-/** The worker entry next to this file: worker.js when built, worker.ts from sources. */
+/**
+ * The worker entry: worker.js next to this file when compiled file by file; imaging-worker.js
+ * next to the bundle (electron-vite's `imaging-worker` input; this code may sit in a chunk one
+ * folder down); worker.ts when running from sources (tsx, vitest).
+ */
 export function defaultWorkerUrl(): URL {
-  for (const name of ['./worker.js', './imaging-worker.js']) {
+  for (const name of ['./worker.js', './imaging-worker.js', '../imaging-worker.js']) {
     const js = new URL(name, import.meta.url)
     if (existsSync(fileURLToPath(js))) return js
   }
@@ -122,5 +133,6 @@ function tsxApi(): string {
   const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as {
     exports: Record<string, { import: { default: string } }>
   }
-  return pathToFileURL(path.join(path.dirname(pkgPath), pkg.exports['./esm/api'].import.default)).href
+  return pathToFileURL(path.join(path.dirname(pkgPath), pkg.exports['./esm/api'].import.default))
+    .href
 }

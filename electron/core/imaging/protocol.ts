@@ -18,4 +18,5 @@ export type WireResult = Omit<PreparedImage, 'data' | 'thumbnail'> & {
   thumbnail: Uint8Array
 }
 
-export type Reply = { id: number; ok: true; result: WireResult } | { id: number; ok: false; error: ErrorData }
+export type Reply =
+  { id: number; ok: true; result: WireResult } | { id: number; ok: false; error: ErrorData }

@@ -48,7 +48,9 @@ export function validateRegion(region: string | Box, size: Size): Box {
 
 /** Size of a stored W × H picture once its EXIF orientation is applied. */
 export function orientedSize(stored: Size, orientation = 1): Size {
-  return orientation >= 5 && orientation <= 8 ? { width: stored.height, height: stored.width } : { ...stored }
+  return orientation >= 5 && orientation <= 8
+    ? { width: stored.height, height: stored.width }
+    : { ...stored }
 }
 
 /** A point of the stored grid (W × H) in the oriented picture. */
@@ -56,30 +58,51 @@ export function orientPoint(x: number, y: number, stored: Size, orientation = 1)
   const W = stored.width
   const H = stored.height
   switch (orientation) {
-    case 2: return [W - x, y]
-    case 3: return [W - x, H - y]
-    case 4: return [x, H - y]
-    case 5: return [y, x]
-    case 6: return [H - y, x]
-    case 7: return [H - y, W - x]
-    case 8: return [y, W - x]
-    default: return [x, y]
+    case 2:
+      return [W - x, y]
+    case 3:
+      return [W - x, H - y]
+    case 4:
+      return [x, H - y]
+    case 5:
+      return [y, x]
+    case 6:
+      return [H - y, x]
+    case 7:
+      return [H - y, W - x]
+    case 8:
+      return [y, W - x]
+    default:
+      return [x, y]
   }
 }
 
 /** A point of the oriented picture back in the stored grid (W × H = stored size). */
-export function unorientPoint(x: number, y: number, stored: Size, orientation = 1): [number, number] {
+export function unorientPoint(
+  x: number,
+  y: number,
+  stored: Size,
+  orientation = 1,
+): [number, number] {
   const W = stored.width
   const H = stored.height
   switch (orientation) {
-    case 2: return [W - x, y]
-    case 3: return [W - x, H - y]
-    case 4: return [x, H - y]
-    case 5: return [y, x]
-    case 6: return [y, H - x]
-    case 7: return [W - y, H - x]
-    case 8: return [W - y, x]
-    default: return [x, y]
+    case 2:
+      return [W - x, y]
+    case 3:
+      return [W - x, H - y]
+    case 4:
+      return [x, H - y]
+    case 5:
+      return [y, x]
+    case 6:
+      return [y, H - x]
+    case 7:
+      return [W - y, H - x]
+    case 8:
+      return [W - y, x]
+    default:
+      return [x, y]
   }
 }
 
@@ -133,10 +156,18 @@ export function mapBox(
   const o = orientedSize(from, orientation)
   const sx = to.width / o.width
   const sy = to.height / o.height
-  const b = boxFrom([orientPoint(box.x1, box.y1, from, orientation), orientPoint(box.x2, box.y2, from, orientation)])
+  const b = boxFrom([
+    orientPoint(box.x1, box.y1, from, orientation),
+    orientPoint(box.x2, box.y2, from, orientation),
+  ])
   const outSize = final ?? { width: to.width + offset.left, height: to.height + offset.top }
   return settle(
-    { x1: b.x1 * sx + offset.left, x2: b.x2 * sx + offset.left, y1: b.y1 * sy + offset.top, y2: b.y2 * sy + offset.top },
+    {
+      x1: b.x1 * sx + offset.left,
+      x2: b.x2 * sx + offset.left,
+      y1: b.y1 * sy + offset.top,
+      y2: b.y2 * sy + offset.top,
+    },
     outSize,
   )
 }
@@ -152,7 +183,13 @@ export function unmapRegion(
   return formatRegion(unmapBox(parseRegion(region), from, to, orientation, offset))
 }
 
-export function unmapBox(box: Box, from: Size, to: Size, orientation = 1, offset: Offset = { left: 0, top: 0 }): Box {
+export function unmapBox(
+  box: Box,
+  from: Size,
+  to: Size,
+  orientation = 1,
+  offset: Offset = { left: 0, top: 0 },
+): Box {
   const o = orientedSize(from, orientation)
   const sx = o.width / to.width
   const sy = o.height / to.height
@@ -160,12 +197,19 @@ export function unmapBox(box: Box, from: Size, to: Size, orientation = 1, offset
   const x2 = (box.x2 - offset.left) * sx
   const y1 = (box.y1 - offset.top) * sy
   const y2 = (box.y2 - offset.top) * sy
-  const b = boxFrom([unorientPoint(x1, y1, from, orientation), unorientPoint(x2, y2, from, orientation)])
+  const b = boxFrom([
+    unorientPoint(x1, y1, from, orientation),
+    unorientPoint(x2, y2, from, orientation),
+  ])
   return settle(b, from)
 }
 
 /** A region on the original (in `space`) onto the processed picture described by `g`. */
-export function regionToProcessed(region: string | Box, g: Geometry, space: RegionSpace = 'oriented'): string {
+export function regionToProcessed(
+  region: string | Box,
+  g: Geometry,
+  space: RegionSpace = 'oriented',
+): string {
   const from = space === 'stored' ? g.stored : g.oriented
   const orientation = space === 'stored' ? g.orientation : 1
   const box = validateRegion(region, from)
@@ -173,7 +217,11 @@ export function regionToProcessed(region: string | Box, g: Geometry, space: Regi
 }
 
 /** A region on the processed picture (e.g. the one an engine returns) back on the original, for display. */
-export function regionToOriginal(region: string | Box, g: Geometry, space: RegionSpace = 'oriented'): string {
+export function regionToOriginal(
+  region: string | Box,
+  g: Geometry,
+  space: RegionSpace = 'oriented',
+): string {
   const from = space === 'stored' ? g.stored : g.oriented
   const orientation = space === 'stored' ? g.orientation : 1
   const box = parseRegion(region)
@@ -185,7 +233,10 @@ export function regionToOriginal(region: string | Box, g: Geometry, space: Regio
     y2: Math.min(box.y2, g.pad.top + g.resized.height),
   }
   if (c.x1 >= c.x2 || c.y1 >= c.y2) {
-    throw invalidRegion(formatRegion(box), 'it lies entirely in the padding added around the picture')
+    throw invalidRegion(
+      formatRegion(box),
+      'it lies entirely in the padding added around the picture',
+    )
   }
   return formatRegion(unmapBox(c, from, g.resized, orientation, g.pad))
 }

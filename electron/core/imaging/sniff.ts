@@ -49,7 +49,9 @@ export function sniffFormat(buf: Uint8Array): Sniffed {
   if (ascii(buf, 0, 4) === 'RIFF' && ascii(buf, 8, 4) === 'WEBP') return ok('webp')
   if (ascii(buf, 0, 4) === 'RIFF') {
     const kind = ascii(buf, 8, 4)
-    return no(kind === 'AVI ' ? 'an AVI video' : kind === 'WAVE' ? 'a WAV sound file' : 'a RIFF file')
+    return no(
+      kind === 'AVI ' ? 'an AVI video' : kind === 'WAVE' ? 'a WAV sound file' : 'a RIFF file',
+    )
   }
   // TIFF (and BigTIFF): II*\0, MM\0*, II+\0, MM\0+
   if (
@@ -87,10 +89,16 @@ function describeOther(buf: Uint8Array): string {
     if (brand === 'crx ') return 'a Canon raw photo (CR3)'
     return 'an MP4 video'
   }
-  if (startsWith(buf, [0x00, 0x00, 0x00, 0x0c, 0x6a, 0x50, 0x20, 0x20]) || startsWith(buf, [0xff, 0x4f, 0xff, 0x51])) {
+  if (
+    startsWith(buf, [0x00, 0x00, 0x00, 0x0c, 0x6a, 0x50, 0x20, 0x20]) ||
+    startsWith(buf, [0xff, 0x4f, 0xff, 0x51])
+  ) {
     return 'a JPEG 2000 image'
   }
-  if (startsWith(buf, [0xff, 0x0a]) || startsWith(buf, [0x00, 0x00, 0x00, 0x0c, 0x4a, 0x58, 0x4c, 0x20])) {
+  if (
+    startsWith(buf, [0xff, 0x0a]) ||
+    startsWith(buf, [0x00, 0x00, 0x00, 0x0c, 0x4a, 0x58, 0x4c, 0x20])
+  ) {
     return 'a JPEG XL image'
   }
   if (startsWith(buf, [0x00, 0x00, 0x01, 0x00])) return 'a Windows icon (ICO)'
@@ -107,11 +115,13 @@ function describeOther(buf: Uint8Array): string {
   if (ascii(buf, 0, 3) === 'ID3' || startsWith(buf, [0xff, 0xfb])) return 'an MP3 sound file'
   if (startsWith(buf, [0x1a, 0x45, 0xdf, 0xa3])) return 'a Matroska/WebM video'
   if (ascii(buf, 0, 4) === 'SQLi') return 'an SQLite database'
-  if (ascii(buf, 0, 10) === '#?RADIANCE' || ascii(buf, 0, 6) === '#?RGBE') return 'a Radiance HDR image'
+  if (ascii(buf, 0, 10) === '#?RADIANCE' || ascii(buf, 0, 6) === '#?RGBE')
+    return 'a Radiance HDR image'
   if (ascii(buf, 0, 4) === 'qoif') return 'a QOI image'
   if (startsWith(buf, [0x76, 0x2f, 0x31, 0x01])) return 'an OpenEXR image'
   if (ascii(buf, 0, 4) === 'DDS ') return 'a DirectDraw surface (DDS)'
-  if (buf[0] === 0x42 && buf[1] === 0x4d) return 'a file starting like a BMP image but with an unknown header'
+  if (buf[0] === 0x42 && buf[1] === 0x4d)
+    return 'a file starting like a BMP image but with an unknown header'
   const text = textKind(buf)
   if (text) return text
   return 'unrecognised binary data'
@@ -122,7 +132,8 @@ function textKind(buf: Uint8Array): string | null {
   const n = Math.min(buf.length, 1024)
   let start = 0
   if (startsWith(buf, [0xef, 0xbb, 0xbf])) start = 3
-  else if (startsWith(buf, [0xff, 0xfe]) || startsWith(buf, [0xfe, 0xff])) return 'a text file (UTF-16)'
+  else if (startsWith(buf, [0xff, 0xfe]) || startsWith(buf, [0xfe, 0xff]))
+    return 'a text file (UTF-16)'
   let printable = 0
   for (let i = start; i < n; i++) {
     const c = buf[i]
@@ -131,7 +142,8 @@ function textKind(buf: Uint8Array): string | null {
   }
   if (printable < (n - start) * 0.95) return null
   const head = Buffer.from(buf.subarray(start, n)).toString('utf8').trimStart().toLowerCase()
-  if (head.startsWith('<svg') || (head.startsWith('<?xml') && head.includes('<svg'))) return 'an SVG drawing'
+  if (head.startsWith('<svg') || (head.startsWith('<?xml') && head.includes('<svg')))
+    return 'an SVG drawing'
   if (head.startsWith('<!doctype html') || head.startsWith('<html')) return 'an HTML page'
   if (head.startsWith('<?xml')) return 'an XML document'
   if (head.startsWith('{') || head.startsWith('[')) return 'a JSON/text file'

@@ -99,7 +99,13 @@ export type Action =
   | { kind: 'upscaled'; from: [number, number]; to: [number, number] }
   | { kind: 'padded'; from: [number, number]; to: [number, number] }
   | { kind: 'converted'; from: ImageFormat; to: OutputFormat; reason: string }
-  | { kind: 're-encoded'; format: OutputFormat; quality?: number; palette?: boolean; reason: string }
+  | {
+      kind: 're-encoded'
+      format: OutputFormat
+      quality?: number
+      palette?: boolean
+      reason: string
+    }
 
 export interface PreparedImage {
   /** The bytes to send to an engine (the original bytes when `actions` is `[{kind:'kept'}]`). */

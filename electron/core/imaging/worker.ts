@@ -7,7 +7,9 @@ import type { Reply, Request, WireResult } from './protocol'
 /** An ArrayBuffer that may be transferred without detaching anything else. */
 function ownBuffer(u: Uint8Array): ArrayBuffer | null {
   const ab = u.buffer
-  return ab instanceof ArrayBuffer && u.byteOffset === 0 && u.byteLength === ab.byteLength ? ab : null
+  return ab instanceof ArrayBuffer && u.byteOffset === 0 && u.byteLength === ab.byteLength
+    ? ab
+    : null
 }
 
 export async function handle(req: Request): Promise<{ reply: Reply; transfer: ArrayBuffer[] }> {
@@ -16,14 +18,24 @@ export async function handle(req: Request): Promise<{ reply: Reply; transfer: Ar
       'path' in req.input
         ? { path: req.input.path }
         : {
-            bytes: Buffer.from(req.input.bytes.buffer, req.input.bytes.byteOffset, req.input.bytes.byteLength),
+            bytes: Buffer.from(
+              req.input.bytes.buffer,
+              req.input.bytes.byteOffset,
+              req.input.bytes.byteLength,
+            ),
             name: req.input.name,
           }
-    const opts = req.mode === 'preview' ? { ...req.opts, thumbnail: false, hashes: false } : req.opts
+    const opts =
+      req.mode === 'preview' ? { ...req.opts, thumbnail: false, hashes: false } : req.opts
     const r = await preparePicture(input, opts)
     const { kept, data, thumbnail, ...rest } = r
     const sendData = req.mode === 'prepare' && !(kept && 'bytes' in input)
-    const result: WireResult = { ...rest, data: sendData ? data : null, bytes: data.length, thumbnail }
+    const result: WireResult = {
+      ...rest,
+      data: sendData ? data : null,
+      bytes: data.length,
+      thumbnail,
+    }
     const transfer = [sendData ? data : null, thumbnail]
       .map((b) => (b ? ownBuffer(b) : null))
       .filter((b): b is ArrayBuffer => b !== null)

@@ -5,7 +5,11 @@ import { bmp, paletteBmp, pbm, pgm, pixel, ppm, scene, type Raw } from './fixtur
 
 const LIMIT = 100_000_000
 
-function same(a: Raw, b: { data: Buffer; width: number; height: number; channels: number }, tol = 0) {
+function same(
+  a: Raw,
+  b: { data: Buffer; width: number; height: number; channels: number },
+  tol = 0,
+) {
   expect([b.width, b.height]).toEqual([a.width, a.height])
   let worst = 0
   for (let y = 0; y < a.height; y++) {
@@ -58,7 +62,9 @@ describe('BMP', () => {
   ]
   const W = 33
   const H = 9
-  const idx = new Uint8Array(W * H).map((_, i) => (Math.floor((i % W) / 4) + Math.floor(i / W)) % palette.length)
+  const idx = new Uint8Array(W * H).map(
+    (_, i) => (Math.floor((i % W) / 4) + Math.floor(i / W)) % palette.length,
+  )
   const expected: Raw = { width: W, height: H, channels: 3, data: Buffer.alloc(W * H * 3) }
   idx.forEach((v, i) => expected.data.set(palette[v], i * 3))
 
@@ -80,17 +86,24 @@ describe('BMP', () => {
   it('refuses truncated files, bombs and unknown depths by name', () => {
     const full = bmp(r, { bpp: 24 })
     expect(() => decodeBmp(full.subarray(0, full.length - 200), LIMIT)).toThrow(
-      expect.objectContaining({ code: 'CorruptImage', message: expect.stringMatching(/truncated/) }),
+      expect.objectContaining({
+        code: 'CorruptImage',
+        message: expect.stringMatching(/truncated/),
+      }),
     )
     const rle = paletteBmp(idx, W, H, palette, { bpp: 8, rle: true })
-    expect(() => decodeBmp(rle.subarray(0, rle.length - 30), LIMIT)).toThrow(expect.objectContaining({ code: 'CorruptImage' }))
+    expect(() => decodeBmp(rle.subarray(0, rle.length - 30), LIMIT)).toThrow(
+      expect.objectContaining({ code: 'CorruptImage' }),
+    )
     const bomb = Buffer.from(full.subarray(0, 200))
     bomb.writeInt32LE(40000, 18)
     bomb.writeInt32LE(40000, 22)
     expect(() => decodeBmp(bomb, LIMIT)).toThrow(expect.objectContaining({ code: 'ImageTooLarge' }))
     const odd = Buffer.from(full)
     odd.writeUInt16LE(2, 28)
-    expect(() => decodeBmp(odd, LIMIT)).toThrow(expect.objectContaining({ code: 'UnsupportedPicFormat' }))
+    expect(() => decodeBmp(odd, LIMIT)).toThrow(
+      expect.objectContaining({ code: 'UnsupportedPicFormat' }),
+    )
   })
 })
 
@@ -128,7 +141,9 @@ describe('Netpbm', () => {
     const p6 = ppm(r, 'P6')
     expect(() => decodePnm(p6.subarray(0, p6.length - 10), LIMIT)).toThrow(/truncated/)
     const p3 = ppm(r, 'P3')
-    expect(() => decodePnm(p3.subarray(0, p3.length - 40), LIMIT)).toThrow(expect.objectContaining({ code: 'CorruptImage' }))
+    expect(() => decodePnm(p3.subarray(0, p3.length - 40), LIMIT)).toThrow(
+      expect.objectContaining({ code: 'CorruptImage' }),
+    )
     expect(() => decodePnm(Buffer.from('P6\n12 x\n255\n'), LIMIT)).toThrow(/no valid size/)
     expect(() => decodePnm(Buffer.from('P6\n50000 50000\n255\n'), LIMIT)).toThrow(
       expect.objectContaining({ code: 'ImageTooLarge' }),

@@ -34,8 +34,8 @@ export function scene(width: number, height: number, seed = 1): Raw {
       const o = (y * width + x) * 3
       const u = x / width
       const v = y / height
-      data[o] = 128 + 100 * Math.sin(u * 6.3 * (seed % 3 + 1) + seed)
-      data[o + 1] = 128 + 100 * Math.cos(v * 5.1 * ((seed + 1) % 4 + 1) - seed)
+      data[o] = 128 + 100 * Math.sin(u * 6.3 * ((seed % 3) + 1) + seed)
+      data[o + 1] = 128 + 100 * Math.cos(v * 5.1 * (((seed + 1) % 4) + 1) - seed)
       data[o + 2] = 255 * ((u + v + seed * 0.37) % 1)
       for (const b of blocks) {
         if (x >= b.x && x < b.x + b.w && y >= b.y && y < b.y + b.h) {
@@ -77,7 +77,12 @@ export function fromRaw(r: Raw): Sharp {
 
 export async function decodeRaw(buf: Buffer): Promise<Raw> {
   const { data, info } = await sharp(buf).raw().toBuffer({ resolveWithObject: true })
-  return { data, width: info.width, height: info.height, channels: info.channels as Raw['channels'] }
+  return {
+    data,
+    width: info.width,
+    height: info.height,
+    channels: info.channels as Raw['channels'],
+  }
 }
 
 export function pixel(r: Raw, x: number, y: number): number[] {
@@ -90,7 +95,11 @@ export function close(a: number[], b: number[], tol: number): boolean {
 }
 
 /** Bounding box (edges) of the pixels close to `rgb`. */
-export function findColour(r: Raw, rgb: number[], tol = 40): { x1: number; x2: number; y1: number; y2: number } | null {
+export function findColour(
+  r: Raw,
+  rgb: number[],
+  tol = 40,
+): { x1: number; x2: number; y1: number; y2: number } | null {
   let x1 = Infinity
   let y1 = Infinity
   let x2 = -1
@@ -178,11 +187,14 @@ export function paletteBmp(
         // Absolute runs (0, n, n indices, padded to 16 bits); the last 1-2 pixels as encoded runs.
         const n = width - (width % 3 === 0 ? 0 : width % 3 === 1 ? 1 : 2)
         const run = Array.from(indices.subarray(y * width, y * width + n))
-        const bytes = opts.bpp === 8 ? run : run.reduce<number[]>((acc, v, i) => {
-          if (i % 2 === 0) acc.push(v << 4)
-          else acc[acc.length - 1] |= v
-          return acc
-        }, [])
+        const bytes =
+          opts.bpp === 8
+            ? run
+            : run.reduce<number[]>((acc, v, i) => {
+                if (i % 2 === 0) acc.push(v << 4)
+                else acc[acc.length - 1] |= v
+                return acc
+              }, [])
         parts.push(0, n, ...bytes)
         if (bytes.length % 2) parts.push(0)
         x = n
@@ -238,7 +250,8 @@ export function ppm(r: Raw, kind: 'P3' | 'P6', maxval = 255): Buffer {
   const header = `${kind}\n# made by the imaging tests\n${r.width} ${r.height}\n${maxval}\n`
   const samples: number[] = []
   for (let i = 0; i < r.width * r.height; i++) {
-    for (let c = 0; c < 3; c++) samples.push(Math.round((r.data[i * r.channels + c] * maxval) / 255))
+    for (let c = 0; c < 3; c++)
+      samples.push(Math.round((r.data[i * r.channels + c] * maxval) / 255))
   }
   if (kind === 'P3') {
     const lines: string[] = []
@@ -261,13 +274,15 @@ export function pgm(grey: Uint8Array, width: number, height: number, kind: 'P2' 
 export function pbm(bits: Uint8Array, width: number, height: number, kind: 'P1' | 'P4'): Buffer {
   if (kind === 'P1') {
     const rows: string[] = []
-    for (let y = 0; y < height; y++) rows.push(Array.from(bits.subarray(y * width, (y + 1) * width)).join(''))
+    for (let y = 0; y < height; y++)
+      rows.push(Array.from(bits.subarray(y * width, (y + 1) * width)).join(''))
     return Buffer.from(`P1\n${width} ${height}\n${rows.join('\n')}\n`, 'latin1')
   }
   const rowBytes = Math.ceil(width / 8)
   const body = Buffer.alloc(rowBytes * height)
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) if (bits[y * width + x]) body[y * rowBytes + (x >> 3)] |= 0x80 >> (x & 7)
+    for (let x = 0; x < width; x++)
+      if (bits[y * width + x]) body[y * rowBytes + (x >> 3)] |= 0x80 >> (x & 7)
   }
   return Buffer.concat([Buffer.from(`P4\n${width} ${height}\n`, 'latin1'), body])
 }

@@ -14,12 +14,14 @@ describe('hamming', () => {
 describe('phashFromGrey32', () => {
   const gradient = (f: (x: number, y: number) => number) => {
     const g = new Uint8Array(1024)
-    for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) g[y * 32 + x] = Math.max(0, Math.min(255, f(x, y)))
+    for (let y = 0; y < 32; y++)
+      for (let x = 0; x < 32; x++) g[y * 32 + x] = Math.max(0, Math.min(255, f(x, y)))
     return g
   }
 
   it('gives 16 hex chars, stable under brightness shifts, different for different structure', () => {
-    const f = (x: number, y: number) => 90 + 50 * Math.sin(x / 4 + y / 9) + 30 * Math.cos(y / 5) + x * 1.5
+    const f = (x: number, y: number) =>
+      90 + 50 * Math.sin(x / 4 + y / 9) + 30 * Math.cos(y / 5) + x * 1.5
     const a = gradient(f)
     const brighter = gradient((x, y) => f(x, y) + 25)
     const other = gradient((x, y) => 128 + 120 * Math.sin(y / 3) * Math.cos(x / 5))

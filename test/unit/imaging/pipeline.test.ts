@@ -77,7 +77,10 @@ describe('imaging pipeline (worker threads)', () => {
   it('bakes EXIF orientation 6 into the pixels and drops the tag', async () => {
     // Stored 400 × 200 with a red block in the top-left corner; shown rotated 90° clockwise.
     const stored = marked(400, 200, { x1: 0, x2: 80, y1: 0, y2: 50 })
-    const jpeg = await fromRaw(stored).withMetadata({ orientation: 6 }).jpeg({ quality: 95 }).toBuffer()
+    const jpeg = await fromRaw(stored)
+      .withMetadata({ orientation: 6 })
+      .jpeg({ quality: 95 })
+      .toBuffer()
     expect((await sharp(jpeg).metadata()).orientation).toBe(6)
     const p = await imaging.prepare(jpeg, { region: '150,200,0,80' })
     expect(p.actions.map((a) => a.kind)).toEqual(['oriented', 're-encoded'])
@@ -120,10 +123,16 @@ describe('imaging pipeline (worker threads)', () => {
   })
 
   it('takes the first frame of an animated GIF', async () => {
-    const frame = (c: string) => sharp({ create: { width: 120, height: 110, channels: 3, background: c } }).png().toBuffer()
-    const gif = await sharp([await frame('#ff0000'), await frame('#00ff00'), await frame('#0000ff')], {
-      join: { animated: true },
-    })
+    const frame = (c: string) =>
+      sharp({ create: { width: 120, height: 110, channels: 3, background: c } })
+        .png()
+        .toBuffer()
+    const gif = await sharp(
+      [await frame('#ff0000'), await frame('#00ff00'), await frame('#0000ff')],
+      {
+        join: { animated: true },
+      },
+    )
       .gif()
       .toBuffer()
     expect((await sharp(gif).metadata()).pages).toBe(3)
@@ -136,7 +145,11 @@ describe('imaging pipeline (worker threads)', () => {
     const out = await decodeRaw(p.data)
     expect(close(pixel(out, 60, 55), [255, 0, 0], 10)).toBe(true)
     // a still GIF is kept
-    const still = await imaging.prepare(await sharp(await frame('#336699')).gif().toBuffer())
+    const still = await imaging.prepare(
+      await sharp(await frame('#336699'))
+        .gif()
+        .toBuffer(),
+    )
     expect(still.actions).toEqual([{ kind: 'kept' }])
   })
 
@@ -186,7 +199,9 @@ describe('imaging pipeline (worker threads)', () => {
   })
 
   it('refuses a 99 px picture by default, and upscales or pads it when asked', async () => {
-    const small = await fromRaw(scene(99, 150, 7)).png().toBuffer()
+    const small = await fromRaw(scene(99, 150, 7))
+      .png()
+      .toBuffer()
     await rejects(imaging.prepare(small), 'UnsupportedPicPixels', /99 × 150 px.*at least 100 px/)
     const outcome = await imaging.preview(small)
     expect(outcome).toMatchObject({ ok: false, error: { code: 'UnsupportedPicPixels' } })
@@ -211,7 +226,9 @@ describe('imaging pipeline (worker threads)', () => {
   })
 
   it('downscales a 5000 px picture to 4096 (4095 for trademark)', async () => {
-    const big = await fromRaw(scene(5000, 1200, 8)).jpeg({ quality: 85 }).toBuffer()
+    const big = await fromRaw(scene(5000, 1200, 8))
+      .jpeg({ quality: 85 })
+      .toBuffer()
     const p = await imaging.prepare(big)
     expect(p.actions[0]).toEqual({ kind: 'resized', from: [5000, 1200], to: [4096, 983] })
     expect(p.format).toBe('jpeg')
@@ -227,7 +244,9 @@ describe('imaging pipeline (worker threads)', () => {
     const p = await imaging.prepare(png)
     expect(p.data.length).toBeLessThanOrEqual(4_000_000)
     expect(p.format).toBe('jpeg')
-    expect(p.actions).toContainEqual(expect.objectContaining({ kind: 'converted', from: 'png', to: 'jpeg' }))
+    expect(p.actions).toContainEqual(
+      expect.objectContaining({ kind: 'converted', from: 'png', to: 'jpeg' }),
+    )
     const q = p.actions.find((a) => a.kind === 're-encoded')
     expect(q).toMatchObject({ format: 'jpeg', quality: expect.any(Number) })
 
@@ -249,28 +268,48 @@ describe('imaging pipeline (worker threads)', () => {
 
   it('names corrupt, mislabelled and empty files', async () => {
     const jpeg = await fromRaw(scene(400, 300)).jpeg().toBuffer()
-    await rejects(imaging.prepare(jpeg.subarray(0, Math.floor(jpeg.length * 0.6))), 'CorruptImage', /JPEG/)
+    await rejects(
+      imaging.prepare(jpeg.subarray(0, Math.floor(jpeg.length * 0.6))),
+      'CorruptImage',
+      /JPEG/,
+    )
     // a picture that would be kept is decoded straight to thumbnail size: truncation still shows
     const large = await fromRaw(scene(1600, 1200)).jpeg({ quality: 80 }).toBuffer()
     expect((await imaging.prepare(large)).actions).toEqual([{ kind: 'kept' }])
-    await rejects(imaging.prepare(large.subarray(0, large.length - 5000)), 'CorruptImage', /premature end/)
+    await rejects(
+      imaging.prepare(large.subarray(0, large.length - 5000)),
+      'CorruptImage',
+      /premature end/,
+    )
     const png = await fromRaw(scene(300, 300)).png().toBuffer()
     await rejects(imaging.prepare(png.subarray(0, png.length - 2000)), 'CorruptImage', /PNG/)
 
     const text = path.join(dir, 'notes.jpg')
     fs.writeFileSync(text, 'Spring collection: check the hem on item 42.\n')
-    await rejects(imaging.prepare(text), 'UnsupportedPicFormat', /"notes\.jpg" is a text file, although it is named \.jpg/)
+    await rejects(
+      imaging.prepare(text),
+      'UnsupportedPicFormat',
+      /"notes\.jpg" is a text file, although it is named \.jpg/,
+    )
 
     const empty = path.join(dir, 'empty.png')
     fs.writeFileSync(empty, '')
     await rejects(imaging.prepare(empty), 'EmptyImage', /empty/)
     await rejects(imaging.prepare(Buffer.alloc(0)), 'EmptyImage')
 
-    await rejects(imaging.prepare(path.join(dir, 'missing.jpg')), 'ImageUnreadable', /does not exist/)
+    await rejects(
+      imaging.prepare(path.join(dir, 'missing.jpg')),
+      'ImageUnreadable',
+      /does not exist/,
+    )
     const outcome = await imaging.preview(text)
     expect(outcome).toEqual({
       ok: false,
-      error: { code: 'UnsupportedPicFormat', message: expect.stringMatching(/text file/), hint: expect.any(String) },
+      error: {
+        code: 'UnsupportedPicFormat',
+        message: expect.stringMatching(/text file/),
+        hint: expect.any(String),
+      },
     })
   })
 
@@ -279,7 +318,10 @@ describe('imaging pipeline (worker threads)', () => {
     // downscaled to 512 × 4096. The red block is drawn on the stored grid.
     const storedBox = { x1: 1000, x2: 1600, y1: 100, y2: 400 }
     const stored = marked(4800, 600, storedBox)
-    const jpeg = await fromRaw(stored).withMetadata({ orientation: 8 }).jpeg({ quality: 90 }).toBuffer()
+    const jpeg = await fromRaw(stored)
+      .withMetadata({ orientation: 8 })
+      .jpeg({ quality: 90 })
+      .toBuffer()
     // The same block on the shown picture: (x, y) → (y, 4800 - x)
     const shown = '100,400,3200,3800'
     const p = await imaging.prepare(jpeg, { region: shown })
@@ -296,24 +338,42 @@ describe('imaging pipeline (worker threads)', () => {
     const want = shown.split(',').map(Number)
     back.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThanOrEqual(2))
     // the same region given on the stored grid lands on the same place
-    const s = await imaging.prepare(jpeg, { region: '1000,1600,100,400', regionSpace: 'stored', thumbnail: false })
+    const s = await imaging.prepare(jpeg, {
+      region: '1000,1600,100,400',
+      regionSpace: 'stored',
+      thumbnail: false,
+    })
     expect(s.region).toBe(p.region)
 
-    await rejects(imaging.prepare(jpeg, { region: '0,700,0,100' }), 'InvalidRegion', /crosses the edge of the 600 × 4800/)
+    await rejects(
+      imaging.prepare(jpeg, { region: '0,700,0,100' }),
+      'InvalidRegion',
+      /crosses the edge of the 600 × 4800/,
+    )
   })
 
   it('gives near-duplicates close perceptual hashes and different pictures distant ones', async () => {
-    const a = await fromRaw(scene(640, 480, 11)).png().toBuffer()
-    const b = await fromRaw(scene(640, 480, 12)).png().toBuffer()
+    const a = await fromRaw(scene(640, 480, 11))
+      .png()
+      .toBuffer()
+    const b = await fromRaw(scene(640, 480, 12))
+      .png()
+      .toBuffer()
     const a2 = await sharp(a).resize(500).jpeg({ quality: 60 }).toBuffer()
-    const [pa, pa2, pb] = await Promise.all([imaging.prepare(a), imaging.prepare(a2), imaging.prepare(b)])
+    const [pa, pa2, pb] = await Promise.all([
+      imaging.prepare(a),
+      imaging.prepare(a2),
+      imaging.prepare(b),
+    ])
     expect(pa.sha256).not.toBe(pa2.sha256)
     expect(hamming(pa.phash, pa2.phash)).toBeLessThanOrEqual(6)
     expect(hamming(pa.phash, pb.phash)).toBeGreaterThanOrEqual(16)
   })
 
   it('previews what preprocessing will do without keeping the output', async () => {
-    const big = await fromRaw(scene(4500, 900, 9)).jpeg().toBuffer()
+    const big = await fromRaw(scene(4500, 900, 9))
+      .jpeg()
+      .toBuffer()
     const outcome = await imaging.preview(big)
     expect(outcome.ok).toBe(true)
     if (outcome.ok) {
@@ -327,7 +387,10 @@ describe('imaging pipeline (worker threads)', () => {
 
   it('runs the same on the calling thread with workers: 0, and refuses work once closed', async () => {
     const local = createImaging({ workers: 0 })
-    const jpeg = await fromRaw(marked(400, 200, { x1: 0, x2: 80, y1: 0, y2: 50 })).withMetadata({ orientation: 6 }).jpeg().toBuffer()
+    const jpeg = await fromRaw(marked(400, 200, { x1: 0, x2: 80, y1: 0, y2: 50 }))
+      .withMetadata({ orientation: 6 })
+      .jpeg()
+      .toBuffer()
     const [a, b] = await Promise.all([local.prepare(jpeg), imaging.prepare(jpeg)])
     expect(a.data.equals(b.data)).toBe(true)
     expect(a.phash).toBe(b.phash)
