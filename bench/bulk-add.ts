@@ -1,6 +1,6 @@
 /**
- * Bulk-add benchmark: `npx tsx bench/bulk-add.ts [--part a|b|all] [--limit 1006] [--items 100]
- * [--qps 5] [--faults 0.1]`.
+ * Bulk-add benchmark: `npx tsx bench/bulk-add.ts [--part a|b|c|all] [--limit 1006] [--items 100]
+ * [--qps 5] [--faults 0.1] [--cloud-concurrency 8]`.
  *
  * (a) Local engine, end to end: plan (read the folder, imaging preview, SHA-256) + job (imaging
  *     prepare, AddImage, result stored per item) for shared/datasets/catalogue-hm (1,006 photos).
@@ -9,11 +9,15 @@
  * (b) Cloud path under faults: the real cloud engine (official SDK, ACS3 signing, HTTP) against the
  *     wire server on 127.0.0.1, whose engine enforces an AddImage QPS limit (token bucket, 1 s of
  *     burst — answers DeniedRequest past it, as the cloud's flow control does) and injects faults:
- *     half DeniedRequest (403), half InternalError (500). Behind it: a real local engine.
+ *     half DeniedRequest (403), half InternalError (500). Behind it: an engine recording every
+ *     accepted AddImage in SQLite (cheap, so the figures measure the client, not a featurizer).
  *     Runs: baseline without faults; with faults; with faults and a client configured at twice the
  *     instance's QPS (AIMD must bring it down). Reports the request rate the client achieved against
  *     the limit (target >= 98 %), items lost (target 0) and sends beyond one per item.
+ * (c) The limiter's adaptive policy simulated on a virtual clock: random denials vs real overload.
  */
+import Database from 'better-sqlite3'
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
@@ -22,13 +26,14 @@ import type { AddressInfo } from 'node:net'
 import { createCloudEngine } from '../electron/core/engines/cloud/index'
 import { EngineError } from '../electron/core/engines/errors'
 import { createFeaturizer } from '../electron/core/engines/local/featurizer/index'
-import { createLocalEngine, type LocalEngine } from '../electron/core/engines/local/index'
-import type { Engine } from '../electron/core/engines/types'
+import { createLocalEngine } from '../electron/core/engines/local/index'
+import type { AddImageRequest, AddImageResult, Engine } from '../electron/core/engines/types'
 import { createWireHandler } from '../electron/core/engines/wire/server'
 import { createImaging } from '../electron/core/imaging/index'
 import type { Imaging } from '../electron/core/imaging/types'
 import { collectPlan, planBulkAdd } from '../electron/core/jobs/bulk-add/plan'
 import { enqueueBulkAdd, registerBulkAdd } from '../electron/core/jobs/bulk-add/run'
+import { RateLimiter } from '../electron/core/jobs/limiter'
 import { JobQueue } from '../electron/core/jobs/queue'
 
 function arg(name: string, def: string): string {
@@ -42,6 +47,7 @@ const QPS = Number(arg('qps', '5'))
 const FAULTS = Number(arg('faults', '0.1'))
 const CATALOGUE = '/work/shared/datasets/catalogue-hm'
 const CONCURRENCY = 4
+const CLOUD_CONCURRENCY = Number(arg('cloud-concurrency', '8'))
 
 const fmt = (n: number, d = 1) => n.toFixed(d)
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'loupe-bench-'))
@@ -90,17 +96,21 @@ async function partA(): Promise<void> {
     })
     await warm.close()
 
-    // baseline: direct calls, same concurrency
-    const base = await createLocalEngine({ dir: path.join(dir, 'base'), name: 'base', featurizer })
-    const t0 = performance.now()
-    await pool(files, CONCURRENCY, async (f) => {
-      const p = await imaging.prepare(f, { thumbnail: true })
-      const id = path.basename(f, '.jpg')
-      await base.addImage({ productId: id, picName: `${id}.jpg`, picContent: p.data })
-    })
-    const baseS = (performance.now() - t0) / 1000
-    const baseCount = (await base.detail()).instance.totalCount
-    await base.close()
+    // baseline: direct calls, same concurrency (run before and after the job: the machine is shared)
+    const baseline = async (name: string): Promise<number> => {
+      const base = await createLocalEngine({ dir: path.join(dir, name), name, featurizer })
+      const t0 = performance.now()
+      await pool(files, CONCURRENCY, async (f) => {
+        const p = await imaging.prepare(f, { thumbnail: true })
+        const id = path.basename(f, '.jpg')
+        await base.addImage({ productId: id, picName: `${id}.jpg`, picContent: p.data })
+      })
+      const s = (performance.now() - t0) / 1000
+      if ((await base.detail()).instance.totalCount !== files.length) throw new Error('baseline lost images')
+      await base.close()
+      return s
+    }
+    const base1 = await baseline('base1')
 
     // the job queue path
     const engine = await createLocalEngine({ dir: path.join(dir, 'engine'), name: 'engine', featurizer })
@@ -137,8 +147,10 @@ async function partA(): Promise<void> {
     const job2 = await queue2.whenSettled(s.jobId)
     const streamS = (performance.now() - t3) / 1000
 
+    const base2 = await baseline('base2')
+    const baseS = (base1 + base2) / 2
     const n = files.length
-    console.log(`    baseline (direct prepare + addImage): ${fmt(baseS, 2)} s, ${fmt(n / baseS)} images/s (${baseCount} stored)`)
+    console.log(`    baseline (direct prepare + addImage): ${fmt(baseS, 2)} s, ${fmt(n / baseS)} images/s (runs: ${fmt(base1, 2)} s before, ${fmt(base2, 2)} s after)`)
     console.log(`    plan (walk, preview, SHA-256):        ${fmt(planS, 2)} s, ${fmt(n / planS)} images/s`)
     console.log(`    job (prepare, AddImage, SQLite):      ${fmt(runS, 2)} s, ${fmt(n / runS)} images/s — ${fmt((n / runS) / (n / baseS), 2)}x baseline`)
     console.log(`    end to end, plan then job:            ${fmt(planS + runS, 2)} s, ${fmt(n / (planS + runS))} images/s — ${fmt((n / (planS + runS)) / (n / baseS), 2)}x baseline`)
@@ -163,14 +175,24 @@ const SECRET = 'bench-secret-0123456789abcdef'
 
 interface ServerStats {
   requests: number[]
-  accepted: Map<string, number>
   flowDenied: number
   injectedDenied: number
   injected500: number
 }
 
-/** The local engine behind the instance's flow control and a fault injector. */
-function faultyEngine(inner: LocalEngine, qps: number, faults: number, stats: ServerStats): Engine {
+/**
+ * What the wire server serves: an engine that records every accepted AddImage in its own SQLite
+ * table (cheap, so the figures measure the client, not a featurizer), behind the instance's flow
+ * control (token bucket: QPS tokens per second, 1 s of burst) and a fault injector.
+ */
+function faultyEngine(dbFile: string, qps: number, faults: number, stats: ServerStats) {
+  const db = new Database(dbFile)
+  db.pragma('journal_mode = WAL')
+  db.exec('CREATE TABLE adds (key TEXT PRIMARY KEY, n INTEGER NOT NULL, bytes INTEGER NOT NULL)')
+  const record = db.prepare(
+    'INSERT INTO adds (key, n, bytes) VALUES (?, 1, ?) ON CONFLICT(key) DO UPDATE SET n = n + 1',
+  )
+  const count = db.prepare('SELECT n FROM adds WHERE key = ?')
   let tokens = qps
   let last = performance.now()
   let seed = 42
@@ -178,46 +200,56 @@ function faultyEngine(inner: LocalEngine, qps: number, faults: number, stats: Se
     seed = (seed * 1103515245 + 12345) & 0x7fffffff
     return seed / 0x7fffffff
   }
-  const e = Object.create(inner) as Engine
-  e.addImage = async (req) => {
-    const now = performance.now()
-    stats.requests.push(now)
-    tokens = Math.min(qps, tokens + ((now - last) / 1000) * qps)
-    last = now
-    if (tokens < 1) {
-      stats.flowDenied++
-      throw new EngineError('DeniedRequest', 'Request was denied due to flow control.')
-    }
-    tokens -= 1
-    const r = rand()
-    if (r < faults / 2) {
-      stats.injectedDenied++
-      throw new EngineError('DeniedRequest', 'Request was denied due to flow control.')
-    }
-    if (r < faults) {
-      stats.injected500++
-      throw new EngineError('InternalError', 'The request processing has failed due to some unknown error.', {
-        httpStatus: 500,
-      })
-    }
-    const res = await inner.addImage(req)
-    const k = `${req.productId}/${req.picName}`
-    stats.accepted.set(k, (stats.accepted.get(k) ?? 0) + 1)
-    return res
+  const unsupported = async () => {
+    throw new EngineError('UnsupportedOperation', 'Not served by this bench engine.', { httpStatus: 500 })
   }
-  return e
+  const engine = {
+    kind: 'local',
+    async addImage(req: AddImageRequest): Promise<AddImageResult> {
+      const now = performance.now()
+      stats.requests.push(now)
+      tokens = Math.min(qps, tokens + ((now - last) / 1000) * qps)
+      last = now
+      if (tokens < 1) {
+        stats.flowDenied++
+        throw new EngineError('DeniedRequest', 'Request was denied due to flow control.')
+      }
+      tokens -= 1
+      const r = rand()
+      if (r < faults / 2) {
+        stats.injectedDenied++
+        throw new EngineError('DeniedRequest', 'Request was denied due to flow control.')
+      }
+      if (r < faults) {
+        stats.injected500++
+        throw new EngineError('InternalError', 'The request processing has failed due to some unknown error.', {
+          httpStatus: 500,
+        })
+      }
+      record.run(`${req.productId}/${req.picName}`, req.picContent.length)
+      return { requestId: crypto.randomUUID().toUpperCase(), picInfo: { categoryId: 88888888, region: null } }
+    },
+    close: async () => db.close(),
+  }
+  const served = new Proxy(engine as unknown as Engine, {
+    get: (t, k) =>
+      k in t || k === 'then' || typeof k === 'symbol'
+        ? (t as unknown as Record<string | symbol, unknown>)[k]
+        : unsupported,
+  })
+  return { engine: served, times: (key: string) => (count.get(key) as { n: number } | undefined)?.n ?? 0, close: () => db.close() }
 }
 
 async function cloudRun(
   label: string,
   files: string[],
   opts: { faults: number; clientQps: number },
-  shared: { imaging: Imaging; featurizer: ReturnType<typeof createFeaturizer> },
+  shared: { imaging: Imaging },
 ): Promise<{ attemptRate: number; lost: number }> {
   const dir = tmp()
-  const local = await createLocalEngine({ dir: path.join(dir, 'engine'), name: 'demo', featurizer: shared.featurizer })
-  const stats: ServerStats = { requests: [], accepted: new Map(), flowDenied: 0, injectedDenied: 0, injected500: 0 }
-  const engine = faultyEngine(local, QPS, opts.faults, stats)
+  const stats: ServerStats = { requests: [], flowDenied: 0, injectedDenied: 0, injected500: 0 }
+  const target = faultyEngine(path.join(dir, 'target.db'), QPS, opts.faults, stats)
+  const engine = target.engine
   const server = http.createServer(
     createWireHandler({
       resolveEngine: async (name) => (name === 'demo' ? engine : null),
@@ -244,24 +276,38 @@ async function cloudRun(
     const src = linkFolder(dir, files)
     const plan = await collectPlan([src], { naming: 'file' }, { imaging: shared.imaging })
     const t0 = performance.now()
-    const { jobId } = await enqueueBulkAdd(queue, plan, { profile: 'cloud', concurrency: CONCURRENCY })
+    const { jobId } = await enqueueBulkAdd(queue, plan, { profile: 'cloud', concurrency: CLOUD_CONCURRENCY })
+    // sample the limiter: its rate, and whether a worker is waiting for a token (else the
+    // pipeline, not the limiter, is what holds the rate back)
+    const samples: { rate: number; waiting: number }[] = []
+    const sampler = setInterval(() => {
+      const st = queue.limiter('cloud', 'add').stats()
+      samples.push({ rate: st.currentRate, waiting: st.waiting })
+    }, 50)
     const job = await queue.whenSettled(jobId)
+    clearInterval(sampler)
     const wall = (performance.now() - t0) / 1000
+    const meanRate = samples.reduce((a, b) => a + b.rate, 0) / Math.max(1, samples.length)
+    const starved = samples.filter((x) => x.waiting === 0).length / Math.max(1, samples.length)
     const req = stats.requests
     const span = (req[req.length - 1] - req[0]) / 1000
     const attemptRate = (req.length - 1) / span
-    const acceptedCalls = [...stats.accepted.values()].reduce((a, b) => a + b, 0)
     const expected = plan.filter((p) => p.action === 'add').map((p) => `${p.productId}/${p.picName}`)
     let lost = 0
+    let acceptedCalls = 0
     for (const k of expected) {
-      const [productId, picName] = k.split('/')
-      if (!stats.accepted.has(k) || !(await local.checkImageExists({ productId, picName })).exist) lost++
+      const n = target.times(k)
+      acceptedCalls += n
+      if (n === 0) lost++
     }
     const limiter = queue.limiter('cloud', 'add').stats()
     console.log(`    ${label}`)
     console.log(
       `      ${req.length} requests in ${fmt(span, 2)} s = ${fmt(attemptRate, 2)} req/s = ${fmt((attemptRate / QPS) * 100)} % of the instance's ${QPS} QPS` +
         ` (client limiter ${opts.clientQps}/s, now ${fmt(limiter.currentRate, 2)}/s)`,
+    )
+    console.log(
+      `      limiter: mean rate ${fmt(meanRate, 2)}/s; no worker waiting for a token ${fmt(starved * 100)} % of the time`,
     )
     console.log(
       `      answers: ${acceptedCalls} accepted, ${stats.injectedDenied} injected DeniedRequest, ${stats.injected500} injected 500, ${stats.flowDenied} flow-control DeniedRequest`,
@@ -275,7 +321,7 @@ async function cloudRun(
     await queue.close()
     await new Promise<void>((r) => server.close(() => r()))
     await cloud.close()
-    await local.close()
+    target.close()
     fs.rmSync(dir, { recursive: true, force: true })
   }
 }
@@ -285,10 +331,9 @@ async function partB(): Promise<void> {
   console.log(
     `\n(b) bulk add of ${files.length} photos through the official SDK → wire server (AddImage QPS ${QPS}), faults ${fmt(FAULTS * 100, 0)} %`,
   )
-  const featurizer = createFeaturizer()
   const imaging = createImaging()
   try {
-    const shared = { imaging, featurizer }
+    const shared = { imaging }
     const base = await cloudRun('baseline: no faults, client at the instance QPS', files, { faults: 0, clientQps: QPS }, shared)
     const faulty = await cloudRun(
       `faults: ${fmt(FAULTS * 100, 0)} % (DeniedRequest / 500), client at the instance QPS`,
@@ -309,9 +354,62 @@ async function partB(): Promise<void> {
     )
   } finally {
     await imaging.close()
-    await featurizer.close()
   }
 }
 
+// ------------------------------------------------------------------------------------------ (c)
+
+/**
+ * The limiter's adaptive policy on a virtual clock (no timers): requests go out at the limiter's
+ * current rate to an instance with a token-bucket QPS limit (1 s of burst) that also denies a
+ * fraction of requests at random. Prints the attempt rate and the share denied by flow control.
+ */
+function partC(): void {
+  console.log('\n(c) adaptive limiter policy, simulated (20,000 requests on a virtual clock)')
+  const sim = (configured: number, limit: number, p: number) => {
+    let clock = 0
+    let seed = 7
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff
+      return seed / 0x7fffffff
+    }
+    const l = new RateLimiter({ ratePerSec: configured, now: () => clock })
+    let tokens = limit
+    let last = 0
+    let flow = 0
+    let ok = 0
+    const n = 20_000
+    for (let i = 0; i < n; i++) {
+      clock += 1000 / l.currentRate
+      tokens = Math.min(limit, tokens + ((clock - last) / 1000) * limit)
+      last = clock
+      if (tokens < 1) {
+        flow++
+        l.onDenied()
+        continue
+      }
+      tokens -= 1
+      if (rand() < p) l.onDenied()
+      else {
+        ok++
+        l.onSuccess()
+      }
+    }
+    const s = clock / 1000
+    console.log(
+      `    client ${configured}/s, instance ${limit}/s, random denials ${fmt(p * 100, 0)} %: ` +
+        `${fmt(n / s, 2)} req/s (${fmt((n / s / limit) * 100)} % of the instance), ${fmt(ok / s, 2)} accepted/s, ` +
+        `${fmt((flow / n) * 100)} % denied by flow control`,
+    )
+  }
+  sim(5, 5, 0)
+  sim(5, 5, 0.05)
+  sim(5, 5, 0.1)
+  sim(10, 5, 0.05)
+  sim(5, 4, 0)
+  sim(5, 1, 0)
+}
+
+if (PART === 'c' || PART === 'all') partC()
 if (PART === 'a' || PART === 'all') await partA()
 if (PART === 'b' || PART === 'all') await partB()

@@ -2,15 +2,16 @@
  * Rate limiting: a token bucket (implemented as virtual scheduling, so late timer wake-ups never
  * lose tokens) with an adaptive rate that backs off on DeniedRequest, AIMD-style.
  *
- * Adaptive rule (see docs in `AdaptiveOptions`):
- * - every DeniedRequest multiplies the rate by `nudge` (a small step, e.g. 0.97);
- * - when denials make up at least `overloadFraction` of the last `window` answers (the instance
- *   really is overloaded, e.g. the configured QPS is higher than the instance's), the rate is
- *   multiplied by `decrease` (e.g. 0.7), at most once per `cooldownMs`;
- * - each success adds `increase` × the configured rate, up to the configured rate, except during
- *   `quietMs` after a strong decrease.
- * Isolated denials thus cost almost nothing, while a persistent overload quickly converges to what
- * the instance accepts.
+ * Adaptive rule (see docs in `AdaptiveOptions`; defaults chosen by simulation, see bench/bulk-add.ts):
+ * - every DeniedRequest multiplies the rate by `nudge` (a small step, 0.98);
+ * - when denials make up at least `overloadFraction` (25 %) of the last `window` (40) answers —
+ *   the instance really is overloaded, e.g. the configured QPS is above the instance's, or another
+ *   client shares it — the rate is multiplied by `decrease` (0.7), at most once per `cooldownMs`;
+ * - each success adds `increase` (2 %) × the configured rate, up to the configured rate, except
+ *   during `quietMs` after a strong decrease and while denials are `recoverBelow` (12.5 %) or more
+ *   of the recent answers.
+ * Isolated denials thus cost almost nothing (with 5 % random denials the rate stays ≥ 99 % of the
+ * limit), while a persistent overload converges to what the instance accepts.
  */
 
 export class AbortedError extends Error {
@@ -21,13 +22,13 @@ export class AbortedError extends Error {
 }
 
 export interface AdaptiveOptions {
-  /** Factor applied on every DeniedRequest. Default 0.97. */
+  /** Factor applied on every DeniedRequest. Default 0.98. */
   nudge?: number
   /** Factor applied when denials are frequent. Default 0.7. */
   decrease?: number
-  /** Fraction of denials among the last `window` answers that counts as overload. Default 0.2. */
+  /** Fraction of denials among the last `window` answers that counts as overload. Default 0.25. */
   overloadFraction?: number
-  /** Number of recent answers considered. Default 20. */
+  /** Number of recent answers considered. Default 40. */
   window?: number
   /** Minimum time between two strong decreases. Default 1000 ms. */
   cooldownMs?: number
@@ -37,6 +38,8 @@ export interface AdaptiveOptions {
   increase?: number
   /** Lowest rate, as a fraction of the configured rate. Default 0.05. */
   minFraction?: number
+  /** No recovery while denials make up at least this fraction of the recent answers. Default 0.125. */
+  recoverBelow?: number
 }
 
 export interface LimiterOptions {
@@ -57,6 +60,8 @@ export interface LimiterStats {
 }
 
 type Waiter = {
+  /** When it started waiting (limiter clock). */
+  since: number
   resolve: () => void
   reject: (e: unknown) => void
   signal?: AbortSignal
@@ -85,14 +90,15 @@ export class RateLimiter {
     this.burst = Math.max(1, options.burst ?? 1)
     const a = options.adaptive ?? {}
     this.opts = {
-      nudge: a.nudge ?? 0.97,
+      nudge: a.nudge ?? 0.98,
       decrease: a.decrease ?? 0.7,
-      overloadFraction: a.overloadFraction ?? 0.2,
-      window: a.window ?? 20,
+      overloadFraction: a.overloadFraction ?? 0.25,
+      window: a.window ?? 40,
       cooldownMs: a.cooldownMs ?? 1000,
       quietMs: a.quietMs ?? 2000,
       increase: a.increase ?? 0.02,
       minFraction: a.minFraction ?? 0.05,
+      recoverBelow: a.recoverBelow ?? 0.125,
     }
   }
 
@@ -135,7 +141,7 @@ export class RateLimiter {
       return Promise.resolve()
     }
     return new Promise<void>((resolve, reject) => {
-      const w: Waiter = { resolve, reject, signal }
+      const w: Waiter = { since: this.now(), resolve, reject, signal }
       if (signal) {
         w.onAbort = () => {
           const i = this.queue.indexOf(w)
@@ -154,6 +160,7 @@ export class RateLimiter {
     this.record(false)
     if (this.rate >= this.configured) return
     if (this.now() - this.lastDecreaseAt < this.opts.quietMs) return
+    if (this.opts.recoverBelow < 1 && this.deniedFraction() >= this.opts.recoverBelow) return
     this.rate = Math.min(this.configured, this.rate + this.configured * this.opts.increase)
   }
 
@@ -190,6 +197,13 @@ export class RateLimiter {
     }
   }
 
+  private deniedFraction(): number {
+    if (this.recent.length === 0) return 0
+    let d = 0
+    for (const x of this.recent) if (x) d++
+    return d / this.recent.length
+  }
+
   private record(denied: boolean): void {
     this.recent.push(denied)
     if (this.recent.length > this.opts.window) this.recent.shift()
@@ -205,7 +219,12 @@ export class RateLimiter {
       const now = this.now()
       const interval = 1000 / this.rate
       const tolerance = (this.burst - 1) * interval
-      const slot = Math.max(this.nextFreeAt, now - tolerance)
+      // A waiter already queued when its slot came is granted that slot even if the timer fired
+      // late (up to one interval), so timer lateness never lowers the average rate; after an idle
+      // period the schedule restarts from now (no burst beyond `burst`).
+      const head = this.queue[0]
+      const lag = head.since <= this.nextFreeAt ? interval : 0
+      const slot = Math.max(this.nextFreeAt, now - Math.max(tolerance, lag))
       if (slot <= now) {
         this.nextFreeAt = slot + interval
         this.grant(this.queue.shift()!)
