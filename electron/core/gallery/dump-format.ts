@@ -43,10 +43,24 @@ const KEY_MAP: Record<string, Field> = {
   operationtype: 'operationType',
 }
 
+const keyCache = new Map<string, Field | null>()
+
+/** The field a JSON key names, ignoring case, `_`, `-` and spaces (memoized: keys repeat). */
+function fieldOf(key: string): Field | null {
+  let f = keyCache.get(key)
+  if (f === undefined) {
+    const norm = key.replace(/[\s_-]/g, '').toLowerCase()
+    f = Object.hasOwn(KEY_MAP, norm) ? KEY_MAP[norm] : null
+    if (keyCache.size < 1000) keyCache.set(key, f)
+  }
+  return f
+}
+
 function bad(line: number, why: string): GalleryError {
   return new GalleryError('InvalidDumpLine', `Dump line ${line}: ${why}. Nothing was imported.`, {
     line,
-    hint: 'A dump is the console\'s metadata export: one JSON object per line with at least ' +
+    hint:
+      "A dump is the console's metadata export: one JSON object per line with at least " +
       '"ProductId" and "PicName". Fix or remove the line and import again.',
   })
 }
@@ -54,7 +68,10 @@ function bad(line: number, why: string): GalleryError {
 function keyString(v: unknown, name: string, line: number): string {
   if (typeof v === 'number' && Number.isFinite(v)) return String(v)
   if (typeof v === 'string' && v !== '') return v
-  throw bad(line, v === undefined || v === null || v === '' ? `missing ${name}` : `${name} is not a string`)
+  throw bad(
+    line,
+    v === undefined || v === null || v === '' ? `missing ${name}` : `${name} is not a string`,
+  )
 }
 
 function optInt(v: unknown, name: string, line: number): number | null {
@@ -89,7 +106,7 @@ export function parseDumpLine(text: string, line: number): DumpRecord | null {
   }
   const v: Partial<Record<Field, unknown>> = {}
   for (const [k, val] of Object.entries(obj)) {
-    const f = KEY_MAP[k.replace(/[\s_-]/g, '').toLowerCase()]
+    const f = fieldOf(k)
     if (f) v[f] = val
   }
   if (v.operationType !== undefined && String(v.operationType).toUpperCase() !== 'ADD') {

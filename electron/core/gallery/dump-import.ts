@@ -133,18 +133,29 @@ function sqlFor(t: string) {
     gone: `FROM images i WHERE i.sync_state NOT IN ${PENDING_SQL} AND NOT EXISTS
       (SELECT 1 FROM ${t} s WHERE s.product_id = i.product_id AND s.pic_name = i.pic_name)`,
     changed: `${join} WHERE i.sync_state NOT IN ${PENDING_SQL} AND ${DIFFERS}`,
-    unchanged: `${join} WHERE i.sync_state NOT IN ${PENDING_SQL} AND NOT ${DIFFERS}`,
   }
 }
 
 export function diffCounts(db: DB, table: string): DumpCounts {
   const q = sqlFor(table)
-  const count = (from: string) => (db.prepare(`SELECT count(*) AS n ${from}`).get() as { n: number }).n
+  const count = (from: string) =>
+    (db.prepare(`SELECT count(*) AS n ${from}`).get() as { n: number }).n
+  // One pass over the staged lines for added / changed / unchanged.
+  const kept = `i.id IS NOT NULL AND i.sync_state NOT IN ${PENDING_SQL}`
+  const r = db
+    .prepare(
+      `SELECT coalesce(sum(i.id IS NULL), 0) AS added,
+        coalesce(sum(${kept} AND ${DIFFERS}), 0) AS changed,
+        coalesce(sum(${kept} AND NOT ${DIFFERS}), 0) AS unchanged
+      FROM ${table} s LEFT JOIN images i
+        ON i.product_id = s.product_id AND i.pic_name = s.pic_name`,
+    )
+    .get() as { added: number; changed: number; unchanged: number }
   return {
-    added: count(q.added),
-    changed: count(q.changed),
+    added: r.added,
+    changed: r.changed,
     gone: count(q.gone),
-    unchanged: count(q.unchanged),
+    unchanged: r.unchanged,
     pending: count(`FROM images i WHERE i.sync_state IN ${PENDING_SQL}`),
   }
 }

@@ -211,13 +211,23 @@ class SqliteGallery implements Gallery {
           region: optStr(rec.region, 'region'),
           sourcePath: rec.sourcePath === undefined ? (old?.sourcePath ?? null) : rec.sourcePath,
           sha256:
-            rec.sha256 === undefined ? (old?.sha256 ?? null) : rec.sha256 && normalizeSha256(rec.sha256),
+            rec.sha256 === undefined
+              ? (old?.sha256 ?? null)
+              : rec.sha256
+                ? normalizeSha256(rec.sha256)
+                : null,
           phash:
-            rec.phash === undefined ? (old?.phash ?? null) : rec.phash && normalizePhash(rec.phash),
+            rec.phash === undefined
+              ? (old?.phash ?? null)
+              : rec.phash
+                ? normalizePhash(rec.phash)
+                : null,
           thumbnail:
             rec.thumbnail === undefined
               ? (old?.thumbnail ?? null)
-              : rec.thumbnail && checkThumb(rec.thumbnail),
+              : rec.thumbnail
+                ? checkThumb(rec.thumbnail)
+                : null,
           syncState: state,
           syncError: state === 'error' ? (rec.syncError ?? 'Unknown error') : null,
           addedAt: old?.addedAt ?? now,
@@ -230,7 +240,11 @@ class SqliteGallery implements Gallery {
   }
 
   /** Keeps updatedAt (and the write) when nothing but seenAt would change: idempotent records. */
-  private commit(old: GalleryImage | null, next: GalleryImage, id: number | undefined): GalleryImage {
+  private commit(
+    old: GalleryImage | null,
+    next: GalleryImage,
+    id: number | undefined,
+  ): GalleryImage {
     if (old) {
       const changed =
         ATTRIBUTE_KEYS.some((k) => old[k] !== next[k]) ||
@@ -395,7 +409,9 @@ class SqliteGallery implements Gallery {
     const read = this.db.transaction(() => {
       let total: number
       if (w.match === undefined) {
-        total = this.stmt(`SELECT count(*) FROM images i ${where}`).pluck().get(...w.params) as number
+        total = this.stmt(`SELECT count(*) FROM images i ${where}`)
+          .pluck()
+          .get(...w.params) as number
       } else {
         // The FTS table has exactly one row per image: text alone is counted there.
         total = this.stmt(`SELECT count(*) FROM images_fts WHERE images_fts MATCH ?`)
@@ -595,7 +611,11 @@ class SqliteGallery implements Gallery {
         if (opts.signal?.aborted) {
           throw new GalleryError('Aborted', 'The dump import was cancelled; nothing was imported.')
         }
-        const progress = { lines: stage.lines, bytesRead: stage.totalBytes, totalBytes: stage.totalBytes }
+        const progress = {
+          lines: stage.lines,
+          bytesRead: stage.totalBytes,
+          totalBytes: stage.totalBytes,
+        }
         opts.onProgress?.({ phase: 'applying', ...progress })
         const counts = applyStage(this.db, stage.table, this.now())
         // Fresh planner statistics (with STAT4 samples) after a bulk change: ~0.2 s per 100k rows.
@@ -618,12 +638,10 @@ class SqliteGallery implements Gallery {
       const stage = await stageDump(this.db, file, opts)
       try {
         const diff = this.db
-          .transaction(
-            (): DumpDiff => ({
-              ...diffCounts(this.db, stage.table),
-              examples: diffExamples(this.db, stage.table, sample),
-            }),
-          )
+          .transaction((): DumpDiff => ({
+            ...diffCounts(this.db, stage.table),
+            examples: diffExamples(this.db, stage.table, sample),
+          }))
           .deferred()
         opts.onProgress?.({
           phase: 'done',
@@ -654,7 +672,8 @@ function invalid(message: string): GalleryError {
 }
 
 function checkKey(k: ImageKey): ImageKey {
-  if (typeof k !== 'object' || k === null) throw invalid('An image key {productId, picName} is required')
+  if (typeof k !== 'object' || k === null)
+    throw invalid('An image key {productId, picName} is required')
   if (typeof k.productId !== 'string' || k.productId === '') throw invalid('productId is required')
   if (typeof k.picName !== 'string' || k.picName === '') throw invalid('picName is required')
   return { productId: k.productId, picName: k.picName }
@@ -690,7 +709,9 @@ function checkThumb(t: string): string {
     segs.some((s) => s === '' || s === '.' || s === '..') ||
     rel.includes('\0')
   ) {
-    throw invalid(`thumbnail must be a path relative to the thumbs folder, got ${JSON.stringify(t)}`)
+    throw invalid(
+      `thumbnail must be a path relative to the thumbs folder, got ${JSON.stringify(t)}`,
+    )
   }
   return rel
 }

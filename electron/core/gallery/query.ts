@@ -147,7 +147,10 @@ function checkOrder(order: SortOrder | undefined, dflt: 'asc' | 'desc'): 'ASC' |
   return o === 'asc' ? 'ASC' : 'DESC'
 }
 
-export function checkPaging(limit: number, offset: number | undefined): { limit: number; offset: number } {
+export function checkPaging(
+  limit: number,
+  offset: number | undefined,
+): { limit: number; offset: number } {
   if (!Number.isSafeInteger(limit) || limit < 0 || limit > MAX_LIMIT) {
     throw invalid(`limit must be an integer from 0 to ${MAX_LIMIT}`)
   }

@@ -88,10 +88,13 @@ export const MIGRATIONS: Migration[] = [
         ALTER TABLE images ADD COLUMN ph2 INTEGER;
         ALTER TABLE images ADD COLUMN ph3 INTEGER;
       `)
-      const rows = db
-        .prepare(`SELECT id, phash FROM images WHERE phash IS NOT NULL`)
-        .all() as { id: number; phash: string }[]
-      const setBands = db.prepare(`UPDATE images SET ph0 = ?, ph1 = ?, ph2 = ?, ph3 = ? WHERE id = ?`)
+      const rows = db.prepare(`SELECT id, phash FROM images WHERE phash IS NOT NULL`).all() as {
+        id: number
+        phash: string
+      }[]
+      const setBands = db.prepare(
+        `UPDATE images SET ph0 = ?, ph1 = ?, ph2 = ?, ph3 = ? WHERE id = ?`,
+      )
       for (const r of rows) {
         const p = r.phash.toLowerCase()
         if (/^[0-9a-f]{16}$/.test(p)) setBands.run(...phashBands(p), r.id)
@@ -193,7 +196,10 @@ export function schemaVersion(db: DB): number {
 }
 
 /** Brings the database to SCHEMA_VERSION. Returns the versions before and after. */
-export function migrate(db: DB, migrations: Migration[] = MIGRATIONS): { from: number; to: number } {
+export function migrate(
+  db: DB,
+  migrations: Migration[] = MIGRATIONS,
+): { from: number; to: number } {
   const from = schemaVersion(db)
   const latest = migrations[migrations.length - 1]?.version ?? 0
   if (from > latest) {

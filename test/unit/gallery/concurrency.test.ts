@@ -50,7 +50,8 @@ describe('gallery with concurrent connections (WAL)', () => {
     g.recordAdded({ productId: 'p', picName: 'a.jpg' })
     const reader = new Database(file, { readonly: true })
     reader.pragma('busy_timeout = 0') // a blocked read would fail at once
-    const count = () => (reader.prepare('SELECT count(*) AS n FROM images').get() as { n: number }).n
+    const count = () =>
+      (reader.prepare('SELECT count(*) AS n FROM images').get() as { n: number }).n
     try {
       g.batch(() => {
         g.recordAdded({ productId: 'p', picName: 'b.jpg' })
@@ -79,9 +80,17 @@ describe('gallery with concurrent connections (WAL)', () => {
 
   it('readers on another thread see the cache before or after an import, never half of it', async () => {
     const { g, dir, file } = newGallery()
-    const first = Array.from({ length: 3000 }, (_, i) => ({ ProductId: `a${i % 700}`, PicName: `${i}.jpg`, StrAttr: '男装' }))
+    const first = Array.from({ length: 3000 }, (_, i) => ({
+      ProductId: `a${i % 700}`,
+      PicName: `${i}.jpg`,
+      StrAttr: '男装',
+    }))
     await g.importDump(writeLines(path.join(dir, 'd1.jsonl'), first))
-    const second = Array.from({ length: 5000 }, (_, i) => ({ ProductId: `b${i % 900}`, PicName: `${i}.png`, CustomContent: '雪纺' }))
+    const second = Array.from({ length: 5000 }, (_, i) => ({
+      ProductId: `b${i % 900}`,
+      PicName: `${i}.png`,
+      CustomContent: '雪纺',
+    }))
     const d2 = writeLines(path.join(dir, 'd2.jsonl'), second)
 
     const worker = new Worker(READER, { eval: true, workerData: { file, addon } })
@@ -89,16 +98,18 @@ describe('gallery with concurrent connections (WAL)', () => {
     const snaps = new Set<string>()
     const snapshot = (k: string) =>
       new Promise<void>((resolve) => (snaps.has(k) ? resolve() : waiters.set(k, resolve)))
-    const result = new Promise<{ seen: string[]; errors: string[]; reads: number }>((resolve, reject) => {
-      worker.on('message', (m) => {
-        if (m.snap) {
-          snaps.add(m.snap)
-          waiters.get(m.snap)?.()
-        }
-        if (m.seen) resolve(m)
-      })
-      worker.on('error', reject)
-    })
+    const result = new Promise<{ seen: string[]; errors: string[]; reads: number }>(
+      (resolve, reject) => {
+        worker.on('message', (m) => {
+          if (m.snap) {
+            snaps.add(m.snap)
+            waiters.get(m.snap)?.()
+          }
+          if (m.seen) resolve(m)
+        })
+        worker.on('error', reject)
+      },
+    )
     await snapshot('3000/3000') // the reader is running
     const counts = await g.importDump(d2)
     expect(counts).toEqual({ added: 5000, changed: 0, gone: 3000, unchanged: 0, pending: 0 })

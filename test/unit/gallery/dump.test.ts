@@ -70,6 +70,12 @@ describe('gallery dump import', () => {
       region: '20,40,60,80',
     })
     expect(parseDumpLine('   ', 3)).toBeNull()
+    expect(
+      parseDumpLine(
+        '{"ProductId":"p","PicName":"a","constructor":1,"__proto__":{"x":1},"toString":2}',
+        4,
+      ),
+    ).toMatchObject({ productId: 'p', picName: 'a', intAttr: null })
     for (const [bad, why] of [
       ['{"ProductId": "p", "PicName": "a.jpg"', /line 7: not valid JSON/],
       ['["p", "a.jpg"]', /line 7: not a JSON object/],
@@ -93,7 +99,13 @@ describe('gallery dump import', () => {
       line('p2', 'c.jpg', { StrAttr: '女装' }),
       line('p3', 'd.jpg'),
     ])
-    expect(await g.importDump(d1)).toEqual({ added: 4, changed: 0, gone: 0, unchanged: 0, pending: 0 })
+    expect(await g.importDump(d1)).toEqual({
+      added: 4,
+      changed: 0,
+      gone: 0,
+      unchanged: 0,
+      pending: 0,
+    })
     expect(g.get('p1', 'a.jpg')).toMatchObject({
       categoryId: 3,
       intAttr: 123,
@@ -102,7 +114,10 @@ describe('gallery dump import', () => {
       seenAt: g.get('p1', 'a.jpg')!.addedAt,
     })
     // Local facts of images that stay must survive later imports.
-    g.setSource({ productId: 'p1', picName: 'a.jpg' }, { path: '/photos/a.jpg', sha256: 'a'.repeat(64), phash: '00ff00ff00ff00ff' })
+    g.setSource(
+      { productId: 'p1', picName: 'a.jpg' },
+      { path: '/photos/a.jpg', sha256: 'a'.repeat(64), phash: '00ff00ff00ff00ff' },
+    )
     g.setThumbnail({ productId: 'p1', picName: 'a.jpg' }, 'aa/a.webp')
     g.recordUpdated({ productId: 'p1', picName: 'b.jpg' }, { region: '1,2,3,4' })
     const before = g.get('p1', 'a.jpg')!
@@ -157,12 +172,27 @@ describe('gallery dump import', () => {
     expect(new Set(seen).size).toBe(1)
     expect(g.stats().lastImportAt).toBe(seen[0])
     // Importing the same dump again changes nothing.
-    expect(await g.importDump(d2)).toEqual({ added: 0, changed: 0, gone: 0, unchanged: 4, pending: 0 })
+    expect(await g.importDump(d2)).toEqual({
+      added: 0,
+      changed: 0,
+      gone: 0,
+      unchanged: 4,
+      pending: 0,
+    })
   })
 
   it('a Region in the dump is applied; absent attributes clear cached ones', async () => {
     const { g, dir } = newGallery()
-    g.recordAdded({ productId: 'p', picName: 'a.jpg', categoryId: 3, customContent: `https://www.aliyun.com/image/a.jpg`, intAttr: 123, strAttr: '男装', intAttr2: 9, region: '0,1,0,1' })
+    g.recordAdded({
+      productId: 'p',
+      picName: 'a.jpg',
+      categoryId: 3,
+      customContent: `https://www.aliyun.com/image/a.jpg`,
+      intAttr: 123,
+      strAttr: '男装',
+      intAttr2: 9,
+      region: '0,1,0,1',
+    })
     const f = writeLines(path.join(dir, 'd.jsonl'), [line('p', 'a.jpg', { Region: '10,20,30,40' })])
     expect(await g.importDump(f)).toMatchObject({ changed: 1 })
     expect(g.get('p', 'a.jpg')).toMatchObject({ region: '10,20,30,40', intAttr2: null })
@@ -172,18 +202,31 @@ describe('gallery dump import', () => {
     const { g, dir } = newGallery()
     g.recordAdded({ productId: 'p', picName: 'new.jpg', syncState: 'pending-add' })
     g.recordAdded({ productId: 'p', picName: 'upd.jpg', intAttr: 1 })
-    g.recordUpdated({ productId: 'p', picName: 'upd.jpg' }, { intAttr: 2, syncState: 'pending-update' })
+    g.recordUpdated(
+      { productId: 'p', picName: 'upd.jpg' },
+      { intAttr: 2, syncState: 'pending-update' },
+    )
     g.recordAdded({ productId: 'p', picName: 'del.jpg', syncState: 'pending-delete' })
     g.recordAdded({ productId: 'p', picName: 'err.jpg', syncState: 'error', syncError: 'Timeout' })
     const f = writeLines(path.join(dir, 'd.jsonl'), [
       line('p', 'upd.jpg', { IntAttr: 1 }),
       line('p', 'err.jpg'),
     ])
-    expect(await g.importDump(f)).toEqual({ added: 0, changed: 1, gone: 0, unchanged: 0, pending: 3 })
+    expect(await g.importDump(f)).toEqual({
+      added: 0,
+      changed: 1,
+      gone: 0,
+      unchanged: 0,
+      pending: 3,
+    })
     expect(g.get('p', 'new.jpg')?.syncState).toBe('pending-add')
     expect(g.get('p', 'upd.jpg')).toMatchObject({ intAttr: 2, syncState: 'pending-update' })
     expect(g.get('p', 'del.jpg')?.syncState).toBe('pending-delete')
-    expect(g.get('p', 'err.jpg')).toMatchObject({ syncState: 'synced', syncError: null, intAttr: 123 })
+    expect(g.get('p', 'err.jpg')).toMatchObject({
+      syncState: 'synced',
+      syncError: null,
+      intAttr: 123,
+    })
   })
 
   it('a malformed line anywhere aborts with its line number and applies nothing', async () => {
@@ -201,7 +244,10 @@ describe('gallery dump import', () => {
     expect(snapshot(g)).toEqual(before)
     await expect(g.diffDump(f)).rejects.toMatchObject({ line: 4322 })
     // The cache still works and a good dump imports afterwards.
-    const ok = writeLines(path.join(dir, 'ok.jsonl'), lines.filter((_, i) => i !== 4321))
+    const ok = writeLines(
+      path.join(dir, 'ok.jsonl'),
+      lines.filter((_, i) => i !== 4321),
+    )
     expect(await g.importDump(ok)).toMatchObject({ added: 5000, gone: 1 })
   })
 
@@ -261,9 +307,9 @@ describe('gallery dump import', () => {
     }
     expect(g.stats()).toMatchObject({ count: n, products: n / 4 })
     // Text split across read chunks arrived intact.
-    expect(g.query({ text: '雪纺连衣裙 雪纺连衣裙 11999', limit: 5 }).items.map((x) => x.picName)).toEqual([
-      '图片_11999.jpg',
-    ])
+    expect(
+      g.query({ text: '雪纺连衣裙 雪纺连衣裙 11999', limit: 5 }).items.map((x) => x.picName),
+    ).toEqual(['图片_11999.jpg'])
     expect(g.query({ filter: 'int_attr>=11990', limit: 100 }).total).toBe(10)
   })
 })

@@ -61,7 +61,10 @@ describe('gallery hashes', () => {
           .sort((a, b) => a.distance - b.distance)
         const got = g.findNearPhash(probe.toUpperCase(), maxHamming, 1000)
         const label = `${probe} <= ${maxHamming}`
-        expect(got.map((m) => m.distance), label).toEqual(want.map((w) => w.distance))
+        expect(
+          got.map((m) => m.distance),
+          label,
+        ).toEqual(want.map((w) => w.distance))
         expect(got.map((m) => m.picName).sort(), label).toEqual(want.map((w) => w.picName).sort())
         for (const m of got) expect(hamming(m.phash!, probe)).toBe(m.distance)
       }

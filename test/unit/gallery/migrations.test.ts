@@ -51,9 +51,37 @@ function makeV1(file: string): void {
   const ins = db.prepare(`INSERT INTO images (product_id, pic_name, category_id, custom_content,
     str_attr, int_attr, phash, sha256, source_path, sync_state, added_at, updated_at, seen_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-  ins.run('P1', 'a.jpg', 3, '红色连衣裙', '男装', 10, 'ffff0000ffff0000', null, '/p/a.jpg', 'synced', 1, 5, 5)
+  ins.run(
+    'P1',
+    'a.jpg',
+    3,
+    '红色连衣裙',
+    '男装',
+    10,
+    'ffff0000ffff0000',
+    null,
+    '/p/a.jpg',
+    'synced',
+    1,
+    5,
+    5,
+  )
   ins.run('P1', 'b.jpg', 3, null, 'kids', 20, null, 'a'.repeat(64), null, 'pending-add', 2, 6, null)
-  ins.run('P2', 'c.jpg', 0, 'https://x/c.jpg', null, 30, 'ffff0000ffff0001', null, null, 'synced', 3, 7, 7)
+  ins.run(
+    'P2',
+    'c.jpg',
+    0,
+    'https://x/c.jpg',
+    null,
+    30,
+    'ffff0000ffff0001',
+    null,
+    null,
+    'synced',
+    3,
+    7,
+    7,
+  )
   db.close()
 }
 
@@ -178,8 +206,9 @@ describe('gallery migrations', () => {
     ]
     expect(() => migrate(db, broken)).toThrow('boom')
     expect(db.pragma('user_version', { simple: true })).toBe(1)
-    expect(db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE name = 'half_done'`).get())
-      .toEqual({ n: 0 })
+    expect(
+      db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE name = 'half_done'`).get(),
+    ).toEqual({ n: 0 })
     expect(migrate(db)).toEqual({ from: 1, to: SCHEMA_VERSION })
     db.close()
   })

@@ -5,6 +5,7 @@ import type {
   SortKey,
   SortOrder,
   GroupSortKey,
+  QueryOptions,
 } from '../../../electron/core/gallery'
 import { GalleryError } from '../../../electron/core/gallery'
 import { newGallery } from './helpers'
@@ -75,7 +76,7 @@ function reference(
   return order === 'asc' ? sorted : sorted.reverse()
 }
 
-function pages(g: Gallery, q: Parameters<Gallery['query']>[0], size: number): GalleryImage[] {
+function pages(g: Gallery, q: Omit<QueryOptions, 'limit'>, size: number): GalleryImage[] {
   const out: GalleryImage[] = []
   for (let off = 0; ; off += size) {
     const p = g.query({ ...q, limit: size, offset: off })
@@ -89,7 +90,15 @@ const key = (r: { productId: string; picName: string }) => `${r.productId}/${r.p
 /** Reference text semantics: every whitespace-separated term is a case-insensitive substring of
  * one of the text fields. */
 function textMatch(r: GalleryImage, text: string): boolean {
-  const fields = [r.productId, r.picName, r.customContent, r.strAttr, r.strAttr2, r.strAttr3, r.strAttr4]
+  const fields = [
+    r.productId,
+    r.picName,
+    r.customContent,
+    r.strAttr,
+    r.strAttr2,
+    r.strAttr3,
+    r.strAttr4,
+  ]
     .filter((f): f is string => f !== null)
     .map((f) => f.toLowerCase())
   return text
@@ -129,7 +138,12 @@ describe('gallery queries', () => {
       q: Omit<Parameters<Gallery['query']>[0], 'limit'>,
       pred: (r: GalleryImage) => boolean,
     ) => {
-      const want = reference(all.filter(pred), q.sort ?? 'updated', q.order ?? (q.sort && q.sort !== 'updated' && q.sort !== 'added' ? 'asc' : 'desc'), insertion).map(key)
+      const want = reference(
+        all.filter(pred),
+        q.sort ?? 'updated',
+        q.order ?? (q.sort && q.sort !== 'updated' && q.sort !== 'added' ? 'asc' : 'desc'),
+        insertion,
+      ).map(key)
       expect(want.length).toBeGreaterThan(0)
       expect(g.query({ ...q, limit: 1 }).total, JSON.stringify(q)).toBe(want.length)
       expect(pages(g, q, 7).map(key), JSON.stringify(q)).toEqual(want)
@@ -141,26 +155,36 @@ describe('gallery queries', () => {
     check({ productId: '商品-14' }, (r) => r.productId === '商品-14')
     check({ syncState: 'pending-add' }, (r) => r.syncState === 'pending-add')
     check({ syncState: ['synced'], sort: 'category' }, (r) => r.syncState === 'synced')
-    check({ categoryId: 3, syncState: 'pending-add' }, (r) => r.categoryId === 3 && r.syncState === 'pending-add')
+    check(
+      { categoryId: 3, syncState: 'pending-add' },
+      (r) => r.categoryId === 3 && r.syncState === 'pending-add',
+    )
     expect(g.query({ categoryId: 999, limit: 10 })).toEqual({ total: 0, items: [] })
   })
 
   it('text and filter results page exactly whatever plan is chosen', () => {
     const { g, all } = fill()
     const insertion = new Map(all.map((r, i) => [`${r.productId}\u0000${r.picName}`, i]))
-    const cases: [Omit<Parameters<Gallery['query']>[0], 'limit'>, (r: GalleryImage) => boolean][] = [
-      // dense (about 1/5 … 4/5 of the rows) and sparse matches
-      [{ text: 'item' }, () => true],
-      [{ text: '红色' }, (r) => textMatch(r, '红色')],
-      [{ text: 'NAVY', sort: 'picName' }, (r) => textMatch(r, 'navy')],
-      [{ text: 'item 29' }, (r) => textMatch(r, 'item 29')],
-      [{ text: 'sku-02 _2' }, (r) => textMatch(r, 'sku-02 _2')],
-      [{ filter: 'int_attr>=10' }, (r) => r.intAttr! >= 10],
-      [{ filter: 'int_attr<10', sort: 'productId' }, (r) => r.intAttr! < 10],
-      [{ text: 'item', filter: 'int_attr>=50', categoryId: 3 }, (r) => r.intAttr! >= 50 && r.categoryId === 3],
-      [{ text: '色', sort: 'added', order: 'asc' }, (r) => textMatch(r, '色')],
-      [{ text: 'o', filter: 'str_attr!="navy"' }, (r) => textMatch(r, 'o') && r.strAttr !== 'navy'],
-    ]
+    const cases: [Omit<Parameters<Gallery['query']>[0], 'limit'>, (r: GalleryImage) => boolean][] =
+      [
+        // dense (about 1/5 … 4/5 of the rows) and sparse matches
+        [{ text: 'item' }, () => true],
+        [{ text: '红色' }, (r) => textMatch(r, '红色')],
+        [{ text: 'NAVY', sort: 'picName' }, (r) => textMatch(r, 'navy')],
+        [{ text: 'item 29' }, (r) => textMatch(r, 'item 29')],
+        [{ text: 'sku-02 _2' }, (r) => textMatch(r, 'sku-02 _2')],
+        [{ filter: 'int_attr>=10' }, (r) => r.intAttr! >= 10],
+        [{ filter: 'int_attr<10', sort: 'productId' }, (r) => r.intAttr! < 10],
+        [
+          { text: 'item', filter: 'int_attr>=50', categoryId: 3 },
+          (r) => r.intAttr! >= 50 && r.categoryId === 3,
+        ],
+        [{ text: '色', sort: 'added', order: 'asc' }, (r) => textMatch(r, '色')],
+        [
+          { text: 'o', filter: 'str_attr!="navy"' },
+          (r) => textMatch(r, 'o') && r.strAttr !== 'navy',
+        ],
+      ]
     for (const [q, pred] of cases) {
       const want = reference(
         all.filter(pred),
@@ -211,13 +235,16 @@ describe('gallery queries', () => {
     // Filtered grouping counts only the matching pictures.
     const cat3 = g.groupByProduct({ categoryId: 3, limit: 1000 })
     const want = new Map<string, number>()
-    for (const r of all.filter((r) => r.categoryId === 3)) want.set(r.productId, (want.get(r.productId) ?? 0) + 1)
+    for (const r of all.filter((r) => r.categoryId === 3))
+      want.set(r.productId, (want.get(r.productId) ?? 0) + 1)
     expect(cat3.total).toBe(want.size)
     expect(new Map(cat3.items.map((x) => [x.productId, x.count]))).toEqual(want)
     for (const x of cat3.items) expect(x.cover.categoryId).toBe(3)
     const text = g.groupByProduct({ text: '商品', limit: 1000, sort: 'count' })
     expect(text.items.every((x) => x.productId.startsWith('商品-'))).toBe(true)
-    expect(text.items.reduce((s, x) => s + x.count, 0)).toBe(all.filter((r) => r.productId.startsWith('商品')).length)
+    expect(text.items.reduce((s, x) => s + x.count, 0)).toBe(
+      all.filter((r) => r.productId.startsWith('商品')).length,
+    )
   })
 
   it('rejects bad paging and sort parameters', () => {
@@ -228,6 +255,8 @@ describe('gallery queries', () => {
     expect(() => g.query({ limit: 10, sort: 'size' as SortKey })).toThrow(GalleryError)
     expect(() => g.query({ limit: 10, order: 'up' as SortOrder })).toThrow(GalleryError)
     expect(() => g.query({ limit: 10, syncState: 'nope' as never })).toThrow(GalleryError)
-    expect(() => g.groupByProduct({ limit: 10, sort: 'picName' as GroupSortKey })).toThrow(GalleryError)
+    expect(() => g.groupByProduct({ limit: 10, sort: 'picName' as GroupSortKey })).toThrow(
+      GalleryError,
+    )
   })
 })

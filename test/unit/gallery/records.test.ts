@@ -75,7 +75,13 @@ describe('gallery records', () => {
   it('recordUpdated changes only the given fields', () => {
     const c = clock(1000)
     const { g } = newGallery({ now: c.now })
-    g.recordAdded({ productId: 'p', picName: 'a.jpg', intAttr: 1, strAttr: 'x', customContent: 'cc' })
+    g.recordAdded({
+      productId: 'p',
+      picName: 'a.jpg',
+      intAttr: 1,
+      strAttr: 'x',
+      customContent: 'cc',
+    })
     const u = g.recordUpdated({ productId: 'p', picName: 'a.jpg' }, { intAttr: 2, strAttr2: 'y' })
     expect(u).toMatchObject({ intAttr: 2, strAttr: 'x', strAttr2: 'y', customContent: 'cc' })
     expect(u.updatedAt).toBeGreaterThan(u.addedAt)
@@ -106,11 +112,18 @@ describe('gallery records', () => {
     ]) {
       g.recordAdded({ productId: p, picName: n, strAttr: `s-${p}-${n}` })
     }
-    expect(g.recordDeleted([{ productId: 'p1', picName: 'a' }, { productId: 'p1', picName: 'zz' }])).toBe(1)
+    expect(
+      g.recordDeleted([
+        { productId: 'p1', picName: 'a' },
+        { productId: 'p1', picName: 'zz' },
+      ]),
+    ).toBe(1)
     expect(g.recordDeleted({ productId: 'p1', picName: 'a' })).toBe(0)
     expect(g.get('p1', 'a')).toBeNull()
     expect(g.query({ text: 's-p1-a', limit: 5 }).total).toBe(0)
-    expect(g.groupByProduct({ limit: 5 }).items.map((x) => [x.productId, x.count, x.cover.picName])).toEqual([
+    expect(
+      g.groupByProduct({ limit: 5 }).items.map((x) => [x.productId, x.count, x.cover.picName]),
+    ).toEqual([
       ['p1', 2, 'b'],
       ['p2', 1, 'a'],
     ])
@@ -166,8 +179,14 @@ describe('gallery records', () => {
     expect(g.setThumbnail(k, null)).toBe(true)
     expect(g.get('p', 'a.jpg')?.thumbnail).toBeNull()
 
-    expect(g.setSource(k, { path: '/photos/a.jpg', sha256: SHA, phash: 'ffffffffffffffff' })).toBe(true)
-    expect(g.get('p', 'a.jpg')).toMatchObject({ sourcePath: '/photos/a.jpg', sha256: SHA, phash: 'ffffffffffffffff' })
+    expect(g.setSource(k, { path: '/photos/a.jpg', sha256: SHA, phash: 'ffffffffffffffff' })).toBe(
+      true,
+    )
+    expect(g.get('p', 'a.jpg')).toMatchObject({
+      sourcePath: '/photos/a.jpg',
+      sha256: SHA,
+      phash: 'ffffffffffffffff',
+    })
     expect(g.findBySha256(SHA).map((i) => i.picName)).toEqual(['a.jpg'])
     expect(g.findNearPhash('fffffffffffffffe', 1).map((i) => i.picName)).toEqual(['a.jpg'])
     // Only the path: hashes stay.

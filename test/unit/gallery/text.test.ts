@@ -4,11 +4,32 @@ import { MAX_SHORT_TERM_EXPANSION } from '../../../electron/core/gallery/query'
 import { newGallery } from './helpers'
 
 const ITEMS = [
-  { productId: 'bag_100000', picName: 'T17WnaXkNfXXapAeE4_052528.jpg', strAttr: '男装', customContent: 'https://www.aliyun.com/image/T17WnaXkNfXXapAeE4_052528.jpg' },
-  { productId: 'bag_100000', picName: 'T2D4ZUXnlaXXXXXXX_!!117147893.jpg', strAttr: '男装', customContent: 'https://www.aliyun.com/image/2D4ZUXnlaXXXXXXX_!!117147893.jpg' },
-  { productId: '连衣裙-2024', picName: '夏季新款.png', strAttr: '女装', strAttr2: '红色', customContent: '雪纺 连衣裙 夏季' },
+  {
+    productId: 'bag_100000',
+    picName: 'T17WnaXkNfXXapAeE4_052528.jpg',
+    strAttr: '男装',
+    customContent: 'https://www.aliyun.com/image/T17WnaXkNfXXapAeE4_052528.jpg',
+  },
+  {
+    productId: 'bag_100000',
+    picName: 'T2D4ZUXnlaXXXXXXX_!!117147893.jpg',
+    strAttr: '男装',
+    customContent: 'https://www.aliyun.com/image/2D4ZUXnlaXXXXXXX_!!117147893.jpg',
+  },
+  {
+    productId: '连衣裙-2024',
+    picName: '夏季新款.png',
+    strAttr: '女装',
+    strAttr2: '红色',
+    customContent: '雪纺 连衣裙 夏季',
+  },
   { productId: 'q1', picName: 'quote.jpg', customContent: `it's a "quoted" (thing)*` },
-  { productId: 'q2', picName: 'ops.jpg', customContent: 'a&b=c+d/e !x', strAttr4: 'AND OR NOT NEAR' },
+  {
+    productId: 'q2',
+    picName: 'ops.jpg',
+    customContent: 'a&b=c+d/e !x',
+    strAttr4: 'AND OR NOT NEAR',
+  },
   { productId: 'q3', picName: 'kv.jpg', customContent: 'k1:v1,k2:v2,k3:v3', strAttr3: '100%_off' },
   { productId: 'SKU-ÉTÉ', picName: 'ete.jpg', customContent: 'Été collection' },
 ]
@@ -20,15 +41,21 @@ function fill(): Gallery {
 }
 
 const names = (g: Gallery, text: string) =>
-  g
-    .query({ text, limit: 1000, sort: "picName", order: "asc" })
-    .items.map((i) => i.picName)
+  g.query({ text, limit: 1000, sort: 'picName', order: 'asc' }).items.map((i) => i.picName)
 
 function reference(rows: GalleryImage[], text: string): string[] {
   const terms = text.split(/\s+/).filter(Boolean)
   return rows
     .filter((r) => {
-      const fields = [r.productId, r.picName, r.customContent, r.strAttr, r.strAttr2, r.strAttr3, r.strAttr4]
+      const fields = [
+        r.productId,
+        r.picName,
+        r.customContent,
+        r.strAttr,
+        r.strAttr2,
+        r.strAttr3,
+        r.strAttr4,
+      ]
         .filter((f): f is string => f !== null)
         .map((f) => f.toLowerCase())
       return terms.every((t) => fields.some((f) => f.includes(t.toLowerCase())))
@@ -40,7 +67,10 @@ function reference(rows: GalleryImage[], text: string): string[] {
 describe('gallery text search', () => {
   it('finds Chinese substrings of any length', () => {
     const g = fill()
-    expect(names(g, '男装')).toEqual(['T17WnaXkNfXXapAeE4_052528.jpg', 'T2D4ZUXnlaXXXXXXX_!!117147893.jpg'])
+    expect(names(g, '男装')).toEqual([
+      'T17WnaXkNfXXapAeE4_052528.jpg',
+      'T2D4ZUXnlaXXXXXXX_!!117147893.jpg',
+    ])
     expect(names(g, '装')).toHaveLength(3)
     expect(names(g, '衣裙')).toEqual(['夏季新款.png'])
     expect(names(g, '连衣裙')).toEqual(['夏季新款.png'])
@@ -89,7 +119,11 @@ describe('gallery text search', () => {
     expect(names(g, `%_`)).toEqual(['kv.jpg'])
     expect(names(g, `"`)).toHaveLength(ITEMS.length) // an empty phrase: no term, no restriction
     expect(names(g, `""""`)).toHaveLength(ITEMS.length)
-    expect(names(g, `:`)).toEqual(['T17WnaXkNfXXapAeE4_052528.jpg', 'T2D4ZUXnlaXXXXXXX_!!117147893.jpg', 'kv.jpg'])
+    expect(names(g, `:`)).toEqual([
+      'T17WnaXkNfXXapAeE4_052528.jpg',
+      'T2D4ZUXnlaXXXXXXX_!!117147893.jpg',
+      'kv.jpg',
+    ])
     expect(names(g, `{picName}: x`)).toEqual([])
     expect(names(g, `^`)).toEqual([])
   })
@@ -121,7 +155,10 @@ describe('gallery text search', () => {
       const chars = [...text]
       for (let k = 0; k < chars.length; k += 3) {
         for (const len of [1, 2, 3, 5]) {
-          const t = chars.slice(k, k + len).join('').trim()
+          const t = chars
+            .slice(k, k + len)
+            .join('')
+            .trim()
           if (t && !/\s|"/.test(t)) terms.add(t)
         }
       }
