@@ -65,7 +65,9 @@ describe('Search and Add views in Chromium (headless host, local engine)', () =>
       await page.getByTestId('add-outcome').waitFor({ timeout: 60_000 })
       const outcome = (await page.getByTestId('add-outcome').textContent()) ?? ''
       expect(outcome).toContain(`${a.productId} / ${a.file} is in the gallery.`)
-      expect(await page.getByTestId('add-outcome-region').textContent()).toMatch(/^\d+,\d+ – \d+,\d+$/)
+      expect(await page.getByTestId('add-outcome-region').textContent()).toMatch(
+        /^\d+,\d+ – \d+,\d+$/,
+      )
       // The indexed region is drawn on the picture.
       await page.getByTestId('region-box-result-0').waitFor()
     }
@@ -85,8 +87,17 @@ describe('Search and Add views in Chromium (headless host, local engine)', () =>
     await page.getByTestId('results-grid').waitFor({ timeout: 60_000 })
     expect((await ids(page))[0]).toBe('shop-B')
     await page.getByTestId('region-pick-0').waitFor()
+    // Compare the query with the first result (its thumbnail from the gallery cache).
+    await page.getByTestId('result-compare-0').click()
+    await page.getByTestId('result-compare').first().waitFor()
+    await page.waitForFunction(() =>
+      /: 0\.9\d{3}$/.test(
+        document.querySelector('[data-testid="result-compare"]')?.textContent?.trim() ?? '',
+      ),
+    )
 
     // Draw a region with the mouse over most of the product (starting below the subject's label).
+    await stage.scrollIntoViewIfNeeded()
     const box = (await stage.boundingBox())!
     await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.18)
     await page.mouse.down()
@@ -108,8 +119,8 @@ describe('Search and Add views in Chromium (headless host, local engine)', () =>
       String(x1 + 1),
     )
     await page.getByTestId('search-pic').click()
-    await page.waitForFunction(
-      () => document.querySelector('[data-testid="results-summary"]')?.textContent?.includes('region'),
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="results-summary"]')?.textContent?.includes('region'),
     )
     expect((await ids(page))[0]).toBe('shop-B')
 
@@ -155,7 +166,50 @@ describe('Search and Add views in Chromium (headless host, local engine)', () =>
       () => document.querySelectorAll('[data-testid="result-product-id"]').length === 2,
     )
     expect((await ids(page)).sort()).toEqual(['shop-A', 'shop-C'])
-    await page.screenshot({ path: path.join(t.dir, 'search-filter.png') })
+
+    // Delete one from its card, after confirming.
+    const idx = (await ids(page)).indexOf('shop-C')
+    await page.getByTestId(`result-more-${idx}`).click()
+    await page.locator('.n-dropdown-option', { hasText: 'Delete from the gallery' }).click()
+    await page.locator('.n-dialog').getByText('Delete shop-C / item0302.jpg').waitFor()
+    await page.locator('.n-dialog').getByRole('button', { name: 'Remove' }).click()
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid="result-product-id"]').length === 1,
+    )
+    const left = (await host.core.dispatch('search.byFilter', { filter: 'str_attr = "e2e"' })) as {
+      result: { auctions: { productId: string }[] }
+    }
+    expect(left.result.auctions.map((a) => a.productId).sort()).toEqual(['shop-A', 'shop-B'])
+    expect(consoleErrors.filter((e) => !e.includes('Failed to load resource'))).toEqual([])
+  })
+
+  it('a picture pasted with Ctrl+V becomes the query; “Similar” searches by name', async () => {
+    await page.getByTestId('search-tabs').getByText('By picture', { exact: true }).click()
+    await page.getByTestId('pic-opts-filter-remove-0').click()
+    const b64 = fs.readFileSync(path.join(DS, 'item0300.jpg')).toString('base64')
+    await page.evaluate((data) => {
+      const bin = Uint8Array.from(atob(data), (c) => c.charCodeAt(0))
+      const dt = new DataTransfer()
+      dt.items.add(new File([bin], 'clipboard.jpg', { type: 'image/jpeg' }))
+      window.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true }))
+    }, b64)
+    await page.getByText('clipboard.jpg', { exact: false }).first().waitFor()
+    await page.getByTestId('region-stage').waitFor()
+    await page.getByTestId('region-stage').focus()
+    await page.keyboard.press('Enter')
+    await page.waitForFunction(() =>
+      document
+        .querySelector('[data-testid="results-summary"]')
+        ?.textContent?.includes('clipboard.jpg'),
+    )
+    expect((await ids(page))[0]).toBe('shop-A')
+    await page.getByTestId('result-similar-0').click()
+    await page.waitForFunction(() =>
+      document
+        .querySelector('[data-testid="results-summary"]')
+        ?.textContent?.includes('like shop-A / item0300.jpg'),
+    )
+    expect((await ids(page))[0]).toBe('shop-A')
     expect(consoleErrors.filter((e) => !e.includes('Failed to load resource'))).toEqual([])
   })
 })

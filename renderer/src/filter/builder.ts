@@ -79,7 +79,9 @@ function intLiteral(s: string): { ok: true; text: string } | { ok: false; proble
 }
 
 /** The clause of one row, or why it cannot be written yet. */
-export function rowClause(row: FilterRow): { ok: true; clause: string } | { ok: false; problem: RowProblem } {
+export function rowClause(
+  row: FilterRow,
+): { ok: true; clause: string } | { ok: false; problem: RowProblem } {
   if (!opsFor(row.field).includes(row.op)) return { ok: false, problem: 'badOp' }
   if (!row.value.trim()) return { ok: false, problem: 'empty' }
   const int = isIntField(row.field)

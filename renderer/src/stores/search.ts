@@ -30,7 +30,14 @@ interface Options {
 }
 
 type LastQuery =
-  | { mode: 'pic'; profile: string; image: PickedImage; region: Box | null; crop: boolean; opts: Options }
+  | {
+      mode: 'pic'
+      profile: string
+      image: PickedImage
+      region: Box | null
+      crop: boolean
+      opts: Options
+    }
   | { mode: 'name'; profile: string; productId: string; picName: string; opts: Options }
   | { mode: 'filter'; profile: string; filter: string }
 
@@ -133,7 +140,8 @@ export const useSearchStore = defineStore('search', () => {
   }
 
   function clearResults() {
-    if (last.value?.mode === 'pic' && last.value.image !== image.value) releaseImage(last.value.image)
+    if (last.value?.mode === 'pic' && last.value.image !== image.value)
+      releaseImage(last.value.image)
     last.value = null
     results.value = []
     head.value = null

@@ -79,16 +79,19 @@ describe('client filter validator', () => {
     expect(engine(text)).toBeNull()
   })
 
-  it.each(INVALID)('rejects %j with %s at position %i, where the engine fails too', (text, code, pos) => {
-    const r = validateFilter(text)
-    expect(r.ok).toBe(false)
-    if (r.ok) return
-    expect(r.error.code).toBe(code)
-    expect(r.error.pos).toBe(pos)
-    expect(engine(text)).toBe(pos)
-    // The English text names the same position the engine's message does.
-    expect(describeProblem(r.error)).toContain(`at position ${pos}:`)
-  })
+  it.each(INVALID)(
+    'rejects %j with %s at position %i, where the engine fails too',
+    (text, code, pos) => {
+      const r = validateFilter(text)
+      expect(r.ok).toBe(false)
+      if (r.ok) return
+      expect(r.error.code).toBe(code)
+      expect(r.error.pos).toBe(pos)
+      expect(engine(text)).toBe(pos)
+      // The English text names the same position the engine's message does.
+      expect(describeProblem(r.error)).toContain(`at position ${pos}:`)
+    },
+  )
 
   it('agrees with the engine on every prefix of a long expression (as the user types)', () => {
     const full = '(int_attr >= 10 AND str_attr in ("red", "blue")) OR int_attr2 not in (1, 2)'

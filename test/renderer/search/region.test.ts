@@ -82,7 +82,9 @@ function mountCanvas(initial: Box | null, boxes: OverlayBox[] = []) {
 }
 
 const key = async (el: Element, k: string, mods: KeyboardEventInit = {}) => {
-  el.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true, ...mods }))
+  el.dispatchEvent(
+    new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true, ...mods }),
+  )
   await nextTick()
 }
 const pointer = async (el: Element, type: string, x: number, y: number) => {

@@ -38,7 +38,9 @@ function wrap(component: unknown, props: Record<string, unknown> = {}) {
   const Root = defineComponent({
     render: () =>
       h(NConfigProvider, null, () =>
-        h(NMessageProvider, null, () => h(NDialogProvider, null, () => h(component as never, props))),
+        h(NMessageProvider, null, () =>
+          h(NDialogProvider, null, () => h(component as never, props)),
+        ),
       ),
   })
   return mount(Root, { global: { plugins: [i18n, router] }, attachTo: document.body })
@@ -169,7 +171,10 @@ describe('Search and Add views against a real core', () => {
     await stage.trigger('keydown', { key: 'ArrowUp', shiftKey: true })
     expect(store.region!.y1).toBe(Math.max(0, before.y1 - 10))
     await stage.trigger('keydown', { key: 'Enter' })
-    await until(() => !store.loading && store.last?.mode === 'pic' && store.last.region?.y1 === store.region!.y1)
+    await until(
+      () =>
+        !store.loading && store.last?.mode === 'pic' && store.last.region?.y1 === store.region!.y1,
+    )
     // "Load more" fetches the rest; then everything is shown.
     await w.get('[data-testid="load-more"]').trigger('click')
     await until(() => w.findAll('[data-testid="result-product-id"]').length === 13)
@@ -293,13 +298,17 @@ describe('Search and Add views against a real core', () => {
     await pick(1, 'item0007.jpg')
     ;(document.querySelector('[data-testid="compare-run"]') as HTMLButtonElement).click()
     await until(() => !!document.querySelector('[data-testid="compare-score"]'))
-    const same = Number(document.querySelector('[data-testid="compare-score"] .cd-num')!.textContent)
+    const same = Number(
+      document.querySelector('[data-testid="compare-score"] .cd-num')!.textContent,
+    )
     expect(same).toBeGreaterThan(0.99)
     await pick(1, 'item0001.jpg')
     expect(document.querySelector('[data-testid="compare-score"]')).toBeNull()
     ;(document.querySelector('[data-testid="compare-run"]') as HTMLButtonElement).click()
     await until(() => !!document.querySelector('[data-testid="compare-score"]'))
-    const other = Number(document.querySelector('[data-testid="compare-score"] .cd-num')!.textContent)
+    const other = Number(
+      document.querySelector('[data-testid="compare-score"] .cd-num')!.textContent,
+    )
     expect(other).toBeLessThan(same)
     w.unmount()
   })

@@ -15,10 +15,7 @@ export const IMAGE_EXTENSIONS = [
   'pbm',
   'pnm',
 ] as const
-export const ACCEPT = [
-  'image/*',
-  ...IMAGE_EXTENSIONS.map((e) => `.${e}`),
-].join(',')
+export const ACCEPT = ['image/*', ...IMAGE_EXTENSIONS.map((e) => `.${e}`)].join(',')
 
 /** Largest file accepted: the contract's base64 limit (8 MiB × 1.4 characters) in bytes. */
 export const MAX_IMAGE_BYTES = 8 * 1024 * 1024
@@ -36,7 +33,11 @@ export interface PickedImage {
 export type RejectReason = 'notImage' | 'tooLarge' | 'empty' | 'unreadable'
 
 /** Why a file cannot be used as an image, or null when it can. */
-export function checkImageFile(f: { name: string; size: number; type: string }): RejectReason | null {
+export function checkImageFile(f: {
+  name: string
+  size: number
+  type: string
+}): RejectReason | null {
   if (f.size === 0) return 'empty'
   if (f.size > MAX_IMAGE_BYTES) return 'tooLarge'
   const ext = f.name.toLowerCase().split('.').pop() ?? ''
@@ -87,11 +88,18 @@ export class ImageRejected extends Error {
 }
 
 /** The first image file of a paste or drop, if any. */
-export function firstImageFile(list: FileList | DataTransferItemList | null | undefined): File | null {
+export function firstImageFile(
+  list: FileList | DataTransferItemList | null | undefined,
+): File | null {
   if (!list) return null
   for (let i = 0; i < list.length; i++) {
     const it = list[i]
-    const f = it instanceof File ? it : (it as DataTransferItem).kind === 'file' ? (it as DataTransferItem).getAsFile() : null
+    const f =
+      it instanceof File
+        ? it
+        : (it as DataTransferItem).kind === 'file'
+          ? (it as DataTransferItem).getAsFile()
+          : null
     if (f) return f
   }
   return null

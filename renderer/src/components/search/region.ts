@@ -47,10 +47,7 @@ export function fitScale(img: Size, avail: Size, maxUpscale = 3): number {
 
 /** A point on screen (relative to the picture's top-left) in original pixels, clamped to the image. */
 export function toOriginal(px: number, py: number, scale: number, img: Size): [number, number] {
-  return [
-    clamp(Math.round(px / scale), 0, img.width),
-    clamp(Math.round(py / scale), 0, img.height),
-  ]
+  return [clamp(Math.round(px / scale), 0, img.width), clamp(Math.round(py / scale), 0, img.height)]
 }
 
 /** A box in original pixels as CSS pixels on screen. */

@@ -14,8 +14,14 @@ const FORMS: [RegExp, (m: RegExpExecArray, t: T) => string][] = [
     /^(resized|upscaled|padded) (\d+)×(\d+) → (\d+)×(\d+)$/,
     (m, t) => t(`add.steps.${m[1]}`, { from: `${m[2]}×${m[3]}`, to: `${m[4]}×${m[5]}` }),
   ],
-  [/^converted (\S+) → (\S+) \((.+)\)$/, (m, t) => t('add.steps.converted', { from: m[1], to: m[2], why: m[3] })],
-  [/^re-encoded as (\S+)(?: q(\d+))? \((.+)\)$/, (m, t) => t('add.steps.reencoded', { format: m[1] + (m[2] ? ` q${m[2]}` : ''), why: m[3] })],
+  [
+    /^converted (\S+) → (\S+) \((.+)\)$/,
+    (m, t) => t('add.steps.converted', { from: m[1], to: m[2], why: m[3] }),
+  ],
+  [
+    /^re-encoded as (\S+)(?: q(\d+))? \((.+)\)$/,
+    (m, t) => t('add.steps.reencoded', { format: m[1] + (m[2] ? ` q${m[2]}` : ''), why: m[3] }),
+  ],
 ]
 
 export function translateStep(step: string, t: T): string {

@@ -21,7 +21,8 @@ const en = {
     threshold: 'Minimum score',
     results: 'Results',
     loadMore: 'Load {n} more',
-    pagingLimit: 'The engine pages through the first {max} results only: narrow the search with a category or a filter to see others.',
+    pagingLimit:
+      'The engine pages through the first {max} results only: narrow the search with a category or a filter to see others.',
     allShown: 'All results are shown.',
     tabs: { pic: 'By picture', name: 'By name', filter: 'By filter' },
     byName: {
@@ -116,7 +117,8 @@ const en = {
       badChar: 'Position {pos}: {found} cannot appear in a filter.',
       badNumber: 'Position {pos}: {found} is not a number.',
       unclosedString: 'Position {pos}: a quoted text is not closed.',
-      expectedCondition: 'Position {pos}: expected a condition (an attribute or “(”), found {found}.',
+      expectedCondition:
+        'Position {pos}: expected a condition (an attribute or “(”), found {found}.',
       unknownField:
         'Position {pos}: {found} is not an attribute; use int_attr…int_attr4 or str_attr…str_attr4.',
       expectedIntOp: 'Position {pos}: {field} takes > >= < <= = in or not in, found {found}.',
@@ -152,6 +154,7 @@ const en = {
     },
     summary: {
       count: '{shown} of {found} results',
+      countZero: '0 results',
       byPic: 'like {name}',
       byPicRegion: 'like the region {region} of {name}',
       byName: 'like {id} / {pic}',
@@ -417,6 +420,7 @@ const zh: typeof en = {
     },
     summary: {
       count: '{found} 条结果中的 {shown} 条',
+      countZero: '0 条结果',
       byPic: '与 {name} 相似',
       byPicRegion: '与 {name} 的区域 {region} 相似',
       byName: '与 {id} / {pic} 相似',
