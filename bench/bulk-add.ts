@@ -83,7 +83,9 @@ async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Prom
 async function partA(): Promise<void> {
   const files = catalogueFiles(LIMIT)
   console.log(`\n(a) bulk add of ${files.length} catalogue-hm photos into the local engine`)
-  console.log(`    concurrency ${CONCURRENCY}, imaging and featurizer worker threads: 2 each, ${os.cpus().length} cores`)
+  console.log(
+    `    concurrency ${CONCURRENCY}, imaging and featurizer worker threads: 2 each, ${os.cpus().length} cores`,
+  )
   const dir = tmp()
   const featurizer = createFeaturizer()
   const imaging = createImaging()
@@ -106,14 +108,19 @@ async function partA(): Promise<void> {
         await base.addImage({ productId: id, picName: `${id}.jpg`, picContent: p.data })
       })
       const s = (performance.now() - t0) / 1000
-      if ((await base.detail()).instance.totalCount !== files.length) throw new Error('baseline lost images')
+      if ((await base.detail()).instance.totalCount !== files.length)
+        throw new Error('baseline lost images')
       await base.close()
       return s
     }
     const base1 = await baseline('base1')
 
     // the job queue path
-    const engine = await createLocalEngine({ dir: path.join(dir, 'engine'), name: 'engine', featurizer })
+    const engine = await createLocalEngine({
+      dir: path.join(dir, 'engine'),
+      name: 'engine',
+      featurizer,
+    })
     const queue = new JobQueue({ dbPath: path.join(dir, 'jobs.db') })
     let recorded = 0
     registerBulkAdd(queue, {
@@ -129,13 +136,20 @@ async function partA(): Promise<void> {
     const plan = await collectPlan([src], { naming: 'file' }, { imaging })
     const planS = (performance.now() - t1) / 1000
     const t2 = performance.now()
-    const { jobId } = await enqueueBulkAdd(queue, plan, { profile: 'bench', concurrency: CONCURRENCY })
+    const { jobId } = await enqueueBulkAdd(queue, plan, {
+      profile: 'bench',
+      concurrency: CONCURRENCY,
+    })
     const job = await queue.whenSettled(jobId)
     const runS = (performance.now() - t2) / 1000
     const count = (await engine.detail()).instance.totalCount
 
     // streaming: the job starts while the plan is still being computed
-    const engine2 = await createLocalEngine({ dir: path.join(dir, 'engine2'), name: 'engine2', featurizer })
+    const engine2 = await createLocalEngine({
+      dir: path.join(dir, 'engine2'),
+      name: 'engine2',
+      featurizer,
+    })
     const queue2 = new JobQueue({ dbPath: path.join(dir, 'jobs2.db') })
     registerBulkAdd(queue2, { engineFor: () => engine2, imaging })
     queue2.start()
@@ -150,13 +164,27 @@ async function partA(): Promise<void> {
     const base2 = await baseline('base2')
     const baseS = (base1 + base2) / 2
     const n = files.length
-    console.log(`    baseline (direct prepare + addImage): ${fmt(baseS, 2)} s, ${fmt(n / baseS)} images/s (runs: ${fmt(base1, 2)} s before, ${fmt(base2, 2)} s after)`)
-    console.log(`    plan (walk, preview, SHA-256):        ${fmt(planS, 2)} s, ${fmt(n / planS)} images/s`)
-    console.log(`    job (prepare, AddImage, SQLite):      ${fmt(runS, 2)} s, ${fmt(n / runS)} images/s — ${fmt((n / runS) / (n / baseS), 2)}x baseline`)
-    console.log(`    end to end, plan then job:            ${fmt(planS + runS, 2)} s, ${fmt(n / (planS + runS))} images/s — ${fmt((n / (planS + runS)) / (n / baseS), 2)}x baseline`)
-    console.log(`    end to end, streamed plan → job:      ${fmt(streamS, 2)} s, ${fmt(n / streamS)} images/s — ${fmt((n / streamS) / (n / baseS), 2)}x baseline`)
-    console.log(`    job: ${job.state}, done ${job.counts.done}, failed ${job.counts.failed}, skipped ${job.counts.skipped}; engine holds ${count}; onAdded ${recorded}`)
-    console.log(`    streamed job: ${job2.state}, done ${job2.counts.done}, skipped ${job2.counts.skipped}, failed ${job2.counts.failed}`)
+    console.log(
+      `    baseline (direct prepare + addImage): ${fmt(baseS, 2)} s, ${fmt(n / baseS)} images/s (runs: ${fmt(base1, 2)} s before, ${fmt(base2, 2)} s after)`,
+    )
+    console.log(
+      `    plan (walk, preview, SHA-256):        ${fmt(planS, 2)} s, ${fmt(n / planS)} images/s`,
+    )
+    console.log(
+      `    job (prepare, AddImage, SQLite):      ${fmt(runS, 2)} s, ${fmt(n / runS)} images/s — ${fmt(n / runS / (n / baseS), 2)}x baseline`,
+    )
+    console.log(
+      `    end to end, plan then job:            ${fmt(planS + runS, 2)} s, ${fmt(n / (planS + runS))} images/s — ${fmt(n / (planS + runS) / (n / baseS), 2)}x baseline`,
+    )
+    console.log(
+      `    end to end, streamed plan → job:      ${fmt(streamS, 2)} s, ${fmt(n / streamS)} images/s — ${fmt(n / streamS / (n / baseS), 2)}x baseline`,
+    )
+    console.log(
+      `    job: ${job.state}, done ${job.counts.done}, failed ${job.counts.failed}, skipped ${job.counts.skipped}; engine holds ${count}; onAdded ${recorded}`,
+    )
+    console.log(
+      `    streamed job: ${job2.state}, done ${job2.counts.done}, skipped ${job2.counts.skipped}, failed ${job2.counts.failed}`,
+    )
     await queue.close()
     await queue2.close()
     await engine.close()
@@ -201,7 +229,9 @@ function faultyEngine(dbFile: string, qps: number, faults: number, stats: Server
     return seed / 0x7fffffff
   }
   const unsupported = async () => {
-    throw new EngineError('UnsupportedOperation', 'Not served by this bench engine.', { httpStatus: 500 })
+    throw new EngineError('UnsupportedOperation', 'Not served by this bench engine.', {
+      httpStatus: 500,
+    })
   }
   const engine = {
     kind: 'local',
@@ -222,12 +252,19 @@ function faultyEngine(dbFile: string, qps: number, faults: number, stats: Server
       }
       if (r < faults) {
         stats.injected500++
-        throw new EngineError('InternalError', 'The request processing has failed due to some unknown error.', {
-          httpStatus: 500,
-        })
+        throw new EngineError(
+          'InternalError',
+          'The request processing has failed due to some unknown error.',
+          {
+            httpStatus: 500,
+          },
+        )
       }
       record.run(`${req.productId}/${req.picName}`, req.picContent.length)
-      return { requestId: crypto.randomUUID().toUpperCase(), picInfo: { categoryId: 88888888, region: null } }
+      return {
+        requestId: crypto.randomUUID().toUpperCase(),
+        picInfo: { categoryId: 88888888, region: null },
+      }
     },
     close: async () => db.close(),
   }
@@ -237,7 +274,11 @@ function faultyEngine(dbFile: string, qps: number, faults: number, stats: Server
         ? (t as unknown as Record<string | symbol, unknown>)[k]
         : unsupported,
   })
-  return { engine: served, times: (key: string) => (count.get(key) as { n: number } | undefined)?.n ?? 0, close: () => db.close() }
+  return {
+    engine: served,
+    times: (key: string) => (count.get(key) as { n: number } | undefined)?.n ?? 0,
+    close: () => db.close(),
+  }
 }
 
 async function cloudRun(
@@ -276,7 +317,10 @@ async function cloudRun(
     const src = linkFolder(dir, files)
     const plan = await collectPlan([src], { naming: 'file' }, { imaging: shared.imaging })
     const t0 = performance.now()
-    const { jobId } = await enqueueBulkAdd(queue, plan, { profile: 'cloud', concurrency: CLOUD_CONCURRENCY })
+    const { jobId } = await enqueueBulkAdd(queue, plan, {
+      profile: 'cloud',
+      concurrency: CLOUD_CONCURRENCY,
+    })
     // sample the limiter: its rate, and whether a worker is waiting for a token (else the
     // pipeline, not the limiter, is what holds the rate back)
     const samples: { rate: number; waiting: number }[] = []
@@ -292,7 +336,9 @@ async function cloudRun(
     const req = stats.requests
     const span = (req[req.length - 1] - req[0]) / 1000
     const attemptRate = (req.length - 1) / span
-    const expected = plan.filter((p) => p.action === 'add').map((p) => `${p.productId}/${p.picName}`)
+    const expected = plan
+      .filter((p) => p.action === 'add')
+      .map((p) => `${p.productId}/${p.picName}`)
     let lost = 0
     let acceptedCalls = 0
     for (const k of expected) {
@@ -334,7 +380,12 @@ async function partB(): Promise<void> {
   const imaging = createImaging()
   try {
     const shared = { imaging }
-    const base = await cloudRun('baseline: no faults, client at the instance QPS', files, { faults: 0, clientQps: QPS }, shared)
+    const base = await cloudRun(
+      'baseline: no faults, client at the instance QPS',
+      files,
+      { faults: 0, clientQps: QPS },
+      shared,
+    )
     const faulty = await cloudRun(
       `faults: ${fmt(FAULTS * 100, 0)} % (DeniedRequest / 500), client at the instance QPS`,
       files,

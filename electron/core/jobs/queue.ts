@@ -15,13 +15,7 @@ import { csvRow } from './csv'
 import { AbortedError, RateLimiter, type AdaptiveOptions } from './limiter'
 import type { RateLimits } from './limits'
 import { RateWindow, Coalescer } from './progress'
-import {
-  DEFAULT_RETRY,
-  backoffDelay,
-  classifyError,
-  toItemError,
-  type RetryPolicy,
-} from './retry'
+import { DEFAULT_RETRY, backoffDelay, classifyError, toItemError, type RetryPolicy } from './retry'
 import { JobStore, type CreateJobInput } from './store'
 import type {
   HandlerContext,
@@ -129,7 +123,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
 
   /** Register the handler of a job kind. Jobs of that kind waiting to run start now. */
   register<T, R, Prep>(kind: string, handler: JobHandler<T, R, Prep>): void {
-    this.handlers.set(kind, handler as JobHandler)
+    this.handlers.set(kind, handler as unknown as JobHandler)
     if (this.started) this.scheduleAll()
   }
 
@@ -242,7 +236,8 @@ export class JobQueue extends EventEmitter<QueueEvents> {
 
   /** Delete a job that is not running, with its items. */
   deleteJob(jobId: JobId): void {
-    if (this.runners.has(jobId)) throw new Error(`Job ${jobId} is running: pause or cancel it first`)
+    if (this.runners.has(jobId))
+      throw new Error(`Job ${jobId} is running: pause or cancel it first`)
     this.store.deleteJob(jobId)
     this.rates.delete(jobId)
     this.coalescers.get(jobId)?.cancel()
@@ -306,7 +301,11 @@ export class JobQueue extends EventEmitter<QueueEvents> {
   }
 
   /** Same as exportFailuresCsv, streamed to a file (large jobs). Returns the number of rows. */
-  writeFailuresCsv(jobId: JobId, filePath: string, opts: { includeSkipped?: boolean } = {}): number {
+  writeFailuresCsv(
+    jobId: JobId,
+    filePath: string,
+    opts: { includeSkipped?: boolean } = {},
+  ): number {
     const fd = fs.openSync(filePath, 'w')
     let n = -1
     try {
@@ -326,7 +325,11 @@ export class JobQueue extends EventEmitter<QueueEvents> {
     let l = this.limiters.get(k)
     if (!l) {
       const rate = op === 'none' ? null : (this.opts.rateLimits?.(profile)[op] ?? null)
-      l = new RateLimiter({ ratePerSec: rate, burst: this.opts.burst, adaptive: this.opts.adaptive })
+      l = new RateLimiter({
+        ratePerSec: rate,
+        burst: this.opts.burst,
+        adaptive: this.opts.adaptive,
+      })
       this.limiters.set(k, l)
     }
     return l
@@ -556,7 +559,11 @@ export class JobQueue extends EventEmitter<QueueEvents> {
   private onItemError(r: Runner, item: ItemRecord, op: OpClass, e: unknown, sent: boolean): void {
     const signal = r.controller.signal
     if (e instanceof SkipItem) {
-      this.finish(item, { state: 'skipped', error: { code: e.code, message: e.message }, result: e.result })
+      this.finish(item, {
+        state: 'skipped',
+        error: { code: e.code, message: e.message },
+        result: e.result,
+      })
       return
     }
     if (e instanceof JobFailure) {

@@ -213,9 +213,7 @@ export class JobStore {
         `SELECT * FROM jobs WHERE fingerprint = ? AND state IN ('queued','running','paused')
          ORDER BY id DESC LIMIT 1`,
       ),
-      resumable: db.prepare(
-        `SELECT * FROM jobs WHERE state IN ('queued','running') ORDER BY id`,
-      ),
+      resumable: db.prepare(`SELECT * FROM jobs WHERE state IN ('queued','running') ORDER BY id`),
       releaseRunning: db.prepare(
         `UPDATE job_items SET state = 'pending', updated_at = ? WHERE job_id = ? AND state = 'running'`,
       ),
@@ -345,11 +343,7 @@ export class JobStore {
     return (this.stmt.resumable.all() as JobRow[]).map((r) => toJobInfo(r))
   }
 
-  setJobState(
-    jobId: JobId,
-    state: JobState,
-    error: ItemError | null = null,
-  ): void {
+  setJobState(jobId: JobId, state: JobState, error: ItemError | null = null): void {
     const terminal = state === 'done' || state === 'cancelled' || state === 'failed'
     this.stmt.setJobState.run({
       id: jobId,
@@ -377,7 +371,9 @@ export class JobStore {
   /** releaseRunning for every job that has items marked running. Returns the jobs touched. */
   releaseAllRunning(): JobId[] {
     const ids = (
-      this.db.prepare(`SELECT DISTINCT job_id AS id FROM job_items WHERE state = 'running'`).all() as {
+      this.db
+        .prepare(`SELECT DISTINCT job_id AS id FROM job_items WHERE state = 'running'`)
+        .all() as {
         id: number
       }[]
     ).map((r) => r.id)
@@ -436,8 +432,7 @@ export class JobStore {
         nextAt: update.nextAt ?? 0,
         code: update.error?.code ?? null,
         message: update.error?.message ?? null,
-        result:
-          update.result === undefined ? cur.result : JSON.stringify(update.result ?? null),
+        result: update.result === undefined ? cur.result : JSON.stringify(update.result ?? null),
         now,
       })
       this.move(item.jobId, cur.state, update.state, now)

@@ -25,14 +25,7 @@ export const TERMINAL_JOB_STATES: readonly JobState[] = ['cancelled', 'done', 'f
  * separately). `none` is never rate limited (local work such as preparing files).
  */
 export type OpClass =
-  | 'add'
-  | 'update'
-  | 'delete'
-  | 'search'
-  | 'detail'
-  | 'dumpMeta'
-  | 'increase'
-  | 'none'
+  'add' | 'update' | 'delete' | 'search' | 'detail' | 'dumpMeta' | 'increase' | 'none'
 
 export const OP_CLASSES: readonly OpClass[] = [
   'add',
@@ -150,7 +143,7 @@ export interface HandlerContext {
  * CPU-bound work such as preparing an image); `run` runs after it and makes the rate-limited call.
  * Throwing from either records the error on the item, classified by the retry policy.
  */
-export interface JobHandler<T = any, R = any, Prep = any> {
+export interface JobHandler<T = unknown, R = unknown, Prep = unknown> {
   opClass(item: ItemRecord<T>, ctx: HandlerContext): OpClass
   prepare?(item: ItemRecord<T>, ctx: HandlerContext): Promise<Prep>
   run(item: ItemRecord<T>, ctx: HandlerContext, prepared: Prep): Promise<R>

@@ -16,7 +16,11 @@ import {
   findResumableBulkAdd,
   registerBulkAdd,
 } from '../../../electron/core/jobs/bulk-add/run'
-import type { BulkAddResult, BulkAddRuntime, PlanItem } from '../../../electron/core/jobs/bulk-add/types'
+import type {
+  BulkAddResult,
+  BulkAddRuntime,
+  PlanItem,
+} from '../../../electron/core/jobs/bulk-add/types'
 import type { JobQueue } from '../../../electron/core/jobs/queue'
 import { copyCatalogue, put } from './fixtures/pictures'
 import { openQueue, sleep, tempDir } from './helpers'
@@ -87,23 +91,40 @@ describe('bulk add', () => {
   it('adds every planned picture to the engine and records it in the gallery', async () => {
     const src = path.join(dir, 'photos')
     for (let i = 0; i < 12; i++) copyCatalogue(src, `item${String(i).padStart(4, '0')}.jpg`, i)
-    const manifest = put(dir, 'extra.csv', 'productId,path,categoryId\nX1,photos/item0000.jpg,999\n')
+    const manifest = put(
+      dir,
+      'extra.csv',
+      'productId,path,categoryId\nX1,photos/item0000.jpg,999\n',
+    )
     const eng = counting(engine)
     const q = queue()
     registerBulkAdd(q, runtime(eng))
     q.start()
-    const plan = planBulkAdd([src, manifest], { naming: 'file', defaults: { strAttr: 'hm' } }, { imaging, gallery })
+    const plan = planBulkAdd(
+      [src, manifest],
+      { naming: 'file', defaults: { strAttr: 'hm' } },
+      { imaging, gallery },
+    )
     const { jobId, resumed, added } = await enqueueBulkAdd(q, plan, { profile: 'p', title: 'H&M' })
     expect(resumed).toBe(false)
     expect(added).toBe(13)
     const job = await q.whenSettled(jobId)
     expect(job).toMatchObject({ state: 'done', title: 'H&M' })
-    expect(job.counts).toEqual({ total: 13, pending: 0, running: 0, done: 12, failed: 1, skipped: 0 })
+    expect(job.counts).toEqual({
+      total: 13,
+      pending: 0,
+      running: 0,
+      done: 12,
+      failed: 1,
+      skipped: 0,
+    })
     expect(eng.adds).toHaveLength(12)
     expect((await engine.detail()).instance.totalCount).toBe(12)
     for (let i = 0; i < 12; i++) {
       const id = `item${String(i).padStart(4, '0')}`
-      expect((await engine.checkImageExists({ productId: id, picName: `${id}.jpg` })).exist).toBe(true)
+      expect((await engine.checkImageExists({ productId: id, picName: `${id}.jpg` })).exist).toBe(
+        true,
+      )
     }
     const rec = gallery.get('item0003', 'item0003.jpg')!
     expect(rec).toMatchObject({ strAttr: 'hm', sourcePath: path.join(src, 'item0003.jpg') })
@@ -186,7 +207,9 @@ describe('bulk add', () => {
     const q = queue()
     registerBulkAdd(q, runtime(engine))
     q.start()
-    const seed = await enqueueBulkAdd(q, await collectPlan([src], {}, { imaging }), { profile: 'p' })
+    const seed = await enqueueBulkAdd(q, await collectPlan([src], {}, { imaging }), {
+      profile: 'p',
+    })
     await q.whenSettled(seed.jobId)
     expect((await engine.detail()).instance.totalCount).toBe(3)
 
@@ -223,10 +246,17 @@ describe('bulk add', () => {
     expect(gallery.get('P1', 'a.jpg')).toBeNull()
     expect(gallery.get('P2', 'c.jpg')).toBeNull()
     const added = gallery.get('1000', 'girl_cloth1.jpg')!
-    expect(added).toMatchObject({ intAttr: 7, strAttr: 'v1', customContent: 'k1:v1', categoryId: 0 })
+    expect(added).toMatchObject({
+      intAttr: 7,
+      strAttr: 'v1',
+      customContent: 'k1:v1',
+      categoryId: 0,
+    })
     expect(added.region).toBe('20,150,30,200')
 
-    const rows = parseCsv(q.exportFailuresCsv(jobId)).records.slice(1).map((r) => r.fields)
+    const rows = parseCsv(q.exportFailuresCsv(jobId))
+      .records.slice(1)
+      .map((r) => r.fields)
     expect(rows.map((r) => [r[0], r[4]])).toEqual([
       ['!increment.meta:5', 'InvalidManifestLine'],
       [expect.stringContaining('1002/gone.jpg'), 'ImageUnreadable'],

@@ -12,7 +12,11 @@ const root = path.resolve(here, '../../..')
 const N = 300
 const CONCURRENCY = 4
 
-function run(dir: string): { child: ChildProcess; exited: Promise<number | null>; started: Promise<void> } {
+function run(dir: string): {
+  child: ChildProcess
+  exited: Promise<number | null>
+  started: Promise<void>
+} {
   const child = spawn(process.execPath, ['--import', 'tsx', worker, dir, String(N), '400'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -76,7 +80,8 @@ describe('crash resume', () => {
 
     const landed = adds(dir)
     // none skipped
-    for (let i = 0; i < N; i++) expect(landed.get(`p${i}/img${i}.jpg`), `item ${i}`).toBeGreaterThanOrEqual(1)
+    for (let i = 0; i < N; i++)
+      expect(landed.get(`p${i}/img${i}.jpg`), `item ${i}`).toBeGreaterThanOrEqual(1)
     expect(landed.size).toBe(N)
     // only items in flight at a kill may have been sent twice
     const extra = [...landed.values()].reduce((a, b) => a + b, 0) - N
@@ -86,7 +91,14 @@ describe('crash resume', () => {
     try {
       const [job] = store.listJobs({ kind: 'record' })
       expect(job.state).toBe('done')
-      expect(job.counts).toEqual({ total: N, pending: 0, running: 0, done: N, failed: 0, skipped: 0 })
+      expect(job.counts).toEqual({
+        total: N,
+        pending: 0,
+        running: 0,
+        done: N,
+        failed: 0,
+        skipped: 0,
+      })
       expect(store.listJobs()).toHaveLength(1)
     } finally {
       store.close()

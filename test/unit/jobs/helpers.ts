@@ -22,7 +22,11 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 export function items(n: number, prefix = 'p'): { key: string; payload: Record<string, string> }[] {
   return Array.from({ length: n }, (_, i) => ({
     key: `${prefix}${i}/img${i}.jpg`,
-    payload: { productId: `${prefix}${i}`, picName: `img${i}.jpg`, source: `/photos/${prefix}${i}.jpg` },
+    payload: {
+      productId: `${prefix}${i}`,
+      picName: `img${i}.jpg`,
+      source: `/photos/${prefix}${i}.jpg`,
+    },
   }))
 }
 

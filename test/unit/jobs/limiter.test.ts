@@ -146,10 +146,14 @@ describe('retry policy', () => {
     expect(classifyError(new Error('Request timed out after 3000ms'))).toBe('transient')
     expect(classifyError(Object.assign(new Error('x'), { name: 'TimeoutError' }))).toBe('transient')
     expect(
-      classifyError(new Error('fetch failed', { cause: netError('UND_ERR_SOCKET', 'other side closed') })),
+      classifyError(
+        new Error('fetch failed', { cause: netError('UND_ERR_SOCKET', 'other side closed') }),
+      ),
     ).toBe('transient')
     expect(classifyError(new EngineError('InternalError', 'x'))).toBe('transient')
-    expect(classifyError(new EngineError('SomethingNew', 'x', { httpStatus: 503 }))).toBe('transient')
+    expect(classifyError(new EngineError('SomethingNew', 'x', { httpStatus: 503 }))).toBe(
+      'transient',
+    )
     expect(classifyError(new EngineError('DeniedRequest', 'flow control'))).toBe('throttled')
     expect(classifyError(new EngineError('NoPermission', 'x'))).toBe('fatal')
     expect(classifyError(new EngineError('InvalidAccessKeyId.NotFound', 'x'))).toBe('fatal')

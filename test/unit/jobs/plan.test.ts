@@ -33,8 +33,16 @@ beforeAll(async () => {
     const p = await imaging.prepare(file, { thumbnail: false })
     return { sha256: p.sha256, phash: p.phash }
   }
-  gallery.recordAdded({ productId: 'OLD', picName: 'x.jpg', ...(await hashes(path.join(cat, 'P5/dup.jpg'))) })
-  gallery.recordAdded({ productId: 'P1', picName: 'b.jpg', ...(await hashes(path.join(cat, 'P1/b.jpg'))) })
+  gallery.recordAdded({
+    productId: 'OLD',
+    picName: 'x.jpg',
+    ...(await hashes(path.join(cat, 'P5/dup.jpg'))),
+  })
+  gallery.recordAdded({
+    productId: 'P1',
+    picName: 'b.jpg',
+    ...(await hashes(path.join(cat, 'P1/b.jpg'))),
+  })
   const tmp = copyCatalogue(root, 'orig3.jpg', 3)
   gallery.recordAdded({ productId: 'NEAR', picName: 'n.jpg', ...(await hashes(tmp)) })
 })
@@ -76,9 +84,17 @@ describe('planBulkAdd', () => {
     expect(p['P1/a.jpg'].duplicate).toBeUndefined()
 
     // same id, same picture: nothing to do
-    expect(p['P1/b.jpg']).toMatchObject({ action: 'skip', unchanged: true, reason: { code: 'Unchanged' } })
+    expect(p['P1/b.jpg']).toMatchObject({
+      action: 'skip',
+      unchanged: true,
+      reason: { code: 'Unchanged' },
+    })
 
-    expect(p['P2/c.png']).toMatchObject({ action: 'add', productId: 'P2', outcome: { kind: 'kept', width: 128 } })
+    expect(p['P2/c.png']).toMatchObject({
+      action: 'add',
+      productId: 'P2',
+      outcome: { kind: 'kept', width: 128 },
+    })
 
     // same bytes as an earlier picture of this plan
     expect(p['P3/copy.jpg'].duplicate).toEqual({
@@ -98,7 +114,10 @@ describe('planBulkAdd', () => {
     // a re-encoded copy: listed as a near duplicate, still added
     expect(p['P6/n.jpg'].action).toBe('add')
     expect(p['P6/n.jpg'].duplicate?.kind).toBe('near')
-    expect(p['P6/n.jpg'].duplicate?.existing[0]).toMatchObject({ productId: 'NEAR', picName: 'n.jpg' })
+    expect(p['P6/n.jpg'].duplicate?.existing[0]).toMatchObject({
+      productId: 'NEAR',
+      picName: 'n.jpg',
+    })
     expect(p['P6/n.jpg'].duplicate!.existing[0].distance).toBeLessThanOrEqual(6)
 
     expect(p['P7/tiny.png']).toMatchObject({
@@ -116,7 +135,9 @@ describe('planBulkAdd', () => {
   })
 
   it('adds duplicates anyway when asked, and previews without a gallery', async () => {
-    const plan = byRel(await collectPlan([cat], { duplicates: 'add', skipUnchanged: false }, { imaging, gallery }))
+    const plan = byRel(
+      await collectPlan([cat], { duplicates: 'add', skipUnchanged: false }, { imaging, gallery }),
+    )
     expect(plan['P5/dup.jpg'].action).toBe('add')
     expect(plan['P5/dup.jpg'].duplicate?.kind).toBe('exact')
     expect(plan['P3/copy.jpg'].action).toBe('add')
@@ -138,7 +159,9 @@ describe('planBulkAdd', () => {
     expect(bad.every((p) => p.action === 'reject')).toBe(true)
     expect(bad[0].reason!.code).toBe('InvalidCategory')
     expect(bad[0].reason!.message).toContain(path.join(cat, 'P1', 'a.jpg'))
-    expect(bad[0].reason!.message).toMatch(/categoryId 77 is not a known category.*strAttr is 200 characters/)
+    expect(bad[0].reason!.message).toMatch(
+      /categoryId 77 is not a known category.*strAttr is 200 characters/,
+    )
 
     const region = await collectPlan(
       [path.join(cat, 'P1', 'a.jpg')],
@@ -149,8 +172,16 @@ describe('planBulkAdd', () => {
     expect(region[0].outcome!.error!.code).toBe('InvalidRegion')
     expect(region[0].outcome!.error!.message).toMatch(/crosses the edge/)
 
-    const ok = await collectPlan([path.join(cat, 'P1', 'a.jpg')], { defaults: { region: '10,100,20,200', categoryId: 0 } }, { imaging })
-    expect(ok[0]).toMatchObject({ action: 'add', productId: 'P1', fields: { region: '10,100,20,200', categoryId: 0 } })
+    const ok = await collectPlan(
+      [path.join(cat, 'P1', 'a.jpg')],
+      { defaults: { region: '10,100,20,200', categoryId: 0 } },
+      { imaging },
+    )
+    expect(ok[0]).toMatchObject({
+      action: 'add',
+      productId: 'P1',
+      fields: { region: '10,100,20,200', categoryId: 0 },
+    })
   })
 
   it('reports naming mismatches, duplicate keys and bad manifest lines as rejected items', async () => {
@@ -161,7 +192,12 @@ describe('planBulkAdd', () => {
     const csv = put(
       dir,
       'list.csv',
-      ['productId,picName,path,intAttr', 'M1,a.jpg,pics/SKU1_front.jpg,1', 'M1,a.jpg,pics/SKU1_back.jpg,2', 'M2,b.jpg,pics/missing.jpg,x'].join('\n'),
+      [
+        'productId,picName,path,intAttr',
+        'M1,a.jpg,pics/SKU1_front.jpg,1',
+        'M1,a.jpg,pics/SKU1_back.jpg,2',
+        'M2,b.jpg,pics/missing.jpg,x',
+      ].join('\n'),
     )
     const plan = await collectPlan(
       [path.join(dir, 'pics'), csv],
@@ -179,7 +215,11 @@ describe('planBulkAdd', () => {
     ])
     expect(plan[2].reason).toMatchObject({ code: 'NamingRuleMismatch' })
     expect(plan[2].reason!.message).toMatch(/"noview\.jpg" does not match the naming rule/)
-    expect(plan[3].duplicate!.existing[0]).toMatchObject({ productId: 'SKU1', picName: 'SKU1_front.jpg', inPlan: true })
+    expect(plan[3].duplicate!.existing[0]).toMatchObject({
+      productId: 'SKU1',
+      picName: 'SKU1_front.jpg',
+      inPlan: true,
+    })
     expect(plan[4].reason).toMatchObject({ code: 'DuplicateKey' })
     expect(plan[4].reason!.message).toMatch(/list\.csv:3: .*already given by list\.csv:2/)
     expect(plan[5].reason).toMatchObject({ code: 'InvalidIntAttr' })

@@ -39,17 +39,34 @@ describe('JobQueue', () => {
     const dir = tempDir()
     const calls: string[] = []
     let q = queue(dir)
-    q.register('t', scripted((item) => ({ echoed: item.payload.productId }), calls))
+    q.register(
+      't',
+      scripted((item) => ({ echoed: item.payload.productId }), calls),
+    )
     q.start()
     const id = q.createJob({ kind: 't', profile: 'default', title: 'ten', items: items(10) })
     const job = await q.whenSettled(id)
     expect(job.state).toBe('done')
-    expect(job.counts).toEqual({ total: 10, pending: 0, running: 0, done: 10, failed: 0, skipped: 0 })
-    expect([...calls].sort()).toEqual(items(10).map((i) => i.key).sort())
+    expect(job.counts).toEqual({
+      total: 10,
+      pending: 0,
+      running: 0,
+      done: 10,
+      failed: 0,
+      skipped: 0,
+    })
+    expect([...calls].sort()).toEqual(
+      items(10)
+        .map((i) => i.key)
+        .sort(),
+    )
     await q.close()
 
     q = queue(dir)
-    q.register('t', scripted(() => null, calls))
+    q.register(
+      't',
+      scripted(() => null, calls),
+    )
     q.start()
     await sleep(50)
     expect(calls).toHaveLength(10)
@@ -195,7 +212,8 @@ describe('JobQueue', () => {
     q.register(
       't',
       scripted(() => {
-        if (!keyOk) throw new EngineError('InvalidAccessKeyId.NotFound', 'Specified access key is not found.')
+        if (!keyOk)
+          throw new EngineError('InvalidAccessKeyId.NotFound', 'Specified access key is not found.')
         return null
       }),
     )
@@ -217,7 +235,13 @@ describe('JobQueue', () => {
   it('pauses, resumes and finishes every item exactly once', async () => {
     const q = queue(tempDir())
     const calls: string[] = []
-    q.register('t', scripted(async () => { await sleep(2); return null }, calls))
+    q.register(
+      't',
+      scripted(async () => {
+        await sleep(2)
+        return null
+      }, calls),
+    )
     q.start()
     const id = q.createJob({ kind: 't', profile: 'x', concurrency: 2, items: items(60) })
     while (calls.length < 10) await sleep(2)
@@ -240,7 +264,13 @@ describe('JobQueue', () => {
   it('cancels: nothing more is sent, unsent items stay pending, resume does nothing', async () => {
     const q = queue(tempDir())
     const calls: string[] = []
-    q.register('t', scripted(async () => { await sleep(2); return null }, calls))
+    q.register(
+      't',
+      scripted(async () => {
+        await sleep(2)
+        return null
+      }, calls),
+    )
     q.start()
     const id = q.createJob({ kind: 't', profile: 'x', concurrency: 2, items: items(60) })
     while (calls.length < 6) await sleep(2)
@@ -259,7 +289,10 @@ describe('JobQueue', () => {
   it('waits in the limiter without sending while paused, and pause releases claimed items', async () => {
     const q = queue(tempDir(), { rateLimits: () => ({ add: 20 }) })
     const calls: string[] = []
-    q.register('t', scripted(() => null, calls))
+    q.register(
+      't',
+      scripted(() => null, calls),
+    )
     q.start()
     const id = q.createJob({ kind: 't', profile: 'x', concurrency: 4, items: items(40) })
     while (calls.length < 3) await sleep(5)
@@ -278,7 +311,8 @@ describe('JobQueue', () => {
     q.register(
       't',
       scripted((item) => {
-        if (broken && item.key.startsWith('p1')) throw new EngineError('UnsupportedPicFormat', 'bad file')
+        if (broken && item.key.startsWith('p1'))
+          throw new EngineError('UnsupportedPicFormat', 'bad file')
         return null
       }, calls),
     )
@@ -326,7 +360,10 @@ describe('JobQueue', () => {
   it('keeps a streaming job open until sealed, ignoring repeated keys', async () => {
     const q = queue(tempDir())
     const calls: string[] = []
-    q.register('t', scripted(() => null, calls))
+    q.register(
+      't',
+      scripted(() => null, calls),
+    )
     q.start()
     const id = q.createJob({ kind: 't', profile: 'x', sealed: false, fingerprint: 'fp-1' })
     q.addItems(id, items(5))
@@ -352,7 +389,10 @@ describe('JobQueue', () => {
     await sleep(20)
     expect(q.getJob(id)!.state).toBe('queued')
     const calls: string[] = []
-    q.register('late', scripted(() => null, calls))
+    q.register(
+      'late',
+      scripted(() => null, calls),
+    )
     const job = await q.whenSettled(id)
     expect(job.state).toBe('done')
     expect(calls).toHaveLength(4)
@@ -361,7 +401,10 @@ describe('JobQueue', () => {
   it('sends coalesced progress events with rate, ETA and a final event', async () => {
     const events: JobProgress[] = []
     const q = queue(tempDir(), { onProgress: (p) => events.push(p) })
-    q.register('t', scripted(() => null))
+    q.register(
+      't',
+      scripted(() => null),
+    )
     q.start()
     const t0 = Date.now()
     const id = q.createJob({ kind: 't', profile: 'x', concurrency: 4, items: items(300) })
@@ -377,7 +420,8 @@ describe('JobQueue', () => {
     expect(mid).toBeDefined()
     expect(mid!.rate).toBeGreaterThan(0)
     expect(mid!.etaSeconds).not.toBeNull()
-    for (const e of mine) expect(e.done + e.failed + e.skipped + e.pending + e.running).toBe(e.total)
+    for (const e of mine)
+      expect(e.done + e.failed + e.skipped + e.pending + e.running).toBe(e.total)
   })
 
   it('exports failures as CSV with proper quoting', async () => {
@@ -396,7 +440,10 @@ describe('JobQueue', () => {
       kind: 't',
       profile: 'x',
       items: [
-        { key: 'a,1/x.jpg', payload: { productId: 'a,1', picName: 'x "1".jpg', source: '/tmp/a,1/x "1".jpg' } },
+        {
+          key: 'a,1/x.jpg',
+          payload: { productId: 'a,1', picName: 'x "1".jpg', source: '/tmp/a,1/x "1".jpg' },
+        },
         { key: 'ok/y.jpg', payload: { productId: 'ok', picName: 'y.jpg', source: '/y.jpg' } },
         { key: '=cmd/z.jpg', payload: { productId: '=cmd', picName: 'z.jpg', source: '/z.jpg' } },
       ],

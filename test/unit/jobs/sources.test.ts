@@ -58,7 +58,14 @@ describe('folder sources', () => {
     expect(entries.every((e) => e.rootName === 'catalogue' && !e.error)).toBe(true)
     expect(entries[0].source).toBe(path.join(root, 'A', 'deep', 'y.TIFF'))
     const flat = await all([root], { recursive: false })
-    expect(flat.map((e) => e.relPath)).toEqual(['c.gif', 'd.bmp', 'e.ppm', 'f.pgm', 'g.pbm', 'h.tif'])
+    expect(flat.map((e) => e.relPath)).toEqual([
+      'c.gif',
+      'd.bmp',
+      'e.ppm',
+      'f.pgm',
+      'g.pbm',
+      'h.tif',
+    ])
   })
 
   it('single files: their folder is the root; non-pictures and missing paths are reported', async () => {
@@ -143,8 +150,15 @@ describe('CSV manifests', () => {
     expect(good.map((x) => x.productId)).toEqual(['ok1', 'ok2'])
     const errs = e.filter((x) => x.error).map((x) => x.error!)
     expect(errs[0].message).toBe(`${file} line 3: 3 fields, but the header has 5`)
-    expect(errs[1]).toEqual({ code: 'InvalidIntAttr', message: `${file} line 4: intAttr must be an integer, got "1.5"` })
-    expect(errs[2].message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} line 5: a quote inside an unquoted field`))
+    expect(errs[1]).toEqual({
+      code: 'InvalidIntAttr',
+      message: `${file} line 4: intAttr must be an integer, got "1.5"`,
+    })
+    expect(errs[2].message).toMatch(
+      new RegExp(
+        `^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} line 5: a quote inside an unquoted field`,
+      ),
+    )
     expect(errs[3].message).toMatch(/line 6: crop must be true or false, got "maybe"/)
     expect(errs[4]).toMatchObject({ code: 'InvalidCategory' })
     expect(errs[4].message).toMatch(/line 7: categoryId must be an integer/)
@@ -156,7 +170,9 @@ describe('CSV manifests', () => {
     const a = await all([touch(dir, 'a.csv', 'productId,categoryId\nP1,3\n')])
     expect(a).toHaveLength(1)
     expect(a[0].error).toMatchObject({ code: 'InvalidManifest' })
-    expect(a[0].error!.message).toMatch(/line 1: the header row needs a path, file or picName column/)
+    expect(a[0].error!.message).toMatch(
+      /line 1: the header row needs a path, file or picName column/,
+    )
     const b = await all([touch(dir, 'b.csv', 'ProductId,path,product_id\nP1,x.jpg,P2\n')])
     expect(b[0].error!.message).toMatch(/columns "ProductId" and "product_id" are the same field/)
   })
@@ -185,11 +201,20 @@ describe('JSON-lines manifests', () => {
       source: path.join(dir, 'pics', 'a.jpg'),
       fields: { intAttr: 5, strAttr2: 'blue' },
     })
-    expect(e[1]).toMatchObject({ productId: 'P2', picName: 'b.png', fields: { categoryId: 3, crop: false } })
+    expect(e[1]).toMatchObject({
+      productId: 'P2',
+      picName: 'b.png',
+      fields: { categoryId: 3, crop: false },
+    })
     expect(e[1].source).toBe(path.join(dir, 'b.png'))
     expect(e[2].error!.message).toMatch(/list\.jsonl line 4: not valid JSON/)
     expect(e[3].error!.message).toMatch(/line 5: expected one JSON object per line/)
-    expect(e[4]).toMatchObject({ op: 'delete', productId: 'P9', picName: null, origin: 'list.jsonl:6' })
+    expect(e[4]).toMatchObject({
+      op: 'delete',
+      productId: 'P9',
+      picName: null,
+      origin: 'list.jsonl:6',
+    })
     expect(e[5].error!.message).toMatch(/line 7: OperationType must be ADD or DELETE/)
     expect(e[6].error!.message).toMatch(/line 8: productId must be text/)
   })
@@ -248,7 +273,15 @@ describe('increment.meta', () => {
 describe('field validation', () => {
   it('checks ids and fields against the documented limits', () => {
     const ids = { productId: 'P1', picName: 'a.jpg' }
-    expect(validateItem(ids, { categoryId: 3, intAttr: -5, strAttr: 'x'.repeat(128), customContent: 'y'.repeat(4096), region: '0,10,0,10' })).toEqual([])
+    expect(
+      validateItem(ids, {
+        categoryId: 3,
+        intAttr: -5,
+        strAttr: 'x'.repeat(128),
+        customContent: 'y'.repeat(4096),
+        region: '0,10,0,10',
+      }),
+    ).toEqual([])
     const problems = validateItem(
       { productId: 'p'.repeat(257), picName: '' },
       {
@@ -273,8 +306,12 @@ describe('field validation', () => {
     expect(problems[0].message).toBe('productId is 257 characters long; at most 256 are allowed')
     expect(problems[1].message).toBe('picName is required')
     expect(validateItem(ids, { region: '1,2,3' })[0].code).toBe('InvalidRegion')
-    expect(validateItem(ids, { categoryId: 5 }, { categories: [1, 2] })[0].code).toBe('InvalidCategory')
+    expect(validateItem(ids, { categoryId: 5 }, { categories: [1, 2] })[0].code).toBe(
+      'InvalidCategory',
+    )
     expect(validateItem({ productId: 'P', picName: null }, {}, {}, 'delete')).toEqual([])
-    expect(validateItem({ productId: 'a\nb', picName: 'x' }, {})[0].message).toMatch(/control characters/)
+    expect(validateItem({ productId: 'a\nb', picName: 'x' }, {})[0].message).toMatch(
+      /control characters/,
+    )
   })
 })

@@ -57,7 +57,12 @@ export class FieldError extends Error {
 
 function toInt(field: string, v: unknown): number | undefined {
   if (v === undefined || v === null || v === '') return undefined
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*[-+]?\d+\s*$/.test(v) ? Number(v) : NaN
+  const n =
+    typeof v === 'number'
+      ? v
+      : typeof v === 'string' && /^\s*[-+]?\d+\s*$/.test(v)
+        ? Number(v)
+        : NaN
   if (!Number.isInteger(n)) {
     throw new FieldError(
       field === 'categoryId' ? 'InvalidCategory' : 'InvalidIntAttr',
@@ -113,14 +118,27 @@ export interface ValidateOptions {
   categories?: readonly number[]
 }
 
-const CONTROL = /[\u0000-\u001f\u007f]/
+function hasControl(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x20 || c === 0x7f) return true
+  }
+  return false
+}
 
 function checkId(field: string, v: string | null, max: number): ItemError | null {
   if (v === null || v === '') return { code: 'BadRequest', message: `${field} is required` }
   if (v.length > max) {
-    return { code: 'BadRequest', message: `${field} is ${v.length} characters long; at most ${max} are allowed` }
+    return {
+      code: 'BadRequest',
+      message: `${field} is ${v.length} characters long; at most ${max} are allowed`,
+    }
   }
-  if (CONTROL.test(v)) return { code: 'BadRequest', message: `${field} ${JSON.stringify(v)} contains control characters` }
+  if (hasControl(v))
+    return {
+      code: 'BadRequest',
+      message: `${field} ${JSON.stringify(v)} contains control characters`,
+    }
   return null
 }
 
@@ -156,7 +174,10 @@ export function validateItem(
   }
   for (const k of INT_FIELDS) {
     const v = f[k]
-    if (v !== undefined && (!Number.isInteger(v) || v < FIELD_LIMITS.intMin || v > FIELD_LIMITS.intMax)) {
+    if (
+      v !== undefined &&
+      (!Number.isInteger(v) || v < FIELD_LIMITS.intMin || v > FIELD_LIMITS.intMax)
+    ) {
       problems.push({
         code: 'InvalidIntAttr',
         message: `${k} must be an integer from ${FIELD_LIMITS.intMin} to ${FIELD_LIMITS.intMax}, got ${v}`,
@@ -191,6 +212,9 @@ export function validateItem(
 }
 
 /** Defaults first, then the item's own values. */
-export function mergeFields(defaults: BulkAddFields | undefined, own: BulkAddFields): BulkAddFields {
+export function mergeFields(
+  defaults: BulkAddFields | undefined,
+  own: BulkAddFields,
+): BulkAddFields {
   return { ...(defaults ?? {}), ...own }
 }

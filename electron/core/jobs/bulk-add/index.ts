@@ -1,5 +1,12 @@
 export * from './types'
-export { parseNamingRule, deriveIds, normalizeRelPath, type NamingRule, type DerivedIds, type DeriveContext } from './naming'
+export {
+  parseNamingRule,
+  deriveIds,
+  normalizeRelPath,
+  type NamingRule,
+  type DerivedIds,
+  type DeriveContext,
+} from './naming'
 export {
   FIELD_LIMITS,
   canonicalKey,
@@ -16,7 +23,14 @@ export {
   normalizeSource,
   type SourceEntry,
 } from './sources'
-export { planBulkAdd, collectPlan, itemKey, outcomeKind, sha256File, DEFAULT_NEAR_DISTANCE } from './plan'
+export {
+  planBulkAdd,
+  collectPlan,
+  itemKey,
+  outcomeKind,
+  sha256File,
+  DEFAULT_NEAR_DISTANCE,
+} from './plan'
 export {
   BULK_ADD_KIND,
   bulkAddFingerprint,

@@ -56,7 +56,8 @@ export function parseNamingRule(text: string): NamingRule {
     return { kind: 'regex', text: t, regex }
   }
 
-  if (!t.includes('{')) throw ruleError(t, 'expected folder, file, a {product} template or a /regex/')
+  if (!t.includes('{'))
+    throw ruleError(t, 'expected folder, file, a {product} template or a /regex/')
   const seen = new Set<string>()
   let pattern = ''
   let last = 0
@@ -77,10 +78,12 @@ export function parseNamingRule(text: string): NamingRule {
     pattern += name === 'ext' ? '(?<ext>[^/.]+)' : `(?<${name}>[^/]+)`
   }
   const rest = t.slice(last)
-  if (/[{}]/.test(rest) || /[{}]/.test(t.replace(token, ''))) throw ruleError(t, 'unbalanced { or }')
+  if (/[{}]/.test(rest) || /[{}]/.test(t.replace(token, '')))
+    throw ruleError(t, 'unbalanced { or }')
   pattern += escapeRe(rest)
   if (!seen.has('product')) throw ruleError(t, 'it needs a {product} placeholder')
-  if (t.startsWith('/')) throw ruleError(t, 'a template is relative to the source folder (no leading /)')
+  if (t.startsWith('/'))
+    throw ruleError(t, 'a template is relative to the source folder (no leading /)')
   return { kind: 'template', text: t, regex: new RegExp(`(?:^|/)${pattern}$`) }
 }
 
@@ -96,11 +99,18 @@ function stripExt(name: string): string {
 
 /** Forward slashes, no leading './' or '/'. */
 export function normalizeRelPath(p: string): string {
-  return p.replace(/\\/g, '/').replace(/^(\.\/)+/, '').replace(/^\/+/, '')
+  return p
+    .replace(/\\/g, '/')
+    .replace(/^(\.\/)+/, '')
+    .replace(/^\/+/, '')
 }
 
 /** productId + picName for a path relative to its source root, or why the rule does not apply. */
-export function deriveIds(relPath: string, rule: NamingRule | string, ctx: DeriveContext = {}): DerivedIds {
+export function deriveIds(
+  relPath: string,
+  rule: NamingRule | string,
+  ctx: DeriveContext = {},
+): DerivedIds {
   const r = typeof rule === 'string' ? parseNamingRule(rule) : rule
   const rel = normalizeRelPath(relPath)
   const file = baseName(rel)
@@ -110,12 +120,15 @@ export function deriveIds(relPath: string, rule: NamingRule | string, ctx: Deriv
     case 'folder': {
       const parts = rel.split('/')
       const parent = parts.length > 1 ? parts[parts.length - 2] : ctx.rootName
-      if (!parent) return { error: `"${rel}" is not inside a folder, so the folder rule gives no productId` }
+      if (!parent)
+        return { error: `"${rel}" is not inside a folder, so the folder rule gives no productId` }
       return { productId: parent, picName: file }
     }
     case 'file': {
       const id = stripExt(file)
-      return id ? { productId: id, picName: file } : { error: `"${file}" has no name before its extension` }
+      return id
+        ? { productId: id, picName: file }
+        : { error: `"${file}" has no name before its extension` }
     }
     case 'template':
     case 'regex': {
@@ -123,7 +136,8 @@ export function deriveIds(relPath: string, rule: NamingRule | string, ctx: Deriv
       if (!m && ctx.rootName) m = r.regex.exec(`${ctx.rootName}/${rel}`)
       if (!m) return { error: `"${rel}" does not match the naming rule ${r.text}` }
       const productId = m.groups?.product
-      if (!productId) return { error: `the naming rule ${r.text} gave an empty productId for "${rel}"` }
+      if (!productId)
+        return { error: `the naming rule ${r.text} gave an empty productId for "${rel}"` }
       const name = m.groups?.name
       return { productId, picName: name ? name : file }
     }

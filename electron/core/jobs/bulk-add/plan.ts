@@ -55,7 +55,10 @@ function rejected(e: SourceEntry, err: ItemError, extra: Partial<PlanItem> = {})
     productId: e.productId,
     picName: e.picName,
     fields: e.fields,
-    outcome: e.op === 'delete' ? null : { kind: 'rejected', reasons: [err.message], actions: [], error: err },
+    outcome:
+      e.op === 'delete'
+        ? null
+        : { kind: 'rejected', reasons: [err.message], actions: [], error: err },
     sha256: null,
     phash: null,
     reason: err,
@@ -96,7 +99,10 @@ async function analyse(
   if (problems.length > 0) {
     return rejected(
       e,
-      { code: problems[0].code, message: `${where(e)}: ${problems.map((p) => p.message).join('; ')}` },
+      {
+        code: problems[0].code,
+        message: `${where(e)}: ${problems.map((p) => p.message).join('; ')}`,
+      },
       base,
     )
   }
@@ -144,7 +150,11 @@ async function analyse(
       phash = p.phash || null
     } catch (err) {
       const x = err as { code?: string; message?: string; hint?: string }
-      const error = { code: x.code ?? 'ImageUnreadable', message: x.message ?? String(err), ...(x.hint ? { hint: x.hint } : {}) }
+      const error = {
+        code: x.code ?? 'ImageUnreadable',
+        message: x.message ?? String(err),
+        ...(x.hint ? { hint: x.hint } : {}),
+      }
       return rejected(e, error, base)
     }
   } else {
@@ -161,7 +171,11 @@ async function analyse(
     try {
       sha256 = await sha256File(source)
     } catch (err) {
-      return rejected(e, { code: 'ImageUnreadable', message: `Cannot read "${source}": ${(err as Error).message}` }, base)
+      return rejected(
+        e,
+        { code: 'ImageUnreadable', message: `Cannot read "${source}": ${(err as Error).message}` },
+        base,
+      )
     }
   }
 
@@ -242,15 +256,20 @@ export async function* planBulkAdd(
       }
       item.action = 'reject'
       item.reason = err
-      if (item.outcome) item.outcome = { ...item.outcome, kind: 'rejected', reasons: [err.message], error: err }
+      if (item.outcome)
+        item.outcome = { ...item.outcome, kind: 'rejected', reasons: [err.message], error: err }
       return item
     }
     keys.set(k, item.origin ?? item.source ?? item.relPath)
     if (item.op === 'add' && item.sha256) {
       const first = shas.get(item.sha256)
       if (first && !item.duplicate) {
-        item.duplicate = { kind: 'exact', existing: [{ ...first, inPlan: true }] } satisfies DuplicateInfo
-      } else if (!first) shas.set(item.sha256, { productId: item.productId, picName: item.picName! })
+        item.duplicate = {
+          kind: 'exact',
+          existing: [{ ...first, inPlan: true }],
+        } satisfies DuplicateInfo
+      } else if (!first)
+        shas.set(item.sha256, { productId: item.productId, picName: item.picName! })
     }
     decide(item, options)
     return item

@@ -64,7 +64,10 @@ export function bulkAddFingerprint(
       categories: options.categories,
     },
   }
-  return crypto.createHash('sha256').update(JSON.stringify(stable(norm))).digest('hex')
+  return crypto
+    .createHash('sha256')
+    .update(JSON.stringify(stable(norm)))
+    .digest('hex')
 }
 
 /** The unfinished bulk add with the same profile, sources and options, if any. */
@@ -77,7 +80,9 @@ export function findResumableBulkAdd(
   return queue.findResumableJob(bulkAddFingerprint(profile, sources, options))
 }
 
-function attributes(p: BulkAddPayload): Omit<AddImageRequest, 'productId' | 'picName' | 'picContent'> {
+function attributes(
+  p: BulkAddPayload,
+): Omit<AddImageRequest, 'productId' | 'picName' | 'picContent'> {
   const f = p.fields
   const out: Omit<AddImageRequest, 'productId' | 'picName' | 'picContent'> = {}
   if (f.categoryId !== undefined) out.categoryId = f.categoryId
@@ -205,7 +210,8 @@ export function toQueueItem(item: PlanItem): NewItem<BulkAddPayload> {
       payload,
       state: 'failed',
       rejected: true,
-      error: item.reason ?? item.outcome?.error ?? { code: 'Rejected', message: 'rejected while planning' },
+      error: item.reason ??
+        item.outcome?.error ?? { code: 'Rejected', message: 'rejected while planning' },
     }
   }
   const key = itemKey(item.productId, item.picName ?? '')

@@ -70,7 +70,10 @@ export function detectSourceType(p: string): Exclude<SourceType, 'auto'> {
   return 'file'
 }
 
-export function normalizeSource(s: BulkAddSource): { path: string; type: Exclude<SourceType, 'auto'> } {
+export function normalizeSource(s: BulkAddSource): {
+  path: string
+  type: Exclude<SourceType, 'auto'>
+} {
   const p = path.resolve(typeof s === 'string' ? s : s.path)
   const t = typeof s === 'string' || !s.type || s.type === 'auto' ? detectSourceType(p) : s.type
   return { path: p, type: t }
@@ -80,7 +83,12 @@ function toSlash(p: string): string {
   return p.split(path.sep).join('/')
 }
 
-function entryError(origin: string | null, relPath: string, source: string | null, err: ItemError): SourceEntry {
+function entryError(
+  origin: string | null,
+  relPath: string,
+  source: string | null,
+  err: ItemError,
+): SourceEntry {
   return {
     op: 'add',
     source,
@@ -129,7 +137,11 @@ function readFile(file: string): SourceEntry {
       message: `Cannot read "${file}": ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (e as Error).message}`,
     })
   }
-  if (!st.isFile()) return entryError(null, rel, file, { code: 'ImageUnreadable', message: `"${file}" is not a file` })
+  if (!st.isFile())
+    return entryError(null, rel, file, {
+      code: 'ImageUnreadable',
+      message: `"${file}" is not a file`,
+    })
   if (!isImageFile(rel)) {
     return entryError(null, rel, file, {
       code: 'UnsupportedPicFormat',
@@ -231,7 +243,12 @@ async function* readManifest(
   else yield* jsonEntries(file, text, type === 'increment-meta')
 }
 
-function lineError(file: string, line: number, problem: string, code = 'InvalidManifestLine'): SourceEntry {
+function lineError(
+  file: string,
+  line: number,
+  problem: string,
+  code = 'InvalidManifestLine',
+): SourceEntry {
   const origin = `${path.basename(file)}:${line}`
   return entryError(origin, '', null, { code, message: `${file} line ${line}: ${problem}` })
 }
@@ -246,7 +263,13 @@ function fromRecord(
   const dir = path.dirname(file)
   const origin = `${path.basename(file)}:${line}`
   const str = (v: unknown): string | null =>
-    v === undefined || v === null || v === '' ? null : typeof v === 'number' ? String(v) : typeof v === 'string' ? v : null
+    v === undefined || v === null || v === ''
+      ? null
+      : typeof v === 'number'
+        ? String(v)
+        : typeof v === 'string'
+          ? v
+          : null
   for (const k of ['productId', 'picName', 'path', 'file'] as const) {
     const v = rec[k]
     if (v !== undefined && v !== null && typeof v !== 'string' && typeof v !== 'number') {
@@ -259,7 +282,12 @@ function fromRecord(
     const o = opRaw.trim().toUpperCase()
     if (o === 'ADD') op = 'add'
     else if (o === 'DELETE') op = 'delete'
-    else return lineError(file, line, `OperationType must be ADD or DELETE, got ${JSON.stringify(opRaw)}`)
+    else
+      return lineError(
+        file,
+        line,
+        `OperationType must be ADD or DELETE, got ${JSON.stringify(opRaw)}`,
+      )
   } else if (incrementMeta) {
     return lineError(file, line, 'OperationType (ADD or DELETE) is required')
   }
@@ -383,7 +411,13 @@ function* csvEntries(file: string, text: string): Generator<SourceEntry> {
     }
     const rec: Record<string, unknown> = {}
     columns.forEach((c, i) => {
-      if (c) rec[c] = r.fields[i].trim() === '' ? undefined : c === 'customContent' ? r.fields[i] : r.fields[i].trim()
+      if (c)
+        rec[c] =
+          r.fields[i].trim() === ''
+            ? undefined
+            : c === 'customContent'
+              ? r.fields[i]
+              : r.fields[i].trim()
     })
     yield fromRecord(file, r.line, rec, false)
   }

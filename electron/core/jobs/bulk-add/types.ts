@@ -1,4 +1,10 @@
-import type { AddImageResult, DeleteImageResult, Engine, ImageAttributes, ServiceType } from '../../engines/types'
+import type {
+  AddImageResult,
+  DeleteImageResult,
+  Engine,
+  ImageAttributes,
+  ServiceType,
+} from '../../engines/types'
 import type {
   Action,
   PrepareOptions,
@@ -176,5 +182,9 @@ export interface BulkAddRuntime {
   /** Called after each successful AddImage (e.g. the gallery cache records it). */
   onAdded?(profile: string, image: AddedImage, result: AddImageResult): void | Promise<void>
   /** Called after each successful delete. */
-  onDeleted?(profile: string, ref: { productId: string; picName?: string }, result: DeleteImageResult): void | Promise<void>
+  onDeleted?(
+    profile: string,
+    ref: { productId: string; picName?: string },
+    result: DeleteImageResult,
+  ): void | Promise<void>
 }
