@@ -130,6 +130,56 @@ const TABLE: Record<string, Record<Locale, Explanation>> = {
     'en-US': { message: 'A profile with this name already exists.', hint: 'Choose another name.' },
     'zh-CN': { message: '已存在同名配置。', hint: '请换一个名称。' },
   },
+  InvalidRegion: {
+    'en-US': {
+      message: 'The region is not inside the picture.',
+      hint: 'Draw the region again, or clear it to let the engine find the subject.',
+    },
+    'zh-CN': {
+      message: '区域不在图片范围内。',
+      hint: '请重新绘制区域,或清除区域让引擎自动识别主体。',
+    },
+  },
+  InvalidStartParameter: {
+    'en-US': { message: 'The result offset is invalid.', hint: 'Start a new search.' },
+    'zh-CN': { message: '结果起始位置无效。', hint: '请重新搜索。' },
+  },
+  InvalidCategory: {
+    'en-US': { message: 'This category does not exist.', hint: 'Choose one from the list.' },
+    'zh-CN': { message: '此类目不存在。', hint: '请从列表中选择。' },
+  },
+  EmptyImage: {
+    'en-US': { message: 'The picture is empty (0 bytes).', hint: 'Choose the file again.' },
+    'zh-CN': { message: '图片为空(0 字节)。', hint: '请重新选择文件。' },
+  },
+  ImageUnreadable: {
+    'en-US': {
+      message: 'The picture could not be read.',
+      hint: 'Check that the file exists and is a complete picture.',
+    },
+    'zh-CN': { message: '无法读取图片。', hint: '请确认文件存在且是完整的图片。' },
+  },
+  UnsupportedOperationType: {
+    'en-US': {
+      message: 'This engine does not support the operation.',
+      hint: 'Search by text needs the cloud engine.',
+    },
+    'zh-CN': { message: '此引擎不支持该操作。', hint: '按文本搜索需要云端引擎。' },
+  },
+  InvalidResponse: {
+    'en-US': {
+      message: 'The answer did not match what Loupe expects.',
+      hint: 'Update Loupe, or report the request ID.',
+    },
+    'zh-CN': { message: '返回结果与 Loupe 预期不符。', hint: '请更新 Loupe,或报告请求 ID。' },
+  },
+  InternalError: {
+    'en-US': {
+      message: 'Something went wrong inside Loupe or the engine.',
+      hint: 'Try again; the log file has the details.',
+    },
+    'zh-CN': { message: 'Loupe 或引擎内部出错。', hint: '请重试;日志文件中有详细信息。' },
+  },
   InvalidArgument: {
     'en-US': { message: 'A value is invalid.' },
     'zh-CN': { message: '某个值无效。' },
