@@ -109,6 +109,8 @@ export class JobQueue extends EventEmitter<QueueEvents> {
   private readonly limiters = new Map<string, RateLimiter>()
   private readonly rates = new Map<JobId, RateWindow>()
   private readonly coalescers = new Map<JobId, Coalescer>()
+  /** Unsealed jobs whose items are being added by this process. */
+  private readonly filling = new Set<JobId>()
   private started = false
   private closed = false
 
@@ -137,6 +139,17 @@ export class JobQueue extends EventEmitter<QueueEvents> {
     if (this.started) return
     this.started = true
     this.store.releaseAllRunning()
+    // A job whose items were still being added when the process stopped waits, paused, for the
+    // same enqueue to finish adding them (or for resume(), which runs what is there).
+    for (const job of this.store.runnableJobs()) {
+      if (!job.sealed && !this.filling.has(job.id)) {
+        this.store.setJobState(job.id, 'paused', {
+          code: 'Interrupted',
+          message:
+            'Adding items to this job was interrupted. Start the same job again to add the rest, or resume it to run the items already added.',
+        })
+      }
+    }
     this.scheduleAll()
   }
 
@@ -151,6 +164,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
       })
       if (input.items) this.store.addItems(id, input.items)
     })()
+    if (input.sealed === false) this.filling.add(id)
     this.emitState(id)
     this.schedule(id)
     return id
@@ -165,8 +179,18 @@ export class JobQueue extends EventEmitter<QueueEvents> {
     return r
   }
 
+  /**
+   * Say whether this process is adding items to an unsealed job (createJob with `sealed: false`
+   * sets it; sealJob clears it). resume() seals an unsealed job nobody is filling.
+   */
+  setFilling(jobId: JobId, filling: boolean): void {
+    if (filling) this.filling.add(jobId)
+    else this.filling.delete(jobId)
+  }
+
   /** No more items will be added: the job may finish. */
   sealJob(jobId: JobId): void {
+    this.filling.delete(jobId)
     this.store.sealJob(jobId)
     this.wake(jobId)
     this.maybeFinish(jobId)
@@ -205,6 +229,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
   resume(jobId: JobId): void {
     const job = this.mustJob(jobId)
     if (job.state !== 'paused' && job.state !== 'failed') return
+    if (!job.sealed && !this.filling.has(jobId)) this.store.sealJob(jobId)
     this.store.setJobState(jobId, 'queued')
     this.emitState(jobId)
     this.schedule(jobId)

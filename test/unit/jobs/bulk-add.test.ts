@@ -199,6 +199,45 @@ describe('bulk add', () => {
     expect(findResumableBulkAdd(q, 'p', [src], options)).toBeUndefined()
   })
 
+  it('an enqueue interrupted while planning is completed by the same enqueue, nothing sent twice', async () => {
+    const src = path.join(dir, 'photos')
+    for (let i = 0; i < 10; i++) copyCatalogue(src, `P${i}/front.jpg`, 60 + i)
+    const fp = bulkAddFingerprint('p', [src], {})
+    const eng = counting(engine)
+    const q = queue()
+    registerBulkAdd(q, runtime(eng))
+    q.start()
+    async function* broken(): AsyncGenerator<PlanItem> {
+      let n = 0
+      for await (const item of planBulkAdd([src], {}, { imaging })) {
+        if (n++ === 6) throw new Error('disk went away')
+        yield item
+      }
+    }
+    await expect(
+      enqueueBulkAdd(q, broken(), { profile: 'p', fingerprint: fp, chunkSize: 2 }),
+    ).rejects.toThrow('disk went away')
+    const [job0] = q.listJobs()
+    const paused = await q.whenSettled(job0.id)
+    expect(paused).toMatchObject({
+      state: 'paused',
+      sealed: false,
+      error: { message: 'disk went away' },
+    })
+    expect(paused.counts.total).toBe(6)
+
+    const again = await enqueueBulkAdd(q, planBulkAdd([src], {}, { imaging }), {
+      profile: 'p',
+      fingerprint: fp,
+    })
+    expect(again).toEqual({ jobId: job0.id, resumed: true, added: 4, ignored: 6 })
+    const job = await q.whenSettled(job0.id)
+    expect(job.state).toBe('done')
+    expect(job.counts.done).toBe(10)
+    expect(eng.adds).toHaveLength(10)
+    expect(new Set(eng.adds).size).toBe(10)
+  })
+
   it('runs increment.meta ADD and DELETE lines; bad lines and vanished files fail with reasons', async () => {
     const src = path.join(dir, 'seed')
     copyCatalogue(src, 'P1/a.jpg', 40)

@@ -379,6 +379,29 @@ describe('JobQueue', () => {
     expect(q.findResumableJob('fp-1')).toBeUndefined()
   })
 
+  it('pauses a job whose filling was interrupted; resume runs what was added', async () => {
+    const dir = tempDir()
+    let q = queue(dir)
+    const id = q.createJob({ kind: 't', profile: 'x', sealed: false })
+    q.addItems(id, items(3))
+    await q.close() // the process stops before sealJob
+    q = queue(dir)
+    const calls: string[] = []
+    q.register(
+      't',
+      scripted(() => null, calls),
+    )
+    q.start()
+    const paused = q.getJob(id)!
+    expect(paused.state).toBe('paused')
+    expect(paused.error?.code).toBe('Interrupted')
+    expect(calls).toHaveLength(0)
+    q.resume(id)
+    const job = await q.whenSettled(id)
+    expect(job).toMatchObject({ state: 'done', sealed: true, error: null })
+    expect(calls).toHaveLength(3)
+  })
+
   it('resumes queued jobs on start, including a kind registered later', async () => {
     const dir = tempDir()
     let q = queue(dir)

@@ -282,6 +282,7 @@ export async function enqueueBulkAdd(
   let jobId: JobId
   if (existing) {
     jobId = existing.id
+    queue.setFilling(jobId, true)
     if (existing.state === 'paused') queue.resume(jobId)
   } else {
     const params: BulkAddParams = {
@@ -320,6 +321,7 @@ export async function enqueueBulkAdd(
   } catch (e) {
     // Keep what was written; the job waits, paused and unsealed, for the same enqueue to resume.
     flush()
+    queue.setFilling(jobId, false)
     queue.pause(jobId, toItemError(e))
     throw e
   }
