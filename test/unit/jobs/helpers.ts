@@ -3,8 +3,16 @@ import os from 'node:os'
 import path from 'node:path'
 import { JobQueue, type QueueOptions } from '../../../electron/core/jobs/queue'
 
+const made: string[] = []
+process.on('exit', () => {
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true })
+})
+
+/** A fresh temp folder, removed when the test process exits. */
 export function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'loupe-jobs-'))
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'loupe-jobs-'))
+  made.push(d)
+  return d
 }
 
 /** A queue on a fresh jobs.db with fast retries (the delays still grow exponentially). */
