@@ -257,6 +257,40 @@ describe('VectorIndex: large dimensions', () => {
     })
   }
 
+  it('re-scores the best hits with exact vectors when stored as int8 (refine window)', () => {
+    const r = rng(31)
+    const dim = 300
+    const vecs = realistic(r, 1500, dim)
+    const asked: number[] = []
+    const index = new VectorIndex(dim, 16, {
+      coarse: false,
+      refine: {
+        window: 20,
+        vectors: (ids) => {
+          asked.push(ids.length)
+          return ids.map((id) => vecs[id - 1])
+        },
+      },
+    })
+    const live = new Map<number, { v: Float32Array; e: IndexEntry }>()
+    vecs.forEach((v, i) => {
+      const e = { rowId: i + 1, productId: `p${i}`, categoryId: 0 }
+      index.upsert(e, v)
+      live.set(i + 1, { v, e })
+    })
+    for (let qi = 0; qi < 10; qi++) {
+      const q = vecs[qi * 101]
+      const want = brute(live, q, 10)
+      const got = index.search({ query: q, k: 10 })
+      expect(got.hits.map((h) => h.rowId)).toEqual(want.map((h) => h.rowId))
+      for (let i = 0; i < 10; i++) expect(got.hits[i].sim).toBeCloseTo(want[i].sim, 5)
+      // The same first window whatever k: pages concatenate.
+      const k3 = index.search({ query: q, k: 3 }).hits.map((h) => h.rowId)
+      expect(k3).toEqual(want.slice(0, 3).map((h) => h.rowId))
+    }
+    expect(asked.every((n) => n === 20)).toBe(true)
+  })
+
   it('trains a coarse stage in the background and re-ranks its candidates (recall@10 >= 0.95)', async () => {
     const r = rng(21)
     const dim = 320

@@ -159,7 +159,18 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Local
   store.setMeta('featurizer_dim', String(featurizer.dim))
 
   // ---- load the index -----------------------------------------------------------------------
-  const index = new VectorIndex(featurizer.dim, Math.max(1024, store.count()))
+  const index = new VectorIndex(featurizer.dim, Math.max(1024, store.count()), {
+    // Above 256 dimensions vectors are held as int8: the best hits are re-scored with the exact
+    // float32 vectors from the store.
+    refine: {
+      window: 48,
+      vectors: (ids) =>
+        ids.map((id) => {
+          const v = store.vector(id)
+          return v && v.version === featurizer.version ? v.vector : null
+        }),
+    },
+  })
   let stale = 0
   for (const row of store.iterateAll()) {
     if (row.fversion === featurizer.version && row.vector.byteLength === featurizer.dim * 4) {

@@ -259,6 +259,7 @@ export class Store {
       setVector: db.prepare('UPDATE images SET vector = ?, fversion = ?, region = ? WHERE id = ?'),
       staleIds: db.prepare('SELECT id FROM images WHERE fversion != ? ORDER BY id').pluck(),
       countStale: db.prepare('SELECT count(*) FROM images WHERE fversion != ?').pluck(),
+      vector: db.prepare('SELECT vector, fversion FROM images WHERE id = ?'),
       allVectors: db.prepare(`SELECT ${IMAGE_COLS}, vector, fversion FROM images ORDER BY id`),
     }
   }
@@ -347,8 +348,7 @@ export class Store {
 
   /** The stored vector of an image (exact float32) and the featurizer version that made it. */
   vector(id: number): StoredVector | null {
-    const r = this.db.prepare('SELECT vector, fversion FROM images WHERE id = ?').get(id) as
-      { vector: Buffer; fversion: string } | undefined
+    const r = this.stmts.vector.get(id) as { vector: Buffer; fversion: string } | undefined
     return r ? { id, vector: blobToVector(r.vector), version: r.fversion } : null
   }
 

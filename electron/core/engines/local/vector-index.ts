@@ -50,8 +50,19 @@ export interface IndexOptions {
   coarseMinSize?: number
   /** Up to this many candidates the scan stays exact (default 20,000). */
   exactMaxCandidates?: number
-  /** Minimum candidates re-ranked after the coarse stage (default 2,000). */
+  /** Minimum candidates re-ranked after the coarse stage (default 4,000). */
   rerankMin?: number
+  /**
+   * Exact float32 vectors for the best hits when vectors are stored as int8: the first `window`
+   * hits are re-scored with them (e.g. read from the engine's SQLite store), so near-ties that
+   * 8-bit storage could swap are ordered exactly and top scores are exact.
+   */
+  refine?: Refiner
+}
+
+export interface Refiner {
+  window: number
+  vectors(rowIds: number[]): (Float32Array | null)[]
 }
 
 /** Dimensions of the coarse stage. */
@@ -61,7 +72,7 @@ export const EXACT_MAX_CANDIDATES = 20_000
 /** Vectors sampled to learn the projection. */
 const TRAIN_SAMPLE = 3000
 /** Candidates re-ranked with the full vectors: max(RERANK_MIN, RERANK_FACTOR * k). */
-const RERANK_MIN = 2000
+const RERANK_MIN = 4000
 const RERANK_FACTOR = 8
 
 /** Candidate lists (slots passing a filter + category) kept for repeated queries, e.g. paging. */
@@ -107,6 +118,7 @@ export class VectorIndex {
   private readonly coarseMinSize: number
   private readonly exactMax: number
   private readonly rerankMin: number
+  private readonly refine: Refiner | undefined
   private coarse: VectorStore | null = null
   private projection: Projection | null = null
   private projected = new Uint8Array(0)
@@ -128,6 +140,7 @@ export class VectorIndex {
     this.coarseMinSize = opts.coarseMinSize ?? EXACT_MAX_CANDIDATES
     this.exactMax = opts.exactMaxCandidates ?? EXACT_MAX_CANDIDATES
     this.rerankMin = opts.rerankMin ?? RERANK_MIN
+    this.refine = opts.refine
   }
 
   /** True when searches run in the WebAssembly SIMD kernel. */
@@ -443,12 +456,33 @@ export class VectorIndex {
     }
     if (p.distinctProduct) m = this.bestPerProduct(cand, sims, m)
     const k = Math.max(0, Math.min(p.k, m))
-    const top = this.selectTop(cand, sims, m, k)
-    const hits: Hit[] = []
+    const refine = this.full.quantized ? this.refine : undefined
+    // With refinement the first `window` hits are always taken (whatever k), so the final order
+    // is one list for the query and pages of it concatenate exactly.
+    const take = refine ? Math.max(k, Math.min(m, refine.window)) : k
+    const top = this.selectTop(cand, sims, m, take)
+    let hits: Hit[] = []
     for (let i = 0; i < top.length; i++) {
       hits.push({ rowId: this.rowIds[cand[top[i]]], sim: sims[top[i]] })
     }
-    return { hits, matched: m }
+    if (refine && hits.length > 0) {
+      const w = Math.min(refine.window, hits.length)
+      const head = hits.slice(0, w)
+      const exact = refine.vectors(head.map((h) => h.rowId))
+      const q = p.query
+      for (let i = 0; i < w; i++) {
+        const v = exact[i]
+        if (!v || v.length !== q.length) continue
+        let d = 0
+        for (let j = 0; j < v.length; j++) d += q[j] * v[j]
+        head[i] = { rowId: head[i].rowId, sim: d }
+      }
+      head.sort((a, b) => b.sim - a.sim || a.rowId - b.rowId)
+      const kept = minSim > -Infinity ? head.filter((h) => h.sim >= minSim) : head
+      m -= head.length - kept.length
+      hits = kept.concat(hits.slice(w))
+    }
+    return { hits: hits.slice(0, k), matched: m }
   }
 
   private countProducts(cand: Int32Array, m: number): number {
