@@ -1,11 +1,13 @@
+import { afterAll } from 'vitest'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { JobQueue, type QueueOptions } from '../../../electron/core/jobs/queue'
 
 const made: string[] = []
-process.on('exit', () => {
-  for (const d of made) fs.rmSync(d, { recursive: true, force: true })
+// Registered on the importing test file's root suite.
+afterAll(() => {
+  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true })
 })
 
 /** A fresh temp folder, removed when the test process exits. */
