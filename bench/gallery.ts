@@ -21,7 +21,7 @@ import { FILTER_COLUMNS } from '../electron/core/gallery/columns'
 import { hamming } from '../electron/core/gallery/phash'
 
 const ROWS = Number(process.argv[2] ?? 100_000)
-const NAIVE_IMPORT_ROWS = Math.min(10_000, ROWS)
+const NAIVE_IMPORT_ROWS = Math.min(5_000, ROWS)
 
 // ------------------------------------------------------------------ synthetic data
 
@@ -218,7 +218,8 @@ async function main(): Promise<void> {
   try {
     await run(dir)
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true })
+    if (process.env.GALLERY_BENCH_KEEP) console.log(`kept ${dir}`)
+    else fs.rmSync(dir, { recursive: true, force: true })
   }
 }
 

@@ -66,6 +66,8 @@ export interface Gallery {
 const MAX_NEAR_RADIUS_BANDS = 3
 /** Text matches above which the other conditions drive a count (see query()). */
 const PROBE_ABOVE = 5000
+/** Match sets up to this size are collected in one pass and sorted in memory (see query()). */
+const SMALL = 2000
 
 /** The index giving each sort order (see schema.ts). */
 const SORT_INDEX: Record<SortKey, string> = {
@@ -405,53 +407,65 @@ class SqliteGallery implements Gallery {
     const order = orderBy(opts.sort, opts.order)
     const w = buildWhere(this.db, opts)
     if (w.none) return { total: 0, items: [] }
-    const where = w.sql ? `WHERE ${w.sql}` : ''
-    const read = this.db.transaction(() => {
+    const read = this.db.transaction((): Page<GalleryImage> => {
+      const page = (sql: string, ...params: unknown[]): GalleryImage[] =>
+        this.rowsById(
+          this.stmt(sql)
+            .pluck()
+            .all(...params, limit, offset) as number[],
+        )
+      if (!w.sql) {
+        const total = this.stmt(`SELECT count(*) FROM images`).pluck().get() as number
+        if (limit === 0 || offset >= total) return { total, items: [] }
+        // Ids through the sort order's covering index (cheap even deep), then rows by id.
+        return {
+          total,
+          items: page(`SELECT i.id FROM images i ORDER BY ${order} LIMIT ? OFFSET ?`),
+        }
+      }
+      let cond = w.sql
       let total: number
-      if (w.match === undefined) {
-        total = this.stmt(`SELECT count(*) FROM images i ${where}`)
-          .pluck()
-          .get(...w.params) as number
-      } else {
+      if (w.match !== undefined) {
         // The FTS table has exactly one row per image: text alone is counted there.
         total = this.stmt(`SELECT count(*) FROM images_fts WHERE images_fts MATCH ?`)
           .pluck()
           .get(w.match) as number
-        if (w.rest && total > 0) {
-          // Many text matches: let the other conditions pick an index and probe the matches;
-          // few: look the matches up one by one.
-          const cond = total > PROBE_ABOVE ? probeForm(w) : w.sql
-          total = this.stmt(`SELECT count(*) FROM images i WHERE ${cond}`)
-            .pluck()
-            .get(...w.params) as number
-        }
+        // Many text matches: let the other conditions pick an index and probe the matches.
+        if (w.rest && total > PROBE_ABOVE) cond = probeForm(w)
       }
-      if (limit === 0 || offset >= total) return { total, items: [] }
+      if (w.match === undefined || (w.rest && total! > 0)) {
+        // Few matches: collect them all in one pass and sort just those (no second scan).
+        const first = this.stmt(`SELECT i.id FROM images i WHERE ${cond} LIMIT ${SMALL + 1}`)
+          .pluck()
+          .all(...w.params) as number[]
+        if (first.length <= SMALL) {
+          total = first.length
+          if (limit === 0 || offset >= total) return { total, items: [] }
+          const sql = `SELECT i.id FROM images i WHERE i.id IN (SELECT value FROM json_each(?))
+            ORDER BY ${order} LIMIT ? OFFSET ?`
+          return { total, items: page(sql, JSON.stringify(first)) }
+        }
+        total = this.stmt(`SELECT count(*) FROM images i WHERE ${cond}`)
+          .pluck()
+          .get(...w.params) as number
+      }
+      if (limit === 0 || offset >= total!) return { total: total!, items: [] }
       // Dense matches: walk the sort index and test each row, stopping after offset+limit hits.
       // Sparse ones: fetch the matches through the most selective index and sort them. SQLite
       // cannot see how many rows an FTS MATCH yields and tends to sort; the total tells us.
       let from = 'images i'
-      let pageWhere = where
-      if (w.sql) {
-        const rows = this.stmt(`SELECT count(*) FROM images`).pluck().get() as number
-        const walkSteps = ((offset + limit) * rows) / total
-        const sortWork = total * (w.match !== undefined && !w.rest ? 4 : 1)
-        if (walkSteps < sortWork) {
-          if (w.match !== undefined) pageWhere = `WHERE ${probeForm(w)}`
-          const sortKey = opts.sort ?? 'updated'
-          // With a category, images_category(_updated) already serve these sorts.
-          const served = opts.categoryId != null && sortKey !== 'added' && sortKey !== 'picName'
-          if (!served) from = `images i INDEXED BY ${SORT_INDEX[sortKey]}`
-        }
+      const rows = this.stmt(`SELECT count(*) FROM images`).pluck().get() as number
+      const walkSteps = ((offset + limit) * rows) / total!
+      const sortWork = total! * (w.match !== undefined && !w.rest ? 4 : 1)
+      if (walkSteps < sortWork) {
+        if (w.match !== undefined) cond = probeForm(w)
+        const sortKey = opts.sort ?? 'updated'
+        // With a category, images_category(_updated) already serve these sorts.
+        const served = opts.categoryId != null && sortKey !== 'added' && sortKey !== 'picName'
+        if (!served) from = `images i INDEXED BY ${SORT_INDEX[sortKey]}`
       }
-      // Page through the sort index for ids only (covering: cheap at deep offsets), then read
-      // those rows by primary key.
-      const ids = this.stmt(
-        `SELECT i.id FROM ${from} ${pageWhere} ORDER BY ${order} LIMIT ? OFFSET ?`,
-      )
-        .pluck()
-        .all(...w.params, limit, offset) as number[]
-      return { total, items: this.rowsById(ids) }
+      const sql = `SELECT i.id FROM ${from} WHERE ${cond} ORDER BY ${order} LIMIT ? OFFSET ?`
+      return { total: total!, items: page(sql, ...w.params) }
     })
     return read.deferred()
   }

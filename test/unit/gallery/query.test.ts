@@ -8,7 +8,8 @@ import type {
   QueryOptions,
 } from '../../../electron/core/gallery'
 import { GalleryError } from '../../../electron/core/gallery'
-import { newGallery } from './helpers'
+import path from 'node:path'
+import { newGallery, writeLines } from './helpers'
 
 const COLOURS = ['红色', '黑色', '白色', 'navy', 'Olive']
 const CATS = [0, 3, 3, 4, 88888888]
@@ -196,6 +197,61 @@ describe('gallery queries', () => {
         expect(pages(g, q, size).map(key), `${JSON.stringify(q)} by ${size}`).toEqual(want)
       }
       expect(g.query({ ...q, limit: 5 }).total).toBe(want.length)
+    }
+  })
+
+  it('large match sets page exactly too (walk and sort plans, probe and lookup counts)', async () => {
+    const { g, dir } = newGallery()
+    let seed = 11
+    const rnd = () => (seed = (seed * 48271) % 2147483647) / 2147483647
+    const lines = Array.from({ length: 9000 }, (_, i) => ({
+      ProductId: `P${i % 1500}`,
+      PicName: `${i}.jpg`,
+      CategoryId: CATS[i % CATS.length],
+      CustomContent: i % 3 === 0 ? `红色连衣裙 ${i}` : `蓝色衬衫 ${i}`,
+      IntAttr: Math.floor(rnd() * 1000),
+      StrAttr: COLOURS[i % 5],
+    }))
+    await g.importDump(writeLines(path.join(dir, 'dump.jsonl'), lines))
+    // Spread the update times so 'updated' order is not just insertion order.
+    g.batch(() => {
+      for (let i = 0; i < 9000; i += 4) {
+        g.recordUpdated(
+          { productId: lines[i].ProductId, picName: lines[i].PicName },
+          { intAttr2: i },
+        )
+      }
+    })
+    const all = allRows(g)
+    const insertion = new Map(all.map((r, i) => [`${r.productId}\u0000${r.picName}`, i]))
+    const cases: [Omit<QueryOptions, 'limit'>, (r: GalleryImage) => boolean][] = [
+      [{ filter: 'int_attr>=100' }, (r) => r.intAttr! >= 100],
+      [{ filter: 'int_attr<300', sort: 'picName', order: 'desc' }, (r) => r.intAttr! < 300],
+      [
+        { filter: 'str_attr!="navy" AND int_attr<900' },
+        (r) => r.strAttr !== 'navy' && r.intAttr! < 900,
+      ],
+      [{ categoryId: 3, filter: 'int_attr<700' }, (r) => r.categoryId === 3 && r.intAttr! < 700],
+      [{ text: '红色', filter: 'int_attr>=200' }, (r) => textMatch(r, '红色') && r.intAttr! >= 200],
+      [{ text: '衬衫', categoryId: 3 }, (r) => textMatch(r, '衬衫') && r.categoryId === 3],
+      [{ text: '衬衫', sort: 'productId' }, (r) => textMatch(r, '衬衫')],
+    ]
+    for (const [q, pred] of cases) {
+      const sort = q.sort ?? 'updated'
+      const want = reference(
+        all.filter(pred),
+        sort,
+        q.order ?? (sort === 'updated' ? 'desc' : 'asc'),
+        insertion,
+      ).map(key)
+      expect(want.length, JSON.stringify(q)).toBeGreaterThan(2000)
+      for (const offset of [0, 50, 1000, want.length - 150, want.length - 10]) {
+        const p = g.query({ ...q, limit: 100, offset })
+        expect(p.total).toBe(want.length)
+        expect(p.items.map(key), `${JSON.stringify(q)} at ${offset}`).toEqual(
+          want.slice(offset, offset + 100),
+        )
+      }
     }
   })
 
