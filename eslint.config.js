@@ -21,6 +21,7 @@ export default tseslint.config(
       'resources/**',
       'bench/results/**',
       '**/*.d.ts',
+      '.scratch*/**',
     ],
   },
   js.configs.recommended,
