@@ -424,39 +424,48 @@ class SqliteGallery implements Gallery {
         }
       }
       let cond = w.sql
-      let total: number
-      if (w.match !== undefined) {
-        // The FTS table has exactly one row per image: text alone is counted there.
-        total = this.stmt(`SELECT count(*) FROM images_fts WHERE images_fts MATCH ?`)
+      const textOnly = w.match !== undefined && !w.rest
+      if (w.match !== undefined && w.rest) {
+        // Many text matches: let the other conditions pick an index and probe the matches.
+        const ftsTotal = this.stmt(`SELECT count(*) FROM images_fts WHERE images_fts MATCH ?`)
           .pluck()
           .get(w.match) as number
-        // Many text matches: let the other conditions pick an index and probe the matches.
-        if (w.rest && total > PROBE_ABOVE) cond = probeForm(w)
+        if (ftsTotal === 0) return { total: 0, items: [] }
+        if (ftsTotal > PROBE_ABOVE) cond = probeForm(w)
       }
-      if (w.match === undefined || (w.rest && total! > 0)) {
-        // Few matches: collect them all in one pass and sort just those (no second scan).
-        const first = this.stmt(`SELECT i.id FROM images i WHERE ${cond} LIMIT ${SMALL + 1}`)
-          .pluck()
-          .all(...w.params) as number[]
-        if (first.length <= SMALL) {
-          total = first.length
-          if (limit === 0 || offset >= total) return { total, items: [] }
-          const sql = `SELECT i.id FROM images i WHERE i.id IN (SELECT value FROM json_each(?))
-            ORDER BY ${order} LIMIT ? OFFSET ?`
-          return { total, items: page(sql, JSON.stringify(first)) }
-        }
-        total = this.stmt(`SELECT count(*) FROM images i WHERE ${cond}`)
-          .pluck()
-          .get(...w.params) as number
+      // Few matches: collect them all in one pass and sort just those (no second scan).
+      // The FTS table has exactly one row per image, so text alone is answered there.
+      const first = this.stmt(
+        textOnly
+          ? `SELECT rowid FROM images_fts WHERE images_fts MATCH ? LIMIT ${SMALL + 1}`
+          : `SELECT i.id FROM images i WHERE ${cond} LIMIT ${SMALL + 1}`,
+      )
+        .pluck()
+        .all(...w.params) as number[]
+      if (first.length <= SMALL) {
+        const total = first.length
+        if (limit === 0 || offset >= total) return { total, items: [] }
+        const sql = `SELECT i.id FROM images i WHERE i.id IN (SELECT value FROM json_each(?))
+          ORDER BY ${order} LIMIT ? OFFSET ?`
+        return { total, items: page(sql, JSON.stringify(first)) }
       }
-      if (limit === 0 || offset >= total!) return { total: total!, items: [] }
+      const total = (
+        textOnly
+          ? this.stmt(`SELECT count(*) FROM images_fts WHERE images_fts MATCH ?`)
+              .pluck()
+              .get(w.match)
+          : this.stmt(`SELECT count(*) FROM images i WHERE ${cond}`)
+              .pluck()
+              .get(...w.params)
+      ) as number
+      if (limit === 0 || offset >= total) return { total, items: [] }
       // Dense matches: walk the sort index and test each row, stopping after offset+limit hits.
       // Sparse ones: fetch the matches through the most selective index and sort them. SQLite
       // cannot see how many rows an FTS MATCH yields and tends to sort; the total tells us.
       let from = 'images i'
       const rows = this.stmt(`SELECT count(*) FROM images`).pluck().get() as number
-      const walkSteps = ((offset + limit) * rows) / total!
-      const sortWork = total! * (w.match !== undefined && !w.rest ? 4 : 1)
+      const walkSteps = ((offset + limit) * rows) / total
+      const sortWork = total * (textOnly ? 4 : 1)
       if (walkSteps < sortWork) {
         if (w.match !== undefined) cond = probeForm(w)
         const sortKey = opts.sort ?? 'updated'
@@ -465,7 +474,7 @@ class SqliteGallery implements Gallery {
         if (!served) from = `images i INDEXED BY ${SORT_INDEX[sortKey]}`
       }
       const sql = `SELECT i.id FROM ${from} WHERE ${cond} ORDER BY ${order} LIMIT ? OFFSET ?`
-      return { total: total!, items: page(sql, ...w.params) }
+      return { total, items: page(sql, ...w.params) }
     })
     return read.deferred()
   }

@@ -1,0 +1,420 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import type { z } from 'zod'
+import type * as G from '../../api/domains/gallery'
+import type { ApiError } from '../../api/errors'
+import { toApiError } from '../../api/dispatch'
+import { EngineError } from '../engines/errors'
+import type { EngineRegistry } from '../engines/registry'
+import type { EventBus } from '../events'
+import type { Galleries } from '../galleries'
+import { RateLimiter } from '../jobs/limiter'
+import { cloudRateLimits } from '../jobs/limits'
+import { Coalescer } from '../jobs/progress'
+import type { Logger } from '../log'
+import type { ProfileStore } from '../profiles/store'
+import { runBulk } from './bulk'
+import { formatter } from './export-format'
+import type { Gallery } from './gallery'
+import type { GalleryImage, ImageKey, QueryOptions } from './types'
+
+type In<T extends z.ZodType> = z.output<T>
+
+/** The `images.*` writes a bulk change goes through, so the cache listener records each one. */
+export interface ImageWrites {
+  update(input: { profile?: string; productId: string; picName: string } & Attrs): Promise<unknown>
+  remove(input: { profile?: string; productId?: string; picName?: string }): Promise<unknown>
+}
+type Attrs = In<typeof G.BulkUpdateInput>['attributes']
+
+export interface GalleryServiceDeps {
+  profiles: ProfileStore
+  engines: EngineRegistry
+  galleries: Galleries
+  images: ImageWrites
+  events: EventBus
+  logger: Logger
+  /** Public URL of a file in a profile's folder (headless host), if the host serves files. */
+  fileUrl?: (profile: string, absPath: string) => string
+  /** Desktop host: show a file in the system file manager. */
+  revealPath?: (absPath: string) => void
+}
+
+/** Largest export returned as text (beyond: write a file). */
+export const MAX_TEXT_EXPORT = 50_000
+const STATUS_TTL_ONLINE = 20_000
+const STATUS_TTL_OFFLINE = 5_000
+const STATUS_TIMEOUT = 8_000
+
+/** Gallery query options from the contract's query fields (empty text / filter = none). */
+export function toQuery(q: In<typeof G.GalleryQuery> | undefined): Omit<QueryOptions, 'limit'> {
+  const out: Omit<QueryOptions, 'limit'> = {}
+  if (!q) return out
+  if (q.text && q.text.trim()) out.text = q.text
+  if (q.filter && q.filter.trim()) out.filter = q.filter
+  if (q.categoryId !== undefined) out.categoryId = q.categoryId
+  if (q.productId !== undefined) out.productId = q.productId
+  if (q.syncState !== undefined) out.syncState = q.syncState
+  return out
+}
+
+/** Every key a selection names (a query is resolved against the cache now, in key order). */
+export function selectionKeys(g: Gallery, sel: In<typeof G.Selection>): ImageKey[] {
+  if ('keys' in sel) {
+    const seen = new Set<string>()
+    const out: ImageKey[] = []
+    for (const k of sel.keys) {
+      const id = `${k.productId}\u0000${k.picName}`
+      if (seen.has(id)) continue
+      seen.add(id)
+      out.push({ productId: k.productId, picName: k.picName })
+    }
+    return out
+  }
+  const q = toQuery(sel.query)
+  const out: ImageKey[] = []
+  for (let offset = 0; ; offset += 1000) {
+    const page = g.query({ ...q, sort: 'productId', order: 'asc', limit: 1000, offset })
+    for (const i of page.items) out.push({ productId: i.productId, picName: i.picName })
+    if (offset + 1000 >= page.total || page.items.length === 0) break
+  }
+  return out
+}
+
+function stamp(d = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0')
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: ReturnType<typeof setTimeout> | undefined
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      t = setTimeout(
+        () =>
+          reject(
+            new EngineError('ConnectTimeout', `${what} did not answer within ${ms / 1000} s`, {
+              hint: 'Check the network and the endpoint.',
+            }),
+          ),
+        ms,
+      )
+    }),
+  ]).finally(() => clearTimeout(t))
+}
+
+/** The `gallery.*` domain. */
+export function createGalleryService(d: GalleryServiceDeps) {
+  const ops = new Map<string, AbortController>()
+  const limiters = new Map<string, RateLimiter>()
+  const statusCache = new Map<string, In<typeof G.EngineStatus>>()
+  let seq = 0
+
+  const profileOf = (name?: string) => d.profiles.get(name ?? d.profiles.active())
+
+  function newOp(opId?: string): { id: string; ctl: AbortController; done: () => void } {
+    const id = opId ?? `op-${Date.now().toString(36)}-${++seq}`
+    if (ops.has(id)) {
+      throw new EngineError('OperationRunning', `An operation with id "${id}" is already running`)
+    }
+    const ctl = new AbortController()
+    ops.set(id, ctl)
+    return { id, ctl, done: () => ops.delete(id) }
+  }
+
+  function limiterFor(profile: string, cls: 'update' | 'delete'): RateLimiter {
+    const key = `${profile}:${cls}`
+    let l = limiters.get(key)
+    if (!l) {
+      const p = d.profiles.get(profile)
+      const rate = p.kind === 'cloud' ? (cloudRateLimits()[cls] ?? null) : null
+      l = new RateLimiter({ ratePerSec: rate })
+      limiters.set(key, l)
+    }
+    return l
+  }
+
+  async function status(name: string | undefined, refresh = false) {
+    const p = profileOf(name)
+    const cached = statusCache.get(p.name)
+    const now = Date.now()
+    if (cached && !refresh) {
+      const ttl = cached.online ? STATUS_TTL_ONLINE : STATUS_TTL_OFFLINE
+      if (now - cached.checkedAt < ttl) return cached
+    }
+    let error: ApiError | null = null
+    try {
+      const engine = await withTimeout(d.engines.get(p.name), STATUS_TIMEOUT, 'The engine')
+      if (p.kind === 'cloud') await withTimeout(engine.detail(), STATUS_TIMEOUT, 'The engine')
+    } catch (e) {
+      error = toApiError(e, d.logger.redact)
+    }
+    const st = { profile: p.name, kind: p.kind, online: !error, checkedAt: Date.now(), error }
+    statusCache.set(p.name, st)
+    return st
+  }
+
+  function markOffline(profile: string, kind: 'local' | 'cloud', error: ApiError) {
+    statusCache.set(profile, { profile, kind, online: false, checkedAt: Date.now(), error })
+  }
+
+  /** Refuses a write up front, with the reason, when the engine cannot be reached. */
+  async function requireOnline(profile: string) {
+    const st = await status(profile, true)
+    if (!st.online) {
+      const e = st.error!
+      throw new EngineError(
+        e.code,
+        `The engine of profile "${profile}" cannot be reached, so nothing was changed: ${e.message}`,
+        {
+          httpStatus: e.httpStatus,
+          requestId: e.requestId,
+          hint:
+            (e.hint ? e.hint + ' ' : '') +
+            'The gallery cache still browses offline; retry the change when the engine is back.',
+        },
+      )
+    }
+  }
+
+  async function bulk(
+    kind: 'update' | 'delete',
+    input: { profile?: string; selection: In<typeof G.Selection>; opId?: string },
+    run: (profile: string, key: ImageKey) => Promise<void>,
+  ): Promise<In<typeof G.BulkResult>> {
+    const p = profileOf(input.profile)
+    const op = newOp(input.opId)
+    try {
+      const keys = selectionKeys(d.galleries.get(p.name), input.selection)
+      const emit = (done: number, total: number, phase: 'running' | 'done') =>
+        d.events.emit('gallery.progress', { profile: p.name, opId: op.id, kind, phase, done, total })
+      emit(0, keys.length, 'running')
+      if (keys.length > 0) await requireOnline(p.name)
+      const out = await runBulk({
+        keys,
+        run: (k) => run(p.name, k),
+        limiter: limiterFor(p.name, kind),
+        signal: op.ctl.signal,
+        onProgress: (done, total) => emit(done, total, 'running'),
+        redact: d.logger.redact,
+      })
+      emit(out.done + out.failed, keys.length, 'done')
+      if (out.stopped) markOffline(p.name, p.kind, out.stopped)
+      if (out.done > 0) d.events.emit('gallery.changed', { profile: p.name, reason: kind })
+      d.logger.log(
+        out.stopped ? 'warn' : 'info',
+        `gallery ${kind} ${op.id} on ${p.name}: ${out.done} done, ${out.failed} failed, ${out.skipped} skipped` +
+          (out.stopped ? ` (stopped: ${out.stopped.code})` : ''),
+      )
+      return { opId: op.id, mode: 'sequential', jobId: null, ...out }
+    } finally {
+      op.done()
+    }
+  }
+
+  async function exportSelection(input: In<typeof G.ExportInput>): Promise<In<typeof G.ExportResult>> {
+    const p = profileOf(input.profile)
+    const g = d.galleries.get(p.name)
+    const fmt = formatter(input.format)
+    const op = newOp(input.opId)
+    const progress = (done: number, total: number, phase: 'running' | 'done') =>
+      d.events.emit('gallery.progress', {
+        profile: p.name,
+        opId: op.id,
+        kind: 'export',
+        phase,
+        done,
+        total,
+      })
+    try {
+      const sel = input.selection ?? { query: {} }
+      // Pages of images in the chosen order (keys: in the given order).
+      let total: number
+      let pages: () => Generator<GalleryImage[]>
+      if ('keys' in sel) {
+        const keys = selectionKeys(g, sel)
+        total = keys.length
+        pages = function* () {
+          for (let i = 0; i < keys.length; i += 500) {
+            yield keys
+              .slice(i, i + 500)
+              .map((k) => g.get(k.productId, k.picName))
+              .filter((x): x is GalleryImage => !!x)
+          }
+        }
+      } else {
+        const q = toQuery(sel.query)
+        total = g.query({ ...q, limit: 1 }).total
+        pages = function* () {
+          for (let offset = 0; offset < total; offset += 1000) {
+            const page = g.query({ ...q, sort: input.sort, order: input.order, limit: 1000, offset })
+            if (page.items.length === 0) return
+            yield page.items
+          }
+        }
+      }
+      const name =
+        input.format === 'meta'
+          ? 'increment.meta'
+          : `gallery-${p.name}-${stamp()}.${fmt.ext}`
+      if (input.to === 'text') {
+        if (total > MAX_TEXT_EXPORT) {
+          throw new EngineError(
+            'ExportTooLarge',
+            `${total} images are too many to return as text (at most ${MAX_TEXT_EXPORT})`,
+            { hint: 'Export to a file instead.' },
+          )
+        }
+        let text = fmt.header
+        let count = 0
+        for (const items of pages()) {
+          for (const img of items) text += fmt.line(img)
+          count += items.length
+        }
+        return { format: input.format, count, fileName: name, text }
+      }
+      const dir =
+        input.format === 'meta'
+          ? path.join(d.profiles.dirOf(p.name), 'exports', `increment-${stamp()}-${op.id.slice(-6)}`)
+          : path.join(d.profiles.dirOf(p.name), 'exports')
+      fs.mkdirSync(dir, { recursive: true })
+      const file = path.join(dir, name)
+      const tmp = `${file}.${process.pid}.tmp`
+      const fd = fs.openSync(tmp, 'w')
+      let count = 0
+      const co = new Coalescer(100, () => progress(count, total, 'running'))
+      try {
+        // A BOM so spreadsheet programs read UTF-8 (Chinese text) correctly.
+        fs.writeSync(fd, (input.format === 'csv' ? '\ufeff' : '') + fmt.header)
+        for (const items of pages()) {
+          if (op.ctl.signal.aborted) {
+            throw new EngineError('Aborted', 'The export was cancelled; no file was written.')
+          }
+          let chunk = ''
+          for (const img of items) chunk += fmt.line(img)
+          fs.writeSync(fd, chunk)
+          count += items.length
+          co.request()
+          await new Promise((r) => setImmediate(r))
+        }
+        fs.closeSync(fd)
+        fs.renameSync(tmp, file)
+      } catch (e) {
+        try {
+          fs.closeSync(fd)
+        } catch {
+          /* already closed */
+        }
+        fs.rmSync(tmp, { force: true })
+        throw e
+      } finally {
+        co.cancel()
+      }
+      progress(count, total, 'done')
+      return {
+        format: input.format,
+        count,
+        fileName: name,
+        path: file,
+        url: d.fileUrl ? d.fileUrl(p.name, file) : null,
+      }
+    } finally {
+      op.done()
+    }
+  }
+
+  return {
+    status,
+    /** Registers a cancellable operation (`gallery.cancel` stops it by id). */
+    newOp,
+    gallery: {
+      async list(input: In<typeof G.ListInput>) {
+        const p = profileOf(input.profile)
+        const g = d.galleries.get(p.name)
+        return g.query({
+          ...toQuery(input),
+          sort: input.sort,
+          order: input.order,
+          limit: input.limit,
+          offset: input.offset,
+        })
+      },
+      async groups(input: In<typeof G.GroupsInput>) {
+        const p = profileOf(input.profile)
+        const g = d.galleries.get(p.name)
+        return g.groupByProduct({
+          ...toQuery(input),
+          sort: input.sort,
+          order: input.order,
+          limit: input.limit,
+          offset: input.offset,
+        })
+      },
+      async get(input: { profile?: string; productId: string; picName: string }) {
+        const p = profileOf(input.profile)
+        return { image: d.galleries.get(p.name).get(input.productId, input.picName) }
+      },
+      async stats(input: { profile?: string }) {
+        const p = profileOf(input.profile)
+        return d.galleries.get(p.name).stats()
+      },
+      async status(input: { profile?: string; refresh?: boolean }) {
+        return status(input.profile, !!input.refresh)
+      },
+      async update(input: In<typeof G.BulkUpdateInput>) {
+        return bulk('update', input, async (profile, k) => {
+          await d.images.update({ profile, ...k, ...input.attributes })
+        })
+      },
+      async remove(input: In<typeof G.BulkDeleteInput>) {
+        return bulk('delete', input, async (profile, k) => {
+          await d.images.remove({ profile, productId: k.productId, picName: k.picName })
+        })
+      },
+      export: exportSelection,
+      async cancel(input: { opId: string }) {
+        const c = ops.get(input.opId)
+        if (!c) return { cancelled: false }
+        c.abort()
+        return { cancelled: true }
+      },
+      async revealSource(input: { profile?: string; productId: string; picName: string }) {
+        const p = profileOf(input.profile)
+        const img = d.galleries.get(p.name).get(input.productId, input.picName)
+        if (!img) {
+          throw new EngineError(
+            'ImageNotCached',
+            `${input.productId} / ${input.picName} is not in the gallery cache of "${p.name}"`,
+          )
+        }
+        if (!img.sourcePath) {
+          throw new EngineError(
+            'NoSourceFile',
+            `Loupe does not know the source file of ${img.productId} / ${img.picName}`,
+            { hint: 'Only images added through Loupe from a file on this computer have one.' },
+          )
+        }
+        if (!fs.existsSync(img.sourcePath)) {
+          throw new EngineError(
+            'SourceFileMissing',
+            `The source file ${img.sourcePath} no longer exists`,
+            { hint: 'It was moved or deleted after the image was added.' },
+          )
+        }
+        if (d.revealPath) {
+          d.revealPath(img.sourcePath)
+          return { path: img.sourcePath, revealed: true }
+        }
+        return { path: img.sourcePath, revealed: false }
+      },
+    },
+    close() {
+      for (const c of ops.values()) c.abort()
+      for (const l of limiters.values()) l.close()
+      limiters.clear()
+    },
+  }
+}
+
+export type GalleryService = ReturnType<typeof createGalleryService>
