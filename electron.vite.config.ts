@@ -10,7 +10,10 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'electron/main/index.ts'),
           // Worker-thread entries, found next to the bundle by the pools (featurizer, imaging).
-          'featurizer-worker': resolve(__dirname, 'electron/core/engines/local/featurizer/worker.ts'),
+          'featurizer-worker': resolve(
+            __dirname,
+            'electron/core/engines/local/featurizer/worker.ts',
+          ),
           'imaging-worker': resolve(__dirname, 'electron/core/imaging/worker.ts'),
         },
       },

@@ -19,5 +19,8 @@ execSync(
 )
 const out = path.resolve('resources/native/electron')
 fs.mkdirSync(out, { recursive: true })
-fs.copyFileSync(path.join(work, 'build/Release/better_sqlite3.node'), path.join(out, 'better_sqlite3.node'))
+fs.copyFileSync(
+  path.join(work, 'build/Release/better_sqlite3.node'),
+  path.join(out, 'better_sqlite3.node'),
+)
 console.log(`Wrote ${path.join(out, 'better_sqlite3.node')}`)

@@ -14,5 +14,7 @@ const failed = r.numFailedTests ?? 0
 const brokenFiles = r.numFailedTestSuites ?? 0
 const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0)
 if (brokenFiles) console.error(`${brokenFiles} test file(s) failed`)
-console.log(`${passed} passed, ${failed + (failed === 0 ? brokenFiles : 0)} failed${skipped ? `, ${skipped} skipped` : ''}`)
+console.log(
+  `${passed} passed, ${failed + (failed === 0 ? brokenFiles : 0)} failed${skipped ? `, ${skipped} skipped` : ''}`,
+)
 if (failed > 0 || brokenFiles > 0 || passed === 0) process.exit(1)

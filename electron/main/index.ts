@@ -58,8 +58,11 @@ async function start() {
   // Thumbnails from the gallery cache: loupe-thumb://t/<profile>/<productId>/<picName>
   protocol.handle('loupe-thumb', (req) => {
     const parts = new URL(req.url).pathname.slice(1).split('/').map(decodeURIComponent)
-    const file = parts.length === 3 ? core.galleries.thumbnailFile(parts[0], parts[1], parts[2]) : null
-    return file ? net.fetch(pathToFileURL(file).href) : new Response('No thumbnail', { status: 404 })
+    const file =
+      parts.length === 3 ? core.galleries.thumbnailFile(parts[0], parts[1], parts[2]) : null
+    return file
+      ? net.fetch(pathToFileURL(file).href)
+      : new Response('No thumbnail', { status: 404 })
   })
 
   session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
@@ -88,6 +91,12 @@ async function start() {
   lockNavigation(win.webContents, (url) => isTrustedUrl(url, devServerUrl))
   win.once('ready-to-show', () => win?.show())
   await win.loadURL(devServerUrl ?? 'loupe-app://app/')
+  // Unfinished jobs (bulk adds…) resume once the window is there to show them.
+  try {
+    core.jobs.startJobs()
+  } catch (e) {
+    core.logger.log('error', `jobs: not started: ${(e as Error).message}`)
+  }
 
   app.on('window-all-closed', () => app.quit())
   app.on('before-quit', () => {

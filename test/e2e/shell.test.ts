@@ -43,7 +43,16 @@ describe('app shell in Chromium (headless host)', () => {
   it('loads with every view in the navigation and no console errors', async () => {
     await page.goto(host.url)
     const nav = page.getByTestId('nav')
-    for (const label of ['Search', 'Gallery', 'Add images', 'Folders', 'Tasks', 'Instance', 'Profiles', 'Settings']) {
+    for (const label of [
+      'Search',
+      'Gallery',
+      'Add images',
+      'Folders',
+      'Tasks',
+      'Instance',
+      'Profiles',
+      'Settings',
+    ]) {
       await expect(nav.getByText(label, { exact: true }).count()).resolves.toBe(1)
     }
     await page.getByTestId('nav').getByText('Instance', { exact: true }).click()
@@ -90,7 +99,9 @@ describe('app shell in Chromium (headless host)', () => {
     // Nothing the page holds or received carries the secret.
     await page.getByTestId('profile-form').waitFor({ state: 'detached' })
     const html = await page.content()
-    const storage = await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }))
+    const storage = await page.evaluate(() =>
+      JSON.stringify({ ...localStorage, ...sessionStorage }),
+    )
     expect(html).not.toContain(secret)
     expect(storage).not.toContain(secret)
     expect(bodies.join('\n')).not.toContain(secret)

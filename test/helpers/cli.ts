@@ -17,8 +17,14 @@ export function loupe(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: s
 }
 
 /** Starts `loupe serve` and resolves with its URL once it prints its first line. */
-export function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ url: string; proc: ChildProcess; firstLine: string }> {
-  const proc = spawn(process.execPath, [BIN, 'serve', ...args], { cwd: ROOT, env: { ...process.env, ...env } })
+export function serve(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ url: string; proc: ChildProcess; firstLine: string }> {
+  const proc = spawn(process.execPath, [BIN, 'serve', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+  })
   return new Promise((resolve, reject) => {
     let out = ''
     let err = ''

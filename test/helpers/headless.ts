@@ -13,5 +13,10 @@ export async function startHost(dataDir: string, logLines: string[] = []) {
   if (!rendererBuilt()) {
     throw new Error(`The renderer is not built (${RENDERER_DIR}); run \`npm run build\` first`)
   }
-  return startHeadless({ dataDir, port: 0, rendererDir: RENDERER_DIR, log: (l) => logLines.push(l) })
+  return startHeadless({
+    dataDir,
+    port: 0,
+    rendererDir: RENDERER_DIR,
+    log: (l) => logLines.push(l),
+  })
 }

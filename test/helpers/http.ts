@@ -6,7 +6,10 @@ export function postJson(url: string, body: unknown): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       url,
-      { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': data.length } },
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': data.length },
+      },
       (res) => {
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))

@@ -22,7 +22,9 @@ function wrap(component: unknown, props: Record<string, unknown> = {}) {
   const Root = defineComponent({
     render: () =>
       h(NConfigProvider, null, () =>
-        h(NMessageProvider, null, () => h(NDialogProvider, null, () => h(component as never, props))),
+        h(NMessageProvider, null, () =>
+          h(NDialogProvider, null, () => h(component as never, props)),
+        ),
       ),
   })
   return mount(Root, { global: { plugins: [i18n] } })
@@ -47,7 +49,11 @@ describe('renderer components', () => {
   it('Instance view shows the Detail of the active profile with a capacity bar', async () => {
     i18n.global.locale.value = 'en-US'
     const w = wrap(InstanceView)
-    await vi_waitFor(() => w.find('[data-testid="instance-name"]').exists(), 10_000, () => w.text())
+    await vi_waitFor(
+      () => w.find('[data-testid="instance-name"]').exists(),
+      10_000,
+      () => w.text(),
+    )
     expect(w.find('[data-testid="instance-name"]').text()).toBe('local')
     expect(w.text()).toContain('0 of 100,000 images')
     expect(w.find('[data-testid="capacity-bar"]').exists()).toBe(true)

@@ -50,12 +50,26 @@ describe('profiles', () => {
   })
 
   it('refuses duplicates, unknown names and removing the built-in profile with clear errors', async () => {
-    await core.api.profiles.create({ kind: 'local', name: 'dup', serviceType: 'product', local: { capacity: 1, qps: 0 } })
+    await core.api.profiles.create({
+      kind: 'local',
+      name: 'dup',
+      serviceType: 'product',
+      local: { capacity: 1, qps: 0 },
+    })
     await expect(
-      core.api.profiles.create({ kind: 'local', name: 'DUP', serviceType: 'product', local: { capacity: 1, qps: 0 } }),
+      core.api.profiles.create({
+        kind: 'local',
+        name: 'DUP',
+        serviceType: 'product',
+        local: { capacity: 1, qps: 0 },
+      }),
     ).rejects.toMatchObject({ code: 'ProfileExists' })
-    await expect(core.api.profiles.remove({ name: 'local' })).rejects.toMatchObject({ code: 'ProfileBuiltin' })
-    await expect(core.api.profiles.activate({ name: 'nope' })).rejects.toMatchObject({ code: 'ProfileNotFound' })
+    await expect(core.api.profiles.remove({ name: 'local' })).rejects.toMatchObject({
+      code: 'ProfileBuiltin',
+    })
+    await expect(core.api.profiles.activate({ name: 'nope' })).rejects.toMatchObject({
+      code: 'ProfileNotFound',
+    })
   })
 
   it('keeps a cloud secret in the SecretStore only: answers show a masked key id and hasSecret', async () => {
@@ -88,7 +102,9 @@ describe('profiles', () => {
   it('reports a corrupt profiles file clearly instead of losing it', async () => {
     fs.writeFileSync(path.join(t.dir, 'profiles.json'), '{"version":1,"active":3}')
     await expect(core.api.profiles.list({})).rejects.toMatchObject({ code: 'CorruptProfiles' })
-    expect(fs.readFileSync(path.join(t.dir, 'profiles.json'), 'utf8')).toBe('{"version":1,"active":3}')
+    expect(fs.readFileSync(path.join(t.dir, 'profiles.json'), 'utf8')).toBe(
+      '{"version":1,"active":3}',
+    )
   })
 })
 
@@ -101,7 +117,10 @@ describe('secret stores', () => {
   it('headless file store writes a 0600 file and reads the SDK environment variables', async () => {
     const t = tempDir()
     try {
-      const env = { ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAIenvkey', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'envsecret' }
+      const env = {
+        ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAIenvkey',
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'envsecret',
+      }
       const s = createFileSecretStore(t.dir, env)
       expect(await s.get('secret:p:LTAIenvkey')).toBe('envsecret')
       expect(await s.get('secret:p:otherkey')).toBeNull()

@@ -12,7 +12,8 @@ type Handler = (e: IpcMainInvokeEvent, input: unknown) => Promise<unknown>
 function assertReached(name: string, reply: unknown) {
   const r = reply as { result?: unknown; error?: { code: string } }
   expect(r.result !== undefined || r.error !== undefined, name).toBe(true)
-  if (r.error) expect(['UnknownMethod', 'NotImplemented', 'Forbidden'], name).not.toContain(r.error.code)
+  if (r.error)
+    expect(['UnknownMethod', 'NotImplemented', 'Forbidden'], name).not.toContain(r.error.code)
 }
 
 describe('one contract, two bridges', () => {

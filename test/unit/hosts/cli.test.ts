@@ -11,13 +11,21 @@ describe('loupe CLI', () => {
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
     const out = JSON.parse(r.stdout)
-    expect(out.instance).toMatchObject({ name: 'local', region: 'local', totalCount: 0, capacity: 100000, serviceType: 'product' })
+    expect(out.instance).toMatchObject({
+      name: 'local',
+      region: 'local',
+      totalCount: 0,
+      capacity: 100000,
+      serviceType: 'product',
+    })
     expect(typeof out.instance.utcCreate).toBe('number')
     expect(typeof out.requestId).toBe('string')
   })
 
   it('adds, lists and removes profiles', () => {
-    expect(loupe(['--data', t.dir, 'profiles', 'add', 'studio', '--local', '--capacity', '2000']).code).toBe(0)
+    expect(
+      loupe(['--data', t.dir, 'profiles', 'add', 'studio', '--local', '--capacity', '2000']).code,
+    ).toBe(0)
     const list = loupe(['--data', t.dir, 'profiles', 'list'])
     expect(list.stdout).toMatch(/\* local/)
     expect(list.stdout).toMatch(/studio\s+local/)
@@ -30,12 +38,30 @@ describe('loupe CLI', () => {
   it('takes a cloud secret from stdin, never from argv, and never prints it', () => {
     const secret = 'cli-secret-value-xyz-123456'
     const r = loupe(
-      ['--data', t.dir, 'profiles', 'add', 'cloudy', '--cloud', '--instance', 'inst', '--region', 'cn-shanghai', '--access-key-id', 'LTAIcliKeyId0001', '--secret-stdin', '--json'],
+      [
+        '--data',
+        t.dir,
+        'profiles',
+        'add',
+        'cloudy',
+        '--cloud',
+        '--instance',
+        'inst',
+        '--region',
+        'cn-shanghai',
+        '--access-key-id',
+        'LTAIcliKeyId0001',
+        '--secret-stdin',
+        '--json',
+      ],
       { input: secret + '\n' },
     )
     expect(r.code).toBe(0)
     expect(r.stdout).not.toContain(secret)
-    expect(JSON.parse(r.stdout).cloud).toMatchObject({ hasSecret: true, accessKeyIdMasked: 'LTAI****001' })
+    expect(JSON.parse(r.stdout).cloud).toMatchObject({
+      hasSecret: true,
+      accessKeyIdMasked: 'LTAI****001',
+    })
   })
 
   it('prints help and exits 2 on wrong usage', () => {

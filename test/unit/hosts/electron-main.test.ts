@@ -4,7 +4,11 @@ import { tempDir } from '../../helpers/tmp'
 
 // The Electron binary cannot run here: the host is exercised against a mocked `electron` module.
 const state = vi.hoisted(() => ({
-  windows: [] as { opts: Record<string, unknown>; wc: Record<string, unknown>; handlers: Map<string, unknown> }[],
+  windows: [] as {
+    opts: Record<string, unknown>
+    wc: Record<string, unknown>
+    handlers: Map<string, unknown>
+  }[],
   ipc: new Map<string, (...a: unknown[]) => unknown>(),
   exposed: new Map<string, unknown>(),
   userData: '',
@@ -32,7 +36,10 @@ vi.mock('electron', () => {
     isAsyncEncryptionAvailable: async () => true,
     getSelectedStorageBackend: () => state.backend,
     encryptStringAsync: async (s: string) => Buffer.from('enc:' + s),
-    decryptStringAsync: async (b: Buffer) => ({ result: b.toString().slice(4), shouldReEncrypt: false }),
+    decryptStringAsync: async (b: Buffer) => ({
+      result: b.toString().slice(4),
+      shouldReEncrypt: false,
+    }),
   }
   const electron = {
     app: {
@@ -59,7 +66,11 @@ vi.mock('electron', () => {
     },
     shell: {},
     contextBridge: { exposeInMainWorld: (k: string, v: unknown) => state.exposed.set(k, v) },
-    ipcRenderer: { invoke: async (ch: string, input: unknown) => ({ ch, input }), on: () => {}, removeListener: () => {} },
+    ipcRenderer: {
+      invoke: async (ch: string, input: unknown) => ({ ch, input }),
+      on: () => {},
+      removeListener: () => {},
+    },
   }
   return { default: electron, ...electron }
 })
@@ -73,7 +84,12 @@ describe('Electron host (mocked electron)', () => {
     await import('../../../electron/main/index')
     await vi.waitFor(() => expect(state.windows.length).toBe(1))
     const prefs = state.windows[0].opts.webPreferences as Record<string, unknown>
-    expect(prefs).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false, webSecurity: true })
+    expect(prefs).toMatchObject({
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      webSecurity: true,
+    })
     const h = state.windows[0].handlers
     const open = h.get('window-open') as () => { action: string }
     expect(open().action).toBe('deny')
@@ -114,7 +130,11 @@ describe('Electron host (mocked electron)', () => {
     const electron = (await import('electron')).default
     const dir = tempDir().dir
     state.backend = 'basic_text'
-    const strict = createSafeStorageSecretStore({ safeStorage: electron.safeStorage, dataDir: dir, platform: 'linux' })
+    const strict = createSafeStorageSecretStore({
+      safeStorage: electron.safeStorage,
+      dataDir: dir,
+      platform: 'linux',
+    })
     await expect(strict.set('r', 'v')).rejects.toMatchObject({ code: 'InsecureSecretStore' })
     expect(strict.describe()).toEqual({ name: 'safeStorage (basic_text)', secure: false })
     const accepted = createSafeStorageSecretStore({
@@ -126,7 +146,11 @@ describe('Electron host (mocked electron)', () => {
     await accepted.set('r', 'v')
     expect(await accepted.get('r')).toBe('v')
     state.backend = 'gnome_libsecret'
-    const good = createSafeStorageSecretStore({ safeStorage: electron.safeStorage, dataDir: dir, platform: 'linux' })
+    const good = createSafeStorageSecretStore({
+      safeStorage: electron.safeStorage,
+      dataDir: dir,
+      platform: 'linux',
+    })
     expect(await good.get('r')).toBe('v')
     expect(good.describe().secure).toBe(true)
   })
