@@ -15,6 +15,7 @@ import AddView from '../../../renderer/src/views/AddView.vue'
 import SearchView from '../../../renderer/src/views/SearchView.vue'
 import EditAttributesDialog from '../../../renderer/src/components/search/EditAttributesDialog.vue'
 import CompareDialog from '../../../renderer/src/components/search/CompareDialog.vue'
+import ResultCard from '../../../renderer/src/components/search/ResultCard.vue'
 import { createCore, type Core } from '../../../electron/core/app'
 import { createMemorySecretStore } from '../../../electron/core/profiles/secrets'
 import { tempDir } from '../../helpers/tmp'
@@ -310,6 +311,44 @@ describe('Search and Add views against a real core', () => {
       document.querySelector('[data-testid="compare-score"] .cd-num')!.textContent,
     )
     expect(other).toBeLessThan(same)
+    w.unmount()
+  })
+
+  it('a result card shows its fields, a placeholder when there is no thumbnail, and its actions', async () => {
+    const events: string[] = []
+    const w = wrap(ResultCard, {
+      item: {
+        productId: 'p-1',
+        picName: 'front.jpg',
+        categoryId: 4,
+        customContent: 'https://shop.example/p-1',
+        score: 0.87654,
+        sortExprValues: '',
+        intAttr: 12,
+        strAttr4: 'summer',
+      },
+      profile: 'local',
+      rank: 3,
+      canCompare: true,
+      onSimilar: () => events.push('similar'),
+      onCompare: () => events.push('compare'),
+      onCopy: (_a: unknown, what: string) => events.push(`copy:${what}`),
+    })
+    const card = w.get('[data-testid="result-2"]')
+    expect(card.text()).toContain('p-1')
+    expect(card.text()).toContain('front.jpg')
+    expect(card.text()).toContain('0.8765')
+    expect(card.text()).toContain('Shoes')
+    expect(card.text()).toContain('int=12')
+    expect(card.text()).toContain('str4=summer')
+    expect(card.text()).toContain('https://shop.example/p-1')
+    expect(card.get('img').attributes('src')).toBe('/thumb/local/p-1/front.jpg')
+    expect(card.find('[data-testid="thumb-placeholder"]').exists()).toBe(false)
+    await card.get('img').trigger('error')
+    expect(card.get('[data-testid="thumb-placeholder"]').text()).toContain('No thumbnail')
+    await card.trigger('keydown', { key: 'Enter' })
+    await w.get('[data-testid="result-compare-2"]').trigger('click')
+    expect(events).toEqual(['similar', 'compare'])
     w.unmount()
   })
 })
