@@ -338,6 +338,55 @@ describe('local engine: documented limits and error codes', () => {
     expect(e.message).toMatch(/PicContent.*4 MB/)
   })
 
+  it('accepts BMP and PPM pictures like the cloud (converted before describing them)', async () => {
+    const { data, info } = await sharp(catalogue(35))
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true })
+    const { width: w, height: ht } = info
+    const ppm = Buffer.concat([Buffer.from(`P6\n${w} ${ht}\n255\n`), data])
+    const row = Math.ceil((w * 3) / 4) * 4
+    const bmp = Buffer.alloc(54 + row * ht)
+    bmp.write('BM', 0)
+    bmp.writeUInt32LE(bmp.length, 2)
+    bmp.writeUInt32LE(54, 10)
+    bmp.writeUInt32LE(40, 14)
+    bmp.writeInt32LE(w, 18)
+    bmp.writeInt32LE(-ht, 22) // top-down
+    bmp.writeUInt16LE(1, 26)
+    bmp.writeUInt16LE(24, 28)
+    for (let y = 0; y < ht; y++) {
+      for (let x = 0; x < w; x++) {
+        const i = (y * w + x) * 3
+        const o = 54 + y * row + x * 3
+        bmp[o] = data[i + 2]
+        bmp[o + 1] = data[i + 1]
+        bmp[o + 2] = data[i]
+      }
+    }
+    const r = await h.engine.addImage({
+      productId: 'fmt',
+      picName: 'bmp',
+      picContent: bmp,
+      crop: false,
+    })
+    expect(r.picInfo.categoryId).toBeDefined()
+    const s = await h.engine.searchImageByPic({
+      picContent: ppm,
+      crop: false,
+      num: 1,
+      filter: 'int_attr = 999',
+    })
+    expect(s.auctions).toEqual([])
+    const t = await h.engine.searchImageByPic({ picContent: ppm, crop: false, num: 1 })
+    expect(t.auctions[0]).toMatchObject({ productId: 'fmt', picName: 'bmp' })
+    expect(t.auctions[0].score).toBeGreaterThanOrEqual(0.99)
+    const broken = Buffer.concat([Buffer.from('P6\n500 500\n255\n'), Buffer.alloc(10)])
+    expect((await rejection(h.engine.searchImageByPic({ picContent: broken }))).code).toBe(
+      'UnsupportedPicFormat',
+    )
+  })
+
   it('applies the service type: fabric needs 448 px, generic forces category 88888888', async () => {
     const fabric = await h.open({ dir: h.dir + '-fabric', serviceType: 'fabric' })
     expect(

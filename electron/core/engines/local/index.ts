@@ -340,11 +340,11 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Local
     const info = await probePicture(req.picContent, serviceType, 'PicContent', 'NoSpecifiedPic')
     const exists = () => store.idOf(productId, picName) !== null
     if (!exists() && store.count() >= capacity) throw overQuota(capacity)
-    const { box } = await subjectOf(req.picContent, info.width, info.height, crop, region, false)
-    const emb = await featurizer.embed(req.picContent, box)
+    const { box } = await subjectOf(info.bytes, info.width, info.height, crop, region, false)
+    const emb = await featurizer.embed(info.bytes, box)
     const vec = checkVector(emb.vector)
     const categoryId = isProduct ? (attrs.categoryId ?? predictCategory(vec)) : OTHER_CATEGORY_ID
-    const source = await makeSource(req.picContent, info)
+    const source = await makeSource(info.bytes, info)
     if (closed)
       throw new EngineError('InstanceStatusError', 'The local engine is closed.', {
         httpStatus: 409,
@@ -565,14 +565,14 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Local
           'NoSpecifiedSearchPic',
         )
         const { box, all } = await subjectOf(
-          req.picContent,
+          info.bytes,
           info.width,
           info.height,
           crop,
           region,
           true,
         )
-        const emb = await featurizer.embed(req.picContent, box)
+        const emb = await featurizer.embed(info.bytes, box)
         const vec = checkVector(emb.vector)
         const categoryId = isProduct ? (o.categoryId ?? predictCategory(vec)) : OTHER_CATEGORY_ID
         const { auctions, matched } = rank(vec, o, ast)
@@ -684,18 +684,11 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Local
           'SecondaryPicContent',
           'NoSpecifiedPic',
         )
-        const sa = await subjectOf(req.primaryPicContent, a.width, a.height, true, undefined, false)
-        const sb = await subjectOf(
-          req.secondaryPicContent,
-          b.width,
-          b.height,
-          true,
-          undefined,
-          false,
-        )
+        const sa = await subjectOf(a.bytes, a.width, a.height, true, undefined, false)
+        const sb = await subjectOf(b.bytes, b.width, b.height, true, undefined, false)
         const [ea, eb] = await Promise.all([
-          featurizer.embed(req.primaryPicContent, sa.box),
-          featurizer.embed(req.secondaryPicContent, sb.box),
+          featurizer.embed(a.bytes, sa.box),
+          featurizer.embed(b.bytes, sb.box),
         ])
         const va = checkVector(ea.vector)
         const vb = checkVector(eb.vector)

@@ -1,4 +1,7 @@
 import sharp from 'sharp'
+import { decodeBmp } from '../../imaging/bmp'
+import { decodePnm, type RawImage } from '../../imaging/pnm'
+import { sniffFormat } from '../../imaging/sniff'
 import { EngineError } from '../errors'
 import type { Box } from './featurizer/types'
 
@@ -31,6 +34,41 @@ export interface PictureInfo {
   width: number
   height: number
   format: string
+  /** The picture in a format sharp decodes (BMP and PPM/PGM/PBM are converted to PNG). */
+  bytes: Buffer
+}
+
+const LIMIT_PIXELS = 8192 * 8192
+
+/** BMP and Netpbm, which the cloud accepts but sharp cannot read, as PNG; others unchanged. */
+async function normalise(
+  bytes: Buffer,
+  field: string,
+): Promise<{ bytes: Buffer; format?: string }> {
+  const sniffed = sniffFormat(bytes)
+  if (!sniffed.supported || (sniffed.format !== 'bmp' && sniffed.format !== 'ppm')) return { bytes }
+  try {
+    let raw: RawImage
+    if (sniffed.format === 'bmp') {
+      const r = decodeBmp(bytes, LIMIT_PIXELS)
+      if (r.kind === 'embedded') return { bytes: r.data, format: 'bmp' }
+      raw = r
+    } else {
+      raw = decodePnm(bytes, LIMIT_PIXELS)
+    }
+    const png = await sharp(raw.data, {
+      raw: { width: raw.width, height: raw.height, channels: raw.channels },
+    })
+      .png({ compressionLevel: 1 })
+      .toBuffer()
+    return { bytes: png, format: sniffed.format }
+  } catch (err) {
+    throw new EngineError(
+      'UnsupportedPicFormat',
+      `The specified image format is invalid: ${field} (${sniffed.label}) cannot be decoded: ${(err as Error).message}`,
+      { hint: 'Use PNG, JPG, BMP, GIF, WebP, TIFF or PPM.', cause: err },
+    )
+  }
 }
 
 /**
@@ -58,9 +96,10 @@ export async function probePicture(
       { hint: 'Shrink or recompress the image below 4 MB.' },
     )
   }
+  const norm = await normalise(bytes, field)
   let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>
   try {
-    meta = await sharp(bytes, { limitInputPixels: 8192 * 8192 }).metadata()
+    meta = await sharp(norm.bytes, { limitInputPixels: LIMIT_PIXELS }).metadata()
   } catch (err) {
     throw new EngineError(
       'UnsupportedPicFormat',
@@ -71,7 +110,7 @@ export async function probePicture(
       },
     )
   }
-  const format = meta.format ?? 'unknown'
+  const format = norm.format ?? meta.format ?? 'unknown'
   if (!ACCEPTED_FORMATS.has(format) || !meta.width || !meta.height) {
     throw new EngineError(
       'UnsupportedPicFormat',
@@ -97,7 +136,7 @@ export async function probePicture(
       { hint: `Resize the image so each side is between ${b.min} and ${b.max} pixels.` },
     )
   }
-  return { width, height, format }
+  return { width, height, format, bytes: norm.bytes }
 }
 
 /** Parses `x1,x2,y1,y2` and checks it lies inside a width x height picture. */
@@ -155,7 +194,7 @@ export async function makeSource(
 ): Promise<{ bytes: Buffer; scale: number }> {
   const longest = Math.max(info.width, info.height)
   const scale = longest > SOURCE_SIDE ? SOURCE_SIDE / longest : 1
-  const out = await sharp(bytes, { limitInputPixels: 8192 * 8192 })
+  const out = await sharp(bytes, { limitInputPixels: LIMIT_PIXELS })
     .resize({
       width: Math.max(1, Math.round(info.width * scale)),
       height: Math.max(1, Math.round(info.height * scale)),
