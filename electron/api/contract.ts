@@ -1,6 +1,8 @@
 import { z } from 'zod'
 import { method, listMethods } from './define'
 import * as S from './schemas'
+import { galleryDomain } from './domains/gallery'
+import { tasksDomain } from './domains/tasks'
 
 const Empty = z.object({}).strict()
 const Ok = z.object({ ok: z.literal(true) })
@@ -43,6 +45,8 @@ export const contract = {
     byText: method(S.SearchByTextInput, S.SearchResult),
     compare: method(S.CompareInput, S.CompareResult, { slow: true }),
   },
+  gallery: galleryDomain,
+  tasks: tasksDomain,
 } as const
 
 export type Contract = typeof contract

@@ -17,6 +17,8 @@ export const events = {
     running: z.number(),
     rate: z.number(),
     etaSeconds: z.number().nullable(),
+    /** Why the job stopped by itself (credentials, quota…), when it did. */
+    error: z.object({ code: z.string(), message: z.string() }).nullable().optional(),
   }),
   'task.status': z.object({
     profile: z.string(),
@@ -30,10 +32,24 @@ export const events = {
     state: z.string(),
     detail: z.string().nullable(),
   }),
+  /** Progress of a long gallery operation (bulk update/delete, export, dump download/diff/import). */
+  'gallery.progress': z.object({
+    profile: z.string(),
+    opId: z.string(),
+    kind: z.enum(['update', 'delete', 'export', 'download', 'diff', 'import']),
+    phase: z.enum(['running', 'applying', 'done']),
+    done: z.number(),
+    total: z.number(),
+  }),
+  /** The gallery cache of a profile changed wholesale (import, bulk change): views reload. */
+  'gallery.changed': z.object({ profile: z.string(), reason: z.string() }),
   notification: z.object({
     level: z.enum(['info', 'success', 'warning', 'error']),
     title: z.string(),
     body: z.string(),
+    /** i18n key of the renderer's message (`<key>.title`, `<key>.body`), else title/body as is. */
+    key: z.string().optional(),
+    params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
   }),
 } as const
 

@@ -14,6 +14,8 @@ import { createFeaturizer } from './engines/local/featurizer/index'
 import { createImageService } from './images/service'
 import { createImaging } from './imaging/index'
 import { createGalleries } from './galleries'
+import { createGalleryService } from './gallery/service'
+import { createDumpService } from './tasks/dumps'
 
 export interface CoreOptions {
   dataDir: string
@@ -29,6 +31,8 @@ export interface CoreOptions {
   featurizerWorkers?: number
   imagingWorkers?: number
   cloudTimeouts?: { connectTimeoutMs?: number; readTimeoutMs?: number }
+  /** Desktop host: show a file in the system file manager (gallery.revealSource). */
+  revealPath?: (absPath: string) => void
 }
 
 /**
@@ -73,6 +77,26 @@ export function createCore(opts: CoreOptions) {
     onWrite: galleries.listener,
   })
 
+  const galleryService = createGalleryService({
+    profiles,
+    engines,
+    galleries,
+    images: imageService.images,
+    events,
+    logger,
+    fileUrl: opts.fileUrl,
+    revealPath: opts.revealPath,
+  })
+  const dumpService = createDumpService({
+    profiles,
+    engines,
+    galleries,
+    events,
+    logger,
+    newOp: galleryService.newOp,
+    fileUrl: opts.fileUrl,
+  })
+
   const api: Implementation<Contract> = {
     app: {
       async info() {
@@ -89,6 +113,8 @@ export function createCore(opts: CoreOptions) {
     instance: profileService.instance,
     images: imageService.images,
     search: imageService.search,
+    gallery: galleryService.gallery,
+    tasks: dumpService.tasks,
   }
 
   const dispatch = createDispatcher<Contract>(contract, api, {
@@ -105,8 +131,12 @@ export function createCore(opts: CoreOptions) {
     profiles,
     engines,
     galleries,
+    /** Dump tasks (`dumps.start()` resumes watching unfinished exports: hosts call it). */
+    dumps: dumpService,
     dataDir: opts.dataDir,
     async close() {
+      galleryService.close()
+      await dumpService.close()
       galleries.close()
       await engines.closeAll()
       await Promise.all([featurizer?.close(), imaging?.close()])

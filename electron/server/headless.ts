@@ -18,7 +18,7 @@ export interface HeadlessOptions {
 }
 
 /** Folders of a profile whose files may be downloaded over HTTP (dump exports, task error files). */
-const SERVED_FOLDERS = ['dumps', 'exports', 'engine/tasks']
+const SERVED_FOLDERS = ['dumps', 'exports', 'engine/tasks', 'engine/dumps']
 
 export function defaultRendererDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url))
@@ -154,6 +154,8 @@ export async function startHeadless(opts: HeadlessOptions): Promise<{
   ]) {
     allowedHosts.add(h.toLowerCase())
   }
+  // Metadata exports still running are watched to completion (and their files downloaded).
+  core.dumps.start()
   return {
     url: baseUrl,
     port,
