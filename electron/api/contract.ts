@@ -1,6 +1,8 @@
 import { z } from 'zod'
 import { method, listMethods } from './define'
 import * as S from './schemas'
+import { jobsDomain } from './domains/jobs'
+import { bulkDomain } from './domains/bulk'
 import { galleryDomain } from './domains/gallery'
 import { tasksDomain } from './domains/tasks'
 
@@ -45,6 +47,8 @@ export const contract = {
     byText: method(S.SearchByTextInput, S.SearchResult),
     compare: method(S.CompareInput, S.CompareResult, { slow: true }),
   },
+  jobs: jobsDomain,
+  bulk: bulkDomain,
   gallery: galleryDomain,
   tasks: tasksDomain,
 } as const

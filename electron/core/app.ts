@@ -16,6 +16,7 @@ import { createImaging } from './imaging/index'
 import { createGalleries } from './galleries'
 import { createGalleryService } from './gallery/service'
 import { createDumpService } from './tasks/dumps'
+import { createJobService } from './jobs/service'
 
 export interface CoreOptions {
   dataDir: string
@@ -76,6 +77,16 @@ export function createCore(opts: CoreOptions) {
     logger,
     onWrite: galleries.listener,
   })
+  const jobService = createJobService({
+    dataDir: opts.dataDir,
+    profiles,
+    engines,
+    galleries,
+    imaging: getImaging,
+    events,
+    logger,
+    nativeBinding: opts.sqliteNativeBinding,
+  })
 
   const galleryService = createGalleryService({
     profiles,
@@ -115,6 +126,8 @@ export function createCore(opts: CoreOptions) {
     search: imageService.search,
     gallery: galleryService.gallery,
     tasks: dumpService.tasks,
+    jobs: jobService.jobs,
+    bulk: jobService.bulk,
   }
 
   const dispatch = createDispatcher<Contract>(contract, api, {
@@ -133,10 +146,13 @@ export function createCore(opts: CoreOptions) {
     galleries,
     /** Dump tasks (`dumps.start()` resumes watching unfinished exports: hosts call it). */
     dumps: dumpService,
+    /** The job queue and bulk add (`startJobs()` resumes unfinished jobs: hosts call it). */
+    jobs: jobService,
     dataDir: opts.dataDir,
     async close() {
       galleryService.close()
       await dumpService.close()
+      await jobService.close()
       galleries.close()
       await engines.closeAll()
       await Promise.all([featurizer?.close(), imaging?.close()])

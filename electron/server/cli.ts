@@ -9,8 +9,9 @@ import { toApiError } from '../api/dispatch'
 import { startHeadless } from './headless'
 import { COMMANDS as BASE_COMMANDS, UsageError, type CommandContext } from './commands'
 import { ENGINE_COMMANDS } from './commands-engine'
+import { BULK_COMMANDS } from './commands-bulk'
 
-const COMMANDS = { ...BASE_COMMANDS, ...ENGINE_COMMANDS }
+const COMMANDS = { ...BASE_COMMANDS, ...ENGINE_COMMANDS, ...BULK_COMMANDS }
 
 const GLOBAL: NonNullable<ParseArgsConfig['options']> = {
   data: { type: 'string' },

@@ -156,6 +156,12 @@ export async function startHeadless(opts: HeadlessOptions): Promise<{
   }
   // Metadata exports still running are watched to completion (and their files downloaded).
   core.dumps.start()
+  // Unfinished jobs (bulk adds…) resume now that the host is up.
+  try {
+    core.jobs.startJobs()
+  } catch (e) {
+    core.logger.log('error', `jobs: not started: ${(e as Error).message}`)
+  }
   return {
     url: baseUrl,
     port,

@@ -1,0 +1,579 @@
+/**
+ * The `jobs` and `bulk` domains of the contract: one persistent JobQueue per data folder
+ * (`<dataDir>/jobs.db`), opened on first use and started only by `startJobs()` (the hosts call it;
+ * a `bulk.start` or `jobs.resume` starts it too), so creating the core starts no work. Rate limits
+ * come from the profile (cloud: the documented limits; local: unlimited, searches at the profile's
+ * QPS when set). Every picture added is recorded in the profile's gallery cache (thumbnail,
+ * hashes, source path) exactly as a single add is.
+ */
+
+import path from 'node:path'
+import type { z } from 'zod'
+import type { bulkDomain, PlanRow, PlanStatus } from '../../api/domains/bulk'
+import type { jobsDomain, JobItemView, JobView } from '../../api/domains/jobs'
+import { EngineError } from '../engines/errors'
+import type { EngineRegistry } from '../engines/registry'
+import type { EventBus } from '../events'
+import type { Galleries } from '../galleries'
+import type { Imaging, PreparedImage } from '../imaging/types'
+import type { Logger } from '../log'
+import type { ProfileStore } from '../profiles/store'
+import {
+  BULK_ADD_KIND,
+  bulkAddFingerprint,
+  deriveIds,
+  enqueueBulkAdd,
+  parseNamingRule,
+  planBulkAdd,
+  registerBulkAdd,
+  type BulkAddOptions,
+  type BulkAddParams,
+  type BulkAddPayload,
+  type BulkAddResult,
+  type BulkAddRuntime,
+  type BulkAddSource,
+  type GalleryLookup,
+  type PlanItem,
+} from './bulk-add/index'
+import { cloudRateLimits, localRateLimits, type RateLimits } from './limits'
+import { acquireProcessLock } from './lock'
+import { applyOverrides, createPlanStore, toPlanRow } from './plans'
+import { JobQueue } from './queue'
+import { createStaging } from './staging'
+import type { ItemRecord, JobId, JobInfo, JobProgress } from './types'
+
+type In<M extends { input: z.ZodType }> = z.output<M['input']>
+type BulkOptionsIn = In<typeof bulkDomain.plan>
+
+export interface JobServiceDeps {
+  dataDir: string
+  profiles: ProfileStore
+  engines: EngineRegistry
+  galleries: Galleries
+  imaging: () => Imaging
+  events: EventBus
+  logger: Logger
+  nativeBinding?: string
+  /** AddImage calls in flight per job. Default 4. */
+  concurrency?: number
+}
+
+/** Staged uploads older than this and used by no unfinished job are deleted at start. */
+const STAGE_MAX_AGE_MS = 24 * 60 * 60_000
+
+function notFound(jobId: number): EngineError {
+  return new EngineError('JobNotFound', `There is no job ${jobId}.`, { httpStatus: 404 })
+}
+
+export function createJobService(d: JobServiceDeps) {
+  let queue: JobQueue | null = null
+  let releaseLock: (() => void) | null = null
+  let started = false
+  let closing = false
+  const plans = createPlanStore()
+  const staging = createStaging(d.dataDir)
+  /** Bulk adds whose plan is streaming into their job. */
+  const filling = new Map<JobId, Promise<unknown>>()
+
+  const rateLimits = (profile: string): RateLimits => {
+    try {
+      const p = d.profiles.get(profile)
+      if (p.kind === 'cloud') return cloudRateLimits()
+      const qps = p.local?.qps ?? 0
+      return qps > 0 ? localRateLimits({ search: qps }) : localRateLimits()
+    } catch {
+      return cloudRateLimits()
+    }
+  }
+
+  const runtime: BulkAddRuntime = {
+    engineFor: (profile) => d.engines.get(profile),
+    imaging: {
+      preview: (input, o) => d.imaging().preview(input, o),
+      prepare: (input, o) => d.imaging().prepare(input, o),
+    },
+    async onAdded(profile, img, res) {
+      await d.galleries.listener.added?.(profile, {
+        productId: img.productId,
+        picName: img.picName,
+        categoryId: res.picInfo.categoryId ?? img.categoryId ?? 0,
+        region: img.region,
+        attributes: {
+          ...(img.customContent !== null ? { customContent: img.customContent } : {}),
+          ...(img.intAttr !== null ? { intAttr: img.intAttr } : {}),
+          ...(img.intAttr2 !== null ? { intAttr2: img.intAttr2 } : {}),
+          ...(img.intAttr3 !== null ? { intAttr3: img.intAttr3 } : {}),
+          ...(img.intAttr4 !== null ? { intAttr4: img.intAttr4 } : {}),
+          ...(img.strAttr !== null ? { strAttr: img.strAttr } : {}),
+          ...(img.strAttr2 !== null ? { strAttr2: img.strAttr2 } : {}),
+          ...(img.strAttr3 !== null ? { strAttr3: img.strAttr3 } : {}),
+          ...(img.strAttr4 !== null ? { strAttr4: img.strAttr4 } : {}),
+          ...(img.categoryId !== null ? { categoryId: img.categoryId } : {}),
+        },
+        // the listener reads the hashes and the thumbnail of the prepared picture
+        prepared: {
+          sha256: img.sha256 ?? '',
+          phash: img.phash ?? '',
+          thumbnail: img.thumbnailData,
+        } as PreparedImage,
+        sourcePath: img.sourcePath,
+      })
+    },
+    async onDeleted(profile, ref, res) {
+      await d.galleries.listener.removed?.(profile, { ...ref, picNames: res.picNames })
+    },
+  }
+
+  function getQueue(): JobQueue {
+    if (queue) return queue
+    if (closing) throw new EngineError('InternalError', 'Loupe is closing.', { httpStatus: 503 })
+    releaseLock = acquireProcessLock(path.join(d.dataDir, 'jobs.lock'))
+    try {
+      queue = new JobQueue({
+        dbPath: path.join(d.dataDir, 'jobs.db'),
+        nativeBinding: d.nativeBinding,
+        rateLimits,
+        concurrency: d.concurrency ?? 4,
+        onProgress: (p) => d.events.emit('job.progress', p),
+      })
+    } catch (e) {
+      releaseLock()
+      releaseLock = null
+      throw e
+    }
+    registerBulkAdd(queue, runtime)
+    queue.on('state', (job) => notify(job))
+    return queue
+  }
+
+  const lastState = new Map<JobId, string>()
+  function notify(job: JobInfo): void {
+    const before = lastState.get(job.id)
+    lastState.set(job.id, job.state)
+    if (before === job.state || before === undefined) return
+    const c = job.counts
+    if (job.state === 'done') {
+      d.events.emit('notification', {
+        level: c.failed > 0 ? 'warning' : 'success',
+        title: job.title,
+        body: `${c.done} added, ${c.failed} failed, ${c.skipped} skipped`,
+      })
+    } else if (job.state === 'failed' || (job.state === 'paused' && job.error)) {
+      d.events.emit('notification', {
+        level: job.state === 'failed' ? 'error' : 'warning',
+        title: job.title,
+        body: job.error ? `${job.error.code}: ${job.error.message}` : job.state,
+      })
+    }
+  }
+
+  /** Resume the unfinished jobs (hosts call this once they are up). */
+  function startJobs(): void {
+    const q = getQueue()
+    if (started) return
+    started = true
+    q.start()
+    sweepStaging(q)
+  }
+
+  function sweepStaging(q: JobQueue): void {
+    const inUse = new Set<string>()
+    for (const j of q.listJobs({ states: ['queued', 'running', 'paused'], limit: 10_000 })) {
+      for (const s of (j.params as Partial<BulkAddParams>)?.sources ?? []) {
+        const id = staging.stageOf(s)
+        if (id) inUse.add(id)
+      }
+    }
+    for (const s of staging.list()) {
+      if (s.ageMs > STAGE_MAX_AGE_MS && !inUse.has(s.stageId)) {
+        try {
+          staging.discard(s.stageId)
+        } catch (e) {
+          d.logger.log('warn', `staging: could not delete ${s.stageId}: ${(e as Error).message}`)
+        }
+      }
+    }
+  }
+
+  function mustJob(jobId: number): JobInfo {
+    const j = getQueue().getJob(jobId)
+    if (!j) throw notFound(jobId)
+    return j
+  }
+
+  function view(job: JobInfo): JobView {
+    const p: JobProgress = getQueue().progress(job.id)
+    const params = (job.params ?? {}) as Partial<BulkAddParams>
+    return {
+      jobId: job.id,
+      kind: job.kind,
+      profile: job.profile,
+      title: job.title,
+      state: job.state,
+      sealed: job.sealed,
+      total: p.total,
+      done: p.done,
+      failed: p.failed,
+      skipped: p.skipped,
+      pending: p.pending,
+      running: p.running,
+      rate: p.rate,
+      etaSeconds: p.etaSeconds,
+      error: job.error,
+      sources: Array.isArray(params.sources) ? params.sources : [],
+      createdAt: job.createdAt,
+      updatedAt: job.updatedAt,
+      finishedAt: job.finishedAt,
+    }
+  }
+
+  function itemView(item: ItemRecord): JobItemView {
+    const p = (item.payload ?? {}) as Partial<BulkAddPayload>
+    const r = item.result as Partial<BulkAddResult> | null
+    return {
+      seq: item.seq,
+      key: item.key,
+      state: item.state,
+      attempts: item.attempts,
+      error: item.error,
+      productId: p.productId ?? null,
+      picName: p.picName ?? null,
+      source: p.source ?? p.origin ?? null,
+      relPath: p.relPath ?? '',
+      rejected: item.rejected,
+      result: r
+        ? {
+            ...(r.requestId ? { requestId: r.requestId } : {}),
+            ...(typeof r.categoryId === 'number' ? { categoryId: r.categoryId } : {}),
+            ...(r.prepared ? { prepared: r.prepared } : {}),
+          }
+        : null,
+      updatedAt: item.updatedAt,
+    }
+  }
+
+  // ------------------------------------------------------------------------------ bulk helpers
+
+  function profileName(p?: string): string {
+    const name = p ?? d.profiles.active()
+    d.profiles.get(name) // throws ProfileNotFound
+    return name
+  }
+
+  function toOptions(profile: string, o: BulkOptionsIn): BulkAddOptions {
+    const naming = o.naming ?? 'folder'
+    parseNamingRule(naming) // throws InvalidNamingRule with the reason
+    return {
+      naming,
+      defaults: o.defaults ?? {},
+      duplicates: o.duplicates ?? 'skip',
+      skipUnchanged: o.skipUnchanged ?? true,
+      serviceType: d.profiles.get(profile).serviceType,
+      smallImage: o.smallImage ?? 'reject',
+      recursive: o.recursive ?? true,
+      ...(o.nearDistance !== undefined ? { nearDistance: o.nearDistance } : {}),
+    }
+  }
+
+  function lookup(profile: string): GalleryLookup {
+    return {
+      findBySha256: (sha) =>
+        d.galleries
+          .get(profile)
+          .findBySha256(sha)
+          .map((g) => ({ productId: g.productId, picName: g.picName })),
+      findNearPhash: (phash, max) =>
+        d.galleries
+          .get(profile)
+          .findNearPhash(phash, max, 20)
+          .map((g) => ({ productId: g.productId, picName: g.picName, distance: g.distance })),
+    }
+  }
+
+  function plan(profile: string, sources: BulkAddSource[], options: BulkAddOptions) {
+    return planBulkAdd(sources, options, { imaging: runtime.imaging, gallery: lookup(profile) })
+  }
+
+  function sourcePaths(sources: BulkAddSource[]): string[] {
+    return sources.map((s) => path.resolve(typeof s === 'string' ? s : s.path))
+  }
+
+  function title(sources: BulkAddSource[], given?: string): string {
+    if (given) return given
+    const names = sourcePaths(sources).map((p) => path.basename(p) || p)
+    return `Bulk add: ${names.slice(0, 3).join(', ')}${names.length > 3 ? ` and ${names.length - 3} more` : ''}`
+  }
+
+  /** Interrupts a streaming plan when Loupe closes (the job waits, paused, to be filled again). */
+  async function* untilClosing(gen: AsyncGenerator<PlanItem>): AsyncGenerator<PlanItem> {
+    for await (const item of gen) {
+      if (closing) {
+        await gen.return(undefined)
+        throw new EngineError(
+          'Interrupted',
+          'Loupe stopped while this job was being planned. Start the same bulk add again to add the rest.',
+        )
+      }
+      yield item
+    }
+  }
+
+  async function startBulk(
+    profile: string,
+    sources: BulkAddSource[],
+    options: BulkAddOptions,
+    items: PlanItem[] | AsyncGenerator<PlanItem>,
+    titleText: string,
+  ): Promise<{ jobId: number; resumed: boolean }> {
+    startJobs()
+    const q = getQueue()
+    const fingerprint = bulkAddFingerprint(profile, sources, options)
+    const before = q.findResumableJob(fingerprint)
+    const run = enqueueBulkAdd(q, Array.isArray(items) ? items : untilClosing(items), {
+      profile,
+      title: titleText,
+      fingerprint,
+      concurrency: d.concurrency ?? 4,
+      serviceType: options.serviceType,
+      smallImage: options.smallImage,
+      sources: sourcePaths(sources),
+    })
+    // enqueueBulkAdd creates (or resumes) the job before it reads the first planned item.
+    const job = q.findResumableJob(fingerprint)
+    if (!job) {
+      const r = await run
+      return { jobId: r.jobId, resumed: r.resumed }
+    }
+    const done = run.catch((e) => {
+      d.logger.log('warn', `bulk add job ${job.id}: planning stopped: ${(e as Error).message}`)
+    })
+    filling.set(job.id, done)
+    void done.finally(() => filling.delete(job.id))
+    if (Array.isArray(items)) await done
+    return { jobId: job.id, resumed: !!before }
+  }
+
+  // ------------------------------------------------------------------------------ domains
+
+  const jobs = {
+    async list(input: In<typeof jobsDomain.list>) {
+      const q = getQueue()
+      const list = q.listJobs({
+        ...(input.profile ? { profile: input.profile } : {}),
+        ...(input.active ? { states: ['queued', 'running', 'paused'] as const } : {}),
+        limit: input.limit ?? 100,
+      } as Parameters<JobQueue['listJobs']>[0])
+      return { jobs: list.map(view) }
+    },
+    async get(input: In<typeof jobsDomain.get>) {
+      return view(mustJob(input.jobId))
+    },
+    async items(input: In<typeof jobsDomain.items>) {
+      const job = mustJob(input.jobId)
+      const states = input.states?.length ? input.states : undefined
+      const items = getQueue().listItems(job.id, {
+        states,
+        offset: input.offset,
+        limit: input.limit,
+      })
+      const c = job.counts
+      const total = states ? states.reduce((n, s) => n + c[s], 0) : c.total
+      return { items: items.map(itemView), total }
+    },
+    async pause(input: In<typeof jobsDomain.pause>) {
+      mustJob(input.jobId)
+      getQueue().pause(input.jobId)
+      return view(mustJob(input.jobId))
+    },
+    async resume(input: In<typeof jobsDomain.resume>) {
+      mustJob(input.jobId)
+      startJobs()
+      getQueue().resume(input.jobId)
+      return view(mustJob(input.jobId))
+    },
+    async cancel(input: In<typeof jobsDomain.cancel>) {
+      mustJob(input.jobId)
+      getQueue().cancel(input.jobId)
+      return view(mustJob(input.jobId))
+    },
+    async retryFailed(input: In<typeof jobsDomain.retryFailed>) {
+      const job = mustJob(input.jobId)
+      if (job.state === 'cancelled') {
+        throw new EngineError('JobCancelled', `Job ${job.id} was cancelled: start it again instead.`, {
+          httpStatus: 409,
+        })
+      }
+      startJobs()
+      const requeued = getQueue().retryFailed(job.id)
+      return { requeued, job: view(mustJob(job.id)) }
+    },
+    async failuresCsv(input: In<typeof jobsDomain.failuresCsv>) {
+      const job = mustJob(input.jobId)
+      const csv = getQueue().exportFailuresCsv(job.id, { includeSkipped: input.includeSkipped })
+      const rows = Math.max(0, csv.split('\r\n').length - 2)
+      return { fileName: `loupe-job-${job.id}-failures.csv`, csv, rows }
+    },
+    async remove(input: In<typeof jobsDomain.remove>) {
+      const job = mustJob(input.jobId)
+      if (job.state === 'running' || job.state === 'queued' || filling.has(job.id)) {
+        throw new EngineError('JobRunning', `Job ${job.id} is running: pause or cancel it first.`, {
+          httpStatus: 409,
+        })
+      }
+      getQueue().deleteJob(job.id)
+      lastState.delete(job.id)
+      const stages = new Set(
+        ((job.params as Partial<BulkAddParams>)?.sources ?? [])
+          .map((s) => staging.stageOf(s))
+          .filter((s): s is string => !!s),
+      )
+      for (const s of stages) staging.discard(s)
+      return { ok: true as const }
+    },
+  }
+
+  function status(s: ReturnType<typeof plans.get> & object): PlanStatus {
+    const fp = bulkAddFingerprint(s.profile, s.sources, s.options)
+    return {
+      planId: s.id,
+      profile: s.profile,
+      state: s.state,
+      planned: s.items.length,
+      counts: { ...s.counts },
+      error: s.error,
+      resumableJobId: getQueue().findResumableJob(fp)?.id ?? null,
+    }
+  }
+
+  function mustPlan(planId: string) {
+    const s = plans.get(planId)
+    if (!s) {
+      throw new EngineError('PlanNotFound', 'This preview is no longer available.', {
+        httpStatus: 404,
+        hint: 'Preview the files again.',
+      })
+    }
+    return s
+  }
+
+  const bulk = {
+    async plan(input: In<typeof bulkDomain.plan>) {
+      const profile = profileName(input.profile)
+      const options = toOptions(profile, input)
+      const sources = input.sources as BulkAddSource[]
+      const s = plans.create(profile, sources, options, () => plan(profile, sources, options))
+      return status(s)
+    },
+    async planPage(input: In<typeof bulkDomain.planPage>) {
+      const s = mustPlan(input.planId)
+      const rows: PlanRow[] = s.items
+        .slice(input.offset, input.offset + input.limit)
+        .map((item, i) => toPlanRow(item, input.offset + i))
+      return { status: status(s), rows }
+    },
+    async discardPlan(input: In<typeof bulkDomain.discardPlan>) {
+      plans.discard(input.planId)
+      return { ok: true as const }
+    },
+    async derive(input: In<typeof bulkDomain.derive>) {
+      let rule
+      try {
+        rule = parseNamingRule(input.naming)
+      } catch (e) {
+        const x = e as EngineError
+        return {
+          error: { code: x.code, message: x.message, ...(x.hint ? { hint: x.hint } : {}) },
+          rows: [],
+        }
+      }
+      return {
+        error: null,
+        rows: input.samples.map((s) => {
+          const r = deriveIds(s.relPath, rule, { rootName: s.rootName })
+          return 'error' in r
+            ? { relPath: s.relPath, productId: null, picName: null, error: r.error }
+            : { relPath: s.relPath, productId: r.productId, picName: r.picName, error: null }
+        }),
+      }
+    },
+    async start(input: In<typeof bulkDomain.start>) {
+      if ('planId' in input) {
+        const s = mustPlan(input.planId)
+        if (s.state === 'planning') await s.finished
+        if (s.state !== 'ready') {
+          throw new EngineError(
+            'PlanNotReady',
+            s.error ? `The preview failed: ${s.error.message}` : 'The preview was stopped.',
+            { hint: 'Preview the files again.' },
+          )
+        }
+        const items = applyOverrides(s.items, input)
+        const r = await startBulk(s.profile, s.sources, s.options, items, title(s.sources, input.title))
+        plans.discard(s.id)
+        return r
+      }
+      const profile = profileName(input.profile)
+      const options = toOptions(profile, input)
+      const sources = input.sources as BulkAddSource[]
+      return startBulk(
+        profile,
+        sources,
+        options,
+        plan(profile, sources, options),
+        title(sources, input.title),
+      )
+    },
+    async stage(input: In<typeof bulkDomain.stage>) {
+      return staging.put(input.stageId, input.files)
+    },
+    async discardStage(input: In<typeof bulkDomain.discardStage>) {
+      staging.discard(input.stageId)
+      return { ok: true as const }
+    },
+  }
+
+  return {
+    jobs,
+    bulk,
+    startJobs,
+    /** The queue (opened on first use). */
+    queue: getQueue,
+    /** Preview rows of a bulk add, streamed (the CLI's --dry-run). */
+    async *planRows(input: BulkOptionsIn): AsyncGenerator<PlanRow> {
+      const profile = profileName(input.profile)
+      const options = toOptions(profile, input)
+      let i = 0
+      for await (const item of plan(profile, input.sources as BulkAddSource[], options)) {
+        yield toPlanRow(item, i++)
+      }
+    },
+    /** Resolves when the job stops running (done, failed, cancelled or paused) and is filled. */
+    async whenSettled(jobId: JobId): Promise<JobView> {
+      const q = getQueue()
+      for (;;) {
+        await filling.get(jobId)
+        await q.whenSettled(jobId)
+        if (!filling.has(jobId)) break
+      }
+      return view(mustJob(jobId))
+    },
+    view: (jobId: JobId) => view(mustJob(jobId)),
+    /** Items of a job in some states, all of them (CLI summaries). */
+    *iterateItems(jobId: JobId, states: ('failed' | 'skipped' | 'done')[]): Generator<JobItemView> {
+      for (const item of getQueue().store.iterateItems(jobId, states)) yield itemView(item)
+    },
+    kind: BULK_ADD_KIND,
+    async close(): Promise<void> {
+      closing = true
+      await plans.close()
+      await Promise.all([...filling.values()])
+      const q = queue
+      queue = null
+      if (q) await q.close()
+      releaseLock?.()
+      releaseLock = null
+    },
+  }
+}
+
+export type JobService = ReturnType<typeof createJobService>
