@@ -7,7 +7,13 @@ import { Attributes, ImageKey, ProfileRef } from '../schemas'
  * of a selection through the engine, exports, and the engine's reachability for the offline banner.
  */
 
-export const SyncState = z.enum(['synced', 'pending-add', 'pending-update', 'pending-delete', 'error'])
+export const SyncState = z.enum([
+  'synced',
+  'pending-add',
+  'pending-update',
+  'pending-delete',
+  'error',
+])
 
 const nInt = z.number().int().nullable()
 const nStr = z.string().nullable()
@@ -188,10 +194,7 @@ export const RevealResult = z.object({
 export const galleryDomain = {
   list: method(ListInput, ListResult),
   groups: method(GroupsInput, z.object({ total: z.number(), items: z.array(ProductGroup) })),
-  get: method(
-    ProfileRef.extend(ImageKey.shape),
-    z.object({ image: GalleryImage.nullable() }),
-  ),
+  get: method(ProfileRef.extend(ImageKey.shape), z.object({ image: GalleryImage.nullable() })),
   stats: method(ProfileRef, GalleryStats),
   /** Can the profile's engine be reached? Cached for a few seconds unless `refresh`. */
   status: method(ProfileRef.extend({ refresh: z.boolean().optional() }), EngineStatus),

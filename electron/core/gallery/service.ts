@@ -188,7 +188,14 @@ export function createGalleryService(d: GalleryServiceDeps) {
     try {
       const keys = selectionKeys(d.galleries.get(p.name), input.selection)
       const emit = (done: number, total: number, phase: 'running' | 'done') =>
-        d.events.emit('gallery.progress', { profile: p.name, opId: op.id, kind, phase, done, total })
+        d.events.emit('gallery.progress', {
+          profile: p.name,
+          opId: op.id,
+          kind,
+          phase,
+          done,
+          total,
+        })
       emit(0, keys.length, 'running')
       if (keys.length > 0) await requireOnline(p.name)
       const out = await runBulk({
@@ -213,7 +220,9 @@ export function createGalleryService(d: GalleryServiceDeps) {
     }
   }
 
-  async function exportSelection(input: In<typeof G.ExportInput>): Promise<In<typeof G.ExportResult>> {
+  async function exportSelection(
+    input: In<typeof G.ExportInput>,
+  ): Promise<In<typeof G.ExportResult>> {
     const p = profileOf(input.profile)
     const g = d.galleries.get(p.name)
     const fmt = formatter(input.format)
@@ -248,16 +257,20 @@ export function createGalleryService(d: GalleryServiceDeps) {
         total = g.query({ ...q, limit: 1 }).total
         pages = function* () {
           for (let offset = 0; offset < total; offset += 1000) {
-            const page = g.query({ ...q, sort: input.sort, order: input.order, limit: 1000, offset })
+            const page = g.query({
+              ...q,
+              sort: input.sort,
+              order: input.order,
+              limit: 1000,
+              offset,
+            })
             if (page.items.length === 0) return
             yield page.items
           }
         }
       }
       const name =
-        input.format === 'meta'
-          ? 'increment.meta'
-          : `gallery-${p.name}-${stamp()}.${fmt.ext}`
+        input.format === 'meta' ? 'increment.meta' : `gallery-${p.name}-${stamp()}.${fmt.ext}`
       if (input.to === 'text') {
         if (total > MAX_TEXT_EXPORT) {
           throw new EngineError(
@@ -276,7 +289,11 @@ export function createGalleryService(d: GalleryServiceDeps) {
       }
       const dir =
         input.format === 'meta'
-          ? path.join(d.profiles.dirOf(p.name), 'exports', `increment-${stamp()}-${op.id.slice(-6)}`)
+          ? path.join(
+              d.profiles.dirOf(p.name),
+              'exports',
+              `increment-${stamp()}-${op.id.slice(-6)}`,
+            )
           : path.join(d.profiles.dirOf(p.name), 'exports')
       fs.mkdirSync(dir, { recursive: true })
       const file = path.join(dir, name)
