@@ -1,15 +1,26 @@
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router'
 
+import {
+  SearchOutline,
+  ImagesOutline,
+  AddCircleOutline,
+  FolderOpenOutline,
+  ListOutline,
+  SpeedometerOutline,
+  KeyOutline,
+  SettingsOutline,
+} from '@vicons/ionicons5'
+
 /** Every view DESIGN.md names, in navigation order. */
 export const VIEWS = [
-  { name: 'search', icon: '🔍' },
-  { name: 'gallery', icon: '🖼' },
-  { name: 'add', icon: '➕' },
-  { name: 'folders', icon: '📁' },
-  { name: 'tasks', icon: '📋' },
-  { name: 'instance', icon: '📊' },
-  { name: 'profiles', icon: '🔑' },
-  { name: 'settings', icon: '⚙' },
+  { name: 'search', icon: SearchOutline },
+  { name: 'gallery', icon: ImagesOutline },
+  { name: 'add', icon: AddCircleOutline },
+  { name: 'folders', icon: FolderOpenOutline },
+  { name: 'tasks', icon: ListOutline },
+  { name: 'instance', icon: SpeedometerOutline },
+  { name: 'profiles', icon: KeyOutline },
+  { name: 'settings', icon: SettingsOutline },
 ] as const
 export type ViewName = (typeof VIEWS)[number]['name']
 
