@@ -137,6 +137,7 @@ async function run(ctx: CommandContext, input: ReturnType<typeof options>): Prom
   try {
     const started = await core.api.bulk.start(input)
     jobId = started.jobId
+    const doneBefore = started.resumed ? core.jobs.view(jobId).done : 0
     if (!jsonProgress && !ctx.json) {
       process.stderr.write(
         `${started.resumed ? 'Resuming' : 'Started'} bulk add job ${jobId} (profile ${input.profile})\n`,
@@ -155,7 +156,8 @@ async function run(ctx: CommandContext, input: ReturnType<typeof options>): Prom
       )
       return 130
     }
-    return summary(ctx, outcome, started.resumed, (Date.now() - t0) / 1000, jsonProgress)
+    const seconds = (Date.now() - t0) / 1000
+    return summary(ctx, outcome, started.resumed, seconds, outcome.done - doneBefore, jsonProgress)
   } finally {
     unsub()
     process.off('SIGINT', onSignal)
@@ -168,6 +170,7 @@ function summary(
   job: JobView,
   resumed: boolean,
   seconds: number,
+  addedNow: number,
   jsonProgress: boolean,
 ): number {
   const failures: JobItemView[] = [...ctx.core.jobs.iterateItems(job.jobId, ['failed'])]
@@ -193,15 +196,16 @@ function summary(
       pending: job.pending,
       error: job.error,
       seconds: Math.round(seconds * 10) / 10,
+      addedThisRun: addedNow,
       failures: failures.map(brief),
       skippedItems: skipped.map(brief),
     }
     process.stdout.write((jsonProgress ? JSON.stringify(out) : JSON.stringify(out, null, 2)) + '\n')
     return ok ? 0 : EXIT_ITEMS_FAILED
   }
-  const perSec = job.done / Math.max(0.001, seconds)
+  const perSec = addedNow / Math.max(0.001, seconds)
   ctx.out(
-    `Job ${job.jobId}${resumed ? ' (resumed)' : ''} ${job.state}: ${job.done} added, ${job.failed} failed, ${job.skipped} skipped of ${job.total} in ${duration(seconds)} (${perSec.toFixed(1)} images/s)`,
+    `Job ${job.jobId}${resumed ? ' (resumed)' : ''} ${job.state}: ${job.done} added, ${job.failed} failed, ${job.skipped} skipped of ${job.total}; this run: ${addedNow} added in ${duration(seconds)} (${perSec.toFixed(1)} images/s)`,
   )
   if (job.error) ctx.out(`Stopped: ${job.error.code}: ${job.error.message}`)
   const list = (title: string, items: JobItemView[]) => {

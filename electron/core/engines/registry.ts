@@ -96,6 +96,39 @@ export function createEngineRegistry(opts: EngineRegistryOptions) {
         ...opts.cloudTimeouts,
       })
     },
+    /**
+     * The AccessKey of a cloud profile, for the OSS uploads of its batch tasks. Core-internal: no
+     * contract method returns it, and the secret is registered with the logger's redaction.
+     */
+    async cloudCredentials(name: string): Promise<{
+      accessKeyId: string
+      accessKeySecret: string
+      securityToken?: string
+      region: string | null
+      endpoint: string | null
+    }> {
+      const p = opts.profiles.get(name)
+      const c = p.cloud
+      if (p.kind !== 'cloud' || !c) {
+        throw new EngineError('InvalidProfile', `Profile "${name}" is not a cloud profile`)
+      }
+      const secret = await opts.secrets.get(c.secretRef)
+      if (!secret) {
+        throw new EngineError('MissingSecret', `Profile "${name}" has no AccessKey secret`, {
+          hint: 'Enter the AccessKey secret in the Profiles view, or set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET.',
+        })
+      }
+      opts.logger.addSecret(secret)
+      const token = c.tokenRef ? await opts.secrets.get(c.tokenRef) : null
+      if (token) opts.logger.addSecret(token)
+      return {
+        accessKeyId: c.accessKeyId,
+        accessKeySecret: secret,
+        ...(token ? { securityToken: token } : {}),
+        region: c.region,
+        endpoint: c.endpoint,
+      }
+    },
     async invalidate(name: string): Promise<void> {
       const e = open.get(name)
       open.delete(name)

@@ -14,7 +14,7 @@ import { Coalescer } from '../jobs/progress'
 import type { Logger } from '../log'
 import type { ProfileStore } from '../profiles/store'
 import { runBulk } from './bulk'
-import { formatter } from './export-format'
+import { formatter, type ExportFormat } from './export-format'
 import type { Gallery } from './gallery'
 import type { GalleryImage, ImageKey, QueryOptions } from './types'
 
@@ -102,6 +102,95 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
       )
     }),
   ]).finally(() => clearTimeout(t))
+}
+
+/** The images of a selection, page by page, in the given order (keys: in the given order). */
+export function exportPages(
+  g: Gallery,
+  sel: In<typeof G.Selection>,
+  sort: QueryOptions['sort'] = 'productId',
+  order: QueryOptions['order'] = 'asc',
+): { total: number; pages: () => Generator<GalleryImage[]> } {
+  if ('keys' in sel) {
+    const keys = selectionKeys(g, sel)
+    return {
+      total: keys.length,
+      pages: function* () {
+        for (let i = 0; i < keys.length; i += 500) {
+          yield keys
+            .slice(i, i + 500)
+            .map((k) => g.get(k.productId, k.picName))
+            .filter((x): x is GalleryImage => !!x)
+        }
+      },
+    }
+  }
+  const q = toQuery(sel.query)
+  const total = g.query({ ...q, limit: 1 }).total
+  return {
+    total,
+    pages: function* () {
+      for (let offset = 0; offset < total; offset += 1000) {
+        const page = g.query({ ...q, sort, order, limit: 1000, offset })
+        if (page.items.length === 0) return
+        yield page.items
+      }
+    },
+  }
+}
+
+/**
+ * Writes a selection to `file` in an export format (temp file + rename: the file is whole or
+ * absent), yielding to the event loop between pages. Returns the number of images written.
+ */
+export async function writeExport(
+  g: Gallery,
+  sel: In<typeof G.Selection>,
+  o: {
+    format: ExportFormat
+    file: string
+    sort?: QueryOptions['sort']
+    order?: QueryOptions['order']
+    signal?: AbortSignal
+    onProgress?: (done: number, total: number, phase: 'running' | 'done') => void
+  },
+): Promise<number> {
+  const fmt = formatter(o.format)
+  const { total, pages } = exportPages(g, sel, o.sort, o.order)
+  fs.mkdirSync(path.dirname(o.file), { recursive: true })
+  const tmp = `${o.file}.${process.pid}.tmp`
+  const fd = fs.openSync(tmp, 'w')
+  let count = 0
+  const co = new Coalescer(100, () => o.onProgress?.(count, total, 'running'))
+  try {
+    // A BOM so spreadsheet programs read UTF-8 (Chinese text) correctly.
+    fs.writeSync(fd, (o.format === 'csv' ? '\ufeff' : '') + fmt.header)
+    for (const items of pages()) {
+      if (o.signal?.aborted) {
+        throw new EngineError('Aborted', 'The export was cancelled; no file was written.')
+      }
+      let chunk = ''
+      for (const img of items) chunk += fmt.line(img)
+      fs.writeSync(fd, chunk)
+      count += items.length
+      co.request()
+      await new Promise((r) => setImmediate(r))
+    }
+    fs.closeSync(fd)
+    fs.renameSync(tmp, o.file)
+  } catch (e) {
+    try {
+      fs.closeSync(fd)
+    } catch {
+      /* already closed */
+    }
+    fs.rmSync(tmp, { force: true })
+    throw e
+  } finally {
+    co.cancel()
+  }
+  o.onProgress?.(count, total, 'done')
+  return count
 }
 
 /** The `gallery.*` domain. */
@@ -225,53 +314,15 @@ export function createGalleryService(d: GalleryServiceDeps) {
   ): Promise<In<typeof G.ExportResult>> {
     const p = profileOf(input.profile)
     const g = d.galleries.get(p.name)
-    const fmt = formatter(input.format)
     const op = newOp(input.opId)
-    const progress = (done: number, total: number, phase: 'running' | 'done') =>
-      d.events.emit('gallery.progress', {
-        profile: p.name,
-        opId: op.id,
-        kind: 'export',
-        phase,
-        done,
-        total,
-      })
     try {
       const sel = input.selection ?? { query: {} }
-      // Pages of images in the chosen order (keys: in the given order).
-      let total: number
-      let pages: () => Generator<GalleryImage[]>
-      if ('keys' in sel) {
-        const keys = selectionKeys(g, sel)
-        total = keys.length
-        pages = function* () {
-          for (let i = 0; i < keys.length; i += 500) {
-            yield keys
-              .slice(i, i + 500)
-              .map((k) => g.get(k.productId, k.picName))
-              .filter((x): x is GalleryImage => !!x)
-          }
-        }
-      } else {
-        const q = toQuery(sel.query)
-        total = g.query({ ...q, limit: 1 }).total
-        pages = function* () {
-          for (let offset = 0; offset < total; offset += 1000) {
-            const page = g.query({
-              ...q,
-              sort: input.sort,
-              order: input.order,
-              limit: 1000,
-              offset,
-            })
-            if (page.items.length === 0) return
-            yield page.items
-          }
-        }
-      }
       const name =
-        input.format === 'meta' ? 'increment.meta' : `gallery-${p.name}-${stamp()}.${fmt.ext}`
+        input.format === 'meta'
+          ? 'increment.meta'
+          : `gallery-${p.name}-${stamp()}.${formatter(input.format).ext}`
       if (input.to === 'text') {
+        const { total, pages } = exportPages(g, sel, input.sort, input.order)
         if (total > MAX_TEXT_EXPORT) {
           throw new EngineError(
             'ExportTooLarge',
@@ -279,6 +330,7 @@ export function createGalleryService(d: GalleryServiceDeps) {
             { hint: 'Export to a file instead.' },
           )
         }
+        const fmt = formatter(input.format)
         let text = fmt.header
         let count = 0
         for (const items of pages()) {
@@ -295,40 +347,23 @@ export function createGalleryService(d: GalleryServiceDeps) {
               `increment-${stamp()}-${op.id.slice(-6)}`,
             )
           : path.join(d.profiles.dirOf(p.name), 'exports')
-      fs.mkdirSync(dir, { recursive: true })
       const file = path.join(dir, name)
-      const tmp = `${file}.${process.pid}.tmp`
-      const fd = fs.openSync(tmp, 'w')
-      let count = 0
-      const co = new Coalescer(100, () => progress(count, total, 'running'))
-      try {
-        // A BOM so spreadsheet programs read UTF-8 (Chinese text) correctly.
-        fs.writeSync(fd, (input.format === 'csv' ? '\ufeff' : '') + fmt.header)
-        for (const items of pages()) {
-          if (op.ctl.signal.aborted) {
-            throw new EngineError('Aborted', 'The export was cancelled; no file was written.')
-          }
-          let chunk = ''
-          for (const img of items) chunk += fmt.line(img)
-          fs.writeSync(fd, chunk)
-          count += items.length
-          co.request()
-          await new Promise((r) => setImmediate(r))
-        }
-        fs.closeSync(fd)
-        fs.renameSync(tmp, file)
-      } catch (e) {
-        try {
-          fs.closeSync(fd)
-        } catch {
-          /* already closed */
-        }
-        fs.rmSync(tmp, { force: true })
-        throw e
-      } finally {
-        co.cancel()
-      }
-      progress(count, total, 'done')
+      const count = await writeExport(g, sel, {
+        format: input.format,
+        sort: input.sort,
+        order: input.order,
+        file,
+        signal: op.ctl.signal,
+        onProgress: (done, total, phase) =>
+          d.events.emit('gallery.progress', {
+            profile: p.name,
+            opId: op.id,
+            kind: 'export',
+            phase,
+            done,
+            total,
+          }),
+      })
       return {
         format: input.format,
         count,

@@ -130,7 +130,9 @@ export function createDumpService(d: DumpServiceDeps) {
         throw new EngineError(
           'DumpUrlExpired',
           `The link to export ${id} expired at ${new Date(exp).toISOString()}`,
-          { hint: 'Export links stop working 2 hours after the export finished: create a new export.' },
+          {
+            hint: 'Export links stop working 2 hours after the export finished: create a new export.',
+          },
         )
       }
       const dest = path.join(dumpsDir(d.profiles, profile), `meta-${id}.jsonl`)

@@ -58,7 +58,7 @@ import type { Box, Featurizer } from './featurizer/types'
 import { filterToSql, parseFilter, type FilterAst } from './filter'
 import { IncreaseRunner } from './increase'
 import { formatRegion, makeSource, parseRegion, probePicture } from './picture'
-import { IMAGE_FILTER_COLUMNS, Store, blobToVector, type ImageRow } from './store'
+import { IMAGE_FILTER_COLUMNS, Store, blobToVector, type ImageRow, type IndexRow } from './store'
 import {
   LIMITS,
   badRequest,
@@ -855,9 +855,7 @@ function attributesOf(r: ImageRow) {
   return o
 }
 
-function entryOf(
-  r: Omit<ImageRow, 'id' | 'utcCreated' | 'utcModified'> & { id: number },
-): IndexEntry {
+function entryOf(r: Omit<IndexRow, 'vector' | 'fversion'>): IndexEntry {
   return {
     rowId: r.id,
     productId: r.productId,

@@ -26,6 +26,22 @@ export interface ImageRow {
   utcModified: number
 }
 
+/** What the in-memory index needs of an image. */
+export type IndexRow = Pick<
+  ImageRow,
+  | 'id'
+  | 'productId'
+  | 'categoryId'
+  | 'intAttr'
+  | 'intAttr2'
+  | 'intAttr3'
+  | 'intAttr4'
+  | 'strAttr'
+  | 'strAttr2'
+  | 'strAttr3'
+  | 'strAttr4'
+> & { vector: Buffer; fversion: string }
+
 export interface StoredVector {
   id: number
   vector: Float32Array
@@ -260,7 +276,10 @@ export class Store {
       staleIds: db.prepare('SELECT id FROM images WHERE fversion != ? ORDER BY id').pluck(),
       countStale: db.prepare('SELECT count(*) FROM images WHERE fversion != ?').pluck(),
       vector: db.prepare('SELECT vector, fversion FROM images WHERE id = ?'),
-      allVectors: db.prepare(`SELECT ${IMAGE_COLS}, vector, fversion FROM images ORDER BY id`),
+      allVectors: db.prepare(`SELECT id, product_id AS productId, category_id AS categoryId,
+          int_attr AS intAttr, int_attr2 AS intAttr2, int_attr3 AS intAttr3, int_attr4 AS intAttr4,
+          str_attr AS strAttr, str_attr2 AS strAttr2, str_attr3 AS strAttr3, str_attr4 AS strAttr4,
+          vector, fversion FROM images ORDER BY id`),
     }
   }
 
@@ -368,11 +387,9 @@ export class Store {
     return this.stmts.countStale.get(version) as number
   }
 
-  /** Every image with its vector, in id order (used to load the in-memory index). */
-  *iterateAll(): IterableIterator<ImageRow & { vector: Buffer; fversion: string }> {
-    yield* this.stmts.allVectors.iterate() as IterableIterator<
-      ImageRow & { vector: Buffer; fversion: string }
-    >
+  /** Every image's index fields and vector, in id order (used to load the in-memory index). */
+  iterateAll(): IterableIterator<IndexRow> {
+    return this.stmts.allVectors.iterate() as IterableIterator<IndexRow>
   }
 
   /** Every image without vectors, in id order (dump). */
