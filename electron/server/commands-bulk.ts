@@ -37,7 +37,8 @@ function defaults(ctx: CommandContext) {
 }
 
 function options(ctx: CommandContext) {
-  if (!ctx.positionals.length) throw new UsageError('Give at least one SOURCE (folder, file or manifest)')
+  if (!ctx.positionals.length)
+    throw new UsageError('Give at least one SOURCE (folder, file or manifest)')
   const duplicates = str(ctx, 'duplicates') ?? 'skip'
   if (duplicates !== 'skip' && duplicates !== 'add')
     throw new UsageError('--duplicates must be skip or add')
@@ -98,7 +99,8 @@ async function dryRun(ctx: CommandContext, input: ReturnType<typeof options>): P
 function progressText(p: JobProgress | JobView): string {
   const finished = p.done + p.failed + p.skipped
   const pct = p.total ? Math.floor((100 * finished) / p.total) : 0
-  const eta = p.etaSeconds !== null && p.state === 'running' ? `, ${duration(p.etaSeconds)} left` : ''
+  const eta =
+    p.etaSeconds !== null && p.state === 'running' ? `, ${duration(p.etaSeconds)} left` : ''
   return `${finished}/${p.total} (${pct} %) — ${p.done} added, ${p.failed} failed, ${p.skipped} skipped — ${p.rate.toFixed(1)}/s${eta}`
 }
 
@@ -213,7 +215,9 @@ function summary(
     ctx.out(`${title}:`)
     for (const i of items.slice(0, 50)) {
       const id = i.productId ? `${i.productId} / ${i.picName ?? ''}` : ''
-      ctx.out(`  ${i.source ?? i.relPath}  ${id}  ${i.error?.code ?? ''}: ${i.error?.message ?? ''}`)
+      ctx.out(
+        `  ${i.source ?? i.relPath}  ${id}  ${i.error?.code ?? ''}: ${i.error?.message ?? ''}`,
+      )
     }
     if (items.length > 50)
       ctx.out(`  … and ${items.length - 50} more (loupe jobs failures ${job.jobId})`)

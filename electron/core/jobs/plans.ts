@@ -86,7 +86,9 @@ export function toPlanRow(item: PlanItem, index: number): PlanRow {
       ? {
           code: reason.code,
           message: reason.message,
-          ...((reason as { hint?: string }).hint ? { hint: (reason as { hint?: string }).hint } : {}),
+          ...((reason as { hint?: string }).hint
+            ? { hint: (reason as { hint?: string }).hint }
+            : {}),
         }
       : null,
     duplicate: item.duplicate
@@ -117,7 +119,11 @@ export function applyOverrides(
   return items.map((item, i) => {
     if (item.action !== 'add' && item.action !== 'skip') return item
     let want: 'add' | 'skip' = item.action
-    if (opts.duplicates === 'add' && item.action === 'skip' && item.reason?.code === 'DuplicateImage')
+    if (
+      opts.duplicates === 'add' &&
+      item.action === 'skip' &&
+      item.reason?.code === 'DuplicateImage'
+    )
       want = 'add'
     want = by.get(i) ?? want
     if (want === item.action) return item

@@ -399,9 +399,13 @@ export function createJobService(d: JobServiceDeps) {
     async retryFailed(input: In<typeof jobsDomain.retryFailed>) {
       const job = mustJob(input.jobId)
       if (job.state === 'cancelled') {
-        throw new EngineError('JobCancelled', `Job ${job.id} was cancelled: start it again instead.`, {
-          httpStatus: 409,
-        })
+        throw new EngineError(
+          'JobCancelled',
+          `Job ${job.id} was cancelled: start it again instead.`,
+          {
+            httpStatus: 409,
+          },
+        )
       }
       startJobs()
       const requeued = getQueue().retryFailed(job.id)
@@ -508,7 +512,13 @@ export function createJobService(d: JobServiceDeps) {
           )
         }
         const items = applyOverrides(s.items, input)
-        const r = await startBulk(s.profile, s.sources, s.options, items, title(s.sources, input.title))
+        const r = await startBulk(
+          s.profile,
+          s.sources,
+          s.options,
+          items,
+          title(s.sources, input.title),
+        )
         plans.discard(s.id)
         return r
       }
