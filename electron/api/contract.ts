@@ -5,6 +5,7 @@ import { jobsDomain } from './domains/jobs'
 import { bulkDomain } from './domains/bulk'
 import { galleryDomain } from './domains/gallery'
 import { tasksDomain } from './domains/tasks'
+import { batchDomain } from './domains/batch'
 
 const Empty = z.object({}).strict()
 const Ok = z.object({ ok: z.literal(true) })
@@ -51,6 +52,7 @@ export const contract = {
   bulk: bulkDomain,
   gallery: galleryDomain,
   tasks: tasksDomain,
+  batch: batchDomain,
 } as const
 
 export type Contract = typeof contract

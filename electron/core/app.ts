@@ -17,6 +17,7 @@ import { createGalleries } from './galleries'
 import { createGalleryService } from './gallery/service'
 import { createDumpService } from './tasks/dumps'
 import { createJobService } from './jobs/service'
+import { createBatchService } from './tasks/batch-service'
 
 export interface CoreOptions {
   dataDir: string
@@ -108,6 +109,18 @@ export function createCore(opts: CoreOptions) {
     fileUrl: opts.fileUrl,
   })
 
+  const batchService = createBatchService({
+    dataDir: opts.dataDir,
+    profiles,
+    engines,
+    imaging: getImaging,
+    galleries,
+    events,
+    logger,
+    host: opts.host,
+    nativeBinding: opts.sqliteNativeBinding,
+  })
+
   const api: Implementation<Contract> = {
     app: {
       async info() {
@@ -128,6 +141,7 @@ export function createCore(opts: CoreOptions) {
     tasks: dumpService.tasks,
     jobs: jobService.jobs,
     bulk: jobService.bulk,
+    batch: batchService.api,
   }
 
   const dispatch = createDispatcher<Contract>(contract, api, {
@@ -148,10 +162,13 @@ export function createCore(opts: CoreOptions) {
     dumps: dumpService,
     /** The job queue and bulk add (`startJobs()` resumes unfinished jobs: hosts call it). */
     jobs: jobService,
+    /** Batch tasks (`batch.start()` runs queued and unfinished tasks: hosts call it). */
+    batch: batchService,
     dataDir: opts.dataDir,
     async close() {
       galleryService.close()
       await dumpService.close()
+      await batchService.close()
       await jobService.close()
       galleries.close()
       await engines.closeAll()

@@ -18,7 +18,7 @@ export interface HeadlessOptions {
 }
 
 /** Folders of a profile whose files may be downloaded over HTTP (dump exports, task error files). */
-const SERVED_FOLDERS = ['dumps', 'exports', 'engine/tasks', 'engine/dumps']
+const SERVED_FOLDERS = ['dumps', 'exports', 'engine/tasks', 'engine/dumps', 'engine/increase']
 
 export function defaultRendererDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url))

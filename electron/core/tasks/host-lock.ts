@@ -1,0 +1,68 @@
+/**
+ * A lock file saying which Loupe process runs the background work of a data folder (batch task
+ * runner, folder watchers), so that two hosts on the same data (the desktop app and `loupe
+ * serve`, or a CLI run) never both do it. The file holds the owner's pid, host kind and start
+ * time; a lock whose process is gone is taken over.
+ */
+
+import fs from 'node:fs'
+import path from 'node:path'
+
+export interface LockOwner {
+  pid: number
+  host: string
+  since: number
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+function read(file: string): LockOwner | null {
+  try {
+    const o = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LockOwner>
+    if (typeof o.pid !== 'number') return null
+    return { pid: o.pid, host: String(o.host ?? 'unknown'), since: Number(o.since ?? 0) }
+  } catch {
+    return null
+  }
+}
+
+/** The live owner of a lock file, or null when it is free (missing, unreadable or stale). */
+export function lockOwner(file: string): LockOwner | null {
+  const o = read(file)
+  return o && isAlive(o.pid) ? o : null
+}
+
+/** Take the lock, or say who holds it. The same process may take it again (returns held). */
+export function tryLock(
+  file: string,
+  host: string,
+): { ok: true; release(): void } | { ok: false; owner: LockOwner } {
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  const me: LockOwner = { pid: process.pid, host, since: Date.now() }
+  const release = () => {
+    const o = read(file)
+    if (o?.pid === process.pid) fs.rmSync(file, { force: true })
+  }
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      fs.writeFileSync(file, JSON.stringify(me), { flag: 'wx' })
+      return { ok: true, release }
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
+      const o = read(file)
+      if (o && o.pid === process.pid) return { ok: true, release }
+      if (o && isAlive(o.pid)) return { ok: false, owner: o }
+      // stale (or half-written by a process that died): remove and try again
+      fs.rmSync(file, { force: true })
+    }
+  }
+  const o = read(file)
+  return { ok: false, owner: o ?? { pid: 0, host: 'unknown', since: 0 } }
+}
