@@ -10,8 +10,9 @@ import { startHeadless } from './headless'
 import { COMMANDS as BASE_COMMANDS, UsageError, type CommandContext } from './commands'
 import { ENGINE_COMMANDS } from './commands-engine'
 import { BULK_COMMANDS } from './commands-bulk'
+import { GALLERY_COMMANDS } from './commands-gallery'
 
-const COMMANDS = { ...BASE_COMMANDS, ...ENGINE_COMMANDS, ...BULK_COMMANDS }
+const COMMANDS = { ...BASE_COMMANDS, ...ENGINE_COMMANDS, ...BULK_COMMANDS, ...GALLERY_COMMANDS }
 
 const GLOBAL: NonNullable<ParseArgsConfig['options']> = {
   data: { type: 'string' },

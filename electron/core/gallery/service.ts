@@ -81,7 +81,8 @@ export function selectionKeys(g: Gallery, sel: In<typeof G.Selection>): ImageKey
   return out
 }
 
-function stamp(d = new Date()): string {
+/** Local date-time for file names: 20261121-083253. */
+export function stamp(d = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0')
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`
 }
