@@ -35,6 +35,8 @@ async function start() {
   const core = createCore({
     dataDir,
     host: 'electron',
+    // gallery.revealSource: the core finds the file, the desktop shows it in the file manager.
+    revealPath: (p) => shell.showItemInFolder(p),
     version: app.getVersion(),
     sqliteNativeBinding: electronSqliteBinding(),
     secrets: createSafeStorageSecretStore({
@@ -98,11 +100,13 @@ async function start() {
     core.logger.log('error', `jobs: not started: ${(e as Error).message}`)
   }
 
+  // Metadata exports still running are watched to completion (and their files downloaded).
+  core.dumps.start()
+
   app.on('window-all-closed', () => app.quit())
   app.on('before-quit', () => {
     void core.close()
   })
-  void shell
 }
 
 if (!app.requestSingleInstanceLock()) app.quit()
