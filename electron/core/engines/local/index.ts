@@ -172,10 +172,17 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Local
     },
   })
   let stale = 0
-  for (const row of store.iterateAll()) {
-    if (row.fversion === featurizer.version && row.vector.byteLength === featurizer.dim * 4) {
-      index.upsert(entryOf(row), blobToVector(row.vector))
-    } else stale++
+  try {
+    for (const row of store.iterateAll()) {
+      if (row.fversion === featurizer.version && row.vector.byteLength === featurizer.dim * 4) {
+        index.upsert(entryOf(row), blobToVector(row.vector))
+      } else stale++
+    }
+  } catch (e) {
+    index.close()
+    store.close()
+    unlock()
+    throw e
   }
 
   let closed = false
