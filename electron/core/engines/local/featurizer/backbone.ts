@@ -59,12 +59,12 @@ async function load(): Promise<Backbone> {
   await tf.setBackend('wasm')
   await tf.ready()
 
-  const { MobileNetV2MidModel: spec } = (await import(
-    'nsfwjs/models/mobilenet_v2_mid'
-  )) as unknown as NsfwModelModule
+  const { MobileNetV2MidModel: spec } =
+    (await import('nsfwjs/models/mobilenet_v2_mid')) as unknown as NsfwModelModule
   const json = (await spec.modelJson()).default
   const shards: Buffer[] = []
-  for (const bundle of spec.weightBundles) shards.push(Buffer.from((await bundle()).default, 'base64'))
+  for (const bundle of spec.weightBundles)
+    shards.push(Buffer.from((await bundle()).default, 'base64'))
   const weights = Buffer.concat(shards)
   // Accept any input size: the graph is fully convolutional up to the feature node.
   const topology = structuredClone(json.modelTopology)
@@ -84,7 +84,10 @@ async function load(): Promise<Backbone> {
   return {
     run(rgb, side) {
       const out = tf.tidy(() => {
-        const x = tf.tensor4d(Float32Array.from(rgb, (v) => v / 255), [1, side, side, 3])
+        const x = tf.tensor4d(
+          Float32Array.from(rgb, (v) => v / 255),
+          [1, side, side, 3],
+        )
         return model.execute(x, FEATURE_NODE) as tf.Tensor4D
       })
       const data = out.dataSync() as Float32Array

@@ -99,7 +99,10 @@ function plainBackgroundMask(
   }
   const dist = (i: number) =>
     Math.hypot(rgb[i * 3] - bg[0], rgb[i * 3 + 1] - bg[1], rgb[i * 3 + 2] - bg[2])
-  const near = idx.map(dist).filter((d) => d <= BORDER_TOLERANCE).sort((a, b) => a - b)
+  const near = idx
+    .map(dist)
+    .filter((d) => d <= BORDER_TOLERANCE)
+    .sort((a, b) => a - b)
   if (near.length < 0.6 * idx.length) return null
   const noise = near[Math.floor(near.length * 0.9)]
   const t = threshold ?? Math.min(BORDER_TOLERANCE, Math.max(14, 2 * noise + 10))
