@@ -49,6 +49,8 @@ export interface OssUploadOptions {
   partSize?: number
   /** Files uploaded at once (default 3). */
   parallel?: number
+  /** Parts of one multipart upload sent at once (default 3). */
+  partParallel?: number
   /** Attempts per file for transient errors (default 5). */
   attempts?: number
   /** Base delay of the backoff (default 500 ms). */
@@ -195,6 +197,13 @@ export async function uploadToOss(
   const attempts = Math.max(1, opts.attempts ?? 5)
   const backoff = opts.backoffMs ?? 500
   const signal = opts.signal
+  // Without a store, checkpoints still live for this call: a retry continues the same upload.
+  const memory = new Map<string, unknown>()
+  const checkpoints: CheckpointStore = opts.checkpoints ?? {
+    get: (k) => memory.get(k) ?? null,
+    set: (k, cp) => void memory.set(k, cp),
+    delete: (k) => void memory.delete(k),
+  }
   const client = createOssClient(target)
   const onAbort = () => {
     try {
@@ -210,24 +219,24 @@ export async function uploadToOss(
       signal?.throwIfAborted()
       try {
         if (item.size >= threshold) {
-          const saved = opts.checkpoints?.get(item.key) as OSS.Checkpoint | null
+          const saved = checkpoints.get(item.key) as OSS.Checkpoint | null
           const checkpoint =
             saved && saved.uploadId && (saved as { fileSize?: number }).fileSize === item.size
               ? { ...saved, file: item.file }
               : undefined
           await client.multipartUpload(item.key, item.file, {
             partSize,
-            parallel: 3,
+            parallel: Math.max(1, opts.partParallel ?? 3),
             ...(checkpoint ? { checkpoint } : {}),
             progress: async (p: number, cp?: OSS.Checkpoint) => {
               if (cp?.uploadId) {
                 const { file: _f, ...rest } = cp as OSS.Checkpoint & { file?: unknown }
-                opts.checkpoints?.set(item.key, { ...rest, file: item.file })
+                checkpoints.set(item.key, { ...rest, file: item.file })
               }
               opts.onProgress?.(item, Math.min(item.size, Math.round(p * item.size)), false)
             },
           } as OSS.MultipartUploadOptions)
-          opts.checkpoints?.delete(item.key)
+          checkpoints.delete(item.key)
         } else {
           await client.put(item.key, item.file, {
             timeout: target.timeoutMs ?? 120_000,
@@ -240,7 +249,7 @@ export async function uploadToOss(
         const x = e as OssErrorLike
         if (x.name === 'cancel') throw signal?.reason ?? e
         // An upload id OSS no longer knows: start the file over.
-        if (x.status === 404 && x.code === 'NoSuchUpload') opts.checkpoints?.delete(item.key)
+        if (x.status === 404 && x.code === 'NoSuchUpload') checkpoints.delete(item.key)
         if (attempt >= attempts || !(transient(x) || x.code === 'NoSuchUpload')) {
           throw toOssError(e, item)
         }
