@@ -516,13 +516,11 @@ export class VectorIndex {
     const no = ++this.queryNo
     const rowIds = this.rowIds
     const product = this.product
-    const order: number[] = []
     for (let i = 0; i < m; i++) {
       const pc = product[cand[i]]
       if (stamp[pc] !== no) {
         stamp[pc] = no
         best[pc] = i
-        order.push(pc)
       } else {
         const b = best[pc]
         if (sims[i] > sims[b] || (sims[i] === sims[b] && rowIds[cand[i]] < rowIds[cand[b]])) {
@@ -530,13 +528,17 @@ export class VectorIndex {
         }
       }
     }
-    // Compact: entries only move to lower positions, so reads stay ahead of writes.
-    const keep = order.map((pc) => best[pc]).sort((a, b) => a - b)
-    for (let w = 0; w < keep.length; w++) {
-      cand[w] = cand[keep[w]]
-      sims[w] = sims[keep[w]]
+    // Compact in order, keeping position i when it is its product's best: w <= i, so every read
+    // is ahead of the writes.
+    let w = 0
+    for (let i = 0; i < m; i++) {
+      if (best[product[cand[i]]] === i) {
+        cand[w] = cand[i]
+        sims[w] = sims[i]
+        w++
+      }
     }
-    return keep.length
+    return w
   }
 
   /** Positions of the top k of (cand, sims)[0..m) by (sim desc, rowId asc), in that order. */
