@@ -6,6 +6,7 @@ import { bulkDomain } from './domains/bulk'
 import { galleryDomain } from './domains/gallery'
 import { tasksDomain } from './domains/tasks'
 import { batchDomain } from './domains/batch'
+import { watchDomain } from './domains/watch'
 
 const Empty = z.object({}).strict()
 const Ok = z.object({ ok: z.literal(true) })
@@ -53,6 +54,7 @@ export const contract = {
   gallery: galleryDomain,
   tasks: tasksDomain,
   batch: batchDomain,
+  watch: watchDomain,
 } as const
 
 export type Contract = typeof contract

@@ -18,6 +18,7 @@ import { createGalleryService } from './gallery/service'
 import { createDumpService } from './tasks/dumps'
 import { createJobService } from './jobs/service'
 import { createBatchService } from './tasks/batch-service'
+import { createWatchService } from './watch/service'
 
 export interface CoreOptions {
   dataDir: string
@@ -121,6 +122,17 @@ export function createCore(opts: CoreOptions) {
     nativeBinding: opts.sqliteNativeBinding,
   })
 
+  const watchService = createWatchService({
+    dataDir: opts.dataDir,
+    profiles,
+    galleries,
+    jobs: jobService,
+    events,
+    logger,
+    host: opts.host,
+    nativeBinding: opts.sqliteNativeBinding,
+  })
+
   const api: Implementation<Contract> = {
     app: {
       async info() {
@@ -142,6 +154,7 @@ export function createCore(opts: CoreOptions) {
     jobs: jobService.jobs,
     bulk: jobService.bulk,
     batch: batchService.api,
+    watch: watchService.api,
   }
 
   const dispatch = createDispatcher<Contract>(contract, api, {
@@ -164,10 +177,14 @@ export function createCore(opts: CoreOptions) {
     jobs: jobService,
     /** Batch tasks (`batch.start()` runs queued and unfinished tasks: hosts call it). */
     batch: batchService,
+    /** Watch rules (`startWatchers()` runs them here unless another host does: hosts call it). */
+    watch: watchService,
+    startWatchers: () => watchService.startWatchers(),
     dataDir: opts.dataDir,
     async close() {
       galleryService.close()
       await dumpService.close()
+      await watchService.close()
       await batchService.close()
       await jobService.close()
       galleries.close()

@@ -1,0 +1,272 @@
+/**
+ * What a watch rule's folder holds versus what the gallery and the rule know: the pictures to
+ * add, to update (same ids, other content), to delete (tracked, now gone), and those unchanged.
+ *
+ * Content is compared by SHA-256. A file whose size and mtime match what the rule recorded is
+ * not read again. The ids come from the rule's naming rule (as in bulk add); a picture the rule
+ * cannot name, or whose fields are invalid, is listed as rejected with the reason.
+ */
+
+import fs from 'node:fs'
+import path from 'node:path'
+import picomatch from 'picomatch'
+import { EngineError } from '../engines/errors'
+import {
+  deriveIds,
+  isImageFile,
+  itemKey,
+  mergeFields,
+  parseNamingRule,
+  sha256File,
+  validateItem,
+  type NamingRule,
+} from '../jobs/bulk-add/index'
+import type { FileRecord, RuleRecord } from './store'
+
+export type Accept = (relPath: string) => boolean
+
+/** Which relative paths a rule watches: pictures, not hidden, matching include and not exclude. */
+export function ruleMatcher(include: string[], exclude: string[]): Accept {
+  const opts = { dot: false, nocase: true }
+  let inc: ((s: string) => boolean) | null
+  let exc: ((s: string) => boolean) | null
+  try {
+    inc = include.length ? picomatch(include, opts) : null
+    exc = exclude.length ? picomatch(exclude, opts) : null
+  } catch (e) {
+    throw new EngineError('InvalidGlob', `A glob pattern is invalid: ${(e as Error).message}`)
+  }
+  return (rel) => {
+    const segs = rel.split('/')
+    if (segs.some((s) => s.startsWith('.'))) return false
+    if (!isImageFile(segs[segs.length - 1])) return false
+    if (inc && !inc(rel)) return false
+    if (exc && exc(rel)) return false
+    return true
+  }
+}
+
+export interface ScannedFile {
+  relPath: string
+  abs: string
+  size: number
+  mtimeMs: number
+}
+
+const toSlash = (p: string) => p.split(path.sep).join('/')
+
+/** Every accepted picture under `root` (sub-folders included, links to folders not followed). */
+export async function walkFolder(root: string, accept: Accept): Promise<ScannedFile[]> {
+  const out: ScannedFile[] = []
+  async function walk(dir: string): Promise<void> {
+    let entries: fs.Dirent[]
+    try {
+      entries = await fs.promises.readdir(dir, { withFileTypes: true })
+    } catch {
+      return
+    }
+    for (const d of entries) {
+      if (d.name.startsWith('.')) continue
+      const abs = path.join(dir, d.name)
+      if (d.isDirectory()) {
+        await walk(abs)
+        continue
+      }
+      if (!d.isFile() && !d.isSymbolicLink()) continue
+      const rel = toSlash(path.relative(root, abs))
+      if (!accept(rel)) continue
+      try {
+        const st = await fs.promises.stat(abs)
+        if (!st.isFile()) continue
+        out.push({ relPath: rel, abs, size: st.size, mtimeMs: Math.round(st.mtimeMs) })
+      } catch {
+        /* vanished while walking */
+      }
+    }
+  }
+  await walk(root)
+  out.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0))
+  return out
+}
+
+/** A picture of the folder with its ids and hash (or why it cannot be sent). */
+export interface Described extends ScannedFile {
+  sha256: string | null
+  productId: string | null
+  picName: string | null
+  error: { code: string; message: string } | null
+}
+
+/** Hash (unless the rule already knows this size+mtime) and name each file. */
+export async function describeFiles(
+  rule: Pick<RuleRecord, 'naming' | 'defaults' | 'folder'>,
+  files: ScannedFile[],
+  known: Map<string, FileRecord>,
+  opts: { concurrency?: number; signal?: AbortSignal } = {},
+): Promise<Described[]> {
+  const naming: NamingRule = parseNamingRule(rule.naming)
+  const rootName = path.basename(rule.folder)
+  const out: Described[] = new Array(files.length)
+  let next = 0
+  await Promise.all(
+    Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, async () => {
+      while (next < files.length) {
+        opts.signal?.throwIfAborted()
+        const i = next++
+        out[i] = await describe(files[i])
+      }
+    }),
+  )
+  return out.filter(Boolean)
+
+  async function describe(f: ScannedFile): Promise<Described> {
+    const k = known.get(f.relPath)
+    let sha256: string | null = null
+    let error: Described['error'] = null
+    if (k && k.sha256 && k.size === f.size && k.mtimeMs === f.mtimeMs) sha256 = k.sha256
+    else {
+      try {
+        sha256 = await sha256File(f.abs)
+      } catch (e) {
+        error = {
+          code: 'ImageUnreadable',
+          message: `Cannot read ${f.relPath}: ${(e as Error).message}`,
+        }
+      }
+    }
+    const d = deriveIds(f.relPath, naming, { rootName })
+    if ('error' in d) {
+      return {
+        ...f,
+        sha256,
+        productId: null,
+        picName: null,
+        error: error ?? { code: 'NamingRuleMismatch', message: d.error },
+      }
+    }
+    const problems = validateItem(d, mergeFields(rule.defaults, {}))
+    if (problems.length && !error) {
+      error = {
+        code: problems[0].code,
+        message: `${f.relPath}: ${problems.map((p) => p.message).join('; ')}`,
+      }
+    }
+    return { ...f, sha256, productId: d.productId, picName: d.picName, error }
+  }
+}
+
+export interface GalleryView {
+  get(productId: string, picName: string): { sha256: string | null } | null
+}
+
+export interface DeleteEntry {
+  relPath: string
+  productId: string
+  picName: string
+}
+
+export interface ReconcilePlan {
+  add: Described[]
+  update: Described[]
+  unchanged: Described[]
+  rejected: Described[]
+  /** Tracked pictures gone from the folder (or renamed) that the gallery still has. */
+  delete: DeleteEntry[]
+  /** Gone pictures left in the gallery because the rule keeps them (on delete: keep). */
+  kept: DeleteEntry[]
+  /** Tracked entries to forget (gone, and not in the gallery, or rejected before). */
+  forget: string[]
+  /** Pictures whose last change is still in a running job (not sent twice). */
+  inFlight: Described[]
+}
+
+/** Compare the folder (described) with the rule's tracked files and the gallery. */
+export function diffFolder(
+  rule: Pick<RuleRecord, 'onDelete'>,
+  described: Described[],
+  known: Map<string, FileRecord>,
+  gallery: GalleryView,
+  inFlight: (k: FileRecord) => boolean = () => false,
+): ReconcilePlan {
+  const plan: ReconcilePlan = {
+    inFlight: [],
+    add: [],
+    update: [],
+    unchanged: [],
+    rejected: [],
+    delete: [],
+    kept: [],
+    forget: [],
+  }
+  const keys = new Map<string, string>()
+  const present = new Set<string>()
+  for (const d of described) {
+    present.add(d.relPath)
+    if (d.error || !d.productId || !d.picName || !d.sha256) {
+      plan.rejected.push(d)
+      continue
+    }
+    const key = itemKey(d.productId, d.picName)
+    const other = keys.get(key)
+    if (other) {
+      plan.rejected.push({
+        ...d,
+        error: {
+          code: 'DuplicateKey',
+          message: `${d.relPath} gives productId ${d.productId} and picName ${d.picName}, as ${other} does`,
+        },
+      })
+      continue
+    }
+    keys.set(key, d.relPath)
+    const k = known.get(d.relPath)
+    if (
+      k &&
+      k.state === 'pending' &&
+      k.sha256 === d.sha256 &&
+      k.productId === d.productId &&
+      k.picName === d.picName &&
+      inFlight(k)
+    ) {
+      plan.inFlight.push(d)
+      continue
+    }
+    const g = gallery.get(d.productId, d.picName)
+    if (!g) plan.add.push(d)
+    else if (
+      g.sha256 === d.sha256 ||
+      (g.sha256 === null && k?.state === 'synced' && k.sha256 === d.sha256)
+    ) {
+      plan.unchanged.push(d)
+    } else plan.update.push(d)
+  }
+  for (const [rel, k] of known) {
+    const renamedIds =
+      present.has(rel) &&
+      k.productId !== null &&
+      !described.some(
+        (d) => d.relPath === rel && d.productId === k.productId && d.picName === k.picName,
+      )
+    if (present.has(rel) && !renamedIds) continue
+    if (!k.productId || !k.picName || k.state === 'rejected') {
+      if (!present.has(rel)) plan.forget.push(rel)
+      continue
+    }
+    // Another file of the folder now gives the same ids: it replaces this one, nothing to delete.
+    if (keys.has(itemKey(k.productId, k.picName))) {
+      if (!present.has(rel)) plan.forget.push(rel)
+      continue
+    }
+    const entry = { relPath: rel, productId: k.productId, picName: k.picName }
+    if (!gallery.get(k.productId, k.picName)) {
+      if (!present.has(rel)) plan.forget.push(rel)
+      continue
+    }
+    if (rule.onDelete === 'remove') plan.delete.push(entry)
+    else {
+      plan.kept.push(entry)
+      if (!present.has(rel)) plan.forget.push(rel)
+    }
+  }
+  return plan
+}

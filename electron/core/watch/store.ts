@@ -1,0 +1,428 @@
+/**
+ * Watch rules and what each knows of its folder, in `<dataDir>/watch.db` (better-sqlite3, WAL):
+ * readable by the CLI while a host runs the watchers, and surviving restarts.
+ *
+ * - `rules`: the rule (folder, profile, naming rule, defaults, on-delete, include/exclude globs),
+ *   whether the user paused it, and the live state the runner writes (state, detail, pause reason,
+ *   last scan and sync), plus an apply request another process may leave for the runner.
+ * - `files`: every picture of the folder the rule tracks — size, mtime and SHA-256 (so a rescan
+ *   only hashes what changed), the ids it was sent under, its sync state and last error, and the
+ *   job item carrying its last change.
+ */
+
+import Database from 'better-sqlite3'
+import fs from 'node:fs'
+import path from 'node:path'
+import type { BulkAddFields } from '../jobs/bulk-add/types'
+
+export type OnDelete = 'remove' | 'keep'
+export type RuleState = 'idle' | 'scanning' | 'watching' | 'syncing' | 'paused' | 'error'
+export type PauseReason = 'user' | 'folder-missing' | 'mass-delete'
+export type FileState = 'pending' | 'synced' | 'failed' | 'rejected' | 'deleting'
+
+export interface RuleRecord {
+  id: number
+  folder: string
+  profile: string
+  naming: string
+  defaults: BulkAddFields
+  onDelete: OnDelete
+  include: string[]
+  exclude: string[]
+  /** Paused by the user (the runner leaves it alone). */
+  paused: boolean
+  state: RuleState
+  pauseReason: PauseReason | null
+  detail: string | null
+  lastScanAt: number | null
+  lastSyncAt: number | null
+  /** Set by a process that is not the runner: apply a reconcile (JSON {at}). */
+  applyRequest: { at: number } | null
+  /** What the runner did with the last request. */
+  applyResult: {
+    at: number
+    jobId: number | null
+    add: number
+    update: number
+    delete: number
+    error?: string
+  } | null
+  createdAt: number
+  updatedAt: number
+}
+
+export interface FileRecord {
+  ruleId: number
+  relPath: string
+  size: number
+  mtimeMs: number
+  sha256: string | null
+  productId: string | null
+  picName: string | null
+  state: FileState
+  jobId: number | null
+  itemKey: string | null
+  errorCode: string | null
+  errorMessage: string | null
+  updatedAt: number
+}
+
+const MIGRATIONS = [
+  `
+  CREATE TABLE rules (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    folder TEXT NOT NULL,
+    profile TEXT NOT NULL,
+    naming TEXT NOT NULL DEFAULT 'folder',
+    defaults TEXT NOT NULL DEFAULT '{}',
+    on_delete TEXT NOT NULL DEFAULT 'keep',
+    include TEXT NOT NULL DEFAULT '[]',
+    exclude TEXT NOT NULL DEFAULT '[]',
+    paused INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL DEFAULT 'idle',
+    pause_reason TEXT,
+    detail TEXT,
+    last_scan_at INTEGER,
+    last_sync_at INTEGER,
+    apply_request TEXT,
+    apply_result TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE files (
+    rule_id INTEGER NOT NULL REFERENCES rules(id) ON DELETE CASCADE,
+    rel_path TEXT NOT NULL,
+    size INTEGER NOT NULL DEFAULT 0,
+    mtime_ms INTEGER NOT NULL DEFAULT 0,
+    sha256 TEXT,
+    product_id TEXT,
+    pic_name TEXT,
+    state TEXT NOT NULL,
+    job_id INTEGER,
+    item_key TEXT,
+    error_code TEXT,
+    error_message TEXT,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (rule_id, rel_path)
+  ) WITHOUT ROWID;
+  CREATE INDEX files_job ON files(job_id, item_key);
+  CREATE INDEX files_state ON files(rule_id, state);
+  `,
+]
+
+interface RuleRow {
+  id: number
+  folder: string
+  profile: string
+  naming: string
+  defaults: string
+  on_delete: string
+  include: string
+  exclude: string
+  paused: number
+  state: string
+  pause_reason: string | null
+  detail: string | null
+  last_scan_at: number | null
+  last_sync_at: number | null
+  apply_request: string | null
+  apply_result: string | null
+  created_at: number
+  updated_at: number
+}
+
+interface FileRow {
+  rule_id: number
+  rel_path: string
+  size: number
+  mtime_ms: number
+  sha256: string | null
+  product_id: string | null
+  pic_name: string | null
+  state: string
+  job_id: number | null
+  item_key: string | null
+  error_code: string | null
+  error_message: string | null
+  updated_at: number
+}
+
+function toRule(r: RuleRow): RuleRecord {
+  return {
+    id: r.id,
+    folder: r.folder,
+    profile: r.profile,
+    naming: r.naming,
+    defaults: JSON.parse(r.defaults),
+    onDelete: r.on_delete as OnDelete,
+    include: JSON.parse(r.include),
+    exclude: JSON.parse(r.exclude),
+    paused: r.paused === 1,
+    state: r.state as RuleState,
+    pauseReason: r.pause_reason as PauseReason | null,
+    detail: r.detail,
+    lastScanAt: r.last_scan_at,
+    lastSyncAt: r.last_sync_at,
+    applyRequest: r.apply_request ? JSON.parse(r.apply_request) : null,
+    applyResult: r.apply_result ? JSON.parse(r.apply_result) : null,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  }
+}
+
+function toFile(r: FileRow): FileRecord {
+  return {
+    ruleId: r.rule_id,
+    relPath: r.rel_path,
+    size: r.size,
+    mtimeMs: r.mtime_ms,
+    sha256: r.sha256,
+    productId: r.product_id,
+    picName: r.pic_name,
+    state: r.state as FileState,
+    jobId: r.job_id,
+    itemKey: r.item_key,
+    errorCode: r.error_code,
+    errorMessage: r.error_message,
+    updatedAt: r.updated_at,
+  }
+}
+
+const RULE_COLUMNS: Record<string, string> = {
+  folder: 'folder',
+  profile: 'profile',
+  naming: 'naming',
+  defaults: 'defaults',
+  onDelete: 'on_delete',
+  include: 'include',
+  exclude: 'exclude',
+  paused: 'paused',
+  state: 'state',
+  pauseReason: 'pause_reason',
+  detail: 'detail',
+  lastScanAt: 'last_scan_at',
+  lastSyncAt: 'last_sync_at',
+  applyRequest: 'apply_request',
+  applyResult: 'apply_result',
+}
+const JSON_COLUMNS = new Set(['defaults', 'include', 'exclude', 'applyRequest', 'applyResult'])
+
+export type RulePatch = Partial<Omit<RuleRecord, 'id' | 'createdAt' | 'updatedAt'>>
+
+export class WatchStore {
+  readonly db: Database.Database
+  private readonly now: () => number
+
+  constructor(file: string, opts: { nativeBinding?: string; now?: () => number } = {}) {
+    fs.mkdirSync(path.dirname(file), { recursive: true })
+    this.db = new Database(file, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {})
+    this.now = opts.now ?? Date.now
+    this.db.pragma('journal_mode = WAL')
+    this.db.pragma('synchronous = NORMAL')
+    this.db.pragma('foreign_keys = ON')
+    this.db.pragma('busy_timeout = 5000')
+    const v = this.db.pragma('user_version', { simple: true }) as number
+    if (v > MIGRATIONS.length) {
+      throw new Error(`${file} was written by a newer Loupe (schema ${v}); update Loupe.`)
+    }
+    for (let i = v; i < MIGRATIONS.length; i++) {
+      this.db
+        .transaction(() => {
+          this.db.exec(MIGRATIONS[i])
+          this.db.pragma(`user_version = ${i + 1}`)
+        })
+        .immediate()
+    }
+  }
+
+  /** Changes whenever another connection commits (cheap "did anything change?" check). */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number
+  }
+
+  addRule(r: {
+    folder: string
+    profile: string
+    naming: string
+    defaults: BulkAddFields
+    onDelete: OnDelete
+    include: string[]
+    exclude: string[]
+  }): RuleRecord {
+    const now = this.now()
+    const res = this.db
+      .prepare(
+        `INSERT INTO rules (folder, profile, naming, defaults, on_delete, include, exclude, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        r.folder,
+        r.profile,
+        r.naming,
+        JSON.stringify(r.defaults),
+        r.onDelete,
+        JSON.stringify(r.include),
+        JSON.stringify(r.exclude),
+        now,
+        now,
+      )
+    return this.rule(Number(res.lastInsertRowid))!
+  }
+
+  rule(id: number): RuleRecord | null {
+    const r = this.db.prepare('SELECT * FROM rules WHERE id = ?').get(id) as RuleRow | undefined
+    return r ? toRule(r) : null
+  }
+
+  rules(): RuleRecord[] {
+    return (this.db.prepare('SELECT * FROM rules ORDER BY id').all() as RuleRow[]).map(toRule)
+  }
+
+  updateRule(id: number, patch: RulePatch): RuleRecord | null {
+    const sets = ['updated_at = ?']
+    const args: unknown[] = [this.now()]
+    for (const [k, v] of Object.entries(patch)) {
+      const col = RULE_COLUMNS[k]
+      if (!col) throw new Error(`unknown rule field ${k}`)
+      sets.push(`${col} = ?`)
+      args.push(
+        JSON_COLUMNS.has(k)
+          ? v === null
+            ? null
+            : JSON.stringify(v)
+          : typeof v === 'boolean'
+            ? Number(v)
+            : (v ?? null),
+      )
+    }
+    this.db.prepare(`UPDATE rules SET ${sets.join(', ')} WHERE id = ?`).run(...args, id)
+    return this.rule(id)
+  }
+
+  removeRule(id: number): boolean {
+    return this.db.prepare('DELETE FROM rules WHERE id = ?').run(id).changes > 0
+  }
+
+  file(ruleId: number, relPath: string): FileRecord | null {
+    const r = this.db
+      .prepare('SELECT * FROM files WHERE rule_id = ? AND rel_path = ?')
+      .get(ruleId, relPath) as FileRow | undefined
+    return r ? toFile(r) : null
+  }
+
+  files(
+    ruleId: number,
+    opts: { states?: FileState[]; offset?: number; limit?: number } = {},
+  ): { files: FileRecord[]; total: number } {
+    const args: unknown[] = [ruleId]
+    let w = 'rule_id = ?'
+    if (opts.states?.length) {
+      w += ` AND state IN (${opts.states.map(() => '?').join(',')})`
+      args.push(...opts.states)
+    }
+    const total = (
+      this.db.prepare(`SELECT count(*) n FROM files WHERE ${w}`).get(...args) as { n: number }
+    ).n
+    const rows = this.db
+      .prepare(`SELECT * FROM files WHERE ${w} ORDER BY rel_path LIMIT ? OFFSET ?`)
+      .all(...args, opts.limit ?? 1_000_000, opts.offset ?? 0) as FileRow[]
+    return { files: rows.map(toFile), total }
+  }
+
+  /** Every tracked file of a rule, by relative path. */
+  fileMap(ruleId: number): Map<string, FileRecord> {
+    const m = new Map<string, FileRecord>()
+    for (const r of this.db
+      .prepare('SELECT * FROM files WHERE rule_id = ?')
+      .iterate(ruleId) as IterableIterator<FileRow>) {
+      m.set(r.rel_path, toFile(r))
+    }
+    return m
+  }
+
+  counts(ruleId: number): Record<FileState, number> {
+    const out: Record<FileState, number> = {
+      pending: 0,
+      synced: 0,
+      failed: 0,
+      rejected: 0,
+      deleting: 0,
+    }
+    for (const r of this.db
+      .prepare('SELECT state, count(*) n FROM files WHERE rule_id = ? GROUP BY state')
+      .all(ruleId) as { state: FileState; n: number }[]) {
+      out[r.state] = r.n
+    }
+    return out
+  }
+
+  upsertFile(f: Omit<FileRecord, 'updatedAt'>): void {
+    this.db
+      .prepare(
+        `INSERT INTO files (rule_id, rel_path, size, mtime_ms, sha256, product_id, pic_name, state, job_id, item_key, error_code, error_message, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(rule_id, rel_path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms,
+           sha256 = excluded.sha256, product_id = excluded.product_id, pic_name = excluded.pic_name,
+           state = excluded.state, job_id = excluded.job_id, item_key = excluded.item_key,
+           error_code = excluded.error_code, error_message = excluded.error_message, updated_at = excluded.updated_at`,
+      )
+      .run(
+        f.ruleId,
+        f.relPath,
+        f.size,
+        Math.round(f.mtimeMs),
+        f.sha256,
+        f.productId,
+        f.picName,
+        f.state,
+        f.jobId,
+        f.itemKey,
+        f.errorCode,
+        f.errorMessage,
+        this.now(),
+      )
+  }
+
+  setFileState(
+    ruleId: number,
+    relPath: string,
+    state: FileState,
+    error: { code: string; message: string } | null = null,
+  ): void {
+    this.db
+      .prepare(
+        'UPDATE files SET state = ?, error_code = ?, error_message = ?, updated_at = ? WHERE rule_id = ? AND rel_path = ?',
+      )
+      .run(state, error?.code ?? null, error?.message ?? null, this.now(), ruleId, relPath)
+  }
+
+  removeFile(ruleId: number, relPath: string): void {
+    this.db.prepare('DELETE FROM files WHERE rule_id = ? AND rel_path = ?').run(ruleId, relPath)
+  }
+
+  /** The files carried by a job item (normally one). */
+  filesOfItem(jobId: number, itemKey: string): FileRecord[] {
+    return (
+      this.db
+        .prepare('SELECT * FROM files WHERE job_id = ? AND item_key = ?')
+        .all(jobId, itemKey) as FileRow[]
+    ).map(toFile)
+  }
+
+  /** Files still waiting for a job (pending or deleting), with their job ids. */
+  unsettled(): FileRecord[] {
+    return (
+      this.db
+        .prepare(`SELECT * FROM files WHERE state IN ('pending','deleting') AND job_id IS NOT NULL`)
+        .all() as FileRow[]
+    ).map(toFile)
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)()
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close()
+  }
+}
