@@ -36,6 +36,8 @@ export interface CoreOptions {
   cloudTimeouts?: { connectTimeoutMs?: number; readTimeoutMs?: number }
   /** Desktop host: show a file in the system file manager (gallery.revealSource). */
   revealPath?: (absPath: string) => void
+  /** Desktop host: let the user pick a folder (watch.pickFolder); absent elsewhere. */
+  pickFolder?: () => Promise<string | null>
 }
 
 /**
@@ -131,6 +133,7 @@ export function createCore(opts: CoreOptions) {
     logger,
     host: opts.host,
     nativeBinding: opts.sqliteNativeBinding,
+    pickFolder: opts.pickFolder,
   })
 
   const api: Implementation<Contract> = {

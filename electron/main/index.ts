@@ -6,6 +6,7 @@ import { createCore } from '../core/app'
 import { createSafeStorageSecretStore } from './secret-store'
 import { registerIpc, forwardEvents, isTrustedUrl } from './ipc'
 import { APP_CSP, lockNavigation, secureWebPreferences } from './window'
+import { forwardNotifications } from './notifications'
 
 const { app, BrowserWindow, ipcMain, protocol, net, safeStorage, session, shell } = electron
 
@@ -44,6 +45,13 @@ async function start() {
       dataDir,
       acceptPlainText: () => process.env.LOUPE_ACCEPT_PLAINTEXT_SECRETS === '1',
     }),
+    pickFolder: async () => {
+      const opts = { properties: ['openDirectory' as const] }
+      const r = win
+        ? await electron.dialog.showOpenDialog(win, opts)
+        : await electron.dialog.showOpenDialog(opts)
+      return r.canceled ? null : (r.filePaths[0] ?? null)
+    },
   })
 
   // The packaged page is served from loupe-app://app/ (never file://).
@@ -99,6 +107,13 @@ async function start() {
   } catch (e) {
     core.logger.log('error', `jobs: not started: ${(e as Error).message}`)
   }
+  // Batch tasks and folder watchers run in this host (unless `loupe serve` already runs them).
+  core.batch.start()
+  await core
+    .startWatchers()
+    .catch((e) => core.logger.log('error', `watch: not started: ${(e as Error).message}`))
+  // The core's notifications (batch task finished, …) as system notifications.
+  forwardNotifications(core.events, electron.Notification, (l) => core.logger.log('warn', l))
 
   // Metadata exports still running are watched to completion (and their files downloaded).
   core.dumps.start()

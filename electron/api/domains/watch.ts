@@ -106,6 +106,12 @@ export type WatchFile = z.infer<typeof WatchFile>
 const RuleId = z.object({ id: z.number().int().positive() })
 
 export const watchDomain = {
+  /** Desktop: the system's folder picker (supported: false in a browser). */
+  pickFolder: method(
+    z.object({}),
+    z.object({ supported: z.boolean(), path: z.string().nullable() }),
+    { slow: true },
+  ),
   list: method(
     z.object({}),
     z.object({

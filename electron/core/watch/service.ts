@@ -64,6 +64,8 @@ export interface WatchServiceDeps {
   timings?: Partial<WatchTimings>
   /** How often the runner looks at rules changed by another process (default 2000 ms). */
   pollMs?: number
+  /** Desktop host: a folder picker dialog. */
+  pickFolder?: () => Promise<string | null>
 }
 
 export interface RuleInput {
@@ -536,6 +538,10 @@ export function createWatchService(deps: WatchServiceDeps) {
   }
 
   const api = {
+    async pickFolder(_input: object = {}) {
+      if (!deps.pickFolder) return { supported: false, path: null }
+      return { supported: true, path: await deps.pickFolder() }
+    },
     async list(_input: Record<string, never> | object = {}) {
       const owner = runnerOwner()
       return {
