@@ -297,6 +297,7 @@ describe('VectorIndex: large dimensions', () => {
     const n = 3000
     // Re-rank only 150 of ~3000 candidates (5 %), so recall depends on the coarse stage.
     const index = new VectorIndex(dim, 64, {
+      coarse: true,
       coarseMinSize: 1000,
       exactMaxCandidates: 500,
       rerankMin: 150,

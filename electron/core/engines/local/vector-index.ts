@@ -43,7 +43,8 @@ export interface IndexOptions {
   simd?: boolean
   /**
    * Two-stage search for large dimensions: a PCA projection to COARSE_DIMS scanned first, the best
-   * candidates re-ranked with the full vectors. Default: on when dim > QUANTIZE_ABOVE_DIM.
+   * candidates re-ranked with the full vectors. Default: on from COARSE_FROM_DIM dimensions
+   * (below, scanning the int8 vectors costs about as much as scanning the coarse ones).
    */
   coarse?: boolean
   /** Index size from which the coarse stage is trained (default 20,000). */
@@ -65,8 +66,10 @@ export interface Refiner {
   vectors(rowIds: number[]): (Float32Array | null)[]
 }
 
-/** Dimensions of the coarse stage. */
+/** Dimensions of the coarse stage (stored as int8: 128 bytes per image). */
 export const COARSE_DIMS = 128
+/** The coarse stage is used from this many dimensions (6x fewer bytes to scan than the vectors). */
+export const COARSE_FROM_DIM = 768
 /** Below this many candidates (after the filter) the scan is exact. */
 export const EXACT_MAX_CANDIDATES = 20_000
 /** Vectors sampled to learn the projection. */
@@ -85,9 +88,10 @@ const CANDIDATE_CACHE = 8
  *   QUANTIZE_ABOVE_DIM dimensions) and scanned by a WebAssembly SIMD kernel (JavaScript fallback).
  * - Attributes live in typed columns: filters and categories select candidates *before* ranking,
  *   exactly, at typed-array speed; candidate lists are cached until the next change.
- * - Small dimensions, or few candidates: exact scan. Large dimensions with many candidates: once
- *   trained (in the background, from COARSE_MIN_SIZE images), a PCA projection to 128 dimensions is
- *   scanned first and the best max(2000, 8k) candidates are re-ranked with the full vectors
+ * - Below COARSE_FROM_DIM dimensions, or with few candidates: exact scan. Large dimensions with many
+ *   candidates: once trained (in the background, from 20,000 images), a PCA projection to 128
+ *   dimensions (int8) is scanned first and the best max(4000, 8k) candidates are re-ranked with the
+ *   full vectors
  *   (recall@10 against the exact scan is measured by bench/index.ts).
  * - Ranking is by similarity, ties broken by row id (ascending): for a given query the candidate
  *   set does not depend on start/num, so the top-k lists for different k are prefixes of one
@@ -136,7 +140,7 @@ export class VectorIndex {
     this.category = new Int32Array(this.cap)
     this.product = new Int32Array(this.cap)
     this.attrs = new AttrColumns(this.cap)
-    this.coarseEnabled = opts.coarse ?? dim > QUANTIZE_ABOVE_DIM
+    this.coarseEnabled = opts.coarse ?? dim >= COARSE_FROM_DIM
     this.coarseMinSize = opts.coarseMinSize ?? EXACT_MAX_CANDIDATES
     this.exactMax = opts.exactMaxCandidates ?? EXACT_MAX_CANDIDATES
     this.rerankMin = opts.rerankMin ?? RERANK_MIN
@@ -331,7 +335,7 @@ export class VectorIndex {
     // Install: a fresh coarse store; every live slot starts unprojected and is filled in chunks
     // (upserts meanwhile project themselves). Searches stay exact until all are projected.
     this.projection = pr
-    this.coarse = new VectorStore(COARSE_DIMS, this.cap, { quantize: false, simd: this.full.simd })
+    this.coarse = new VectorStore(COARSE_DIMS, this.cap, { quantize: true, simd: this.full.simd })
     this.coarse.ensure(this.cap, this.n)
     this.projected = new Uint8Array(this.cap)
     this.projected.fill(1, this.n)
