@@ -1,4 +1,4 @@
-import { contextBridge, ipcRenderer } from 'electron'
+import { contextBridge, ipcRenderer, webUtils } from 'electron'
 import { METHODS } from '../api/contract'
 
 /**
@@ -13,6 +13,10 @@ const loupe = {
     if (!allowed.has(name))
       return Promise.resolve({ error: { code: 'UnknownMethod', message: name } })
     return ipcRenderer.invoke('loupe:' + name, input)
+  },
+  /** The real path of a dropped or chosen file (bulk add passes paths, not bytes). */
+  pathForFile(file: File): string {
+    return webUtils.getPathForFile(file)
   },
   subscribe(listener: (name: string, payload: unknown) => void): () => void {
     const l = (_e: unknown, name: string, payload: unknown) => listener(name, payload)

@@ -117,7 +117,7 @@ const StageId = z.string().regex(/^[a-z0-9-]{8,64}$/)
 /** A file dropped in a browser: its path relative to what was dropped, and its bytes. */
 export const StagedFile = z.object({
   relPath: z.string().min(1).max(1024),
-  base64: z.string().max(12 * 1024 * 1024),
+  base64: z.string().max(40 * 1024 * 1024),
 })
 
 export const bulkDomain = {

@@ -31,6 +31,8 @@ export const JobView = z.object({
   skipped: z.number(),
   pending: z.number(),
   running: z.number(),
+  /** Failed items `retryFailed` would send again (not those refused while planning). */
+  retryable: z.number(),
   rate: z.number(),
   etaSeconds: z.number().nullable(),
   /** Why the job stopped by itself (bad credentials, quota…), null otherwise. */

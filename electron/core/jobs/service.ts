@@ -217,6 +217,7 @@ export function createJobService(d: JobServiceDeps) {
       skipped: p.skipped,
       pending: p.pending,
       running: p.running,
+      retryable: p.failed > 0 ? retryableCount(job.id) : 0,
       rate: p.rate,
       etaSeconds: p.etaSeconds,
       error: job.error,
@@ -225,6 +226,16 @@ export function createJobService(d: JobServiceDeps) {
       updatedAt: job.updatedAt,
       finishedAt: job.finishedAt,
     }
+  }
+
+  /** Failed items not refused while planning (what retryFailed requeues). */
+  function retryableCount(jobId: JobId): number {
+    const row = getQueue()
+      .store.db.prepare(
+        "SELECT count(*) AS n FROM job_items WHERE job_id = ? AND state = 'failed' AND rejected = 0",
+      )
+      .get(jobId) as { n: number }
+    return row.n
   }
 
   function itemView(item: ItemRecord): JobItemView {

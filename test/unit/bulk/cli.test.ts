@@ -7,7 +7,7 @@ import { tempDir } from '../../helpers/tmp'
 const CATALOGUE = '/work/shared/datasets/catalogue-hm'
 const photo = (n: number) => path.join(CATALOGUE, `item${String(n).padStart(4, '0')}.jpg`)
 
-function put(root: string, rel: string, from: number | string): string {
+function put(root: string, rel: string, from: number | string | Buffer): string {
   const p = path.join(root, rel)
   fs.mkdirSync(path.dirname(p), { recursive: true })
   if (typeof from === 'number') fs.copyFileSync(photo(from), p)

@@ -1,0 +1,134 @@
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import type { JobView } from '../../../electron/api/domains/jobs'
+import type { EventPayload } from '../../../electron/api/events'
+import { getBridge } from '../bridge'
+
+export type { JobView }
+
+const ACTIVE = new Set(['queued', 'running', 'paused'])
+
+/**
+ * Every job of the queue the UI knows, kept current by the core's `job.progress` events. Jobs keep
+ * running in the core whatever view is shown; the header's indicator and the Add view read them
+ * from here.
+ */
+export const useJobsStore = defineStore('jobs', () => {
+  const byId = ref<Record<number, JobView>>({})
+  const loaded = ref(false)
+  /** Bumped on every progress event (per-file tables refresh on it). */
+  const tick = ref(0)
+  let unsub: (() => void) | null = null
+
+  const list = computed(() => Object.values(byId.value).sort((a, b) => b.jobId - a.jobId))
+  const active = computed(() => list.value.filter((j) => ACTIVE.has(j.state)))
+  const running = computed(() =>
+    list.value.filter((j) => j.state === 'running' || j.state === 'queued'),
+  )
+
+  function put(j: JobView) {
+    byId.value = { ...byId.value, [j.jobId]: j }
+  }
+
+  async function fetchOne(jobId: number): Promise<JobView | null> {
+    try {
+      const j = await getBridge().api.jobs.get({ jobId })
+      put(j)
+      return j
+    } catch {
+      return null
+    }
+  }
+
+  // The events carry counters; what needs a query (retryable failures) is fetched now and then.
+  const refetch = new Map<number, ReturnType<typeof setTimeout>>()
+  function fetchSoon(jobId: number) {
+    if (refetch.has(jobId)) return
+    refetch.set(
+      jobId,
+      setTimeout(() => {
+        refetch.delete(jobId)
+        void fetchOne(jobId)
+      }, 1000),
+    )
+  }
+
+  function onProgress(p: EventPayload<'job.progress'>) {
+    const cur = byId.value[p.jobId]
+    tick.value++
+    if (!cur) {
+      void fetchOne(p.jobId)
+      return
+    }
+    if (p.failed !== cur.failed || p.state !== cur.state) fetchSoon(p.jobId)
+    put({
+      ...cur,
+      state: p.state as JobView['state'],
+      total: p.total,
+      done: p.done,
+      failed: p.failed,
+      skipped: p.skipped,
+      pending: p.pending,
+      running: p.running,
+      rate: p.rate,
+      etaSeconds: p.etaSeconds,
+      error: p.error ?? null,
+      updatedAt: Date.now(),
+    })
+  }
+
+  async function load() {
+    if (!unsub) unsub = getBridge().on('job.progress', onProgress)
+    const r = await getBridge().api.jobs.list({ limit: 50 })
+    const next: Record<number, JobView> = {}
+    for (const j of r.jobs) next[j.jobId] = j
+    byId.value = next
+    loaded.value = true
+  }
+
+  async function act(jobId: number, what: 'pause' | 'resume' | 'cancel') {
+    put(await getBridge().api.jobs[what]({ jobId }))
+  }
+  async function retryFailed(jobId: number): Promise<number> {
+    const r = await getBridge().api.jobs.retryFailed({ jobId })
+    put(r.job)
+    return r.requeued
+  }
+  async function remove(jobId: number) {
+    await getBridge().api.jobs.remove({ jobId })
+    const next = { ...byId.value }
+    delete next[jobId]
+    byId.value = next
+  }
+  /** Saves the failures CSV through the browser's download. */
+  async function downloadFailures(jobId: number, includeSkipped = false) {
+    const r = await getBridge().api.jobs.failuresCsv({ jobId, includeSkipped })
+    const url = URL.createObjectURL(new Blob([r.csv], { type: 'text/csv;charset=utf-8' }))
+    const a = document.createElement('a')
+    a.href = url
+    a.download = r.fileName
+    document.body.appendChild(a)
+    a.click()
+    a.remove()
+    setTimeout(() => URL.revokeObjectURL(url), 10_000)
+    return r.rows
+  }
+
+  return {
+    byId,
+    list,
+    active,
+    running,
+    loaded,
+    tick,
+    load,
+    fetchOne,
+    put,
+    pause: (id: number) => act(id, 'pause'),
+    resume: (id: number) => act(id, 'resume'),
+    cancel: (id: number) => act(id, 'cancel'),
+    retryFailed,
+    remove,
+    downloadFailures,
+  }
+})
