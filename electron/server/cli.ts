@@ -11,8 +11,15 @@ import { COMMANDS as BASE_COMMANDS, UsageError, type CommandContext } from './co
 import { ENGINE_COMMANDS } from './commands-engine'
 import { BULK_COMMANDS } from './commands-bulk'
 import { GALLERY_COMMANDS } from './commands-gallery'
+import { TASK_COMMANDS } from './commands-tasks'
 
-const COMMANDS = { ...BASE_COMMANDS, ...ENGINE_COMMANDS, ...BULK_COMMANDS, ...GALLERY_COMMANDS }
+const COMMANDS = {
+  ...BASE_COMMANDS,
+  ...ENGINE_COMMANDS,
+  ...BULK_COMMANDS,
+  ...GALLERY_COMMANDS,
+  ...TASK_COMMANDS,
+}
 
 const GLOBAL: NonNullable<ParseArgsConfig['options']> = {
   data: { type: 'string' },
