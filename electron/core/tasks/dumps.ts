@@ -163,10 +163,13 @@ export function createDumpService(d: DumpServiceDeps) {
         total = bytes
         emitProgress('done')
         d.logger.log('info', `dump ${id} of ${profile} downloaded: ${bytes} bytes → ${dest}`)
-        return records.put(profile, id, {
+        const finished = records.put(profile, id, {
           file: { path: dest, bytes, downloadedAt: Date.now() },
           downloadError: null,
         })
+        // Same status, new facts (the file): views reload.
+        emitStatus(profile, finished)
+        return finished
       } catch (e) {
         co.cancel()
         const err = toApiError(e, d.logger.redact)
@@ -228,7 +231,7 @@ export function createDumpService(d: DumpServiceDeps) {
             'warning',
             `Export ${id}: no answer from the engine`,
             `Loupe stopped watching it after ${failures} failed attempts (${lastError.code}). Refresh the Tasks view later.`,
-            'tasks.notify.dumpLost',
+            'dumps.notify.dumpLost',
             { id, code: lastError.code },
           )
           return r
@@ -260,7 +263,7 @@ export function createDumpService(d: DumpServiceDeps) {
                 'warning',
                 `Export ${id} finished, but its file could not be downloaded`,
                 `${err.code}: ${err.message}`,
-                'tasks.notify.dumpDownloadFailed',
+                'dumps.notify.dumpDownloadFailed',
                 { id, code: err.code, message: err.message },
               )
               return records.get(profile, id)
@@ -271,7 +274,7 @@ export function createDumpService(d: DumpServiceDeps) {
             'success',
             `Metadata export ${id} finished`,
             `${count ? `${count} images. ` : ''}Import it into the gallery from the Tasks view.`,
-            'tasks.notify.dumpDone',
+            'dumps.notify.dumpDone',
             { id, profile, count: count ?? '' },
           )
           return final
@@ -280,7 +283,7 @@ export function createDumpService(d: DumpServiceDeps) {
           'error',
           `Metadata export ${id} failed`,
           `${r.code ?? ''} ${r.message ?? ''}`.trim(),
-          'tasks.notify.dumpFailed',
+          'dumps.notify.dumpFailed',
           { id, profile, message: `${r.code ?? ''} ${r.message ?? ''}`.trim() },
         )
         return r
@@ -436,14 +439,15 @@ export function createDumpService(d: DumpServiceDeps) {
             signal: op.ctl.signal,
           })
           const at = Date.now()
-          if (id !== null) records.put(p.name, id, { imported: { ...counts, at } })
+          if (id !== null)
+            emitStatus(p.name, records.put(p.name, id, { imported: { ...counts, at } }))
           d.events.emit('gallery.changed', { profile: p.name, reason: 'import' })
           d.logger.log('info', `dump import into ${p.name} from ${file}: ${JSON.stringify(counts)}`)
           notify(
             'success',
             'Gallery cache updated',
             `${counts.added} added, ${counts.changed} changed, ${counts.gone} removed.`,
-            'tasks.notify.imported',
+            'dumps.notify.imported',
             { profile: p.name, added: counts.added, changed: counts.changed, gone: counts.gone },
           )
           return { ...counts, file, at }
