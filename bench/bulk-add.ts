@@ -1,5 +1,5 @@
 /**
- * Bulk-add benchmark: `npx tsx bench/bulk-add.ts [--part a|b|c|all] [--limit 1006] [--items 100]
+ * Bulk-add benchmark: `npx tsx bench/bulk-add.ts [--part a|b|c|d|all] [--limit 1006] [--items 100]
  * [--qps 5] [--faults 0.1] [--cloud-concurrency 8]`.
  *
  * (a) Local engine, end to end: plan (read the folder, imaging preview, SHA-256) + job (imaging
@@ -15,6 +15,18 @@
  *     instance's QPS (AIMD must bring it down). Reports the request rate the client achieved against
  *     the limit (target >= 98 %), items lost (target 0) and sends beyond one per item.
  * (c) The limiter's adaptive policy simulated on a virtual clock: random denials vs real overload.
+ * (d) The app against the real engine API: a headless host (`startHeadless`, the local engine behind
+ *     its Image Search wire API, signed with an AccessKey of its key store), a proxy in front of it
+ *     that enforces the instance's AddImage flow control (QPS token bucket, 1 s of burst, answering
+ *     DeniedRequest past it) and injects faults (half DeniedRequest, half 500, in the cloud's error
+ *     envelopes), and a second core with a cloud profile pointing at the proxy, running the bulk add
+ *     as the app does (`bulk.start`: plan, queue, cloud rate limits, retries, gallery cache).
+ *     Reports the request rate against the limit (target >= 98 %), items lost (target 0, checked on
+ *     the engine: Detail count and CheckImageExists for every picture) and sends beyond one per item.
+ *     `--api-items N` pictures (default 300: retries waiting out their backoff at the end weigh
+ *     less than with a few).
+ * Part (a) also runs the app's path end to end (core `bulk.start`, as `loupe bulk-add` does: plan
+ * with duplicate lookups, thumbnails and the gallery cache) against the same baseline.
  */
 import Database from 'better-sqlite3'
 import crypto from 'node:crypto'
@@ -35,6 +47,10 @@ import { collectPlan, planBulkAdd } from '../electron/core/jobs/bulk-add/plan'
 import { enqueueBulkAdd, registerBulkAdd } from '../electron/core/jobs/bulk-add/run'
 import { RateLimiter } from '../electron/core/jobs/limiter'
 import { JobQueue } from '../electron/core/jobs/queue'
+import { createCore } from '../electron/core/app'
+import { createFileSecretStore } from '../electron/core/profiles/file-secret-store'
+import { createKeyStore } from '../electron/core/engines/wire/keys'
+import { startHeadless } from '../electron/server/headless'
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`)
@@ -43,6 +59,7 @@ function arg(name: string, def: string): string {
 const PART = arg('part', 'all')
 const LIMIT = Number(arg('limit', '1006'))
 const ITEMS = Number(arg('items', '100'))
+const API_ITEMS = Number(arg('api-items', '300'))
 const QPS = Number(arg('qps', '5'))
 const FAULTS = Number(arg('faults', '0.1'))
 const CATALOGUE = '/work/shared/datasets/catalogue-hm'
@@ -161,6 +178,27 @@ async function partA(): Promise<void> {
     const job2 = await queue2.whenSettled(s.jobId)
     const streamS = (performance.now() - t3) / 1000
 
+    // the app's path: a core, as `loupe bulk-add` runs it (plan with duplicate lookups in the
+    // gallery cache, perceptual hashes, thumbnails, gallery records)
+    const appDir = path.join(dir, 'app')
+    const core = createCore({
+      dataDir: appDir,
+      secrets: createFileSecretStore(appDir),
+      host: 'headless',
+    })
+    core.jobs.startJobs()
+    const t4 = performance.now()
+    const started = await core.api.bulk.start({
+      sources: [src],
+      naming: 'file',
+      duplicates: 'add',
+    })
+    const appJob = await core.jobs.whenSettled(started.jobId)
+    const appS = (performance.now() - t4) / 1000
+    const appCount = (await core.api.instance.detail({})).instance.totalCount
+    const cached = core.galleries.get('local').stats().count
+    await core.close()
+
     const base2 = await baseline('base2')
     const baseS = (base1 + base2) / 2
     const n = files.length
@@ -180,7 +218,13 @@ async function partA(): Promise<void> {
       `    end to end, streamed plan → job:      ${fmt(streamS, 2)} s, ${fmt(n / streamS)} images/s — ${fmt(n / streamS / (n / baseS), 2)}x baseline`,
     )
     console.log(
+      `    app (core bulk.start, gallery cache): ${fmt(appS, 2)} s, ${fmt(n / appS)} images/s — ${fmt(n / appS / (n / baseS), 2)}x baseline`,
+    )
+    console.log(
       `    job: ${job.state}, done ${job.counts.done}, failed ${job.counts.failed}, skipped ${job.counts.skipped}; engine holds ${count}; onAdded ${recorded}`,
+    )
+    console.log(
+      `    app job: ${appJob.state}, done ${appJob.done}, failed ${appJob.failed}, skipped ${appJob.skipped}; engine holds ${appCount}; gallery cache ${cached}`,
     )
     console.log(
       `    streamed job: ${job2.state}, done ${job2.counts.done}, skipped ${job2.counts.skipped}, failed ${job2.counts.failed}`,
@@ -461,6 +505,179 @@ function partC(): void {
   sim(5, 1, 0)
 }
 
+// ------------------------------------------------------------------------------------------ (d)
+
+/**
+ * A proxy in front of an engine API: AddImage goes through the instance's flow control (token
+ * bucket, QPS tokens a second, 1 s of burst) and a fault injector; everything else passes.
+ */
+function faultProxy(target: number, qps: number, faults: number) {
+  const stats = {
+    requests: [] as number[],
+    /** Time of the first request of each picture (by body digest). */
+    firsts: new Map<string, number>(),
+    flowDenied: 0,
+    injectedDenied: 0,
+    injected500: 0,
+  }
+  let tokens = qps
+  let last = performance.now()
+  let seed = 4242
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff
+    return seed / 0x7fffffff
+  }
+  const envelope = (res: http.ServerResponse, status: number, code: string, message: string) => {
+    const body = JSON.stringify({
+      RequestId: crypto.randomUUID().toUpperCase(),
+      HostId: 'bench-proxy',
+      Code: code,
+      Message: message,
+    })
+    res.writeHead(status, {
+      'content-type': 'application/json;charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+    })
+    res.end(body)
+  }
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const body = Buffer.concat(chunks)
+      if (req.headers['x-acs-action'] === 'AddImage') {
+        const now = performance.now()
+        stats.requests.push(now)
+        const digest = crypto.createHash('sha1').update(body).digest('hex')
+        if (!stats.firsts.has(digest)) stats.firsts.set(digest, now)
+        tokens = Math.min(qps, tokens + ((now - last) / 1000) * qps)
+        last = now
+        if (tokens < 1) {
+          stats.flowDenied++
+          return envelope(res, 403, 'DeniedRequest', 'Request was denied due to flow control.')
+        }
+        tokens -= 1
+        const r = rand()
+        if (r < faults / 2) {
+          stats.injectedDenied++
+          return envelope(res, 403, 'DeniedRequest', 'Request was denied due to flow control.')
+        }
+        if (r < faults) {
+          stats.injected500++
+          return envelope(
+            res,
+            500,
+            'InternalError',
+            'The request processing has failed due to some unknown error.',
+          )
+        }
+      }
+      const fwd = http.request(
+        {
+          host: '127.0.0.1',
+          port: target,
+          method: req.method,
+          path: req.url,
+          // as sent: the signature covers the host header
+          headers: req.headers,
+        },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers)
+          up.pipe(res)
+        },
+      )
+      fwd.on('error', () => envelope(res, 502, 'InternalError', 'proxy: upstream failed'))
+      fwd.end(body)
+    })
+  })
+  return { server, stats }
+}
+
+async function partD(): Promise<void> {
+  const files = catalogueFiles(API_ITEMS)
+  console.log(
+    `\n(d) the app against the real engine API: ${files.length} photos, core bulk.start → cloud engine (SDK) → fault proxy (AddImage QPS ${QPS}, faults ${fmt(FAULTS * 100, 0)} %) → headless host → local engine`,
+  )
+  const dir = tmp()
+  const hostDir = path.join(dir, 'host')
+  const appDir = path.join(dir, 'app')
+  const host = await startHeadless({ dataDir: hostDir, port: 0, rendererDir: dir })
+  const key = await createKeyStore(hostDir).create({ description: 'bench' })
+  const { server, stats } = faultProxy(host.port, QPS, FAULTS)
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const proxyPort = (server.address() as AddressInfo).port
+  const core = createCore({
+    dataDir: appDir,
+    secrets: createFileSecretStore(appDir),
+    host: 'headless',
+  })
+  try {
+    await core.api.profiles.create({
+      kind: 'cloud',
+      name: 'remote',
+      serviceType: 'product',
+      cloud: {
+        instanceName: 'local',
+        endpoint: `127.0.0.1:${proxyPort}`,
+        protocol: 'http',
+        accessKeyId: key.accessKeyId,
+        accessKeySecret: key.accessKeySecret,
+      },
+    })
+    core.jobs.startJobs()
+    const src = linkFolder(dir, files)
+    const t0 = performance.now()
+    const { jobId } = await core.api.bulk.start({
+      profile: 'remote',
+      sources: [src],
+      naming: 'file',
+      duplicates: 'add',
+    })
+    const job = await core.jobs.whenSettled(jobId)
+    const wall = (performance.now() - t0) / 1000
+    if (job.error) console.log(`    the job stopped: ${job.error.code}: ${job.error.message}`)
+    const req = stats.requests
+    const span = (req[req.length - 1] - req[0]) / 1000
+    const attemptRate = (req.length - 1) / span
+    const accepted = req.length - stats.flowDenied - stats.injectedDenied - stats.injected500
+    // the same rate until every picture was sent once (the tail is only retries waiting out
+    // their backoff, with nothing else to send)
+    const lastFirst = Math.max(...stats.firsts.values())
+    const steady = req.filter((t) => t <= lastFirst)
+    const steadyRate = (steady.length - 1) / ((lastFirst - req[0]) / 1000)
+    // what the engine behind the API holds
+    const engine = await host.core.engines.get('local')
+    const count = (await engine.detail()).instance.totalCount
+    let lost = 0
+    for (const f of files) {
+      const id = path.basename(f, '.jpg')
+      if (!(await engine.checkImageExists({ productId: id, picName: `${id}.jpg` })).exist) lost++
+    }
+    const limiter = core.jobs.queue().limiter('remote', 'add').stats()
+    console.log(
+      `    ${req.length} AddImage requests in ${fmt(span, 2)} s = ${fmt(attemptRate, 2)} req/s = ${fmt((attemptRate / QPS) * 100)} % of the instance's ${QPS} QPS (client limiter now ${fmt(limiter.currentRate, 2)}/s)`,
+    )
+    console.log(
+      `    until every picture was sent once: ${steady.length} requests in ${fmt((lastFirst - req[0]) / 1000, 2)} s = ${fmt(steadyRate, 2)} req/s = ${fmt((steadyRate / QPS) * 100)} % of the limit; then ${req.length - steady.length} retries in a ${fmt((req[req.length - 1] - lastFirst) / 1000, 2)} s tail`,
+    )
+    console.log(
+      `    answers: ${accepted} accepted (${fmt(accepted / span, 2)}/s), ${stats.injectedDenied} injected DeniedRequest, ${stats.injected500} injected 500, ${stats.flowDenied} flow-control DeniedRequest`,
+    )
+    console.log(
+      `    items: ${files.length} planned, ${job.done} done, ${job.failed} failed, lost ${lost}; engine holds ${count}; sent beyond once ${accepted - files.length}; ${fmt(job.done / wall, 2)} items/s over ${fmt(wall, 1)} s`,
+    )
+    console.log(
+      `    rate vs the limit: ${fmt((attemptRate / QPS) * 100)} % (target ≥ 98 %) ${attemptRate >= 0.98 * QPS ? 'PASS' : 'FAIL'}; items lost: ${lost} (target 0) ${lost === 0 && count === files.length ? 'PASS' : 'FAIL'}`,
+    )
+  } finally {
+    await core.close()
+    await new Promise<void>((r) => server.close(() => r()))
+    await host.close()
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 if (PART === 'c' || PART === 'all') partC()
 if (PART === 'a' || PART === 'all') await partA()
 if (PART === 'b' || PART === 'all') await partB()
+if (PART === 'd' || PART === 'all') await partD()
