@@ -138,4 +138,58 @@ describe('Bulk add in Chromium (headless host, local engine)', () => {
     )
     expect(consoleErrors.filter((e) => !e.includes('Failed to load resource'))).toEqual([])
   })
+
+  it('pauses, resumes and cancels a job whose engine cannot be reached', async () => {
+    for (const [name, input] of [
+      [
+        'profiles.create',
+        {
+          kind: 'cloud',
+          name: 'offline',
+          cloud: {
+            instanceName: 'nowhere',
+            endpoint: '127.0.0.1:9',
+            protocol: 'http',
+            accessKeyId: 'LTAIofflineKey01',
+            accessKeySecret: 'offline-secret-0123456789',
+          },
+        },
+      ],
+      ['profiles.activate', { name: 'offline' }],
+    ] as const) {
+      const r = (await host.core.dispatch(name, input)) as { error?: unknown }
+      expect(r.error).toBeUndefined()
+    }
+    await page.goto(`${host.url}/#/add?mode=bulk`)
+    await page.reload()
+    await page.getByTestId('bulk-folder-input').setInputFiles(path.join(folder, 'tops'))
+    await page.getByTestId('bulk-files').waitFor({ timeout: 60_000 })
+    await page.getByTestId('bulk-preview').click()
+    await page.waitForFunction(
+      () => !document.querySelector('[data-testid="bulk-start"]')?.hasAttribute('disabled'),
+      undefined,
+      { timeout: 90_000 },
+    )
+    await page.getByTestId('bulk-start').click()
+    // network errors are retried with backoff: the job keeps running
+    await page.getByTestId('job-pause').click()
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="job-state"]')?.textContent === 'Paused',
+    )
+    await page.getByTestId('job-resume').click()
+    await page.waitForFunction(() =>
+      /Running|Queued/.test(document.querySelector('[data-testid="job-state"]')?.textContent ?? ''),
+    )
+    expect(await page.getByTestId('jobs-indicator').textContent()).toMatch(/\d+ %/)
+    await page.getByTestId('job-cancel').click()
+    await page.locator('.n-popconfirm').getByRole('button', { name: 'Confirm' }).click()
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="job-state"]')?.textContent === 'Cancelled',
+    )
+    const jobs = (await host.core.dispatch('jobs.list', { profile: 'offline' })) as {
+      result: { jobs: { state: string; done: number; total: number }[] }
+    }
+    expect(jobs.result.jobs[0]).toMatchObject({ state: 'cancelled', done: 0, total: 6 })
+    expect(consoleErrors.filter((e) => !e.includes('Failed to load resource'))).toEqual([])
+  })
 })
