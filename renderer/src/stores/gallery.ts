@@ -339,12 +339,14 @@ export const useGalleryStore = defineStore('gallery', () => {
   }
 
   /* ---- one image ---- */
-  async function updateOne(k: ImageKey, attrs: Record<string, string | number>) {
+  async function updateOne(img: ImageKey, attrs: Record<string, string | number>) {
+    const k = { productId: img.productId, picName: img.picName }
     await getBridge().api.images.update({ profile: profile.value, ...k, ...attrs })
     await refreshLoaded()
     return (await getBridge().api.gallery.get({ profile: profile.value, ...k })).image
   }
-  async function removeOne(k: ImageKey) {
+  async function removeOne(img: ImageKey) {
+    const k = { productId: img.productId, picName: img.picName }
     await getBridge().api.images.remove({ profile: profile.value, ...k })
     const m = new Map(selected.value)
     m.delete(keyOf(k))
