@@ -112,6 +112,18 @@ export const watchDomain = {
     z.object({ supported: z.boolean(), path: z.string().nullable() }),
     { slow: true },
   ),
+  /** The first pictures of a folder (to preview the naming rule before adding a rule). */
+  samples: method(
+    z.object({
+      folder: z.string().min(1).max(4096),
+      include: z.array(Glob).max(50).optional(),
+      exclude: z.array(Glob).max(50).optional(),
+    }),
+    z.object({
+      exists: z.boolean(),
+      files: z.array(z.object({ relPath: z.string(), rootName: z.string() })),
+    }),
+  ),
   list: method(
     z.object({}),
     z.object({

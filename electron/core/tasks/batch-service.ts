@@ -706,20 +706,31 @@ export function createBatchService(deps: BatchServiceDeps) {
 
   function notify(t: BatchTaskRecord): void {
     const title = `Batch task ${t.id} ${t.state === 'success' ? 'finished' : t.state}`
-    let body: string
-    let level: 'success' | 'warning' | 'error' | 'info'
-    if (t.state === 'success') {
-      const bad = t.linesFailed + t.linesRejected
-      level = bad > 0 ? 'warning' : 'success'
-      body = `${t.linesOk} line${t.linesOk === 1 ? '' : 's'} done${t.linesFailed ? `, ${t.linesFailed} failed` : ''}${t.linesRejected ? `, ${t.linesRejected} set apart` : ''}.`
-    } else if (t.state === 'failed') {
-      level = 'error'
-      body = t.error?.message ?? t.detail ?? 'The batch task failed.'
-    } else {
-      level = 'info'
-      body = t.detail ?? ''
+    const params = {
+      id: t.id,
+      ok: t.linesOk,
+      failed: t.linesFailed,
+      rejected: t.linesRejected,
+      message: t.error?.message ?? t.detail ?? '',
     }
-    deps.events.emit('notification', { level, title, body })
+    if (t.state === 'success') {
+      const bad = t.linesFailed + t.linesRejected > 0
+      deps.events.emit('notification', {
+        level: bad ? 'warning' : 'success',
+        title,
+        body: `${t.linesOk} line${t.linesOk === 1 ? '' : 's'} done${t.linesFailed ? `, ${t.linesFailed} failed` : ''}${t.linesRejected ? `, ${t.linesRejected} set apart` : ''}.`,
+        key: bad ? 'batch.notify.partial' : 'batch.notify.done',
+        params,
+      })
+    } else if (t.state === 'failed') {
+      deps.events.emit('notification', {
+        level: 'error',
+        title,
+        body: params.message || 'The batch task failed.',
+        key: 'batch.notify.failed',
+        params,
+      })
+    }
   }
 
   // ---------------------------------------------------------------- API

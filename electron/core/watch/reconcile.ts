@@ -89,6 +89,32 @@ export async function walkFolder(root: string, accept: Accept): Promise<ScannedF
   return out
 }
 
+/** The first `max` accepted pictures under `root`, in name order (naming previews). */
+export async function sampleFolder(root: string, accept: Accept, max = 6): Promise<string[]> {
+  const out: string[] = []
+  async function walk(dir: string): Promise<void> {
+    let entries: fs.Dirent[]
+    try {
+      entries = await fs.promises.readdir(dir, { withFileTypes: true })
+    } catch {
+      return
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    for (const d of entries) {
+      if (out.length >= max) return
+      if (d.name.startsWith('.')) continue
+      const abs = path.join(dir, d.name)
+      if (d.isDirectory()) await walk(abs)
+      else if (d.isFile() || d.isSymbolicLink()) {
+        const rel = toSlash(path.relative(root, abs))
+        if (accept(rel)) out.push(rel)
+      }
+    }
+  }
+  await walk(root)
+  return out
+}
+
 /** A picture of the folder with its ids and hash (or why it cannot be sent). */
 export interface Described extends ScannedFile {
   sha256: string | null

@@ -37,6 +37,7 @@ import {
   describeFiles,
   diffFolder,
   ruleMatcher,
+  sampleFolder,
   walkFolder,
   type Described,
   type ReconcilePlan,
@@ -541,6 +542,17 @@ export function createWatchService(deps: WatchServiceDeps) {
     async pickFolder(_input: object = {}) {
       if (!deps.pickFolder) return { supported: false, path: null }
       return { supported: true, path: await deps.pickFolder() }
+    },
+    async samples(input: { folder: string; include?: string[]; exclude?: string[] }) {
+      const folder = path.resolve(input.folder)
+      if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) {
+        return { exists: false, files: [] }
+      }
+      const rels = await sampleFolder(folder, ruleMatcher(input.include ?? [], input.exclude ?? []))
+      return {
+        exists: true,
+        files: rels.map((relPath) => ({ relPath, rootName: path.basename(folder) })),
+      }
     },
     async list(_input: Record<string, never> | object = {}) {
       const owner = runnerOwner()

@@ -184,6 +184,139 @@ const TABLE: Record<string, Record<Locale, Explanation>> = {
     'en-US': { message: 'A value is invalid.' },
     'zh-CN': { message: '某个值无效。' },
   },
+  // batch tasks and OSS
+  InvalidPicName: {
+    'en-US': {
+      message: 'A picture path leaves the batch folder.',
+      hint: 'PicName must be relative to the folder holding increment.meta: no "..", no leading "/", no drive letter.',
+    },
+    'zh-CN': {
+      message: '图片路径超出了批量文件夹。',
+      hint: 'PicName 必须相对于 increment.meta 所在文件夹:不能含 ".."、开头的 "/" 或盘符。',
+    },
+  },
+  DuplicatePicName: {
+    'en-US': {
+      message: 'Two pictures have the same PicName.',
+      hint: 'A batch folder holds one file per PicName: rename one of them.',
+    },
+    'zh-CN': {
+      message: '两张图片的 PicName 相同。',
+      hint: '批量文件夹中每个 PicName 只能对应一个文件,请重命名其中一张。',
+    },
+  },
+  NothingToSend: {
+    'en-US': {
+      message: 'No line of the batch could be sent.',
+      hint: 'See the lines set apart and their reasons.',
+    },
+    'zh-CN': { message: '批量任务中没有可发送的行。', hint: '请查看被剔除的行及原因。' },
+  },
+  InvalidBucketName: {
+    'en-US': {
+      message: 'The bucket name is invalid.',
+      hint: '3-63 lowercase letters, digits and "-".',
+    },
+    'zh-CN': { message: 'Bucket 名称无效。', hint: '3-63 个小写字母、数字或 "-"。' },
+  },
+  NoSuchBucket: {
+    'en-US': {
+      message: 'The OSS bucket does not exist.',
+      hint: 'Create it in the same region as the Image Search instance.',
+    },
+    'zh-CN': { message: 'OSS Bucket 不存在。', hint: '请在与图像搜索实例相同的地域创建。' },
+  },
+  AccessDenied: {
+    'en-US': {
+      message: 'OSS refused access to the bucket.',
+      hint: 'The AccessKey needs oss:PutObject (and multipart upload) on the bucket.',
+    },
+    'zh-CN': {
+      message: 'OSS 拒绝访问该 Bucket。',
+      hint: 'AccessKey 需要该 Bucket 的 oss:PutObject(及分片上传)权限。',
+    },
+  },
+  InvalidAccessKeyId: {
+    'en-US': {
+      message: 'The AccessKey id is unknown.',
+      hint: 'Check the AccessKey id in the profile.',
+    },
+    'zh-CN': { message: 'AccessKey ID 不存在。', hint: '请检查连接配置中的 AccessKey ID。' },
+  },
+  RequestTimeTooSkewed: {
+    'en-US': {
+      message: 'The computer’s clock is wrong.',
+      hint: 'Set the date and time right (within 15 minutes).',
+    },
+    'zh-CN': { message: '电脑时钟不准确。', hint: '请校准日期和时间(误差须在 15 分钟内)。' },
+  },
+  OssNetworkError: {
+    'en-US': {
+      message: 'OSS cannot be reached.',
+      hint: 'Check the network and the OSS endpoint; the task resumes where it stopped.',
+    },
+    'zh-CN': { message: '无法连接 OSS。', hint: '请检查网络和 OSS Endpoint;任务会从中断处继续。' },
+  },
+  MissingRegion: {
+    'en-US': {
+      message: 'The profile has no region.',
+      hint: 'Set the region in the profile, or give the OSS endpoint.',
+    },
+    'zh-CN': {
+      message: '连接配置缺少地域。',
+      hint: '请在连接配置中设置地域,或填写 OSS Endpoint。',
+    },
+  },
+  TaskRunning: {
+    'en-US': {
+      message: 'The engine is already running this task.',
+      hint: 'A submitted batch task cannot be stopped.',
+    },
+    'zh-CN': { message: '引擎已在运行该任务。', hint: '已提交的批量任务无法停止。' },
+  },
+  TaskNotFound: {
+    'en-US': {
+      message: 'The engine does not list this batch task.',
+      hint: 'Check the bucket and path, or create the task again.',
+    },
+    'zh-CN': { message: '引擎中找不到该批量任务。', hint: '请检查 Bucket 和路径,或重新创建任务。' },
+  },
+  // watched folders
+  FolderNotFound: {
+    'en-US': {
+      message: 'The folder does not exist.',
+      hint: 'Give the full path of an existing folder (reconnect the drive if it is on one).',
+    },
+    'zh-CN': {
+      message: '文件夹不存在。',
+      hint: '请填写现有文件夹的完整路径(如在外接磁盘上,请重新连接)。',
+    },
+  },
+  RuleExists: {
+    'en-US': {
+      message: 'This folder is already watched for this profile.',
+      hint: 'Edit the existing rule instead.',
+    },
+    'zh-CN': { message: '该文件夹已为此配置监视。', hint: '请编辑已有的规则。' },
+  },
+  RuleNotFound: {
+    'en-US': { message: 'The watch rule no longer exists.', hint: 'Refresh the Folders view.' },
+    'zh-CN': { message: '监视规则已不存在。', hint: '请刷新“文件夹”视图。' },
+  },
+  InvalidGlob: {
+    'en-US': {
+      message: 'An include or exclude pattern is invalid.',
+      hint: 'Example: **/*.jpg or drafts/**',
+    },
+    'zh-CN': { message: '包含或排除模式无效。', hint: '示例:**/*.jpg 或 drafts/**' },
+  },
+  NamingRuleMismatch: {
+    'en-US': {
+      message: 'The naming rule cannot name this picture.',
+      hint: 'Change the naming rule, or the file name.',
+    },
+    'zh-CN': { message: '命名规则无法为此图片命名。', hint: '请修改命名规则或文件名。' },
+  },
 }
 
 export function explain(code: string, locale: Locale): Explanation | null {

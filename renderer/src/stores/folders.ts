@@ -1,0 +1,123 @@
+import { defineStore } from 'pinia'
+import { ref } from 'vue'
+import type { ReconcilePreview, WatchFile, WatchRule } from '../../../electron/api/domains/watch'
+import type { ApiError } from '../../../electron/api/errors'
+import { getBridge } from '../bridge'
+import { asApiError } from './gallery'
+
+export type RuleInput = Parameters<ReturnType<typeof getBridge>['api']['watch']['add']>[0]
+
+/**
+ * Watch rules with their live state. The core emits `watch.changed` when a rule's state moves
+ * (scanning, syncing n/m, watching, paused…); the list reloads on those events, coalesced.
+ */
+export const useFoldersStore = defineStore('folders', () => {
+  const rules = ref<WatchRule[]>([])
+  const runner = ref<{ pid: number; host: string; self: boolean } | null>(null)
+  const loading = ref(false)
+  const error = ref<ApiError | null>(null)
+  const loaded = ref(false)
+
+  async function load() {
+    loading.value = true
+    try {
+      const r = await getBridge().api.watch.list({})
+      rules.value = r.rules
+      runner.value = r.runner
+      error.value = null
+      loaded.value = true
+    } catch (e) {
+      error.value = asApiError(e)
+    } finally {
+      loading.value = false
+    }
+  }
+
+  async function add(input: RuleInput) {
+    const r = await getBridge().api.watch.add(input)
+    await load()
+    return r
+  }
+  async function update(id: number, patch: Partial<RuleInput>) {
+    const r = await getBridge().api.watch.update({ id, patch })
+    await load()
+    return r
+  }
+  async function remove(id: number) {
+    await getBridge().api.watch.remove({ id })
+    await load()
+  }
+  async function pause(id: number) {
+    await getBridge().api.watch.pause({ id })
+    await load()
+  }
+  async function resume(id: number) {
+    await getBridge().api.watch.resume({ id })
+    await load()
+  }
+  async function reconcile(id: number): Promise<ReconcilePreview> {
+    return getBridge().api.watch.reconcile({ id })
+  }
+  async function apply(id: number, token?: string) {
+    const r = await getBridge().api.watch.apply({ id, ...(token ? { token } : {}) })
+    await load()
+    return r
+  }
+  async function files(id: number, states?: WatchFile['state'][]) {
+    return getBridge().api.watch.files({ id, ...(states ? { states } : {}), limit: 500 })
+  }
+  async function samples(folder: string, include: string[] = [], exclude: string[] = []) {
+    return getBridge().api.watch.samples({ folder, include, exclude })
+  }
+  async function pickFolder() {
+    return getBridge().api.watch.pickFolder({})
+  }
+
+  let off: (() => void) | null = null
+  let timer: ReturnType<typeof setTimeout> | null = null
+  let poll: ReturnType<typeof setInterval> | null = null
+  function reloadSoon() {
+    if (timer) return
+    timer = setTimeout(() => {
+      timer = null
+      void load()
+    }, 250)
+  }
+  function start() {
+    off ??= getBridge().on('watch.changed', reloadSoon)
+    // Rules changed by another process (the CLI) do not raise events here: look now and then.
+    poll ??= setInterval(() => {
+      if (!loading.value) void load()
+    }, 5000)
+    void load()
+  }
+  function stop() {
+    off?.()
+    off = null
+    if (timer) clearTimeout(timer)
+    timer = null
+    if (poll) clearInterval(poll)
+    poll = null
+  }
+
+  return {
+    rules,
+    runner,
+    loading,
+    loaded,
+    error,
+    load,
+    add,
+    update,
+    remove,
+    pause,
+    resume,
+    reconcile,
+    apply,
+    files,
+    samples,
+    pickFolder,
+    start,
+    stop,
+  }
+})
