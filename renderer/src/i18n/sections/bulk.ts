@@ -167,7 +167,12 @@ const en = {
       skipped: 'Skipped',
     },
     tab: { all: 'All', pending: 'Waiting', done: 'Added', failed: 'Failed', skipped: 'Skipped' },
-    jobs: { title: 'Jobs', short: 'Jobs', none: 'No jobs yet' },
+    jobs: {
+      title: 'Jobs',
+      short: 'Jobs',
+      none: 'No jobs yet',
+      ended: '{done} added, {failed} failed, {skipped} skipped',
+    },
   },
 }
 
@@ -323,7 +328,12 @@ const zh: typeof en = {
       skipped: '跳过',
     },
     tab: { all: '全部', pending: '等待', done: '已添加', failed: '失败', skipped: '跳过' },
-    jobs: { title: '任务', short: '任务', none: '暂无任务' },
+    jobs: {
+      title: '任务',
+      short: '任务',
+      none: '暂无任务',
+      ended: '已添加 {done},失败 {failed},跳过 {skipped}',
+    },
   },
 }
 
