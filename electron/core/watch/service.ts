@@ -156,6 +156,20 @@ export function createWatchService(deps: WatchServiceDeps) {
       return
     }
     for (const f of files) settleFile(f, e.state, e.error)
+    for (const id of new Set(files.map((f) => f.ruleId))) touch(id)
+  }
+
+  /** The rule's counts moved: tell the UI (at most twice a second per rule). */
+  const touched = new Map<number, NodeJS.Timeout>()
+  function touch(ruleId: number): void {
+    if (touched.has(ruleId)) return
+    const timer = setTimeout(() => {
+      touched.delete(ruleId)
+      const r = store?.rule(ruleId)
+      if (r) deps.events.emit('watch.changed', { ruleId, state: r.state, detail: r.detail })
+    }, 500)
+    timer.unref()
+    touched.set(ruleId, timer)
   }
 
   function settleFile(
@@ -726,6 +740,8 @@ export function createWatchService(deps: WatchServiceDeps) {
     async close(): Promise<void> {
       await this.stop()
       closed = true
+      for (const timer of touched.values()) clearTimeout(timer)
+      touched.clear()
       if (queueAttached) {
         try {
           const q = deps.jobs.queue()
