@@ -667,7 +667,7 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Local
       }),
 
     searchImageByText: (req: SearchImageByTextRequest) =>
-      op(async (requestId): Promise<SearchResult> => {
+      op(async (): Promise<SearchResult> => {
         void req
         throw new EngineError(
           'UnsupportedOperationType',

@@ -1,7 +1,7 @@
 import { AttrColumns, type SlotPredicate } from './attr-columns'
 import type { FilterAst, FilterRecord } from './filter'
 import { projectQuery, projectStored, trainProjection, type Projection } from './pca'
-import { QUANTIZE_ABOVE_DIM, VectorStore } from './vector-storage'
+import { VectorStore } from './vector-storage'
 
 /** What the index keeps beside each vector: enough to filter, restrict by category, dedupe. */
 export interface IndexEntry extends FilterRecord {
