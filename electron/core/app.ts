@@ -101,6 +101,7 @@ export function createCore(opts: CoreOptions) {
     logger,
     fileUrl: opts.fileUrl,
     revealPath: opts.revealPath,
+    jobs: jobService,
   })
   const dumpService = createDumpService({
     profiles,
@@ -110,6 +111,7 @@ export function createCore(opts: CoreOptions) {
     logger,
     newOp: galleryService.newOp,
     fileUrl: opts.fileUrl,
+    onStart: () => galleryService.start(),
   })
 
   const batchService = createBatchService({

@@ -81,9 +81,9 @@ describe('Gallery and Tasks views in Chromium (headless host)', () => {
     // Thumbnails come from the cache.
     await page.waitForFunction(
       () =>
-        [...document.querySelectorAll<HTMLImageElement>('[data-testid=gallery-card] img')].filter(
-          (i) => i.complete && i.naturalWidth > 0,
-        ).length === 6,
+        Array.from(
+          document.querySelectorAll<HTMLImageElement>('[data-testid=gallery-card] img'),
+        ).filter((i) => i.complete && i.naturalWidth > 0).length === 6,
     )
     expect(await page.getByTestId('gallery-stats').textContent()).toContain('6 images · 3 products')
     await shot(page, t.dir, 'gallery-grid')

@@ -9,6 +9,8 @@ import type { EngineRegistry } from '../engines/registry'
 import type { EventBus } from '../events'
 import type { Galleries } from '../galleries'
 import { RateLimiter } from '../jobs/limiter'
+import type { JobQueue } from '../jobs/queue'
+import type { ItemRecord, JobProgress } from '../jobs/types'
 import { cloudRateLimits } from '../jobs/limits'
 import { Coalescer } from '../jobs/progress'
 import type { Logger } from '../log'
@@ -38,6 +40,31 @@ export interface GalleryServiceDeps {
   fileUrl?: (profile: string, absPath: string) => string
   /** Desktop host: show a file in the system file manager. */
   revealPath?: (absPath: string) => void
+  /**
+   * The persistent job queue: bulk changes run as jobs there (resumable, shown with the other
+   * jobs, paced by the profile's shared limiter). Without it (or when another process holds the
+   * queue) they run one by one in the call.
+   */
+  jobs?: {
+    queue(): JobQueue
+    /** Starts running jobs (the enqueueing call does it, as bulk add does). */
+    startJobs(): void
+    whenSettled(jobId: number): Promise<{
+      state: string
+      total: number
+      done: number
+      failed: number
+      skipped: number
+      pending: number
+      error: { code: string; message: string } | null
+    }>
+  }
+}
+
+/** Job kinds of bulk gallery changes. */
+export const GALLERY_JOB_KINDS = { update: 'gallery-update', delete: 'gallery-delete' } as const
+interface BulkJobParams {
+  attributes?: Attrs
 }
 
 /** Largest export returned as text (beyond: write a file). */
@@ -268,9 +295,106 @@ export function createGalleryService(d: GalleryServiceDeps) {
     }
   }
 
+  /** Registers the bulk job kinds with the queue (idempotent). */
+  function registerKinds(q: JobQueue) {
+    for (const kind of ['update', 'delete'] as const) {
+      const name = GALLERY_JOB_KINDS[kind]
+      if (q.hasHandler(name)) continue
+      q.register<ImageKey, null, void>(name, {
+        opClass: () => kind,
+        async run(item: ItemRecord<ImageKey>, ctx) {
+          const { productId, picName } = item.payload
+          if (kind === 'update') {
+            const attrs = (ctx.params as BulkJobParams).attributes ?? {}
+            await d.images.update({ profile: ctx.profile, productId, picName, ...attrs })
+          } else {
+            await d.images.remove({ profile: ctx.profile, productId, picName })
+          }
+          return null
+        },
+        describe: (item) => ({ productId: item.payload.productId, picName: item.payload.picName }),
+      })
+    }
+  }
+
+  /** The queue, with our kinds registered; null when there is none or another process has it. */
+  function jobQueue(): JobQueue | null {
+    if (!d.jobs) return null
+    try {
+      const q = d.jobs.queue()
+      registerKinds(q)
+      return q
+    } catch (e) {
+      d.logger.log(
+        'warn',
+        `gallery: job queue unavailable, running in the call: ${(e as Error).message}`,
+      )
+      return null
+    }
+  }
+
+  async function runAsJob(
+    q: JobQueue,
+    kind: 'update' | 'delete',
+    profile: string,
+    keys: ImageKey[],
+    params: BulkJobParams,
+    op: { id: string; ctl: AbortController },
+    emit: (done: number, total: number, phase: 'running' | 'done') => void,
+  ): Promise<In<typeof G.BulkResult>> {
+    d.jobs!.startJobs()
+    const jobId = q.createJob({
+      kind: GALLERY_JOB_KINDS[kind],
+      profile,
+      title:
+        kind === 'update'
+          ? `Update attributes of ${keys.length} image${keys.length === 1 ? '' : 's'}`
+          : `Delete ${keys.length} image${keys.length === 1 ? '' : 's'}`,
+      params,
+      items: keys.map((k) => ({ key: `${k.productId}\u0000${k.picName}`, payload: k })),
+    })
+    const onProgress = (p: JobProgress) => {
+      if (p.jobId === jobId) emit(p.done + p.failed, p.total, 'running')
+    }
+    const onAbort = () => q.cancel(jobId)
+    q.on('progress', onProgress)
+    op.ctl.signal.addEventListener('abort', onAbort, { once: true })
+    try {
+      const v = await d.jobs!.whenSettled(jobId)
+      const failures: In<typeof G.ItemFailure>[] = []
+      for (const item of q.store.iterateItems(jobId, ['failed'])) {
+        if (failures.length >= 100) break
+        const k = item.payload as ImageKey
+        failures.push({
+          productId: k.productId,
+          picName: k.picName,
+          code: item.error?.code ?? 'Error',
+          message: d.logger.redact(item.error?.message ?? ''),
+        })
+      }
+      const stopped = v.state === 'paused' || v.state === 'failed' ? v.error : null
+      return {
+        opId: op.id,
+        mode: 'job',
+        jobId,
+        total: v.total,
+        done: v.done,
+        failed: v.failed,
+        skipped: v.skipped + v.pending,
+        failures,
+        stopped: stopped ? { code: stopped.code, message: stopped.message } : null,
+        cancelled: v.state === 'cancelled',
+      }
+    } finally {
+      q.off('progress', onProgress)
+      op.ctl.signal.removeEventListener('abort', onAbort)
+    }
+  }
+
   async function bulk(
     kind: 'update' | 'delete',
     input: { profile?: string; selection: In<typeof G.Selection>; opId?: string },
+    params: BulkJobParams,
     run: (profile: string, key: ImageKey) => Promise<void>,
   ): Promise<In<typeof G.BulkResult>> {
     const p = profileOf(input.profile)
@@ -288,6 +412,14 @@ export function createGalleryService(d: GalleryServiceDeps) {
         })
       emit(0, keys.length, 'running')
       if (keys.length > 0) await requireOnline(p.name)
+      const q = keys.length > 0 ? jobQueue() : null
+      if (q) {
+        const r = await runAsJob(q, kind, p.name, keys, params, op, emit)
+        emit(r.done + r.failed, keys.length, 'done')
+        if (r.stopped) markOffline(p.name, p.kind, r.stopped)
+        if (r.done > 0) d.events.emit('gallery.changed', { profile: p.name, reason: kind })
+        return r
+      }
       const out = await runBulk({
         keys,
         run: (k) => run(p.name, k),
@@ -381,6 +513,10 @@ export function createGalleryService(d: GalleryServiceDeps) {
     status,
     /** Registers a cancellable operation (`gallery.cancel` stops it by id). */
     newOp,
+    /** Hosts with background work: lets unfinished bulk-change jobs resume (registers their kinds). */
+    start() {
+      jobQueue()
+    },
     gallery: {
       async list(input: In<typeof G.ListInput>) {
         const p = profileOf(input.profile)
@@ -416,12 +552,12 @@ export function createGalleryService(d: GalleryServiceDeps) {
         return status(input.profile, !!input.refresh)
       },
       async update(input: In<typeof G.BulkUpdateInput>) {
-        return bulk('update', input, async (profile, k) => {
+        return bulk('update', input, { attributes: input.attributes }, async (profile, k) => {
           await d.images.update({ profile, ...k, ...input.attributes })
         })
       },
       async remove(input: In<typeof G.BulkDeleteInput>) {
-        return bulk('delete', input, async (profile, k) => {
+        return bulk('delete', input, {}, async (profile, k) => {
           await d.images.remove({ profile, productId: k.productId, picName: k.picName })
         })
       },

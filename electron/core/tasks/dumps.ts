@@ -30,6 +30,8 @@ export interface DumpServiceDeps {
   /** Registers a cancellable operation (shared with gallery.cancel). */
   newOp(opId?: string): { id: string; ctl: AbortController; done: () => void }
   fileUrl?: (profile: string, absPath: string) => string
+  /** Also run when a host starts background work (see `start()`). */
+  onStart?: () => void
   /** Polling delays (tests): first poll, growth factor, cap. */
   poll?: { firstMs?: number; factor?: number; maxMs?: number; maxFailures?: number }
 }
@@ -459,6 +461,7 @@ export function createDumpService(d: DumpServiceDeps) {
     },
     /** Background work for hosts that keep running: resume watching unfinished exports. */
     start() {
+      d.onStart?.()
       for (const prof of d.profiles.list().profiles) {
         for (const r of records.all(prof.name)) {
           if (r.ours && r.status === 'PROCESSING') void watch(prof.name, r.id)

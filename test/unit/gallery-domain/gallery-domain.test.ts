@@ -9,6 +9,7 @@ type Page = { total: number; items: Img[] }
 type Bulk = {
   opId: string
   mode: string
+  jobId: number | null
   total: number
   done: number
   failed: number
@@ -156,6 +157,17 @@ describe('gallery domain through the contract (real core, local engine)', () => 
       failed: 0,
       skipped: 0,
       stopped: null,
+    })
+    // It ran as a job of the persistent queue, listed with the other jobs.
+    expect(r.mode).toBe('job')
+    const jobs = await call<{ jobs: { jobId: number; kind: string; state: string }[] }>(
+      d,
+      'jobs.list',
+      {},
+    )
+    expect(jobs.jobs.find((j) => j.jobId === r.jobId)).toMatchObject({
+      kind: 'gallery-update',
+      state: 'done',
     })
     // The engine has the new attributes...
     const found = await call<{ auctions: { productId: string; picName: string }[] }>(
