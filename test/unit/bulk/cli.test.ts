@@ -21,7 +21,7 @@ const lines = (out: string) =>
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l) as Record<string, unknown>)
 
-describe('loupe bulk-add', () => {
+describe('loupe bulk-add', { timeout: 240_000 }, () => {
   const t = tempDir('loupe-bulk-cli-')
   const src = path.join(t.dir, 'photos')
   const data = path.join(t.dir, 'data')

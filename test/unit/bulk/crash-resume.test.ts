@@ -48,7 +48,7 @@ function run(args: string[], killWhen?: (l: Line) => boolean) {
   return { seen, exited, stderr: () => err }
 }
 
-describe('bulk add survives kill -9', () => {
+describe('bulk add survives kill -9', { timeout: 300_000 }, () => {
   const t = tempDir('loupe-bulk-crash-')
   afterAll(() => t.cleanup())
 
