@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { WatchRule } from '../../../electron/api/domains/watch'
 import type { BatchTask } from '../../../electron/api/domains/batch'
 import { call, makeCore, place, tmp, until } from '../batch/helpers'
