@@ -1,5 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
+import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { parseCsv } from '../../../electron/core/jobs/csv'
 import { loupe } from '../../helpers/cli'
@@ -75,6 +76,22 @@ describe('loupe gallery / dump commands', () => {
     expect(bad.code).toBe(1)
     expect(bad.stderr).toMatch(/^InvalidFilterClause/)
     expect(loupe([...data, 'gallery', 'list', '--limit', '0']).code).toBe(2)
+  })
+
+  it('reads the cache while another process holds a write transaction on it', () => {
+    const db = new Database(path.join(t.dir, 'profiles', 'local', 'gallery.db'))
+    try {
+      db.pragma('busy_timeout = 100')
+      db.exec('BEGIN IMMEDIATE')
+      db.prepare('DELETE FROM images WHERE pic_name = ?').run('a.jpg')
+      // The writer has not committed: the CLI sees the last committed state, without waiting.
+      const r = loupe([...data, 'gallery', 'list', '--json'])
+      expect(r.code, r.stderr).toBe(0)
+      expect((JSON.parse(r.stdout) as { total: number }).total).toBe(3)
+    } finally {
+      db.exec('ROLLBACK')
+      db.close()
+    }
   })
 
   it('exports CSV to a file and increment.meta to stdout', () => {
