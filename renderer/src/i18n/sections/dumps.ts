@@ -63,11 +63,6 @@ const en = {
       doneCounts: '{added} added, {changed} changed, {gone} removed.',
       openGallery: 'Open the Gallery',
     },
-    batch: {
-      title: 'Batch tasks',
-      placeholder:
-        'Batch tasks (increment.meta with images, run by the engine) come from the Folders/Tasks part of Loupe and appear here.',
-    },
     notify: {
       dumpDone: {
         title: 'Metadata export {id} finished',
@@ -152,11 +147,6 @@ const zh: typeof en = {
       done: '图库缓存已更新。',
       doneCounts: '新增 {added},修改 {changed},移除 {gone}。',
       openGallery: '打开图库',
-    },
-    batch: {
-      title: '批量任务',
-      placeholder:
-        '批量任务(increment.meta 及图片,由引擎执行)来自 Loupe 的文件夹/任务功能,将显示在这里。',
     },
     notify: {
       dumpDone: {
