@@ -17,18 +17,20 @@ const PREFIX =
   'StatefulPartitionedCall/sequential/keras_layer/StatefulPartitionedCall/StatefulPartitionedCall/' +
   'StatefulPartitionedCall/predict/MobilenetV2/'
 /** The last convolution before the classifier: 7 x 7 x 1792 at 224 px. */
-export const FEATURE_NODE = PREFIX + 'Conv_1/Relu6'
+const CONV1_NODE = PREFIX + 'Conv_1/Relu6'
+/** The output of the 15th inverted-residual block: 7 x 7 x 224 at 224 px. */
+const BLOCK15_NODE = PREFIX + 'expanded_conv_15/add'
 
-export interface FeatureMap {
-  data: Float32Array
-  h: number
-  w: number
-  c: number
+export interface BackboneOutput {
+  /** Global average pooling of Conv_1 (1792). */
+  conv1: Float32Array
+  /** Global average pooling of expanded_conv_15 (224). */
+  block15: Float32Array
 }
 
 export interface Backbone {
-  /** Run the network on `side` x `side` RGB pixels; returns the Conv_1 feature map. */
-  run(rgb: Uint8Array, side: number): FeatureMap
+  /** Run the network on `side` x `side` RGB pixels (interleaved, 3 channels). */
+  run(rgb: Uint8Array, side: number): BackboneOutput
 }
 
 interface NsfwModelModule {
@@ -83,17 +85,18 @@ async function load(): Promise<Backbone> {
 
   return {
     run(rgb, side) {
-      const out = tf.tidy(() => {
+      const [c1, b15] = tf.tidy(() => {
         const x = tf.tensor4d(
           Float32Array.from(rgb, (v) => v / 255),
           [1, side, side, 3],
         )
-        return model.execute(x, FEATURE_NODE) as tf.Tensor4D
+        const outs = model.execute(x, [CONV1_NODE, BLOCK15_NODE]) as tf.Tensor4D[]
+        return outs.map((t) => tf.mean(t, [1, 2]))
       })
-      const data = out.dataSync() as Float32Array
-      const [, h, w, c] = out.shape
-      out.dispose()
-      return { data, h, w, c }
+      const conv1 = Float32Array.from(c1.dataSync())
+      const block15 = Float32Array.from(b15.dataSync())
+      tf.dispose([c1, b15])
+      return { conv1, block15 }
     },
   }
 }
