@@ -206,14 +206,33 @@ export class RuleRunner {
     }, wait)
   }
 
-  private enqueue(fn: () => Promise<void>): void {
+  /**
+   * Run `fn` in this rule's sync order (after the running sync and its job), e.g. applying a
+   * reconcile while the rule is live, so that it never races a sync of the same pictures.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.enqueue(async () => {
+        try {
+          const r = await fn()
+          resolve(r)
+          const job = (r as { jobId?: number | null } | undefined)?.jobId
+          if (typeof job === 'number') this.lastJob = job
+        } catch (e) {
+          reject(e)
+        }
+      }, true)
+    })
+  }
+
+  private enqueue(fn: () => Promise<void>, always = false): void {
     this.busy++
     this.chain = this.chain
       .then(async () => {
-        if (this.stopped) return
+        if (this.stopped && !always) return
         // one sync at a time per rule: wait for the previous job to be over
         if (this.lastJob !== null) await this.ctx.whenSettled(this.lastJob)
-        if (this.stopped) return
+        if (this.stopped && !always) return
         await fn()
       })
       .catch((e) => {

@@ -494,21 +494,26 @@ export function createWatchService(deps: WatchServiceDeps) {
       if (p && p.ruleId === id && Date.now() - p.at < PREVIEW_TTL_MS) plan = p.plan
       previews.delete(token)
     }
-    plan ??= await computePlan(rule)
-    // forget / remember what needs no job (as a sync would)
-    db().transaction(() => {
-      for (const rel of plan!.forget) db().removeFile(id, rel)
-    })
-    const jobId = await applyPlan(rule, plan)
+    const run = async () => {
+      plan ??= await computePlan(rule)
+      // forget what needs no job (as a sync would)
+      db().transaction(() => {
+        for (const rel of plan!.forget) db().removeFile(id, rel)
+      })
+      return { jobId: await applyPlan(rule, plan) }
+    }
+    // A live rule applies in its own sync order, never racing a sync of the same pictures.
+    const runner = runners.get(id)
+    const { jobId } = runner ? await runner.exclusive(run) : await run()
     if (rule.pauseReason === 'mass-delete' && !rule.paused) {
       db().updateRule(id, { pauseReason: null, state: 'idle', detail: null })
       if (started) void startRunner(db().rule(id)!)
     }
     return {
       jobId,
-      add: plan.add.length,
-      update: plan.update.length,
-      delete: plan.delete.length,
+      add: plan!.add.length,
+      update: plan!.update.length,
+      delete: plan!.delete.length,
     }
   }
 
