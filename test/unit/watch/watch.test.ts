@@ -118,7 +118,7 @@ describe('a watched folder', () => {
     for (let i = 0; i < 500; i++) {
       fs.copyFileSync(item(200 + i), path.join(f3, `burst${String(i).padStart(3, '0')}.jpg`))
     }
-    await until(async () => (await rule(r.id)).counts.synced === 500, 180_000)
+    await until(async () => (await rule(r.id)).counts.synced === 500, 300_000)
     await core.watch.whenIdle(r.id)
     const after = await rule(r.id)
     expect(after.counts).toMatchObject({ tracked: 500, synced: 500, failed: 0, pending: 0 })
@@ -127,7 +127,7 @@ describe('a watched folder', () => {
       expect(g().get(name, `${name}.jpg`)?.sha256).toBeTruthy()
     }
     await call(core.dispatch, 'watch.remove', { id: r.id })
-  }, 240_000)
+  }, 360_000)
 
   it('pauses when its folder disappears, removing nothing, and resumes when it is back', async () => {
     const f4 = tmp('loupe-watched-gone-')
