@@ -128,3 +128,24 @@ describe('featurizer lifecycle', () => {
     await expect(f.embed(hm(4))).rejects.toBeInstanceOf(EngineError)
   })
 })
+
+describe('subject detection on real catalogue photos', () => {
+  const f = createFeaturizer({ workers: 1 })
+  afterAll(() => f.close())
+
+  it('boxes the garment of white-background catalogue photos inside the frame', async () => {
+    for (const i of [42, 84, 336]) {
+      const img = hm(i)
+      const s = await f.detect(img)
+      expect(s.main).not.toBeNull()
+      const m = s.main!
+      expect(m.x1).toBeGreaterThanOrEqual(0)
+      expect(m.y1).toBeGreaterThanOrEqual(0)
+      expect(m.x2).toBeLessThanOrEqual(s.width)
+      expect(m.y2).toBeLessThanOrEqual(s.height)
+      // The garment is narrower than the photo: white margins are left out.
+      expect(m.x2 - m.x1).toBeLessThan(s.width * 0.95)
+      expect((m.x2 - m.x1) * (m.y2 - m.y1)).toBeGreaterThan(0.1 * s.width * s.height)
+    }
+  })
+})
