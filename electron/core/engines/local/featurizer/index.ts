@@ -3,12 +3,13 @@
  * threads. See bench/README.md for how the descriptor was chosen.
  */
 import { EngineError } from '../../errors'
-import { DIM, VERSION, detectImage, embedImage } from './pipeline'
+import { DIM, VERSION } from './constants'
 import { WorkerPool } from './pool'
 import type { Reply } from './protocol'
 import type { Box, Embedding, Featurizer, Subjects } from './types'
 
 export type { Box, Embedding, Featurizer, Subjects } from './types'
+export { DIM, VERSION } from './constants'
 
 export interface FeaturizerOptions {
   /** Worker threads (default 2). 0 runs everything on the calling thread (tools, debugging). */
@@ -65,11 +66,11 @@ function inProcess(): LocalFeaturizer {
     dim: DIM,
     async detect(image) {
       check()
-      return detectImage(image)
+      return (await import('./pipeline')).detectImage(image)
     },
     async embed(image, box) {
       check()
-      return embedImage(image, box)
+      return (await import('./pipeline')).embedImage(image, box)
     },
     async close() {
       closed = true

@@ -9,13 +9,12 @@ import { backbone, INPUT_SIDE } from './backbone'
 import { hsvSqrtHistogram } from './colour'
 import { decode, pixels, toWorkBox, type Decoded } from './decode'
 import { project } from './pca'
-import { projection, PROJECTION_OUT } from './projection'
+import { projection } from './projection'
 import { detectSubjects, DETECT_SIDE } from './subjects'
 import type { Box, Embedding, Subjects } from './types'
 import { l2normalize } from './vector'
 
-export const VERSION = 'mnv2-140-c1b15-hsv-lw256-1'
-export const DIM = PROJECTION_OUT
+export { DIM, VERSION } from './constants'
 
 /** Colour histogram side: enough pixels for a stable histogram, cheap to compute. */
 const HIST_SIDE = 128

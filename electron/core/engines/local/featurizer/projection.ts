@@ -7,10 +7,11 @@
  */
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { DIM } from './constants'
 import type { Projection } from './pca'
 
 export const PROJECTION_IN = 1792 + 224 + 128
-export const PROJECTION_OUT = 256
+export const PROJECTION_OUT = DIM
 
 let cached: Projection | null = null
 

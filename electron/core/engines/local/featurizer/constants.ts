@@ -1,0 +1,9 @@
+/**
+ * Identity of the descriptor, importable without loading the network (the main thread only needs
+ * these; TensorFlow.js is loaded inside the worker threads).
+ */
+
+/** Stored with every vector: a change means stored vectors must be recomputed. */
+export const VERSION = 'mnv2-140-c1b15-hsv-lw256-1'
+/** Dimension of the final descriptor. */
+export const DIM = 256
