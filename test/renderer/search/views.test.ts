@@ -16,16 +16,18 @@ import SearchView from '../../../renderer/src/views/SearchView.vue'
 import EditAttributesDialog from '../../../renderer/src/components/search/EditAttributesDialog.vue'
 import CompareDialog from '../../../renderer/src/components/search/CompareDialog.vue'
 import ResultCard from '../../../renderer/src/components/search/ResultCard.vue'
-import { createCore, type Core } from '../../../electron/core/app'
-import { createMemorySecretStore } from '../../../electron/core/profiles/secrets'
 import { tempDir } from '../../helpers/tmp'
+import { serve } from '../../helpers/cli'
+import { postJson } from '../../helpers/http'
 
 const DS = path.resolve(__dirname, '../../../../shared/datasets/catalogue-hm')
 const bytes = (n: string) => fs.readFileSync(path.join(DS, n))
 const file = (n: string) => new File([bytes(n)], n, { type: 'image/jpeg' })
 const GALLERY = Array.from({ length: 13 }, (_, i) => `item${String(i).padStart(4, '0')}.jpg`)
 
-let core: Core
+/** A real Loupe host (`loupe serve`): the core cannot run inside happy-dom (browser URL, fetch). */
+let host: Awaited<ReturnType<typeof serve>>
+const call = (name: string, input: unknown) => postJson(`${host.url}/api/call/${name}`, input)
 const t = tempDir()
 const router = createRouter({
   history: createMemoryHistory(),
@@ -69,24 +71,17 @@ const all = (w: VueWrapper, sel: string) => w.findAll(sel).map((x) => x.text())
 describe('Search and Add views against a real core', () => {
   beforeAll(async () => {
     setActivePinia(createPinia())
-    // In-process imaging and featurizer: worker threads cannot load from vitest's browser-like environment.
-    core = createCore({
-      dataDir: t.dir,
-      secrets: createMemorySecretStore(),
-      host: 'headless',
-      imagingWorkers: 0,
-      featurizerWorkers: 0,
-    })
+    host = await serve(['--data', t.dir, '--port', '0'])
     setBridge(
       createClient(contract, {
-        invoke: (name, input) => core.dispatch(name, input),
+        invoke: (name, input) => call(name, input),
         subscribe: () => () => {},
       }),
     )
     i18n.global.locale.value = 'en-US'
     await router.push('/search')
     for (const [i, n] of GALLERY.entries()) {
-      const r = (await core.dispatch('images.add', {
+      const r = (await call('images.add', {
         image: { base64: bytes(n).toString('base64'), name: n },
         productId: n.slice(0, 8),
         picName: n,
@@ -96,8 +91,8 @@ describe('Search and Add views against a real core', () => {
       expect(r.error).toBeUndefined()
     }
   })
-  afterAll(async () => {
-    await core.close()
+  afterAll(() => {
+    host.proc.kill('SIGTERM')
     t.cleanup()
   })
 
@@ -131,7 +126,7 @@ describe('Search and Add views against a real core', () => {
     expect(text(w, 'add-outcome-region')).toMatch(/^\d+,\d+ – \d+,\d+$/)
     expect(text(w, 'add-outcome-steps')).toContain('Sent as is')
     // The engine has it, with its attributes.
-    const found = (await core.dispatch('search.byFilter', { filter: 'int_attr = 77' })) as {
+    const found = (await call('search.byFilter', { filter: 'int_attr = 77' })) as {
       result: { auctions: { productId: string; strAttr?: string; customContent: string }[] }
     }
     expect(found.result.auctions).toMatchObject([
@@ -144,7 +139,7 @@ describe('Search and Add views against a real core', () => {
     await w.get('[data-testid="add-product-id"] input').setValue('new-product')
     await until(() => w.find('[data-testid="add-exists"]').exists(), 5000)
     w.unmount()
-    await core.dispatch('images.remove', { productId: 'new-product' })
+    await call('images.remove', { productId: 'new-product' })
   })
 
   it('Search view: by picture, detected boxes, re-search with a box, paging', async () => {
@@ -273,7 +268,7 @@ describe('Search and Add views against a real core', () => {
     expect(save().disabled).toBe(false)
     save().click()
     await until(() => saved === 1)
-    const r = (await core.dispatch('search.byFilter', { filter: 'str_attr2 = "summer"' })) as {
+    const r = (await call('search.byFilter', { filter: 'str_attr2 = "summer"' })) as {
       result: { auctions: Record<string, unknown>[] }
     }
     expect(r.result.auctions).toMatchObject([
