@@ -164,9 +164,9 @@ export async function startHeadless(opts: HeadlessOptions): Promise<{
   }
   // Batch tasks and folder watchers of this data folder run here (unless another host runs them).
   core.batch.start()
-  await core.startWatchers().catch((e) =>
-    core.logger.log('error', `watch: not started: ${(e as Error).message}`),
-  )
+  await core
+    .startWatchers()
+    .catch((e) => core.logger.log('error', `watch: not started: ${(e as Error).message}`))
   return {
     url: baseUrl,
     port,
