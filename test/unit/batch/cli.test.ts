@@ -3,7 +3,10 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { loupe, serve } from '../../helpers/cli'
-import { place, tmp } from './helpers'
+import { place, tmp, cleanupTmp } from './helpers'
+
+// Registered first, so it runs last (after hooks run in reverse order).
+afterAll(() => cleanupTmp())
 
 describe('loupe batch and loupe watch', { timeout: 240_000 }, () => {
   const root = tmp('loupe-batch-cli-')

@@ -13,7 +13,10 @@ import type { BatchLine, BatchTask } from '../../../electron/api/domains/batch'
 import { startHeadless } from '../../../electron/server/headless'
 import { createKeyStore } from '../../../electron/core/engines/wire/keys'
 import { startFakeOss, type FakeOss } from './oss-server'
-import { call, makeCore, place, tmp } from './helpers'
+import { call, makeCore, place, tmp, cleanupTmp } from './helpers'
+
+// Registered first, so it runs last (after hooks run in reverse order).
+afterAll(() => cleanupTmp())
 
 let remote: Awaited<ReturnType<typeof startHeadless>>
 let oss: FakeOss

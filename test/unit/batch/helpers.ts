@@ -10,9 +10,11 @@ export const CATALOGUE = path.join(DATASETS, 'catalogue-hm')
 export const item = (n: number) => path.join(CATALOGUE, `item${String(n).padStart(4, '0')}.jpg`)
 
 const made: string[] = []
-process.on('exit', () => {
-  for (const d of made) fs.rmSync(d, { recursive: true, force: true })
-})
+/** Remove the temp folders made so far (call it from afterAll; also runs at exit). */
+export function cleanupTmp(): void {
+  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true })
+}
+process.on('exit', cleanupTmp)
 
 /** A temp folder removed when the test process exits. */
 export function tmp(prefix = 'loupe-batch-'): string {

@@ -4,7 +4,10 @@ import path from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BatchLine, BatchTask } from '../../../electron/api/domains/batch'
-import { call, callError, item, makeCore, place, recordEvents, tmp } from './helpers'
+import { call, callError, item, makeCore, place, recordEvents, tmp, cleanupTmp } from './helpers'
+
+// Registered first, so it runs last (after hooks run in reverse order).
+afterAll(() => cleanupTmp())
 
 type Core = ReturnType<typeof makeCore>
 

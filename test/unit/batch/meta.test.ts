@@ -1,12 +1,15 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import {
   BatchMetaError,
   parseErrorFile,
   planBatchLines,
 } from '../../../electron/core/tasks/batch-meta'
-import { place, tmp } from './helpers'
+import { place, tmp, cleanupTmp } from './helpers'
+
+// Registered first, so it runs last (after hooks run in reverse order).
+afterAll(() => cleanupTmp())
 
 function writeLines(file: string, lines: unknown[]): void {
   fs.writeFileSync(

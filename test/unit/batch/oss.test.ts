@@ -5,7 +5,10 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { uploadToOss, type OssTarget } from '../../../electron/core/tasks/batch-oss'
 import { startFakeOss, type FakeOss } from './oss-server'
-import { item, tmp } from './helpers'
+import { item, tmp, cleanupTmp } from './helpers'
+
+// Registered first, so it runs last (after hooks run in reverse order).
+afterAll(() => cleanupTmp())
 
 const KEY = 'LTAIoss0000000000test'
 const SECRET = 'OssSecret0123456789abcdefXYZ'

@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import type { WatchRule } from '../../../electron/api/domains/watch'
 import type { BatchTask } from '../../../electron/api/domains/batch'
-import { call, makeCore, place, tmp, until } from '../batch/helpers'
+import { call, makeCore, place, tmp, until, cleanupTmp } from '../batch/helpers'
+
+// Registered first, so it runs last (after hooks run in reverse order).
+afterAll(() => cleanupTmp())
 
 /** Two Loupe hosts on one data folder: only one runs the watchers and the batch tasks. */
 describe('one runner per data folder', () => {

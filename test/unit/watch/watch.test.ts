@@ -2,7 +2,20 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ReconcilePreview, WatchRule } from '../../../electron/api/domains/watch'
-import { call, callError, item, makeCore, place, recordEvents, tmp, until } from '../batch/helpers'
+import {
+  call,
+  callError,
+  item,
+  makeCore,
+  place,
+  recordEvents,
+  tmp,
+  until,
+  cleanupTmp,
+} from '../batch/helpers'
+
+// Registered first, so it runs last (after hooks run in reverse order).
+afterAll(() => cleanupTmp())
 
 type Core = ReturnType<typeof makeCore>
 
