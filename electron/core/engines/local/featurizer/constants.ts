@@ -4,6 +4,6 @@
  */
 
 /** Stored with every vector: a change means stored vectors must be recomputed. */
-export const VERSION = 'mnv2-140-c1b15-hsv-lw256-1'
+export const VERSION = 'mnv2-140-192-c1b15-hsv-lw256-2'
 /** Dimension of the final descriptor. */
 export const DIM = 256
