@@ -15,8 +15,8 @@
  *     instance's QPS (AIMD must bring it down). Reports the request rate the client achieved against
  *     the limit (target >= 98 %), items lost (target 0) and sends beyond one per item.
  * (c) The limiter's adaptive policy simulated on a virtual clock: random denials vs real overload.
- * (d) The app against the real engine API: a headless host (`startHeadless`, the local engine behind
- *     its Image Search wire API, signed with an AccessKey of its key store), a proxy in front of it
+ * (d) The app against the real engine API: a headless host (`loupe serve` in its own process, the
+ *     local engine behind its Image Search wire API, signed with an AccessKey of its key store), a proxy in front of it
  *     that enforces the instance's AddImage flow control (QPS token bucket, 1 s of burst, answering
  *     DeniedRequest past it) and injects faults (half DeniedRequest, half 500, in the cloud's error
  *     envelopes), and a second core with a cloud profile pointing at the proxy, running the bulk add
@@ -50,7 +50,8 @@ import { JobQueue } from '../electron/core/jobs/queue'
 import { createCore } from '../electron/core/app'
 import { createFileSecretStore } from '../electron/core/profiles/file-secret-store'
 import { createKeyStore } from '../electron/core/engines/wire/keys'
-import { startHeadless } from '../electron/server/headless'
+import { spawn } from 'node:child_process'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`)
@@ -519,6 +520,8 @@ function faultProxy(target: number, qps: number, faults: number) {
     flowDenied: 0,
     injectedDenied: 0,
     injected500: 0,
+    /** Time the engine behind the API took for each forwarded AddImage (ms). */
+    upstreamMs: [] as number[],
   }
   let tokens = qps
   let last = performance.now()
@@ -572,6 +575,7 @@ function faultProxy(target: number, qps: number, faults: number) {
           )
         }
       }
+      const t0 = performance.now()
       const fwd = http.request(
         {
           host: '127.0.0.1',
@@ -584,6 +588,8 @@ function faultProxy(target: number, qps: number, faults: number) {
         (up) => {
           res.writeHead(up.statusCode ?? 502, up.headers)
           up.pipe(res)
+          if (req.headers['x-acs-action'] === 'AddImage')
+            up.on('end', () => stats.upstreamMs.push(performance.now() - t0))
         },
       )
       fwd.on('error', () => envelope(res, 502, 'InternalError', 'proxy: upstream failed'))
@@ -591,6 +597,43 @@ function faultProxy(target: number, qps: number, faults: number) {
     })
   })
   return { server, stats }
+}
+
+/** `loupe serve` in a child process; `call` reaches its contract over HTTP. */
+async function serveProcess(dataDir: string) {
+  const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
+  const proc = spawn(
+    process.execPath,
+    [path.join(root, 'bin/loupe.js'), 'serve', '--data', dataDir, '--port', '0'],
+    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = ''
+    proc.stdout!.on('data', (d) => {
+      out += d
+      const m = /Loupe listening on (\S+)/.exec(out)
+      if (m) resolve(m[1])
+    })
+    proc.on('exit', (c) => reject(new Error(`loupe serve exited ${c}`)))
+  })
+  return {
+    port: Number(new URL(url).port),
+    async call(name: string, input: unknown): Promise<unknown> {
+      const r = await fetch(`${url}/api/call/${name}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(input),
+      })
+      const j = (await r.json()) as { result?: unknown; error?: { message: string } }
+      if (j.error) throw new Error(j.error.message)
+      return j.result
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        proc.once('exit', () => resolve())
+        proc.kill('SIGTERM')
+      }),
+  }
 }
 
 async function partD(): Promise<void> {
@@ -601,8 +644,9 @@ async function partD(): Promise<void> {
   const dir = tmp()
   const hostDir = path.join(dir, 'host')
   const appDir = path.join(dir, 'app')
-  const host = await startHeadless({ dataDir: hostDir, port: 0, rendererDir: dir })
+  // the engine runs in its own process, as an instance would (its work is not on our event loop)
   const key = await createKeyStore(hostDir).create({ description: 'bench' })
+  const host = await serveProcess(hostDir)
   const { server, stats } = faultProxy(host.port, QPS, FAULTS)
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   const proxyPort = (server.address() as AddressInfo).port
@@ -626,14 +670,35 @@ async function partD(): Promise<void> {
     })
     core.jobs.startJobs()
     const src = linkFolder(dir, files)
-    const t0 = performance.now()
-    const { jobId } = await core.api.bulk.start({
+    // as the Add view does it: preview (plan) first, then start the previewed plan
+    const tp = performance.now()
+    const plan = await core.api.bulk.plan({
       profile: 'remote',
       sources: [src],
       naming: 'file',
       duplicates: 'add',
     })
+    while (
+      (await core.api.bulk.planPage({ planId: plan.planId, offset: 0, limit: 1 })).status.state ===
+      'planning'
+    )
+      await new Promise((r) => setTimeout(r, 100))
+    const planS = (performance.now() - tp) / 1000
+    const t0 = performance.now()
+    const { jobId } = await core.api.bulk.start({ planId: plan.planId })
+    // is a worker waiting for a token (else preparing pictures or the engine holds the rate back)?
+    const lag = monitorEventLoopDelay({ resolution: 10 })
+    lag.enable()
+    const samples: { waiting: number; rate: number }[] = []
+    const sampler = setInterval(() => {
+      const st = core.jobs.queue().limiter('remote', 'add').stats()
+      samples.push({ waiting: st.waiting, rate: st.currentRate })
+    }, 50)
     const job = await core.jobs.whenSettled(jobId)
+    clearInterval(sampler)
+    const starved = samples.filter((x) => x.waiting === 0).length / Math.max(1, samples.length)
+    const meanRate = samples.reduce((a, x) => a + x.rate, 0) / Math.max(1, samples.length)
+    lag.disable()
     const wall = (performance.now() - t0) / 1000
     if (job.error) console.log(`    the job stopped: ${job.error.code}: ${job.error.message}`)
     const req = stats.requests
@@ -646,14 +711,19 @@ async function partD(): Promise<void> {
     const steady = req.filter((t) => t <= lastFirst)
     const steadyRate = (steady.length - 1) / ((lastFirst - req[0]) / 1000)
     // what the engine behind the API holds
-    const engine = await host.core.engines.get('local')
-    const count = (await engine.detail()).instance.totalCount
+    const count = ((await host.call('instance.detail', {})) as { instance: { totalCount: number } })
+      .instance.totalCount
     let lost = 0
     for (const f of files) {
       const id = path.basename(f, '.jpg')
-      if (!(await engine.checkImageExists({ productId: id, picName: `${id}.jpg` })).exist) lost++
+      const r = (await host.call('images.exists', { productId: id, picName: `${id}.jpg` })) as {
+        exist: boolean
+      }
+      if (!r.exist) lost++
     }
     const limiter = core.jobs.queue().limiter('remote', 'add').stats()
+    const up = [...stats.upstreamMs].sort((a, b) => a - b)
+    const pct = (q: number) => up[Math.min(up.length - 1, Math.floor(q * up.length))] ?? 0
     console.log(
       `    ${req.length} AddImage requests in ${fmt(span, 2)} s = ${fmt(attemptRate, 2)} req/s = ${fmt((attemptRate / QPS) * 100)} % of the instance's ${QPS} QPS (client limiter now ${fmt(limiter.currentRate, 2)}/s)`,
     )
@@ -662,6 +732,12 @@ async function partD(): Promise<void> {
     )
     console.log(
       `    answers: ${accepted} accepted (${fmt(accepted / span, 2)}/s), ${stats.injectedDenied} injected DeniedRequest, ${stats.injected500} injected 500, ${stats.flowDenied} flow-control DeniedRequest`,
+    )
+    console.log(
+      `    plan (preview) of the ${files.length} pictures: ${fmt(planS, 1)} s; during the job, no worker was waiting for a token ${fmt(starved * 100)} % of the time (the limiter, not the pipeline, sets the rate when this is near 0); the limiter's mean rate ${fmt(meanRate, 2)}/s (it slows down a little on each DeniedRequest); event-loop delay of the app p50 ${fmt(lag.percentile(50) / 1e6, 0)} ms, p99 ${fmt(lag.percentile(99) / 1e6, 0)} ms, max ${fmt(lag.max / 1e6, 0)} ms`,
+    )
+    console.log(
+      `    the engine behind the API took ${fmt(pct(0.5), 0)} ms per AddImage (p50), ${fmt(pct(0.95), 0)} ms (p95), ${fmt(up[up.length - 1] ?? 0, 0)} ms (max); the job keeps ${core.jobs.queue().getJob(jobId)?.concurrency ?? '?'} calls in flight at most (cloud profile)`,
     )
     console.log(
       `    items: ${files.length} planned, ${job.done} done, ${job.failed} failed, lost ${lost}; engine holds ${count}; sent beyond once ${accepted - files.length}; ${fmt(job.done / wall, 2)} items/s over ${fmt(wall, 1)} s`,

@@ -54,7 +54,11 @@ export interface JobServiceDeps {
   events: EventBus
   logger: Logger
   nativeBinding?: string
-  /** AddImage calls in flight per job. Default 4. */
+  /**
+   * AddImage calls in flight per job. Default: 4 on a local engine (its work is this machine's
+   * CPU), 8 on a cloud instance (the rate limiter caps the rate; more calls in flight cover the
+   * latency of uploading pictures of up to 4 MB).
+   */
   concurrency?: number
 }
 
@@ -133,6 +137,10 @@ export function createJobService(d: JobServiceDeps) {
         dbPath: path.join(d.dataDir, 'jobs.db'),
         nativeBinding: d.nativeBinding,
         rateLimits,
+        // Two tokens may go at once after a pause: a timer firing late on a busy machine (GC, a
+        // large picture being signed) is made up for instead of lowering the rate; the cloud's
+        // flow control allows a second of burst.
+        burst: 2,
         concurrency: d.concurrency ?? 4,
         onProgress: (p) => d.events.emit('job.progress', p),
       })
@@ -301,6 +309,14 @@ export function createJobService(d: JobServiceDeps) {
     }
   }
 
+  function concurrencyFor(profile: string): number {
+    try {
+      return d.profiles.get(profile).kind === 'cloud' ? 16 : 4
+    } catch {
+      return 4
+    }
+  }
+
   function plan(profile: string, sources: BulkAddSource[], options: BulkAddOptions) {
     return planBulkAdd(sources, options, { imaging: runtime.imaging, gallery: lookup(profile) })
   }
@@ -344,7 +360,7 @@ export function createJobService(d: JobServiceDeps) {
       profile,
       title: titleText,
       fingerprint,
-      concurrency: d.concurrency ?? 4,
+      concurrency: d.concurrency ?? concurrencyFor(profile),
       serviceType: options.serviceType,
       smallImage: options.smallImage,
       sources: sourcePaths(sources),
