@@ -1,6 +1,7 @@
 /**
  * Featurization speed: one image at a time (latency p50/p95) and a stream through the worker pool
- * (throughput), against a bare sharp decode + resize to 224 px measured in the same run.
+ * (throughput), against a bare sharp decode + resize to the network's 192 px, measured in the
+ * same run.
  *
  *   npx tsx bench/featurize.ts [N]   (N images from shared/datasets, default 120)
  */
@@ -61,7 +62,8 @@ async function throughput(fn: (b: Buffer) => Promise<unknown>, inFlight: number)
   return (performance.now() - t) / images.length
 }
 
-const bare = (b: Buffer) => sharp(b).rotate().resize(224, 224, { fit: 'fill' }).raw().toBuffer()
+// Baseline: decode and resize to the network's input size (192 px), nothing else.
+const bare = (b: Buffer) => sharp(b).rotate().resize(192, 192, { fit: 'fill' }).raw().toBuffer()
 
 console.log(`${images.length} images (catalogue-hm, grocery val, COIL); 2-core machine, shared`)
 const f = createFeaturizer({ workers: 2 })
