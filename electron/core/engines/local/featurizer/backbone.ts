@@ -40,7 +40,7 @@ interface NsfwModelModule {
   }
 }
 interface ModelJson {
-  modelTopology: { node: Array<{ op: string; attr?: Record<string, any> }> }
+  modelTopology: { node: Array<{ op: string; attr?: Record<string, unknown> }> }
   weightsManifest: Array<{ weights: tf.io.WeightsManifestEntry[] }>
 }
 

@@ -160,7 +160,7 @@ function topEigen(
     return (rnd >>> 0) / 4294967296 - 0.5
   }
   // V: m x dim (rows are vectors).
-  let v = new Float64Array(m * dim)
+  const v = new Float64Array(m * dim)
   for (let i = 0; i < v.length; i++) v[i] = rand()
   orthonormalize(v, m, dim)
   const w = new Float64Array(m * dim)
