@@ -72,7 +72,8 @@ async function load(): Promise<Backbone> {
   const topology = structuredClone(json.modelTopology)
   for (const n of topology.node) {
     if (n.op !== 'Placeholder') continue
-    const dims = n.attr?.shape?.shape?.dim as Array<{ size: string }> | undefined
+    const shape = n.attr?.shape as { shape?: { dim?: Array<{ size: string }> } } | undefined
+    const dims = shape?.shape?.dim
     if (dims && dims.length === 4) dims[1].size = dims[2].size = '-1'
   }
   const model = await tf.loadGraphModel(
