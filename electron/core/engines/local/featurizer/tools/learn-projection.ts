@@ -6,7 +6,7 @@
  *
  * The list has lines `relative/path.jpg, class_id, ...` (relative to the list's folder), like the
  * Grocery Store Dataset's train.txt. Never learn on the images you evaluate on. Changing the
- * projection changes the featurizer's output: bump VERSION in pipeline.ts.
+ * projection changes the featurizer's output: bump VERSION in constants.ts.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
