@@ -484,7 +484,11 @@ export class VectorIndex {
       head.sort((a, b) => b.sim - a.sim || a.rowId - b.rowId)
       const kept = minSim > -Infinity ? head.filter((h) => h.sim >= minSim) : head
       m -= head.length - kept.length
-      hits = kept.concat(hits.slice(w))
+      // Hits past the window keep their 8-bit scores; never let one rank above the exactly
+      // re-scored head (8-bit rounding can lift it by ~1e-3), so the list stays in score order.
+      const floor = kept.length ? kept[kept.length - 1].sim : Infinity
+      const tail = hits.slice(w).map((h) => (h.sim > floor ? { rowId: h.rowId, sim: floor } : h))
+      hits = kept.concat(tail)
     }
     return { hits: hits.slice(0, k), matched: m }
   }
