@@ -2,11 +2,8 @@
  * A small pool of imaging worker threads, started lazily on the first request. A worker that dies
  * is replaced, and the requests it held fail with a clear error instead of hanging.
  */
-import { existsSync, readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
+import { findWorkerEntry, spawnWorker } from '../util/worker-entry'
 import { EngineError } from '../engines/errors'
 import type { Reply, Request } from './protocol'
 
@@ -73,12 +70,7 @@ export class ImagingPool {
   private spawn(): Slot {
     const url = this.workerUrl
     // From TypeScript sources (tsx, vitest) the worker entry is loaded through tsx's API.
-    const worker = url.pathname.endsWith('.ts')
-      ? new Worker(
-          `import(${JSON.stringify(tsxApi())}).then((m) => m.tsImport(${JSON.stringify(url.href)}, ${JSON.stringify(url.href)}))`,
-          { eval: true },
-        )
-      : new Worker(url)
+    const worker = spawnWorker(url)
     const slot: Slot = { worker, busy: new Map() }
     worker.unref()
     worker.on('message', (reply: Reply) => {
@@ -119,20 +111,9 @@ export class ImagingPool {
  * folder down); worker.ts when running from sources (tsx, vitest).
  */
 export function defaultWorkerUrl(): URL {
-  for (const name of ['./worker.js', './imaging-worker.js', '../imaging-worker.js']) {
-    const js = new URL(name, import.meta.url)
-    if (existsSync(fileURLToPath(js))) return js
-  }
-  return new URL('./worker.ts', import.meta.url)
-}
-
-/** URL of tsx's ESM API (`tsx/esm/api`, import condition), used to run a .ts worker entry. */
-function tsxApi(): string {
-  const require = createRequire(import.meta.url)
-  const pkgPath = require.resolve('tsx/package.json')
-  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as {
-    exports: Record<string, { import: { default: string } }>
-  }
-  return pathToFileURL(path.join(path.dirname(pkgPath), pkg.exports['./esm/api'].import.default))
-    .href
+  return findWorkerEntry(import.meta.url, [
+    './worker.js',
+    './imaging-worker.js',
+    '../imaging-worker.js',
+  ])
 }

@@ -3,11 +3,8 @@
  * on its first request; a worker that dies is replaced, and the requests it held fail with a clear
  * error instead of hanging.
  */
-import { existsSync, readFileSync } from 'node:fs'
-import path from 'node:path'
-import { createRequire } from 'node:module'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
+import { findWorkerEntry, spawnWorker } from '../../../util/worker-entry'
 import { EngineError } from '../../errors'
 import type { Job, Reply, Request } from './protocol'
 
@@ -79,12 +76,7 @@ export class WorkerPool {
   private spawn(): Slot {
     const url = this.workerUrl
     // Running from TypeScript sources (tsx, vitest): load the worker through tsx's API.
-    const worker = url.pathname.endsWith('.ts')
-      ? new Worker(
-          `import(${JSON.stringify(tsxApi())}).then((m) => m.tsImport(${JSON.stringify(url.href)}, ${JSON.stringify(url.href)}))`,
-          { eval: true },
-        )
-      : new Worker(url)
+    const worker = spawnWorker(url)
     const slot: Slot = { worker, busy: new Map() }
     worker.unref()
     worker.on('message', (reply: Reply) => {
@@ -121,18 +113,9 @@ export class WorkerPool {
 }
 
 function defaultWorkerUrl(): URL {
-  const js = new URL('./worker.js', import.meta.url)
-  if (existsSync(fileURLToPath(js))) return js
-  return new URL('./worker.ts', import.meta.url)
-}
-
-/** URL of tsx's ESM API (`tsx/esm/api`, import condition), used to run a .ts worker entry. */
-function tsxApi(): string {
-  const require = createRequire(import.meta.url)
-  const pkgPath = require.resolve('tsx/package.json')
-  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as {
-    exports: Record<string, { import: { default: string } }>
-  }
-  return pathToFileURL(path.join(path.dirname(pkgPath), pkg.exports['./esm/api'].import.default))
-    .href
+  return findWorkerEntry(import.meta.url, [
+    './worker.js',
+    './featurizer-worker.js',
+    '../featurizer-worker.js',
+  ])
 }
