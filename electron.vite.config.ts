@@ -1,9 +1,25 @@
+import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
 import vue from '@vitejs/plugin-vue'
 
 export default defineConfig({
   main: {
+    plugins: [
+      {
+        // The featurizer reads its learned projection beside its module (a chunk in the bundle).
+        name: 'loupe-featurizer-projection',
+        generateBundle() {
+          this.emitFile({
+            type: 'asset',
+            fileName: 'chunks/projection.bin',
+            source: readFileSync(
+              resolve(__dirname, 'electron/core/engines/local/featurizer/projection.bin'),
+            ),
+          })
+        },
+      },
+    ],
     build: {
       externalizeDeps: true,
       rollupOptions: {
