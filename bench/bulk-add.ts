@@ -52,6 +52,7 @@ import { createFileSecretStore } from '../electron/core/profiles/file-secret-sto
 import { createKeyStore } from '../electron/core/engines/wire/keys'
 import { spawn } from 'node:child_process'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { CATALOGUE_DIR } from '../test/helpers/datasets'
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`)
@@ -63,7 +64,7 @@ const ITEMS = Number(arg('items', '100'))
 const API_ITEMS = Number(arg('api-items', '300'))
 const QPS = Number(arg('qps', '5'))
 const FAULTS = Number(arg('faults', '0.1'))
-const CATALOGUE = '/work/shared/datasets/catalogue-hm'
+const CATALOGUE = CATALOGUE_DIR
 const CONCURRENCY = 4
 const CLOUD_CONCURRENCY = Number(arg('cloud-concurrency', '8'))
 

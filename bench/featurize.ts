@@ -7,12 +7,11 @@
  */
 import { readFileSync, readdirSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import sharp from 'sharp'
 import { createFeaturizer } from '../electron/core/engines/local/featurizer/index'
+import { DATASETS } from '../test/helpers/datasets'
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const DATA = process.env.LOUPE_DATASETS ?? path.resolve(ROOT, '../shared/datasets')
+const DATA = DATASETS
 const N = Math.max(8, Number(process.argv[2] ?? 120))
 
 // A mix of the three datasets: catalogue JPEGs, grocery phone photos, COIL PNGs.

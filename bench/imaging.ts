@@ -18,6 +18,7 @@ import os from 'node:os'
 import path from 'node:path'
 import sharp, { type Sharp } from 'sharp'
 import { createImaging } from '../electron/core/imaging/index'
+import { CATALOGUE_DIR } from '../test/helpers/datasets'
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`)
@@ -30,10 +31,8 @@ const LIMIT = Number(arg('limit', '1006'))
 /** Pictures in flight: two per worker in the pool; the same for the baseline. */
 const IN_FLIGHT = WORKERS * 2
 
-const CATALOGUE = path.resolve(import.meta.dirname, '../../shared/datasets/catalogue-hm')
-
 function catalogueFiles(): string[] {
-  const dir = fs.existsSync(CATALOGUE) ? CATALOGUE : '/work/shared/datasets/catalogue-hm'
+  const dir = CATALOGUE_DIR
   return fs
     .readdirSync(dir)
     .filter((f) => f.endsWith('.jpg'))

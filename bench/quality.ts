@@ -11,13 +11,12 @@
  */
 import { readFileSync, readdirSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { createFeaturizer } from '../electron/core/engines/local/featurizer/index'
 import { decode } from '../electron/core/engines/local/featurizer/decode'
 import { colourDecoded } from '../electron/core/engines/local/featurizer/pipeline'
+import { DATASETS } from '../test/helpers/datasets'
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const DATA = process.env.LOUPE_DATASETS ?? path.resolve(ROOT, '../shared/datasets')
+const DATA = DATASETS
 const STRIDE = Math.max(1, Number(process.env.QUALITY_STRIDE ?? 1))
 const CROP = process.argv.includes('--crop')
 

@@ -14,8 +14,9 @@ import {
 } from '../../electron/core/engines/local/featurizer/index'
 import { createWireHandler, type WireHandlerOptions } from '../../electron/core/engines/wire/server'
 import { listen, type Listening } from '../unit/wire/sdk'
+import { DATASETS } from '../helpers/datasets'
 
-export const DATASETS = '/work/shared/datasets'
+export { DATASETS }
 export const AK = 'LPKcontractKey0000000001'
 export const SECRET = 'ContractSecret0123456789abcdef'
 /** Characters that stress every encoding layer. */

@@ -6,8 +6,9 @@ import type { Browser, Page } from 'playwright-core'
 import { launchBrowser, watchConsole } from '../helpers/browser'
 import { startHost } from '../helpers/headless'
 import { tempDir } from '../helpers/tmp'
+import { CATALOGUE_DIR } from '../helpers/datasets'
 
-const DS = path.resolve(__dirname, '../../../shared/datasets/catalogue-hm')
+const DS = CATALOGUE_DIR
 const pic = (n: number) => path.join(DS, `item${String(n).padStart(4, '0')}.jpg`)
 const SHOTS = process.env.LOUPE_SHOTS
 

@@ -7,8 +7,9 @@ import type { Browser, Page } from 'playwright-core'
 import { launchBrowser, watchConsole } from '../helpers/browser'
 import { startHost } from '../helpers/headless'
 import { tempDir } from '../helpers/tmp'
+import { CATALOGUE_DIR } from '../helpers/datasets'
 
-const DS = path.resolve(__dirname, '../../../shared/datasets/catalogue-hm')
+const DS = CATALOGUE_DIR
 /** Six catalogue pictures: products cat-0 … cat-2, int_attr 1 … 6. */
 const PICS = [400, 401, 402, 403, 404, 405].map((n, i) => ({
   file: `item0${n}.jpg`,

@@ -6,8 +6,9 @@ import { launchBrowser, watchConsole } from '../helpers/browser'
 import { startHost } from '../helpers/headless'
 import { tempDir } from '../helpers/tmp'
 import { createKeyStore } from '../../electron/core/engines/wire/keys'
+import { CATALOGUE_DIR } from '../helpers/datasets'
 
-const DS = path.resolve(__dirname, '../../../shared/datasets/catalogue-hm')
+const DS = CATALOGUE_DIR
 
 /**
  * A second Loupe stands in for Alibaba Cloud: the app talks to it through a cloud profile (custom

@@ -6,8 +6,9 @@ import type { Browser, Page } from 'playwright-core'
 import { launchBrowser, watchConsole } from '../helpers/browser'
 import { startHost } from '../helpers/headless'
 import { tempDir } from '../helpers/tmp'
+import { CATALOGUE_DIR } from '../helpers/datasets'
 
-const DS = path.resolve(__dirname, '../../../shared/datasets/catalogue-hm')
+const DS = CATALOGUE_DIR
 /** Seeded through the core (to have more results than a page); their product ids are `seed-N`. */
 const SEED = Array.from({ length: 22 }, (_, i) => `item${String(100 + i).padStart(4, '0')}.jpg`)
 /** Added through the Add view, one after another. */

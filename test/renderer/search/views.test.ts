@@ -19,8 +19,9 @@ import ResultCard from '../../../renderer/src/components/search/ResultCard.vue'
 import { tempDir } from '../../helpers/tmp'
 import { serve } from '../../helpers/cli'
 import { postJson } from '../../helpers/http'
+import { CATALOGUE_DIR } from '../../helpers/datasets'
 
-const DS = path.resolve(__dirname, '../../../../shared/datasets/catalogue-hm')
+const DS = CATALOGUE_DIR
 const bytes = (n: string) => fs.readFileSync(path.join(DS, n))
 const file = (n: string) => new File([bytes(n)], n, { type: 'image/jpeg' })
 const GALLERY = Array.from({ length: 13 }, (_, i) => `item${String(i).padStart(4, '0')}.jpg`)

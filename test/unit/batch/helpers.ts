@@ -4,8 +4,9 @@ import path from 'node:path'
 import { createCore, type CoreOptions } from '../../../electron/core/app'
 import { createMemorySecretStore } from '../../../electron/core/profiles/secrets'
 import type { EventName, EventPayload } from '../../../electron/api/events'
+import { DATASETS } from '../../helpers/datasets'
 
-export const DATASETS = '/work/shared/datasets'
+export { DATASETS }
 export const CATALOGUE = path.join(DATASETS, 'catalogue-hm')
 export const item = (n: number) => path.join(CATALOGUE, `item${String(n).padStart(4, '0')}.jpg`)
 

@@ -3,8 +3,9 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loupe } from '../../helpers/cli'
 import { tempDir } from '../../helpers/tmp'
+import { CATALOGUE_DIR } from '../../helpers/datasets'
 
-const CATALOGUE = '/work/shared/datasets/catalogue-hm'
+const CATALOGUE = CATALOGUE_DIR
 const photo = (n: number) => path.join(CATALOGUE, `item${String(n).padStart(4, '0')}.jpg`)
 
 function put(root: string, rel: string, from: number | string | Buffer): string {

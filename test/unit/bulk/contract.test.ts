@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import sharp from 'sharp'
 import { startHeadless } from '../../../electron/server/headless'
 import { tempDir } from '../../helpers/tmp'
+import { CATALOGUE_DIR } from '../../helpers/datasets'
 
-const CATALOGUE = '/work/shared/datasets/catalogue-hm'
+const CATALOGUE = CATALOGUE_DIR
 const photo = (n: number) =>
   fs.readFileSync(path.join(CATALOGUE, `item${String(n).padStart(4, '0')}.jpg`))
 

@@ -7,8 +7,9 @@ import { createLocalEngine } from '../../../electron/core/engines/local/index'
 import { openGallery } from '../../../electron/core/gallery/index'
 import { BIN, ROOT } from '../../helpers/cli'
 import { tempDir } from '../../helpers/tmp'
+import { CATALOGUE_DIR } from '../../helpers/datasets'
 
-const CATALOGUE = '/work/shared/datasets/catalogue-hm'
+const CATALOGUE = CATALOGUE_DIR
 const N = 64
 
 interface Line {

@@ -5,8 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { EngineError } from '../../../electron/core/engines/errors'
 import { createFeaturizer } from '../../../electron/core/engines/local/featurizer/index'
 import { dot } from '../../../electron/core/engines/local/featurizer/vector'
+import { DATASETS } from '../../helpers/datasets'
 
-const DATA = '/work/shared/datasets'
+const DATA = DATASETS
 const coil = (obj: number, angle: number) =>
   readFileSync(path.join(DATA, 'coil100-dev', `obj${obj}__${angle}.png`))
 const hm = (i: number) =>

@@ -4,8 +4,9 @@ import path from 'node:path'
 import { createCore, type CoreOptions } from '../../../electron/core/app'
 import { createFileSecretStore } from '../../../electron/core/profiles/file-secret-store'
 import type { EventName, EventPayload } from '../../../electron/api/events'
+import { CATALOGUE_DIR } from '../../helpers/datasets'
 
-export const DS = path.resolve(__dirname, '../../../../shared/datasets/catalogue-hm')
+export const DS = CATALOGUE_DIR
 export const pic = (n: number) => path.join(DS, `item${String(n).padStart(4, '0')}.jpg`)
 
 export function makeCore(dataDir: string, extra: Partial<CoreOptions> = {}) {

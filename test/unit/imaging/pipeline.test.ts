@@ -20,6 +20,7 @@ import {
   tempDir,
   type Raw,
 } from './fixtures'
+import { CATALOGUE_DIR } from '../../helpers/datasets'
 
 let imaging: Imaging
 let dir: string
@@ -34,7 +35,7 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true })
 })
 
-const CATALOGUE = '/work/shared/datasets/catalogue-hm/item0001.jpg'
+const CATALOGUE = path.join(CATALOGUE_DIR, 'item0001.jpg')
 const RED = [220, 20, 20]
 
 async function rejects(p: Promise<unknown>, code: string, message?: RegExp): Promise<EngineError> {

@@ -8,6 +8,7 @@ import { collectPlan } from '../../../electron/core/jobs/bulk-add/plan'
 import type { PlanItem } from '../../../electron/core/jobs/bulk-add/types'
 import { copyCatalogue, put, reencoded, solid } from './fixtures/pictures'
 import { tempDir } from './helpers'
+import { COIL_DIR } from '../../helpers/datasets'
 
 let imaging: Imaging
 let gallery: Gallery
@@ -26,7 +27,7 @@ beforeAll(async () => {
   put(cat, 'P7/tiny.png', await solid(50, 50))
   put(cat, 'P8/wide.png', await solid(5000, 200))
   put(cat, 'P9/broken.jpg', Buffer.from('not a picture at all'))
-  put(cat, 'P2/c.png', fs.readFileSync('/work/shared/datasets/coil100-dev/obj2__0.png'))
+  put(cat, 'P2/c.png', fs.readFileSync(path.join(COIL_DIR, 'obj2__0.png')))
 
   gallery = openGallery(path.join(root, 'gallery.db'))
   const hashes = async (file: string) => {

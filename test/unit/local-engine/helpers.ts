@@ -10,8 +10,9 @@ import {
 } from '../../../electron/core/engines/local/index'
 import { createFeaturizer } from '../../../electron/core/engines/local/featurizer/index'
 import type { Featurizer } from '../../../electron/core/engines/local/featurizer/types'
+import { DATASETS } from '../../helpers/datasets'
 
-export const DATASETS = '/work/shared/datasets'
+export { DATASETS }
 export const CATALOGUE = path.join(DATASETS, 'catalogue-hm')
 export const COIL = path.join(DATASETS, 'coil100-dev')
 
