@@ -5,8 +5,10 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 
-const REPO = path.resolve(__dirname, '../..')
+// import.meta.url, not __dirname: benches run as ES modules under tsx, where __dirname is undefined.
+const REPO = fileURLToPath(new URL('../..', import.meta.url))
 
 function locate(): string {
   const candidates = [
