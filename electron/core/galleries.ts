@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { openGallery, type Gallery } from './gallery/index'
+import { thumbnailExtension } from './imaging/sniff'
 import type { ProfileStore } from './profiles/store'
 import type { ImageWriteListener } from './images/service'
 import type { Logger } from './log'
@@ -34,7 +35,7 @@ export function createGalleries(opts: {
   /** Writes a thumbnail under thumbs/ (content-addressed by the original's SHA-256). */
   function saveThumb(profile: string, sha256: string, webp: Buffer): string | null {
     if (!sha256 || !webp.length) return null
-    const rel = `${sha256.slice(0, 2)}/${sha256}.webp`
+    const rel = `${sha256.slice(0, 2)}/${sha256}${thumbnailExtension(webp)}`
     const file = path.join(opts.profiles.dirOf(profile), 'thumbs', rel)
     if (!fs.existsSync(file)) {
       fs.mkdirSync(path.dirname(file), { recursive: true })

@@ -42,6 +42,13 @@ export const MAX_INPUT_BYTES = 512 * 1024 * 1024
 export const THUMB_SIZE = 256
 /** libwebp method for thumbnails: 0 is the fastest (thumbnails ~25 % larger than at 2). */
 const THUMB_EFFORT = 0
+/**
+ * A prepared picture already within THUMB_SIZE, in a format every browser shows and at most this
+ * many bytes, is its own thumbnail: a WebP encode of it would cost more than the rest of the
+ * preparation (libwebp is several times slower than the JPEG encoder) for a file barely smaller.
+ */
+export const THUMB_REUSE_MAX_BYTES = 64 * 1024
+const THUMB_REUSE_FORMATS = new Set<ImageFormat>(['jpeg', 'png', 'webp'])
 const DEFAULT_KEEP: ImageFormat[] = ['jpeg', 'png', 'webp', 'gif', 'tiff']
 const LOSSLESS = new Set<ImageFormat>(['png', 'gif', 'bmp', 'ppm', 'tiff'])
 
@@ -395,9 +402,20 @@ export async function preparePicture(
   }
   const region = opts.region ? regionToProcessed(opts.region, geometry, space) : undefined
 
+  const data = out ? out.data : buf
+  const format: ImageFormat = out ? out.format : src.format
   let thumbnail: Buffer = Buffer.alloc(0)
   let phash = ''
-  if (small && wantThumb) {
+  if (
+    wantThumb &&
+    Math.max(finalSize.width, finalSize.height) <= THUMB_SIZE &&
+    THUMB_REUSE_FORMATS.has(format) &&
+    data.length <= THUMB_REUSE_MAX_BYTES
+  ) {
+    // Its own bytes, in a buffer of its own (the caller's input is not shared).
+    thumbnail = Buffer.allocUnsafeSlow(data.length)
+    data.copy(thumbnail)
+  } else if (small && wantThumb) {
     thumbnail = await sharp(small.data, {
       raw: { width: small.width, height: small.height, channels: small.channels },
     })
@@ -421,8 +439,8 @@ export async function preparePicture(
     ...(src.bitDepth ? { bitDepth: src.bitDepth } : {}),
   }
   return {
-    data: out ? out.data : buf,
-    format: out ? out.format : src.format,
+    data,
+    format,
     width: finalSize.width,
     height: finalSize.height,
     original,

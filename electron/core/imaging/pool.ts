@@ -7,7 +7,12 @@ import { findWorkerEntry, spawnWorker } from '../util/worker-entry'
 import { EngineError } from '../engines/errors'
 import type { Reply, Request } from './protocol'
 
-type Pending = { resolve: (r: Reply) => void; reject: (e: Error) => void; req: Request }
+type Pending = {
+  resolve: (r: Reply) => void
+  reject: (e: Error) => void
+  req: Request
+  transfer: ArrayBuffer[]
+}
 
 interface Slot {
   worker: Worker
@@ -28,11 +33,12 @@ export class ImagingPool {
     private readonly workerUrl: URL = defaultWorkerUrl(),
   ) {}
 
-  run(req: Omit<Request, 'id'>): Promise<Reply> {
+  /** Queue a request; `transfer` lists buffers handed to the worker (detached here once sent). */
+  run(req: Omit<Request, 'id'>, transfer: ArrayBuffer[] = []): Promise<Reply> {
     if (this.closed)
       return Promise.reject(new EngineError('InternalError', 'The imaging pool is closed.'))
     return new Promise<Reply>((resolve, reject) => {
-      this.queue.push({ resolve, reject, req: { ...req, id: this.nextId++ } })
+      this.queue.push({ resolve, reject, req: { ...req, id: this.nextId++ }, transfer })
       this.pump()
     })
   }
@@ -63,7 +69,7 @@ export class ImagingPool {
       const p = this.queue.shift()!
       slot.busy.set(p.req.id, p)
       slot.worker.ref()
-      slot.worker.postMessage(p.req)
+      slot.worker.postMessage(p.req, p.transfer)
     }
   }
 

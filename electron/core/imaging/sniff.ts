@@ -151,3 +151,12 @@ function textKind(buf: Uint8Array): string | null {
   if (/^[a-z0-9+/]{64}/.test(head)) return 'base64 text, not the picture bytes'
   return 'a text file'
 }
+
+/**
+ * The file extension for a thumbnail's bytes: `.webp`, or `.jpg` / `.png` when a small picture
+ * is its own thumbnail (see `PreparedImage.thumbnail`).
+ */
+export function thumbnailExtension(thumbnail: Uint8Array): '.webp' | '.jpg' | '.png' {
+  const f = sniffFormat(thumbnail).format
+  return f === 'jpeg' ? '.jpg' : f === 'png' ? '.png' : '.webp'
+}

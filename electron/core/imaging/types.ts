@@ -118,7 +118,11 @@ export interface PreparedImage {
   geometry: Geometry
   /** The region mapped onto `data`, as `x1,x2,y1,y2` (when one was given). */
   region?: string
-  /** 256 px (longest side) WebP, oriented like `data` (empty when `thumbnail: false`). */
+  /**
+   * At most 256 px on the longest side, oriented like `data` (empty when `thumbnail: false`): a
+   * WebP, or a copy of `data` itself when the prepared picture is already within 256 px, JPEG,
+   * PNG or WebP, and at most `THUMB_REUSE_MAX_BYTES` (`thumbnailExtension()` names its type).
+   */
   thumbnail: Buffer
   /** SHA-256 of the original bytes, hex (empty when `hashes: false`). */
   sha256: string

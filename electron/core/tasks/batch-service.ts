@@ -24,6 +24,7 @@ import type { Engine, IncreaseTask, ServiceType } from '../engines/types'
 import type { EngineRegistry } from '../engines/registry'
 import type { EventBus } from '../events'
 import type { Galleries } from '../galleries'
+import { thumbnailExtension } from '../imaging/sniff'
 import type { PrepareOptions, PreparedImage } from '../imaging/types'
 import type { Logger } from '../log'
 import type { ProfileStore } from '../profiles/store'
@@ -318,7 +319,7 @@ export function createBatchService(deps: BatchServiceDeps) {
   function saveThumb(profile: string) {
     return (sha256: string, webp: Buffer): string | null => {
       if (!sha256 || !webp.length) return null
-      const rel = `${sha256.slice(0, 2)}/${sha256}.webp`
+      const rel = `${sha256.slice(0, 2)}/${sha256}${thumbnailExtension(webp)}`
       const file = path.join(deps.profiles.dirOf(profile), 'thumbs', rel)
       try {
         if (!fs.existsSync(file)) {

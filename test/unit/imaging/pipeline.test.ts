@@ -3,7 +3,12 @@ import path from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EngineError } from '../../../electron/core/engines/errors'
-import { createImaging, hamming, regionToOriginal } from '../../../electron/core/imaging/index'
+import {
+  createImaging,
+  hamming,
+  regionToOriginal,
+  thumbnailExtension,
+} from '../../../electron/core/imaging/index'
 import type { Imaging, PreparedImage } from '../../../electron/core/imaging/index'
 import {
   bmp,
@@ -67,12 +72,40 @@ describe('imaging pipeline (worker threads)', () => {
       expect([p.width, p.height]).toEqual([p.original.width, p.original.height])
       expect(p.sha256).toMatch(/^[0-9a-f]{64}$/)
       expect(p.phash).toMatch(/^[0-9a-f]{16}$/)
+      // 218 × 255 px, 15 KB: already thumbnail-sized, so it is its own thumbnail
+      expect(p.thumbnail.equals(bytes)).toBe(true)
+      expect(thumbnailExtension(p.thumbnail)).toBe('.jpg')
       const t = await sharp(p.thumbnail).metadata()
-      expect(t.format).toBe('webp')
       expect(Math.max(t.width, t.height)).toBeLessThanOrEqual(256)
     }
     const again = await imaging.prepare(CATALOGUE)
     expect(again.sha256).toBe((await imaging.prepare(bytes)).sha256)
+  })
+
+  it('makes a WebP thumbnail of at most 256 px for a bigger picture, kept or not', async () => {
+    const kept = await fromRaw(scene(640, 400, 3))
+      .jpeg({ quality: 85 })
+      .toBuffer()
+    const big = await fromRaw(scene(4500, 900, 5))
+      .png()
+      .toBuffer()
+    for (const [buf, first] of [
+      [kept, 'kept'],
+      [big, 'resized'],
+    ] as const) {
+      const p = await imaging.prepare(buf)
+      expect(p.actions[0].kind).toBe(first)
+      expect(thumbnailExtension(p.thumbnail)).toBe('.webp')
+      const t = await sharp(p.thumbnail).metadata()
+      expect(t.format).toBe('webp')
+      expect(Math.max(t.width, t.height)).toBe(256)
+      expect(t.width / t.height).toBeCloseTo(p.width / p.height, 1)
+    }
+    // a converted picture within 256 px is its own thumbnail: the PNG made from the BMP
+    const p = await imaging.prepare(bmp(scene(151, 103, 2), { bpp: 24 }))
+    expect(p.format).toBe('png')
+    expect(p.thumbnail.equals(p.data)).toBe(true)
+    expect(thumbnailExtension(p.thumbnail)).toBe('.png')
   })
 
   it('bakes EXIF orientation 6 into the pixels and drops the tag', async () => {
