@@ -44,6 +44,35 @@ export const IMAGE_SELECT = `i.product_id, i.pic_name, i.category_id, i.custom_c
   i.str_attr4, i.region, i.source_path, i.sha256, i.phash, i.thumbnail, i.sync_state,
   i.sync_error, i.added_at, i.updated_at, i.seen_at`
 
+/** A row read with `.raw()` from `SELECT ${IMAGE_SELECT}` (columns in that order) → image.
+ * Arrays are much cheaper to fetch than objects with 22 keys (a page of 100 rows: ~2x). */
+export function rawToImage(a: unknown[]): GalleryImage {
+  return {
+    productId: a[0] as string,
+    picName: a[1] as string,
+    categoryId: a[2] as number | null,
+    customContent: a[3] as string | null,
+    intAttr: a[4] as number | null,
+    intAttr2: a[5] as number | null,
+    intAttr3: a[6] as number | null,
+    intAttr4: a[7] as number | null,
+    strAttr: a[8] as string | null,
+    strAttr2: a[9] as string | null,
+    strAttr3: a[10] as string | null,
+    strAttr4: a[11] as string | null,
+    region: a[12] as string | null,
+    sourcePath: a[13] as string | null,
+    sha256: a[14] as string | null,
+    phash: a[15] as string | null,
+    thumbnail: a[16] as string | null,
+    syncState: a[17] as SyncState,
+    syncError: a[18] as string | null,
+    addedAt: a[19] as number,
+    updatedAt: a[20] as number,
+    seenAt: a[21] as number | null,
+  }
+}
+
 export interface ImageRow {
   product_id: string
   pic_name: string

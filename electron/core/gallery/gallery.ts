@@ -16,15 +16,15 @@ import type {
   Page,
   ProductGroup,
   QueryOptions,
-  SortKey,
   SyncState,
   UpdatedFields,
 } from './types'
-import { IMAGE_SELECT, rowToImage, type ImageRow } from './columns'
+import { IMAGE_SELECT, rawToImage, rowToImage, type ImageRow } from './columns'
 import { applyStage, diffCounts, diffExamples, dropStage, stageDump } from './dump-import'
 import { GalleryError } from './errors'
 import { bandNeighbours, hamming, normalizePhash, normalizeSha256, phashBands } from './phash'
-import { buildWhere, checkPaging, groupOrderBy, orderBy, probeForm } from './query'
+import { executeQuery, type QueryContext } from './plan'
+import { GramCache, buildWhere, checkPaging, groupOrderBy } from './query'
 import { SCHEMA_VERSION, migrate, schemaVersion } from './schema'
 
 type DB = Database.Database
@@ -64,19 +64,6 @@ export interface Gallery {
 }
 
 const MAX_NEAR_RADIUS_BANDS = 3
-/** Text matches above which the other conditions drive a count (see query()). */
-const PROBE_ABOVE = 5000
-/** Match sets up to this size are collected in one pass and sorted in memory (see query()). */
-const SMALL = 2000
-
-/** The index giving each sort order (see schema.ts). */
-const SORT_INDEX: Record<SortKey, string> = {
-  updated: 'images_updated',
-  added: 'images_added',
-  productId: 'images_key',
-  picName: 'images_pic_name',
-  category: 'images_category',
-}
 
 class SqliteGallery implements Gallery {
   readonly file: string
@@ -85,6 +72,7 @@ class SqliteGallery implements Gallery {
   private readonly db: DB
   private readonly now: () => number
   private readonly stmts = new Map<string, Statement>()
+  private readonly ctx: QueryContext
   private importChain: Promise<unknown> = Promise.resolve()
 
   constructor(file: string, opts: OpenOptions) {
@@ -98,6 +86,7 @@ class SqliteGallery implements Gallery {
       dbOpts.fileMustExist = true
     }
     this.db = new Database(this.file, dbOpts)
+    this.ctx = this.makeContext()
     try {
       this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`)
       if (!opts.readonly) {
@@ -123,6 +112,17 @@ class SqliteGallery implements Gallery {
     } catch (e) {
       this.db.close()
       throw e
+    }
+  }
+
+  /** What query planning (plan.ts) reads through. */
+  private makeContext(): QueryContext {
+    const grams = new GramCache(this.db)
+    return {
+      db: this.db,
+      stmt: (sql) => this.stmt(sql),
+      rowsById: (ids) => this.rowsById(ids),
+      grams: (term) => grams.grams(term),
     }
   }
 
@@ -403,99 +403,27 @@ class SqliteGallery implements Gallery {
   }
 
   query(opts: QueryOptions): Page<GalleryImage> {
-    const { limit, offset } = checkPaging(opts.limit, opts.offset)
-    const order = orderBy(opts.sort, opts.order)
-    const w = buildWhere(this.db, opts)
-    if (w.none) return { total: 0, items: [] }
-    const read = this.db.transaction((): Page<GalleryImage> => {
-      const page = (sql: string, ...params: unknown[]): GalleryImage[] =>
-        this.rowsById(
-          this.stmt(sql)
-            .pluck()
-            .all(...params, limit, offset) as number[],
-        )
-      if (!w.sql) {
-        const total = this.stmt(`SELECT count(*) FROM images`).pluck().get() as number
-        if (limit === 0 || offset >= total) return { total, items: [] }
-        // Ids through the sort order's covering index (cheap even deep), then rows by id.
-        return {
-          total,
-          items: page(`SELECT i.id FROM images i ORDER BY ${order} LIMIT ? OFFSET ?`),
-        }
-      }
-      let cond = w.sql
-      const textOnly = w.match !== undefined && !w.rest
-      if (w.match !== undefined && w.rest) {
-        // Many text matches: let the other conditions pick an index and probe the matches.
-        const ftsTotal = this.stmt(`SELECT count(*) FROM images_fts WHERE images_fts MATCH ?`)
-          .pluck()
-          .get(w.match) as number
-        if (ftsTotal === 0) return { total: 0, items: [] }
-        if (ftsTotal > PROBE_ABOVE) cond = probeForm(w)
-      }
-      // Few matches: collect them all in one pass and sort just those (no second scan).
-      // The FTS table has exactly one row per image, so text alone is answered there.
-      const first = this.stmt(
-        textOnly
-          ? `SELECT rowid FROM images_fts WHERE images_fts MATCH ? LIMIT ${SMALL + 1}`
-          : `SELECT i.id FROM images i WHERE ${cond} LIMIT ${SMALL + 1}`,
-      )
-        .pluck()
-        .all(...w.params) as number[]
-      if (first.length <= SMALL) {
-        const total = first.length
-        if (limit === 0 || offset >= total) return { total, items: [] }
-        const sql = `SELECT i.id FROM images i WHERE i.id IN (SELECT value FROM json_each(?))
-          ORDER BY ${order} LIMIT ? OFFSET ?`
-        return { total, items: page(sql, JSON.stringify(first)) }
-      }
-      const total = (
-        textOnly
-          ? this.stmt(`SELECT count(*) FROM images_fts WHERE images_fts MATCH ?`)
-              .pluck()
-              .get(w.match)
-          : this.stmt(`SELECT count(*) FROM images i WHERE ${cond}`)
-              .pluck()
-              .get(...w.params)
-      ) as number
-      if (limit === 0 || offset >= total) return { total, items: [] }
-      // Dense matches: walk the sort index and test each row, stopping after offset+limit hits.
-      // Sparse ones: fetch the matches through the most selective index and sort them. SQLite
-      // cannot see how many rows an FTS MATCH yields and tends to sort; the total tells us.
-      let from = 'images i'
-      const rows = this.stmt(`SELECT count(*) FROM images`).pluck().get() as number
-      const walkSteps = ((offset + limit) * rows) / total
-      const sortWork = total * (textOnly ? 4 : 1)
-      if (walkSteps < sortWork) {
-        if (w.match !== undefined) cond = probeForm(w)
-        const sortKey = opts.sort ?? 'updated'
-        // With a category, images_category(_updated) already serve these sorts.
-        const served = opts.categoryId != null && sortKey !== 'added' && sortKey !== 'picName'
-        if (!served) from = `images i INDEXED BY ${SORT_INDEX[sortKey]}`
-      }
-      const sql = `SELECT i.id FROM ${from} WHERE ${cond} ORDER BY ${order} LIMIT ? OFFSET ?`
-      return { total, items: page(sql, ...w.params) }
-    })
-    return read.deferred()
+    return executeQuery(this.ctx, opts)
   }
 
-  /** Full rows for ids, in the order of ids. */
+  /** Full rows for ids, in the order of ids (json_each is read in array order). */
   private rowsById(ids: number[]): GalleryImage[] {
     if (ids.length === 0) return []
     const rows = this.stmt(
-      `SELECT i.id, ${IMAGE_SELECT} FROM images i WHERE i.id IN (SELECT value FROM json_each(?))`,
-    ).all(JSON.stringify(ids)) as (ImageRow & { id: number })[]
-    const byId = new Map(rows.map((r) => [r.id, r]))
-    return ids.map((id) => rowToImage(byId.get(id)!))
+      `SELECT ${IMAGE_SELECT} FROM json_each(?) j CROSS JOIN images i ON i.id = j.value`,
+    )
+      .raw()
+      .all(JSON.stringify(ids)) as unknown[][]
+    return rows.map(rawToImage)
   }
 
   groupByProduct(opts: GroupQueryOptions): Page<ProductGroup> {
     const { limit, offset } = checkPaging(opts.limit, opts.offset)
     const order = groupOrderBy(opts.sort, opts.order)
-    const w = buildWhere(this.db, opts)
-    if (w.none) return { total: 0, items: [] }
     type G = { product_id: string; n: number; updated_at: number; cover: string }
     const read = this.db.transaction((): Page<ProductGroup> => {
+      const w = buildWhere(this.db, opts, this.ctx.grams)
+      if (w.none) return { total: 0, items: [] }
       let total: number
       let groups: G[] = []
       if (!w.sql) {

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import { filterToSql, parseFilter } from '../engines/local/filter'
+import { filterToSql, parseFilter, type FilterAst } from '../engines/local/filter'
 import { FILTER_COLUMNS, TEXT_COLUMNS } from './columns'
 import { GalleryError } from './errors'
 import { ftsString, likeContains, shortTermRange, splitTerms, termLength } from './text-query'
@@ -28,6 +28,22 @@ export interface Where {
   match?: string
   /** The conditions other than the MATCH ('' = none; params follow the match in `params`). */
   rest?: string
+  /** The conditions other than the MATCH one by one (ANDed), for the planner (plan.ts). */
+  parts: Part[]
+}
+
+/** One condition of a query, ANDed with the others. */
+export interface Part {
+  /** A condition over `images i`. */
+  sql: string
+  params: unknown[]
+  /**
+   * The same rows as ids read from one index in id order (`SELECT id AS id FROM images WHERE …`),
+   * when there is such an index: such sets can be intersected by a merge without reading rows.
+   */
+  ids?: { sql: string; params: unknown[] }
+  /** Matches a handful of rows at most (one product): the planner lets it drive the query. */
+  selective?: boolean
 }
 
 const FTS_DRIVER = 'i.id IN (SELECT rowid FROM images_fts WHERE images_fts MATCH ?)'
@@ -48,50 +64,65 @@ export type WhereOptions = Pick<
   'text' | 'filter' | 'categoryId' | 'productId' | 'syncState'
 >
 
-export function buildWhere(db: DB, o: WhereOptions): Where {
+/** Expands a 1–2 character term into the FTS trigrams that start with it. */
+export type GramSource = (term: string) => string[]
+
+export function buildWhere(
+  db: DB,
+  o: WhereOptions,
+  grams: GramSource = (t) => shortTermGrams(db, t),
+): Where {
   const conds: string[] = []
   const params: unknown[] = []
+  const parts: Part[] = []
+  const none: Where = { sql: '', params: [], none: true, parts: [] }
+  const add = (p: Part) => {
+    parts.push(p)
+    conds.push(p.sql)
+    params.push(...p.params)
+  }
+  let match: string | undefined
   if (o.text !== undefined && o.text !== null) {
     if (typeof o.text !== 'string') throw invalid('text must be a string')
-    const match: string[] = []
+    const terms: string[] = []
     for (const term of splitTerms(o.text)) {
       if (termLength(term) >= 3) {
-        match.push(ftsString(term))
+        terms.push(ftsString(term))
         continue
       }
-      const { lo, hi } = shortTermRange(term)
-      const grams = db
-        .prepare(`SELECT term FROM images_fts_vocab WHERE term >= ? AND term < ? LIMIT ?`)
-        .pluck()
-        .all(lo, hi, MAX_SHORT_TERM_EXPANSION + 1) as string[]
-      if (grams.length === 0) return { sql: '', params: [], none: true }
-      if (grams.length <= MAX_SHORT_TERM_EXPANSION) {
-        match.push('(' + grams.map(ftsString).join(' OR ') + ')')
+      const g = grams(term)
+      if (g.length === 0) return none
+      if (g.length <= MAX_SHORT_TERM_EXPANSION) {
+        terms.push('(' + g.map(ftsString).join(' OR ') + ')')
       } else {
         const like = likeContains(term)
-        conds.push('(' + TEXT_COLUMNS.map((c) => `i.${c} LIKE ? ESCAPE '\\'`).join(' OR ') + ')')
-        for (let k = 0; k < TEXT_COLUMNS.length; k++) params.push(like)
+        add({
+          sql: '(' + TEXT_COLUMNS.map((c) => `i.${c} LIKE ? ESCAPE '\\'`).join(' OR ') + ')',
+          params: TEXT_COLUMNS.map(() => like),
+        })
       }
     }
-    if (match.length) {
-      conds.unshift(FTS_DRIVER)
-      params.unshift(match.join(' AND '))
-    }
+    if (terms.length) match = terms.join(' AND ')
   }
   if (o.filter !== undefined && o.filter !== null && String(o.filter).trim() !== '') {
-    const f = filterToSql(parseFilter(o.filter), FILTER_COLUMNS)
-    conds.push(f.sql)
-    params.push(...f.params)
+    const ast = parseFilter(o.filter)
+    // A top-level AND is split so that each operand can be planned on its own.
+    for (const item of ast.type === 'and' ? ast.items : [ast]) {
+      const f = filterToSql(item, FILTER_COLUMNS)
+      add({ sql: f.sql, params: f.params, ids: filterIds(item) })
+    }
   }
   if (o.categoryId !== undefined && o.categoryId !== null) {
     if (!Number.isSafeInteger(o.categoryId)) throw invalid('categoryId must be an integer')
-    conds.push('i.category_id = ?')
-    params.push(o.categoryId)
+    add({
+      sql: 'i.category_id = ?',
+      params: [o.categoryId],
+      ids: { sql: 'SELECT id AS id FROM images WHERE category_id = ?', params: [o.categoryId] },
+    })
   }
   if (o.productId !== undefined && o.productId !== null) {
     if (typeof o.productId !== 'string') throw invalid('productId must be a string')
-    conds.push('i.product_id = ?')
-    params.push(o.productId)
+    add({ sql: 'i.product_id = ?', params: [o.productId], selective: true })
   }
   if (o.syncState !== undefined && o.syncState !== null) {
     const states: SyncState[] = Array.isArray(o.syncState) ? o.syncState : [o.syncState]
@@ -100,18 +131,95 @@ export function buildWhere(db: DB, o: WhereOptions): Where {
         throw invalid(`syncState must be one of ${SYNC_STATES.join(', ')}; got ${String(s)}`)
       }
     }
-    if (states.length === 0) return { sql: '', params: [], none: true }
-    conds.push(`i.sync_state IN (${states.map(() => '?').join(', ')})`)
-    params.push(...states)
-    // The exact condition of the partial index images_unsynced, so the planner can use it.
-    if (!states.includes('synced')) conds.push(`i.sync_state <> 'synced'`)
+    if (states.length === 0) return none
+    const list = `(${states.map(() => '?').join(', ')})`
+    if (states.includes('synced')) {
+      add({ sql: `i.sync_state IN ${list}`, params: [...states] })
+    } else {
+      // The exact condition of the partial index images_unsynced, so the planner can use it.
+      add({
+        sql: `i.sync_state IN ${list} AND i.sync_state <> 'synced'`,
+        params: [...states],
+        ids: {
+          sql: `SELECT id AS id FROM images WHERE sync_state IN ${list} AND sync_state <> 'synced'`,
+          params: [...states],
+        },
+      })
+    }
   }
-  const w: Where = { sql: conds.join(' AND '), params, none: false }
-  if (conds[0] === FTS_DRIVER) {
-    w.match = params[0] as string
-    w.rest = conds.slice(1).join(' AND ')
+  const w: Where = { sql: conds.join(' AND '), params, none: false, parts }
+  if (match !== undefined) {
+    w.sql = conds.length ? `${FTS_DRIVER} AND ${w.sql}` : FTS_DRIVER
+    w.params = [match, ...params]
+    w.match = match
+    w.rest = conds.join(' AND ')
   }
   return w
+}
+
+/** The trigrams of the FTS vocabulary that start with a 1–2 character term (at most one more
+ * than MAX_SHORT_TERM_EXPANSION). fts5vocab counts every occurrence of each trigram to answer,
+ * so this costs about as much as the search itself (see GramCache). */
+export function shortTermGrams(db: DB, term: string): string[] {
+  const { lo, hi } = shortTermRange(term)
+  return db
+    .prepare(`SELECT term FROM images_fts_vocab WHERE term >= ? AND term < ? LIMIT ?`)
+    .pluck()
+    .all(lo, hi, MAX_SHORT_TERM_EXPANSION + 1) as string[]
+}
+
+/**
+ * Remembers short-term expansions while the database is unchanged: neither written by this
+ * connection (`total_changes()`, which counts trigger and FTS writes too) nor committed to by
+ * another one (`PRAGMA data_version`). Typing or paging through a query with 2-character Chinese
+ * terms (红色, 连衣) then expands each term once, not on every page.
+ */
+export class GramCache {
+  private token = ''
+  private readonly terms = new Map<string, string[]>()
+  private readonly version: Database.Statement
+
+  constructor(
+    private readonly db: DB,
+    private readonly max = 256,
+  ) {
+    this.version = db
+      .prepare(`SELECT total_changes() || ':' || data_version FROM pragma_data_version`)
+      .pluck()
+  }
+
+  /** Call inside the read transaction the expansion is used in. */
+  grams(term: string): string[] {
+    const token = this.version.get() as string
+    if (token !== this.token) {
+      this.terms.clear()
+      this.token = token
+    }
+    let g = this.terms.get(term)
+    if (g === undefined) {
+      g = shortTermGrams(this.db, term)
+      if (this.terms.size >= this.max) this.terms.clear()
+      this.terms.set(term, g)
+    }
+    return g
+  }
+}
+
+/** An operand of the filter as ids from the attribute's index, in id order, when it is an
+ * equality (`=` or `in`): `str_attr="x"` is exactly the ids under "x" in images_str_attr. */
+function filterIds(item: FilterAst): Part['ids'] {
+  if (item.type !== 'int' && item.type !== 'str' && item.type !== 'in') return undefined
+  if (!Object.hasOwn(FILTER_COLUMNS, item.field)) return undefined
+  if ((item.type === 'int' || item.type === 'str') && item.op === '=') {
+    return { sql: `SELECT id AS id FROM images WHERE ${item.field} = ?`, params: [item.value] }
+  }
+  if (item.type === 'in' && !item.negated && item.values.length > 0) {
+    return {
+      sql: `SELECT id AS id FROM images WHERE ${item.field} IN (${item.values.map(() => '?').join(', ')})`,
+      params: [...item.values],
+    }
+  }
+  return undefined
 }
 
 const ORDER_COLUMNS: Record<SortKey, string[]> = {

@@ -1,0 +1,245 @@
+import type Database from 'better-sqlite3'
+import {
+  buildWhere,
+  checkPaging,
+  orderBy,
+  probeForm,
+  type GramSource,
+  type Part,
+  type Where,
+} from './query'
+import type { GalleryImage, Page, QueryOptions, SortKey } from './types'
+
+type DB = Database.Database
+type Statement = Database.Statement
+
+/**
+ * How `Gallery.query` finds and pages its matches. SQLite's planner cannot see how many rows an
+ * FTS MATCH yields, and it never intersects two indexes, so the gallery decides:
+ *
+ * - **fts**: the FTS matches drive (`i.id IN (SELECT rowid … MATCH ?)`); each match's row is read
+ *   to check the other conditions. Best when the text is selective.
+ * - **index**: the other conditions drive through their indexes and the FTS matches are a probe
+ *   (`+i.id IN (…)`, materialised once). Best when the text matches many rows and the other
+ *   conditions few.
+ * - **intersect**: the FTS matches and the equality conditions that have an index in id order
+ *   (category, `str_attr="x"`, `int_attr=3`, `in (…)`, unsynced states) are intersected by a merge
+ *   of sorted id lists (`… INTERSECT …`), reading no row; the remaining conditions (ranges, `!=`,
+ *   `or`) are checked on the survivors only. Best when several conditions each match many rows
+ *   but together few (text + category + filter).
+ *
+ * All three return the same rows; tests run random queries through each (PlanChoice).
+ *
+ * Paging: up to `small` matches are collected in one pass (ids only, as one JSON array) and
+ * sorted; above that the exact total is counted and the page is read either by walking the sort
+ * order's index and testing each row (dense matches: stops after offset+limit hits) or by sorting
+ * the matches (sparse ones).
+ */
+export type Driver = 'auto' | 'fts' | 'index' | 'intersect'
+
+export interface PlanChoice {
+  /** How the matches are found (default auto). */
+  driver?: Driver
+  /** How a large match set is paged (default auto). */
+  paging?: 'auto' | 'walk' | 'sort'
+  /** Match sets up to this size are collected in one pass and sorted (default SMALL). */
+  small?: number
+}
+
+/** What the planner chose (for tests and EXPLAIN). */
+export interface Plan {
+  driver: Exclude<Driver, 'auto'>
+  /** Selects exactly the matches from `images i`. */
+  cond: string
+  params: unknown[]
+  /** The matches as ids (`SELECT … AS id …`), when no row has to be read to find them. */
+  ids?: { sql: string; params: unknown[] }
+}
+
+export interface QueryContext {
+  db: DB
+  /** A cached prepared statement. */
+  stmt: (sql: string) => Statement
+  /** Full rows for ids, in the order of ids. */
+  rowsById: (ids: number[]) => GalleryImage[]
+  /** Short-term expansions (default: asked of the FTS vocabulary every time). */
+  grams?: GramSource
+}
+
+/** Match sets up to this size are collected in one pass and sorted in memory. */
+export const SMALL = 2000
+/** With text and only conditions that cannot be intersected: FTS matches above this count make
+ * the other conditions drive (counted with this cap, so the count stays cheap). */
+export const PROBE_ABOVE = 5000
+/** An intersectable condition matching at most this many rows drives alone: intersecting it
+ * with larger lists would read more index entries than checking its rows. */
+export const TINY = 500
+
+/** Index steps (covering index + bloom filter probe) costing about as much as sorting one row. */
+const WALK_PER_SORTED_ROW = 18
+
+const FTS_IDS = 'SELECT rowid AS id FROM images_fts WHERE images_fts MATCH ?'
+
+/** The index giving each sort order (see schema.ts). */
+const SORT_INDEX: Record<SortKey, string> = {
+  updated: 'images_updated',
+  added: 'images_added',
+  productId: 'images_key',
+  picName: 'images_pic_name',
+  category: 'images_category',
+}
+
+export function planQuery(ctx: QueryContext, w: Where, driver: Driver = 'auto'): Plan {
+  const text = w.match
+  const parts = w.parts
+  const sources = parts.filter((p) => p.ids)
+  let d = driver
+  if (d === 'auto') {
+    if (parts.some((p) => p.selective)) d = 'index'
+    else if (sources.length >= 2 || (text !== undefined && sources.length === 1)) d = 'intersect'
+    else if (text !== undefined && parts.length === 0) d = 'fts'
+    else if (text !== undefined) {
+      const n = ctx
+        .stmt(`SELECT count(*) FROM (${FTS_IDS} LIMIT ${PROBE_ABOVE + 1})`)
+        .pluck()
+        .get(text) as number
+      d = n > PROBE_ABOVE ? 'index' : 'fts'
+    } else d = 'index'
+  }
+  if (d === 'intersect' && sources.length === 0) d = text !== undefined ? 'fts' : 'index'
+  if (d === 'fts' && text === undefined) d = 'index'
+
+  if (d === 'fts') {
+    return {
+      driver: 'fts',
+      cond: w.sql,
+      params: w.params,
+      ids: parts.length === 0 ? { sql: FTS_IDS, params: [text] } : undefined,
+    }
+  }
+  if (d === 'index') {
+    const only = text === undefined && parts.length === 1 ? parts[0].ids : undefined
+    return {
+      driver: 'index',
+      cond: text !== undefined ? probeForm(w) : w.sql,
+      params: w.params,
+      ids: only,
+    }
+  }
+  // intersect
+  let members: Part[] = sources
+  if (driver === 'auto' && sources.length >= 2) {
+    const sizes = sources.map(
+      (p) =>
+        ctx
+          .stmt(`SELECT count(*) FROM (${p.ids!.sql} LIMIT ${TINY + 1})`)
+          .pluck()
+          .get(...p.ids!.params) as number,
+    )
+    const min = Math.min(...sizes)
+    if (min <= TINY) members = [sources[sizes.indexOf(min)]]
+  }
+  const sets = members.map((p) => p.ids!.sql)
+  const setParams = members.flatMap((p) => p.ids!.params)
+  if (text !== undefined) {
+    sets.push(FTS_IDS)
+    setParams.push(text)
+  }
+  const set = sets.join(' INTERSECT ')
+  const residual = parts.filter((p) => !members.includes(p))
+  if (residual.length === 0) {
+    return {
+      driver: 'intersect',
+      cond: `i.id IN (${set})`,
+      params: setParams,
+      ids: { sql: set, params: setParams },
+    }
+  }
+  return {
+    driver: 'intersect',
+    cond: `i.id IN (${set}) AND ${residual.map((p) => p.sql).join(' AND ')}`,
+    params: [...setParams, ...residual.flatMap((p) => p.params)],
+  }
+}
+
+/** Gallery.query: one read transaction, exact total, the page's full rows. */
+export function executeQuery(
+  ctx: QueryContext,
+  opts: QueryOptions,
+  choice: PlanChoice = {},
+): Page<GalleryImage> {
+  const { limit, offset } = checkPaging(opts.limit, opts.offset)
+  const order = orderBy(opts.sort, opts.order)
+  const small = choice.small ?? SMALL
+  const read = ctx.db.transaction((): Page<GalleryImage> => {
+    const w = buildWhere(ctx.db, opts, ctx.grams)
+    if (w.none) return { total: 0, items: [] }
+    const page = (sql: string, ...params: unknown[]): GalleryImage[] =>
+      ctx.rowsById(
+        ctx
+          .stmt(sql)
+          .pluck()
+          .all(...params, limit, offset) as number[],
+      )
+    const rows = () => ctx.stmt(`SELECT count(*) FROM images`).pluck().get() as number
+    if (!w.sql) {
+      const total = rows()
+      if (limit === 0 || offset >= total) return { total, items: [] }
+      // Ids through the sort order's covering index (cheap even deep), then rows by id.
+      return {
+        total,
+        items: page(`SELECT i.id FROM images i ORDER BY ${order} LIMIT ? OFFSET ?`),
+      }
+    }
+    const plan = planQuery(ctx, w, choice.driver)
+    const ids = plan.ids ?? {
+      sql: `SELECT i.id AS id FROM images i WHERE ${plan.cond}`,
+      params: plan.params,
+    }
+    // Few matches: collect them all in one pass (one JSON string, not one JS value per row) and
+    // sort just those.
+    const first = JSON.parse(
+      ctx
+        .stmt(`SELECT json_group_array(id) FROM (${ids.sql} LIMIT ${small + 1})`)
+        .pluck()
+        .get(...ids.params) as string,
+    ) as number[]
+    const sortKey = opts.sort ?? 'updated'
+    if (first.length <= small) {
+      const total = first.length
+      if (limit === 0 || offset >= total) return { total, items: [] }
+      // Either walk the sort order's covering index testing each id against the matches (a
+      // bloom filter; stops after offset+limit hits, ~rows/total steps per hit), or read the
+      // matches' rows and sort them (a lookup and a sorter insert each, ~18 index steps).
+      const walk = (offset + limit) * rows() < WALK_PER_SORTED_ROW * total * total
+      const sql = walk
+        ? `SELECT i.id FROM images i INDEXED BY ${SORT_INDEX[sortKey]}
+          WHERE +i.id IN (SELECT value FROM json_each(?)) ORDER BY ${order} LIMIT ? OFFSET ?`
+        : `SELECT i.id FROM json_each(?) j CROSS JOIN images i ON i.id = j.value
+          ORDER BY ${order} LIMIT ? OFFSET ?`
+      return { total, items: page(sql, JSON.stringify(first)) }
+    }
+    const total = ctx
+      .stmt(`SELECT count(*) FROM (${ids.sql})`)
+      .pluck()
+      .get(...ids.params) as number
+    if (limit === 0 || offset >= total) return { total, items: [] }
+    // Dense matches: walk the sort index and test each row, stopping after offset+limit hits.
+    // Sparse ones: read the matches as planned and sort them.
+    const textOnly = w.match !== undefined && w.parts.length === 0
+    const walkSteps = ((offset + limit) * rows()) / total
+    const sortWork = total * (textOnly ? 4 : 1)
+    const walk = choice.paging === 'walk' || (choice.paging !== 'sort' && walkSteps < sortWork)
+    if (walk) {
+      // With a category, images_category(_updated) already serve these sorts.
+      const served = opts.categoryId != null && sortKey !== 'added' && sortKey !== 'picName'
+      const from = served ? 'images i' : `images i INDEXED BY ${SORT_INDEX[sortKey]}`
+      const cond = w.match !== undefined ? probeForm(w) : w.sql
+      const sql = `SELECT i.id FROM ${from} WHERE ${cond} ORDER BY ${order} LIMIT ? OFFSET ?`
+      return { total, items: page(sql, ...w.params) }
+    }
+    const sql = `SELECT i.id FROM images i WHERE ${plan.cond} ORDER BY ${order} LIMIT ? OFFSET ?`
+    return { total, items: page(sql, ...plan.params) }
+  })
+  return read.deferred()
+}
