@@ -74,7 +74,10 @@ function rowLine(r: PlanRow): string {
   const dup = r.duplicate
     ? `  [${r.duplicate.kind} duplicate of ${r.duplicate.existing
         .slice(0, 3)
-        .map((e) => `${e.productId}/${e.picName}${e.inPlan ? ' (this batch)' : ''}`)
+        .map(
+          (e) =>
+            `${e.productId}/${e.picName}${e.inPlan ? ` (this batch${e.relPath ? `: ${e.relPath}` : ''})` : ' (in the gallery)'}`,
+        )
         .join(', ')}]`
     : ''
   const outcome = r.action === 'add' || r.action === 'delete' ? (r.outcome ?? r.op) : r.action
@@ -83,14 +86,16 @@ function rowLine(r: PlanRow): string {
 
 async function dryRun(ctx: CommandContext, input: ReturnType<typeof options>): Promise<number> {
   const counts = { add: 0, skip: 0, reject: 0, delete: 0 }
+  let copies = 0
   for await (const row of ctx.core.jobs.planRows(input)) {
     counts[row.action]++
+    if (row.action === 'add' && row.duplicate?.existing.some((e) => e.inPlan)) copies++
     if (ctx.json) process.stdout.write(JSON.stringify(row) + '\n')
     else ctx.out(rowLine(row))
   }
   if (!ctx.json) {
     ctx.out(
-      `\n${counts.add} to add, ${counts.skip} skipped, ${counts.reject} rejected${counts.delete ? `, ${counts.delete} to delete` : ''} (dry run: nothing was sent)`,
+      `\n${counts.add} to add${copies ? ` (${copies} identical to another file of this batch, each added under its own ids)` : ''}, ${counts.skip} skipped, ${counts.reject} rejected${counts.delete ? `, ${counts.delete} to delete` : ''} (dry run: nothing was sent)`,
     )
   }
   return counts.reject > 0 ? EXIT_ITEMS_FAILED : 0

@@ -38,7 +38,10 @@ export const BulkOptions = ProfileRef.extend({
   /** folder (default), file, a template such as {product}/{name}, or /regex/ with (?<product>…). */
   naming: z.string().max(512).optional(),
   defaults: BulkDefaults.optional(),
-  /** Pictures already in the gallery (same bytes) under another id. Default skip. */
+  /**
+   * Pictures already in the gallery (same bytes) under another id. Default skip. Identical files
+   * within the batch are flagged (`duplicate.existing[].inPlan`) and added, each under its own id.
+   */
   duplicates: z.enum(['skip', 'add']).optional(),
   /** Pictures smaller than the service type's minimum side. Default reject. */
   smallImage: z.enum(['reject', 'upscale', 'pad']).optional(),
@@ -54,8 +57,10 @@ export const DuplicateRef = z.object({
   productId: z.string(),
   picName: z.string(),
   distance: z.number().optional(),
-  /** The other picture is earlier in the same plan, not in the gallery. */
+  /** The other picture is in the same plan (earlier or later), not in the gallery. */
   inPlan: z.boolean().optional(),
+  /** That picture's file (relative to its source), when it is in the same plan. */
+  relPath: z.string().optional(),
 })
 
 /** One line of the preview. */

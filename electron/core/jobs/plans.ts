@@ -99,6 +99,7 @@ export function toPlanRow(item: PlanItem, index: number): PlanRow {
             picName: e.picName,
             ...(e.distance !== undefined ? { distance: e.distance } : {}),
             ...(e.inPlan ? { inPlan: true } : {}),
+            ...(e.relPath !== undefined ? { relPath: e.relPath } : {}),
           })),
         }
       : null,

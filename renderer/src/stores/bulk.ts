@@ -22,6 +22,14 @@ function baseName(p: string): string {
   const parts = p.split(/[\\/]/).filter(Boolean)
   return parts[parts.length - 1] ?? p
 }
+/**
+ * A copy of a picture already in the gallery under another id: skipped by default (the
+ * duplicates option). Identical files within the batch are only flagged: they are all added.
+ */
+export function isGalleryCopy(r: PlanRow): boolean {
+  return r.duplicate?.kind === 'exact' && r.duplicate.existing.some((e) => !e.inPlan)
+}
+
 function parentName(p: string): string {
   const parts = p.split(/[\\/]/).filter(Boolean)
   return parts[parts.length - 2] ?? ''
@@ -71,7 +79,7 @@ export const useBulkStore = defineStore('bulk', () => {
     if (r.action !== 'add' && r.action !== 'skip') return r.action
     const o = overrides.value[r.index]
     if (o) return o
-    if (dupAll.value && r.duplicate && r.reason?.code !== 'Unchanged') return dupAll.value
+    if (dupAll.value && isGalleryCopy(r) && r.reason?.code !== 'Unchanged') return dupAll.value
     return r.action
   }
   const toAdd = computed(() => rows.value.filter((r) => actionOf(r) === 'add').length)
@@ -221,7 +229,7 @@ export const useBulkStore = defineStore('bulk', () => {
   function setAllDuplicates(action: 'add' | 'skip') {
     dupAll.value = action
     const next = { ...overrides.value }
-    for (const r of rows.value) if (r.duplicate) delete next[r.index]
+    for (const r of rows.value) if (isGalleryCopy(r)) delete next[r.index]
     overrides.value = next
   }
 

@@ -159,6 +159,65 @@ describe('loupe bulk-add', { timeout: 240_000 }, () => {
     expect(d.instance.totalCount).toBe(4)
   })
 
+  it('adds identical files of one batch, flagging each; skips a copy of a gallery picture unless --duplicates add', () => {
+    const dups = path.join(t.dir, 'dups')
+    put(dups, 'a/first.jpg', 50)
+    put(dups, 'b/second.jpg', 50) // the same bytes as a/first.jpg
+    put(dups, 'b/other.jpg', 51)
+    const d2 = path.join(t.dir, 'data-dups')
+    const dry = loupe(['--data', d2, 'bulk-add', dups, '--dry-run', '--json'])
+    expect(dry.code).toBe(0)
+    const rows = lines(dry.stdout)
+    expect(rows.map((x) => [x.relPath, x.action])).toEqual([
+      ['a/first.jpg', 'add'],
+      ['b/other.jpg', 'add'],
+      ['b/second.jpg', 'add'],
+    ])
+    // both copies flagged, each naming the other file
+    expect(rows[0].duplicate).toEqual({
+      kind: 'exact',
+      existing: [{ productId: 'b', picName: 'second.jpg', relPath: 'b/second.jpg', inPlan: true }],
+    })
+    expect(rows[2].duplicate).toEqual({
+      kind: 'exact',
+      existing: [{ productId: 'a', picName: 'first.jpg', relPath: 'a/first.jpg', inPlan: true }],
+    })
+    expect(rows[1].duplicate).toBeNull()
+    const text = loupe(['--data', d2, 'bulk-add', dups, '--dry-run'])
+    expect(text.stdout).toMatch(
+      /^kept\s+a \/ first\.jpg .*\[exact duplicate of b\/second\.jpg \(this batch: b\/second\.jpg\)\]$/m,
+    )
+    expect(text.stdout).toContain('3 to add (2 identical to another file of this batch')
+
+    const run = loupe(['--data', d2, 'bulk-add', dups, '--json'])
+    expect(run.code).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject({ state: 'done', total: 3, done: 3, skipped: 0 })
+    const count = () =>
+      JSON.parse(loupe(['--data', d2, 'detail', '--json']).stdout).instance.totalCount as number
+    expect(count()).toBe(3)
+
+    // later, a copy of b/other.jpg under another id: flagged and skipped by default…
+    const later = path.join(t.dir, 'later')
+    put(later, 'c/copy.jpg', 51)
+    put(later, 'c/new.jpg', 52)
+    const plan = lines(loupe(['--data', d2, 'bulk-add', later, '--dry-run', '--json']).stdout)
+    expect(plan[0]).toMatchObject({
+      relPath: 'c/copy.jpg',
+      action: 'skip',
+      reason: { code: 'DuplicateImage' },
+      duplicate: { kind: 'exact', existing: [{ productId: 'b', picName: 'other.jpg' }] },
+    })
+    const skipped = loupe(['--data', d2, 'bulk-add', later, '--json'])
+    expect(skipped.code).toBe(0)
+    expect(JSON.parse(skipped.stdout)).toMatchObject({ done: 1, skipped: 1 })
+    expect(count()).toBe(4)
+    // …and added with --duplicates add
+    const anyway = loupe(['--data', d2, 'bulk-add', later, '--duplicates', 'add', '--json'])
+    expect(anyway.code).toBe(0)
+    expect(JSON.parse(anyway.stdout)).toMatchObject({ done: 1, skipped: 1 }) // c/new.jpg: unchanged
+    expect(count()).toBe(5)
+  })
+
   it('lists failed pictures with the reason and exits 1', () => {
     const mixed = path.join(t.dir, 'mixed')
     put(mixed, 'p/good.jpg', 30)

@@ -82,7 +82,7 @@ describe('planBulkAdd', () => {
     })
     expect(p['P1/a.jpg'].sha256).toMatch(/^[0-9a-f]{64}$/)
     expect(p['P1/a.jpg'].phash).toMatch(/^[0-9a-f]{16}$/)
-    expect(p['P1/a.jpg'].duplicate).toBeUndefined()
+    expect(p['P2/c.png'].duplicate).toBeUndefined()
 
     // same id, same picture: nothing to do
     expect(p['P1/b.jpg']).toMatchObject({
@@ -97,12 +97,19 @@ describe('planBulkAdd', () => {
       outcome: { kind: 'kept', width: 128 },
     })
 
-    // same bytes as an earlier picture of this plan
+    // two identical files of this batch (not in the gallery): both flagged, each naming the
+    // other — the first one too, although the copy comes later — and both added
+    expect(p['P1/a.jpg'].duplicate).toEqual({
+      kind: 'exact',
+      existing: [{ productId: 'P3', picName: 'copy.jpg', relPath: 'P3/copy.jpg', inPlan: true }],
+    })
     expect(p['P3/copy.jpg'].duplicate).toEqual({
       kind: 'exact',
-      existing: [{ productId: 'P1', picName: 'a.jpg', inPlan: true }],
+      existing: [{ productId: 'P1', picName: 'a.jpg', relPath: 'P1/a.jpg', inPlan: true }],
     })
-    expect(p['P3/copy.jpg'].action).toBe('skip')
+    expect(p['P1/a.jpg'].action).toBe('add')
+    expect(p['P3/copy.jpg'].action).toBe('add')
+    expect(p['P3/copy.jpg'].reason).toBeUndefined()
 
     // already in the gallery under another id
     expect(p['P5/dup.jpg'].duplicate).toMatchObject({
@@ -148,7 +155,50 @@ describe('planBulkAdd', () => {
     expect(bare['P1/a.jpg'].sha256).toMatch(/^[0-9a-f]{64}$/)
     expect(bare['P1/a.jpg'].phash).toBeNull()
     expect(bare['P5/dup.jpg'].action).toBe('add')
-    expect(bare['P3/copy.jpg'].action).toBe('skip') // in-plan duplicate still found
+    // in-plan copies are still found without a gallery, and added
+    expect(bare['P3/copy.jpg'].action).toBe('add')
+    expect(bare['P3/copy.jpg'].duplicate?.existing).toEqual([
+      { productId: 'P1', picName: 'a.jpg', relPath: 'P1/a.jpg', inPlan: true },
+    ])
+    expect(bare['P1/a.jpg'].duplicate?.existing[0]).toMatchObject({ productId: 'P3', inPlan: true })
+  })
+
+  it('copies within the batch stay added when one of them is already in the gallery from an earlier run', async () => {
+    const dir = tempDir()
+    const src = path.join(dir, 'src')
+    copyCatalogue(src, 'X/one.jpg', 40)
+    copyCatalogue(src, 'Y/two.jpg', 40) // same bytes as X/one.jpg
+    copyCatalogue(src, 'Z/three.jpg', 41) // in the gallery as OTHER/o.jpg
+    copyCatalogue(src, 'Z/four.jpg', 42)
+    const g = openGallery(path.join(dir, 'gallery.db'))
+    try {
+      const sha = async (rel: string) =>
+        (await imaging.prepare(path.join(src, rel), { thumbnail: false })).sha256
+      // an earlier run of this same batch added X/one.jpg, then stopped
+      g.recordAdded({ productId: 'X', picName: 'one.jpg', sha256: await sha('X/one.jpg') })
+      g.recordAdded({ productId: 'OTHER', picName: 'o.jpg', sha256: await sha('Z/three.jpg') })
+      const plan = byRel(await collectPlan([src], {}, { imaging, gallery: g }))
+      expect(plan['X/one.jpg']).toMatchObject({ action: 'skip', reason: { code: 'Unchanged' } })
+      // its copy is not "already in the gallery under another id": the batch gives it its own id
+      expect(plan['Y/two.jpg'].action).toBe('add')
+      expect(plan['Y/two.jpg'].duplicate?.existing).toEqual([
+        { productId: 'X', picName: 'one.jpg', relPath: 'X/one.jpg', inPlan: true },
+      ])
+      // a copy of a picture another batch added: skipped, unless added anyway
+      expect(plan['Z/three.jpg']).toMatchObject({
+        action: 'skip',
+        reason: { code: 'DuplicateImage' },
+        duplicate: { kind: 'exact', existing: [{ productId: 'OTHER', picName: 'o.jpg' }] },
+      })
+      expect(plan['Z/four.jpg'].action).toBe('add')
+      const anyway = byRel(await collectPlan([src], { duplicates: 'add' }, { imaging, gallery: g }))
+      expect(anyway['Z/three.jpg'].action).toBe('add')
+      expect(anyway['Z/three.jpg'].duplicate?.kind).toBe('exact')
+      expect(anyway['Y/two.jpg'].action).toBe('add')
+      expect(anyway['X/one.jpg'].action).toBe('skip') // unchanged stays skipped
+    } finally {
+      g.close()
+    }
   })
 
   it('validates defaults and regions up front, naming the source', async () => {
@@ -209,18 +259,19 @@ describe('planBulkAdd', () => {
       ['SKU1', 'SKU1_back.jpg', 'add'],
       ['SKU1', 'SKU1_front.jpg', 'add'],
       [null, null, 'reject'],
-      // the manifest points at a picture the folder already gave
-      ['M1', 'a.jpg', 'skip'],
+      // the manifest points at a picture the folder already gave: a copy in the batch, added
+      ['M1', 'a.jpg', 'add'],
       ['M1', 'a.jpg', 'reject'],
       [null, null, 'reject'],
     ])
     expect(plan[2].reason).toMatchObject({ code: 'NamingRuleMismatch' })
     expect(plan[2].reason!.message).toMatch(/"noview\.jpg" does not match the naming rule/)
-    expect(plan[3].duplicate!.existing[0]).toMatchObject({
-      productId: 'SKU1',
-      picName: 'SKU1_front.jpg',
-      inPlan: true,
-    })
+    expect(plan[3].duplicate!.existing).toEqual([
+      { productId: 'SKU1', picName: 'SKU1_front.jpg', relPath: 'SKU1_front.jpg', inPlan: true },
+    ])
+    expect(plan[1].duplicate!.existing).toEqual([
+      { productId: 'M1', picName: 'a.jpg', relPath: 'pics/SKU1_front.jpg', inPlan: true },
+    ])
     expect(plan[4].reason).toMatchObject({ code: 'DuplicateKey' })
     expect(plan[4].reason!.message).toMatch(/list\.csv:3: .*already given by list\.csv:2/)
     expect(plan[5].reason).toMatchObject({ code: 'InvalidIntAttr' })

@@ -2,6 +2,10 @@
  * Planning a bulk add: read the sources, derive ids, merge defaults, validate everything up front,
  * preview what imaging will do to each picture, hash it and look for duplicates — before anything
  * is sent. The plan streams (AsyncGenerator) in source order, so a UI can show it as it grows.
+ *
+ * Duplicates: a picture whose bytes are already in the gallery under another id is flagged and
+ * skipped unless `duplicates: 'add'`. Identical files within the batch itself (not yet in the
+ * gallery) are flagged — every copy, naming the others — and all added, each under its own id.
  */
 
 import crypto from 'node:crypto'
@@ -18,6 +22,7 @@ import type {
   BulkAddOptions,
   BulkAddSource,
   DuplicateInfo,
+  ImageRef,
   OutcomeKind,
   PlanDeps,
   PlanItem,
@@ -25,6 +30,8 @@ import type {
 } from './types'
 
 export const DEFAULT_NEAR_DISTANCE = 6
+/** Other copies within the batch named on an item (a folder of 1,000 placeholders names 10). */
+const MAX_TWINS_LISTED = 10
 
 /** A job item key: productId and picName, URI-encoded so that no two pairs share a key. */
 export function itemKey(productId: string, picName: string): string {
@@ -70,6 +77,93 @@ function where(e: SourceEntry): string {
   return e.origin ?? e.source ?? e.relPath
 }
 
+/** The ids of an entry: from its manifest line, else from the naming rule. */
+function idsOf(
+  e: SourceEntry,
+  rule: NamingRule,
+): { productId: string | null; picName: string | null } | { error: string } {
+  let productId = e.productId
+  let picName = e.picName
+  if (productId === null) {
+    const d = deriveIds(e.relPath, rule, { rootName: e.rootName })
+    if ('error' in d) return { error: d.error }
+    productId = d.productId
+    picName = picName ?? d.picName
+  } else if (picName === null && e.op === 'add') {
+    picName = path.posix.basename(e.relPath)
+  }
+  return { productId, picName }
+}
+
+/** A picture of the batch whose bytes another picture of the batch has too. */
+interface Twin {
+  productId: string
+  picName: string
+  relPath: string
+}
+
+interface BatchTwins {
+  /** Every picture of the batch with a given SHA-256, when there are two or more. */
+  of(sha256: string): Twin[]
+  /** Whether the batch gives these ids to a picture with this SHA-256 that has a copy in it. */
+  has(sha256: string, ref: ImageRef): boolean
+}
+
+/**
+ * Identical files within the batch, by SHA-256: only files sharing their size with another file
+ * of the batch are read (photos rarely do), so finding them costs a stat per file. Known before
+ * the first item is yielded, so the first copy is flagged as well as the later ones.
+ */
+async function batchTwins(entries: SourceEntry[], rule: NamingRule): Promise<BatchTwins> {
+  const bySize = new Map<number, SourceEntry[]>()
+  const todo = entries.filter((e) => e.op === 'add' && !e.error && e.source)
+  for (let i = 0; i < todo.length; i += 64) {
+    const batch = todo.slice(i, i + 64)
+    const sizes = await Promise.all(
+      batch.map((e) =>
+        fs.promises.stat(e.source!).then(
+          (st) => (st.isFile() ? st.size : -1),
+          () => -1,
+        ),
+      ),
+    )
+    batch.forEach((e, j) => {
+      if (sizes[j] < 0) return
+      const g = bySize.get(sizes[j])
+      if (g) g.push(e)
+      else bySize.set(sizes[j], [e])
+    })
+  }
+  const shaOf = new Map<string, string | null>()
+  const bySha = new Map<string, Twin[]>()
+  const seen = new Set<string>()
+  for (const group of bySize.values()) {
+    if (group.length < 2) continue
+    for (const e of group) {
+      const ids = idsOf(e, rule)
+      if ('error' in ids || ids.productId === null || ids.picName === null) continue
+      let sha = shaOf.get(e.source!)
+      if (sha === undefined) {
+        sha = await sha256File(e.source!).catch(() => null)
+        shaOf.set(e.source!, sha)
+      }
+      if (!sha) continue
+      const key = itemKey(ids.productId, ids.picName)
+      if (seen.has(`${sha}:${key}`)) continue // the same ids twice: a DuplicateKey, not a copy
+      seen.add(`${sha}:${key}`)
+      const twin = { productId: ids.productId, picName: ids.picName, relPath: e.relPath }
+      const list = bySha.get(sha)
+      if (list) list.push(twin)
+      else bySha.set(sha, [twin])
+    }
+  }
+  for (const [sha, list] of bySha) if (list.length < 2) bySha.delete(sha)
+  return {
+    of: (sha) => bySha.get(sha) ?? [],
+    has: (sha, r) => bySha.has(sha) && seen.has(`${sha}:${itemKey(r.productId, r.picName)}`),
+  }
+}
+
 /** Analyse one entry (may run concurrently with others). */
 async function analyse(
   e: SourceEntry,
@@ -79,19 +173,11 @@ async function analyse(
 ): Promise<PlanItem> {
   if (e.error) return rejected(e, e.error)
 
-  // ids
-  let productId = e.productId
-  let picName = e.picName
-  if (productId === null) {
-    const d = deriveIds(e.relPath, rule, { rootName: e.rootName })
-    if ('error' in d) {
-      return rejected(e, { code: 'NamingRuleMismatch', message: `${where(e)}: ${d.error}` })
-    }
-    productId = d.productId
-    picName = picName ?? d.picName
-  } else if (picName === null && e.op === 'add') {
-    picName = path.posix.basename(e.relPath)
+  const ids = idsOf(e, rule)
+  if ('error' in ids) {
+    return rejected(e, { code: 'NamingRuleMismatch', message: `${where(e)}: ${ids.error}` })
   }
+  const { productId, picName } = ids
   const fields = e.op === 'add' ? mergeFields(options.defaults, e.fields) : {}
   const base = { productId, picName, fields }
 
@@ -219,12 +305,15 @@ function decide(item: PlanItem, options: BulkAddOptions): void {
     }
     return
   }
-  if (item.duplicate?.kind === 'exact' && (options.duplicates ?? 'skip') === 'skip') {
-    const first = item.duplicate.existing[0]
+  // Only a copy of a picture already in the gallery is skipped; copies within the batch are added.
+  const inGallery =
+    item.duplicate?.kind === 'exact' ? item.duplicate.existing.filter((e) => !e.inPlan) : []
+  if (inGallery.length > 0 && (options.duplicates ?? 'skip') === 'skip') {
+    const first = inGallery[0]
     item.action = 'skip'
     item.reason = {
       code: 'DuplicateImage',
-      message: `The same picture is already ${first.inPlan ? 'in this batch' : 'in the gallery'} as ${first.productId}/${first.picName}`,
+      message: `The same picture is already in the gallery as ${first.productId}/${first.picName}`,
     }
   }
 }
@@ -232,7 +321,7 @@ function decide(item: PlanItem, options: BulkAddOptions): void {
 /**
  * Plan a bulk add. Yields one PlanItem per picture (or manifest line), in source order: what will
  * be sent, what preparation will do, why an item is rejected, and duplicates found in the gallery
- * or earlier in the same plan.
+ * or elsewhere in the same plan (earlier or later: the sources are listed first).
  */
 export async function* planBulkAdd(
   sources: BulkAddSource[],
@@ -242,8 +331,12 @@ export async function* planBulkAdd(
   const rule = parseNamingRule(options.naming ?? 'folder')
   const concurrency = Math.max(1, options.concurrency ?? 4)
   const keys = new Map<string, string>()
-  const shas = new Map<string, { productId: string; picName: string }>()
   const window: Promise<PlanItem>[] = []
+  const entries: SourceEntry[] = []
+  for await (const entry of readSources(sources, { recursive: options.recursive })) {
+    entries.push(entry)
+  }
+  const twins = await batchTwins(entries, rule)
 
   const finalize = (item: PlanItem): PlanItem => {
     if (item.action === 'reject' || item.productId === null) return item
@@ -261,21 +354,28 @@ export async function* planBulkAdd(
       return item
     }
     keys.set(k, item.origin ?? item.source ?? item.relPath)
-    if (item.op === 'add' && item.sha256) {
-      const first = shas.get(item.sha256)
-      if (first && !item.duplicate) {
-        item.duplicate = {
-          kind: 'exact',
-          existing: [{ ...first, inPlan: true }],
-        } satisfies DuplicateInfo
-      } else if (!first)
-        shas.set(item.sha256, { productId: item.productId, picName: item.picName! })
+    const sha = item.op === 'add' ? item.sha256 : null
+    const others = (sha ? twins.of(sha) : [])
+      .filter((t) => t.productId !== item.productId || t.picName !== item.picName)
+      .slice(0, MAX_TWINS_LISTED)
+      .map((t) => ({ ...t, inPlan: true }))
+    if (sha && others.length > 0) {
+      // The gallery's copies first (they decide a skip), except those this batch itself gives
+      // (added by an earlier run of it), then the batch's own copies.
+      const inGallery =
+        item.duplicate?.kind === 'exact'
+          ? item.duplicate.existing.filter((e) => !twins.has(sha, e))
+          : []
+      item.duplicate = {
+        kind: 'exact',
+        existing: [...inGallery, ...others],
+      } satisfies DuplicateInfo
     }
     decide(item, options)
     return item
   }
 
-  for await (const entry of readSources(sources, { recursive: options.recursive })) {
+  for (const entry of entries) {
     window.push(
       analyse(entry, rule, options, deps).catch((err) => rejected(entry, toItemError(err))),
     )

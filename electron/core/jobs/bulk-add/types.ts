@@ -31,7 +31,10 @@ export interface BulkAddOptions {
   naming?: string
   /** Fields applied to every picture; a manifest's values win. */
   defaults?: BulkAddFields
-  /** Pictures whose SHA-256 is already in the gallery under another id. Default 'skip'. */
+  /**
+   * Pictures whose SHA-256 is already in the gallery under another id. Default 'skip'. Identical
+   * files within the batch itself are flagged but always added (each under its own id).
+   */
   duplicates?: 'skip' | 'add'
   /** Skip pictures already in the gallery under the same id with the same SHA-256. Default true. */
   skipUnchanged?: boolean
@@ -92,7 +95,11 @@ export interface PlanOutcome {
 
 export interface DuplicateInfo {
   kind: 'exact' | 'near'
-  existing: (ImageRef & { distance?: number; inPlan?: boolean })[]
+  /**
+   * The other pictures: in the gallery (`inPlan` unset; first), or elsewhere in the same batch
+   * (`inPlan: true`, with the file's `relPath`). Only copies in the gallery make an item skipped.
+   */
+  existing: (ImageRef & { distance?: number; inPlan?: boolean; relPath?: string })[]
 }
 
 export type PlanAction = 'add' | 'delete' | 'skip' | 'reject'

@@ -25,6 +25,8 @@ const en = {
       duplicates: 'Pictures already in the gallery',
       dupSkip: 'Skip them',
       dupAdd: 'Add them anyway',
+      dupBatch:
+        'Identical files within this batch are all added, each under its own id, and marked “in this batch”.',
       small: 'Pictures smaller than the minimum size',
       smallReject: 'Refuse them',
       smallUpscale: 'Enlarge them',
@@ -58,6 +60,7 @@ const en = {
       exact: 'Same picture',
       near: 'Looks alike',
       inPlan: 'in this batch',
+      inPlanFile: 'in this batch: {file}',
       unchanged: 'Already there',
     },
     action: {
@@ -70,7 +73,7 @@ const en = {
     },
     reason: {
       DuplicateImage: {
-        message: 'The same picture is already in the gallery or earlier in this batch.',
+        message: 'The same picture is already in the gallery under another id.',
         hint: 'Choose “Add anyway” to add it under its own id too.',
       },
       Unchanged: { message: 'Already in the gallery with the same id and the same picture.' },
@@ -119,8 +122,8 @@ const en = {
     resumable:
       'An unfinished job (#{id}) was made from these same files and options: starting resumes it.',
     filter: { all: 'All', add: 'To add', skip: 'Skipped', reject: 'Refused', dup: 'Duplicates' },
-    dupAddAll: 'Add all duplicates anyway',
-    dupSkipAll: 'Skip all duplicates',
+    dupAddAll: 'Add all copies of gallery pictures anyway',
+    dupSkipAll: 'Skip all copies of gallery pictures',
     start: 'Add {n} pictures',
     resumed: 'Job #{id} with these files was unfinished: it was resumed.',
     new: 'New bulk add',
@@ -197,6 +200,7 @@ const zh: typeof en = {
       duplicates: '图库中已有的图片',
       dupSkip: '跳过',
       dupAdd: '仍然添加',
+      dupBatch: '本批次内相同的文件都会添加(各用其自己的 ID),并标记为“本批次中”。',
       small: '小于最小尺寸的图片',
       smallReject: '拒绝',
       smallUpscale: '放大',
@@ -225,7 +229,13 @@ const zh: typeof en = {
       detail: '详情',
     },
     outcome: { kept: '保持原样', resized: '已缩放', converted: '已转换', rejected: '拒绝' },
-    dup: { exact: '相同图片', near: '相似图片', inPlan: '本批次中', unchanged: '已存在' },
+    dup: {
+      exact: '相同图片',
+      near: '相似图片',
+      inPlan: '本批次中',
+      inPlanFile: '本批次中:{file}',
+      unchanged: '已存在',
+    },
     action: {
       add: '添加',
       skip: '跳过',
@@ -236,7 +246,7 @@ const zh: typeof en = {
     },
     reason: {
       DuplicateImage: {
-        message: '图库中或本批次前面已有相同的图片。',
+        message: '图库中已有相同的图片(使用其他 ID)。',
         hint: '选择“仍然添加”可用其自己的 ID 再添加一次。',
       },
       Unchanged: { message: '图库中已有相同 ID 和相同图片。' },
@@ -281,8 +291,8 @@ const zh: typeof en = {
       '预览可查看每张图片的 ID、预处理将做什么,以及图库中已有的重复图片。开始之前不会发送任何内容。',
     resumable: '已有一个由相同文件和选项创建的未完成任务(#{id}):开始将继续该任务。',
     filter: { all: '全部', add: '待添加', skip: '跳过', reject: '拒绝', dup: '重复' },
-    dupAddAll: '全部重复图片仍然添加',
-    dupSkipAll: '跳过全部重复图片',
+    dupAddAll: '图库中已有的重复图片全部仍然添加',
+    dupSkipAll: '跳过图库中已有的全部重复图片',
     start: '添加 {n} 张图片',
     resumed: '使用这些文件的任务 #{id} 尚未完成:已继续运行。',
     new: '新的批量添加',
