@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs'
 import type Database from 'better-sqlite3'
 import { PENDING_SQL } from './columns'
+import { DERIVED_TRIGGERS, REBUILD_SUMMARIES, ftsInsertSql } from './schema'
 import { parseDumpLine, type DumpRecord } from './dump-format'
 import { GalleryError } from './errors'
 import { readLines } from './line-reader'
@@ -178,42 +179,139 @@ export function diffExamples(
   return { added: keys('s', q.added), changed: keys('s', q.changed), gone: keys('i', q.gone) }
 }
 
-/** Computes the diff and applies it as one transaction. Pending rows are left as they are. */
-export function applyStage(db: DB, table: string, now: number): DumpCounts {
-  const q = sqlFor(table)
+/** How applyStage writes: row by row through the triggers, or in bulk (see applyBulk). */
+export type ApplyMode = 'auto' | 'bulk' | 'incremental'
+
+/** Bulk apply when at least this many rows are added or removed … */
+export const BULK_MIN = 1000
+/** … and they are at least 1/BULK_FRACTION of the rows after the import. Rebuilding the secondary
+ * indexes and summaries costs about as much per row kept as the triggers cost per row moved ÷ 6. */
+const BULK_FRACTION = 6
+
+/**
+ * Computes the diff and applies it as one IMMEDIATE transaction: either all of it or, on any
+ * error, nothing (schema included: the bulk path's DROP/CREATE roll back with the rest). Pending
+ * rows are left as they are.
+ */
+export function applyStage(
+  db: DB,
+  table: string,
+  now: number,
+  mode: ApplyMode = 'auto',
+): DumpCounts {
   return db
     .transaction((): DumpCounts => {
       const counts = diffCounts(db, table)
-      db.prepare(`DELETE FROM images WHERE id IN (SELECT i.id ${q.gone})`).run()
-      db.prepare(
-        `UPDATE images AS i SET category_id = s.category_id, custom_content = s.custom_content,
-          int_attr = s.int_attr, int_attr2 = s.int_attr2, int_attr3 = s.int_attr3,
-          int_attr4 = s.int_attr4, str_attr = s.str_attr, str_attr2 = s.str_attr2,
-          str_attr3 = s.str_attr3, str_attr4 = s.str_attr4,
-          region = CASE WHEN s.has_region THEN s.region ELSE i.region END,
-          sync_state = 'synced', sync_error = NULL, updated_at = @now, seen_at = @now
-        FROM ${table} s
-        WHERE i.product_id = s.product_id AND i.pic_name = s.pic_name
-          AND i.sync_state NOT IN ${PENDING_SQL} AND ${DIFFERS}`,
-      ).run({ now })
-      db.prepare(
-        `UPDATE images AS i SET sync_state = 'synced', sync_error = NULL, seen_at = @now
-        FROM ${table} s
-        WHERE i.product_id = s.product_id AND i.pic_name = s.pic_name
-          AND i.sync_state NOT IN ${PENDING_SQL} AND i.seen_at IS NOT @now`,
-      ).run({ now })
-      db.prepare(
-        `INSERT INTO images (product_id, pic_name, ${ATTR_COLS}, region, sync_state,
-          added_at, updated_at, seen_at)
-        SELECT s.product_id, s.pic_name, ${ATTR_COLS.replace(/(\w+)/g, 's.$1')}, s.region,
-          'synced', @now, @now, @now
-        ${q.added}
-        ORDER BY s.product_id, s.pic_name`,
-      ).run({ now })
+      const moved = counts.added + counts.gone
+      const after = counts.added + counts.changed + counts.unchanged + counts.pending
+      const bulk =
+        mode === 'bulk' || (mode === 'auto' && moved >= BULK_MIN && moved * BULK_FRACTION >= after)
+      if (!bulk || !applyBulk(db, table, now)) applyRows(db, table, now)
       db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('lastImportAt', ?)`).run(
         String(now),
       )
       return counts
     })
     .immediate()
+}
+
+/** The updates shared by both paths: changed rows, then every other row seen by this dump. */
+function updateRows(db: DB, table: string, now: number): void {
+  db.prepare(
+    `UPDATE images AS i SET category_id = s.category_id, custom_content = s.custom_content,
+      int_attr = s.int_attr, int_attr2 = s.int_attr2, int_attr3 = s.int_attr3,
+      int_attr4 = s.int_attr4, str_attr = s.str_attr, str_attr2 = s.str_attr2,
+      str_attr3 = s.str_attr3, str_attr4 = s.str_attr4,
+      region = CASE WHEN s.has_region THEN s.region ELSE i.region END,
+      sync_state = 'synced', sync_error = NULL, updated_at = @now, seen_at = @now
+    FROM ${table} s
+    WHERE i.product_id = s.product_id AND i.pic_name = s.pic_name
+      AND i.sync_state NOT IN ${PENDING_SQL} AND ${DIFFERS}`,
+  ).run({ now })
+  db.prepare(
+    `UPDATE images AS i SET sync_state = 'synced', sync_error = NULL, seen_at = @now
+    FROM ${table} s
+    WHERE i.product_id = s.product_id AND i.pic_name = s.pic_name
+      AND i.sync_state NOT IN ${PENDING_SQL} AND i.seen_at IS NOT @now`,
+  ).run({ now })
+}
+
+function insertAdded(db: DB, table: string, now: number): void {
+  db.prepare(
+    `INSERT INTO images (product_id, pic_name, ${ATTR_COLS}, region, sync_state,
+      added_at, updated_at, seen_at)
+    SELECT s.product_id, s.pic_name, ${ATTR_COLS.replace(/(\w+)/g, 's.$1')}, s.region,
+      'synced', @now, @now, @now
+    ${sqlFor(table).added}
+    ORDER BY s.product_id, s.pic_name`,
+  ).run({ now })
+}
+
+/** Row by row: every write goes through the triggers (FTS, products, category counts). */
+function applyRows(db: DB, table: string, now: number): void {
+  db.prepare(`DELETE FROM images WHERE id IN (SELECT i.id ${sqlFor(table).gone})`).run()
+  updateRows(db, table, now)
+  insertAdded(db, table, now)
+}
+
+/**
+ * In bulk, for imports that add or remove a large part of the cache (a first import, a different
+ * catalogue): the derived-data triggers and the secondary indexes are dropped, `images` is
+ * written directly, then the indexes are built again (one sort each instead of 100k random
+ * inserts), the FTS rows of the new and changed images are inserted in one statement with
+ * automatic merging off and the index optimised to one segment, and the summaries recomputed.
+ * All in the caller's transaction. Returns false (nothing done) when `images` has a trigger this
+ * path does not know.
+ */
+function applyBulk(db: DB, table: string, now: number): boolean {
+  const schema = db
+    .prepare(
+      `SELECT type, name, sql FROM sqlite_schema
+      WHERE tbl_name = 'images' AND type IN ('index', 'trigger') AND sql IS NOT NULL`,
+    )
+    .all() as { type: 'index' | 'trigger'; name: string; sql: string }[]
+  const triggers = schema.filter((x) => x.type === 'trigger')
+  if (triggers.some((t) => !DERIVED_TRIGGERS.includes(t.name))) return false
+  // images_key stays: the diff's joins and the inserts (in key order) use it.
+  const indexes = schema.filter((x) => x.type === 'index' && x.name !== 'images_key')
+  const q = sqlFor(table)
+  // Rows whose metadata changes get their FTS row again (before the update makes them equal).
+  const changed = db
+    .prepare(
+      `SELECT json_group_array(i.id) FROM ${table} s JOIN images i
+        ON i.product_id = s.product_id AND i.pic_name = s.pic_name
+      WHERE i.sync_state NOT IN ${PENDING_SQL} AND ${DIFFERS}`,
+    )
+    .pluck()
+    .get() as string
+  for (const t of triggers) db.exec(`DROP TRIGGER ${t.name}`)
+  for (const x of indexes) db.exec(`DROP INDEX ${x.name}`)
+
+  const gone = `SELECT i.id ${q.gone}`
+  db.prepare(`DELETE FROM images_fts WHERE rowid IN (${gone})`).run()
+  db.prepare(`DELETE FROM images_fts WHERE rowid IN (SELECT value FROM json_each(?))`).run(changed)
+  db.prepare(`DELETE FROM images WHERE id IN (${gone})`).run()
+  updateRows(db, table, now)
+  // New rows get ids above every remaining one (INTEGER PRIMARY KEY: max(rowid) + 1).
+  const maxId = db.prepare(`SELECT coalesce(max(id), 0) FROM images`).pluck().get() as number
+  insertAdded(db, table, now)
+
+  const automerge = db
+    .prepare(`SELECT v FROM images_fts_config WHERE k = 'automerge'`)
+    .pluck()
+    .get() as number | undefined
+  // Without automatic merging the insert only writes level-0 segments; one 'optimize' then
+  // merges them into a single segment (faster to write, and to search, than the incremental
+  // merges the insert would otherwise do).
+  db.exec(`INSERT INTO images_fts(images_fts, rank) VALUES ('automerge', 0)`)
+  db.prepare(ftsInsertSql(`id > ? OR id IN (SELECT value FROM json_each(?))`)).run(maxId, changed)
+  db.exec(
+    `INSERT INTO images_fts(images_fts, rank) VALUES ('automerge', ${Number(automerge ?? 4)})`,
+  )
+  db.exec(`INSERT INTO images_fts(images_fts) VALUES ('optimize')`)
+
+  for (const x of indexes) db.exec(x.sql)
+  db.exec(REBUILD_SUMMARIES)
+  for (const t of triggers) db.exec(t.sql)
+  return true
 }

@@ -19,12 +19,19 @@ import type {
   SyncState,
   UpdatedFields,
 } from './types'
-import { IMAGE_SELECT, rawToImage, rowToImage, type ImageRow } from './columns'
-import { applyStage, diffCounts, diffExamples, dropStage, stageDump } from './dump-import'
+import { IMAGE_SELECT, rowToImage, type ImageRow } from './columns'
+import {
+  applyStage,
+  diffCounts,
+  diffExamples,
+  dropStage,
+  stageDump,
+  type Stage,
+} from './dump-import'
 import { GalleryError } from './errors'
 import { bandNeighbours, hamming, normalizePhash, normalizeSha256, phashBands } from './phash'
-import { executeQuery, type QueryContext } from './plan'
-import { GramCache, buildWhere, checkPaging, groupOrderBy } from './query'
+import { createQueryContext, executeQuery, type QueryContext } from './plan'
+import { buildWhere, checkPaging, groupOrderBy } from './query'
 import { SCHEMA_VERSION, migrate, schemaVersion } from './schema'
 
 type DB = Database.Database
@@ -64,6 +71,9 @@ export interface Gallery {
 }
 
 const MAX_NEAR_RADIUS_BANDS = 3
+/** Page cache of a connection (KiB), and while a dump is imported. */
+const CACHE_KIB = 32000
+const IMPORT_CACHE_KIB = 262144
 
 class SqliteGallery implements Gallery {
   readonly file: string
@@ -71,7 +81,6 @@ class SqliteGallery implements Gallery {
   readonly schemaVersion: number
   private readonly db: DB
   private readonly now: () => number
-  private readonly stmts = new Map<string, Statement>()
   private readonly ctx: QueryContext
   private importChain: Promise<unknown> = Promise.resolve()
 
@@ -86,14 +95,14 @@ class SqliteGallery implements Gallery {
       dbOpts.fileMustExist = true
     }
     this.db = new Database(this.file, dbOpts)
-    this.ctx = this.makeContext()
+    this.ctx = createQueryContext(this.db)
     try {
       this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`)
       if (!opts.readonly) {
         this.db.pragma('journal_mode = WAL')
         this.db.pragma('synchronous = NORMAL')
       }
-      this.db.pragma('cache_size = -32000')
+      this.db.pragma(`cache_size = -${CACHE_KIB}`)
       this.db.pragma('temp_store = FILE')
       if (opts.readonly) {
         const v = schemaVersion(this.db)
@@ -115,25 +124,8 @@ class SqliteGallery implements Gallery {
     }
   }
 
-  /** What query planning (plan.ts) reads through. */
-  private makeContext(): QueryContext {
-    const grams = new GramCache(this.db)
-    return {
-      db: this.db,
-      stmt: (sql) => this.stmt(sql),
-      rowsById: (ids) => this.rowsById(ids),
-      grams: (term) => grams.grams(term),
-    }
-  }
-
   private stmt(sql: string): Statement {
-    let s = this.stmts.get(sql)
-    if (!s) {
-      s = this.db.prepare(sql)
-      if (this.stmts.size > 256) this.stmts.clear()
-      this.stmts.set(sql, s)
-    }
-    return s
+    return this.ctx.stmt(sql)
   }
 
   // ---------------------------------------------------------------- writes
@@ -406,17 +398,6 @@ class SqliteGallery implements Gallery {
     return executeQuery(this.ctx, opts)
   }
 
-  /** Full rows for ids, in the order of ids (json_each is read in array order). */
-  private rowsById(ids: number[]): GalleryImage[] {
-    if (ids.length === 0) return []
-    const rows = this.stmt(
-      `SELECT ${IMAGE_SELECT} FROM json_each(?) j CROSS JOIN images i ON i.id = j.value`,
-    )
-      .raw()
-      .all(JSON.stringify(ids)) as unknown[][]
-    return rows.map(rawToImage)
-  }
-
   groupByProduct(opts: GroupQueryOptions): Page<ProductGroup> {
     const { limit, offset } = checkPaging(opts.limit, opts.offset)
     const order = groupOrderBy(opts.sort, opts.order)
@@ -557,8 +538,12 @@ class SqliteGallery implements Gallery {
 
   importDump(file: string, opts: DumpOptions = {}): Promise<DumpCounts> {
     return this.serial(async () => {
-      const stage = await stageDump(this.db, file, opts)
+      // A large page cache while importing: the FTS segments being merged and the indexes being
+      // built stay in memory instead of being spilled and read back (~1.5 s less per 100k lines).
+      this.db.pragma(`cache_size = -${IMPORT_CACHE_KIB}`)
+      let stage: Stage | undefined
       try {
+        stage = await stageDump(this.db, file, opts)
         if (opts.signal?.aborted) {
           throw new GalleryError('Aborted', 'The dump import was cancelled; nothing was imported.')
         }
@@ -577,7 +562,8 @@ class SqliteGallery implements Gallery {
         opts.onProgress?.({ phase: 'done', ...progress })
         return counts
       } finally {
-        dropStage(this.db, stage.table)
+        if (stage) dropStage(this.db, stage.table)
+        if (this.db.open) this.db.pragma(`cache_size = -${CACHE_KIB}`)
       }
     })
   }
@@ -612,7 +598,7 @@ class SqliteGallery implements Gallery {
       if (!this.db.readonly) this.db.pragma('optimize')
       this.db.close()
     }
-    this.stmts.clear()
+    this.ctx.clear()
   }
 }
 

@@ -34,6 +34,38 @@ const refreshProduct = (r: 'old') => `
 
 const FTS_COLS = 'product_id, pic_name, custom_content, str_attr, str_attr2, str_attr3, str_attr4'
 
+/**
+ * The triggers on `images` that keep derived data: the FTS index, `products` and
+ * `category_counts`. A bulk dump import drops them, writes `images` directly and rebuilds what they
+ * maintain (ftsInsertSql, REBUILD_SUMMARIES) before creating them again. A migration that adds
+ * another trigger on `images` must teach that path about it (an unknown trigger makes imports
+ * take the row-by-row path).
+ */
+export const DERIVED_TRIGGERS: readonly string[] = [
+  'products_insert',
+  'products_delete',
+  'products_update',
+  'category_counts_insert',
+  'category_counts_delete',
+  'category_counts_update',
+  'images_fts_insert',
+  'images_fts_delete',
+  'images_fts_update',
+]
+
+/** Indexes the FTS rows of the images matching `where` (a condition over `images`). */
+export const ftsInsertSql = (where: string) =>
+  `INSERT INTO images_fts(rowid, ${FTS_COLS}) SELECT id, ${ftsValues('images')} FROM images
+   WHERE ${where}`
+
+/** Recomputes the trigger-maintained summaries from `images`. */
+export const REBUILD_SUMMARIES = `
+  DELETE FROM products;
+  INSERT INTO products (product_id, n, updated_at, cover)
+    SELECT product_id, count(*), max(updated_at), min(pic_name) FROM images GROUP BY product_id;
+  DELETE FROM category_counts;
+  INSERT INTO category_counts SELECT coalesce(category_id, -1), count(*) FROM images GROUP BY 1;`
+
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,
