@@ -21,6 +21,7 @@ import {
   unreadable,
   unsupportedFormat,
 } from './errors'
+import { readJpegHeader } from './jpeg-header'
 import { phashRaw } from './phash'
 import { decodePnm, type RawImage } from './pnm'
 import { orientedSize, regionToProcessed, validateRegion } from './region'
@@ -110,10 +111,23 @@ async function fromEncoded(
   name?: string,
 ): Promise<Source> {
   let meta: Metadata
-  try {
-    meta = await sharp(buf, { limitInputPixels: false }).metadata()
-  } catch (err) {
-    throw corruptImage(label, cleanVipsMessage(err), name)
+  const jpeg = format === 'jpeg' ? readJpegHeader(buf) : null
+  if (jpeg) {
+    // The header read in JavaScript: the same answers as sharp's metadata() without its call.
+    meta = {
+      width: jpeg.width,
+      height: jpeg.height,
+      space: jpeg.components === 4 ? 'cmyk' : jpeg.components === 1 ? 'b-w' : 'srgb',
+      depth: 'uchar',
+      hasAlpha: false,
+      ...(jpeg.orientation !== undefined ? { orientation: jpeg.orientation } : {}),
+    } as Metadata
+  } else {
+    try {
+      meta = await sharp(buf, { limitInputPixels: false }).metadata()
+    } catch (err) {
+      throw corruptImage(label, cleanVipsMessage(err), name)
+    }
   }
   const width = meta.width ?? 0
   const height =
@@ -296,8 +310,11 @@ export async function preparePicture(
       throw decodeError(err)
     }
   }
-  const toThumbSize = (img: Sharp) =>
-    img.resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true })
+  /** `img` (whose size is `size`) at most THUMB_SIZE px on a side; no resize step when it is. */
+  const toThumbSize = (img: Sharp, size: { width: number; height: number }) =>
+    Math.max(size.width, size.height) <= THUMB_SIZE
+      ? img
+      : img.resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true })
 
   let out: Encoded | null = null
   /** A copy of the picture at most THUMB_SIZE px on a side: the thumbnail and the phash come from it. */
@@ -327,7 +344,7 @@ export async function preparePicture(
       if (err instanceof EngineError) throw err
       throw decodeError(err)
     }
-    if (wantThumb || wantHash) small = await decode(toThumbSize(src.image()))
+    if (wantThumb || wantHash) small = await decode(toThumbSize(src.image(), oriented))
   } else if (mustChange) {
     // Decode once: upright, first frame, sRGB 8-bit, at the final size; encode from those pixels.
     let img = src.image()
@@ -362,6 +379,7 @@ export async function preparePicture(
           : await decode(
               toThumbSize(
                 sharp(r.data, { raw: { width: r.width, height: r.height, channels: r.channels } }),
+                r,
               ),
             )
     }
@@ -388,7 +406,7 @@ export async function preparePicture(
   } else {
     // Nothing to change: one decode straight to thumbnail size (JPEG shrinks on load). It also
     // proves the whole file decodes: a truncated or damaged picture fails here.
-    small = await decode(toThumbSize(src.image()))
+    small = await decode(toThumbSize(src.image(), oriented))
     actions.push({ kind: 'kept' })
   }
 
