@@ -234,7 +234,7 @@ describe('gallery query plans', () => {
     const ctx = createQueryContext(db)
     try {
       const plan = (q: Omit<QueryOptions, 'limit'>, driver: Driver = 'auto') =>
-        planQuery(ctx, db.transaction(() => buildWhere(db, { ...q, limit: 1 })).deferred(), driver)
+        planQuery(ctx, db.transaction(() => buildWhere(db, q)).deferred(), driver)
       // Category + two equalities + text: one merge of four sorted id lists (no sort, no row
       // read), nothing left to check.
       const q = { text: '连衣裙', categoryId: 3, filter: 'str_attr3="XL" AND int_attr2=3' }
