@@ -180,11 +180,14 @@ function measure(
   naiveN: number,
   naive: (i: number) => unknown,
   note?: string,
+  /** Run before each timed call, untimed (e.g. a write that empties the gallery's caches). */
+  prepare?: (i: number) => void,
 ): void {
   for (let i = 0; i < 5; i++) fast(i) // warm statement caches
   const a: number[] = []
   const ac: number[] = []
   for (let i = 0; i < n; i++) {
+    prepare?.(i)
     const [w, c] = time(() => fast(i))
     a.push(w)
     ac.push(c)
@@ -413,12 +416,27 @@ async function run(dir: string): Promise<void> {
         return `${pick(ADJ)} ${pick(COLOURS)}` // two 2-char Chinese terms
     }
   }
+  // The gallery remembers how it expanded 1-2 character terms (红色) until the next write. The
+  // judged rows are cold: a one-row write (untimed) before each query empties that cache, so
+  // every query pays the expansion; the "(repeated)" row shows a query asked again (paging).
+  const touched = all[0]
+  const coldWrite = () => g.setThumbnail(touched, null)
   measure(
     'text search (mixed terms)',
     N,
     (i) => g.query({ limit: 100, text: textTerms(i) }),
     30,
     (i) => naiveText(textTerms(i).split(' ')[0]),
+    undefined,
+    coldWrite,
+  )
+  measure(
+    'text search (mixed), repeated',
+    N,
+    (i) => g.query({ limit: 100, text: textTerms(i % 20) }),
+    30,
+    (i) => naiveText(textTerms(i % 20).split(' ')[0]),
+    'expansions cached',
   )
   measure(
     'text search, 1 CJK char (鞋)',
@@ -426,6 +444,8 @@ async function run(dir: string): Promise<void> {
     () => g.query({ limit: 100, text: '鞋' }),
     10,
     () => naiveText('鞋'),
+    undefined,
+    coldWrite,
   )
   measure(
     'text search, 1 Latin char (x)',
@@ -475,7 +495,7 @@ async function run(dir: string): Promise<void> {
       g.query({
         limit: 100,
         categoryId: cats[i % cats.length],
-        text: pick(COLOURS),
+        text: COLOURS[(i * 7) % COLOURS.length],
         filter: 'int_attr<2500',
       }),
     30,
@@ -486,6 +506,30 @@ async function run(dir: string): Promise<void> {
         'i.updated_at DESC, i.id DESC',
         0,
       ),
+    undefined,
+    coldWrite,
+  )
+  measure(
+    'category + text + filter, page 2..5',
+    N,
+    (i) =>
+      g.query({
+        limit: 100,
+        offset: 100 * (1 + (i % 4)),
+        categoryId: cats[i % cats.length],
+        text: COLOURS[(i * 7) % COLOURS.length],
+        filter: 'int_attr<2500',
+      }),
+    30,
+    (i) =>
+      naivePage(
+        `WHERE i.category_id = ? AND (${TEXT_COLS.map((c) => `i.${c} LIKE ?`).join(' OR ')}) AND i.int_attr < 2500`,
+        [cats[i % cats.length], ...TEXT_COLS.map(() => `%${COLOURS[(i * 7) % COLOURS.length]}%`)],
+        'i.updated_at DESC, i.id DESC',
+        100 * (1 + (i % 4)),
+      ),
+    undefined,
+    coldWrite,
   )
 
   const naiveGroup = (offset: number) => {
@@ -578,7 +622,8 @@ async function run(dir: string): Promise<void> {
     },
   )
 
-  const judged = results.filter((r) => !r.note) // the LIKE fallback is reported, not judged
+  // The LIKE fallback and the cached repeat are reported, not judged.
+  const judged = results.filter((r) => !r.note)
   const worst = judged.reduce((a, b) => (b.p95 > a.p95 ? b : a))
   const worstCpu = judged.reduce((a, b) => (b.cpu95 > a.cpu95 ? b : a))
   console.log(

@@ -107,8 +107,8 @@ export const SMALL = 2000
 /** With text and only conditions that cannot be intersected: FTS matches above this count make
  * the other conditions drive (counted with this cap, so the count stays cheap). */
 export const PROBE_ABOVE = 5000
-/** An intersectable condition matching at most this many rows drives alone: intersecting it
- * with larger lists would read more index entries than checking its rows. */
+/** A condition (or text) matching at most this many rows drives alone: intersecting it with
+ * larger lists would read more index entries than checking its rows. */
 export const TINY = 500
 
 /** Index steps (covering index + bloom filter probe) costing about as much as sorting one row. */
@@ -131,16 +131,19 @@ export function planQuery(ctx: QueryContext, w: Where, driver: Driver = 'auto'):
   const sources = parts.filter((p) => p.ids)
   let d = driver
   if (d === 'auto') {
-    if (parts.some((p) => p.selective)) d = 'index'
-    else if (sources.length >= 2 || (text !== undefined && sources.length === 1)) d = 'intersect'
-    else if (text !== undefined && parts.length === 0) d = 'fts'
-    else if (text !== undefined) {
-      const n = ctx
-        .stmt(`SELECT count(*) FROM (${FTS_IDS} LIMIT ${PROBE_ABOVE + 1})`)
+    // The FTS matches, counted up to a cap (cheap: the count stops there).
+    const ftsUpTo = (cap: number) =>
+      ctx
+        .stmt(`SELECT count(*) FROM (${FTS_IDS} LIMIT ${cap + 1})`)
         .pluck()
         .get(text) as number
-      d = n > PROBE_ABOVE ? 'index' : 'fts'
-    } else d = 'index'
+    if (parts.some((p) => p.selective)) d = 'index'
+    else if (text === undefined) d = sources.length >= 2 ? 'intersect' : 'index'
+    else if (parts.length === 0) d = 'fts'
+    else if (sources.length > 0) {
+      // A selective text (a SKU) drives alone rather than merging with a large category.
+      d = ftsUpTo(TINY) <= TINY ? 'fts' : 'intersect'
+    } else d = ftsUpTo(PROBE_ABOVE) > PROBE_ABOVE ? 'index' : 'fts'
   }
   if (d === 'intersect' && sources.length === 0) d = text !== undefined ? 'fts' : 'index'
   if (d === 'fts' && text === undefined) d = 'index'

@@ -250,8 +250,8 @@ describe('gallery query plans', () => {
       expect(detail.some((d) => /COVERING INDEX images_category_id/.test(d))).toBe(true)
       expect(detail.some((d) => /COVERING INDEX images_str_attr3/.test(d))).toBe(true)
       // On its own the planner sees that int_attr2=3 matches few rows (≤ TINY) and lets that
-      // list alone meet the text; category and size are checked on those rows.
-      const auto = plan(q)
+      // list alone meet the text (here a common one); category and size are checked on those rows.
+      const auto = plan({ ...q, text: '色' })
       expect(auto.driver).toBe('intersect')
       expect(auto.ids).toBeUndefined()
       expect(auto.cond).toMatch(
@@ -259,10 +259,14 @@ describe('gallery query plans', () => {
       )
       expect(auto.cond).toContain('i.category_id = ?')
       // A range is checked on the survivors only.
-      const r = plan({ text: '红色', categoryId: 0, filter: 'int_attr<500' })
+      const r = plan({ text: '色', categoryId: 0, filter: 'int_attr<500' })
       expect(r.driver).toBe('intersect')
       expect(r.ids).toBeUndefined()
       expect(r.cond).toMatch(/INTERSECT .* AND \(i\.int_attr < \?\)$/)
+      // A selective text (a few pictures' names) drives alone, whatever the category holds.
+      expect(plan({ text: 'img12', categoryId: 3, filter: 'str_attr3="XL"' })).toMatchObject({
+        driver: 'fts',
+      })
       // A product is a handful of rows: it drives, text and filter are probes.
       expect(plan({ text: '红色', productId: 'SKU-00001', filter: 'str_attr3="XL"' }).driver).toBe(
         'index',
