@@ -20,12 +20,16 @@ const PREFIX =
 const CONV1_NODE = PREFIX + 'Conv_1/Relu6'
 /** The output of the 15th inverted-residual block: 6 x 6 x 224 at 192 px. */
 const BLOCK15_NODE = PREFIX + 'expanded_conv_15/add'
+/** The projection of the 14th inverted-residual block (stride 2, no residual): 6 x 6 x 224. */
+const BLOCK13_NODE = PREFIX + 'expanded_conv_13/project/BatchNorm/FusedBatchNormV3'
 
 export interface BackboneOutput {
   /** Global average pooling of Conv_1 (1792). */
   conv1: Float32Array
   /** Global average pooling of expanded_conv_15 (224). */
   block15: Float32Array
+  /** Global average pooling of expanded_conv_13's projection (224). */
+  block13: Float32Array
 }
 
 export interface Backbone {
@@ -86,18 +90,19 @@ async function load(): Promise<Backbone> {
 
   return {
     run(rgb, side) {
-      const [c1, b15] = tf.tidy(() => {
+      const [c1, b15, b13] = tf.tidy(() => {
         const x = tf.tensor4d(
           Float32Array.from(rgb, (v) => v / 255),
           [1, side, side, 3],
         )
-        const outs = model.execute(x, [CONV1_NODE, BLOCK15_NODE]) as tf.Tensor4D[]
+        const outs = model.execute(x, [CONV1_NODE, BLOCK15_NODE, BLOCK13_NODE]) as tf.Tensor4D[]
         return outs.map((t) => tf.mean(t, [1, 2]))
       })
       const conv1 = Float32Array.from(c1.dataSync())
       const block15 = Float32Array.from(b15.dataSync())
-      tf.dispose([c1, b15])
-      return { conv1, block15 }
+      const block13 = Float32Array.from(b13.dataSync())
+      tf.dispose([c1, b15, b13])
+      return { conv1, block15, block13 }
     },
   }
 }

@@ -4,6 +4,8 @@
  */
 
 /** Stored with every vector: a change means stored vectors must be recomputed. */
-export const VERSION = 'mnv2-140-192-c1b15-hsv-lw256-2'
+export const VERSION = 'mnv2-140-192-c1b15b13-hsv-lw256-r3'
 /** Dimension of the final descriptor. */
 export const DIM = 256
+/** Ridge of the learned whitening, as a fraction of the within-class scatter's largest eigenvalue. */
+export const WHITENING_REG = 0.003

@@ -1,8 +1,8 @@
 /**
  * The featurizer's work on one image, run inside a worker thread (or in-process for tools).
  *
- * Descriptor: MobileNetV2-1.4 Conv_1 and block-15 global average pooling, fused 1:1:1 with the
- * HSV square-root histogram, then projected to 256 dimensions with a learned whitening and
+ * Descriptor: MobileNetV2-1.4 Conv_1, block-15 and block-13 global average pooling, fused 1:1:1:1
+ * with the HSV square-root histogram, then projected to 256 dimensions with a learned whitening and
  * L2-normalised. Cosine similarity = dot product.
  */
 import { backbone, INPUT_SIDE } from './backbone'
@@ -29,7 +29,7 @@ export async function colourDecoded(d: Decoded, box?: Box | null): Promise<Float
   return hsvSqrtHistogram(px.data, 3)
 }
 
-/** The fused descriptor before projection (1792 + 224 + 128, each block weighted equally). */
+/** The fused descriptor before projection (1792 + 224 + 224 + 128, each block weighted equally). */
 export async function fusedDecoded(d: Decoded, box?: Box | null): Promise<Float32Array> {
   const wb = toWorkBox(d, box)
   const [hist, px, net] = await Promise.all([
@@ -37,8 +37,8 @@ export async function fusedDecoded(d: Decoded, box?: Box | null): Promise<Float3
     pixels(d, wb, { width: INPUT_SIDE, height: INPUT_SIDE, fit: 'fill' }),
     backbone(),
   ])
-  const { conv1, block15 } = net.run(px.data, INPUT_SIDE)
-  const blocks = [l2normalize(conv1), l2normalize(block15), hist]
+  const { conv1, block15, block13 } = net.run(px.data, INPUT_SIDE)
+  const blocks = [l2normalize(conv1), l2normalize(block15), l2normalize(block13), hist]
   const out = new Float32Array(blocks.reduce((n, b) => n + b.length, 0))
   let o = 0
   const w = 1 / Math.sqrt(blocks.length)

@@ -1,7 +1,7 @@
 /**
  * The learned projection shipped beside this file (projection.bin): mean (DIM_IN float32) then a
  * row-major OUT x DIM_IN float32 matrix, little-endian. It maps the fused descriptor
- * [Conv_1 GAP | block-15 GAP | HSV sqrt histogram] to 256 dimensions with learned whitening
+ * [Conv_1 GAP | block-15 GAP | block-13 GAP | HSV sqrt histogram] to 256 dimensions with learned whitening
  * (Radenović et al.: whitening of the within-class scatter, then PCA), learned on the Grocery
  * Store *train* split only. See bench/README.md.
  */
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { DIM } from './constants'
 import type { Projection } from './pca'
 
-export const PROJECTION_IN = 1792 + 224 + 128
+export const PROJECTION_IN = 1792 + 224 + 224 + 128
 export const PROJECTION_OUT = DIM
 
 let cached: Projection | null = null

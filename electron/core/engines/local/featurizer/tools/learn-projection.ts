@@ -11,6 +11,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { WHITENING_REG } from '../constants'
 import { decode } from '../decode'
 import { fusedDecoded } from '../pipeline'
 import { PROJECTION_IN, PROJECTION_OUT } from '../projection'
@@ -45,7 +46,7 @@ const p = learnWhitening(
   entries.map((e) => e.label),
   entries.length,
   PROJECTION_IN,
-  { k: PROJECTION_OUT, reg: 0.01 },
+  { k: PROJECTION_OUT, reg: WHITENING_REG },
 )
 const buf = Buffer.alloc((p.mean.length + p.matrix.length) * 4)
 Buffer.from(p.mean.buffer, p.mean.byteOffset, p.mean.byteLength).copy(buf, 0)
