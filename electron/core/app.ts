@@ -73,7 +73,12 @@ export function createCore(opts: CoreOptions) {
     events,
     logger,
   })
-  const galleries = createGalleries({ profiles, logger, nativeBinding: opts.sqliteNativeBinding })
+  const galleries = createGalleries({
+    profiles,
+    logger,
+    nativeBinding: opts.sqliteNativeBinding,
+    onChanged: (profile, reason) => events.emit('gallery.changed', { profile, reason }),
+  })
   const imageService = createImageService({
     profiles,
     engines,

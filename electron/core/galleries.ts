@@ -10,12 +10,37 @@ import type { Logger } from './log'
  * One gallery cache per profile (`profiles/<name>/gallery.db` + `thumbs/`), opened lazily, and the
  * listener that records every add / update / delete Loupe makes on any engine.
  */
+/** Single writes (an add from the Add view, a watched file) are announced at most this often. */
+export const CHANGE_COALESCE_MS = 400
+
 export function createGalleries(opts: {
   profiles: ProfileStore
   logger: Logger
   nativeBinding?: string
+  /**
+   * Told (coalesced: at most every CHANGE_COALESCE_MS per profile) that single writes changed a
+   * profile's cache, so open views can refresh; bulk operations announce their own end.
+   */
+  onChanged?: (profile: string, reason: string) => void
 }) {
   const open = new Map<string, Gallery>()
+  const pendingChange = new Map<string, { reason: string; timer: NodeJS.Timeout }>()
+
+  function changed(profile: string, reason: string) {
+    if (!opts.onChanged) return
+    const p = pendingChange.get(profile)
+    if (p) {
+      if (p.reason !== reason) p.reason = 'write'
+      return
+    }
+    const timer = setTimeout(() => {
+      const entry = pendingChange.get(profile)
+      pendingChange.delete(profile)
+      if (entry) opts.onChanged?.(profile, entry.reason)
+    }, CHANGE_COALESCE_MS)
+    timer.unref?.()
+    pendingChange.set(profile, { reason, timer })
+  }
 
   function get(profile: string): Gallery {
     let g = open.get(profile)
@@ -67,12 +92,14 @@ export function createGalleries(opts: {
         phash: rec.prepared.phash || null,
         thumbnail,
       })
+      changed(profile, 'add')
     },
     updated(profile, rec) {
       const g = get(profile)
       if (!g.get(rec.productId, rec.picName)) return
       const { profile: _p, productId, picName, ...fields } = rec
       g.recordUpdated({ productId, picName }, fields)
+      changed(profile, 'update')
     },
     removed(profile, req) {
       const g = get(profile)
@@ -91,6 +118,7 @@ export function createGalleries(opts: {
         }
         g.recordDeleted(keys.map((k) => ({ productId: k.productId, picName: k.picName })))
       }
+      changed(profile, 'delete')
     },
   }
 
@@ -108,6 +136,11 @@ export function createGalleries(opts: {
       }
     },
     close(profile?: string) {
+      for (const [name, p] of pendingChange) {
+        if (profile && name !== profile) continue
+        clearTimeout(p.timer)
+        pendingChange.delete(name)
+      }
       for (const [name, g] of open) {
         if (profile && name !== profile) continue
         g.close()
