@@ -454,6 +454,7 @@ async function run(dir: string): Promise<void> {
     10,
     () => naiveText('x'),
     'LIKE fallback',
+    coldWrite,
   )
 
   const filters = [
@@ -530,6 +531,43 @@ async function run(dir: string): Promise<void> {
       ),
     undefined,
     coldWrite,
+  )
+
+  measure(
+    'category + text + filter, next pages',
+    N,
+    (i) =>
+      g.query({
+        limit: 100,
+        offset: 100 * (1 + (i % 4)),
+        categoryId: cats[Math.floor(i / 4) % cats.length],
+        text: COLOURS[(Math.floor(i / 4) * 7) % COLOURS.length],
+        filter: 'int_attr<2500',
+      }),
+    30,
+    (i) =>
+      naivePage(
+        `WHERE i.category_id = ? AND (${TEXT_COLS.map((c) => `i.${c} LIKE ?`).join(' OR ')}) AND i.int_attr < 2500`,
+        [
+          cats[Math.floor(i / 4) % cats.length],
+          ...TEXT_COLS.map(() => `%${COLOURS[(Math.floor(i / 4) * 7) % COLOURS.length]}%`),
+        ],
+        'i.updated_at DESC, i.id DESC',
+        100 * (1 + (i % 4)),
+      ),
+    'matches cached: paging',
+    (i) => {
+      // Page 1 of the query (untimed) then pages 2..5 as a user scrolls.
+      if (i % 4 === 0) {
+        coldWrite()
+        g.query({
+          limit: 100,
+          categoryId: cats[Math.floor(i / 4) % cats.length],
+          text: COLOURS[(Math.floor(i / 4) * 7) % COLOURS.length],
+          filter: 'int_attr<2500',
+        })
+      }
+    },
   )
 
   const naiveGroup = (offset: number) => {

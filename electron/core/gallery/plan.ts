@@ -1,11 +1,12 @@
 import type Database from 'better-sqlite3'
 import { IMAGE_SELECT, rawToImage } from './columns'
 import {
-  GramCache,
+  UnchangedCache,
   buildWhere,
   checkPaging,
   orderBy,
   probeForm,
+  shortTermGrams,
   type GramSource,
   type Part,
   type Where,
@@ -66,8 +67,16 @@ export interface QueryContext {
   rowsById: (ids: number[]) => GalleryImage[]
   /** Short-term expansions (default: asked of the FTS vocabulary every time). */
   grams?: GramSource
+  /** The matches of recent queries while the database is unchanged (paging). */
+  matches?: UnchangedCache<Matches>
   /** Forgets the prepared statements (before closing the connection). */
   clear: () => void
+}
+
+/** What a query matched: the total, and the ids when they were collected (≤ small). */
+export interface Matches {
+  total: number
+  ids?: number[]
 }
 
 /** What queries on a gallery connection read through: a statement cache, page rows, and the
@@ -83,7 +92,7 @@ export function createQueryContext(db: DB): QueryContext {
     }
     return s
   }
-  const cache = new GramCache(db)
+  const grams = new UnchangedCache<string[]>(db)
   return {
     db,
     stmt,
@@ -97,7 +106,8 @@ export function createQueryContext(db: DB): QueryContext {
               .raw()
               .all(JSON.stringify(ids)) as unknown[][]
           ).map(rawToImage),
-    grams: (term) => cache.grams(term),
+    grams: (term) => grams.get(term, () => shortTermGrams(db, term)),
+    matches: new UnchangedCache<Matches>(db, 64),
     clear: () => stmts.clear(),
   }
 }
@@ -230,39 +240,54 @@ export function executeQuery(
         items: page(`SELECT i.id FROM images i ORDER BY ${order} LIMIT ? OFFSET ?`),
       }
     }
-    const plan = planQuery(ctx, w, choice.driver)
-    const ids = plan.ids ?? {
-      sql: `SELECT i.id AS id FROM images i WHERE ${plan.cond}`,
-      params: plan.params,
+    // The matches (total, and ids when few) of this WHERE, unless a page of it was just read.
+    const cacheable = ctx.matches && !choice.driver && !choice.paging && choice.small === undefined
+    const key = cacheable ? JSON.stringify([w.sql, w.params]) : ''
+    let plan: Plan | undefined
+    const planned = () => (plan ??= planQuery(ctx, w, choice.driver))
+    let m = cacheable ? ctx.matches!.peek(key) : undefined
+    if (m === undefined) {
+      const p = planned()
+      const ids = p.ids ?? {
+        sql: `SELECT i.id AS id FROM images i WHERE ${p.cond}`,
+        params: p.params,
+      }
+      // Few matches: collect them all in one pass (one JSON string, not one JS value per row).
+      const first = JSON.parse(
+        ctx
+          .stmt(`SELECT json_group_array(id) FROM (${ids.sql} LIMIT ${small + 1})`)
+          .pluck()
+          .get(...ids.params) as string,
+      ) as number[]
+      m =
+        first.length <= small
+          ? { total: first.length, ids: first }
+          : {
+              total: ctx
+                .stmt(`SELECT count(*) FROM (${ids.sql})`)
+                .pluck()
+                .get(...ids.params) as number,
+            }
+      if (cacheable) ctx.matches!.set(key, m)
     }
-    // Few matches: collect them all in one pass (one JSON string, not one JS value per row) and
-    // sort just those.
-    const first = JSON.parse(
-      ctx
-        .stmt(`SELECT json_group_array(id) FROM (${ids.sql} LIMIT ${small + 1})`)
-        .pluck()
-        .get(...ids.params) as string,
-    ) as number[]
+    const total = m.total
+    if (limit === 0 || offset >= total) return { total, items: [] }
     const sortKey = opts.sort ?? 'updated'
-    if (first.length <= small) {
-      const total = first.length
-      if (limit === 0 || offset >= total) return { total, items: [] }
+    if (m.ids) {
       // Either walk the sort order's covering index testing each id against the matches (a
       // bloom filter; stops after offset+limit hits, ~rows/total steps per hit), or read the
       // matches' rows and sort them (a lookup and a sorter insert each, ~18 index steps).
-      const walk = (offset + limit) * rows() < WALK_PER_SORTED_ROW * total * total
+      const walk =
+        choice.paging === 'walk' ||
+        (choice.paging !== 'sort' &&
+          (offset + limit) * rows() < WALK_PER_SORTED_ROW * total * total)
       const sql = walk
         ? `SELECT i.id FROM images i INDEXED BY ${SORT_INDEX[sortKey]}
           WHERE +i.id IN (SELECT value FROM json_each(?)) ORDER BY ${order} LIMIT ? OFFSET ?`
         : `SELECT i.id FROM json_each(?) j CROSS JOIN images i ON i.id = j.value
           ORDER BY ${order} LIMIT ? OFFSET ?`
-      return { total, items: page(sql, JSON.stringify(first)) }
+      return { total, items: page(sql, JSON.stringify(m.ids)) }
     }
-    const total = ctx
-      .stmt(`SELECT count(*) FROM (${ids.sql})`)
-      .pluck()
-      .get(...ids.params) as number
-    if (limit === 0 || offset >= total) return { total, items: [] }
     // Dense matches: walk the sort index and test each row, stopping after offset+limit hits.
     // Sparse ones: read the matches as planned and sort them.
     const textOnly = w.match !== undefined && w.parts.length === 0
@@ -277,8 +302,9 @@ export function executeQuery(
       const sql = `SELECT i.id FROM ${from} WHERE ${cond} ORDER BY ${order} LIMIT ? OFFSET ?`
       return { total, items: page(sql, ...w.params) }
     }
-    const sql = `SELECT i.id FROM images i WHERE ${plan.cond} ORDER BY ${order} LIMIT ? OFFSET ?`
-    return { total, items: page(sql, ...plan.params) }
+    const p = planned()
+    const sql = `SELECT i.id FROM images i WHERE ${p.cond} ORDER BY ${order} LIMIT ? OFFSET ?`
+    return { total, items: page(sql, ...p.params) }
   })
   return read.deferred()
 }

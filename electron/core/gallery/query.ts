@@ -159,7 +159,7 @@ export function buildWhere(
 
 /** The trigrams of the FTS vocabulary that start with a 1–2 character term (at most one more
  * than MAX_SHORT_TERM_EXPANSION). fts5vocab counts every occurrence of each trigram to answer,
- * so this costs about as much as the search itself (see GramCache). */
+ * so this costs about as much as the search itself (cached: see UnchangedCache). */
 export function shortTermGrams(db: DB, term: string): string[] {
   const { lo, hi } = shortTermRange(term)
   return db
@@ -169,18 +169,20 @@ export function shortTermGrams(db: DB, term: string): string[] {
 }
 
 /**
- * Remembers short-term expansions while the database is unchanged: neither written by this
- * connection (`total_changes()`, which counts trigger and FTS writes too) nor committed to by
- * another one (`PRAGMA data_version`). Typing or paging through a query with 2-character Chinese
- * terms (红色, 连衣) then expands each term once, not on every page.
+ * Values computed from the database, remembered while it is unchanged: neither written by this
+ * connection (`total_changes()`, which counts trigger and FTS writes too, and never goes back) nor
+ * committed to by another one (`PRAGMA data_version`). Any write empties it. Used for short-term
+ * expansions (typing or paging through 红色 expands it once) and for the matches of a query
+ * (paging through one counts and collects them once). Call inside the read transaction the value
+ * is used in.
  */
-export class GramCache {
+export class UnchangedCache<V> {
   private token = ''
-  private readonly terms = new Map<string, string[]>()
+  private readonly entries = new Map<string, V>()
   private readonly version: Database.Statement
 
   constructor(
-    private readonly db: DB,
+    db: DB,
     private readonly max = 256,
   ) {
     this.version = db
@@ -188,20 +190,32 @@ export class GramCache {
       .pluck()
   }
 
-  /** Call inside the read transaction the expansion is used in. */
-  grams(term: string): string[] {
+  private check(): void {
     const token = this.version.get() as string
     if (token !== this.token) {
-      this.terms.clear()
+      this.entries.clear()
       this.token = token
     }
-    let g = this.terms.get(term)
-    if (g === undefined) {
-      g = shortTermGrams(this.db, term)
-      if (this.terms.size >= this.max) this.terms.clear()
-      this.terms.set(term, g)
+  }
+
+  peek(key: string): V | undefined {
+    this.check()
+    return this.entries.get(key)
+  }
+
+  set(key: string, value: V): void {
+    this.check()
+    if (this.entries.size >= this.max) this.entries.clear()
+    this.entries.set(key, value)
+  }
+
+  get(key: string, compute: () => V): V {
+    let v = this.peek(key)
+    if (v === undefined) {
+      v = compute()
+      this.set(key, v)
     }
-    return g
+    return v
   }
 }
 

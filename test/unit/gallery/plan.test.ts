@@ -279,6 +279,57 @@ describe('gallery query plans', () => {
     }
   })
 
+  it('paging reuses the matches of a query until the database changes, by any connection', async () => {
+    const { g, file, all } = await seeded()
+    const other = track(openGallery(file))
+    const q = { text: '连衣裙', categoryId: 3, filter: 'int_attr<800' }
+    const fresh = () => {
+      // A context of its own, nothing cached: what the gallery must answer.
+      const db = new Database(file, { readonly: true })
+      const ctx = createQueryContext(db)
+      try {
+        return executeQuery(ctx, { ...q, limit: 1000 })
+      } finally {
+        ctx.clear()
+        db.close()
+      }
+    }
+    const pages = () => {
+      const out: string[] = []
+      let total = -1
+      for (let off = 0; ; off += 7) {
+        const p = g.query({ ...q, limit: 7, offset: off })
+        total = p.total
+        out.push(...p.items.map(key))
+        if (p.items.length < 7) return { total, keys: out }
+      }
+    }
+    const want = () => {
+      const p = fresh()
+      return { total: p.total, keys: p.items.map(key) }
+    }
+    const start = pages()
+    expect(start.total).toBeGreaterThan(20)
+    expect(start).toEqual(want())
+    // Another connection adds a match, this one edits a match away, then deletes one.
+    other.recordAdded({
+      productId: 'new',
+      picName: 'n.jpg',
+      categoryId: 3,
+      strAttr: '连衣裙',
+      intAttr: 5,
+    })
+    expect(g.query({ ...q, limit: 7, offset: 7 }).total).toBe(start.total + 1)
+    expect(pages()).toEqual(want())
+    const first = all.find((r) => key(r) === start.keys[0])!
+    g.recordUpdated(first, { intAttr: 900 })
+    expect(g.query({ ...q, limit: 7, offset: 14 }).total).toBe(start.total)
+    expect(pages()).toEqual(want())
+    other.recordDeleted(all.find((r) => key(r) === start.keys[1])!)
+    expect(pages()).toEqual(want())
+    expect(pages().total).toBe(start.total - 1)
+  })
+
   it('cached short-term expansions never hide a later write, by this or another connection', () => {
     const { g, file } = newGallery()
     const other = track(openGallery(file))
