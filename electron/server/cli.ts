@@ -7,6 +7,8 @@ import { createFileSecretStore } from '../core/profiles/file-secret-store'
 import { isApiError } from '../api/errors'
 import { toApiError } from '../api/dispatch'
 import { startHeadless } from './headless'
+import { FORWARDABLE, forwardedCore, liveServer, writeServerInfo } from './forward'
+import { ProfileStore } from '../core/profiles/store'
 import { COMMANDS as BASE_COMMANDS, UsageError, type CommandContext } from './commands'
 import { ENGINE_COMMANDS } from './commands-engine'
 import { BULK_COMMANDS } from './commands-bulk'
@@ -100,20 +102,26 @@ export async function main(argv: string[]): Promise<number> {
   }
   const dataDir = resolveDataDir(parsed.values.data as string | undefined)
   let core: Core | null = null
+  const localCore = () =>
+    (core ??= createCore({
+      dataDir,
+      secrets: createFileSecretStore(dataDir),
+      host: 'headless',
+      version: process.env.npm_package_version,
+    }))
+  // A `loupe serve` running on this data folder holds its engines: calls of the contract go to it.
+  const server = FORWARDABLE.has(cmd) ? liveServer(dataDir) : null
+  const remote = server ? forwardedCore(dataDir, server, localCore) : null
   const ctx: CommandContext = {
     values: parsed.values as Record<string, string | boolean | string[] | undefined>,
     positionals: parsed.positionals,
     dataDir,
     get core() {
-      core ??= createCore({
-        dataDir,
-        secrets: createFileSecretStore(dataDir),
-        host: 'headless',
-        version: process.env.npm_package_version,
-      })
-      return core
+      return remote ?? localCore()
     },
-    profile: () => (parsed.values.profile as string | undefined) ?? ctx.core.profiles.active(),
+    profile: () =>
+      (parsed.values.profile as string | undefined) ??
+      (remote ? new ProfileStore(dataDir).active() : ctx.core.profiles.active()),
     json: !!parsed.values.json,
     out: (text) => void process.stdout.write(text.endsWith('\n') ? text : text + '\n'),
     printJson: (v) => void process.stdout.write(JSON.stringify(v, null, 2) + '\n'),
@@ -168,6 +176,10 @@ async function serve(args: string[]): Promise<number> {
   const host = (values.host as string | undefined) ?? '127.0.0.1'
   const dataDir = resolveDataDir(values.data as string | undefined)
   const h = await startHeadless({ dataDir, host, port, version: process.env.npm_package_version })
+  // Announced before the first line, so CLI commands on this data folder are sent here from now on.
+  const unannounce = writeServerInfo(dataDir, h.url)
+  process.once('exit', unannounce)
+  h.server.once('close', unannounce)
   process.stdout.write(`Loupe listening on ${h.url}\n`)
   process.stdout.write(`Data: ${dataDir}\n`)
   if (!['127.0.0.1', 'localhost', '::1'].includes(host)) {
@@ -180,6 +192,7 @@ async function serve(args: string[]): Promise<number> {
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
   })
+  unannounce()
   await h.close()
   return 0
 }
