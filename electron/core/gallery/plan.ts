@@ -73,10 +73,12 @@ export interface QueryContext {
   clear: () => void
 }
 
-/** What a query matched: the total, and the ids when they were collected (≤ small). */
+/** What a query matched: the total, and the ids when they were collected (≤ small), with their
+ * sort key when the rows were read anyway and the order is by time. */
 export interface Matches {
   total: number
   ids?: number[]
+  keys?: { column: string; values: number[] }
 }
 
 /** What queries on a gallery connection read through: a statement cache, page rows, and the
@@ -245,23 +247,42 @@ export function executeQuery(
     const key = cacheable ? JSON.stringify([w.sql, w.params]) : ''
     let plan: Plan | undefined
     const planned = () => (plan ??= planQuery(ctx, w, choice.driver))
+    const sortKey = opts.sort ?? 'updated'
+    // Time orders: when the rows are read to find the matches, their time comes along for free
+    // and the page is sorted in memory (no second pass over the matches).
+    const keyColumn = sortKey === 'updated' || sortKey === 'added' ? `${sortKey}_at` : undefined
     let m = cacheable ? ctx.matches!.peek(key) : undefined
     if (m === undefined) {
       const p = planned()
+      // Rows are read for sure when a list of ids drives and conditions remain to be checked on
+      // them (an index-driven plan may be answered from a covering index alone).
+      const withKeys =
+        !p.ids &&
+        p.driver !== 'index' &&
+        keyColumn !== undefined &&
+        (choice.paging ?? 'auto') === 'auto'
       const ids = p.ids ?? {
-        sql: `SELECT i.id AS id FROM images i WHERE ${p.cond}`,
+        sql: `SELECT i.id AS id${withKeys ? `, i.${keyColumn} AS k` : ''}
+          FROM images i WHERE ${p.cond}`,
         params: p.params,
       }
       // Few matches: collect them all in one pass (one JSON string, not one JS value per row).
-      const first = JSON.parse(
+      const [first, keys] = (
         ctx
-          .stmt(`SELECT json_group_array(id) FROM (${ids.sql} LIMIT ${small + 1})`)
-          .pluck()
-          .get(...ids.params) as string,
-      ) as number[]
+          .stmt(
+            `SELECT json_group_array(id)${withKeys ? ', json_group_array(k)' : ''}
+            FROM (${ids.sql} LIMIT ${small + 1})`,
+          )
+          .raw()
+          .get(...ids.params) as string[]
+      ).map((x) => JSON.parse(x) as number[])
       m =
         first.length <= small
-          ? { total: first.length, ids: first }
+          ? {
+              total: first.length,
+              ids: first,
+              keys: withKeys ? { column: keyColumn!, values: keys } : undefined,
+            }
           : {
               total: ctx
                 .stmt(`SELECT count(*) FROM (${ids.sql})`)
@@ -272,7 +293,17 @@ export function executeQuery(
     }
     const total = m.total
     if (limit === 0 || offset >= total) return { total, items: [] }
-    const sortKey = opts.sort ?? 'updated'
+    if (m.ids && m.keys && m.keys.column === keyColumn) {
+      const { ids } = m
+      const k = m.keys.values
+      const desc = (opts.order ?? 'desc') === 'desc'
+      const idx = ids.map((_, n) => n)
+      idx.sort((a, b) => {
+        const c = k[a] - k[b] || ids[a] - ids[b]
+        return desc ? -c : c
+      })
+      return { total, items: ctx.rowsById(idx.slice(offset, offset + limit).map((n) => ids[n])) }
+    }
     if (m.ids) {
       // Either walk the sort order's covering index testing each id against the matches (a
       // bloom filter; stops after offset+limit hits, ~rows/total steps per hit), or read the
