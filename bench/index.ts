@@ -1,5 +1,5 @@
 /**
- * Local engine index benchmark: `npx tsx bench/index.ts [--dims 128,1920] [--sizes 10000,100000]
+ * Local engine index benchmark: `npx tsx bench/index.ts [--dims 256,1920] [--sizes 10000,100000]
  * [--queries 200]`.
  *
  * For each dimension and gallery size it fills the engine's vector index with synthetic
@@ -24,12 +24,14 @@ import { createLocalEngine } from '../electron/core/engines/local/index'
 import type { Featurizer } from '../electron/core/engines/local/featurizer/types'
 import { Store } from '../electron/core/engines/local/store'
 import { VectorIndex, type IndexEntry } from '../electron/core/engines/local/vector-index'
+import { DIM } from '../electron/core/engines/local/featurizer/constants'
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`)
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def
 }
-const DIMS = arg('dims', '128,1920').split(',').map(Number)
+// Default: the shipped descriptor's dimension, and a wide one (a fused descriptor without whitening).
+const DIMS = arg('dims', `${DIM},1920`).split(',').map(Number)
 const SIZES = arg('sizes', '10000,100000').split(',').map(Number)
 const QUERIES = Number(arg('queries', '200'))
 const K = 20
