@@ -7,6 +7,7 @@ import {
   orderBy,
   probeForm,
   shortTermGrams,
+  type Expansion,
   type GramSource,
   type Part,
   type Where,
@@ -94,7 +95,7 @@ export function createQueryContext(db: DB): QueryContext {
     }
     return s
   }
-  const grams = new UnchangedCache<string[]>(db)
+  const grams = new UnchangedCache<Expansion>(db)
   return {
     db,
     stmt,
@@ -143,12 +144,15 @@ export function planQuery(ctx: QueryContext, w: Where, driver: Driver = 'auto'):
   const sources = parts.filter((p) => p.ids)
   let d = driver
   if (d === 'auto') {
-    // The FTS matches, counted up to a cap (cheap: the count stops there).
+    // The FTS matches, counted up to a cap (cheap: the count stops there), unless the vocabulary
+    // already said there are more.
     const ftsUpTo = (cap: number) =>
-      ctx
-        .stmt(`SELECT count(*) FROM (${FTS_IDS} LIMIT ${cap + 1})`)
-        .pluck()
-        .get(text) as number
+      (w.ftsAtLeast ?? 0) > cap
+        ? cap + 1
+        : (ctx
+            .stmt(`SELECT count(*) FROM (${FTS_IDS} LIMIT ${cap + 1})`)
+            .pluck()
+            .get(text) as number)
     if (parts.some((p) => p.selective)) d = 'index'
     else if (text === undefined) d = sources.length >= 2 ? 'intersect' : 'index'
     else if (parts.length === 0) d = 'fts'

@@ -30,6 +30,8 @@ export interface Where {
   rest?: string
   /** The conditions other than the MATCH one by one (ANDed), for the planner (plan.ts). */
   parts: Part[]
+  /** The MATCH is known to match at least this many rows (from the FTS vocabulary). */
+  ftsAtLeast?: number
 }
 
 /** One condition of a query, ANDed with the others. */
@@ -64,8 +66,15 @@ export type WhereOptions = Pick<
   'text' | 'filter' | 'categoryId' | 'productId' | 'syncState'
 >
 
-/** Expands a 1–2 character term into the FTS trigrams that start with it. */
-export type GramSource = (term: string) => string[]
+/** The FTS trigrams that start with a 1–2 character term, and the most rows any one of them is
+ * in (so the term matches at least that many rows). */
+export interface Expansion {
+  grams: string[]
+  maxDocs: number
+}
+
+/** Expands a 1–2 character term (see shortTermGrams). */
+export type GramSource = (term: string) => Expansion
 
 export function buildWhere(
   db: DB,
@@ -82,6 +91,7 @@ export function buildWhere(
     params.push(...p.params)
   }
   let match: string | undefined
+  let atLeast = 0
   if (o.text !== undefined && o.text !== null) {
     if (typeof o.text !== 'string') throw invalid('text must be a string')
     const terms: string[] = []
@@ -90,10 +100,11 @@ export function buildWhere(
         terms.push(ftsString(term))
         continue
       }
-      const g = grams(term)
+      const { grams: g, maxDocs } = grams(term)
       if (g.length === 0) return none
       if (g.length <= MAX_SHORT_TERM_EXPANSION) {
         terms.push('(' + g.map(ftsString).join(' OR ') + ')')
+        atLeast = maxDocs
       } else {
         const like = likeContains(term)
         add({
@@ -103,6 +114,8 @@ export function buildWhere(
       }
     }
     if (terms.length) match = terms.join(' AND ')
+    // A lower bound on the matches is known for one expanded term alone.
+    if (terms.length !== 1) atLeast = 0
   }
   if (o.filter !== undefined && o.filter !== null && String(o.filter).trim() !== '') {
     const ast = parseFilter(o.filter)
@@ -153,6 +166,7 @@ export function buildWhere(
     w.params = [match, ...params]
     w.match = match
     w.rest = conds.join(' AND ')
+    if (atLeast > 0) w.ftsAtLeast = atLeast
   }
   return w
 }
@@ -160,12 +174,13 @@ export function buildWhere(
 /** The trigrams of the FTS vocabulary that start with a 1–2 character term (at most one more
  * than MAX_SHORT_TERM_EXPANSION). fts5vocab counts every occurrence of each trigram to answer,
  * so this costs about as much as the search itself (cached: see UnchangedCache). */
-export function shortTermGrams(db: DB, term: string): string[] {
+export function shortTermGrams(db: DB, term: string): Expansion {
   const { lo, hi } = shortTermRange(term)
-  return db
-    .prepare(`SELECT term FROM images_fts_vocab WHERE term >= ? AND term < ? LIMIT ?`)
-    .pluck()
-    .all(lo, hi, MAX_SHORT_TERM_EXPANSION + 1) as string[]
+  const rows = db
+    .prepare(`SELECT term, doc FROM images_fts_vocab WHERE term >= ? AND term < ? LIMIT ?`)
+    .raw()
+    .all(lo, hi, MAX_SHORT_TERM_EXPANSION + 1) as [string, number][]
+  return { grams: rows.map((r) => r[0]), maxDocs: rows.reduce((m, r) => Math.max(m, r[1]), 0) }
 }
 
 /**
