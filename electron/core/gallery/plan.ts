@@ -53,7 +53,9 @@ export interface PlanChoice {
 /** What the planner chose (for tests and EXPLAIN). */
 export interface Plan {
   driver: Exclude<Driver, 'auto'>
-  /** Selects exactly the matches from `images i`. */
+  /** `images i`, or the FTS matches joined to it (the FTS drives). */
+  from: string
+  /** With `from`, selects exactly the matches (params: those of `from`, then of `cond`). */
   cond: string
   params: unknown[]
   /** The matches as ids (`SELECT … AS id …`), when no row has to be read to find them. */
@@ -140,7 +142,8 @@ const SORT_INDEX: Record<SortKey, string> = {
 
 export function planQuery(ctx: QueryContext, w: Where, driver: Driver = 'auto'): Plan {
   const text = w.match
-  const parts = w.parts
+  // Conditions the MATCH already enforces (the category, with text) are left to it.
+  const parts = w.parts.filter((p) => !p.inMatch)
   const sources = parts.filter((p) => p.ids)
   let d = driver
   if (d === 'auto') {
@@ -165,17 +168,29 @@ export function planQuery(ctx: QueryContext, w: Where, driver: Driver = 'auto'):
   if (d === 'fts' && text === undefined) d = 'index'
 
   if (d === 'fts') {
+    if (parts.length === 0) {
+      return {
+        driver: 'fts',
+        from: 'images i',
+        cond: w.sql,
+        params: w.params,
+        ids: { sql: FTS_IDS, params: [text] },
+      }
+    }
+    // CROSS JOIN keeps the FTS matches as the outer loop: SQLite cannot size a MATCH and would
+    // rather walk an index of the other conditions.
     return {
       driver: 'fts',
-      cond: w.sql,
-      params: w.params,
-      ids: parts.length === 0 ? { sql: FTS_IDS, params: [text] } : undefined,
+      from: `(${FTS_IDS}) f CROSS JOIN images i ON i.id = f.id`,
+      cond: parts.map((p) => p.sql).join(' AND '),
+      params: [text, ...parts.flatMap((p) => p.params)],
     }
   }
   if (d === 'index') {
     const only = text === undefined && parts.length === 1 ? parts[0].ids : undefined
     return {
       driver: 'index',
+      from: 'images i',
       cond: text !== undefined ? probeForm(w) : w.sql,
       params: w.params,
       ids: only,
@@ -205,6 +220,7 @@ export function planQuery(ctx: QueryContext, w: Where, driver: Driver = 'auto'):
   if (residual.length === 0) {
     return {
       driver: 'intersect',
+      from: 'images i',
       cond: `i.id IN (${set})`,
       params: setParams,
       ids: { sql: set, params: setParams },
@@ -212,6 +228,7 @@ export function planQuery(ctx: QueryContext, w: Where, driver: Driver = 'auto'):
   }
   return {
     driver: 'intersect',
+    from: 'images i',
     cond: `i.id IN (${set}) AND ${residual.map((p) => p.sql).join(' AND ')}`,
     params: [...setParams, ...residual.flatMap((p) => p.params)],
   }
@@ -267,7 +284,7 @@ export function executeQuery(
         (choice.paging ?? 'auto') === 'auto'
       const ids = p.ids ?? {
         sql: `SELECT i.id AS id${withKeys ? `, i.${keyColumn} AS k` : ''}
-          FROM images i WHERE ${p.cond}`,
+          FROM ${p.from} WHERE ${p.cond}`,
         params: p.params,
       }
       // Few matches: collect them all in one pass (one JSON string, not one JS value per row).
@@ -325,7 +342,7 @@ export function executeQuery(
     }
     // Dense matches: walk the sort index and test each row, stopping after offset+limit hits.
     // Sparse ones: read the matches as planned and sort them.
-    const textOnly = w.match !== undefined && w.parts.length === 0
+    const textOnly = w.match !== undefined && w.parts.every((x) => x.inMatch)
     const walkSteps = ((offset + limit) * rows()) / total
     const sortWork = total * (textOnly ? 4 : 1)
     const walk = choice.paging === 'walk' || (choice.paging !== 'sort' && walkSteps < sortWork)
@@ -338,7 +355,7 @@ export function executeQuery(
       return { total, items: page(sql, ...w.params) }
     }
     const p = planned()
-    const sql = `SELECT i.id FROM images i WHERE ${p.cond} ORDER BY ${order} LIMIT ? OFFSET ?`
+    const sql = `SELECT i.id FROM ${p.from} WHERE ${p.cond} ORDER BY ${order} LIMIT ? OFFSET ?`
     return { total, items: page(sql, ...p.params) }
   })
   return read.deferred()

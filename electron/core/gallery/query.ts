@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3'
 import { filterToSql, parseFilter, type FilterAst } from '../engines/local/filter'
 import { FILTER_COLUMNS, TEXT_COLUMNS } from './columns'
 import { GalleryError } from './errors'
+import { categoryToken } from './schema'
 import { ftsString, likeContains, shortTermRange, splitTerms, termLength } from './text-query'
 import {
   SYNC_STATES,
@@ -46,6 +47,8 @@ export interface Part {
   ids?: { sql: string; params: unknown[] }
   /** Matches a handful of rows at most (one product): the planner lets it drive the query. */
   selective?: boolean
+  /** Also enforced by the FTS MATCH (the category, when there is text): plans may leave it out. */
+  inMatch?: boolean
 }
 
 const FTS_DRIVER = 'i.id IN (SELECT rowid FROM images_fts WHERE images_fts MATCH ?)'
@@ -113,7 +116,8 @@ export function buildWhere(
         })
       }
     }
-    if (terms.length) match = terms.join(' AND ')
+    // User text searches the text columns only (not the category token).
+    if (terms.length) match = `{${TEXT_COLUMNS.join(' ')}} : (${terms.join(' AND ')})`
     // A lower bound on the matches is known for one expanded term alone.
     if (terms.length !== 1) atLeast = 0
   }
@@ -127,11 +131,18 @@ export function buildWhere(
   }
   if (o.categoryId !== undefined && o.categoryId !== null) {
     if (!Number.isSafeInteger(o.categoryId)) throw invalid('categoryId must be an integer')
-    add({
+    const part: Part = {
       sql: 'i.category_id = ?',
       params: [o.categoryId],
       ids: { sql: 'SELECT id AS id FROM images WHERE category_id = ?', params: [o.categoryId] },
-    })
+    }
+    if (match !== undefined) {
+      // FTS5 intersects the text's and the category's posting lists itself, skipping ahead.
+      match = `${match} AND category : ${ftsString(categoryToken(o.categoryId))}`
+      part.inMatch = true
+      atLeast = 0
+    }
+    add(part)
   }
   if (o.productId !== undefined && o.productId !== null) {
     if (typeof o.productId !== 'string') throw invalid('productId must be a string')

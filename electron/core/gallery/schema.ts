@@ -16,8 +16,9 @@ export interface Migration {
   up: (db: DB) => void
 }
 
-/** FTS5 column values: each padded with two spaces so 1–2 character terms can be answered from
- * the trigram index (every occurrence of a 1–2 character string starts some trigram). */
+/** FTS5 column values as of migration 2: each padded with two spaces so 1–2 character terms can
+ * be answered from the trigram index (every occurrence of a 1–2 character string starts some
+ * trigram). */
 const ftsValues = (r: 'new' | 'images') =>
   `${r}.product_id || '  ', ${r}.pic_name || '  ', coalesce(${r}.custom_content, '') || '  ',
    coalesce(${r}.str_attr, '') || '  ', coalesce(${r}.str_attr2, '') || '  ',
@@ -32,7 +33,17 @@ const refreshProduct = (r: 'old') => `
   WHERE product_id = ${r}.product_id;
   DELETE FROM products WHERE product_id = ${r}.product_id AND n = 0;`
 
+/** The FTS columns as of migration 2 (never change: migration 2 uses them). */
 const FTS_COLS = 'product_id, pic_name, custom_content, str_attr, str_attr2, str_attr3, str_attr4'
+
+/** Since migration 4 the FTS row also holds the category as one token, `#3#` (none: empty), so
+ * text + category is one FTS query that skips through both posting lists (see query.ts). */
+const FTS_COLS_4 = `${FTS_COLS}, category`
+const ftsValues4 = (r: 'new' | 'images') =>
+  `${ftsValues(r)}, coalesce('#' || ${r}.category_id || '#', '')`
+
+/** The FTS token of a category (migration 4). */
+export const categoryToken = (categoryId: number) => `#${categoryId}#`
 
 /**
  * The triggers on `images` that keep derived data: the FTS index, `products` and
@@ -55,7 +66,7 @@ export const DERIVED_TRIGGERS: readonly string[] = [
 
 /** Indexes the FTS rows of the images matching `where` (a condition over `images`). */
 export const ftsInsertSql = (where: string) =>
-  `INSERT INTO images_fts(rowid, ${FTS_COLS}) SELECT id, ${ftsValues('images')} FROM images
+  `INSERT INTO images_fts(rowid, ${FTS_COLS_4}) SELECT id, ${ftsValues4('images')} FROM images
    WHERE ${where}`
 
 /** Recomputes the trigger-maintained summaries from `images`. */
@@ -227,6 +238,44 @@ export const MIGRATIONS: Migration[] = [
       // matches and with attribute equalities by a merge (see plan.ts). images_category_updated
       // holds the same ids but ordered by updated_at, which would need a sort first.
       db.exec(`CREATE INDEX images_category_id ON images(category_id)`)
+    },
+  },
+  {
+    version: 4,
+    name: 'category in the FTS index',
+    up: (db) => {
+      // Text + category was two id lists merged in SQL (the category's, the text's). With the
+      // category as a token of the FTS row, FTS5 intersects its own posting lists, skipping
+      // (≈ 2x cheaper at 100k). The index is rebuilt from the rows (~3 s per 100k images).
+      db.exec(`
+        DROP TRIGGER images_fts_insert;
+        DROP TRIGGER images_fts_delete;
+        DROP TRIGGER images_fts_update;
+        DROP TABLE images_fts_vocab;
+        DROP TABLE images_fts;
+        CREATE VIRTUAL TABLE images_fts USING fts5(${FTS_COLS_4},
+          content='', contentless_delete=1, tokenize='trigram');
+        CREATE VIRTUAL TABLE images_fts_vocab USING fts5vocab(images_fts, 'row');
+
+        CREATE TRIGGER images_fts_insert AFTER INSERT ON images BEGIN
+          INSERT INTO images_fts(rowid, ${FTS_COLS_4}) VALUES (new.id, ${ftsValues4('new')});
+        END;
+        CREATE TRIGGER images_fts_delete AFTER DELETE ON images BEGIN
+          DELETE FROM images_fts WHERE rowid = old.id;
+        END;
+        CREATE TRIGGER images_fts_update AFTER UPDATE OF ${FTS_COLS}, category_id ON images
+        WHEN old.product_id IS NOT new.product_id OR old.pic_name IS NOT new.pic_name
+          OR old.custom_content IS NOT new.custom_content OR old.str_attr IS NOT new.str_attr
+          OR old.str_attr2 IS NOT new.str_attr2 OR old.str_attr3 IS NOT new.str_attr3
+          OR old.str_attr4 IS NOT new.str_attr4 OR old.category_id IS NOT new.category_id
+        BEGIN
+          DELETE FROM images_fts WHERE rowid = old.id;
+          INSERT INTO images_fts(rowid, ${FTS_COLS_4}) VALUES (new.id, ${ftsValues4('new')});
+        END;
+
+        INSERT INTO images_fts(rowid, ${FTS_COLS_4}) SELECT id, ${ftsValues4('images')} FROM images;
+        INSERT INTO images_fts(images_fts) VALUES ('optimize');
+      `)
     },
   },
 ]

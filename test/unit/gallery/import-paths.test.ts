@@ -45,6 +45,7 @@ function later(lines: Line[], seed: number): Line[] {
     if (x < 0.05) continue
     if (x < 0.12) out.push({ ...l, CustomContent: `改 ${String(l.CustomContent)}`, IntAttr: 1 })
     else if (x < 0.15) out.push({ ...l, StrAttr2: undefined, Region: '1,2,3,4' })
+    else if (x < 0.18) out.push({ ...l, CategoryId: 7 })
     else out.push(l)
   }
   for (let i = 0; i < 200; i++) {
@@ -103,6 +104,12 @@ function state(file: string) {
           .items.map((x) => `${x.productId}/${x.picName}`),
       ]),
     )
+    // Text within a category: answered by the FTS rows' category tokens.
+    for (const c of [0, 3, 7]) {
+      text[`色 in ${c}`] = g
+        .query({ text: '色', categoryId: c, limit: 1000, sort: 'productId' })
+        .items.map((x) => `${x.productId}/${x.picName}`)
+    }
     const products = db.prepare('SELECT * FROM products ORDER BY product_id').raw().all()
     const categories = db
       .prepare('SELECT * FROM category_counts WHERE n > 0 ORDER BY category_key')

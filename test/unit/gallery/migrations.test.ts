@@ -146,55 +146,67 @@ describe('gallery migrations', () => {
     expect(g.groupByProduct({ limit: 10 }).items[0]).toMatchObject({ productId: 'P1', count: 1 })
   })
 
-  it('migrates a version 2 database (the previous schema) to the current one', () => {
-    const dir = tempDir()
-    const file = path.join(dir, 'gallery.db')
-    const db = new Database(file)
-    expect(migrate(db, MIGRATIONS.slice(0, 2))).toEqual({ from: 0, to: 2 })
-    const ins = db.prepare(`INSERT INTO images (product_id, pic_name, category_id, custom_content,
-      str_attr, int_attr, added_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-    for (let i = 0; i < 60; i++) {
-      ins.run(`P${i % 20}`, `${i}.jpg`, i % 3, i % 2 ? '红色连衣裙' : '蓝色衬衫', 'Nike', i, i, i)
-    }
-    expect(
-      db
-        .prepare(`SELECT count(*) FROM sqlite_schema WHERE name = 'images_category_id'`)
-        .pluck()
-        .get(),
-    ).toBe(0)
-    db.close()
+  for (const previous of [2, 3]) {
+    it(`migrates a version ${previous} database to the current one`, () => {
+      const dir = tempDir()
+      const file = path.join(dir, 'gallery.db')
+      const db = new Database(file)
+      expect(migrate(db, MIGRATIONS.slice(0, previous))).toEqual({ from: 0, to: previous })
+      const ins = db.prepare(`INSERT INTO images (product_id, pic_name, category_id,
+        custom_content, str_attr, int_attr, added_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+      for (let i = 0; i < 60; i++) {
+        ins.run(`P${i % 20}`, `${i}.jpg`, i % 3, i % 2 ? '红色连衣裙' : '蓝色衬衫', 'Nike', i, i, i)
+      }
+      const has = (name: string) =>
+        db.prepare(`SELECT count(*) FROM sqlite_schema WHERE name = ?`).pluck().get(name)
+      expect(has('images_category_id')).toBe(previous >= 3 ? 1 : 0)
+      db.close()
 
-    const g = track(openGallery(file))
-    expect(g.schemaVersion).toBe(SCHEMA_VERSION)
-    const raw = new Database(file, { readonly: true })
-    expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
-    expect(
-      raw.prepare(`SELECT sql FROM sqlite_schema WHERE name = 'images_category_id'`).pluck().get(),
-    ).toMatch(/ON images\(category_id\)/)
-    raw.close()
-    // Rows, FTS, summaries and the new intersecting plans all work on the migrated rows.
-    expect(g.stats()).toMatchObject({ count: 60, products: 20 })
-    const want = Array.from({ length: 60 }, (_, i) => i)
-      .filter((i) => i % 3 === 1 && i % 2 === 1 && i >= 30)
-      .map((i) => `${i}.jpg`)
-      .reverse()
-    expect(
-      g
-        .query({
-          text: '红色',
-          categoryId: 1,
-          filter: 'str_attr="Nike" AND int_attr>=30',
-          limit: 50,
-        })
-        .items.map((x) => x.picName),
-    ).toEqual(want)
-    const grouped = new Set(
-      Array.from({ length: 60 }, (_, i) => i)
-        .filter((i) => i % 3 === 1 && i % 2 === 1)
-        .map((i) => i % 20),
-    )
-    expect(g.groupByProduct({ text: '连衣', categoryId: 1, limit: 50 }).total).toBe(grouped.size)
-  })
+      const g = track(openGallery(file))
+      expect(g.schemaVersion).toBe(SCHEMA_VERSION)
+      const raw = new Database(file)
+      expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
+      const sql = (name: string) =>
+        raw.prepare(`SELECT sql FROM sqlite_schema WHERE name = ?`).pluck().get(name)
+      expect(sql('images_category_id')).toMatch(/ON images\(category_id\)/)
+      // Since version 4 the FTS rows carry the category, rebuilt from the existing rows.
+      expect(sql('images_fts')).toMatch(/str_attr4, category,/)
+      raw.exec(`INSERT INTO images_fts(images_fts, rank) VALUES ('integrity-check', 0)`)
+      raw.close()
+      // Rows, FTS, summaries and the new plans all work on the migrated rows.
+      expect(g.stats()).toMatchObject({ count: 60, products: 20 })
+      const want = Array.from({ length: 60 }, (_, i) => i)
+        .filter((i) => i % 3 === 1 && i % 2 === 1 && i >= 30)
+        .map((i) => `${i}.jpg`)
+        .reverse()
+      expect(
+        g
+          .query({
+            text: '红色',
+            categoryId: 1,
+            filter: 'str_attr="Nike" AND int_attr>=30',
+            limit: 50,
+          })
+          .items.map((x) => x.picName),
+      ).toEqual(want)
+      const grouped = new Set(
+        Array.from({ length: 60 }, (_, i) => i)
+          .filter((i) => i % 3 === 1 && i % 2 === 1)
+          .map((i) => i % 20),
+      )
+      expect(g.groupByProduct({ text: '连衣', categoryId: 1, limit: 50 }).total).toBe(grouped.size)
+      // Text never matches the category token, and category changes reach the FTS row.
+      expect(g.query({ text: '#1#', limit: 5 }).total).toBe(0)
+      g.recordUpdated({ productId: 'P1', picName: '1.jpg' }, { categoryId: 5 })
+      expect(
+        g.query({ text: '红色', categoryId: 5, limit: 5 }).items.map((x) => x.picName),
+      ).toEqual(['1.jpg'])
+      expect(g.query({ text: '红色', categoryId: 1, limit: 50 }).total).toBe(
+        Array.from({ length: 60 }, (_, i) => i).filter((i) => i % 3 === 1 && i % 2 === 1).length -
+          1,
+      )
+    })
+  }
 
   it('opening twice does not re-run migrations', () => {
     const dir = tempDir()

@@ -235,34 +235,56 @@ describe('gallery query plans', () => {
     try {
       const plan = (q: Omit<QueryOptions, 'limit'>, driver: Driver = 'auto') =>
         planQuery(ctx, db.transaction(() => buildWhere(db, q)).deferred(), driver)
-      // Category + two equalities + text: one merge of four sorted id lists (no sort, no row
-      // read), nothing left to check.
-      const q = { text: '连衣裙', categoryId: 3, filter: 'str_attr3="XL" AND int_attr2=3' }
+      const detailOf = (x: { sql: string; params: unknown[] }) =>
+        (
+          db.prepare(`EXPLAIN QUERY PLAN ${x.sql}`).all(...x.params) as {
+            detail: string
+          }[]
+        ).map((d) => d.detail)
+      // Category + two equalities: one merge of three sorted id lists (no sort, no row read),
+      // nothing left to check.
+      const q = { categoryId: 3, filter: 'str_attr3="XL" AND int_attr2=3' }
       const p = plan(q, 'intersect')
-      expect(p.ids?.sql.match(/INTERSECT/g)).toHaveLength(3)
-      const detail = (
-        db.prepare(`EXPLAIN QUERY PLAN ${p.ids!.sql}`).all(...p.ids!.params) as {
-          detail: string
-        }[]
-      ).map((x) => x.detail)
-      expect(detail.filter((d) => d.startsWith('MERGE (INTERSECT)'))).toHaveLength(3)
+      expect(p.ids?.sql.match(/INTERSECT/g)).toHaveLength(2)
+      const detail = detailOf(p.ids!)
+      expect(detail.filter((d) => d.startsWith('MERGE (INTERSECT)'))).toHaveLength(2)
       expect(detail.some((d) => d.includes('USE TEMP B-TREE'))).toBe(false)
       expect(detail.some((d) => /COVERING INDEX images_category_id/.test(d))).toBe(true)
       expect(detail.some((d) => /COVERING INDEX images_str_attr3/.test(d))).toBe(true)
+      // With text, the category is a token of the FTS row: FTS5 intersects text and category
+      // itself, and the equalities are merged with that.
+      const t = plan({ ...q, text: '连衣裙' }, 'intersect')
+      expect(t.ids?.sql.match(/INTERSECT/g)).toHaveLength(2)
+      expect(t.ids?.params.at(-1)).toMatch(/ AND category : "#3#"$/)
+      expect(detailOf(t.ids!).filter((d) => d.startsWith('MERGE (INTERSECT)'))).toHaveLength(2)
+      // Text + category alone: the FTS answers everything, no row is read.
+      const tc = plan({ text: '色', categoryId: 3 })
+      expect(tc.driver).toBe('fts')
+      expect(tc.ids?.sql).toMatch(/^SELECT rowid AS id FROM images_fts/)
       // On its own the planner sees that int_attr2=3 matches few rows (≤ TINY) and lets that
-      // list alone meet the text (here a common one); category and size are checked on those rows.
+      // list alone meet the text (here a common one); the size is checked on those rows.
       const auto = plan({ ...q, text: '色' })
       expect(auto.driver).toBe('intersect')
       expect(auto.ids).toBeUndefined()
       expect(auto.cond).toMatch(
-        /^i\.id IN \(SELECT id AS id FROM images WHERE int_attr2 = \? INTERSECT SELECT rowid AS id FROM images_fts .*\) AND /,
+        /^i\.id IN \(SELECT id AS id FROM images WHERE int_attr2 = \? INTERSECT SELECT rowid AS id FROM images_fts .*\) AND \(i\.str_attr3 = \?\)$/,
       )
-      expect(auto.cond).toContain('i.category_id = ?')
-      // A range is checked on the survivors only.
+      // A range is checked on the rows of the FTS matches (text and category), read in FTS order.
       const r = plan({ text: '色', categoryId: 0, filter: 'int_attr<500' })
-      expect(r.driver).toBe('intersect')
+      expect(r.driver).toBe('fts')
       expect(r.ids).toBeUndefined()
-      expect(r.cond).toMatch(/INTERSECT .* AND \(i\.int_attr < \?\)$/)
+      expect(r.from).toMatch(/CROSS JOIN images i/)
+      expect(r.cond).toBe('(i.int_attr < ?)')
+      expect(
+        (
+          db
+            .prepare(`EXPLAIN QUERY PLAN SELECT i.id FROM ${r.from} WHERE ${r.cond}`)
+            .all(...r.params) as { detail: string }[]
+        ).map((d) => d.detail),
+      ).toEqual([
+        expect.stringMatching(/^SCAN images_fts VIRTUAL TABLE/),
+        expect.stringMatching(/^SEARCH i USING INTEGER PRIMARY KEY/),
+      ])
       // A selective text (a few pictures' names) drives alone, whatever the category holds.
       expect(plan({ text: 'img12', categoryId: 3, filter: 'str_attr3="XL"' })).toMatchObject({
         driver: 'fts',
