@@ -48,6 +48,8 @@ export interface PlanChoice {
   paging?: 'auto' | 'walk' | 'sort'
   /** Match sets up to this size are collected in one pass and sorted (default SMALL). */
   small?: number
+  /** FTS matches read before letting other conditions drive (default PROBE_ABOVE). */
+  probeAbove?: number
 }
 
 /** What the planner chose (for tests and EXPLAIN). */
@@ -60,6 +62,9 @@ export interface Plan {
   params: unknown[]
   /** The matches as ids (`SELECT … AS id …`), when no row has to be read to find them. */
   ids?: { sql: string; params: unknown[] }
+  /** FTS-driven on a guess: read at most this many FTS matches first; if there are more, the
+   * other conditions should drive instead (see executeQuery). */
+  upTo?: number
 }
 
 export interface QueryContext {
@@ -140,12 +145,21 @@ const SORT_INDEX: Record<SortKey, string> = {
   category: 'images_category',
 }
 
-export function planQuery(ctx: QueryContext, w: Where, driver: Driver = 'auto'): Plan {
+export function planQuery(
+  ctx: QueryContext,
+  w: Where,
+  driver: Driver = 'auto',
+  probeAbove = PROBE_ABOVE,
+): Plan {
   const text = w.match
   // Conditions the MATCH already enforces (the category, with text) are left to it.
   const parts = w.parts.filter((p) => !p.inMatch)
   const sources = parts.filter((p) => p.ids)
   let d = driver
+  // Text with conditions that cannot be intersected: whether the FTS matches or the other
+  // conditions should drive depends on how many FTS matches there are; counting them costs as
+  // much as reading them, so the FTS drives on a guess, capped (executeQuery).
+  let guess = false
   if (d === 'auto') {
     // The FTS matches, counted up to a cap (cheap: the count stops there), unless the vocabulary
     // already said there are more.
@@ -162,8 +176,10 @@ export function planQuery(ctx: QueryContext, w: Where, driver: Driver = 'auto'):
     else if (sources.length > 0) {
       // A selective text (a SKU) drives alone rather than merging with a large category.
       d = ftsUpTo(TINY) <= TINY ? 'fts' : 'intersect'
-    } else d = ftsUpTo(PROBE_ABOVE) > PROBE_ABOVE ? 'index' : 'fts'
+    } else if ((w.ftsAtLeast ?? 0) > probeAbove) d = 'index'
+    else guess = true
   }
+  if (guess) d = 'fts'
   if (d === 'intersect' && sources.length === 0) d = text !== undefined ? 'fts' : 'index'
   if (d === 'fts' && text === undefined) d = 'index'
 
@@ -184,6 +200,7 @@ export function planQuery(ctx: QueryContext, w: Where, driver: Driver = 'auto'):
       from: `(${FTS_IDS}) f CROSS JOIN images i ON i.id = f.id`,
       cond: parts.map((p) => p.sql).join(' AND '),
       params: [text, ...parts.flatMap((p) => p.params)],
+      upTo: guess ? probeAbove : undefined,
     }
   }
   if (d === 'index') {
@@ -264,17 +281,22 @@ export function executeQuery(
       }
     }
     // The matches (total, and ids when few) of this WHERE, unless a page of it was just read.
-    const cacheable = ctx.matches && !choice.driver && !choice.paging && choice.small === undefined
+    const cacheable =
+      ctx.matches &&
+      !choice.driver &&
+      !choice.paging &&
+      choice.small === undefined &&
+      choice.probeAbove === undefined
     const key = cacheable ? JSON.stringify([w.sql, w.params]) : ''
     let plan: Plan | undefined
-    const planned = () => (plan ??= planQuery(ctx, w, choice.driver))
+    const planned = () => (plan ??= planQuery(ctx, w, choice.driver, choice.probeAbove))
     const sortKey = opts.sort ?? 'updated'
     // Time orders: when the rows are read to find the matches, their time comes along for free
     // and the page is sorted in memory (no second pass over the matches).
     const keyColumn = sortKey === 'updated' || sortKey === 'added' ? `${sortKey}_at` : undefined
-    let m = cacheable ? ctx.matches!.peek(key) : undefined
-    if (m === undefined) {
-      const p = planned()
+    // Collects the matches as planned: up to `small` in one pass (one JSON string, not one JS
+    // value per row), with their time when the rows are read anyway; above that, the count.
+    const collect = (p: Plan): Matches => {
       // Rows are read for sure when a list of ids drives and conditions remain to be checked on
       // them (an index-driven plan may be answered from a covering index alone).
       const withKeys =
@@ -287,7 +309,6 @@ export function executeQuery(
           FROM ${p.from} WHERE ${p.cond}`,
         params: p.params,
       }
-      // Few matches: collect them all in one pass (one JSON string, not one JS value per row).
       const [first, keys] = (
         ctx
           .stmt(
@@ -297,24 +318,56 @@ export function executeQuery(
           .raw()
           .get(...ids.params) as string[]
       ).map((x) => JSON.parse(x) as number[])
-      m =
-        first.length <= small
-          ? {
-              total: first.length,
-              ids: first,
-              keys: withKeys ? { column: keyColumn!, values: keys } : undefined,
-            }
-          : {
-              total: ctx
-                .stmt(`SELECT count(*) FROM (${ids.sql})`)
-                .pluck()
-                .get(...ids.params) as number,
-            }
+      if (first.length <= small) {
+        return {
+          total: first.length,
+          ids: first,
+          keys: withKeys ? { column: keyColumn!, values: keys } : undefined,
+        }
+      }
+      return {
+        total: ctx
+          .stmt(`SELECT count(*) FROM (${ids.sql})`)
+          .pluck()
+          .get(...ids.params) as number,
+      }
+    }
+    let m = cacheable ? ctx.matches!.peek(key) : undefined
+    if (m === undefined) {
+      let p = planned()
+      if (p.upTo !== undefined) {
+        // One pass over at most upTo+1 FTS matches and their rows: if the FTS had no more, this
+        // is every match (its total exact); otherwise the other conditions drive.
+        const [examined, got, keys] = ctx
+          .stmt(
+            `WITH f AS (${FTS_IDS} LIMIT ${p.upTo + 1})
+            SELECT count(*), json_group_array(id) FILTER (WHERE ok),
+              json_group_array(k) FILTER (WHERE ok)
+            FROM (SELECT i.id AS id, i.${keyColumn ?? 'id'} AS k, ${p.cond} AS ok
+              FROM f CROSS JOIN images i ON i.id = f.id)`,
+          )
+          .raw()
+          .get(...p.params) as [number, string, string]
+        if (examined <= p.upTo) {
+          const found = JSON.parse(got) as number[]
+          m =
+            found.length <= small
+              ? {
+                  total: found.length,
+                  ids: found,
+                  keys: keyColumn
+                    ? { column: keyColumn, values: JSON.parse(keys) as number[] }
+                    : undefined,
+                }
+              : { total: found.length }
+        } else p = plan = planQuery(ctx, w, 'index')
+      }
+      if (m === undefined) m = collect(p)
       if (cacheable) ctx.matches!.set(key, m)
     }
     const total = m.total
     if (limit === 0 || offset >= total) return { total, items: [] }
-    if (m.ids && m.keys && m.keys.column === keyColumn) {
+    if (m.ids && m.keys && m.keys.column === keyColumn && (choice.paging ?? 'auto') === 'auto') {
       const { ids } = m
       const k = m.keys.values
       const desc = (opts.order ?? 'desc') === 'desc'
