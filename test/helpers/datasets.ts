@@ -5,10 +5,11 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 
-// import.meta.url, not __dirname: benches run as ES modules under tsx, where __dirname is undefined.
-const REPO = fileURLToPath(new URL('../..', import.meta.url))
+// vitest defines __dirname (and happy-dom's URL cannot make file paths); benches run as ES modules
+// under tsx, where only import.meta.dirname exists.
+const HERE = typeof __dirname === 'string' ? __dirname : import.meta.dirname
+const REPO = path.resolve(HERE, '../..')
 
 function locate(): string {
   const candidates = [
