@@ -15,6 +15,7 @@ import { writeFileAtomic } from '../core/util/fsx'
 import { contract } from '../api/contract'
 import { createClient, type Transport } from '../api/client'
 import type { DispatchReply } from '../api/dispatch'
+import { isAlive } from '../core/util/process'
 
 export interface ServerInfo {
   pid: number
@@ -46,15 +47,6 @@ export const FORWARDABLE: ReadonlySet<string> = new Set([
 
 export function serverFile(dataDir: string): string {
   return path.join(dataDir, 'server.json')
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 /** The URL a client on this machine uses to reach a host listening on `url` (wildcards → loopback). */

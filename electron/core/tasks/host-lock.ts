@@ -7,20 +7,12 @@
 
 import fs from 'node:fs'
 import path from 'node:path'
+import { isAlive } from '../util/process'
 
 export interface LockOwner {
   pid: number
   host: string
   since: number
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 function read(file: string): LockOwner | null {

@@ -71,6 +71,7 @@ import {
   requireString,
 } from './validate'
 import { VectorIndex, type IndexEntry } from './vector-index'
+import { isAlive } from '../../util/process'
 
 export { LOCAL_BUCKET } from './batch-path'
 
@@ -837,15 +838,6 @@ function lockDir(dir: string): () => void {
   return () => {
     openDirs.delete(dir)
     fs.rmSync(lock, { force: true })
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 
