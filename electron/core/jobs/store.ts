@@ -4,9 +4,7 @@
  * marked `running` were possibly sent, and they are re-sent on restart.
  */
 
-import Database from 'better-sqlite3'
-import fs from 'node:fs'
-import path from 'node:path'
+import type Database from 'better-sqlite3'
 import type {
   ItemError,
   ItemRecord,
@@ -17,8 +15,7 @@ import type {
   JobState,
   NewItem,
 } from './types'
-
-const SCHEMA_VERSION = 1
+import { openMigrated } from '../util/sqlite'
 
 const MIGRATIONS: string[] = [
   `
@@ -138,35 +135,10 @@ export class JobStore {
   private readonly stmt: ReturnType<JobStore['prepare']>
 
   constructor(dbPath: string, opts: StoreOptions = {}) {
-    fs.mkdirSync(path.dirname(path.resolve(dbPath)), { recursive: true })
-    this.db = new Database(
-      dbPath,
-      opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : undefined,
-    )
+    // WAL + NORMAL: a crash loses nothing committed; after a power loss an item may be re-sent.
+    this.db = openMigrated(dbPath, MIGRATIONS, opts)
     this.now = opts.now ?? Date.now
-    this.db.pragma('journal_mode = WAL')
-    // NORMAL is durable across process crashes in WAL mode (only a power loss can lose the last
-    // commits, and then the item is simply re-sent).
-    this.db.pragma('synchronous = NORMAL')
-    this.db.pragma('foreign_keys = ON')
-    this.db.pragma('busy_timeout = 5000')
-    this.migrate()
     this.stmt = this.prepare()
-  }
-
-  private migrate(): void {
-    const version = this.db.pragma('user_version', { simple: true }) as number
-    if (version > SCHEMA_VERSION) {
-      throw new Error(
-        `jobs.db schema version ${version} is newer than this Loupe understands (${SCHEMA_VERSION})`,
-      )
-    }
-    for (let v = version; v < SCHEMA_VERSION; v++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[v])
-        this.db.pragma(`user_version = ${v + 1}`)
-      })()
-    }
   }
 
   private prepare() {

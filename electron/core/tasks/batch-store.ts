@@ -5,11 +5,10 @@
  * restart resumes each task at its stage; the CLI can read the file while a host writes it.
  */
 
-import Database from 'better-sqlite3'
-import fs from 'node:fs'
-import path from 'node:path'
+import type Database from 'better-sqlite3'
 import type { BatchSource, MetaLine, PlannedLine } from './batch-meta'
 import type { BulkAddFields } from '../jobs/bulk-add/types'
+import { openMigrated } from '../util/sqlite'
 
 export const TASK_STATES = [
   'queued',
@@ -341,25 +340,8 @@ export type TaskPatch = Partial<
 export class BatchStore {
   readonly db: Database.Database
   constructor(file: string, opts: { nativeBinding?: string; now?: () => number } = {}) {
-    fs.mkdirSync(path.dirname(file), { recursive: true })
-    this.db = new Database(file, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {})
+    this.db = openMigrated(file, MIGRATIONS, opts)
     this.now = opts.now ?? Date.now
-    this.db.pragma('journal_mode = WAL')
-    this.db.pragma('synchronous = NORMAL')
-    this.db.pragma('foreign_keys = ON')
-    this.db.pragma('busy_timeout = 5000')
-    const v = this.db.pragma('user_version', { simple: true }) as number
-    if (v > MIGRATIONS.length) {
-      throw new Error(`${file} was written by a newer Loupe (schema ${v}); update Loupe.`)
-    }
-    for (let i = v; i < MIGRATIONS.length; i++) {
-      this.db
-        .transaction(() => {
-          this.db.exec(MIGRATIONS[i])
-          this.db.pragma(`user_version = ${i + 1}`)
-        })
-        .immediate()
-    }
   }
   private readonly now: () => number
 

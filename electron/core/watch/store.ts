@@ -10,10 +10,9 @@
  *   job item carrying its last change.
  */
 
-import Database from 'better-sqlite3'
-import fs from 'node:fs'
-import path from 'node:path'
+import type Database from 'better-sqlite3'
 import type { BulkAddFields } from '../jobs/bulk-add/types'
+import { openMigrated } from '../util/sqlite'
 
 export type OnDelete = 'remove' | 'keep'
 export type RuleState = 'idle' | 'scanning' | 'watching' | 'syncing' | 'paused' | 'error'
@@ -214,25 +213,8 @@ export class WatchStore {
   private readonly now: () => number
 
   constructor(file: string, opts: { nativeBinding?: string; now?: () => number } = {}) {
-    fs.mkdirSync(path.dirname(file), { recursive: true })
-    this.db = new Database(file, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {})
+    this.db = openMigrated(file, MIGRATIONS, opts)
     this.now = opts.now ?? Date.now
-    this.db.pragma('journal_mode = WAL')
-    this.db.pragma('synchronous = NORMAL')
-    this.db.pragma('foreign_keys = ON')
-    this.db.pragma('busy_timeout = 5000')
-    const v = this.db.pragma('user_version', { simple: true }) as number
-    if (v > MIGRATIONS.length) {
-      throw new Error(`${file} was written by a newer Loupe (schema ${v}); update Loupe.`)
-    }
-    for (let i = v; i < MIGRATIONS.length; i++) {
-      this.db
-        .transaction(() => {
-          this.db.exec(MIGRATIONS[i])
-          this.db.pragma(`user_version = ${i + 1}`)
-        })
-        .immediate()
-    }
   }
 
   /** Changes whenever another connection commits (cheap "did anything change?" check). */
