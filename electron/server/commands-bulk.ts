@@ -2,36 +2,13 @@ import type { PlanRow } from '../api/domains/bulk'
 import type { JobItemView, JobView } from '../api/domains/jobs'
 import type { JobProgress } from '../core/jobs/types'
 import type { Command, CommandContext } from './commands'
-import { UsageError, int, str } from './commands'
-
-const ATTR_OPTIONS = {
-  category: { type: 'string' },
-  content: { type: 'string' },
-  'int-attr': { type: 'string' },
-  'int-attr2': { type: 'string' },
-  'int-attr3': { type: 'string' },
-  'int-attr4': { type: 'string' },
-  'str-attr': { type: 'string' },
-  'str-attr2': { type: 'string' },
-  'str-attr3': { type: 'string' },
-  'str-attr4': { type: 'string' },
-} as const
+import { ATTR_OPTIONS, UsageError, attributeFields, str } from './commands'
 
 /** Exit code when the job ended with failed items (or did not finish). */
 export const EXIT_ITEMS_FAILED = 1
 
 function defaults(ctx: CommandContext) {
-  const out: Record<string, string | number | boolean> = {}
-  const c = int(ctx, 'category')
-  if (c !== undefined) out.categoryId = c
-  const content = str(ctx, 'content')
-  if (content !== undefined) out.customContent = content
-  for (const s of ['', '2', '3', '4']) {
-    const i = int(ctx, `int-attr${s}`)
-    if (i !== undefined) out[`intAttr${s}`] = i
-    const v = str(ctx, `str-attr${s}`)
-    if (v !== undefined) out[`strAttr${s}`] = v
-  }
+  const out: Record<string, string | number | boolean> = attributeFields(ctx)
   if (ctx.values['no-crop']) out.crop = false
   return out
 }

@@ -1,21 +1,8 @@
 import path from 'node:path'
 import type { Command, CommandContext } from './commands'
-import { UsageError, int, str } from './commands'
+import { ATTR_OPTIONS, UsageError, attributeFields, int, str } from './commands'
 import { createKeyStore } from '../core/engines/wire/keys'
 import type { SearchResult } from '../api/schemas'
-
-const ATTR_OPTIONS = {
-  category: { type: 'string' },
-  content: { type: 'string' },
-  'int-attr': { type: 'string' },
-  'int-attr2': { type: 'string' },
-  'int-attr3': { type: 'string' },
-  'int-attr4': { type: 'string' },
-  'str-attr': { type: 'string' },
-  'str-attr2': { type: 'string' },
-  'str-attr3': { type: 'string' },
-  'str-attr4': { type: 'string' },
-} as const
 
 const SEARCH_OPTIONS = {
   image: { type: 'string' },
@@ -30,21 +17,6 @@ const SEARCH_OPTIONS = {
   distinct: { type: 'boolean' },
   'score-threshold': { type: 'string' },
 } as const
-
-function attributes(ctx: CommandContext) {
-  const out: Record<string, string | number> = {}
-  const c = int(ctx, 'category')
-  if (c !== undefined) out.categoryId = c
-  const content = str(ctx, 'content')
-  if (content !== undefined) out.customContent = content
-  for (const s of ['', '2', '3', '4']) {
-    const i = int(ctx, `int-attr${s}`)
-    if (i !== undefined) out[`intAttr${s}`] = i
-    const v = str(ctx, `str-attr${s}`)
-    if (v !== undefined) out[`strAttr${s}`] = v
-  }
-  return out
-}
 
 function image(file: string) {
   return { path: path.resolve(file) }
@@ -88,7 +60,7 @@ export const ENGINE_COMMANDS: Record<string, Command> = {
         profile: ctx.profile(),
         image: image(ctx.positionals[0]),
         ...key,
-        ...attributes(ctx),
+        ...attributeFields(ctx),
         ...(str(ctx, 'region') ? { region: str(ctx, 'region') } : {}),
         crop: !ctx.values['no-crop'],
       })
@@ -153,7 +125,7 @@ export const ENGINE_COMMANDS: Record<string, Command> = {
     options: { product: { type: 'string' }, name: { type: 'string' }, ...ATTR_OPTIONS },
     async run(ctx) {
       const key = needKey(ctx)
-      const attrs = attributes(ctx)
+      const attrs = attributeFields(ctx)
       if (!Object.keys(attrs).length)
         throw new UsageError('Nothing to update: give at least one attribute')
       const r = await ctx.core.api.images.update({ profile: ctx.profile(), ...key, ...attrs })

@@ -3,33 +3,10 @@ import path from 'node:path'
 import type { BatchLine, BatchTask } from '../api/domains/batch'
 import type { ReconcilePreview, WatchFile, WatchRule } from '../api/domains/watch'
 import type { Command, CommandContext } from './commands'
-import { UsageError, int, str } from './commands'
-
-const ATTR_OPTIONS = {
-  category: { type: 'string' },
-  content: { type: 'string' },
-  'int-attr': { type: 'string' },
-  'int-attr2': { type: 'string' },
-  'int-attr3': { type: 'string' },
-  'int-attr4': { type: 'string' },
-  'str-attr': { type: 'string' },
-  'str-attr2': { type: 'string' },
-  'str-attr3': { type: 'string' },
-  'str-attr4': { type: 'string' },
-} as const
+import { ATTR_OPTIONS, UsageError, attributeFields, int, str } from './commands'
 
 function defaults(ctx: CommandContext): Record<string, string | number> | undefined {
-  const out: Record<string, string | number> = {}
-  const c = int(ctx, 'category')
-  if (c !== undefined) out.categoryId = c
-  const content = str(ctx, 'content')
-  if (content !== undefined) out.customContent = content
-  for (const s of ['', '2', '3', '4']) {
-    const i = int(ctx, `int-attr${s}`)
-    if (i !== undefined) out[`intAttr${s}`] = i
-    const v = str(ctx, `str-attr${s}`)
-    if (v !== undefined) out[`strAttr${s}`] = v
-  }
+  const out = attributeFields(ctx)
   return Object.keys(out).length ? out : undefined
 }
 

@@ -41,6 +41,36 @@ export function int(ctx: CommandContext, name: string): number | undefined {
   return Number(v)
 }
 
+/** The category / custom content / attribute options shared by add, update, bulk-add, batch and watch. */
+export const ATTR_OPTIONS = {
+  category: { type: 'string' },
+  content: { type: 'string' },
+  'int-attr': { type: 'string' },
+  'int-attr2': { type: 'string' },
+  'int-attr3': { type: 'string' },
+  'int-attr4': { type: 'string' },
+  'str-attr': { type: 'string' },
+  'str-attr2': { type: 'string' },
+  'str-attr3': { type: 'string' },
+  'str-attr4': { type: 'string' },
+} as const
+
+/** Those options' values as the contract's fields (categoryId, customContent, intAttr…, strAttr…). */
+export function attributeFields(ctx: CommandContext): Record<string, string | number> {
+  const out: Record<string, string | number> = {}
+  const c = int(ctx, 'category')
+  if (c !== undefined) out.categoryId = c
+  const content = str(ctx, 'content')
+  if (content !== undefined) out.customContent = content
+  for (const s of ['', '2', '3', '4']) {
+    const i = int(ctx, `int-attr${s}`)
+    if (i !== undefined) out[`intAttr${s}`] = i
+    const v = str(ctx, `str-attr${s}`)
+    if (v !== undefined) out[`strAttr${s}`] = v
+  }
+  return out
+}
+
 async function call<T>(p: Promise<T>): Promise<T> {
   return p
 }
