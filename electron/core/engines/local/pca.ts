@@ -1,4 +1,5 @@
 import { VectorStore } from './vector-storage'
+import { jacobiEigen } from './linalg'
 
 /** A linear projection x -> comps · (x - mean), `p` rows of `dim` floats, orthonormal rows. */
 export interface Projection {
@@ -40,48 +41,6 @@ function orthonormalise(cols: Float32Array[]): void {
     if (n > 1e-20) for (let r = 0; r < v.length; r++) v[r] /= n
     else v.fill(0)
   }
-}
-
-/** Eigen-decomposition of a symmetric n x n matrix (row-major) by cyclic Jacobi. */
-function jacobiEigen(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
-  const v = new Float64Array(n * n)
-  for (let i = 0; i < n; i++) v[i * n + i] = 1
-  for (let sweep = 0; sweep < 50; sweep++) {
-    let off = 0
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q] ** 2
-    if (off < 1e-22) break
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = a[p * n + q]
-        if (Math.abs(apq) < 1e-30) continue
-        const theta = (a[q * n + q] - a[p * n + p]) / (2 * apq)
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1))
-        const c = 1 / Math.sqrt(t * t + 1)
-        const s = t * c
-        for (let k = 0; k < n; k++) {
-          const akp = a[k * n + p]
-          const akq = a[k * n + q]
-          a[k * n + p] = c * akp - s * akq
-          a[k * n + q] = s * akp + c * akq
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = a[p * n + k]
-          const aqk = a[q * n + k]
-          a[p * n + k] = c * apk - s * aqk
-          a[q * n + k] = s * apk + c * aqk
-        }
-        for (let k = 0; k < n; k++) {
-          const vkp = v[k * n + p]
-          const vkq = v[k * n + q]
-          v[k * n + p] = c * vkp - s * vkq
-          v[k * n + q] = s * vkp + c * vkq
-        }
-      }
-    }
-  }
-  const values = new Float64Array(n)
-  for (let i = 0; i < n; i++) values[i] = a[i * n + i]
-  return { values, vectors: v }
 }
 
 /**

@@ -5,6 +5,7 @@
  * Cholesky whitening, subspace iteration with Rayleigh-Ritz, Jacobi on the small problem.
  */
 import type { Projection } from './pca'
+import { jacobiEigen } from '../linalg'
 
 export interface WhiteningOptions {
   /** Output dimension. */
@@ -180,7 +181,7 @@ function topEigen(
       h[j * m + i] = s
     }
   }
-  const { values, vectors: q } = jacobi(h, m)
+  const { values, vectors: q } = jacobiEigen(h, m)
   const order = Array.from(values.keys())
     .sort((x, y) => values[y] - values[x])
     .slice(0, k)
@@ -224,47 +225,4 @@ function orthonormalize(v: Float64Array, m: number, dim: number) {
     n = Math.sqrt(n) || 1
     for (let t = 0; t < dim; t++) v[i * dim + t] /= n
   }
-}
-
-/** Cyclic Jacobi eigen-decomposition of a small symmetric matrix; eigenvectors in columns. */
-function jacobi(input: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
-  const a = Float64Array.from(input)
-  const q = new Float64Array(n * n)
-  for (let i = 0; i < n; i++) q[i * n + i] = 1
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0
-    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) off += a[i * n + j] * a[i * n + j]
-    if (off < 1e-22) break
-    for (let p = 0; p < n; p++) {
-      for (let r = p + 1; r < n; r++) {
-        const apr = a[p * n + r]
-        if (Math.abs(apr) < 1e-30) continue
-        const theta = (a[r * n + r] - a[p * n + p]) / (2 * apr)
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1))
-        const c = 1 / Math.sqrt(t * t + 1)
-        const s = t * c
-        for (let i = 0; i < n; i++) {
-          const aip = a[i * n + p]
-          const air = a[i * n + r]
-          a[i * n + p] = c * aip - s * air
-          a[i * n + r] = s * aip + c * air
-        }
-        for (let i = 0; i < n; i++) {
-          const api = a[p * n + i]
-          const ari = a[r * n + i]
-          a[p * n + i] = c * api - s * ari
-          a[r * n + i] = s * api + c * ari
-        }
-        for (let i = 0; i < n; i++) {
-          const qip = q[i * n + p]
-          const qir = q[i * n + r]
-          q[i * n + p] = c * qip - s * qir
-          q[i * n + r] = s * qip + c * qir
-        }
-      }
-    }
-  }
-  const values = new Float64Array(n)
-  for (let i = 0; i < n; i++) values[i] = a[i * n + i]
-  return { values, vectors: q }
 }
