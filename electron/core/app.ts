@@ -25,8 +25,6 @@ export interface CoreOptions {
   secrets: SecretStore
   host: 'electron' | 'headless'
   version?: string
-  /** better-sqlite3 binary built for the running ABI (Electron), if not the default one. */
-  sqliteNativeBinding?: string
   /** Public URL of a file in a profile's folder (dump files, error files) for this host. */
   fileUrl?: (profile: string, absPath: string) => string
   /** Extra log sink (the file `<dataDir>/logs/loupe.log` is always written). */
@@ -61,7 +59,6 @@ export function createCore(opts: CoreOptions) {
     secrets: opts.secrets,
     logger,
     featurizer: getFeaturizer,
-    nativeBinding: opts.sqliteNativeBinding,
     fileUrl: opts.fileUrl,
     cloudTimeouts: opts.cloudTimeouts,
   })
@@ -76,7 +73,6 @@ export function createCore(opts: CoreOptions) {
   const galleries = createGalleries({
     profiles,
     logger,
-    nativeBinding: opts.sqliteNativeBinding,
     onChanged: (profile, reason) => events.emit('gallery.changed', { profile, reason }),
   })
   const imageService = createImageService({
@@ -94,7 +90,6 @@ export function createCore(opts: CoreOptions) {
     imaging: getImaging,
     events,
     logger,
-    nativeBinding: opts.sqliteNativeBinding,
   })
 
   const galleryService = createGalleryService({
@@ -128,7 +123,6 @@ export function createCore(opts: CoreOptions) {
     events,
     logger,
     host: opts.host,
-    nativeBinding: opts.sqliteNativeBinding,
   })
 
   const watchService = createWatchService({
@@ -139,7 +133,6 @@ export function createCore(opts: CoreOptions) {
     events,
     logger,
     host: opts.host,
-    nativeBinding: opts.sqliteNativeBinding,
     pickFolder: opts.pickFolder,
   })
 

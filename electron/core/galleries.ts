@@ -16,7 +16,6 @@ export const CHANGE_COALESCE_MS = 400
 export function createGalleries(opts: {
   profiles: ProfileStore
   logger: Logger
-  nativeBinding?: string
   /**
    * Told (coalesced: at most every CHANGE_COALESCE_MS per profile) that single writes changed a
    * profile's cache, so open views can refresh; bulk operations announce their own end.
@@ -49,7 +48,6 @@ export function createGalleries(opts: {
       const dir = opts.profiles.dirOf(profile)
       fs.mkdirSync(dir, { recursive: true })
       g = openGallery(path.join(dir, 'gallery.db'), {
-        nativeBinding: opts.nativeBinding,
         thumbsDir: path.join(dir, 'thumbs'),
       })
       open.set(profile, g)

@@ -14,15 +14,6 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 const rendererDir = path.join(here, '../renderer')
 const devServerUrl = process.env.ELECTRON_RENDERER_URL
 
-/** better-sqlite3 built for Electron's ABI (`npm run build:electron-native`), if present. */
-function electronSqliteBinding(): string | undefined {
-  const candidates = [
-    path.join(process.resourcesPath ?? '', 'native', 'better_sqlite3.node'),
-    path.join(here, '../../resources/native/electron/better_sqlite3.node'),
-  ]
-  return candidates.find((c) => fs.existsSync(c))
-}
-
 protocol.registerSchemesAsPrivileged([
   { scheme: 'loupe-app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
   { scheme: 'loupe-thumb', privileges: { standard: true, secure: true } },
@@ -39,7 +30,6 @@ async function start() {
     // gallery.revealSource: the core finds the file, the desktop shows it in the file manager.
     revealPath: (p) => shell.showItemInFolder(p),
     version: app.getVersion(),
-    sqliteNativeBinding: electronSqliteBinding(),
     secrets: createSafeStorageSecretStore({
       safeStorage,
       dataDir,

@@ -13,7 +13,6 @@ export interface EngineRegistryOptions {
   secrets: SecretStore
   logger: Logger
   featurizer: () => Featurizer
-  nativeBinding?: string
   fileUrl?: (profile: string, absPath: string) => string
   cloudTimeouts?: { connectTimeoutMs?: number; readTimeoutMs?: number }
 }
@@ -36,7 +35,6 @@ export function createEngineRegistry(opts: EngineRegistryOptions) {
         qps: p.local?.qps ?? 0,
         serviceType: p.serviceType,
         batchRoot: path.join(dir, 'batch'),
-        nativeBinding: opts.nativeBinding,
         fileUrl: opts.fileUrl ? (abs: string) => opts.fileUrl!(p.name, abs) : undefined,
       })
     }

@@ -89,7 +89,6 @@ class SqliteGallery implements Gallery {
     this.thumbsDir = path.resolve(opts.thumbsDir ?? path.join(path.dirname(this.file), 'thumbs'))
     this.now = opts.now ?? Date.now
     const dbOpts: Database.Options = {}
-    if (opts.nativeBinding) dbOpts.nativeBinding = opts.nativeBinding
     if (opts.readonly) {
       dbOpts.readonly = true
       dbOpts.fileMustExist = true

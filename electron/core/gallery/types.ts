@@ -178,8 +178,6 @@ export interface DiffOptions extends DumpOptions {
 }
 
 export interface OpenOptions {
-  /** better-sqlite3's `nativeBinding`: path to an ABI-specific build (the Electron one). */
-  nativeBinding?: string
   /** Open without migrating or writing (fails if the schema is not current). */
   readonly?: boolean
   /** The thumbs folder; default `<dir of file>/thumbs`. */

@@ -35,8 +35,6 @@ import type {
 export interface QueueOptions {
   /** Path of jobs.db (created if missing). */
   dbPath: string
-  /** better-sqlite3 native addon path (e.g. the Electron build). */
-  nativeBinding?: string
   /** Rate limits per operation class for a profile. Default: unlimited. */
   rateLimits?: (profile: string) => RateLimits
   /** Tokens that may be taken at once after an idle period, per limiter. Default 1. */
@@ -118,7 +116,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
     super()
     this.opts = opts
     this.retry = { ...DEFAULT_RETRY, ...opts.retry }
-    this.store = new JobStore(opts.dbPath, { nativeBinding: opts.nativeBinding })
+    this.store = new JobStore(opts.dbPath)
     if (opts.onProgress) this.on('progress', opts.onProgress)
     if (opts.onItem) this.on('item', opts.onItem)
   }

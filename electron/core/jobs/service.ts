@@ -53,7 +53,6 @@ export interface JobServiceDeps {
   imaging: () => Imaging
   events: EventBus
   logger: Logger
-  nativeBinding?: string
   /**
    * AddImage calls in flight per job. Default: 4 on a local engine (its work is this machine's
    * CPU), 8 on a cloud instance (the rate limiter caps the rate; more calls in flight cover the
@@ -135,7 +134,6 @@ export function createJobService(d: JobServiceDeps) {
     try {
       queue = new JobQueue({
         dbPath: path.join(d.dataDir, 'jobs.db'),
-        nativeBinding: d.nativeBinding,
         rateLimits,
         // Two tokens may go at once after a pause: a timer firing late on a busy machine (GC, a
         // large picture being signed) is made up for instead of lowering the rate; the cloud's

@@ -112,8 +112,6 @@ interface ItemRow {
 }
 
 export interface StoreOptions {
-  /** Path of the better-sqlite3 native addon (e.g. an Electron build). */
-  nativeBinding?: string
   now?: () => number
 }
 
@@ -136,7 +134,7 @@ export class JobStore {
 
   constructor(dbPath: string, opts: StoreOptions = {}) {
     // WAL + NORMAL: a crash loses nothing committed; after a power loss an item may be re-sent.
-    this.db = openMigrated(dbPath, MIGRATIONS, opts)
+    this.db = openMigrated(dbPath, MIGRATIONS)
     this.now = opts.now ?? Date.now
     this.stmt = this.prepare()
   }

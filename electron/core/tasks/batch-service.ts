@@ -68,7 +68,6 @@ export interface BatchServiceDeps {
   events: EventBus
   logger: Logger
   host: string
-  nativeBinding?: string
   /** IncreaseList polling: first and longest delay (default 1 s → 30 s cloud, 200 ms → 2 s local). */
   poll?: { cloud?: [number, number]; local?: [number, number] }
   /** OSS upload tuning (tests use a small multipart threshold). */
@@ -143,9 +142,7 @@ function timestamp(d = new Date()): string {
 export function createBatchService(deps: BatchServiceDeps) {
   let store: BatchStore | null = null
   const db = () =>
-    (store ??= new BatchStore(path.join(deps.dataDir, 'batch.db'), {
-      nativeBinding: deps.nativeBinding,
-    }))
+    (store ??= new BatchStore(path.join(deps.dataDir, 'batch.db')))
   const lockFile = path.join(deps.dataDir, 'batch-runner.lock')
   let releaseLock: (() => void) | null = null
   let life = new AbortController()

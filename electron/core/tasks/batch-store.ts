@@ -339,8 +339,8 @@ export type TaskPatch = Partial<
 
 export class BatchStore {
   readonly db: Database.Database
-  constructor(file: string, opts: { nativeBinding?: string; now?: () => number } = {}) {
-    this.db = openMigrated(file, MIGRATIONS, opts)
+  constructor(file: string, opts: { now?: () => number } = {}) {
+    this.db = openMigrated(file, MIGRATIONS)
     this.now = opts.now ?? Date.now
   }
   private readonly now: () => number

@@ -11,10 +11,9 @@ import path from 'node:path'
 export function openMigrated(
   file: string,
   migrations: readonly string[],
-  opts: { nativeBinding?: string } = {},
 ): Database.Database {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
-  const db = new Database(file, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {})
+  const db = new Database(file)
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
   db.pragma('foreign_keys = ON')

@@ -61,7 +61,6 @@ export interface WatchServiceDeps {
   events: EventBus
   logger: Logger
   host: string
-  nativeBinding?: string
   timings?: Partial<WatchTimings>
   /** How often the runner looks at rules changed by another process (default 2000 ms). */
   pollMs?: number
@@ -89,9 +88,7 @@ function notFound(id: number): EngineError {
 export function createWatchService(deps: WatchServiceDeps) {
   let store: WatchStore | null = null
   const db = () =>
-    (store ??= new WatchStore(path.join(deps.dataDir, 'watch.db'), {
-      nativeBinding: deps.nativeBinding,
-    }))
+    (store ??= new WatchStore(path.join(deps.dataDir, 'watch.db')))
   const timings: WatchTimings = { ...DEFAULT_TIMINGS, ...deps.timings }
   const lockFile = path.join(deps.dataDir, 'watch-runner.lock')
   let releaseLock: (() => void) | null = null

@@ -212,8 +212,8 @@ export class WatchStore {
   readonly db: Database.Database
   private readonly now: () => number
 
-  constructor(file: string, opts: { nativeBinding?: string; now?: () => number } = {}) {
-    this.db = openMigrated(file, MIGRATIONS, opts)
+  constructor(file: string, opts: { now?: () => number } = {}) {
+    this.db = openMigrated(file, MIGRATIONS)
     this.now = opts.now ?? Date.now
   }
 

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
@@ -273,20 +272,5 @@ describe('gallery migrations', () => {
     ).toEqual({ n: 0 })
     expect(migrate(db)).toEqual({ from: 1, to: SCHEMA_VERSION })
     db.close()
-  })
-
-  it('accepts the nativeBinding option (path of the addon to load)', () => {
-    const dir = tempDir()
-    const addon = path.join(
-      path.dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json')),
-      'build',
-      'Release',
-      'better_sqlite3.node',
-    )
-    const g = track(openGallery(path.join(dir, 'gallery.db'), { nativeBinding: addon }))
-    expect(g.schemaVersion).toBe(SCHEMA_VERSION)
-    expect(() =>
-      openGallery(path.join(dir, 'other.db'), { nativeBinding: path.join(dir, 'missing.node') }),
-    ).toThrow()
   })
 })

@@ -91,8 +91,6 @@ export interface LocalEngineOptions {
   batchRoot?: string
   /** URL for a file the engine wrote (MetaUrl, ErrorUrl); default a file:// URL. */
   fileUrl?: (absPath: string) => string
-  /** better-sqlite3 `nativeBinding` (an Electron build of the addon). */
-  nativeBinding?: string
   /** Diagnostics sink for background failures (never gets secrets). */
   log?: (msg: string, err?: unknown) => void
 }
@@ -146,7 +144,7 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Local
   const unlock = lockDir(dir)
   let store: Store
   try {
-    store = new Store(path.join(dir, 'engine.db'), opts.nativeBinding)
+    store = new Store(path.join(dir, 'engine.db'))
   } catch (e) {
     unlock()
     throw e

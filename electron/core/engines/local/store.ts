@@ -227,9 +227,9 @@ export class Store {
   readonly db: Database.Database
   private readonly stmts
 
-  constructor(file: string, nativeBinding?: string) {
+  constructor(file: string) {
     fs.mkdirSync(path.dirname(file), { recursive: true })
-    this.db = new Database(file, nativeBinding ? { nativeBinding } : {})
+    this.db = new Database(file)
     this.db.pragma('journal_mode = WAL')
     this.db.pragma('synchronous = NORMAL')
     this.db.pragma('foreign_keys = ON')
