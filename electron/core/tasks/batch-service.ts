@@ -141,8 +141,7 @@ function timestamp(d = new Date()): string {
 
 export function createBatchService(deps: BatchServiceDeps) {
   let store: BatchStore | null = null
-  const db = () =>
-    (store ??= new BatchStore(path.join(deps.dataDir, 'batch.db')))
+  const db = () => (store ??= new BatchStore(path.join(deps.dataDir, 'batch.db')))
   const lockFile = path.join(deps.dataDir, 'batch-runner.lock')
   let releaseLock: (() => void) | null = null
   let life = new AbortController()

@@ -8,10 +8,7 @@ import path from 'node:path'
  * brings it to the latest of `migrations` (`PRAGMA user_version` = how many have run; each runs in
  * its own immediate transaction). A file from a newer Loupe is refused, not touched.
  */
-export function openMigrated(
-  file: string,
-  migrations: readonly string[],
-): Database.Database {
+export function openMigrated(file: string, migrations: readonly string[]): Database.Database {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
   const db = new Database(file)
   db.pragma('journal_mode = WAL')

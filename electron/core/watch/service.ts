@@ -87,8 +87,7 @@ function notFound(id: number): EngineError {
 
 export function createWatchService(deps: WatchServiceDeps) {
   let store: WatchStore | null = null
-  const db = () =>
-    (store ??= new WatchStore(path.join(deps.dataDir, 'watch.db')))
+  const db = () => (store ??= new WatchStore(path.join(deps.dataDir, 'watch.db')))
   const timings: WatchTimings = { ...DEFAULT_TIMINGS, ...deps.timings }
   const lockFile = path.join(deps.dataDir, 'watch-runner.lock')
   let releaseLock: (() => void) | null = null
