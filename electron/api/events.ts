@@ -1,5 +1,13 @@
 import { z } from 'zod'
 
+/** The job or task a notification is about. */
+export const NotificationTarget = z.object({
+  kind: z.enum(['job', 'batch', 'dump']),
+  id: z.number(),
+  profile: z.string(),
+})
+export type NotificationTarget = z.infer<typeof NotificationTarget>
+
 /** Typed events the core emits; each host forwards them (IPC or Server-Sent Events). */
 export const events = {
   'profiles.changed': z.object({ active: z.string() }),
@@ -50,6 +58,28 @@ export const events = {
     /** i18n key of the renderer's message (`<key>.title`, `<key>.body`), else title/body as is. */
     key: z.string().optional(),
     params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+    /** What the notification is about: clicking it (desktop) opens that job or task. */
+    target: NotificationTarget.optional(),
+  }),
+  /**
+   * Sent by the desktop host (never by the core): files or folders handed to Loupe by the OS (a
+   * second launch's command line, macOS "Open with"). One picture opens Search with it; folders or
+   * several files open Bulk add with them as sources. The sandboxed page cannot read files, so a
+   * picture for Search comes with its bytes (or the reason it could not be read).
+   */
+  'desktop.open-paths': z.object({
+    target: z.enum(['search', 'bulk']),
+    paths: z.array(z.string()),
+    hasFolder: z.boolean(),
+    image: z.object({ name: z.string(), type: z.string(), base64: z.string() }).optional(),
+    problem: z.enum(['tooLarge', 'empty', 'unreadable']).optional(),
+  }),
+  /** Sent by the desktop host (application menu, notification click): show a view of the app. */
+  'desktop.navigate': z.object({
+    view: z.string(),
+    query: z.record(z.string(), z.string()).optional(),
+    /** Activate this profile first (the job or task a notification is about belongs to it). */
+    profile: z.string().optional(),
   }),
 } as const
 

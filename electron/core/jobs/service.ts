@@ -158,17 +158,20 @@ export function createJobService(d: JobServiceDeps) {
     lastState.set(job.id, job.state)
     if (before === job.state || before === undefined) return
     const c = job.counts
+    const target = { kind: 'job' as const, id: job.id, profile: job.profile }
     if (job.state === 'done') {
       d.events.emit('notification', {
         level: c.failed > 0 ? 'warning' : 'success',
         title: job.title,
         body: `${c.done} added, ${c.failed} failed, ${c.skipped} skipped`,
+        target,
       })
     } else if (job.state === 'failed' || (job.state === 'paused' && job.error)) {
       d.events.emit('notification', {
         level: job.state === 'failed' ? 'error' : 'warning',
         title: job.title,
         body: job.error ? `${job.error.code}: ${job.error.message}` : job.state,
+        target,
       })
     }
   }

@@ -710,6 +710,7 @@ export function createBatchService(deps: BatchServiceDeps) {
       rejected: t.linesRejected,
       message: t.error?.message ?? t.detail ?? '',
     }
+    const target = { kind: 'batch' as const, id: t.id, profile: t.profile }
     if (t.state === 'success') {
       const bad = t.linesFailed + t.linesRejected > 0
       deps.events.emit('notification', {
@@ -718,6 +719,7 @@ export function createBatchService(deps: BatchServiceDeps) {
         body: `${t.linesOk} line${t.linesOk === 1 ? '' : 's'} done${t.linesFailed ? `, ${t.linesFailed} failed` : ''}${t.linesRejected ? `, ${t.linesRejected} set apart` : ''}.`,
         key: bad ? 'batch.notify.partial' : 'batch.notify.done',
         params,
+        target,
       })
     } else if (t.state === 'failed') {
       deps.events.emit('notification', {
@@ -726,6 +728,7 @@ export function createBatchService(deps: BatchServiceDeps) {
         body: params.message || 'The batch task failed.',
         key: 'batch.notify.failed',
         params,
+        target,
       })
     }
   }

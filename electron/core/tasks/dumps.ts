@@ -99,8 +99,17 @@ export function createDumpService(d: DumpServiceDeps) {
     body: string,
     key?: string,
     params?: Record<string, string | number>,
+    target?: { profile: string; id: number | null },
   ) {
-    d.events.emit('notification', { level, title, body, ...(key ? { key, params } : {}) })
+    d.events.emit('notification', {
+      level,
+      title,
+      body,
+      ...(key ? { key, params } : {}),
+      ...(target && target.id !== null
+        ? { target: { kind: 'dump' as const, id: target.id, profile: target.profile } }
+        : {}),
+    })
   }
 
   function emitStatus(profile: string, r: DumpRecord) {
@@ -235,6 +244,7 @@ export function createDumpService(d: DumpServiceDeps) {
             `Loupe stopped watching it after ${failures} failed attempts (${lastError.code}). Refresh the Tasks view later.`,
             'dumps.notify.dumpLost',
             { id, code: lastError.code },
+            { profile, id },
           )
           return r
         }
@@ -267,6 +277,7 @@ export function createDumpService(d: DumpServiceDeps) {
                 `${err.code}: ${err.message}`,
                 'dumps.notify.dumpDownloadFailed',
                 { id, code: err.code, message: err.message },
+                { profile, id },
               )
               return records.get(profile, id)
             }
@@ -278,6 +289,7 @@ export function createDumpService(d: DumpServiceDeps) {
             `${count ? `${count} images. ` : ''}Import it into the gallery from the Tasks view.`,
             'dumps.notify.dumpDone',
             { id, profile, count: count ?? '' },
+            { profile, id },
           )
           return final
         }
@@ -287,6 +299,7 @@ export function createDumpService(d: DumpServiceDeps) {
           `${r.code ?? ''} ${r.message ?? ''}`.trim(),
           'dumps.notify.dumpFailed',
           { id, profile, message: `${r.code ?? ''} ${r.message ?? ''}`.trim() },
+          { profile, id },
         )
         return r
       }
@@ -451,6 +464,7 @@ export function createDumpService(d: DumpServiceDeps) {
             `${counts.added} added, ${counts.changed} changed, ${counts.gone} removed.`,
             'dumps.notify.imported',
             { profile: p.name, added: counts.added, changed: counts.changed, gone: counts.gone },
+            { profile: p.name, id },
           )
           return { ...counts, file, at }
         } finally {

@@ -109,6 +109,7 @@ describe('a batch task on the local engine', () => {
     const note = events.of('notification').find((n) => n.title.includes(`task ${t.id}`))
     expect(note?.level).toBe('warning')
     expect(note?.body).toMatch(/5 lines done.*2 set apart/)
+    expect(note?.target).toEqual({ kind: 'batch', id: t.id, profile: t.profile })
   })
 
   it('lists the engine’s failures from the error file, and retries the failed lines', async () => {

@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import sharp from 'sharp'
 import { startHeadless } from '../../../electron/server/headless'
 import { tempDir } from '../../helpers/tmp'
@@ -233,6 +233,16 @@ describe(
         done: 2,
         total: 4,
       })
+      // the job's end is notified; a click on the desktop notification opens this job
+      await vi.waitFor(() =>
+        expect(
+          events.find(
+            (e) =>
+              e.name === 'notification' &&
+              (e.payload.target as { id?: number } | undefined)?.id === jobId,
+          )?.payload.target,
+        ).toEqual({ kind: 'job', id: jobId, profile: 'local' }),
+      )
 
       const csv = await ok<{ csv: string; rows: number; fileName: string }>('jobs.failuresCsv', {
         jobId,

@@ -48,6 +48,8 @@ describe('dump → download → import diff on a local engine (headless host)', 
     )
     ev.off()
     expect(note.params).toMatchObject({ id: created.id, count: '4' })
+    // a click on the desktop notification opens this export
+    expect(note.target).toMatchObject({ kind: 'dump', id: created.id })
     // PROCESSING, then SUCCESS (again once the file is downloaded, for views to reload).
     expect([...new Set(ev.of('task.status').map((s) => s.status))]).toEqual([
       'PROCESSING',
