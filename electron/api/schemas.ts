@@ -270,7 +270,14 @@ export const SearchResult = z.object({
 })
 export type SearchResult = z.infer<typeof SearchResult>
 
-export const CompareInput = ProfileRef.extend({ primary: ImageInput, secondary: ImageInput })
+/**
+ * A side of a comparison: an image given by the caller, or a picture of the profile's gallery by
+ * its key, which the core compares from its own copy (so the renderer never fetches thumbnails).
+ */
+export const CompareImage = z.union([ImageInput, ImageKey.strict()])
+export type CompareImage = z.infer<typeof CompareImage>
+
+export const CompareInput = ProfileRef.extend({ primary: CompareImage, secondary: CompareImage })
 export const CompareResult = z.object({ requestId: z.string(), score: z.number() })
 
 export const ExistsResult = z.object({ requestId: z.string(), exist: z.boolean() })

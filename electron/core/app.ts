@@ -12,6 +12,7 @@ import { createLogger } from './log'
 import type { Featurizer } from './engines/local/featurizer/types'
 import { createFeaturizer } from './engines/local/featurizer/index'
 import { createImageService } from './images/service'
+import { galleryPictures } from './images/gallery-picture'
 import { createImaging } from './imaging/index'
 import { createGalleries } from './galleries'
 import { createGalleryService } from './gallery/service'
@@ -81,6 +82,7 @@ export function createCore(opts: CoreOptions) {
     imaging: getImaging,
     logger,
     onWrite: galleries.listener,
+    pictures: galleryPictures(galleries, engines),
   })
   const jobService = createJobService({
     dataDir: opts.dataDir,

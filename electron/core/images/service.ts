@@ -6,6 +6,8 @@ import type { Logger } from '../log'
 import type { Action, PreparedImage, PrepareOptions } from '../imaging/types'
 import { regionToOriginal } from '../imaging/region'
 import type { SearchResult } from '../engines/types'
+import { EngineError } from '../engines/errors'
+import type { PictureResolver } from './gallery-picture'
 
 type In<T extends z.ZodType> = z.output<T>
 
@@ -20,6 +22,8 @@ export interface ImageServiceDeps {
   logger: Logger
   /** Called after every successful write so the gallery cache follows (issue: gallery). */
   onWrite?: ImageWriteListener
+  /** Loupe's own copy of a gallery picture (compare by product id and picture name). */
+  pictures?: PictureResolver
 }
 
 export interface ImageWriteListener {
@@ -78,9 +82,13 @@ export function describeActions(actions: Action[]): string[] {
 export function createImageService(d: ImageServiceDeps) {
   const profileOf = (name?: string) => d.profiles.get(name ?? d.profiles.active())
 
-  async function prepare(profile: string, img: In<typeof S.ImageInput>, region?: string) {
+  async function prepare(
+    profile: string,
+    img: In<typeof S.ImageInput> | { src: Buffer | string; name?: string },
+    region?: string,
+  ) {
     const p = d.profiles.get(profile)
-    const { src, name } = imageSource(img)
+    const { src, name } = 'src' in img ? img : imageSource(img)
     return d.imaging().prepare(src, {
       serviceType: p.serviceType,
       region: region ?? null,
@@ -215,9 +223,16 @@ export function createImageService(d: ImageServiceDeps) {
       },
       async compare(input: In<typeof S.CompareInput>) {
         const p = profileOf(input.profile)
+        // A gallery picture (by key) is compared from Loupe's own copy of it.
+        const side = async (img: In<typeof S.CompareImage>) => {
+          if (!('productId' in img)) return img
+          if (!d.pictures) throw new EngineError('NoPictureCopy', 'This host keeps no pictures')
+          const r = await d.pictures(p.name, img)
+          return { src: r.bytes, name: r.name }
+        }
         const [a, b] = await Promise.all([
-          prepare(p.name, input.primary),
-          prepare(p.name, input.secondary),
+          side(input.primary).then((i) => prepare(p.name, i)),
+          side(input.secondary).then((i) => prepare(p.name, i)),
         ])
         return (await d.engines.get(p.name)).compareSimilarByImage({
           primaryPicContent: a.data,

@@ -281,6 +281,16 @@ const TABLE: Record<string, Record<Locale, Explanation>> = {
     },
     'zh-CN': { message: '引擎中找不到该批量任务。', hint: '请检查 Bucket 和路径,或重新创建任务。' },
   },
+  NoPictureCopy: {
+    'en-US': {
+      message: 'Loupe has no copy of this picture.',
+      hint: 'Loupe keeps a copy of the pictures added through it. Compare with the picture file instead (Compare two pictures).',
+    },
+    'zh-CN': {
+      message: 'Loupe 没有这张图片的副本。',
+      hint: 'Loupe 只保留通过它添加的图片的副本。请改用图片文件进行比对(“比对两张图片”)。',
+    },
+  },
   // watched folders
   FolderNotFound: {
     'en-US': {

@@ -2,9 +2,9 @@ import { defineStore } from 'pinia'
 import { computed, reactive, ref, watch } from 'vue'
 import type { Auction, SearchResult } from '../../../electron/api/schemas'
 import { isApiError, type ApiError } from '../../../electron/api/errors'
-import { getBridge, thumbUrl } from '../bridge'
+import { getBridge } from '../bridge'
 import { useProfilesStore } from './profiles'
-import { bytesToBase64, releaseImage, type PickedImage } from '../components/search/image-file'
+import { releaseImage, type PickedImage } from '../components/search/image-file'
 import {
   formatRegion,
   parseRegion,
@@ -276,7 +276,11 @@ export const useSearchStore = defineStore('search', () => {
     }
   }
 
-  /** Compares the query picture with a result's picture (its thumbnail in the gallery cache). */
+  /**
+   * Compares the query picture with a result's picture. The result is named by its key: the core
+   * compares Loupe's own copy of it (the renderer fetches no thumbnail, which the desktop's CSP
+   * forbids). When Loupe has no copy, `noImage` asks the user to choose the picture.
+   */
   async function compareWith(a: Auction): Promise<CompareState> {
     const key = resultKey(a)
     const q = last.value
@@ -284,21 +288,18 @@ export const useSearchStore = defineStore('search', () => {
     compare.value[key] = { loading: true }
     let state: CompareState
     try {
-      const res = await fetch(thumbUrl(q.profile, a.productId, a.picName))
-      if (!res.ok) throw new Error('no thumbnail')
-      const base64 = bytesToBase64(new Uint8Array(await res.arrayBuffer()))
-      try {
-        const r = await getBridge().api.search.compare({
-          profile: q.profile,
-          primary: { base64: q.image.base64, name: q.image.name },
-          secondary: { base64, name: `${a.picName}` },
-        })
-        state = { loading: false, score: r.score }
-      } catch (e) {
-        state = { loading: false, error: asApiError(e) }
-      }
-    } catch {
-      state = { loading: false, noImage: true }
+      const r = await getBridge().api.search.compare({
+        profile: q.profile,
+        primary: { base64: q.image.base64, name: q.image.name },
+        secondary: { productId: a.productId, picName: a.picName },
+      })
+      state = { loading: false, score: r.score }
+    } catch (e) {
+      const error = asApiError(e)
+      state =
+        error.code === 'NoPictureCopy'
+          ? { loading: false, noImage: true }
+          : { loading: false, error }
     }
     compare.value[key] = state
     return state

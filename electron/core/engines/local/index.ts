@@ -115,6 +115,8 @@ export interface LocalEngine extends Engine {
   reindexStatus(): ReindexStatus
   /** Resolves when no dump, batch or re-index work is running or queued. */
   whenIdle(): Promise<void>
+  /** The stored copy (JPEG, at most 512 px a side) of an indexed picture, or null. */
+  storedPicture(productId: string, picName: string): Buffer | null
 }
 
 export const DEFAULT_CAPACITY = 100_000
@@ -507,6 +509,11 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Local
         if (background.size === 0) return
         await Promise.allSettled([...background])
       }
+    },
+    storedPicture(productId: string, picName: string) {
+      if (closed) return null
+      const id = store.idOf(productId, picName)
+      return id === null ? null : (store.source(id)?.bytes ?? null)
     },
 
     addImage: (req) =>
