@@ -2,7 +2,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser, Page, Request } from 'playwright-core'
 import { launchBrowser, watchConsole } from '../helpers/browser'
 import { startHost } from '../helpers/headless'
 import { tempDir } from '../helpers/tmp'
@@ -88,8 +88,15 @@ describe('Search and Add views in Chromium (headless host, local engine)', () =>
     await page.getByTestId('results-grid').waitFor({ timeout: 60_000 })
     expect((await ids(page))[0]).toBe('shop-B')
     await page.getByTestId('region-pick-0').waitFor()
-    // Compare the query with the first result (its thumbnail from the gallery cache; for a
-    // catalogue photo within 256 px that is the picture's own bytes, so up to 1.0000).
+    // “Compare with this result”: the renderer names the result and the core compares its own
+    // copy of it (here the local engine's stored copy of the uploaded picture: 0.9…–1.0000).
+    // Thumbnails are blocked meanwhile, as the desktop's CSP forbids the renderer to fetch them.
+    const compareCalls: unknown[] = []
+    const onRequest = (req: Request) => {
+      if (req.url().endsWith('/api/call/search.compare')) compareCalls.push(req.postDataJSON())
+    }
+    page.on('request', onRequest)
+    await page.route('**/thumb/**', (route) => route.abort())
     await page.getByTestId('result-compare-0').click()
     await page.getByTestId('result-compare').first().waitFor()
     await page.waitForFunction(() =>
@@ -97,6 +104,14 @@ describe('Search and Add views in Chromium (headless host, local engine)', () =>
         document.querySelector('[data-testid="result-compare"]')?.textContent?.trim() ?? '',
       ),
     )
+    expect(await page.getByTestId('result-compare').first().textContent()).toMatch(
+      /^Compared with your picture: (0\.9\d{3}|1\.0000)$/,
+    )
+    await page.unroute('**/thumb/**')
+    page.off('request', onRequest)
+    expect(compareCalls).toEqual([
+      expect.objectContaining({ secondary: { productId: 'shop-B', picName: 'item0301.jpg' } }),
+    ])
 
     // Draw a region with the mouse over most of the product (starting below the subject's label).
     await stage.scrollIntoViewIfNeeded()
