@@ -25,6 +25,8 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'electron/main/index.ts'),
+          // The core's own process (utilityProcess.fork of out/main/core-host.js).
+          'core-host': resolve(__dirname, 'electron/core-host/entry.ts'),
           // Worker-thread entries, found next to the bundle by the pools (featurizer, imaging).
           'featurizer-worker': resolve(
             __dirname,

@@ -2,17 +2,35 @@ import path from 'node:path'
 import fs from 'node:fs'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import electron from 'electron'
-import { createCore } from '../core/app'
+import { createLogger } from '../core/log'
+import { createCoreSupervisor } from '../core-host/supervisor'
 import { createSafeStorageSecretStore } from './secret-store'
-import { registerIpc, forwardEvents, isTrustedUrl } from './ipc'
+import { connectWindows, isTrustedUrl } from './ipc'
 import { APP_CSP, lockNavigation, secureWebPreferences } from './window'
 import { forwardNotifications } from './notifications'
+import { utilityLauncher } from './core-launcher'
+import { createMainCore, type MainCore } from './core-bridge'
+import { rendererUrl } from './renderer-url'
 
-const { app, BrowserWindow, ipcMain, protocol, net, safeStorage, session, shell } = electron
+const {
+  app,
+  BrowserWindow,
+  ipcMain,
+  protocol,
+  net,
+  safeStorage,
+  session,
+  shell,
+  utilityProcess,
+  MessageChannelMain,
+} = electron
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const rendererDir = path.join(here, '../renderer')
-const devServerUrl = process.env.ELECTRON_RENDERER_URL
+/** The core process's entry, built next to this file (electron.vite.config.ts: `core-host`). */
+const coreEntry = path.join(here, 'core-host.js')
+// The dev server only in development: a packaged app always loads its own page.
+const devServerUrl = rendererUrl({ isPackaged: app.isPackaged, env: process.env })
 
 protocol.registerSchemesAsPrivileged([
   { scheme: 'loupe-app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
@@ -21,20 +39,33 @@ protocol.registerSchemesAsPrivileged([
 
 let win: electron.BrowserWindow | null = null
 
+/**
+ * The main process keeps windows, menus, tray, dialogs, notifications, protocols and safeStorage.
+ * Loupe's core (every service, SQLite, the engines) runs in a utility process, started here and
+ * restarted if it dies; the window reaches it over a MessagePort, main over the control channel.
+ */
 async function start() {
   await app.whenReady()
   const dataDir = app.getPath('userData')
-  const core = createCore({
+  const logger = createLogger(dataDir)
+  const log = (level: 'info' | 'warn' | 'error', line: string) => logger.log(level, `main: ${line}`)
+
+  // (`acceptPlainText` is the old environment switch; a store that keeps the choice in
+  // Settings → Security ignores it.)
+  const secretStoreOptions = {
+    safeStorage,
     dataDir,
-    host: 'electron',
+    acceptPlainText: () => process.env.LOUPE_ACCEPT_PLAINTEXT_SECRETS === '1',
+  }
+  const supervisor = createCoreSupervisor({
+    launcher: utilityLauncher({ utilityProcess, MessageChannelMain }, coreEntry, (l) =>
+      log('error', l),
+    ),
+    init: () => ({ dataDir, version: app.getVersion() }),
+    // The core asks main for secrets: the OS keychain is reached from here only.
+    secrets: createSafeStorageSecretStore(secretStoreOptions),
     // gallery.revealSource: the core finds the file, the desktop shows it in the file manager.
     revealPath: (p) => shell.showItemInFolder(p),
-    version: app.getVersion(),
-    secrets: createSafeStorageSecretStore({
-      safeStorage,
-      dataDir,
-      acceptPlainText: () => process.env.LOUPE_ACCEPT_PLAINTEXT_SECRETS === '1',
-    }),
     pickFolder: async () => {
       const opts = { properties: ['openDirectory' as const] }
       const r = win
@@ -42,7 +73,12 @@ async function start() {
         : await electron.dialog.showOpenDialog(opts)
       return r.canceled ? null : (r.filePaths[0] ?? null)
     },
+    logFile: path.join(dataDir, 'logs', 'loupe.log'),
+    log,
   })
+  // The core starts while the window opens; the page shows "Opening gallery…" until it is ready.
+  supervisor.start()
+  const core = createMainCore(supervisor)
 
   // The packaged page is served from loupe-app://app/ (never file://).
   protocol.handle('loupe-app', (req) => {
@@ -56,10 +92,10 @@ async function start() {
   })
 
   // Thumbnails from the gallery cache: loupe-thumb://t/<profile>/<productId>/<picName>
-  protocol.handle('loupe-thumb', (req) => {
+  protocol.handle('loupe-thumb', async (req) => {
     const parts = new URL(req.url).pathname.slice(1).split('/').map(decodeURIComponent)
     const file =
-      parts.length === 3 ? core.galleries.thumbnailFile(parts[0], parts[1], parts[2]) : null
+      parts.length === 3 ? await supervisor.thumbnailFile(parts[0], parts[1], parts[2]) : null
     return file
       ? net.fetch(pathToFileURL(file).href)
       : new Response('No thumbnail', { status: 404 })
@@ -70,14 +106,22 @@ async function start() {
   })
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false))
 
-  registerIpc({
+  // Only our window showing our own page gets a connection to the core.
+  connectWindows({
     ipcMain,
-    dispatch: core.dispatch,
+    core: supervisor,
     isTrustedSender: (e) =>
       !!win && e.sender === win.webContents && isTrustedUrl(e.senderFrame?.url, devServerUrl),
-    log: (l) => core.logger.log('warn', l),
+    isTrustedContents: (wc) =>
+      !!win && wc === win.webContents && isTrustedUrl(wc.getURL(), devServerUrl),
+    log: (l) => log('warn', l),
   })
-  forwardEvents(core.events, () => win?.webContents ?? null)
+  // The core's notifications (batch task finished, …) as system notifications.
+  forwardNotifications(supervisor.events, electron.Notification, (l) => log('warn', l))
+  app.on('child-process-gone', (_e, d) => {
+    if (d.type === 'Utility')
+      log('warn', `${d.name ?? 'utility process'} gone: ${d.reason} (exit code ${d.exitCode})`)
+  })
 
   win = new BrowserWindow({
     width: 1360,
@@ -90,29 +134,31 @@ async function start() {
   })
   lockNavigation(win.webContents, (url) => isTrustedUrl(url, devServerUrl))
   win.once('ready-to-show', () => win?.show())
-  await win.loadURL(devServerUrl ?? 'loupe-app://app/')
-  // Unfinished jobs (bulk adds…) resume once the window is there to show them.
-  try {
-    core.jobs.startJobs()
-  } catch (e) {
-    core.logger.log('error', `jobs: not started: ${(e as Error).message}`)
-  }
-  // Batch tasks and folder watchers run in this host (unless `loupe serve` already runs them).
-  core.batch.start()
-  await core
-    .startWatchers()
-    .catch((e) => core.logger.log('error', `watch: not started: ${(e as Error).message}`))
-  // The core's notifications (batch task finished, …) as system notifications.
-  forwardNotifications(core.events, electron.Notification, (l) => core.logger.log('warn', l))
 
-  // Metadata exports still running are watched to completion (and their files downloaded).
-  core.dumps.start()
+  wireDesktop(win, core)
 
   app.on('window-all-closed', () => app.quit())
-  app.on('before-quit', () => {
-    void core.close()
+  // Quit only once the core has closed cleanly (jobs stay resumable, databases closed).
+  let coreClosed = false
+  app.on('before-quit', (e) => {
+    if (coreClosed) return
+    e.preventDefault()
+    void supervisor.stop().finally(() => {
+      coreClosed = true
+      app.quit()
+    })
   })
+
+  await win.loadURL(devServerUrl ?? 'loupe-app://app/')
 }
+
+/**
+ * Desktop modules (menu, tray, window state, taskbar progress…) are wired here. They reach the
+ * core through `core`: `core.api.<domain>.<method>(input)` calls a contract method (e.g.
+ * `core.api.jobs.pause({ jobId })`), `core.on('job.progress', fn)` / `core.onAny(fn)` subscribe to
+ * its events, `core.status` / `core.onStatus(fn)` tell whether the core process runs.
+ */
+function wireDesktop(_win: electron.BrowserWindow, _core: MainCore): void {}
 
 if (!app.requestSingleInstanceLock()) app.quit()
 else void start()

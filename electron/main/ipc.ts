@@ -1,40 +1,80 @@
-import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron'
-import { METHODS } from '../api/contract'
-import type { DispatchReply } from '../api/dispatch'
-import type { EventBus } from '../core/events'
+import type { IpcMain, IpcMainEvent, MessagePortMain, WebContents } from 'electron'
+import type { HostStatus } from '../api/host-status'
 
-export const IPC_PREFIX = 'loupe:'
+/** The preload asks for its connection to the core (at start-up and after every reload). */
+export const IPC_HELLO = 'loupe:hello'
+/** Main hands a MessagePort to the core process to the page's preload. */
+export const IPC_PORT = 'loupe:port'
+/** The core process's state (starting, ready, restarting, failed). */
+export const IPC_STATUS = 'loupe:status'
+/** Events of the desktop host itself (`desktop.open-paths`, `desktop.navigate`), not the core's. */
 export const IPC_EVENT = 'loupe:event'
 
-/**
- * The Electron IPC adapter, derived from the contract's method list: one `ipcMain.handle` per
- * method. Every call's sender is checked: it must be one of our windows showing our own page.
- */
-export function registerIpc(deps: {
-  ipcMain: IpcMain
-  dispatch: (name: string, input: unknown) => Promise<DispatchReply>
-  isTrustedSender: (e: IpcMainInvokeEvent) => boolean
-  log?: (line: string) => void
-}): () => void {
-  const names = METHODS.map(([name]) => name)
-  for (const name of names) {
-    deps.ipcMain.handle(IPC_PREFIX + name, async (e, input: unknown) => {
-      if (!deps.isTrustedSender(e)) {
-        deps.log?.(`refused IPC ${name} from untrusted sender ${e.senderFrame?.url ?? '?'}`)
-        return { error: { code: 'Forbidden', message: 'Untrusted IPC sender' } }
-      }
-      return deps.dispatch(name, input)
-    })
-  }
-  return () => names.forEach((n) => deps.ipcMain.removeHandler(IPC_PREFIX + n))
+/** Delivers a desktop host event to a page: its `subscribe` listeners get it like a core event. */
+export function sendHostEvent(wc: WebContents, name: string, payload: unknown): void {
+  if (!wc.isDestroyed()) wc.send(IPC_EVENT, name, payload)
 }
 
-/** Forward the core's events to a window. */
-export function forwardEvents(events: EventBus, target: () => WebContents | null): () => void {
-  return events.onAny((name, payload) => {
-    const wc = target()
-    if (wc && !wc.isDestroyed()) wc.send(IPC_EVENT, name, payload)
+/** What the window wiring needs of the core supervisor. */
+export interface CoreConnections {
+  readonly status: HostStatus
+  connect(): MessagePortMain | null
+  onSpawn(fn: () => void): () => void
+  onStatus(fn: (s: HostStatus) => void): () => void
+}
+
+/**
+ * Connects our windows to the core process. There is no IPC handler per method: a window's preload
+ * says hello, and if the sender is one of our windows showing our own page it gets a MessagePort
+ * that reaches the core process directly, and the core's status. After a restart of the core
+ * every window that said hello gets a fresh port (if it still shows our page).
+ */
+export function connectWindows(deps: {
+  ipcMain: Pick<IpcMain, 'on' | 'removeListener'>
+  core: CoreConnections
+  isTrustedSender: (e: IpcMainEvent) => boolean
+  /** Still one of our windows showing our own page (checked again before every new port). */
+  isTrustedContents: (wc: WebContents) => boolean
+  log?: (line: string) => void
+}): () => void {
+  const windows = new Set<WebContents>()
+
+  function give(wc: WebContents) {
+    if (wc.isDestroyed()) return void windows.delete(wc)
+    wc.send(IPC_STATUS, deps.core.status)
+    const port = deps.core.connect()
+    if (port) wc.postMessage(IPC_PORT, null, [port])
+  }
+
+  const hello = (e: IpcMainEvent) => {
+    if (!deps.isTrustedSender(e)) {
+      deps.log?.(`refused a core connection to an untrusted page ${e.senderFrame?.url ?? '?'}`)
+      return
+    }
+    const wc = e.sender
+    if (!windows.has(wc)) {
+      windows.add(wc)
+      wc.once('destroyed', () => windows.delete(wc))
+    }
+    give(wc)
+  }
+
+  const offSpawn = deps.core.onSpawn(() => {
+    for (const wc of [...windows]) {
+      if (!wc.isDestroyed() && deps.isTrustedContents(wc)) give(wc)
+      else windows.delete(wc)
+    }
   })
+  const offStatus = deps.core.onStatus((s) => {
+    for (const wc of windows) if (!wc.isDestroyed()) wc.send(IPC_STATUS, s)
+  })
+  deps.ipcMain.on(IPC_HELLO, hello)
+  return () => {
+    offSpawn()
+    offStatus()
+    deps.ipcMain.removeListener(IPC_HELLO, hello)
+    windows.clear()
+  }
 }
 
 /** Our page is the dev server URL (development) or the packaged file / app protocol. */

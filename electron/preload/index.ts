@@ -1,27 +1,38 @@
 import { contextBridge, ipcRenderer, webUtils } from 'electron'
 import { METHODS } from '../api/contract'
+import type { HostStatus } from '../api/host-status'
+import { createPortClient, wrapMessagePort } from './port-client'
 
 /**
  * `window.loupe`, derived from the contract's method list: `invoke` only reaches listed methods,
- * `subscribe` receives the core's events. Nothing else of Electron or Node reaches the page.
+ * `subscribe` receives the core's events. The calls travel over a MessagePort main hands to this
+ * page (only to our own page) and that reaches the core process directly; nothing else of
+ * Electron or Node reaches the page.
  */
-const allowed = new Set<string>(METHODS.map(([name]) => name))
+const client = createPortClient(METHODS.map(([name]) => name))
+
+// A fresh port at start-up and after every restart of the core process.
+ipcRenderer.on('loupe:port', (e) => {
+  const port = e.ports[0]
+  if (port) client.attach(wrapMessagePort(port))
+})
+ipcRenderer.on('loupe:status', (_e, s: HostStatus) => client.setStatus(s))
+// The desktop host's own events (files handed over by the OS, menu navigation).
+ipcRenderer.on('loupe:event', (_e, name: string, payload: unknown) => client.deliver(name, payload))
+ipcRenderer.send('loupe:hello')
 
 const loupe = {
-  methods: [...allowed],
+  methods: METHODS.map(([name]) => name),
   invoke(name: string, input: unknown): Promise<unknown> {
-    if (!allowed.has(name))
-      return Promise.resolve({ error: { code: 'UnknownMethod', message: name } })
-    return ipcRenderer.invoke('loupe:' + name, input)
+    return client.invoke(name, input)
   },
   /** The real path of a dropped or chosen file (bulk add passes paths, not bytes). */
   pathForFile(file: File): string {
     return webUtils.getPathForFile(file)
   },
+  /** The core's events, and `host.status` (the core process starting, restarting…). */
   subscribe(listener: (name: string, payload: unknown) => void): () => void {
-    const l = (_e: unknown, name: string, payload: unknown) => listener(name, payload)
-    ipcRenderer.on('loupe:event', l)
-    return () => ipcRenderer.removeListener('loupe:event', l)
+    return client.subscribe(listener)
   },
 }
 

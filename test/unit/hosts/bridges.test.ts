@@ -1,12 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { IpcMainInvokeEvent } from 'electron'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { METHODS, contract } from '../../../electron/api/contract'
 import { createClient } from '../../../electron/api/client'
-import { registerIpc, IPC_PREFIX } from '../../../electron/main/ipc'
+import { runCoreHost } from '../../../electron/core-host/host'
+import type { PortLike, ToCore, ToMain } from '../../../electron/core-host/protocol'
 import { startHeadless } from '../../../electron/server/headless'
 import { tempDir } from '../../helpers/tmp'
-
-type Handler = (e: IpcMainInvokeEvent, input: unknown) => Promise<unknown>
 
 /** Every listed method must reach its implementation: never UnknownMethod or NotImplemented. */
 function assertReached(name: string, reply: unknown) {
@@ -54,29 +52,57 @@ describe('one contract, two bridges', () => {
     }
   })
 
-  it('reaches every method through the Electron IPC adapter, and only from a trusted sender', async () => {
-    const handlers = new Map<string, Handler>()
-    const ipcMain = {
-      handle: (ch: string, fn: Handler) => handlers.set(ch, fn),
-      removeHandler: (ch: string) => handlers.delete(ch),
-    }
-    const trusted = { sender: 'our-window', senderFrame: { url: 'loupe-app://app/' } }
-    const unregister = registerIpc({
-      ipcMain: ipcMain as never,
-      dispatch: h.core.dispatch,
-      isTrustedSender: (e) => (e as unknown as typeof trusted).sender === 'our-window',
+  it("reaches every method through the core process's port protocol (the desktop bridge)", async () => {
+    // runCoreHost in this process over an in-memory channel: the same code the utility process runs.
+    const dir = tempDir()
+    const toMain: ToMain[] = []
+    let deliver: (m: ToCore) => void = () => {}
+    let connect: (p: PortLike) => void = () => {}
+    const exited: number[] = []
+    runCoreHost(
+      {
+        send: (m) => toMain.push(m),
+        onMessage: (fn) => void (deliver = fn),
+        onConnect: (fn) => void (connect = fn),
+        onDisconnect: () => {},
+      },
+      { exit: (c) => exited.push(c) },
+    )
+    // a renderer port: replies come back to `replies`
+    const replies = new Map<number, unknown>()
+    let onCall: (m: unknown) => void = () => {}
+    connect({
+      send: (m) => {
+        const r = m as { id?: number; reply?: unknown }
+        if (typeof r.id === 'number') replies.set(r.id, r.reply)
+      },
+      onMessage: (fn) => void (onCall = fn),
+      onClose: () => {},
+      close: () => {},
     })
-    expect([...handlers.keys()].sort()).toEqual(METHODS.map(([n]) => IPC_PREFIX + n).sort())
+    deliver({
+      t: 'init',
+      init: {
+        dataDir: dir.dir,
+        secretsSync: { describe: { name: 'memory', secure: true } },
+        revealPath: false,
+        pickFolder: false,
+      },
+    })
+    await vi.waitFor(() => expect(toMain.some((m) => m.t === 'ready')).toBe(true))
+    let id = 0
     for (const [name] of METHODS) {
-      assertReached(name, await handlers.get(IPC_PREFIX + name)!(trusted as never, {}))
+      const callId = ++id
+      onCall({ id: callId, method: name, input: {} })
+      await vi.waitFor(() => expect(replies.has(callId), name).toBe(true), { timeout: 30_000 })
+      assertReached(name, replies.get(callId))
     }
-    const evil = { sender: 'other', senderFrame: { url: 'https://evil.example/' } }
-    const refused = (await handlers.get(IPC_PREFIX + 'profiles.list')!(evil as never, {})) as {
-      error: { code: string }
-    }
-    expect(refused.error.code).toBe('Forbidden')
-    unregister()
-    expect(handlers.size).toBe(0)
+    onCall({ id: ++id, method: 'fs.readFile', input: {} })
+    await vi.waitFor(() => expect(replies.has(id)).toBe(true))
+    expect((replies.get(id) as { error: { code: string } }).error.code).toBe('UnknownMethod')
+    deliver({ t: 'req', id: 1, op: 'shutdown', args: {} })
+    await vi.waitFor(() => expect(exited).toEqual([0]))
+    dir.cleanup()
   })
 
   it('gives the renderer a typed client over HTTP with the contract error shape', async () => {

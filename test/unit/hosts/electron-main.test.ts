@@ -1,4 +1,5 @@
 import { describe, expect, it, vi, beforeEach } from 'vitest'
+import { MessageChannel } from 'node:worker_threads'
 import { METHODS } from '../../../electron/api/contract'
 import { tempDir } from '../../helpers/tmp'
 
@@ -10,6 +11,8 @@ const state = vi.hoisted(() => ({
     handlers: Map<string, unknown>
   }[],
   ipc: new Map<string, (...a: unknown[]) => unknown>(),
+  rendererIpc: new Map<string, (...a: unknown[]) => unknown>(),
+  rendererSent: [] as string[],
   exposed: new Map<string, unknown>(),
   userData: '',
   backend: 'gnome_libsecret',
@@ -53,7 +56,16 @@ vi.mock('electron', () => {
     BrowserWindow,
     ipcMain: {
       handle: (ch: string, fn: (...a: unknown[]) => unknown) => state.ipc.set(ch, fn),
-      removeHandler: (ch: string) => state.ipc.delete(ch),
+      on: (ch: string, fn: (...a: unknown[]) => unknown) => state.ipc.set(ch, fn),
+      removeListener: (ch: string) => state.ipc.delete(ch),
+    },
+    // the core process (its wiring is tested in electron-core-process.test.ts)
+    utilityProcess: {
+      fork: () => ({ on: () => {}, postMessage: () => {}, kill: () => true, pid: 1 }),
+    },
+    MessageChannelMain: class {
+      port1 = {}
+      port2 = {}
     },
     protocol: { registerSchemesAsPrivileged: () => {}, handle: () => {} },
     net: { fetch: async () => new Response('') },
@@ -67,9 +79,8 @@ vi.mock('electron', () => {
     shell: {},
     contextBridge: { exposeInMainWorld: (k: string, v: unknown) => state.exposed.set(k, v) },
     ipcRenderer: {
-      invoke: async (ch: string, input: unknown) => ({ ch, input }),
-      on: () => {},
-      removeListener: () => {},
+      on: (ch: string, fn: (...a: unknown[]) => unknown) => state.rendererIpc.set(ch, fn),
+      send: (ch: string) => state.rendererSent.push(ch),
     },
   }
   return { default: electron, ...electron }
@@ -100,29 +111,29 @@ describe('Electron host (mocked electron)', () => {
     const ok = { preventDefault: vi.fn() }
     nav(ok, 'loupe-app://app/#/search')
     expect(ok.preventDefault).not.toHaveBeenCalled()
-    // every contract method has an IPC handler, and an untrusted sender is refused
-    expect([...state.ipc.keys()].sort()).toEqual(METHODS.map(([n]) => 'loupe:' + n).sort())
-    const refused = (await state.ipc.get('loupe:profiles.list')!(
-      { sender: {}, senderFrame: { url: 'https://evil.example/' } },
-      {},
-    )) as { error: { code: string } }
-    expect(refused.error.code).toBe('Forbidden')
-    const trusted = (await state.ipc.get('loupe:profiles.list')!(
-      { sender: state.windows[0].wc, senderFrame: { url: 'loupe-app://app/' } },
-      {},
-    )) as { result: { active: string } }
-    expect(trusted.result.active).toBe('local')
+    // no IPC handler per method: the page asks for its port to the core process, nothing else
+    expect([...state.ipc.keys()]).toEqual(['loupe:hello'])
   })
 
-  it('preload exposes window.loupe with only the listed methods', async () => {
+  it('preload exposes window.loupe with only the listed methods, over a port main hands it', async () => {
     await import('../../../electron/preload/index')
     const loupe = state.exposed.get('loupe') as {
       methods: string[]
-      invoke: (n: string, i: unknown) => Promise<{ ch?: string; error?: { code: string } }>
+      invoke: (n: string, i: unknown) => Promise<{ result?: unknown; error?: { code: string } }>
     }
     expect(loupe.methods.sort()).toEqual(METHODS.map(([n]) => n).sort())
-    expect((await loupe.invoke('profiles.list', {})).ch).toBe('loupe:profiles.list')
+    expect(state.rendererSent).toEqual(['loupe:hello'])
     expect((await loupe.invoke('fs.readFile', {})).error?.code).toBe('UnknownMethod')
+    // a call made before the port arrives waits for it, then goes to the core over it
+    const pending = loupe.invoke('profiles.list', {})
+    const { port1, port2 } = new MessageChannel()
+    port2.on('message', (m: { id: number; method: string }) =>
+      port2.postMessage({ id: m.id, reply: { result: { answered: m.method } } }),
+    )
+    state.rendererIpc.get('loupe:port')!({ ports: [port1] })
+    expect(await pending).toEqual({ result: { answered: 'profiles.list' } })
+    port1.close()
+    port2.close()
   })
 
   it('safeStorage secret store refuses the basic_text backend unless the risk is accepted', async () => {

@@ -1,0 +1,44 @@
+import type { MessagePortMain, UtilityProcess } from 'electron'
+import type { ToCore, ToMain } from '../core-host/protocol'
+import type { CoreLauncher } from '../core-host/supervisor'
+
+/** The parts of Electron the launcher uses (injected: tests pass a fake). */
+export interface UtilityElectron {
+  utilityProcess: { fork(modulePath: string, args?: string[], options?: object): UtilityProcess }
+  MessageChannelMain: new () => { port1: MessagePortMain; port2: MessagePortMain }
+}
+
+/**
+ * Starts the core process as an Electron utility process (a Node environment outside the main
+ * process). A renderer connection is a MessageChannelMain: one port goes to the core process, the
+ * other to the window.
+ */
+export function utilityLauncher(
+  electron: UtilityElectron,
+  entry: string,
+  log?: (line: string) => void,
+): CoreLauncher<MessagePortMain> {
+  return () => {
+    const child = electron.utilityProcess.fork(entry, [], {
+      serviceName: 'Loupe engine',
+      stdio: 'inherit',
+    })
+    child.on('error', (type: string, location: string) =>
+      log?.(`core process error: ${type} at ${location}`),
+    )
+    return {
+      get pid() {
+        return child.pid
+      },
+      send: (m: ToCore) => child.postMessage(m),
+      onMessage: (fn: (m: ToMain) => void) => void child.on('message', fn),
+      onExit: (fn) => void child.on('exit', (code: number) => fn({ code })),
+      connect() {
+        const { port1, port2 } = new electron.MessageChannelMain()
+        child.postMessage({ t: 'connect' } satisfies ToCore, [port1])
+        return port2
+      },
+      kill: () => void child.kill(),
+    }
+  }
+}
