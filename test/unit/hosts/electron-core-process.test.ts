@@ -64,7 +64,7 @@ vi.mock('electron', async () => {
     },
   }
   class BrowserWindow {
-    webContents: EventEmitter & Record<string, unknown>
+    webContents: unknown
     constructor() {
       const wc = Object.assign(new EventEmitter(), {
         sent: [] as { channel: string; args: unknown[] }[],
