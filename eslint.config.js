@@ -70,6 +70,29 @@ export default tseslint.config(
     },
   },
   {
+    // The core's process entry runs in an Electron utility process and under plain Node.
+    files: ['electron/core-host/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              message: 'electron/core-host also runs under plain Node: no Electron import.',
+            },
+          ],
+          patterns: [
+            {
+              group: ['**/renderer/**', '**/main/**', '**/preload/**', '**/server/**'],
+              message: 'electron/core-host uses the core, the contract and nothing else.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['electron/api/**/*.ts'],
     rules: {
       'no-restricted-imports': [
