@@ -1,15 +1,20 @@
-import fs from 'node:fs'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import { findBrowser, systemSearch } from './find-browser'
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+let found: string | undefined
 
-export function hasChromium(): boolean {
-  return fs.existsSync(CHROMIUM)
+/**
+ * The installed Chrome / Chromium / Edge the browser tests use (`CHROMIUM_PATH`, else the usual
+ * places for this OS, else the PATH). Throws a message saying what to install when there is none.
+ */
+export function browserPath(): string {
+  found ??= findBrowser(systemSearch(() => chromium.executablePath()))
+  return found
 }
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: browserPath(),
     headless: true,
     args: [
       '--no-sandbox',
