@@ -7,6 +7,7 @@ import { galleryDomain } from './domains/gallery'
 import { tasksDomain } from './domains/tasks'
 import { batchDomain } from './domains/batch'
 import { watchDomain } from './domains/watch'
+import { secretsDomain } from './domains/secrets'
 
 const Empty = z.object({}).strict()
 const Ok = z.object({ ok: z.literal(true) })
@@ -55,6 +56,7 @@ export const contract = {
   tasks: tasksDomain,
   batch: batchDomain,
   watch: watchDomain,
+  secrets: secretsDomain,
 } as const
 
 export type Contract = typeof contract

@@ -6,6 +6,7 @@ import { contract } from '../api/contract'
 import { ProfileStore } from './profiles/store'
 import type { SecretStore } from './profiles/secrets'
 import { createProfileService } from './profiles/service'
+import { createSecretSettings } from './profiles/secret-settings'
 import { createEngineRegistry } from './engines/registry'
 import { EventBus } from './events'
 import { createLogger } from './log'
@@ -160,6 +161,7 @@ export function createCore(opts: CoreOptions) {
     bulk: jobService.bulk,
     batch: batchService.api,
     watch: watchService.api,
+    secrets: createSecretSettings({ secrets: opts.secrets, profiles, engines, logger }).api,
   }
 
   const dispatch = createDispatcher<Contract>(contract, api, {

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { readJson, writeFileAtomic } from '../util/fsx'
-import type { SecretStore } from './secrets'
+import { noPlainTextChoice, type SecretStore } from './secrets'
 
 export const ENV_KEY_ID = 'ALIBABA_CLOUD_ACCESS_KEY_ID'
 export const ENV_KEY_SECRET = 'ALIBABA_CLOUD_ACCESS_KEY_SECRET'
@@ -24,6 +24,16 @@ export function createFileSecretStore(
   const save = (data: Record<string, string>) => {
     writeFileAtomic(file, JSON.stringify(data, null, 2), 0o600)
   }
+  /** Readable by its owner only (true while the file does not exist yet). */
+  const privateFile = () => {
+    let mode = 0o600
+    try {
+      mode = fs.statSync(file).mode & 0o777
+    } catch {
+      /* not created yet */
+    }
+    return (mode & 0o077) === 0
+  }
   return {
     file,
     async get(ref) {
@@ -44,13 +54,23 @@ export function createFileSecretStore(
       }
     },
     describe() {
-      let mode = 0o600
-      try {
-        mode = fs.statSync(file).mode & 0o777
-      } catch {
-        /* not created yet */
+      return { name: 'file (0600)', secure: privateFile() }
+    },
+    async status() {
+      return {
+        backend: 'file',
+        secure: privateFile(),
+        usable: true,
+        plainTextFallback: false,
+        plainTextAccepted: false,
+        decidedAt: null,
+        stored: Object.keys(load()).length,
+        storedPlainText: 0,
+        file,
       }
-      return { name: 'file (0600)', secure: (mode & 0o077) === 0 }
+    },
+    async setPlainTextAccepted() {
+      throw noPlainTextChoice()
     },
   }
 }

@@ -106,8 +106,20 @@ export function createProfileService(d: ProfileServiceDeps) {
       async create(input: ProfileInput) {
         const p = toStored(input)
         d.store.create(p)
-        if (input.kind === 'cloud')
-          await storeSecrets(p, input.cloud.accessKeySecret, input.cloud.securityToken)
+        if (input.kind === 'cloud') {
+          try {
+            await storeSecrets(p, input.cloud.accessKeySecret, input.cloud.securityToken)
+          } catch (e) {
+            // The secret store refused (e.g. no keyring): no half-made profile stays behind, so the
+            // same form can be saved again once that is solved.
+            d.store.remove(p.name)
+            if (p.cloud) {
+              await d.secrets.delete(p.cloud.secretRef).catch(() => {})
+              if (p.cloud.tokenRef) await d.secrets.delete(p.cloud.tokenRef).catch(() => {})
+            }
+            throw e
+          }
+        }
         d.logger.log('info', `profile created: ${p.name} (${p.kind})`)
         return view(p)
       },

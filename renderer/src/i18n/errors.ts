@@ -291,6 +291,37 @@ const TABLE: Record<string, Record<Locale, Explanation>> = {
       hint: 'Loupe 只保留通过它添加的图片的副本。请改用图片文件进行比对(“比对两张图片”)。',
     },
   },
+  // secrets (Settings → Security)
+  InsecureSecretStore: {
+    'en-US': {
+      message: 'No system keyring was found: AccessKey secrets would be stored in plain text.',
+      hint: 'Install GNOME Keyring or KWallet and restart Loupe, or accept the risk in Settings → Security.',
+    },
+    'zh-CN': {
+      message: '未找到系统密钥环:AccessKey 密钥将以明文保存。',
+      hint: '请安装 GNOME Keyring 或 KWallet 并重启 Loupe,或在“设置 → 安全”中接受风险。',
+    },
+  },
+  SecretStoreUnavailable: {
+    'en-US': {
+      message: 'The system keychain is not available.',
+      hint: 'Unlock or install a keyring (GNOME Keyring, KWallet), then restart Loupe.',
+    },
+    'zh-CN': {
+      message: '系统钥匙串不可用。',
+      hint: '请解锁或安装密钥环(GNOME Keyring、KWallet),然后重启 Loupe。',
+    },
+  },
+  NoPlainTextChoice: {
+    'en-US': {
+      message: 'This secret store has no plain-text fallback to accept or revoke.',
+      hint: 'Only the desktop app on Linux without a keyring offers this choice.',
+    },
+    'zh-CN': {
+      message: '此密钥存储没有可接受或撤销的明文方式。',
+      hint: '只有在没有密钥环的 Linux 上,桌面应用才提供此选项。',
+    },
+  },
   // watched folders
   FolderNotFound: {
     'en-US': {
@@ -327,6 +358,12 @@ const TABLE: Record<string, Record<Locale, Explanation>> = {
     },
     'zh-CN': { message: '命名规则无法为此图片命名。', hint: '请修改命名规则或文件名。' },
   },
+}
+
+/** Errors whose remedy is a place in Settings: the error display links to it. */
+export const SETTINGS_LINKS: Record<string, string> = {
+  InsecureSecretStore: 'security',
+  SecretStoreUnavailable: 'security',
 }
 
 export function explain(code: string, locale: Locale): Explanation | null {

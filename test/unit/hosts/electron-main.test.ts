@@ -136,6 +136,7 @@ describe('Electron host (mocked electron)', () => {
     port2.close()
   })
 
+  // The plain-text choice (Settings → Security) is tested in secret-store.test.ts.
   it('safeStorage secret store refuses the basic_text backend unless the risk is accepted', async () => {
     const { createSafeStorageSecretStore } = await import('../../../electron/main/secret-store')
     const electron = (await import('electron')).default
@@ -146,14 +147,17 @@ describe('Electron host (mocked electron)', () => {
       dataDir: dir,
       platform: 'linux',
     })
-    await expect(strict.set('r', 'v')).rejects.toMatchObject({ code: 'InsecureSecretStore' })
+    await expect(strict.set('r', 'v')).rejects.toMatchObject({
+      code: 'InsecureSecretStore',
+      hint: expect.stringContaining('Settings → Security'),
+    })
     expect(strict.describe()).toEqual({ name: 'safeStorage (basic_text)', secure: false })
     const accepted = createSafeStorageSecretStore({
       safeStorage: electron.safeStorage,
       dataDir: dir,
       platform: 'linux',
-      acceptPlainText: () => true,
     })
+    await accepted.setPlainTextAccepted(true)
     await accepted.set('r', 'v')
     expect(await accepted.get('r')).toBe('v')
     state.backend = 'gnome_libsecret'
