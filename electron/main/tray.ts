@@ -90,7 +90,7 @@ export function installTray(deps: {
   Tray: new (image: NativeImage | string) => Tray
   Menu: Pick<typeof Menu, 'buildFromTemplate'>
   nativeImage: Pick<typeof NativeImageModule, 'createFromPath' | 'createEmpty'>
-  /** A PNG of the app icon (resources/); a missing file gives an empty (but working) icon. */
+  /** The tray PNG (icons.ts `trayIconPath`); a missing file gives an empty (but working) icon. */
   iconPath: string | null
   callCore: CallCore
   onCoreEvent: OnCoreEvent
@@ -111,8 +111,9 @@ export function installTray(deps: {
   if (!image || image.isEmpty()) {
     deps.log?.('warn', `tray: no icon at ${deps.iconPath ?? '(none given)'}`)
     image = deps.nativeImage.createEmpty()
-  } else if (platform !== 'linux') {
-    // menu bar / notification area size (the OS picks the @2x representation on HiDPI)
+  } else if (platform !== 'linux' && image.getSize().width > 32) {
+    // An app-sized icon given: notification area / menu bar size. (The tray icons of resources/
+    // are 16 px with an @2x file beside them, which the OS picks on high-density screens.)
     image = image.resize({ width: 16, height: 16, quality: 'best' })
   }
   const tray = new deps.Tray(image)

@@ -1,9 +1,10 @@
 import fs from 'node:fs'
 import { EventEmitter } from 'node:events'
-import type { MenuItemConstructorOptions } from 'electron'
+import type { Menu as ElectronMenu, MenuItemConstructorOptions } from 'electron'
 import { contract } from '../../../electron/api/contract'
 import { createDispatcher } from '../../../electron/api/dispatch'
 import type { JobView } from '../../../electron/api/domains/jobs'
+import type { BatchTask } from '../../../electron/api/domains/batch'
 import type { Implementation } from '../../../electron/api/define'
 
 /**
@@ -146,7 +147,7 @@ export function fakeMenu() {
       setApplicationMenu: (m: { template: Template } | null) => {
         if (m) state.applied.push(m.template)
       },
-    },
+    } as unknown as Pick<typeof ElectronMenu, 'buildFromTemplate' | 'setApplicationMenu'>,
   }
 }
 
@@ -170,18 +171,26 @@ export function click(t: Template, id: string) {
 export class FakeImage {
   constructor(
     readonly path: string | null,
-    readonly size = 1024,
+    readonly size: number,
   ) {}
   isEmpty() {
     return this.path === null
+  }
+  getSize() {
+    return { width: this.size, height: this.size }
   }
   resize(o: { width: number; height: number }) {
     return new FakeImage(this.path, o.width)
   }
 }
+/** Images from files: a PNG's size read from its header; anything else is an empty image. */
 export const nativeImage = {
-  createFromPath: (p: string) => new FakeImage(fs.existsSync(p) ? p : null),
-  createEmpty: () => new FakeImage(null),
+  createFromPath: (p: string) => {
+    const b = fs.existsSync(p) ? fs.readFileSync(p) : null
+    const png = b && b.subarray(1, 4).toString() === 'PNG'
+    return png ? new FakeImage(p, b.readUInt32BE(16)) : new FakeImage(null, 0)
+  },
+  createEmpty: () => new FakeImage(null, 0),
 }
 
 export class FakeTray extends EventEmitter {
@@ -314,7 +323,7 @@ export function jobView(p: Partial<JobView> & Pick<JobView, 'jobId'>): JobView {
  * The core as the host reaches it, through the contract's own dispatcher (method names, inputs
  * and results checked against the contract's schemas), with the jobs domain of an in-memory queue.
  */
-export function fakeCore(jobs: JobView[]) {
+export function fakeCore(jobs: JobView[], batches: BatchTask[] = []) {
   const calls: [string, unknown][] = []
   const listeners = new Set<(name: string, payload: unknown) => void>()
   const find = (jobId: number) => {
@@ -332,10 +341,18 @@ export function fakeCore(jobs: JobView[]) {
       resume: async ({ jobId }: { jobId: number }) =>
         Object.assign(find(jobId), { state: 'running', error: null }),
     },
+    batch: {
+      get: async ({ id }: { id: number }) => {
+        const t = batches.find((b) => b.id === id)
+        if (!t) throw Object.assign(new Error(`no task ${id}`), { code: 'TaskNotFound' })
+        return t
+      },
+    },
   } as unknown as Implementation<typeof contract>
   const dispatch = createDispatcher(contract, impl)
   return {
     jobs,
+    batches,
     calls,
     callCore: (method: string, input: unknown) => {
       calls.push([method, input])
@@ -347,5 +364,43 @@ export function fakeCore(jobs: JobView[]) {
     },
     emit: (name: string, payload: unknown) => listeners.forEach((l) => l(name, payload)),
     listeners,
+  }
+}
+
+/** A batch task as the core shows it. */
+export function batchTask(p: Partial<BatchTask> & Pick<BatchTask, 'id'>): BatchTask {
+  return {
+    profile: 'local',
+    engineKind: 'local',
+    title: `task ${p.id}`,
+    source: { type: 'folder', path: '/data/batch' } as BatchTask['source'],
+    sourceText: '/data/batch',
+    options: { prepare: true },
+    state: 'queued',
+    detail: null,
+    bucket: null,
+    path: null,
+    engineTaskId: null,
+    engineStatus: null,
+    engineCode: null,
+    engineMessage: null,
+    errorUrl: null,
+    linesTotal: 0,
+    linesRejected: 0,
+    linesOk: 0,
+    linesFailed: 0,
+    filesTotal: 0,
+    filesDone: 0,
+    bytesTotal: 0,
+    bytesDone: 0,
+    error: null,
+    createdAt: 1,
+    startedAt: null,
+    preparedAt: null,
+    uploadedAt: null,
+    submittedAt: null,
+    finishedAt: null,
+    updatedAt: 1,
+    ...p,
   }
 }
