@@ -15,7 +15,7 @@ import {
   AK,
   bigPng,
   catalogue,
-  coil,
+  photoPng,
   eventually,
   ODD,
   SECRET,
@@ -101,7 +101,7 @@ describe('cloud engine -> wire server -> local engine', () => {
       { picContent: catalogue(101), filter: 'int_attr=7' },
       { picContent: catalogue(102), crop: false, region: '10,150,20,200', num: 3, start: 1 },
       { picContent: catalogue(103), distinctProductId: true, scoreThreshold: 0.2 },
-      { picContent: coil(20, 40), categoryId: 88888888 },
+      { picContent: await photoPng(20, 2), categoryId: 88888888 },
     ]
     for (const req of reqs) {
       const viaWire = await cloud.searchImageByPic(req)
@@ -185,7 +185,7 @@ describe('cloud engine -> wire server -> local engine', () => {
   it('IncreaseInstance and IncreaseList: the same task, as the engine lists it', async () => {
     const folder = path.join(stack.engine.batchRoot, 'cloud-batch')
     fs.mkdirSync(folder, { recursive: true })
-    fs.writeFileSync(path.join(folder, 'x.png'), coil(30, 0))
+    fs.writeFileSync(path.join(folder, 'x.png'), await photoPng(29, 0))
     fs.writeFileSync(
       path.join(folder, 'increment.meta'),
       [

@@ -1,6 +1,7 @@
 /**
  * The contract-test stack: a real local engine (SQLite in a temp dir, real featurizer) served by the
- * wire handler on 127.0.0.1, plus real images from /work/shared/datasets (read only).
+ * wire handler on 127.0.0.1, plus pictures: generated catalogue pictures (test/helpers/images.ts)
+ * and real store photos shipped in test/fixtures/grocery (test/helpers/photos.ts).
  */
 import crypto from 'node:crypto'
 import fs from 'node:fs'
@@ -14,9 +15,9 @@ import {
 } from '../../electron/core/engines/local/featurizer/index'
 import { createWireHandler, type WireHandlerOptions } from '../../electron/core/engines/wire/server'
 import { listen, type Listening } from '../unit/wire/sdk'
-import { DATASETS } from '../helpers/datasets'
+import { catalogueBytes } from '../helpers/images'
+import { productPhoto } from '../helpers/photos'
 
-export { DATASETS }
 export const AK = 'LPKcontractKey0000000001'
 export const SECRET = 'ContractSecret0123456789abcdef'
 /** Characters that stress every encoding layer. */
@@ -24,14 +25,14 @@ export const ODD = `商品 编号!'()*&=+/ ~%`
 /** The same for string attributes, which the cloud restricts (no backslash, ¥, $, & or %). */
 export const STR_ODD = `红 色!'()*=+/ ~`
 
+/** Catalogue picture i (a generated 218 × 255 product JPEG). */
 export function catalogue(i: number): Buffer {
-  return fs.readFileSync(
-    path.join(DATASETS, 'catalogue-hm', `item${String(i).padStart(4, '0')}.jpg`),
-  )
+  return catalogueBytes(i)
 }
 
-export function coil(obj: number, angle: number): Buffer {
-  return fs.readFileSync(path.join(DATASETS, 'coil100-dev', `obj${obj}__${angle}.png`))
+/** A real store photo (product 0 … 29, view 0 … 4) as PNG bytes. */
+export function photoPng(product: number, view: number): Promise<Buffer> {
+  return sharp(productPhoto(product, view)).png().toBuffer()
 }
 
 /**

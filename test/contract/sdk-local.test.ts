@@ -13,7 +13,7 @@ import {
   AK,
   bigPng,
   catalogue,
-  coil,
+  photoPng,
   eventually,
   ODD,
   SECRET,
@@ -279,7 +279,7 @@ for (const scheme of ['ACS3-HMAC-SHA256', 'RPC v1 HMAC-SHA1'] as const) {
           new sdk.CompareSimilarByImageRequest({
             instanceName: 'demo',
             primaryPicContent: b64(catalogue(30)),
-            secondaryPicContent: b64(coil(7, 0)),
+            secondaryPicContent: b64(await photoPng(7, 0)),
           }),
         ),
       )
@@ -334,8 +334,8 @@ for (const scheme of ['ACS3-HMAC-SHA256', 'RPC v1 HMAC-SHA1'] as const) {
     it('IncreaseInstance and IncreaseList: a batch folder adds and deletes', async () => {
       const folder = path.join(stack.engine.batchRoot, `batch-${tag}`)
       fs.mkdirSync(path.join(folder, 'imgs'), { recursive: true })
-      fs.writeFileSync(path.join(folder, 'imgs', 'a.png'), coil(11, 0))
-      fs.writeFileSync(path.join(folder, 'imgs', 'b.png'), coil(12, 0))
+      fs.writeFileSync(path.join(folder, 'imgs', 'a.png'), await photoPng(11, 0))
+      fs.writeFileSync(path.join(folder, 'imgs', 'b.png'), await photoPng(12, 0))
       const meta = [
         {
           OperationType: 'ADD',

@@ -1,31 +1,25 @@
 import { readFileSync } from 'node:fs'
-import path from 'node:path'
 import sharp from 'sharp'
 import { afterAll, describe, expect, it } from 'vitest'
 import { EngineError } from '../../../electron/core/engines/errors'
 import { createFeaturizer } from '../../../electron/core/engines/local/featurizer/index'
 import { dot } from '../../../electron/core/engines/local/featurizer/vector'
-import { DATASETS } from '../../helpers/datasets'
-
-const DATA = DATASETS
-const coil = (obj: number, angle: number) =>
-  readFileSync(path.join(DATA, 'coil100-dev', `obj${obj}__${angle}.png`))
-const hm = (i: number) =>
-  readFileSync(path.join(DATA, 'catalogue-hm', `item${String(i).padStart(4, '0')}.jpg`))
+import { catalogueBytes as catalogue } from '../../helpers/images'
+import { iconicPath, productPhoto } from '../../helpers/photos'
 
 describe('featurizer', () => {
   const f = createFeaturizer({ workers: 2 })
   afterAll(() => f.close())
 
   it('describes an image with an L2-normalised vector of the announced dimension', async () => {
-    const e = await f.embed(hm(3))
+    const e = await f.embed(catalogue(3))
     expect(e.vector.length).toBe(f.dim)
     expect(Math.abs(dot(e.vector, e.vector) - 1)).toBeLessThan(1e-4)
-    expect(e.width).toBe((await sharp(hm(3)).metadata()).width)
+    expect(e.width).toBe((await sharp(catalogue(3)).metadata()).width)
   })
 
   it('scores an identical image >= 0.99 against itself, also after a JPEG re-encode', async () => {
-    const img = hm(10)
+    const img = catalogue(10)
     const again = await sharp(img).jpeg({ quality: 80 }).toBuffer()
     const [a, b, c] = await Promise.all([f.embed(img), f.embed(img), f.embed(again)])
     expect(dot(a.vector, b.vector)).toBeGreaterThanOrEqual(0.99)
@@ -33,30 +27,31 @@ describe('featurizer', () => {
   })
 
   it('scores two views of one object above two different objects', async () => {
+    // Real store photos: two photos of one product against a photo of another product.
     const pairs: Array<[number, number]> = [
-      [5, 40],
-      [12, 71],
-      [30, 88],
+      [5, 20],
+      [12, 27],
+      [29, 8],
     ]
     for (const [obj, otherObj] of pairs) {
       const [v0, v20, o] = await Promise.all([
-        f.embed(coil(obj, 0)),
-        f.embed(coil(obj, 20)),
-        f.embed(coil(otherObj, 0)),
+        f.embed(productPhoto(obj, 0)),
+        f.embed(productPhoto(obj, 1)),
+        f.embed(productPhoto(otherObj, 0)),
       ])
       expect(dot(v0.vector, v20.vector)).toBeGreaterThan(dot(v0.vector, o.vector))
     }
   })
 
   it('describes a box of the image differently from the whole image', async () => {
-    const img = hm(20)
+    const img = catalogue(20)
     const whole = await f.embed(img)
     const part = await f.embed(img, { x1: 0, x2: 60, y1: 0, y2: 60 })
     expect(dot(whole.vector, part.vector)).toBeLessThan(0.99)
   })
 
   it('finds a box around an object pasted on a white canvas', async () => {
-    const object = await sharp(coil(25, 0)).resize(120, 90, { fit: 'fill' }).toBuffer()
+    const object = await sharp(productPhoto(25, 0)).resize(120, 90, { fit: 'fill' }).toBuffer()
     const canvas = await sharp({
       create: { width: 400, height: 300, channels: 3, background: '#ffffff' },
     })
@@ -78,8 +73,8 @@ describe('featurizer', () => {
   })
 
   it('finds every subject when two objects stand apart', async () => {
-    const a = await sharp(coil(25, 0)).resize(100, 100).toBuffer()
-    const b = await sharp(coil(60, 0)).resize(80, 80).toBuffer()
+    const a = await sharp(productPhoto(25, 0)).resize(100, 100).toBuffer()
+    const b = await sharp(productPhoto(10, 0)).resize(80, 80).toBuffer()
     const canvas = await sharp({
       create: { width: 500, height: 300, channels: 3, background: '#ffffff' },
     })
@@ -108,12 +103,12 @@ describe('featurizer', () => {
   })
 
   it('rejects an undecodable buffer with UnsupportedPicFormat and keeps working', async () => {
-    const corrupt = Buffer.concat([hm(1).subarray(0, 40), Buffer.alloc(500, 7)])
+    const corrupt = Buffer.concat([catalogue(1).subarray(0, 40), Buffer.alloc(500, 7)])
     await expect(f.embed(corrupt)).rejects.toMatchObject({
       code: 'UnsupportedPicFormat',
     })
     await expect(f.detect(Buffer.from('not an image'))).rejects.toBeInstanceOf(EngineError)
-    const e = await f.embed(hm(2))
+    const e = await f.embed(catalogue(2))
     expect(e.vector.length).toBe(f.dim)
   })
 })
@@ -122,11 +117,11 @@ describe('featurizer lifecycle', () => {
   it('close() terminates its worker threads and refuses further work', async () => {
     const f = createFeaturizer({ workers: 2 })
     expect(f.threads).toBe(0)
-    await Promise.all([f.embed(hm(4)), f.embed(hm(5)), f.embed(hm(6))])
+    await Promise.all([f.embed(catalogue(4)), f.embed(catalogue(5)), f.embed(catalogue(6))])
     expect(f.threads).toBe(2)
     await f.close()
     expect(f.threads).toBe(0)
-    await expect(f.embed(hm(4))).rejects.toBeInstanceOf(EngineError)
+    await expect(f.embed(catalogue(4))).rejects.toBeInstanceOf(EngineError)
   })
 })
 
@@ -134,9 +129,10 @@ describe('subject detection on real catalogue photos', () => {
   const f = createFeaturizer({ workers: 1 })
   afterAll(() => f.close())
 
-  it('boxes the garment of white-background catalogue photos inside the frame', async () => {
-    for (const i of [42, 84, 336]) {
-      const img = hm(i)
+  it('boxes the product of white-background catalogue photos inside the frame', async () => {
+    // The Grocery Store Dataset's own catalogue images (cartons and pots, narrower than the frame).
+    for (const name of ['Arla-Standard-Milk', 'Oatly-Oat-Milk', 'Yoggi-Strawberry-Yoghurt']) {
+      const img = readFileSync(iconicPath(name))
       const s = await f.detect(img)
       expect(s.main).not.toBeNull()
       const m = s.main!
@@ -144,7 +140,7 @@ describe('subject detection on real catalogue photos', () => {
       expect(m.y1).toBeGreaterThanOrEqual(0)
       expect(m.x2).toBeLessThanOrEqual(s.width)
       expect(m.y2).toBeLessThanOrEqual(s.height)
-      // The garment is narrower than the photo: white margins are left out.
+      // The product is narrower than the photo: white margins are left out.
       expect(m.x2 - m.x1).toBeLessThan(s.width * 0.95)
       expect((m.x2 - m.x1) * (m.y2 - m.y1)).toBeGreaterThan(0.1 * s.width * s.height)
     }

@@ -10,20 +10,17 @@ import {
 } from '../../../electron/core/engines/local/index'
 import { createFeaturizer } from '../../../electron/core/engines/local/featurizer/index'
 import type { Featurizer } from '../../../electron/core/engines/local/featurizer/types'
-import { DATASETS } from '../../helpers/datasets'
+import { CATALOGUE_DIR, catalogueBytes } from '../../helpers/images'
 
-export { DATASETS }
-export const CATALOGUE = path.join(DATASETS, 'catalogue-hm')
-export const COIL = path.join(DATASETS, 'coil100-dev')
+/** Real store photos: view 0 … 4 of product 0 … 29 (test/fixtures/grocery). */
+export { productPhoto } from '../../helpers/photos'
 
-/** The n-th catalogue photo (real fashion product JPEGs, ~218x255). */
+/** Folder of the generated catalogue pictures item0000.jpg … (218 × 255 product JPEGs). */
+export const CATALOGUE = CATALOGUE_DIR
+
+/** The n-th catalogue picture (generated 218 × 255 product JPEG on white). */
 export function catalogue(n: number): Buffer {
-  return fs.readFileSync(path.join(CATALOGUE, `item${String(n).padStart(4, '0')}.jpg`))
-}
-
-/** A COIL-100 view (128x128 PNG): object `obj`, angle `deg`. */
-export function coil(obj: number, deg: number): Buffer {
-  return fs.readFileSync(path.join(COIL, `obj${obj}__${deg}.png`))
+  return catalogueBytes(n)
 }
 
 export interface Harness {

@@ -1,7 +1,15 @@
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ALL_CATEGORIES, CATEGORIES } from '../../../electron/core/engines/categories'
-import { REQUEST_ID, catalogue, coil, harness, rejection, solidPng, type Harness } from './helpers'
+import {
+  REQUEST_ID,
+  catalogue,
+  harness,
+  productPhoto,
+  rejection,
+  solidPng,
+  type Harness,
+} from './helpers'
 
 describe('local engine: add, check, update, delete', () => {
   let h: Harness
@@ -197,8 +205,8 @@ describe('local engine: add, check, update, delete', () => {
     })
     expect(same.score).toBeGreaterThanOrEqual(0.99)
     const diff = await h.engine.compareSimilarByImage({
-      primaryPicContent: coil(2, 0),
-      secondaryPicContent: coil(50, 0),
+      primaryPicContent: productPhoto(2, 0),
+      secondaryPicContent: productPhoto(20, 0),
     })
     expect(diff.score).toBeLessThan(same.score)
     expect(diff.score).toBeGreaterThanOrEqual(0)
@@ -207,7 +215,7 @@ describe('local engine: add, check, update, delete', () => {
         await rejection(
           h.engine.compareSimilarByImage({
             primaryPicContent: Buffer.alloc(0),
-            secondaryPicContent: coil(2, 0),
+            secondaryPicContent: productPhoto(2, 0),
           }),
         )
       ).code,

@@ -1,26 +1,30 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Auction } from '../../../electron/core/engines/types'
-import { coil, harness, type Harness } from './helpers'
+import { harness, productPhoto, type Harness } from './helpers'
 
-// Gallery: 30 COIL-100 objects (2..33 less 15 and 22, which miss views), views at 0/40/80/120
-// degrees → 120 images. Product = object, picName = view; attributes derived from the object number
-// so filters split the gallery.
+// Gallery: 30 real products (store photos shipped in test/fixtures/grocery), views 0..3 of each →
+// 120 images; view 4 of each product is held out of the gallery. Products are numbered 2..33 less
+// 15 and 22 (the filters below count on those numbers). Product = object, picName = view;
+// attributes derived from the object number so filters split the gallery.
 const OBJECTS = Array.from({ length: 32 }, (_, i) => i + 2).filter((o) => o !== 15 && o !== 22)
-const VIEWS = [0, 40, 80, 120]
+const VIEWS = [0, 1, 2, 3]
+const HELD_OUT = 4
+/** View `view` of object `obj`: a real photo of one product. */
+const photo = (obj: number, view: number) => productPhoto(OBJECTS.indexOf(obj), view)
 
 describe('local engine: ranking, paging and filters', () => {
   let h: Harness
   beforeAll(async () => {
     h = await harness()
     for (const obj of OBJECTS) {
-      for (const deg of VIEWS) {
+      for (const view of VIEWS) {
         await h.engine.addImage({
           productId: `obj${obj}`,
-          picName: `${deg}.png`,
-          picContent: coil(obj, deg),
+          picName: `${view}.jpg`,
+          picContent: photo(obj, view),
           categoryId: obj % 3 === 0 ? 20 : 88888888,
           intAttr: obj,
-          intAttr2: deg,
+          intAttr2: view,
           strAttr: obj % 2 === 0 ? 'even' : 'odd',
           crop: false,
         })
@@ -34,8 +38,8 @@ describe('local engine: ranking, paging and filters', () => {
   const key = (a: Auction) => `${a.productId}/${a.picName}`
 
   it('finds an identical picture first with a score >= 0.99; scores are 0..1 and descending', async () => {
-    const s = await h.engine.searchImageByPic({ picContent: coil(7, 40), num: 20, crop: false })
-    expect(key(s.auctions[0])).toBe('obj7/40.png')
+    const s = await h.engine.searchImageByPic({ picContent: photo(7, 1), num: 20, crop: false })
+    expect(key(s.auctions[0])).toBe('obj7/1.jpg')
     expect(s.auctions[0].score).toBeGreaterThanOrEqual(0.99)
     for (let i = 1; i < s.auctions.length; i++) {
       expect(s.auctions[i].score).toBeLessThanOrEqual(s.auctions[i - 1].score)
@@ -43,12 +47,16 @@ describe('local engine: ranking, paging and filters', () => {
     }
     expect(s.head).toMatchObject({ docsFound: 120, docsReturn: 20 })
     // A held-out view of the same object ranks its siblings near the top.
-    const held = await h.engine.searchImageByPic({ picContent: coil(7, 20), num: 4, crop: false })
+    const held = await h.engine.searchImageByPic({
+      picContent: photo(7, HELD_OUT),
+      num: 4,
+      crop: false,
+    })
     expect(held.auctions.filter((a) => a.productId === 'obj7').length).toBeGreaterThanOrEqual(2)
   })
 
   it('pages concatenate to exactly one big query', async () => {
-    const q = coil(11, 60)
+    const q = photo(11, HELD_OUT)
     const big = await h.engine.searchImageByPic({ picContent: q, num: 100, start: 0 })
     const pages: Auction[] = []
     for (let start = 0; start < 100; start += 7) {
@@ -67,7 +75,7 @@ describe('local engine: ranking, paging and filters', () => {
   })
 
   it('pages by name with a filter concatenate exactly too', async () => {
-    const o = { productId: 'obj5', picName: '0.png', filter: 'str_attr = "odd" OR int_attr2 >= 80' }
+    const o = { productId: 'obj5', picName: '0.jpg', filter: 'str_attr = "odd" OR int_attr2 >= 2' }
     const big = await h.engine.searchImageByName({ ...o, num: 80 })
     const pages: Auction[] = []
     for (let start = 0; start < 80; start += 13)
@@ -78,34 +86,34 @@ describe('local engine: ranking, paging and filters', () => {
   it('applies the filter before ranking: num results even when they rank low overall', async () => {
     // obj33 is one object; a filter keeping only it must return its 4 views, whatever the query.
     const s = await h.engine.searchImageByPic({
-      picContent: coil(2, 0),
+      picContent: photo(2, 0),
       num: 10,
       filter: 'int_attr = 33',
     })
-    expect(s.auctions.map(key).sort()).toEqual(VIEWS.map((d) => `obj33/${d}.png`).sort())
+    expect(s.auctions.map(key).sort()).toEqual(VIEWS.map((d) => `obj33/${d}.jpg`).sort())
     expect(s.head.docsFound).toBe(4)
     const f = await h.engine.searchImageByPic({
-      picContent: coil(2, 0),
+      picContent: photo(2, 0),
       num: 100,
-      filter: '(int_attr in (3, 4, 5) OR str_attr != "even") AND int_attr2 not in (0, 40)',
+      filter: '(int_attr in (3, 4, 5) OR str_attr != "even") AND int_attr2 not in (0, 1)',
     })
     const expected = new Set<string>()
     for (const obj of OBJECTS)
-      for (const deg of VIEWS) {
-        if (([3, 4, 5].includes(obj) || obj % 2 === 1) && deg !== 0 && deg !== 40)
-          expected.add(`obj${obj}/${deg}.png`)
+      for (const view of VIEWS) {
+        if (([3, 4, 5].includes(obj) || obj % 2 === 1) && view !== 0 && view !== 1)
+          expected.add(`obj${obj}/${view}.jpg`)
       }
     expect(new Set(f.auctions.map(key))).toEqual(expected)
     expect(f.head.docsFound).toBe(expected.size)
-    for (const a of f.auctions) expect(a.intAttr2 === 80 || a.intAttr2 === 120).toBe(true)
+    for (const a of f.auctions) expect(a.intAttr2 === 2 || a.intAttr2 === 3).toBe(true)
   })
 
   it('restricts to a given category but not to a predicted one', async () => {
-    const s = await h.engine.searchImageByPic({ picContent: coil(4, 0), num: 100, categoryId: 20 })
+    const s = await h.engine.searchImageByPic({ picContent: photo(4, 0), num: 100, categoryId: 20 })
     expect(s.auctions.length).toBe(OBJECTS.filter((o) => o % 3 === 0).length * 4)
     for (const a of s.auctions) expect(a.categoryId).toBe(20)
     expect(s.picInfo!.categoryId).toBe(20)
-    const free = await h.engine.searchImageByPic({ picContent: coil(4, 0), num: 100 })
+    const free = await h.engine.searchImageByPic({ picContent: photo(4, 0), num: 100 })
     expect(free.auctions).toHaveLength(100)
     expect(
       free.auctions.some((a) => a.categoryId === 20) &&
@@ -114,19 +122,23 @@ describe('local engine: ranking, paging and filters', () => {
   })
 
   it('predicts a category from the neighbours, Other when unsure', async () => {
-    // obj9 (category 20) is in the gallery; its held-out view is nearest to its own views.
-    const s = await h.engine.searchImageByPic({ picContent: coil(9, 20), num: 4, crop: false })
-    expect(s.auctions[0].productId).toBe('obj9')
+    // obj12 (category 20) is in the gallery; its held-out view is nearest to its own views.
+    const s = await h.engine.searchImageByPic({
+      picContent: photo(12, HELD_OUT),
+      num: 4,
+      crop: false,
+    })
+    expect(s.auctions[0].productId).toBe('obj12')
     expect(s.picInfo!.categoryId).toBe(20)
     const empty = await h.open({ dir: h.dir + '-empty' })
-    const e = await empty.searchImageByPic({ picContent: coil(9, 20) })
+    const e = await empty.searchImageByPic({ picContent: photo(12, HELD_OUT) })
     expect(e.picInfo!.categoryId).toBe(88888888)
     expect(e.auctions).toEqual([])
     expect(e.head).toMatchObject({ docsFound: 0, docsReturn: 0 })
   })
 
   it('distinctProductId keeps the best picture of each product', async () => {
-    const q = coil(13, 40)
+    const q = photo(13, 1)
     const all = await h.engine.searchImageByPic({ picContent: q, num: 100 })
     const d = await h.engine.searchImageByPic({ picContent: q, num: 30, distinctProductId: true })
     expect(d.auctions).toHaveLength(30)
@@ -151,7 +163,7 @@ describe('local engine: ranking, paging and filters', () => {
   })
 
   it('scoreThreshold drops results below it', async () => {
-    const q = coil(21, 80)
+    const q = photo(21, 2)
     const all = await h.engine.searchImageByPic({ picContent: q, num: 100 })
     const cut = all.auctions[9].score
     const s = await h.engine.searchImageByPic({ picContent: q, num: 100, scoreThreshold: cut })
@@ -162,13 +174,13 @@ describe('local engine: ranking, paging and filters', () => {
   })
 
   it('uses the given region, else the detected subject, and reports subjects', async () => {
-    const r = await h.engine.searchImageByPic({ picContent: coil(2, 0), region: '0,64,0,64' })
+    const r = await h.engine.searchImageByPic({ picContent: photo(2, 0), region: '0,64,0,64' })
     expect(r.picInfo!.region).toBe('0,64,0,64')
-    const c = await h.engine.searchImageByPic({ picContent: coil(2, 0) })
+    const c = await h.engine.searchImageByPic({ picContent: photo(2, 0) })
     expect(c.picInfo!.region).toMatch(/^\d+,\d+,\d+,\d+$/)
     expect(c.picInfo!.multiRegion.length).toBeGreaterThanOrEqual(0)
     if (c.picInfo!.multiRegion.length) expect(c.picInfo!.multiRegion[0]).toBe(c.picInfo!.region)
-    const n = await h.engine.searchImageByPic({ picContent: coil(2, 0), crop: false })
+    const n = await h.engine.searchImageByPic({ picContent: photo(2, 0), crop: false })
     expect(n.picInfo!.region).toBeNull()
   })
 
@@ -177,7 +189,7 @@ describe('local engine: ranking, paging and filters', () => {
     const all = await h.engine.searchImageByFilter({ filter: f, num: 100 })
     expect(all.head.docsFound).toBe(12)
     expect(all.auctions.map(key)).toEqual(
-      [2, 3, 4].flatMap((o) => VIEWS.map((d) => `obj${o}/${d}.png`)),
+      [2, 3, 4].flatMap((o) => VIEWS.map((d) => `obj${o}/${d}.jpg`)),
     )
     const p = await h.engine.searchImageByFilter({ filter: f, num: 5, start: 10 })
     expect(p.auctions.map(key)).toEqual(all.auctions.slice(10).map(key))
