@@ -4,11 +4,11 @@ import path from 'node:path'
 import { createCore, type CoreOptions } from '../../../electron/core/app'
 import { createMemorySecretStore } from '../../../electron/core/profiles/secrets'
 import type { EventName, EventPayload } from '../../../electron/api/events'
-import { DATASETS } from '../../helpers/datasets'
+import { CATALOGUE_DIR, catalogueItem } from '../../helpers/images'
 
-export { DATASETS }
-export const CATALOGUE = path.join(DATASETS, 'catalogue-hm')
-export const item = (n: number) => path.join(CATALOGUE, `item${String(n).padStart(4, '0')}.jpg`)
+/** Folder of the generated catalogue pictures (item0000.jpg …, 218 × 255 product JPEGs). */
+export const CATALOGUE = CATALOGUE_DIR
+export const item = (n: number) => catalogueItem(n)
 
 const made: string[] = []
 /** Remove the temp folders made so far (call it from afterAll; also runs at exit). */

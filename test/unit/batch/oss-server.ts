@@ -26,6 +26,7 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import http from 'node:http'
+import os from 'node:os'
 import path from 'node:path'
 import type { AddressInfo } from 'node:net'
 
@@ -150,7 +151,7 @@ function xmlError(code: string, message: string): string {
 }
 
 export async function startFakeOss(opts: FakeOssOptions): Promise<FakeOss> {
-  const root = opts.root ?? fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'loupe-oss-'))
+  const root = opts.root ?? fs.mkdtempSync(path.join(os.tmpdir(), 'loupe-oss-'))
   const bucketDir = opts.bucketDir ?? ((b: string) => path.join(root, b))
   const uploads = new Map<string, { bucket: string; key: string; parts: Map<number, Buffer> }>()
   const log: OssRequestLog[] = []

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loupe } from '../../helpers/cli'
 import { tempDir } from '../../helpers/tmp'
-import { CATALOGUE_DIR } from '../../helpers/datasets'
+import { CATALOGUE_DIR } from '../../helpers/images'
 
 const CATALOGUE = CATALOGUE_DIR
 const photo = (n: number) => path.join(CATALOGUE, `item${String(n).padStart(4, '0')}.jpg`)

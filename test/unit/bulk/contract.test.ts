@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import sharp from 'sharp'
 import { startHeadless } from '../../../electron/server/headless'
 import { tempDir } from '../../helpers/tmp'
-import { CATALOGUE_DIR } from '../../helpers/datasets'
+import { CATALOGUE_DIR } from '../../helpers/images'
 
 const CATALOGUE = CATALOGUE_DIR
 const photo = (n: number) =>

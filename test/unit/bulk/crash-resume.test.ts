@@ -7,7 +7,7 @@ import { createLocalEngine } from '../../../electron/core/engines/local/index'
 import { openGallery } from '../../../electron/core/gallery/index'
 import { BIN, ROOT } from '../../helpers/cli'
 import { tempDir } from '../../helpers/tmp'
-import { CATALOGUE_DIR } from '../../helpers/datasets'
+import { CATALOGUE_DIR } from '../../helpers/images'
 
 const CATALOGUE = CATALOGUE_DIR
 const N = 64

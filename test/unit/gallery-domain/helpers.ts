@@ -1,13 +1,13 @@
 import fs from 'node:fs'
 import net from 'node:net'
-import path from 'node:path'
 import { createCore, type CoreOptions } from '../../../electron/core/app'
 import { createFileSecretStore } from '../../../electron/core/profiles/file-secret-store'
 import type { EventName, EventPayload } from '../../../electron/api/events'
-import { CATALOGUE_DIR } from '../../helpers/datasets'
+import { CATALOGUE_DIR, catalogueItem } from '../../helpers/images'
 
+/** Folder of the generated catalogue pictures (item0000.jpg …, 218 × 255 product JPEGs). */
 export const DS = CATALOGUE_DIR
-export const pic = (n: number) => path.join(DS, `item${String(n).padStart(4, '0')}.jpg`)
+export const pic = (n: number) => catalogueItem(n)
 
 export function makeCore(dataDir: string, extra: Partial<CoreOptions> = {}) {
   return createCore({

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { loupe, serve } from '../../helpers/cli'
 import { postJson } from '../../helpers/http'
 import { tempDir } from '../../helpers/tmp'
-import { CATALOGUE_DIR } from '../../helpers/datasets'
+import { CATALOGUE_DIR } from '../../helpers/images'
 
 const FILE = path.join(CATALOGUE_DIR, 'item0000.jpg')
 const OTHER = path.join(CATALOGUE_DIR, 'item0001.jpg')

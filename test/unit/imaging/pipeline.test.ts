@@ -25,7 +25,7 @@ import {
   tempDir,
   type Raw,
 } from './fixtures'
-import { CATALOGUE_DIR } from '../../helpers/datasets'
+import { iconicPath } from '../../helpers/photos'
 
 let imaging: Imaging
 let dir: string
@@ -40,7 +40,8 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true })
 })
 
-const CATALOGUE = path.join(CATALOGUE_DIR, 'item0001.jpg')
+/** A real catalogue photo: 198 × 198 JPEG, 9 KB (a product on white). */
+const CATALOGUE = iconicPath('Arla-Standard-Milk')
 const RED = [220, 20, 20]
 
 async function rejects(p: Promise<unknown>, code: string, message?: RegExp): Promise<EngineError> {
@@ -72,7 +73,7 @@ describe('imaging pipeline (worker threads)', () => {
       expect([p.width, p.height]).toEqual([p.original.width, p.original.height])
       expect(p.sha256).toMatch(/^[0-9a-f]{64}$/)
       expect(p.phash).toMatch(/^[0-9a-f]{16}$/)
-      // 218 × 255 px, 15 KB: already thumbnail-sized, so it is its own thumbnail
+      // 198 × 198 px, 9 KB: already thumbnail-sized, so it is its own thumbnail
       expect(p.thumbnail.equals(bytes)).toBe(true)
       expect(thumbnailExtension(p.thumbnail)).toBe('.jpg')
       const t = await sharp(p.thumbnail).metadata()

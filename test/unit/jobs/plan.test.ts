@@ -1,4 +1,3 @@
-import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openGallery, type Gallery } from '../../../electron/core/gallery/index'
@@ -6,9 +5,8 @@ import { createImaging } from '../../../electron/core/imaging/index'
 import type { Imaging } from '../../../electron/core/imaging/types'
 import { collectPlan } from '../../../electron/core/jobs/bulk-add/plan'
 import type { PlanItem } from '../../../electron/core/jobs/bulk-add/types'
-import { copyCatalogue, put, reencoded, solid } from './fixtures/pictures'
+import { copyCatalogue, photoPng128, put, reencoded, solid } from './fixtures/pictures'
 import { tempDir } from './helpers'
-import { COIL_DIR } from '../../helpers/datasets'
 
 let imaging: Imaging
 let gallery: Gallery
@@ -27,7 +25,7 @@ beforeAll(async () => {
   put(cat, 'P7/tiny.png', await solid(50, 50))
   put(cat, 'P8/wide.png', await solid(5000, 200))
   put(cat, 'P9/broken.jpg', Buffer.from('not a picture at all'))
-  put(cat, 'P2/c.png', fs.readFileSync(path.join(COIL_DIR, 'obj2__0.png')))
+  put(cat, 'P2/c.png', await photoPng128(2))
 
   gallery = openGallery(path.join(root, 'gallery.db'))
   const hashes = async (file: string) => {
