@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core'
 import { launchBrowser, watchConsole } from '../helpers/browser'
 import { startHost } from '../helpers/headless'
 import { tempDir } from '../helpers/tmp'
-import { CATALOGUE_DIR } from '../helpers/datasets'
+import { CATALOGUE_DIR } from '../helpers/images'
 
 const DS = CATALOGUE_DIR
 const item = (n: number) => path.join(DS, `item${String(n).padStart(4, '0')}.jpg`)

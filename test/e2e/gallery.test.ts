@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core'
 import { launchBrowser, watchConsole } from '../helpers/browser'
 import { startHost } from '../helpers/headless'
 import { tempDir } from '../helpers/tmp'
-import { CATALOGUE_DIR } from '../helpers/datasets'
+import { CATALOGUE_DIR } from '../helpers/images'
 
 const DS = CATALOGUE_DIR
 /** Six catalogue pictures: products cat-0 … cat-2, int_attr 1 … 6. */

@@ -6,7 +6,7 @@ import { launchBrowser, watchConsole } from '../helpers/browser'
 import { startHost } from '../helpers/headless'
 import { tempDir } from '../helpers/tmp'
 import { createKeyStore } from '../../electron/core/engines/wire/keys'
-import { CATALOGUE_DIR } from '../helpers/datasets'
+import { CATALOGUE_DIR } from '../helpers/images'
 
 const DS = CATALOGUE_DIR
 

@@ -6,7 +6,7 @@ import type { Browser, Page, Request } from 'playwright-core'
 import { launchBrowser, watchConsole } from '../helpers/browser'
 import { startHost } from '../helpers/headless'
 import { tempDir } from '../helpers/tmp'
-import { CATALOGUE_DIR } from '../helpers/datasets'
+import { CATALOGUE_DIR } from '../helpers/images'
 
 const DS = CATALOGUE_DIR
 /** Seeded through the core (to have more results than a page); their product ids are `seed-N`. */

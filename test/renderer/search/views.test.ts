@@ -19,7 +19,7 @@ import ResultCard from '../../../renderer/src/components/search/ResultCard.vue'
 import { tempDir } from '../../helpers/tmp'
 import { serve } from '../../helpers/cli'
 import { postJson } from '../../helpers/http'
-import { CATALOGUE_DIR } from '../../helpers/datasets'
+import { CATALOGUE_DIR } from '../../helpers/images'
 
 const DS = CATALOGUE_DIR
 const bytes = (n: string) => fs.readFileSync(path.join(DS, n))
