@@ -198,6 +198,7 @@ export function applyStage(
   table: string,
   now: number,
   mode: ApplyMode = 'auto',
+  onStep?: StepListener,
 ): DumpCounts {
   return db
     .transaction((): DumpCounts => {
@@ -206,7 +207,8 @@ export function applyStage(
       const after = counts.added + counts.changed + counts.unchanged + counts.pending
       const bulk =
         mode === 'bulk' || (mode === 'auto' && moved >= BULK_MIN && moved * BULK_FRACTION >= after)
-      if (!bulk || !applyBulk(db, table, now)) applyRows(db, table, now)
+      const steps = stepper(onStep)
+      if (!bulk || !applyBulk(db, table, now, steps)) applyRows(db, table, now, steps)
       db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('lastImportAt', ?)`).run(
         String(now),
       )
@@ -247,11 +249,35 @@ function insertAdded(db: DB, table: string, now: number): void {
   ).run({ now })
 }
 
+/** Told how far an apply is: `done` of `total` steps (statements of very different cost). */
+export type StepListener = (done: number, total: number) => void
+
+/** Counts the steps of an apply once the path knows how many it has. */
+function stepper(onStep?: StepListener) {
+  let total = 0
+  let done = 0
+  return {
+    plan(n: number) {
+      total = n
+      onStep?.(0, total)
+    },
+    step() {
+      done = Math.min(total, done + 1)
+      onStep?.(done, total)
+    },
+  }
+}
+type Steps = ReturnType<typeof stepper>
+
 /** Row by row: every write goes through the triggers (FTS, products, category counts). */
-function applyRows(db: DB, table: string, now: number): void {
+function applyRows(db: DB, table: string, now: number, steps: Steps): void {
+  steps.plan(3)
   db.prepare(`DELETE FROM images WHERE id IN (SELECT i.id ${sqlFor(table).gone})`).run()
+  steps.step()
   updateRows(db, table, now)
+  steps.step()
   insertAdded(db, table, now)
+  steps.step()
 }
 
 /**
@@ -263,7 +289,7 @@ function applyRows(db: DB, table: string, now: number): void {
  * All in the caller's transaction. Returns false (nothing done) when `images` has a trigger this
  * path does not know.
  */
-function applyBulk(db: DB, table: string, now: number): boolean {
+function applyBulk(db: DB, table: string, now: number, steps: Steps): boolean {
   const schema = db
     .prepare(
       `SELECT type, name, sql FROM sqlite_schema
@@ -284,6 +310,8 @@ function applyBulk(db: DB, table: string, now: number): boolean {
     )
     .pluck()
     .get() as string
+  // Deletes, updates, inserts, the FTS rows, optimize, each index, the summaries.
+  steps.plan(5 + indexes.length + 1)
   for (const t of triggers) db.exec(`DROP TRIGGER ${t.name}`)
   for (const x of indexes) db.exec(`DROP INDEX ${x.name}`)
 
@@ -291,10 +319,13 @@ function applyBulk(db: DB, table: string, now: number): boolean {
   db.prepare(`DELETE FROM images_fts WHERE rowid IN (${gone})`).run()
   db.prepare(`DELETE FROM images_fts WHERE rowid IN (SELECT value FROM json_each(?))`).run(changed)
   db.prepare(`DELETE FROM images WHERE id IN (${gone})`).run()
+  steps.step()
   updateRows(db, table, now)
+  steps.step()
   // New rows get ids above every remaining one (INTEGER PRIMARY KEY: max(rowid) + 1).
   const maxId = db.prepare(`SELECT coalesce(max(id), 0) FROM images`).pluck().get() as number
   insertAdded(db, table, now)
+  steps.step()
 
   const automerge = db
     .prepare(`SELECT v FROM images_fts_config WHERE k = 'automerge'`)
@@ -305,13 +336,19 @@ function applyBulk(db: DB, table: string, now: number): boolean {
   // merges the insert would otherwise do).
   db.exec(`INSERT INTO images_fts(images_fts, rank) VALUES ('automerge', 0)`)
   db.prepare(ftsInsertSql(`id > ? OR id IN (SELECT value FROM json_each(?))`)).run(maxId, changed)
+  steps.step()
   db.exec(
     `INSERT INTO images_fts(images_fts, rank) VALUES ('automerge', ${Number(automerge ?? 4)})`,
   )
   db.exec(`INSERT INTO images_fts(images_fts) VALUES ('optimize')`)
+  steps.step()
 
-  for (const x of indexes) db.exec(x.sql)
+  for (const x of indexes) {
+    db.exec(x.sql)
+    steps.step()
+  }
   db.exec(REBUILD_SUMMARIES)
   for (const t of triggers) db.exec(t.sql)
+  steps.step()
   return true
 }

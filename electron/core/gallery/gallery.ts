@@ -20,15 +20,10 @@ import type {
   UpdatedFields,
 } from './types'
 import { IMAGE_SELECT, rowToImage, type ImageRow } from './columns'
-import {
-  applyStage,
-  diffCounts,
-  diffExamples,
-  dropStage,
-  stageDump,
-  type Stage,
-} from './dump-import'
+import { runDumpJob, type RunningDumpJob } from './dump-job'
 import { GalleryError } from './errors'
+import { fillFtsSlice, ftsFillProgress, ftsFillState } from './fts-fill'
+import { SLICE_MS, yieldToLoop } from '../util/slices'
 import { bandNeighbours, hamming, normalizePhash, normalizeSha256, phashBands } from './phash'
 import { createQueryContext, executeQuery, type QueryContext } from './plan'
 import { buildWhere, checkPaging, groupOrderBy } from './query'
@@ -65,15 +60,25 @@ export interface Gallery {
   /** Runs fn in one transaction (record* calls inside join it): e.g. recording a bulk add. */
   batch<T>(fn: () => T): T
 
+  /**
+   * Imports a DumpMeta export in a worker thread (the event loop stays free): staged, then applied
+   * in one transaction. Writes made while it holds the database (see `importing`) are recorded and
+   * applied right after it.
+   */
   importDump(file: string, opts?: DumpOptions): Promise<DumpCounts>
   diffDump(file: string, opts?: DiffOptions): Promise<DumpDiff>
+  /** True while the text index is being filled after a migration (text uses LIKE meanwhile). */
+  readonly filling: boolean
+  /** Resolves when no background work (index fill, dump import) is running or queued. */
+  idle(): Promise<void>
   close(): void
 }
 
 const MAX_NEAR_RADIUS_BANDS = 3
-/** Page cache of a connection (KiB), and while a dump is imported. */
+/** Page cache of a connection (KiB); the dump worker uses 256 MB while it imports. */
 const CACHE_KIB = 32000
-const IMPORT_CACHE_KIB = 262144
+/** A fill slice that failed (e.g. the database was locked by another process) is retried after. */
+const FILL_RETRY_MS = 1000
 
 class SqliteGallery implements Gallery {
   readonly file: string
@@ -82,9 +87,23 @@ class SqliteGallery implements Gallery {
   private readonly db: DB
   private readonly now: () => number
   private readonly ctx: QueryContext
+  private readonly opts: OpenOptions
+  private readonly busyTimeoutMs: number
   private importChain: Promise<unknown> = Promise.resolve()
+  /** The dump job running in a worker, if any. */
+  private job: RunningDumpJob<unknown> | null = null
+  /**
+   * Non-null while a dump worker holds the database's write lock: writes are queued here (and
+   * answered with what they would return on the cache as it is) and run right after.
+   */
+  private deferred: (() => void)[] | null = null
+  private unlockWaiters: (() => void)[] = []
+  private fill: Promise<void> = Promise.resolve()
+  private closed = false
 
   constructor(file: string, opts: OpenOptions) {
+    this.opts = opts
+    this.busyTimeoutMs = Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))
     this.file = path.resolve(file)
     this.thumbsDir = path.resolve(opts.thumbsDir ?? path.join(path.dirname(this.file), 'thumbs'))
     this.now = opts.now ?? Date.now
@@ -96,7 +115,7 @@ class SqliteGallery implements Gallery {
     this.db = new Database(this.file, dbOpts)
     this.ctx = createQueryContext(this.db)
     try {
-      this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`)
+      this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`)
       if (!opts.readonly) {
         this.db.pragma('journal_mode = WAL')
         this.db.pragma('synchronous = NORMAL')
@@ -117,10 +136,94 @@ class SqliteGallery implements Gallery {
         this.db.pragma('optimize = 0x10002')
       }
       this.schemaVersion = schemaVersion(this.db)
+      if (!opts.readonly) {
+        this.fill = this.fillTextIndex().catch((e) =>
+          this.opts.log?.('gallery: filling the text index stopped', e),
+        )
+      }
     } catch (e) {
       this.db.close()
       throw e
     }
+  }
+
+  get filling(): boolean {
+    return !this.ctx.textIndexed!()
+  }
+
+  /**
+   * Fills the FTS index a migration left to fill (fts-fill.ts): slices of SLICE_MS, each its own
+   * transaction, the event loop free in between; paused while a dump worker holds the database.
+   * The first slice runs before the constructor returns (small caches are done at once).
+   */
+  private async fillTextIndex(): Promise<void> {
+    const state = ftsFillState(this.db)
+    if (!state) return
+    const { total, done: before } = ftsFillProgress(this.db, state)
+    let done = before
+    const status = this.opts.status?.('gallery-migration')
+    let first = true
+    for (;;) {
+      if (this.closed) return status?.end(false)
+      if (this.deferred) await new Promise<void>((r) => this.unlockWaiters.push(r))
+      else if (!first) await yieldToLoop()
+      first = false
+      if (this.closed) return status?.end(false)
+      if (this.deferred) continue
+      let r: { filled: number; finished: boolean }
+      try {
+        r = fillFtsSlice(this.db, SLICE_MS)
+      } catch (e) {
+        if (!this.db.open) return status?.end(false)
+        this.opts.log?.('gallery: filling the text index failed; retrying', e)
+        await new Promise((res) => setTimeout(res, FILL_RETRY_MS))
+        continue
+      }
+      done = Math.min(total, done + r.filled)
+      if (r.finished) break
+      status?.progress(done, total)
+    }
+    status?.end(true)
+  }
+
+  async idle(): Promise<void> {
+    await this.fill
+    for (;;) {
+      const chain = this.importChain
+      await chain
+      if (chain === this.importChain) return
+    }
+  }
+
+  // ---------------------------------------------------------------- writes during an import
+
+  /** Runs `apply` now, or — while a dump worker holds the database — answers with `predict()`
+   * (what `apply` would return on the cache as it is) and runs `apply` right after the import. */
+  private writing<T>(apply: () => T, predict: () => T): T {
+    if (!this.deferred) return apply()
+    const value = predict()
+    this.deferred.push(() => void apply())
+    return value
+  }
+
+  /** The worker released the database: runs the writes it held back, in order, in one
+   * transaction (each in its own savepoint: one failing does not undo the others). */
+  private releaseWrites(): void {
+    const ops = this.deferred
+    this.deferred = null
+    for (const w of this.unlockWaiters.splice(0)) w()
+    if (!ops?.length || this.closed || !this.db.open) return
+    this.db
+      .transaction(() => {
+        for (const op of ops) {
+          try {
+            this.db.transaction(op)()
+          } catch (e) {
+            this.opts.log?.('gallery: a write held back during a dump import failed', e)
+          }
+        }
+      })
+      .immediate()
   }
 
   private stmt(sql: string): Statement {
@@ -183,53 +286,55 @@ class SqliteGallery implements Gallery {
 
   recordAdded(rec: AddedRecord): GalleryImage {
     const key = checkKey(rec)
-    return this.db
-      .transaction((): GalleryImage => {
-        const now = this.now()
-        const row = this.getRow(key.productId, key.picName)
-        const old = row ? rowToImage(row) : null
-        const state = checkState(rec.syncState ?? 'synced')
-        const next: GalleryImage = {
-          ...key,
-          categoryId: optInt(rec.categoryId, 'categoryId'),
-          customContent: optStr(rec.customContent, 'customContent'),
-          intAttr: optInt(rec.intAttr, 'intAttr'),
-          intAttr2: optInt(rec.intAttr2, 'intAttr2'),
-          intAttr3: optInt(rec.intAttr3, 'intAttr3'),
-          intAttr4: optInt(rec.intAttr4, 'intAttr4'),
-          strAttr: optStr(rec.strAttr, 'strAttr'),
-          strAttr2: optStr(rec.strAttr2, 'strAttr2'),
-          strAttr3: optStr(rec.strAttr3, 'strAttr3'),
-          strAttr4: optStr(rec.strAttr4, 'strAttr4'),
-          region: optStr(rec.region, 'region'),
-          sourcePath: rec.sourcePath === undefined ? (old?.sourcePath ?? null) : rec.sourcePath,
-          sha256:
-            rec.sha256 === undefined
-              ? (old?.sha256 ?? null)
-              : rec.sha256
-                ? normalizeSha256(rec.sha256)
-                : null,
-          phash:
-            rec.phash === undefined
-              ? (old?.phash ?? null)
-              : rec.phash
-                ? normalizePhash(rec.phash)
-                : null,
-          thumbnail:
-            rec.thumbnail === undefined
-              ? (old?.thumbnail ?? null)
-              : rec.thumbnail
-                ? checkThumb(rec.thumbnail)
-                : null,
-          syncState: state,
-          syncError: state === 'error' ? (rec.syncError ?? 'Unknown error') : null,
-          addedAt: old?.addedAt ?? now,
-          updatedAt: now,
-          seenAt: state === 'synced' ? now : (old?.seenAt ?? null),
-        }
-        return this.commit(old, next, row?.id)
-      })
-      .immediate()
+    const body = (dry: boolean): GalleryImage => {
+      const now = this.now()
+      const row = this.getRow(key.productId, key.picName)
+      const old = row ? rowToImage(row) : null
+      const state = checkState(rec.syncState ?? 'synced')
+      const next: GalleryImage = {
+        ...key,
+        categoryId: optInt(rec.categoryId, 'categoryId'),
+        customContent: optStr(rec.customContent, 'customContent'),
+        intAttr: optInt(rec.intAttr, 'intAttr'),
+        intAttr2: optInt(rec.intAttr2, 'intAttr2'),
+        intAttr3: optInt(rec.intAttr3, 'intAttr3'),
+        intAttr4: optInt(rec.intAttr4, 'intAttr4'),
+        strAttr: optStr(rec.strAttr, 'strAttr'),
+        strAttr2: optStr(rec.strAttr2, 'strAttr2'),
+        strAttr3: optStr(rec.strAttr3, 'strAttr3'),
+        strAttr4: optStr(rec.strAttr4, 'strAttr4'),
+        region: optStr(rec.region, 'region'),
+        sourcePath: rec.sourcePath === undefined ? (old?.sourcePath ?? null) : rec.sourcePath,
+        sha256:
+          rec.sha256 === undefined
+            ? (old?.sha256 ?? null)
+            : rec.sha256
+              ? normalizeSha256(rec.sha256)
+              : null,
+        phash:
+          rec.phash === undefined
+            ? (old?.phash ?? null)
+            : rec.phash
+              ? normalizePhash(rec.phash)
+              : null,
+        thumbnail:
+          rec.thumbnail === undefined
+            ? (old?.thumbnail ?? null)
+            : rec.thumbnail
+              ? checkThumb(rec.thumbnail)
+              : null,
+        syncState: state,
+        syncError: state === 'error' ? (rec.syncError ?? 'Unknown error') : null,
+        addedAt: old?.addedAt ?? now,
+        updatedAt: now,
+        seenAt: state === 'synced' ? now : (old?.seenAt ?? null),
+      }
+      return this.commit(old, next, row?.id, dry)
+    }
+    return this.writing(
+      () => this.db.transaction(() => body(false)).immediate(),
+      () => body(true),
+    )
   }
 
   /** Keeps updatedAt (and the write) when nothing but seenAt would change: idempotent records. */
@@ -237,6 +342,7 @@ class SqliteGallery implements Gallery {
     old: GalleryImage | null,
     next: GalleryImage,
     id: number | undefined,
+    dry = false,
   ): GalleryImage {
     if (old) {
       const changed =
@@ -251,105 +357,140 @@ class SqliteGallery implements Gallery {
         if (old.seenAt === next.seenAt) return old
       }
     }
-    this.write(next, id)
+    if (!dry) this.write(next, id)
     return next
   }
 
   recordUpdated(key: ImageKey, fields: UpdatedFields): GalleryImage {
     const k = checkKey(key)
     if (typeof fields !== 'object' || fields === null) throw invalid('fields must be an object')
-    return this.db
-      .transaction((): GalleryImage => {
-        const now = this.now()
-        const row = this.getRow(k.productId, k.picName)
-        const old = row ? rowToImage(row) : null
-        const base: GalleryImage = old ?? {
-          ...k,
-          categoryId: null,
-          customContent: null,
-          intAttr: null,
-          intAttr2: null,
-          intAttr3: null,
-          intAttr4: null,
-          strAttr: null,
-          strAttr2: null,
-          strAttr3: null,
-          strAttr4: null,
-          region: null,
-          sourcePath: null,
-          sha256: null,
-          phash: null,
-          thumbnail: null,
-          syncState: 'synced',
-          syncError: null,
-          addedAt: now,
-          updatedAt: now,
-          seenAt: null,
+    const body = (dry: boolean): GalleryImage => {
+      const now = this.now()
+      const row = this.getRow(k.productId, k.picName)
+      const old = row ? rowToImage(row) : null
+      const base: GalleryImage = old ?? {
+        ...k,
+        categoryId: null,
+        customContent: null,
+        intAttr: null,
+        intAttr2: null,
+        intAttr3: null,
+        intAttr4: null,
+        strAttr: null,
+        strAttr2: null,
+        strAttr3: null,
+        strAttr4: null,
+        region: null,
+        sourcePath: null,
+        sha256: null,
+        phash: null,
+        thumbnail: null,
+        syncState: 'synced',
+        syncError: null,
+        addedAt: now,
+        updatedAt: now,
+        seenAt: null,
+      }
+      const next: GalleryImage = { ...base, updatedAt: now }
+      for (const a of ATTRIBUTE_KEYS) {
+        if (fields[a] === undefined) continue
+        if (a === 'categoryId' || a.startsWith('int')) {
+          ;(next as unknown as Record<string, number | null>)[a] = optInt(fields[a] as number, a)
+        } else {
+          ;(next as unknown as Record<string, string | null>)[a] = optStr(fields[a] as string, a)
         }
-        const next: GalleryImage = { ...base, updatedAt: now }
-        for (const a of ATTRIBUTE_KEYS) {
-          if (fields[a] === undefined) continue
-          if (a === 'categoryId' || a.startsWith('int')) {
-            ;(next as unknown as Record<string, number | null>)[a] = optInt(fields[a] as number, a)
-          } else {
-            ;(next as unknown as Record<string, string | null>)[a] = optStr(fields[a] as string, a)
-          }
-        }
-        if (fields.region !== undefined) next.region = optStr(fields.region, 'region')
-        const state = checkState(fields.syncState ?? 'synced')
-        next.syncState = state
-        next.syncError = state === 'error' ? (fields.syncError ?? 'Unknown error') : null
-        if (state === 'synced') next.seenAt = now
-        return this.commit(old, next, row?.id)
-      })
-      .immediate()
+      }
+      if (fields.region !== undefined) next.region = optStr(fields.region, 'region')
+      const state = checkState(fields.syncState ?? 'synced')
+      next.syncState = state
+      next.syncError = state === 'error' ? (fields.syncError ?? 'Unknown error') : null
+      if (state === 'synced') next.seenAt = now
+      return this.commit(old, next, row?.id, dry)
+    }
+    return this.writing(
+      () => this.db.transaction(() => body(false)).immediate(),
+      () => body(true),
+    )
   }
 
   recordDeleted(keys: ImageKey | ImageKey[]): number {
     const list = (Array.isArray(keys) ? keys : [keys]).map(checkKey)
-    const del = this.stmt(`DELETE FROM images WHERE product_id = ? AND pic_name = ?`)
-    return this.db
-      .transaction(() => {
-        let n = 0
-        for (const k of list) n += del.run(k.productId, k.picName).changes
-        return n
-      })
-      .immediate()
+    return this.writing(
+      () => {
+        const del = this.stmt(`DELETE FROM images WHERE product_id = ? AND pic_name = ?`)
+        return this.db
+          .transaction(() => {
+            let n = 0
+            for (const k of list) n += del.run(k.productId, k.picName).changes
+            return n
+          })
+          .immediate()
+      },
+      () => this.existing(list),
+    )
   }
 
   recordDeletedByProduct(productId: string): number {
     if (typeof productId !== 'string' || productId === '') throw invalid('productId is required')
-    return this.stmt(`DELETE FROM images WHERE product_id = ?`).run(productId).changes
+    return this.writing(
+      () => this.stmt(`DELETE FROM images WHERE product_id = ?`).run(productId).changes,
+      () =>
+        this.stmt(`SELECT count(*) FROM images WHERE product_id = ?`)
+          .pluck()
+          .get(productId) as number,
+    )
+  }
+
+  /** How many of these keys are in the cache (each key once when `distinct`, as a delete counts). */
+  private existing(keys: ImageKey[], distinct = true): number {
+    const has = this.stmt(`SELECT 1 FROM images WHERE product_id = ? AND pic_name = ?`).pluck()
+    const seen = new Set<string>()
+    let n = 0
+    for (const k of keys) {
+      const id = JSON.stringify([k.productId, k.picName])
+      if (distinct && seen.has(id)) continue
+      seen.add(id)
+      if (has.get(k.productId, k.picName) !== undefined) n++
+    }
+    return n
   }
 
   setSyncState(keys: ImageKey | ImageKey[], state: SyncState, error?: string | null): number {
     const list = (Array.isArray(keys) ? keys : [keys]).map(checkKey)
     checkState(state)
     const err = state === 'error' ? (error ?? 'Unknown error') : null
-    const upd = this.stmt(
-      `UPDATE images SET sync_state = ?, sync_error = ?,
-        seen_at = CASE WHEN ? = 'synced' THEN ? ELSE seen_at END
-      WHERE product_id = ? AND pic_name = ?`,
+    return this.writing(
+      () => {
+        const upd = this.stmt(
+          `UPDATE images SET sync_state = ?, sync_error = ?,
+            seen_at = CASE WHEN ? = 'synced' THEN ? ELSE seen_at END
+          WHERE product_id = ? AND pic_name = ?`,
+        )
+        return this.db
+          .transaction(() => {
+            const now = this.now()
+            let n = 0
+            for (const k of list)
+              n += upd.run(state, err, state, now, k.productId, k.picName).changes
+            return n
+          })
+          .immediate()
+      },
+      () => this.existing(list, false),
     )
-    return this.db
-      .transaction(() => {
-        const now = this.now()
-        let n = 0
-        for (const k of list) n += upd.run(state, err, state, now, k.productId, k.picName).changes
-        return n
-      })
-      .immediate()
   }
 
   setThumbnail(key: ImageKey, thumbnail: string | null): boolean {
     const k = checkKey(key)
     const t = thumbnail === null ? null : checkThumb(thumbnail)
-    return (
-      this.stmt(`UPDATE images SET thumbnail = ? WHERE product_id = ? AND pic_name = ?`).run(
-        t,
-        k.productId,
-        k.picName,
-      ).changes > 0
+    return this.writing(
+      () =>
+        this.stmt(`UPDATE images SET thumbnail = ? WHERE product_id = ? AND pic_name = ?`).run(
+          t,
+          k.productId,
+          k.picName,
+        ).changes > 0,
+      () => this.existing([k]) > 0,
     )
   }
 
@@ -377,12 +518,14 @@ class SqliteGallery implements Gallery {
       sets.push('phash = ?, ph0 = ?, ph1 = ?, ph2 = ?, ph3 = ?')
       params.push(p, ...(p ? phashBands(p) : [null, null, null, null]))
     }
-    return (
-      this.stmt(`UPDATE images SET ${sets.join(', ')} WHERE product_id = ? AND pic_name = ?`).run(
-        ...params,
-        k.productId,
-        k.picName,
-      ).changes > 0
+    return this.writing(
+      () =>
+        this.stmt(`UPDATE images SET ${sets.join(', ')} WHERE product_id = ? AND pic_name = ?`).run(
+          ...params,
+          k.productId,
+          k.picName,
+        ).changes > 0,
+      () => this.existing([k]) > 0,
     )
   }
 
@@ -523,7 +666,19 @@ class SqliteGallery implements Gallery {
   }
 
   batch<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate()
+    const outer = this.deferred
+    if (!outer) return this.db.transaction(fn).immediate()
+    // A dump worker holds the database: the records fn makes are held back together and run
+    // after it as one transaction (none of them if fn throws).
+    const inner: (() => void)[] = []
+    this.deferred = inner
+    try {
+      const value = fn()
+      outer.push(() => this.db.transaction(() => inner.forEach((op) => op())).immediate())
+      return value
+    } finally {
+      this.deferred = outer
+    }
   }
 
   // ---------------------------------------------------------------- dumps
@@ -537,32 +692,34 @@ class SqliteGallery implements Gallery {
 
   importDump(file: string, opts: DumpOptions = {}): Promise<DumpCounts> {
     return this.serial(async () => {
-      // A large page cache while importing: the FTS segments being merged and the indexes being
-      // built stay in memory instead of being spilled and read back (~1.5 s less per 100k lines).
-      this.db.pragma(`cache_size = -${IMPORT_CACHE_KIB}`)
-      let stage: Stage | undefined
+      if (this.closed) throw closedError()
+      const status = this.opts.status?.('dump-import')
       try {
-        stage = await stageDump(this.db, file, opts)
-        if (opts.signal?.aborted) {
-          throw new GalleryError('Aborted', 'The dump import was cancelled; nothing was imported.')
-        }
-        const progress = {
-          lines: stage.lines,
-          bytesRead: stage.totalBytes,
-          totalBytes: stage.totalBytes,
-        }
-        opts.onProgress?.({ phase: 'applying', ...progress })
-        const counts = applyStage(this.db, stage.table, this.now())
-        // Fresh planner statistics (with STAT4 samples) after a bulk change: ~0.2 s per 100k rows.
-        const moved = counts.added + counts.gone + counts.changed
-        if (moved > 1000 && moved * 10 > counts.unchanged) {
-          this.db.exec('PRAGMA analysis_limit = 0; ANALYZE images')
-        }
-        opts.onProgress?.({ phase: 'done', ...progress })
+        const job = runDumpJob<DumpCounts>(
+          { kind: 'import', dbFile: this.file, dump: file, busyTimeoutMs: this.busyTimeoutMs },
+          {
+            signal: opts.signal,
+            onProgress: (p) => {
+              opts.onProgress?.(p)
+              if (p.phase === 'reading') status?.progress(p.bytesRead, p.totalBytes, 'reading')
+            },
+            onStep: (done, total) => status?.progress(done, total, 'applying'),
+            onLock: () => {
+              this.deferred = []
+              return this.now()
+            },
+            onUnlocked: () => this.releaseWrites(),
+          },
+        )
+        this.job = job
+        const counts = await job.result
+        status?.end(true)
         return counts
+      } catch (e) {
+        status?.end(false)
+        throw e
       } finally {
-        if (stage) dropStage(this.db, stage.table)
-        if (this.db.open) this.db.pragma(`cache_size = -${CACHE_KIB}`)
+        this.job = null
       }
     })
   }
@@ -571,28 +728,33 @@ class SqliteGallery implements Gallery {
     const sample = opts.sample ?? 20
     if (!Number.isSafeInteger(sample) || sample < 0) throw invalid('sample must be >= 0')
     return this.serial(async () => {
-      const stage = await stageDump(this.db, file, opts)
+      if (this.closed) throw closedError()
+      const job = runDumpJob<DumpDiff>(
+        {
+          kind: 'diff',
+          dbFile: this.file,
+          dump: file,
+          busyTimeoutMs: this.busyTimeoutMs,
+          sample,
+        },
+        { signal: opts.signal, onProgress: opts.onProgress },
+      )
+      this.job = job
       try {
-        const diff = this.db
-          .transaction((): DumpDiff => ({
-            ...diffCounts(this.db, stage.table),
-            examples: diffExamples(this.db, stage.table, sample),
-          }))
-          .deferred()
-        opts.onProgress?.({
-          phase: 'done',
-          lines: stage.lines,
-          bytesRead: stage.totalBytes,
-          totalBytes: stage.totalBytes,
-        })
-        return diff
+        return await job.result
       } finally {
-        dropStage(this.db, stage.table)
+        this.job = null
       }
     })
   }
 
   close(): void {
+    this.closed = true
+    // A running dump job is stopped (its transaction rolls back); writes it held back are lost
+    // with it, as they would be if the process ended now.
+    this.job?.cancel()
+    this.deferred = null
+    for (const w of this.unlockWaiters.splice(0)) w()
     if (this.db.open) {
       if (!this.db.readonly) this.db.pragma('optimize')
       this.db.close()
@@ -602,6 +764,10 @@ class SqliteGallery implements Gallery {
 }
 
 const MAX_NEAR = 1000
+
+function closedError(): GalleryError {
+  return new GalleryError('GalleryClosed', 'The gallery cache was closed.')
+}
 
 function invalid(message: string): GalleryError {
   return new GalleryError('InvalidParameter', message)

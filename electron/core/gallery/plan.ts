@@ -12,6 +12,7 @@ import {
   type Part,
   type Where,
 } from './query'
+import { FTS_FILL_KEY } from './schema'
 import type { GalleryImage, Page, QueryOptions, SortKey } from './types'
 
 type DB = Database.Database
@@ -77,6 +78,8 @@ export interface QueryContext {
   grams?: GramSource
   /** The matches of recent queries while the database is unchanged (paging). */
   matches?: UnchangedCache<Matches>
+  /** False while the FTS index is being filled after a migration: text is matched by LIKE. */
+  textIndexed?: () => boolean
   /** Forgets the prepared statements (before closing the connection). */
   clear: () => void
 }
@@ -103,6 +106,8 @@ export function createQueryContext(db: DB): QueryContext {
     return s
   }
   const grams = new UnchangedCache<Expansion>(db)
+  // Prepared on first use: the context is made before the database is migrated.
+  let filling: Statement | null = null
   return {
     db,
     stmt,
@@ -118,6 +123,9 @@ export function createQueryContext(db: DB): QueryContext {
           ).map(rawToImage),
     grams: (term) => grams.get(term, () => shortTermGrams(db, term)),
     matches: new UnchangedCache<Matches>(db, 64),
+    textIndexed: () =>
+      (filling ??= db.prepare(`SELECT 1 FROM meta WHERE key = ?`).pluck()).get(FTS_FILL_KEY) ===
+      undefined,
     clear: () => stmts.clear(),
   }
 }
@@ -261,7 +269,7 @@ export function executeQuery(
   const order = orderBy(opts.sort, opts.order)
   const small = choice.small ?? SMALL
   const read = ctx.db.transaction((): Page<GalleryImage> => {
-    const w = buildWhere(ctx.db, opts, ctx.grams)
+    const w = buildWhere(ctx.db, opts, ctx.grams, ctx.textIndexed?.() ?? true)
     if (w.none) return { total: 0, items: [] }
     const page = (sql: string, ...params: unknown[]): GalleryImage[] =>
       ctx.rowsById(

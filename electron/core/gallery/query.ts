@@ -79,10 +79,16 @@ export interface Expansion {
 /** Expands a 1–2 character term (see shortTermGrams). */
 export type GramSource = (term: string) => Expansion
 
+/**
+ * The WHERE of a query. `textIndex` false: the FTS index is not complete yet (being filled after a
+ * migration, see fts-fill.ts), so text is matched with LIKE over the text columns instead: the
+ * same rows (ASCII case-insensitive; the index also folds other scripts' case), found slower.
+ */
 export function buildWhere(
   db: DB,
   o: WhereOptions,
   grams: GramSource = (t) => shortTermGrams(db, t),
+  textIndex = true,
 ): Where {
   const conds: string[] = []
   const params: unknown[] = []
@@ -99,6 +105,10 @@ export function buildWhere(
     if (typeof o.text !== 'string') throw invalid('text must be a string')
     const terms: string[] = []
     for (const term of splitTerms(o.text)) {
+      if (!textIndex) {
+        add(likePart(term))
+        continue
+      }
       if (termLength(term) >= 3) {
         terms.push(ftsString(term))
         continue
@@ -108,13 +118,7 @@ export function buildWhere(
       if (g.length <= MAX_SHORT_TERM_EXPANSION) {
         terms.push('(' + g.map(ftsString).join(' OR ') + ')')
         atLeast = maxDocs
-      } else {
-        const like = likeContains(term)
-        add({
-          sql: '(' + TEXT_COLUMNS.map((c) => `i.${c} LIKE ? ESCAPE '\\'`).join(' OR ') + ')',
-          params: TEXT_COLUMNS.map(() => like),
-        })
-      }
+      } else add(likePart(term))
     }
     // User text searches the text columns only (not the category token).
     if (terms.length) match = `{${TEXT_COLUMNS.join(' ')}} : (${terms.join(' AND ')})`
@@ -180,6 +184,15 @@ export function buildWhere(
     if (atLeast > 0) w.ftsAtLeast = atLeast
   }
   return w
+}
+
+/** A term anywhere in one of the text columns, by LIKE (a scan: for when FTS cannot answer). */
+function likePart(term: string): Part {
+  const like = likeContains(term)
+  return {
+    sql: '(' + TEXT_COLUMNS.map((c) => `i.${c} LIKE ? ESCAPE '\\'`).join(' OR ') + ')',
+    params: TEXT_COLUMNS.map(() => like),
+  }
 }
 
 /** The trigrams of the FTS vocabulary that start with a 1–2 character term (at most one more

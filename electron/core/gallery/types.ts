@@ -2,6 +2,7 @@
  * Public types of the gallery cache: the per-profile SQLite cache of every image Loupe knows.
  * Attribute names are the engine's camelCase domain names; an unset attribute is `null`.
  */
+import type { TaskProgress } from '../core-status'
 
 export const SYNC_STATES = [
   'synced',
@@ -186,4 +187,11 @@ export interface OpenOptions {
   now?: () => number
   /** busy_timeout in ms (default 5000). */
   busyTimeoutMs?: number
+  /**
+   * Progress of the gallery's long background work: filling the text index after a migration
+   * ('gallery-migration'), dump imports ('dump-import'). Hosts turn it into `core.status` events.
+   */
+  status?: (task: 'gallery-migration' | 'dump-import') => TaskProgress
+  /** Diagnostics for background failures (a fill slice retried, a held-back write that failed). */
+  log?: (message: string, err?: unknown) => void
 }

@@ -58,7 +58,8 @@ import type { Box, Featurizer } from './featurizer/types'
 import { filterToSql, parseFilter, type FilterAst } from './filter'
 import { IncreaseRunner } from './increase'
 import { formatRegion, makeSource, parseRegion, probePicture } from './picture'
-import { IMAGE_FILTER_COLUMNS, Store, blobToVector, type ImageRow, type IndexRow } from './store'
+import { entryOf, loadIndex } from './load-index'
+import { IMAGE_FILTER_COLUMNS, Store, type ImageRow } from './store'
 import {
   LIMITS,
   badRequest,
@@ -70,7 +71,7 @@ import {
   optionalString,
   requireString,
 } from './validate'
-import { VectorIndex, type IndexEntry } from './vector-index'
+import { VectorIndex } from './vector-index'
 import { isAlive } from '../../util/process'
 
 export { LOCAL_BUCKET } from './batch-path'
@@ -93,6 +94,11 @@ export interface LocalEngineOptions {
   fileUrl?: (absPath: string) => string
   /** Diagnostics sink for background failures (never gets secrets). */
   log?: (msg: string, err?: unknown) => void
+  /**
+   * Progress of loading the stored vectors into memory (rows read out of the total), called a
+   * few times a second while the engine opens; the engine is handed out once they are all in.
+   */
+  onLoad?: (done: number, total: number) => void
 }
 
 export interface ReindexStatus {
@@ -172,13 +178,15 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Local
         }),
     },
   })
+  // In slices that give way to the event loop (see loadIndex): other calls of the core are
+  // answered meanwhile; this engine's own callers wait for it (it is returned once loaded).
   let stale = 0
   try {
-    for (const row of store.iterateAll()) {
-      if (row.fversion === featurizer.version && row.vector.byteLength === featurizer.dim * 4) {
-        index.upsert(entryOf(row), blobToVector(row.vector))
-      } else stale++
-    }
+    ;({ stale } = await loadIndex(store, index, {
+      version: featurizer.version,
+      dim: featurizer.dim,
+      onProgress: opts.onLoad,
+    }))
   } catch (e) {
     index.close()
     store.close()
@@ -857,22 +865,6 @@ function attributesOf(r: ImageRow) {
   if (r.strAttr3 !== null) o.strAttr3 = r.strAttr3
   if (r.strAttr4 !== null) o.strAttr4 = r.strAttr4
   return o
-}
-
-function entryOf(r: Omit<IndexRow, 'vector' | 'fversion'>): IndexEntry {
-  return {
-    rowId: r.id,
-    productId: r.productId,
-    categoryId: r.categoryId,
-    intAttr: r.intAttr,
-    intAttr2: r.intAttr2,
-    intAttr3: r.intAttr3,
-    intAttr4: r.intAttr4,
-    strAttr: r.strAttr,
-    strAttr2: r.strAttr2,
-    strAttr3: r.strAttr3,
-    strAttr4: r.strAttr4,
-  }
 }
 
 function overQuota(capacity: number): EngineError {

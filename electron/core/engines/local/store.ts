@@ -276,10 +276,10 @@ export class Store {
       staleIds: db.prepare('SELECT id FROM images WHERE fversion != ? ORDER BY id').pluck(),
       countStale: db.prepare('SELECT count(*) FROM images WHERE fversion != ?').pluck(),
       vector: db.prepare('SELECT vector, fversion FROM images WHERE id = ?'),
-      allVectors: db.prepare(`SELECT id, product_id AS productId, category_id AS categoryId,
+      indexRows: db.prepare(`SELECT id, product_id AS productId, category_id AS categoryId,
           int_attr AS intAttr, int_attr2 AS intAttr2, int_attr3 AS intAttr3, int_attr4 AS intAttr4,
           str_attr AS strAttr, str_attr2 AS strAttr2, str_attr3 AS strAttr3, str_attr4 AS strAttr4,
-          vector, fversion FROM images ORDER BY id`),
+          vector, fversion FROM images WHERE id > ? ORDER BY id LIMIT ?`),
     }
   }
 
@@ -387,9 +387,13 @@ export class Store {
     return this.stmts.countStale.get(version) as number
   }
 
-  /** Every image's index fields and vector, in id order (used to load the in-memory index). */
-  iterateAll(): IterableIterator<IndexRow> {
-    return this.stmts.allVectors.iterate() as IterableIterator<IndexRow>
+  /**
+   * Index fields and vectors of up to `limit` images after row id `afterId`, in id order: the
+   * in-memory index is loaded page by page (a statement left open across event-loop turns would
+   * keep the connection busy for every other query).
+   */
+  indexRows(afterId: number, limit: number): IndexRow[] {
+    return this.stmts.indexRows.all(afterId, limit) as IndexRow[]
   }
 
   /** Every image without vectors, in id order (dump). */

@@ -129,6 +129,7 @@ export class VectorIndex {
   private unprojected = 0
   private trainedAt = 0
   private training: Promise<void> | null = null
+  private trainingHeld = false
   private closed = false
 
   constructor(dim: number, initialCapacity = 1024, opts: IndexOptions = {}) {
@@ -179,6 +180,16 @@ export class VectorIndex {
   /** Resolves when background training (if any) has finished. */
   async idle(): Promise<void> {
     while (this.training) await this.training
+  }
+
+  /**
+   * While held, the coarse stage is not (re)trained: loading an index image by image would
+   * otherwise train it at 20,000 images and again at every doubling. Releasing trains it once,
+   * on everything loaded, if it is due.
+   */
+  holdTraining(held: boolean): void {
+    this.trainingHeld = held
+    if (!held) this.maybeTrain()
   }
 
   /** Stops background training. */
@@ -310,7 +321,7 @@ export class VectorIndex {
   // ---- coarse stage --------------------------------------------------------------------------
 
   private maybeTrain(): void {
-    if (!this.coarseEnabled || this.training || this.closed) return
+    if (!this.coarseEnabled || this.training || this.trainingHeld || this.closed) return
     if (this.n < this.coarseMinSize) return
     if (this.projection && this.n < this.trainedAt * 2) return
     this.training = this.train()

@@ -1,0 +1,74 @@
+import { Slicer } from '../../util/slices'
+import { blobToVector, type IndexRow, type Store } from './store'
+import type { IndexEntry, VectorIndex } from './vector-index'
+
+/** Rows read from SQLite per statement while loading. */
+const PAGE = 256
+
+export interface LoadOptions {
+  /** Featurizer version and dimension: rows of another one are left out (stale). */
+  version: string
+  dim: number
+  /** Called after each slice and at the end, with rows read so far out of `total`. */
+  onProgress?: (done: number, total: number) => void
+  /** Time budget of a slice in ms (tests). */
+  sliceMs?: number
+}
+
+/**
+ * Fills the in-memory index from the store page by page, giving way to the event loop between
+ * slices of a few milliseconds, so opening a large engine (100,000 images) never holds the thread
+ * for long. Nothing else reads or writes the engine until this resolves (the engine is handed out
+ * afterwards), so the index is complete and exact once it does. Returns how many rows were left
+ * out because their vector comes from another featurizer (stale, re-indexed in the background).
+ */
+export async function loadIndex(
+  store: Store,
+  index: VectorIndex,
+  o: LoadOptions,
+): Promise<{ loaded: number; stale: number }> {
+  const total = store.count()
+  const slicer = new Slicer(o.sliceMs)
+  let after = 0
+  let done = 0
+  let stale = 0
+  index.holdTraining(true)
+  try {
+    for (;;) {
+      const rows = store.indexRows(after, PAGE)
+      for (const row of rows) {
+        if (row.fversion === o.version && row.vector.byteLength === o.dim * 4) {
+          index.upsert(entryOf(row), blobToVector(row.vector))
+        } else stale++
+        after = row.id
+      }
+      done += rows.length
+      if (rows.length < PAGE) break
+      if (slicer.spent) {
+        o.onProgress?.(done, Math.max(total, done))
+        await slicer.next()
+      }
+    }
+  } finally {
+    index.holdTraining(false)
+  }
+  o.onProgress?.(done, Math.max(total, done))
+  return { loaded: done - stale, stale }
+}
+
+/** The index's view of a stored image. */
+export function entryOf(r: Omit<IndexRow, 'vector' | 'fversion'>): IndexEntry {
+  return {
+    rowId: r.id,
+    productId: r.productId,
+    categoryId: r.categoryId,
+    intAttr: r.intAttr,
+    intAttr2: r.intAttr2,
+    intAttr3: r.intAttr3,
+    intAttr4: r.intAttr4,
+    strAttr: r.strAttr,
+    strAttr2: r.strAttr2,
+    strAttr3: r.strAttr3,
+    strAttr4: r.strAttr4,
+  }
+}
