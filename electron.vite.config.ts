@@ -27,12 +27,14 @@ export default defineConfig({
           index: resolve(__dirname, 'electron/main/index.ts'),
           // The core's own process (utilityProcess.fork of out/main/core-host.js).
           'core-host': resolve(__dirname, 'electron/core-host/entry.ts'),
-          // Worker-thread entries, found next to the bundle by the pools (featurizer, imaging).
+          // Worker-thread entries, found next to the bundle by the pools (featurizer, imaging)
+          // and by the gallery's dump imports.
           'featurizer-worker': resolve(
             __dirname,
             'electron/core/engines/local/featurizer/worker.ts',
           ),
           'imaging-worker': resolve(__dirname, 'electron/core/imaging/worker.ts'),
+          'gallery-dump-worker': resolve(__dirname, 'electron/core/gallery/dump-worker.ts'),
         },
       },
     },

@@ -4,7 +4,8 @@
  *
  *   out/cli/cli.js                 the CLI (exports `main`), packages left as imports
  *   out/cli/featurizer-worker.js   worker entries, found beside the module by the pools
- *   out/cli/imaging-worker.js      (findWorkerEntry: './featurizer-worker.js', './imaging-worker.js')
+ *   out/cli/imaging-worker.js      (findWorkerEntry: './featurizer-worker.js', './imaging-worker.js',
+ *   out/cli/gallery-dump-worker.js  './gallery-dump-worker.js')
  *   out/cli/projection.bin         read beside the featurizer module (new URL('./projection.bin'))
  *
  * The headless host finds the renderer at out/cli/../../out/renderer (electron-vite's build).
@@ -21,6 +22,7 @@ export const CLI_ENTRIES: Record<string, string> = {
   cli: 'electron/server/cli.ts',
   'featurizer-worker': 'electron/core/engines/local/featurizer/worker.ts',
   'imaging-worker': 'electron/core/imaging/worker.ts',
+  'gallery-dump-worker': 'electron/core/gallery/dump-worker.ts',
 }
 
 export async function buildCli(outDir = CLI_OUT): Promise<void> {
