@@ -3,7 +3,8 @@
  * [--qps 5] [--faults 0.1] [--cloud-concurrency 8]`.
  *
  * (a) Local engine, end to end: plan (read the folder, imaging preview, SHA-256) + job (imaging
- *     prepare, AddImage, result stored per item) for shared/datasets/catalogue-hm (1,006 photos).
+ *     prepare, AddImage, result stored per item) for catalogue-hm (1,006 photos; LOUPE_DATASETS,
+ *     see bench/README.md — generated look-alikes when it is missing).
  *     Baseline measured in the same run: a plain loop, same concurrency, calling imaging.prepare +
  *     engine.addImage directly (no plan, no queue, no SQLite), on a fresh engine.
  * (b) Cloud path under faults: the real cloud engine (official SDK, ACS3 signing, HTTP) against the
@@ -52,7 +53,7 @@ import { createFileSecretStore } from '../electron/core/profiles/file-secret-sto
 import { createKeyStore } from '../electron/core/engines/wire/keys'
 import { spawn } from 'node:child_process'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { CATALOGUE_DIR } from '../test/helpers/datasets'
+import { catalogueForBench } from './lib/datasets'
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`)
@@ -64,7 +65,7 @@ const ITEMS = Number(arg('items', '100'))
 const API_ITEMS = Number(arg('api-items', '300'))
 const QPS = Number(arg('qps', '5'))
 const FAULTS = Number(arg('faults', '0.1'))
-const CATALOGUE = CATALOGUE_DIR
+const CATALOGUE = await catalogueForBench('bulk-add', Math.max(LIMIT, ITEMS, API_ITEMS))
 const CONCURRENCY = 4
 const CLOUD_CONCURRENCY = Number(arg('cloud-concurrency', '8'))
 
@@ -101,7 +102,9 @@ async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Prom
 
 async function partA(): Promise<void> {
   const files = catalogueFiles(LIMIT)
-  console.log(`\n(a) bulk add of ${files.length} catalogue-hm photos into the local engine`)
+  console.log(
+    `\n(a) bulk add of ${files.length} catalogue photos (${CATALOGUE}) into the local engine`,
+  )
   console.log(
     `    concurrency ${CONCURRENCY}, imaging and featurizer worker threads: 2 each, ${os.cpus().length} cores`,
   )

@@ -3,15 +3,15 @@
  * (throughput), against a bare sharp decode + resize to the network's 192 px, measured in the
  * same run.
  *
- *   npx tsx bench/featurize.ts [N]   (N images from shared/datasets, default 120)
+ *   npx tsx bench/featurize.ts [N]   (N images from the datasets at LOUPE_DATASETS, default 120)
  */
 import { readFileSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 import sharp from 'sharp'
 import { createFeaturizer } from '../electron/core/engines/local/featurizer/index'
-import { DATASETS } from '../test/helpers/datasets'
+import { requireDatasets } from './lib/datasets'
 
-const DATA = DATASETS
+const DATA = requireDatasets('featurize', ['catalogue-hm', 'coil100-dev', 'grocery-dev'])
 const N = Math.max(8, Number(process.argv[2] ?? 120))
 
 // A mix of the three datasets: catalogue JPEGs, grocery phone photos, COIL PNGs.

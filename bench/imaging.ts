@@ -8,7 +8,8 @@
  * number of pictures in flight. A second baseline adds the 256 px WebP thumbnail (the same outputs
  * as ours), and ours is also timed without the thumbnail, to show where the time goes.
  *
- * Two sets: the 1,006 catalogue JPEGs (shared/datasets/catalogue-hm, ~218 × 255) and a few big
+ * Two sets: the 1,006 catalogue JPEGs (catalogue-hm at LOUPE_DATASETS, ~218 × 255; generated
+ * look-alikes when it is missing) and a few big
  * generated pictures (JPEG 5000 × 3750, rotated JPEG 4000 × 3000, PNG 4600 × 3000, BMP 3000 × 2000),
  * written to a temp folder first (not timed). Rounds alternate baseline / ours; the median round
  * is reported. Prints images/s and the time ratios (target ours / baseline ≤ 1.25).
@@ -22,7 +23,7 @@ import os from 'node:os'
 import path from 'node:path'
 import sharp, { type Sharp } from 'sharp'
 import { createImaging } from '../electron/core/imaging/index'
-import { CATALOGUE_DIR } from '../test/helpers/datasets'
+import { catalogueForBench } from './lib/datasets'
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`)
@@ -34,6 +35,8 @@ const BIG = Number(arg('big', '8'))
 const LIMIT = Number(arg('limit', '1006'))
 /** Pictures in flight: two per worker in the pool; the same for the baseline. */
 const IN_FLIGHT = WORKERS * 2
+
+const CATALOGUE_DIR = await catalogueForBench('imaging', LIMIT)
 
 function catalogueFiles(): string[] {
   const dir = CATALOGUE_DIR
@@ -172,7 +175,7 @@ async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'loupe-bench-imaging-'))
   try {
     const sets: [string, string[]][] = [
-      ['catalogue-hm JPEGs', catalogueFiles()],
+      [`catalogue JPEGs (${CATALOGUE_DIR})`, catalogueFiles()],
       ['big generated', await bigFiles(tmp)],
     ]
     const imaging = createImaging({ workers: WORKERS })

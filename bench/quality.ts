@@ -1,5 +1,6 @@
 /**
- * Retrieval quality of the local engine's featurizer on shared/datasets, against the HSV
+ * Retrieval quality of the local engine's featurizer on the real-image datasets (COIL-100 and the
+ * Grocery Store Dataset; `LOUPE_DATASETS`, see bench/README.md), against the HSV
  * square-root histogram baseline measured in the same run.
  *
  *   npx tsx bench/quality.ts            full sets
@@ -14,9 +15,9 @@ import path from 'node:path'
 import { createFeaturizer } from '../electron/core/engines/local/featurizer/index'
 import { decode } from '../electron/core/engines/local/featurizer/decode'
 import { colourDecoded } from '../electron/core/engines/local/featurizer/pipeline'
-import { DATASETS } from '../test/helpers/datasets'
+import { requireDatasets } from './lib/datasets'
 
-const DATA = DATASETS
+const DATA = requireDatasets('quality', ['coil100-dev', 'grocery-dev'])
 const STRIDE = Math.max(1, Number(process.env.QUALITY_STRIDE ?? 1))
 const CROP = process.argv.includes('--crop')
 

@@ -21,7 +21,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { createCore } from '../electron/core/app'
 import { createMemorySecretStore } from '../electron/core/profiles/secrets'
-import { CATALOGUE_DIR } from '../test/helpers/datasets'
+import { catalogueForBench } from './lib/datasets'
 
 const { values } = parseArgs({
   options: { files: { type: 'string' }, burst: { type: 'string' } },
@@ -29,7 +29,7 @@ const { values } = parseArgs({
 const N = Number(values.files ?? 20)
 const BURST = Number(values.burst ?? 100)
 const TARGET_MS = 3000
-const DS = CATALOGUE_DIR
+const DS = await catalogueForBench('watch', 901)
 const pic = (n: number) => path.join(DS, `item${String(n).padStart(4, '0')}.jpg`)
 
 function pct(xs: number[], p: number): number {

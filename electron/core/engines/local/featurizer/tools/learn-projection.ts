@@ -2,7 +2,7 @@
  * Re-learn projection.bin (the featurizer's learned whitening) from a labelled image list:
  *
  *   npx tsx electron/core/engines/local/featurizer/tools/learn-projection.ts \
- *     ../shared/datasets/grocery-dev/train.txt [out.bin]
+ *     "$LOUPE_DATASETS"/grocery-dev/train.txt [out.bin]
  *
  * The list has lines `relative/path.jpg, class_id, ...` (relative to the list's folder), like the
  * Grocery Store Dataset's train.txt. Never learn on the images you evaluate on. Changing the
