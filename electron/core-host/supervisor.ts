@@ -182,7 +182,7 @@ export function createCoreSupervisor<P>(opts: SupervisorOptions<P>): CoreSupervi
   }
 
   function whenReady(): Promise<void> {
-    if (status.state === 'ready') return Promise.resolve()
+    if (status.state === 'ready' || status.state === 'failed' || stopping) return Promise.resolve()
     return new Promise((r) => readyWaiters.push(r))
   }
 
