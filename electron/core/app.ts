@@ -9,6 +9,7 @@ import { createProfileService } from './profiles/service'
 import { createSecretSettings } from './profiles/secret-settings'
 import { createEngineRegistry } from './engines/registry'
 import { EventBus } from './events'
+import { createStatusReporter } from './core-status'
 import { createLogger } from './log'
 import type { Featurizer } from './engines/local/featurizer/types'
 import { createFeaturizer } from './engines/local/featurizer/index'
@@ -56,6 +57,8 @@ export function createCore(opts: CoreOptions) {
   let imaging: ReturnType<typeof createImaging> | null = null
   const getImaging = () => (imaging ??= createImaging({ workers: opts.imagingWorkers }))
 
+  // Long work on a profile's data (engine load, index fill, dump import) as `core.status`.
+  const status = createStatusReporter((s) => events.emit('core.status', s))
   const engines = createEngineRegistry({
     profiles,
     secrets: opts.secrets,
@@ -63,6 +66,7 @@ export function createCore(opts: CoreOptions) {
     featurizer: getFeaturizer,
     fileUrl: opts.fileUrl,
     cloudTimeouts: opts.cloudTimeouts,
+    status,
   })
 
   const profileService = createProfileService({
@@ -76,6 +80,7 @@ export function createCore(opts: CoreOptions) {
     profiles,
     logger,
     onChanged: (profile, reason) => events.emit('gallery.changed', { profile, reason }),
+    status,
   })
   const imageService = createImageService({
     profiles,

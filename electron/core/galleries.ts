@@ -5,6 +5,7 @@ import { thumbnailExtension } from './imaging/sniff'
 import type { ProfileStore } from './profiles/store'
 import type { ImageWriteListener } from './images/service'
 import type { Logger } from './log'
+import type { StatusReporter } from './core-status'
 
 /**
  * One gallery cache per profile (`profiles/<name>/gallery.db` + `thumbs/`), opened lazily, and the
@@ -21,6 +22,8 @@ export function createGalleries(opts: {
    * profile's cache, so open views can refresh; bulk operations announce their own end.
    */
   onChanged?: (profile: string, reason: string) => void
+  /** Progress of a cache's background work (index fill after a migration, dump imports). */
+  status?: StatusReporter
 }) {
   const open = new Map<string, Gallery>()
   const pendingChange = new Map<string, { reason: string; timer: NodeJS.Timeout }>()
@@ -49,6 +52,8 @@ export function createGalleries(opts: {
       fs.mkdirSync(dir, { recursive: true })
       g = openGallery(path.join(dir, 'gallery.db'), {
         thumbsDir: path.join(dir, 'thumbs'),
+        status: opts.status ? (task) => opts.status!(profile, task) : undefined,
+        log: (msg, err) => opts.logger.log('warn', err ? `${msg}: ${String(err)}` : msg),
       })
       open.set(profile, g)
     }

@@ -7,6 +7,7 @@ import { EngineError } from './errors'
 import type { ProfileStore, StoredProfile } from '../profiles/store'
 import type { SecretStore } from '../profiles/secrets'
 import type { Logger } from '../log'
+import type { StatusReporter } from '../core-status'
 
 export interface EngineRegistryOptions {
   profiles: ProfileStore
@@ -15,6 +16,8 @@ export interface EngineRegistryOptions {
   featurizer: () => Featurizer
   fileUrl?: (profile: string, absPath: string) => string
   cloudTimeouts?: { connectTimeoutMs?: number; readTimeoutMs?: number }
+  /** Progress of opening a local engine (its vectors loading), as `core.status` events. */
+  status?: StatusReporter
 }
 
 /**
@@ -27,7 +30,8 @@ export function createEngineRegistry(opts: EngineRegistryOptions) {
   async function build(p: StoredProfile): Promise<Engine> {
     if (p.kind === 'local') {
       const dir = opts.profiles.dirOf(p.name)
-      return createLocalEngine({
+      const load = opts.status?.(p.name, 'engine-load')
+      const engine = createLocalEngine({
         dir: path.join(dir, 'engine'),
         name: p.name,
         featurizer: opts.featurizer(),
@@ -36,7 +40,13 @@ export function createEngineRegistry(opts: EngineRegistryOptions) {
         serviceType: p.serviceType,
         batchRoot: path.join(dir, 'batch'),
         fileUrl: opts.fileUrl ? (abs: string) => opts.fileUrl!(p.name, abs) : undefined,
+        onLoad: load ? (done, total) => load.progress(done, total) : undefined,
       })
+      engine.then(
+        () => load?.end(true),
+        () => load?.end(false),
+      )
+      return engine
     }
     return buildCloud(p)
   }
