@@ -99,6 +99,8 @@ export interface LocalEngineOptions {
    * few times a second while the engine opens; the engine is handed out once they are all in.
    */
   onLoad?: (done: number, total: number) => void
+  /** Time budget of one slice of that load, in ms (default SLICE_MS; tests use 0). */
+  loadSliceMs?: number
 }
 
 export interface ReindexStatus {
@@ -186,6 +188,7 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Local
       version: featurizer.version,
       dim: featurizer.dim,
       onProgress: opts.onLoad,
+      sliceMs: opts.loadSliceMs,
     }))
   } catch (e) {
     index.close()
