@@ -1,5 +1,6 @@
 import { contract, type Contract } from '../../../electron/api/contract'
 import { createClient, type Bridge, type Transport } from '../../../electron/api/client'
+import { HOST_STATUS_EVENT, type HostStatus } from '../../../electron/api/host-status'
 
 interface PreloadLoupe {
   invoke(name: string, input: unknown): Promise<unknown>
@@ -83,6 +84,22 @@ export function setBridge(b: LoupeBridge | null): void {
 }
 
 export const isDesktop = () => !!window.loupe
+
+/**
+ * Desktop: the state of the core process (starting, ready, restarting, failed) and the core's own
+ * start-up progress (`core.status`, when the core sends it). The current state comes first. A
+ * browser's host has no such process: nothing is ever reported there.
+ */
+export function onHostStatus(
+  listener: (s: HostStatus) => void,
+  onCoreStatus?: (payload: unknown) => void,
+): () => void {
+  if (!window.loupe) return () => {}
+  return window.loupe.subscribe((name, payload) => {
+    if (name === HOST_STATUS_EVENT) listener(payload as HostStatus)
+    else if (name === 'core.status') onCoreStatus?.(payload)
+  })
+}
 
 /**
  * URL of a gallery image's thumbnail (from the profile's gallery cache). Desktop: the

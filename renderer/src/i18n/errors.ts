@@ -126,6 +126,23 @@ const TABLE: Record<string, Record<Locale, Explanation>> = {
     },
     'zh-CN': { message: '无法连接 Loupe 主机。', hint: '`loupe serve` 是否仍在运行?' },
   },
+  CoreRestarted: {
+    'en-US': {
+      message: 'Loupe’s engine stopped while this was running.',
+      hint: 'It restarts by itself: try again in a moment.',
+    },
+    'zh-CN': { message: '执行期间 Loupe 引擎已停止。', hint: '引擎会自动重新启动,请稍后重试。' },
+  },
+  CoreUnavailable: {
+    'en-US': {
+      message: 'Loupe’s engine is not running.',
+      hint: 'Quit Loupe and open it again; the log says why it stopped.',
+    },
+    'zh-CN': {
+      message: 'Loupe 引擎未在运行。',
+      hint: '请退出并重新打开 Loupe;日志中有停止的原因。',
+    },
+  },
   ProfileExists: {
     'en-US': { message: 'A profile with this name already exists.', hint: 'Choose another name.' },
     'zh-CN': { message: '已存在同名配置。', hint: '请换一个名称。' },

@@ -1,0 +1,104 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { mount } from '@vue/test-utils'
+import { defineComponent, h } from 'vue'
+import { NConfigProvider } from 'naive-ui'
+import { METHODS } from '../../../electron/api/contract'
+import { createPortClient } from '../../../electron/preload/port-client'
+import { i18n } from '../../../renderer/src/i18n'
+import CoreStatus from '../../../renderer/src/components/CoreStatus.vue'
+
+/**
+ * The engine's state as the window shows it. `window.loupe` is the preload's own port client
+ * (the same code the desktop preload exposes); the test plays main, which reports the core
+ * process's state to it.
+ */
+function desktopPage() {
+  const client = createPortClient(METHODS.map(([n]) => n))
+  window.loupe = {
+    invoke: (n, i) => client.invoke(n, i),
+    subscribe: (l) => client.subscribe(l),
+  }
+  const Root = defineComponent({
+    render: () => h(NConfigProvider, null, () => h(CoreStatus, { startDelayMs: 50 })),
+  })
+  const w = mount(Root, { global: { plugins: [i18n] }, attachTo: document.body })
+  const panel = () => w.find('[data-testid="core-status"]')
+  return { client, w, panel }
+}
+
+describe('the engine state in the desktop window', () => {
+  afterEach(() => {
+    delete window.loupe
+    i18n.global.locale.value = 'en-US'
+  })
+
+  it('shows "Opening gallery…" while the core starts, and nothing once it runs', async () => {
+    i18n.global.locale.value = 'en-US'
+    const { client, w, panel } = desktopPage()
+    await vi.waitFor(() => expect(panel().exists()).toBe(true))
+    expect(panel().text()).toContain('Opening gallery…')
+    expect(panel().find('[role="status"]').exists()).toBe(true)
+    // the core's own start-up progress, shown as it comes
+    client.deliver('core.status', { message: 'Loading vectors', done: 40, total: 100 })
+    await vi.waitFor(() => expect(panel().text()).toContain('Loading vectors · 40 %'))
+    client.setStatus({ state: 'ready' })
+    await vi.waitFor(() => expect(panel().exists()).toBe(false))
+    w.unmount()
+  })
+
+  it('a quick start shows nothing at all', async () => {
+    const { client, w, panel } = desktopPage()
+    client.setStatus({ state: 'ready' })
+    await new Promise((r) => setTimeout(r, 120))
+    expect(panel().exists()).toBe(false)
+    w.unmount()
+  })
+
+  it('says the engine stopped and is restarting (en-US, zh-CN), and fails the calls it held', async () => {
+    const { client, w, panel } = desktopPage()
+    client.setStatus({ state: 'ready' })
+    const sent: unknown[] = []
+    client.attach({ send: (m) => sent.push(m), onMessage: () => {}, onClose: () => {}, close() {} })
+    const held = window.loupe!.invoke('gallery.list', {})
+    client.setStatus({ state: 'restarting', reason: 'signal SIGKILL' })
+    await vi.waitFor(() => expect(panel().exists()).toBe(true))
+    expect(panel().text()).toContain('Loupe’s engine stopped — restarting…')
+    expect(await held).toMatchObject({ error: { code: 'CoreRestarted' } })
+    i18n.global.locale.value = 'zh-CN'
+    await vi.waitFor(() => expect(panel().text()).toContain('Loupe 引擎已停止 — 正在重新启动…'))
+    client.setStatus({ state: 'starting' })
+    client.setStatus({ state: 'ready' })
+    await vi.waitFor(() => expect(panel().exists()).toBe(false))
+    w.unmount()
+  })
+
+  it('when the engine cannot be restarted, says so and where the log is', async () => {
+    const { client, w, panel } = desktopPage()
+    client.setStatus({
+      state: 'failed',
+      reason: 'exit code 1',
+      logFile: '/home/u/.config/Loupe/logs/loupe.log',
+    })
+    await vi.waitFor(() => expect(panel().exists()).toBe(true))
+    expect(panel().find('[role="alert"]').exists()).toBe(true)
+    expect(panel().text()).toContain('Loupe’s engine stopped and could not be restarted')
+    expect(panel().find('[data-testid="core-status-log"]').text()).toBe(
+      '/home/u/.config/Loupe/logs/loupe.log',
+    )
+    expect(panel().text()).toContain('exit code 1')
+    expect(await window.loupe!.invoke('profiles.list', {})).toMatchObject({
+      error: { code: 'CoreUnavailable' },
+    })
+    w.unmount()
+  })
+
+  it('shows nothing in a browser (no desktop engine process there)', async () => {
+    const Root = defineComponent({
+      render: () => h(NConfigProvider, null, () => h(CoreStatus, { startDelayMs: 0 })),
+    })
+    const w = mount(Root, { global: { plugins: [i18n] } })
+    await new Promise((r) => setTimeout(r, 50))
+    expect(w.find('[data-testid="core-status"]').exists()).toBe(false)
+    w.unmount()
+  })
+})
