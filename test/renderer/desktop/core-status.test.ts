@@ -12,15 +12,18 @@ import CoreStatus from '../../../renderer/src/components/CoreStatus.vue'
  * (the same code the desktop preload exposes); the test plays main, which reports the core
  * process's state to it.
  */
+const Root = defineComponent({
+  props: { delay: { type: Number, default: 50 } },
+  setup: (props) => () =>
+    h(NConfigProvider, null, () => h(CoreStatus, { startDelayMs: props.delay })),
+})
+
 function desktopPage() {
   const client = createPortClient(METHODS.map(([n]) => n))
   window.loupe = {
     invoke: (n, i) => client.invoke(n, i),
     subscribe: (l) => client.subscribe(l),
   }
-  const Root = defineComponent({
-    render: () => h(NConfigProvider, null, () => h(CoreStatus, { startDelayMs: 50 })),
-  })
   const w = mount(Root, { global: { plugins: [i18n] }, attachTo: document.body })
   const panel = () => w.find('[data-testid="core-status"]')
   return { client, w, panel }
@@ -93,10 +96,7 @@ describe('the engine state in the desktop window', () => {
   })
 
   it('shows nothing in a browser (no desktop engine process there)', async () => {
-    const Root = defineComponent({
-      render: () => h(NConfigProvider, null, () => h(CoreStatus, { startDelayMs: 0 })),
-    })
-    const w = mount(Root, { global: { plugins: [i18n] } })
+    const w = mount(Root, { props: { delay: 0 }, global: { plugins: [i18n] } })
     await new Promise((r) => setTimeout(r, 50))
     expect(w.find('[data-testid="core-status"]').exists()).toBe(false)
     w.unmount()
