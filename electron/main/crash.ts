@@ -91,7 +91,7 @@ export function installCrashHandling(deps: {
 
     const onGone = (_e: unknown, d: RenderProcessGoneDetails) => {
       hung?.abort()
-      if (d.reason === 'clean-exit' || win.isDestroyed()) {
+      if (d.reason === 'clean-exit' || win.isDestroyed() || quitting) {
         deps.log('info', `renderer: process ended (${d.reason})`)
         return
       }
@@ -152,10 +152,15 @@ export function installCrashHandling(deps: {
     }
   }
 
+  // While quitting, pages and processes end: nothing to reload or report.
+  let quitting = false
+  const onQuit = () => (quitting = true)
+  deps.app.on('before-quit', onQuit)
+
   const told = new Set<string>()
   const onChildGone = (_e: unknown, d: Details) => {
     const who = `${d.type}${d.name ? ` (${d.name})` : ''}`
-    if (deps.isCoreProcess?.(d)) return
+    if (deps.isCoreProcess?.(d) || quitting) return
     const abnormal = d.reason !== 'clean-exit' && d.reason !== 'killed'
     deps.log(
       abnormal ? 'error' : 'info',
@@ -186,6 +191,7 @@ export function installCrashHandling(deps: {
     },
     dispose() {
       deps.app.off('child-process-gone', onChildGone)
+      deps.app.off('before-quit', onQuit)
     },
   }
 }

@@ -78,6 +78,15 @@ describe('crash handling', () => {
     expect(s.d.shown).toHaveLength(0)
   })
 
+  it('while quitting, a page or process that ends is neither reloaded nor reported', () => {
+    const s = setup()
+    s.app.emit('before-quit')
+    s.gone('killed', 9)
+    s.app.emit('child-process-gone', {}, { type: 'GPU', reason: 'crashed', exitCode: 11 })
+    expect(s.win.webContents.reloads).toBe(0)
+    expect(s.d.shown).toHaveLength(0)
+  })
+
   it('a hung page asks Wait / Reload, and the question goes away when it responds again', async () => {
     const s = setup([], 'zh-CN')
     s.win.emit('unresponsive')
@@ -132,5 +141,6 @@ describe('crash handling', () => {
     })
     s.crash.dispose()
     expect(s.app.listenerCount('child-process-gone')).toBe(0)
+    expect(s.app.listenerCount('before-quit')).toBe(0)
   })
 })
