@@ -86,18 +86,13 @@ export function setBridge(b: LoupeBridge | null): void {
 export const isDesktop = () => !!window.loupe
 
 /**
- * Desktop: the state of the core process (starting, ready, restarting, failed) and the core's own
- * start-up progress (`core.status`, when the core sends it). The current state comes first. A
- * browser's host has no such process: nothing is ever reported there.
+ * Desktop: the state of the core process (starting, ready, restarting, failed), the current state
+ * first. A browser's host has no such process: nothing is ever reported there.
  */
-export function onHostStatus(
-  listener: (s: HostStatus) => void,
-  onCoreStatus?: (payload: unknown) => void,
-): () => void {
+export function onHostStatus(listener: (s: HostStatus) => void): () => void {
   if (!window.loupe) return () => {}
   return window.loupe.subscribe((name, payload) => {
     if (name === HOST_STATUS_EVENT) listener(payload as HostStatus)
-    else if (name === 'core.status') onCoreStatus?.(payload)
   })
 }
 

@@ -2,7 +2,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { mount } from '@vue/test-utils'
 import { defineComponent, h } from 'vue'
 import { NConfigProvider } from 'naive-ui'
-import { METHODS } from '../../../electron/api/contract'
+import { contract, METHODS } from '../../../electron/api/contract'
+import { createClient } from '../../../electron/api/client'
+import { setBridge } from '../../../renderer/src/bridge'
 import { createPortClient } from '../../../electron/preload/port-client'
 import { i18n } from '../../../renderer/src/i18n'
 import CoreStatus from '../../../renderer/src/components/CoreStatus.vue'
@@ -32,6 +34,7 @@ function desktopPage() {
 describe('the engine state in the desktop window', () => {
   afterEach(() => {
     delete window.loupe
+    setBridge(null)
     i18n.global.locale.value = 'en-US'
   })
 
@@ -41,11 +44,69 @@ describe('the engine state in the desktop window', () => {
     await vi.waitFor(() => expect(panel().exists()).toBe(true))
     expect(panel().text()).toContain('Opening gallery…')
     expect(panel().find('[role="status"]').exists()).toBe(true)
-    // the core's own start-up progress, shown as it comes
-    client.deliver('core.status', { message: 'Loading vectors', done: 40, total: 100 })
-    await vi.waitFor(() => expect(panel().text()).toContain('Loading vectors · 40 %'))
     client.setStatus({ state: 'ready' })
     await vi.waitFor(() => expect(panel().exists()).toBe(false))
+    w.unmount()
+  })
+
+  it('shows the core’s long work with its progress while it runs', async () => {
+    const { client, w } = desktopPage()
+    client.setStatus({ state: 'ready' })
+    const tasks = () => w.find('[data-testid="core-tasks"]')
+    const load = { profile: 'local', task: 'engine-load', done: 40, total: 100 }
+    client.deliver('core.status', { ...load, phase: 'running' })
+    await vi.waitFor(() => expect(tasks().exists()).toBe(true))
+    expect(tasks().text()).toContain('Loading the search index of “local”')
+    expect(tasks().text()).toContain('40 %')
+    client.deliver('core.status', {
+      profile: 'shop',
+      task: 'gallery-migration',
+      phase: 'running',
+      done: 3,
+      total: 12,
+    })
+    i18n.global.locale.value = 'zh-CN'
+    await vi.waitFor(() => expect(tasks().text()).toContain('正在更新“shop”的图库缓存'))
+    expect(tasks().text()).toContain('25 %')
+    client.deliver('core.status', { ...load, phase: 'done', done: 100 })
+    client.deliver('core.status', {
+      profile: 'shop',
+      task: 'gallery-migration',
+      phase: 'failed',
+      done: 3,
+      total: 12,
+    })
+    await vi.waitFor(() => expect(tasks().exists()).toBe(false))
+    w.unmount()
+  })
+
+  it('shows the core’s long work in a browser too (headless host, events over the bridge)', async () => {
+    let emit: (name: string, payload: unknown) => void = () => {}
+    setBridge(
+      createClient(contract, {
+        invoke: async () => ({ error: { code: 'HostUnreachable', message: '' } }),
+        subscribe: (l) => {
+          emit = l
+          return () => {}
+        },
+      }),
+    )
+    const w = mount(Root, { props: { delay: 0 }, global: { plugins: [i18n] } })
+    await vi.waitFor(() => expect(typeof emit).toBe('function'))
+    emit('core.status', {
+      profile: 'local',
+      task: 'dump-import',
+      stage: 'applying',
+      phase: 'running',
+      done: 1,
+      total: 2,
+    })
+    await vi.waitFor(() =>
+      expect(w.find('[data-testid="core-tasks"]').text()).toContain(
+        'Importing the gallery export of “local”',
+      ),
+    )
+    expect(w.find('[data-testid="core-status"]').exists()).toBe(false)
     w.unmount()
   })
 
@@ -96,6 +157,12 @@ describe('the engine state in the desktop window', () => {
   })
 
   it('shows nothing in a browser (no desktop engine process there)', async () => {
+    setBridge(
+      createClient(contract, {
+        invoke: async () => ({ error: { code: 'HostUnreachable', message: '' } }),
+        subscribe: () => () => {},
+      }),
+    )
     const w = mount(Root, { props: { delay: 0 }, global: { plugins: [i18n] } })
     await new Promise((r) => setTimeout(r, 50))
     expect(w.find('[data-testid="core-status"]').exists()).toBe(false)

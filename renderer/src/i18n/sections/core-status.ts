@@ -7,6 +7,12 @@ const en = {
     failed: 'Loupe’s engine stopped and could not be restarted',
     failedHint: 'Quit Loupe and open it again. If this keeps happening, the log says why:',
     reason: 'Reason: {reason}',
+    task: {
+      engineLoad: 'Loading the search index of “{profile}”',
+      galleryMigration: 'Updating the gallery cache of “{profile}”',
+      dumpImport: 'Importing the gallery export of “{profile}”',
+      other: 'Working on “{profile}”',
+    },
   },
 }
 
@@ -18,6 +24,12 @@ const zh: typeof en = {
     failed: 'Loupe 引擎已停止,无法重新启动',
     failedHint: '请退出并重新打开 Loupe。如果问题反复出现,可在日志中查看原因:',
     reason: '原因:{reason}',
+    task: {
+      engineLoad: '正在加载“{profile}”的搜索索引',
+      galleryMigration: '正在更新“{profile}”的图库缓存',
+      dumpImport: '正在导入“{profile}”的图库导出',
+      other: '正在处理“{profile}”',
+    },
   },
 }
 
