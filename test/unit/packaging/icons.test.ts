@@ -132,9 +132,10 @@ describe('icons generated from resources/icon.svg', () => {
           [path.join(RES, f), path.join(t.dir, f)].map((p) => sharp(p).raw().toBuffer()),
         )
         expect(a.length, f).toBe(b.length)
-        let worst = 0
-        for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]))
-        expect(worst, f).toBeLessThanOrEqual(8) // rasteriser differences across platforms only
+        // The same drawing; only anti-aliasing may differ by a little across platforms.
+        let sum = 0
+        for (let i = 0; i < a.length; i++) sum += Math.abs(a[i] - b[i])
+        expect(sum / a.length, f).toBeLessThanOrEqual(1)
       }
     } finally {
       t.cleanup()
