@@ -2,6 +2,14 @@ import type { MessagePortMain, UtilityProcess } from 'electron'
 import type { ToCore, ToMain } from '../core-host/protocol'
 import type { CoreLauncher } from '../core-host/supervisor'
 
+/** The core process's name (`app.getAppMetrics`, `child-process-gone` details). */
+export const CORE_SERVICE_NAME = 'Loupe engine'
+
+/** A `child-process-gone` about the core process (its supervisor restarts it; nothing else to do). */
+export function isCoreProcess(details: { type: string; name?: string }): boolean {
+  return details.type === 'Utility' && details.name === CORE_SERVICE_NAME
+}
+
 /** The parts of Electron the launcher uses (injected: tests pass a fake). */
 export interface UtilityElectron {
   utilityProcess: { fork(modulePath: string, args?: string[], options?: object): UtilityProcess }
@@ -20,7 +28,7 @@ export function utilityLauncher(
 ): CoreLauncher<MessagePortMain> {
   return () => {
     const child = electron.utilityProcess.fork(entry, [], {
-      serviceName: 'Loupe engine',
+      serviceName: CORE_SERVICE_NAME,
       stdio: 'inherit',
     })
     child.on('error', (type: string, location: string) =>

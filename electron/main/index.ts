@@ -2,14 +2,15 @@ import path from 'node:path'
 import fs from 'node:fs'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import electron from 'electron'
-import { createLogger } from '../core/log'
+import { createLogger, logFilePath } from '../core/log'
 import { createCoreSupervisor } from '../core-host/supervisor'
 import { createSafeStorageSecretStore } from './secret-store'
-import { connectWindows, isTrustedUrl } from './ipc'
+import { connectWindows, isTrustedUrl, sendHostEvent } from './ipc'
 import { APP_CSP, lockNavigation, secureWebPreferences } from './window'
 import { forwardNotifications } from './notifications'
-import { utilityLauncher } from './core-launcher'
+import { isCoreProcess, utilityLauncher } from './core-launcher'
 import { createMainCore, type MainCore } from './core-bridge'
+import type { CallCore, HostLog, OnCoreEvent } from './host-types'
 import { rendererUrl } from './renderer-url'
 
 const {
@@ -47,23 +48,18 @@ let win: electron.BrowserWindow | null = null
 async function start() {
   await app.whenReady()
   const dataDir = app.getPath('userData')
+  const logFile = logFilePath(dataDir)
   const logger = createLogger(dataDir)
-  const log = (level: 'info' | 'warn' | 'error', line: string) => logger.log(level, `main: ${line}`)
+  const log: HostLog = (level, line) => logger.log(level, `main: ${line}`)
 
-  // (`acceptPlainText` is the old environment switch; a store that keeps the choice in
-  // Settings → Security ignores it.)
-  const secretStoreOptions = {
-    safeStorage,
-    dataDir,
-    acceptPlainText: () => process.env.LOUPE_ACCEPT_PLAINTEXT_SECRETS === '1',
-  }
   const supervisor = createCoreSupervisor({
     launcher: utilityLauncher({ utilityProcess, MessageChannelMain }, coreEntry, (l) =>
       log('error', l),
     ),
     init: () => ({ dataDir, version: app.getVersion() }),
-    // The core asks main for secrets: the OS keychain is reached from here only.
-    secrets: createSafeStorageSecretStore(secretStoreOptions),
+    // The core asks main for secrets (every SecretStore method, by name): the OS keychain is
+    // reached from here only; the Linux plain-text choice lives in Settings → Security.
+    secrets: createSafeStorageSecretStore({ safeStorage, dataDir }),
     // gallery.revealSource: the core finds the file, the desktop shows it in the file manager.
     revealPath: (p) => shell.showItemInFolder(p),
     pickFolder: async () => {
@@ -73,7 +69,7 @@ async function start() {
         : await electron.dialog.showOpenDialog(opts)
       return r.canceled ? null : (r.filePaths[0] ?? null)
     },
-    logFile: path.join(dataDir, 'logs', 'loupe.log'),
+    logFile,
     log,
   })
   // The core starts while the window opens; the page shows "Opening gallery…" until it is ready.
@@ -119,8 +115,7 @@ async function start() {
   // The core's notifications (batch task finished, …) as system notifications.
   forwardNotifications(supervisor.events, electron.Notification, (l) => log('warn', l))
   app.on('child-process-gone', (_e, d) => {
-    if (d.type === 'Utility')
-      log('warn', `${d.name ?? 'utility process'} gone: ${d.reason} (exit code ${d.exitCode})`)
+    if (isCoreProcess(d)) log('warn', `core process gone: ${d.reason} (exit code ${d.exitCode})`)
   })
 
   win = new BrowserWindow({
@@ -135,7 +130,17 @@ async function start() {
   lockNavigation(win.webContents, (url) => isTrustedUrl(url, devServerUrl))
   win.once('ready-to-show', () => win?.show())
 
-  wireDesktop(win, core)
+  const page = win.webContents
+  wireDesktop({
+    win,
+    core,
+    callCore: (method, input) => supervisor.call(method, input),
+    onCoreEvent: (listener) => supervisor.events.onAny(listener),
+    sendToPage: (name, payload) => sendHostEvent(page, name, payload),
+    isCoreProcess,
+    logFile,
+    log,
+  })
 
   app.on('window-all-closed', () => app.quit())
   // Quit only once the core has closed cleanly (jobs stay resumable, databases closed).
@@ -152,13 +157,30 @@ async function start() {
   await win.loadURL(devServerUrl ?? 'loupe-app://app/')
 }
 
-/**
- * Desktop modules (menu, tray, window state, taskbar progress…) are wired here. They reach the
- * core through `core`: `core.api.<domain>.<method>(input)` calls a contract method (e.g.
- * `core.api.jobs.pause({ jobId })`), `core.on('job.progress', fn)` / `core.onAny(fn)` subscribe to
- * its events, `core.status` / `core.onStatus(fn)` tell whether the core process runs.
- */
-function wireDesktop(_win: electron.BrowserWindow, _core: MainCore): void {}
+/** What main's desktop modules (menu, tray, taskbar progress, crash handling…) are given. */
+interface DesktopWiring {
+  win: electron.BrowserWindow
+  /**
+   * The core for main: `core.api.<domain>.<method>(input)` calls a contract method (e.g.
+   * `core.api.jobs.pause({ jobId })`, rejects with a LoupeError), `core.on('job.progress', fn)` /
+   * `core.onAny(fn)` subscribe to its events, `core.status` / `core.onStatus(fn)` say whether the
+   * core process runs (starting, ready, restarting, failed).
+   */
+  core: MainCore
+  /** host-types.ts `CallCore`: a contract call answered `{ result }` or `{ error }`. */
+  callCore: CallCore
+  /** host-types.ts `OnCoreEvent`: every core event, by name. */
+  onCoreEvent: OnCoreEvent
+  /** An event of the desktop host to the page (`desktop.open-paths`, `desktop.navigate`). */
+  sendToPage: (name: string, payload: unknown) => void
+  /** `child-process-gone` details about the core process (its supervisor restarts it). */
+  isCoreProcess: typeof isCoreProcess
+  logFile: string
+  log: HostLog
+}
+
+/** Desktop modules are wired here, once the window exists. */
+function wireDesktop(_d: DesktopWiring): void {}
 
 if (!app.requestSingleInstanceLock()) app.quit()
 else void start()
