@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { createCore, type Core } from '../core/app'
 import { createFileSecretStore } from '../core/profiles/file-secret-store'
+import type { SecretStore } from '../core/profiles/secrets'
 import { createHttpBridge, isSameOrigin, sendJson } from './http-bridge'
 import { safeJoin, sendFile, serveRenderer } from './static'
 import { createKeyStore, createWireHandler } from '../core/engines/wire/index'
@@ -15,6 +16,8 @@ export interface HeadlessOptions {
   rendererDir?: string
   version?: string
   log?: (line: string) => void
+  /** Where AccessKey secrets are kept (default: the 0600 file `<dataDir>/secrets.json`). */
+  secrets?: SecretStore
 }
 
 /** Folders of a profile whose files may be downloaded over HTTP (dump exports, task error files). */
@@ -41,7 +44,7 @@ export async function startHeadless(opts: HeadlessOptions): Promise<{
   let baseUrl = ''
   const core = createCore({
     dataDir: opts.dataDir,
-    secrets: createFileSecretStore(opts.dataDir),
+    secrets: opts.secrets ?? createFileSecretStore(opts.dataDir),
     host: 'headless',
     version: opts.version,
     logSink: opts.log,

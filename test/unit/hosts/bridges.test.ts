@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { METHODS, contract } from '../../../electron/api/contract'
 import { createClient } from '../../../electron/api/client'
 import { runCoreHost } from '../../../electron/core-host/host'
+import { answerSecrets } from '../../../electron/core-host/remote-secrets'
+import { createMemorySecretStore } from '../../../electron/core/profiles/secrets'
 import type { PortLike, ToCore, ToMain } from '../../../electron/core-host/protocol'
 import { startHeadless } from '../../../electron/server/headless'
 import { tempDir } from '../../helpers/tmp'
@@ -59,9 +61,26 @@ describe('one contract, two bridges', () => {
     let deliver: (m: ToCore) => void = () => {}
     let connect: (p: PortLike) => void = () => {}
     const exited: number[] = []
+    // Main's side of the secrets requests (secrets.* methods ask the store main holds).
+    const answerSecret = answerSecrets(createMemorySecretStore())
     runCoreHost(
       {
-        send: (m) => toMain.push(m),
+        send: (m) => {
+          toMain.push(m)
+          const r = m as { t: string; id: number; op?: string; args?: unknown }
+          if (r.t === 'req' && r.op === 'secrets') {
+            void answerSecret(r.args as Parameters<typeof answerSecret>[0]).then(
+              (value) => deliver({ t: 'res', id: r.id, ok: true, value } as ToCore),
+              (e: Error) =>
+                deliver({
+                  t: 'res',
+                  id: r.id,
+                  ok: false,
+                  error: { code: 'Error', message: e.message },
+                } as ToCore),
+            )
+          }
+        },
         onMessage: (fn) => void (deliver = fn),
         onConnect: (fn) => void (connect = fn),
         onDisconnect: () => {},

@@ -7,6 +7,7 @@ const en = {
     storedCount: 'none | 1 secret | {n} secrets',
     storedIn: 'in {file}',
     secure: 'Protected',
+    privateFile: 'Private to your account',
     notSecure: 'Not protected',
     unusable: 'Refused',
     backends: {
@@ -66,6 +67,7 @@ const zh: typeof en = {
     storedCount: '无 | 1 个密钥 | {n} 个密钥',
     storedIn: '位于 {file}',
     secure: '受保护',
+    privateFile: '仅限您的账户',
     notSecure: '未受保护',
     unusable: '已拒绝',
     backends: {
