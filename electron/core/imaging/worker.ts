@@ -48,6 +48,14 @@ export async function handle(req: Request): Promise<{ reply: Reply; transfer: Ar
 if (parentPort) {
   const port = parentPort
   port.on('message', (req: Request) => {
-    void handle(req).then(({ reply, transfer }) => port.postMessage(reply, transfer))
+    void handle(req).then(({ reply, transfer }) => {
+      try {
+        port.postMessage(reply, transfer)
+      } catch {
+        // sharp's output buffers are external memory, which Node 22+ cannot transfer
+        // (DataCloneError): send them as a structured-clone copy instead.
+        port.postMessage(reply)
+      }
+    })
   })
 }
