@@ -200,6 +200,13 @@ describe('the desktop core process under plain Node (fork)', { timeout: 240_000 
       await secrets.inner.set([...secrets.refs][0], 'x'.repeat(30))
       const bad = await d.api.profiles.test({ name: 'remote' })
       expect(bad.ok).toBe(false)
+      // Settings → Security's questions reach main's store too (methods forwarded by name)
+      const st = await d.api.secrets.status({})
+      expect(st).toMatchObject({ backend: 'memory', stored: 1 })
+      await expect(d.api.secrets.setPlainText({ accept: true })).rejects.toMatchObject({
+        code: 'NoPlainTextChoice',
+      })
+      expect(secrets.asked).toEqual(expect.arrayContaining(['status', 'setPlainTextAccepted']))
       await d.api.profiles.remove({ name: 'remote' })
       expect(secrets.asked).toContain('delete')
     } finally {
