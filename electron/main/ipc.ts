@@ -38,6 +38,8 @@ export function connectWindows(deps: {
   log?: (line: string) => void
 }): () => void {
   const windows = new Set<WebContents>()
+  /** The page (its preload's token) each window's current port was given to. */
+  const served = new WeakMap<WebContents, string>()
 
   function give(wc: WebContents) {
     if (wc.isDestroyed()) return void windows.delete(wc)
@@ -46,12 +48,17 @@ export function connectWindows(deps: {
     if (port) wc.postMessage(IPC_PORT, null, [port])
   }
 
-  const hello = (e: IpcMainEvent) => {
+  // The preload says hello as it starts and again once the page is parsed (in case the frame's
+  // URL was not settled yet the first time), with one token per page: a page gets one port.
+  const hello = (e: IpcMainEvent, token?: unknown) => {
     if (!deps.isTrustedSender(e)) {
       deps.log?.(`refused a core connection to an untrusted page ${e.senderFrame?.url ?? '?'}`)
       return
     }
     const wc = e.sender
+    const page = typeof token === 'string' ? token : ''
+    if (page && served.get(wc) === page) return
+    served.set(wc, page)
     if (!windows.has(wc)) {
       windows.add(wc)
       wc.once('destroyed', () => windows.delete(wc))

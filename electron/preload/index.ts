@@ -19,7 +19,13 @@ ipcRenderer.on('loupe:port', (e) => {
 ipcRenderer.on('loupe:status', (_e, s: HostStatus) => client.setStatus(s))
 // The desktop host's own events (files handed over by the OS, menu navigation).
 ipcRenderer.on('loupe:event', (_e, name: string, payload: unknown) => client.deliver(name, payload))
-ipcRenderer.send('loupe:hello')
+// Ask for the port now, and again once the page is parsed in case main could not yet tell this
+// was our page; one token per page load, so main answers once.
+const token = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`
+const hello = () => ipcRenderer.send('loupe:hello', token)
+hello()
+const page = globalThis as { addEventListener?: (ev: string, fn: () => void, o: object) => void }
+page.addEventListener?.('DOMContentLoaded', hello, { once: true })
 
 const loupe = {
   methods: METHODS.map(([name]) => name),

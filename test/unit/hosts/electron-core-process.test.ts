@@ -173,7 +173,9 @@ describe('Electron main process with the core in a utility process (mocked elect
     expect(wc.posted).toHaveLength(0)
     expect(child.posted.filter((p) => p.msg.t === 'connect')).toHaveLength(0)
 
-    hello({ sender: wc, senderFrame: { url: 'loupe-app://app/#/search' } })
+    hello({ sender: wc, senderFrame: { url: 'loupe-app://app/#/search' } }, 'page-1')
+    // the preload says hello twice per page (at start, once parsed): one port per page
+    hello({ sender: wc, senderFrame: { url: 'loupe-app://app/#/search' } }, 'page-1')
     expect(wc.posted).toHaveLength(1)
     expect(wc.posted[0].channel).toBe('loupe:port')
     const connect = child.posted.filter((p) => p.msg.t === 'connect')
@@ -251,12 +253,22 @@ describe('Electron main process with the core in a utility process (mocked elect
     expect(statusSent().at(-1)).toEqual({ state: 'ready' })
   })
 
+  it('gives a reloaded page (a new preload) its own port', () => {
+    const wc = state.windows[0].wc
+    state.ipc.get('loupe:hello')!(
+      { sender: wc, senderFrame: { url: 'loupe-app://app/' } },
+      'page-2',
+    )
+    expect(wc.posted).toHaveLength(3)
+    expect(lastChild().posted.filter((p) => p.msg.t === 'connect')).toHaveLength(2)
+  })
+
   it('does not hand a new port to a window that navigated away from our page', async () => {
     const wc = state.windows[0].wc
     wc.url = 'https://evil.example/'
     lastChild().emit('exit', 1)
     await vi.waitFor(() => expect(state.forks).toHaveLength(3), { timeout: 5000 })
-    expect(wc.posted).toHaveLength(2)
+    expect(wc.posted).toHaveLength(3)
     wc.url = 'loupe-app://app/'
     fromCore(lastChild(), { t: 'ready', pid: lastChild().pid })
   })
