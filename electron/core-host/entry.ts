@@ -20,6 +20,7 @@ if (!channel) {
   // A crash is logged, then the process ends: main restarts it.
   process.on('uncaughtException', (e) => {
     host.logError(`core process: uncaught ${e.stack ?? e.message}`)
+    console.error(`Loupe core process: ${host.redact(e.message)}`)
     process.exit(1)
   })
   // As in the main process before: a stray rejection is logged, the core keeps running.

@@ -111,7 +111,11 @@ export function runCoreHost(channel: CoreChannel, opts: CoreHostOptions) {
       c.logger.log('error', `jobs: not started: ${(e as Error).message}`)
     }
     // Batch tasks and folder watchers run in this host (unless `loupe serve` already runs them).
-    c.batch.start()
+    try {
+      c.batch.start()
+    } catch (e) {
+      c.logger.log('error', `batch: not started: ${(e as Error).message}`)
+    }
     await c
       .startWatchers()
       .catch((e) => c.logger.log('error', `watch: not started: ${(e as Error).message}`))
@@ -137,6 +141,10 @@ export function runCoreHost(channel: CoreChannel, opts: CoreHostOptions) {
     close,
     logError(line: string) {
       core?.logger.log('error', line)
+    },
+    /** Secrets the core knows, scrubbed (for anything printed outside its log). */
+    redact(text: string): string {
+      return core ? core.logger.redact(text) : text
     },
   }
 }
