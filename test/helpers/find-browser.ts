@@ -103,7 +103,7 @@ export function findBrowser(s: BrowserSearch): string {
       `CHROMIUM_PATH is set to ${given}, which is not a file. Point it at a Chrome, Chromium or Edge executable, or unset it to let the tests look for one.`,
     )
   }
-  const looked = [...knownLocations(s.platform, s.env), ...onPath(s.platform, s.env)]
+  const looked = [...new Set([...knownLocations(s.platform, s.env), ...onPath(s.platform, s.env)])]
   for (const c of looked) if (s.isFile(c)) return c
   let managed: string | undefined
   try {

@@ -107,6 +107,8 @@ describe('findBrowser', () => {
     expect(linux).toContain('npx playwright-core install chromium')
     expect(linux).toContain('set CHROMIUM_PATH')
     expect(linux).toContain('/usr/bin/google-chrome-stable')
+    // Each place once, although /usr/bin is also on the PATH.
+    expect(linux.split('/usr/bin/chromium,').length).toBe(2)
     const mac = failure(machine('darwin', []))
     expect(mac).toContain('brew install --cask chromium')
     expect(mac).toContain('/Applications/Google Chrome.app/Contents/MacOS/Google Chrome')
