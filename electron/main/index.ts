@@ -7,10 +7,18 @@ import { createCoreSupervisor } from '../core-host/supervisor'
 import { createSafeStorageSecretStore } from './secret-store'
 import { connectWindows, isTrustedUrl, sendHostEvent } from './ipc'
 import { APP_CSP, lockNavigation, secureWebPreferences } from './window'
-import { forwardNotifications } from './notifications'
+import { forwardNotifications, openNotificationTarget } from './notifications'
+import { createRendererOutbox } from './renderer-outbox'
+import { installSingleInstance } from './single-instance'
+import { createWindowState } from './window-state'
+import { installMenu } from './menu'
+import { installTray } from './tray'
+import { installTaskbarProgress } from './progress'
+import { installCrashHandling } from './crash'
+import { appIconPath, trayIconPath } from './icons'
 import { isCoreProcess, utilityLauncher } from './core-launcher'
 import { createMainCore, type MainCore } from './core-bridge'
-import type { CallCore, HostLog, OnCoreEvent } from './host-types'
+import { hostLocale, type CallCore, type HostLog, type OnCoreEvent } from './host-types'
 import { rendererUrl } from './renderer-url'
 
 const {
@@ -24,6 +32,11 @@ const {
   shell,
   utilityProcess,
   MessageChannelMain,
+  Menu,
+  Tray,
+  nativeImage,
+  screen,
+  dialog,
 } = electron
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -39,6 +52,20 @@ protocol.registerSchemesAsPrivileged([
 ])
 
 let win: electron.BrowserWindow | null = null
+
+/** Messages of the desktop host to the page (files handed over, menu navigation), held while it loads. */
+const outbox = createRendererOutbox({
+  send: (name, payload) => {
+    if (win && !win.isDestroyed()) sendHostEvent(win.webContents, name, payload)
+  },
+})
+/** Tray, menu, progress, crash handling: kept referenced for the app's lifetime (a collected Tray vanishes). */
+let desktop: { dispose(): void } | null = null
+const iconContext = () => ({
+  isPackaged: app.isPackaged,
+  resourcesPath: process.resourcesPath,
+  appPath: app.getAppPath(),
+})
 
 /**
  * The main process keeps windows, menus, tray, dialogs, notifications, protocols and safeStorage.
@@ -113,14 +140,25 @@ async function start() {
     log: (l) => log('warn', l),
   })
   // The core's notifications (batch task finished, …) as system notifications.
-  forwardNotifications(supervisor.events, electron.Notification, (l) => log('warn', l))
-  app.on('child-process-gone', (_e, d) => {
-    if (isCoreProcess(d)) log('warn', `core process gone: ${d.reason} (exit code ${d.exitCode})`)
-  })
+  // A click on one opens the job, task or export it is about.
+  forwardNotifications(
+    supervisor.events,
+    electron.Notification,
+    (l) => log('warn', l),
+    openNotificationTarget({ getWindow: () => win, sendToRenderer: outbox.post }),
+  )
 
+  // Bounds and maximised / full-screen state of the last session, fitted to today's displays.
+  const windowState = createWindowState({
+    screen,
+    file: path.join(dataDir, 'window-state.json'),
+    defaults: { width: 1360, height: 880 },
+    min: { width: 960, height: 640 },
+    log: (l) => log('warn', l),
+  })
   win = new BrowserWindow({
-    width: 1360,
-    height: 880,
+    ...windowState.bounds(),
+    ...(process.platform !== 'darwin' ? { icon: appIconPath(iconContext()) } : {}),
     minWidth: 960,
     minHeight: 640,
     show: false,
@@ -128,10 +166,12 @@ async function start() {
     webPreferences: secureWebPreferences(path.join(here, '../preload/index.cjs')),
   })
   lockNavigation(win.webContents, (url) => isTrustedUrl(url, devServerUrl))
-  win.once('ready-to-show', () => win?.show())
+  windowState.manage(win)
+  win.once('ready-to-show', () => win && windowState.show(win))
+  outbox.attach(win.webContents)
 
   const page = win.webContents
-  wireDesktop({
+  desktop = wireDesktop({
     win,
     core,
     callCore: (method, input) => supervisor.call(method, input),
@@ -143,6 +183,7 @@ async function start() {
   })
 
   app.on('window-all-closed', () => app.quit())
+  app.on('will-quit', () => desktop?.dispose())
   // Quit only once the core has closed cleanly (jobs stay resumable, databases closed).
   let coreClosed = false
   app.on('before-quit', (e) => {
@@ -180,7 +221,72 @@ interface DesktopWiring {
 }
 
 /** Desktop modules are wired here, once the window exists. */
-function wireDesktop(_d: DesktopWiring): void {}
+function wireDesktop(d: DesktopWiring): { dispose(): void } {
+  const getWindow = () => (d.win.isDestroyed() ? null : d.win)
+  const locale = hostLocale(app.getLocale())
+  installMenu({
+    Menu,
+    app,
+    shell,
+    dataDir: app.getPath('userData'),
+    getWindow,
+    sendToRenderer: outbox.post,
+    locale,
+    log: d.log,
+  })
+  const tray = installTray({
+    Tray,
+    Menu,
+    nativeImage,
+    iconPath: trayIconPath(iconContext()),
+    callCore: d.callCore,
+    onCoreEvent: d.onCoreEvent,
+    getWindow,
+    quit: () => app.quit(),
+    locale,
+    log: d.log,
+  })
+  const progress = installTaskbarProgress({
+    getWindow,
+    onCoreEvent: d.onCoreEvent,
+    callCore: d.callCore,
+    log: d.log,
+  })
+  const crash = installCrashHandling({
+    app,
+    dialog,
+    shell,
+    logFile: d.logFile,
+    log: d.log,
+    locale,
+    // The core's own process is restarted by its supervisor.
+    isCoreProcess: d.isCoreProcess,
+  })
+  const unwatch = crash.watch(d.win)
+  return {
+    dispose() {
+      unwatch()
+      crash.dispose()
+      progress.dispose()
+      tray.dispose()
+    },
+  }
+}
 
 if (!app.requestSingleInstanceLock()) app.quit()
-else void start()
+else {
+  // Before whenReady: macOS sends `open-file` that early. A second launch focuses this window and
+  // hands over its files; this launch's own files go the same way once the page has loaded.
+  const early = createLogger(app.getPath('userData'))
+  installSingleInstance({
+    app,
+    getWindow: () => win,
+    sendToRenderer: outbox.post,
+    argv: process.argv,
+    cwd: process.cwd(),
+    defaultApp: process.defaultApp,
+    appPath: app.getAppPath(),
+    log: (level, line) => early.log(level, `main: ${line}`),
+  })
+  void start()
+}

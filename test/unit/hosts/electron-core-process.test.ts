@@ -78,15 +78,32 @@ vi.mock('electron', async () => {
         },
         getURL: () => wc.url,
         isDestroyed: () => false,
+        isLoading: () => false,
+        reload: () => {},
         setWindowOpenHandler: () => {},
       })
       this.webContents = wc
       state.windows.push({ wc: wc as never })
     }
+    on() {}
+    off() {}
     once() {}
     show() {}
+    isDestroyed() {
+      return false
+    }
     async loadURL() {}
   }
+  // The desktop modules (menu, tray, window state, crash dialogs) get inert stand-ins here; their
+  // behaviour is tested in their own files.
+  class Tray {
+    setToolTip() {}
+    setContextMenu() {}
+    on() {}
+    destroy() {}
+  }
+  const image = { isEmpty: () => false, getSize: () => ({ width: 16, height: 16 }) }
+  const workArea = { x: 0, y: 0, width: 1920, height: 1040 }
   const electron = {
     app: {
       whenReady: async () => {},
@@ -96,11 +113,19 @@ vi.mock('electron', async () => {
       on: (ev: string, fn: (...a: unknown[]) => void) => {
         state.appHandlers.set(ev, [...(state.appHandlers.get(ev) ?? []), fn])
       },
+      off: () => {},
+      getLocale: () => 'en-US',
+      getAppPath: () => process.cwd(),
+      setAboutPanelOptions: () => {},
       requestSingleInstanceLock: () => true,
       quit: () => {
         state.quit++
       },
     },
+    Menu: { buildFromTemplate: (t: unknown) => t, setApplicationMenu: () => {} },
+    Tray,
+    nativeImage: { createFromPath: () => image, createEmpty: () => image },
+    screen: { getAllDisplays: () => [{ workArea }], getPrimaryDisplay: () => ({ workArea }) },
     BrowserWindow,
     utilityProcess,
     MessageChannelMain,
@@ -126,7 +151,10 @@ vi.mock('electron', async () => {
       },
     },
     shell: { showItemInFolder: (p: string) => state.shown.push(p) },
-    dialog: { showOpenDialog: async () => ({ canceled: true, filePaths: [] }) },
+    dialog: {
+      showOpenDialog: async () => ({ canceled: true, filePaths: [] }),
+      showMessageBox: async () => ({ response: 0 }),
+    },
   }
   return { default: electron, ...electron }
 })

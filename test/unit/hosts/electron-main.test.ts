@@ -4,6 +4,8 @@ import { METHODS } from '../../../electron/api/contract'
 import { tempDir } from '../../helpers/tmp'
 
 // The Electron binary cannot run here: the host is exercised against a mocked `electron` module.
+// (A packaged app's resources folder, where the tray icon is looked for.)
+Object.assign(process, { resourcesPath: '/opt/Loupe/resources' })
 const state = vi.hoisted(() => ({
   windows: [] as {
     opts: Record<string, unknown>
@@ -16,6 +18,9 @@ const state = vi.hoisted(() => ({
   exposed: new Map<string, unknown>(),
   userData: '',
   backend: 'gnome_libsecret',
+  menus: [] as { label?: string; submenu?: unknown }[][],
+  trays: [] as { tooltip: string }[],
+  appEvents: new Set<string>(),
 }))
 
 vi.mock('electron', () => {
@@ -25,16 +30,39 @@ vi.mock('electron', () => {
       const handlers = new Map<string, unknown>()
       this.webContents = {
         on: (ev: string, fn: unknown) => handlers.set(ev, fn),
+        off: () => {},
         setWindowOpenHandler: (fn: unknown) => handlers.set('window-open', fn),
         send: () => {},
         isDestroyed: () => false,
+        isLoading: () => true,
+        getURL: () => '',
+        reload: () => {},
       }
       state.windows.push({ opts, wc: this.webContents, handlers })
     }
+    on() {}
+    off() {}
     once() {}
     show() {}
+    isDestroyed() {
+      return false
+    }
     async loadURL() {}
   }
+  class Tray {
+    tooltip = ''
+    constructor() {
+      state.trays.push(this)
+    }
+    setToolTip(t: string) {
+      this.tooltip = t
+    }
+    setContextMenu() {}
+    on() {}
+    destroy() {}
+  }
+  const image = { isEmpty: () => false, getSize: () => ({ width: 16, height: 16 }) }
+  const workArea = { x: 0, y: 0, width: 1920, height: 1040 }
   const safeStorage = {
     isAsyncEncryptionAvailable: async () => true,
     getSelectedStorageBackend: () => state.backend,
@@ -49,10 +77,27 @@ vi.mock('electron', () => {
       whenReady: async () => {},
       getPath: () => state.userData,
       getVersion: () => '0.0.0-test',
-      on: () => {},
+      on: (ev: string) => state.appEvents.add(ev),
+      off: () => {},
       requestSingleInstanceLock: () => true,
       quit: () => {},
+      isPackaged: true,
+      getLocale: () => 'en-US',
+      getAppPath: () => process.cwd(),
+      setAboutPanelOptions: () => {},
+      showAboutPanel: () => {},
     },
+    Menu: {
+      buildFromTemplate: (t: unknown) => t,
+      setApplicationMenu: (m: { label?: string }[]) => state.menus.push(m),
+    },
+    Tray,
+    nativeImage: { createFromPath: () => image, createEmpty: () => image },
+    screen: {
+      getAllDisplays: () => [{ workArea }],
+      getPrimaryDisplay: () => ({ workArea }),
+    },
+    dialog: { showMessageBox: async () => ({ response: 0 }) },
     BrowserWindow,
     ipcMain: {
       handle: (ch: string, fn: (...a: unknown[]) => unknown) => state.ipc.set(ch, fn),
@@ -113,6 +158,15 @@ describe('Electron host (mocked electron)', () => {
     expect(ok.preventDefault).not.toHaveBeenCalled()
     // no IPC handler per method: the page asks for its port to the core process, nothing else
     expect([...state.ipc.keys()]).toEqual(['loupe:hello'])
+    // desktop habits: our own menu (no developer tools in a packaged app), a tray, a second
+    // launch and macOS "Open with" handled, crashes of other processes watched
+    expect(state.menus).toHaveLength(1)
+    expect(JSON.stringify(state.menus[0])).not.toContain('toggleDevTools')
+    expect(state.trays).toHaveLength(1)
+    for (const ev of ['second-instance', 'open-file', 'child-process-gone'])
+      expect(state.appEvents).toContain(ev)
+    // the window opens where it was last time (here: the defaults, centred on the display)
+    expect(state.windows[0].opts).toMatchObject({ x: 280, y: 80, width: 1360, height: 880 })
   })
 
   it('preload exposes window.loupe with only the listed methods, over a port main hands it', async () => {
