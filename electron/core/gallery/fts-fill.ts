@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import { FTS_FILL_KEY, ftsFillSql } from './schema'
+import { FTS_FILL_KEY, FTS_TIDY_KEY, ftsFillSql } from './schema'
 
 type DB = Database.Database
 
@@ -17,6 +17,11 @@ type DB = Database.Database
  * (`INSERT OR REPLACE`: a contentless-delete FTS5 table accepts it; a plain INSERT would add the
  * row twice); a deleted row is simply never filled (deleting an FTS row that is not there is a
  * no-op). Once `next` reaches `upto` the marker is removed.
+ *
+ * Every slice commits a small FTS segment. Automatic merging is off while filling (the migration
+ * turned it off, see requestFtsFill): the fill merges segments itself, a bounded step between
+ * slices, and once every row is in, until one or two are left; then it sets automerge and
+ * crisismerge back and removes `fts_tidy`.
  *
  * While the marker exists the gallery answers text queries without the FTS index (LIKE over the
  * text columns: same rows, slower), so results are never partial.
@@ -44,7 +49,45 @@ export function ftsFillProgress(db: DB, s: FillState): { done: number; total: nu
 }
 
 /** Rows indexed per statement. */
-const CHUNK = 128
+const CHUNK = 64
+/** Pages written by one merge step (≈ 5-20 ms). */
+export const MERGE_PAGES = 64
+/** FTS5's defaults, set back when the fill is done. */
+const AUTOMERGE = 4
+const CRISISMERGE = 16
+
+/** True while a fill or its merging is pending. */
+export function ftsWorkPending(db: DB): boolean {
+  return (
+    db
+      .prepare(`SELECT 1 FROM meta WHERE key IN (?, ?) LIMIT 1`)
+      .pluck()
+      .get(FTS_FILL_KEY, FTS_TIDY_KEY) !== undefined
+  )
+}
+
+/**
+ * One bounded merge of the FTS segments (its own transaction). Returns true when the work is
+ * over: no rows left to fill, nothing left to merge — automerge and crisismerge are then set
+ * back and `fts_tidy` removed.
+ */
+export function mergeFtsStep(db: DB, pages = MERGE_PAGES): boolean {
+  return db
+    .transaction(() => {
+      if (!ftsWorkPending(db)) return true
+      const changes = db.prepare(`SELECT total_changes()`).pluck()
+      const before = changes.get() as number
+      db.prepare(`INSERT INTO images_fts(images_fts, rank) VALUES ('merge', ?)`).run(pages)
+      // FTS5's documented test: fewer than 2 changes means the merge found nothing to do.
+      const merged = (changes.get() as number) - before >= 2
+      if (merged || ftsFillState(db)) return false
+      db.exec(`INSERT INTO images_fts(images_fts, rank) VALUES ('automerge', ${AUTOMERGE});
+        INSERT INTO images_fts(images_fts, rank) VALUES ('crisismerge', ${CRISISMERGE});`)
+      db.prepare(`DELETE FROM meta WHERE key = ?`).run(FTS_TIDY_KEY)
+      return true
+    })
+    .immediate()
+}
 
 /**
  * Indexes rows for about `budgetMs` in one IMMEDIATE transaction and commits. Returns how many

@@ -82,6 +82,8 @@ export const ftsFillSql = (withCategory: boolean) =>
 
 /** `meta` key of a pending fill of the FTS index: `{"next": id, "upto": id}` (fts-fill.ts). */
 export const FTS_FILL_KEY = 'fts_fill'
+/** `meta` key present while the FTS segments written by a fill are still being merged. */
+export const FTS_TIDY_KEY = 'fts_tidy'
 
 /**
  * Called by a migration that (re)creates images_fts: instead of indexing every existing row in
@@ -91,13 +93,18 @@ export const FTS_FILL_KEY = 'fts_fill'
  */
 function requestFtsFill(db: DB): void {
   const upto = db.prepare(`SELECT coalesce(max(id), 0) FROM images`).pluck().get() as number
-  if (upto === 0) db.prepare(`DELETE FROM meta WHERE key = ?`).run(FTS_FILL_KEY)
-  else {
-    db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`).run(
-      FTS_FILL_KEY,
-      JSON.stringify({ next: 0, upto }),
-    )
-  }
+  db.prepare(`DELETE FROM meta WHERE key IN (?, ?)`).run(FTS_FILL_KEY, FTS_TIDY_KEY)
+  if (upto === 0) return
+  db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?), (?, '1')`).run(
+    FTS_FILL_KEY,
+    JSON.stringify({ next: 0, upto }),
+    FTS_TIDY_KEY,
+  )
+  // Each slice of the fill commits a small segment: FTS5 would merge them as they come
+  // (automerge), in bursts of tens of ms inside a slice, or all at once past 16 (crisismerge).
+  // The fill merges them itself in bounded steps instead, and sets these back when done.
+  db.exec(`INSERT INTO images_fts(images_fts, rank) VALUES ('automerge', 0);
+    INSERT INTO images_fts(images_fts, rank) VALUES ('crisismerge', 64);`)
 }
 
 /** Recomputes the trigger-maintained summaries from `images`. */

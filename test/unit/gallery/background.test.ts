@@ -131,6 +131,19 @@ function ftsRows(file: string): { fts: number; images: number } {
   }
 }
 
+/** FTS5's merge settings and the fill's merge marker: back to the defaults once done. */
+function mergeSettings(file: string) {
+  const db = new Database(file, { readonly: true })
+  try {
+    const cfg = (k: string) =>
+      db.prepare(`SELECT v FROM images_fts_config WHERE k = ?`).pluck().get(k) as number
+    const tidy = db.prepare(`SELECT 1 FROM meta WHERE key = 'fts_tidy'`).pluck().get()
+    return { automerge: cfg('automerge'), crisismerge: cfg('crisismerge'), tidy: tidy === 1 }
+  } finally {
+    db.close()
+  }
+}
+
 function fillMarker(file: string): { next: number; upto: number } | null {
   const db = new Database(file, { readonly: true })
   try {
@@ -195,6 +208,7 @@ describe('filling the text index after a migration', () => {
     // Every row indexed exactly once, and the index is sound.
     expect(ftsRows(file)).toEqual({ fts: 6000, images: 6000 })
     ftsIntact(file)
+    expect(mergeSettings(file)).toEqual({ automerge: 4, crisismerge: 16, tidy: false })
 
     // Progress: one task, counts rising to the total, then done.
     const fill = seen.filter((s) => s.task === 'gallery-migration')
@@ -234,6 +248,7 @@ describe('filling the text index after a migration', () => {
     expect(seen[0].done).toBeGreaterThanOrEqual(left.next - 128)
     expect(ftsRows(file)).toEqual({ fts: 12_000, images: 12_000 })
     ftsIntact(file)
+    expect(mergeSettings(file)).toEqual({ automerge: 4, crisismerge: 16, tidy: false })
     for (const [terms, cat] of QUERIES)
       expect(answered(g, terms, cat)).toEqual(expected(file, terms, cat))
   })
