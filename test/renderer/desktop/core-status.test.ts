@@ -103,9 +103,10 @@ describe('the engine state in the desktop window', () => {
     })
     await vi.waitFor(() =>
       expect(w.find('[data-testid="core-tasks"]').text()).toContain(
-        'Importing the gallery export of “local”',
+        'Importing the gallery export of “local” · writing the cache',
       ),
     )
+    expect(w.find('[data-testid="core-tasks"]').text()).toContain('50 %')
     expect(w.find('[data-testid="core-status"]').exists()).toBe(false)
     w.unmount()
   })

@@ -13,6 +13,7 @@ const en = {
       dumpImport: 'Importing the gallery export of “{profile}”',
       other: 'Working on “{profile}”',
     },
+    stage: { reading: 'reading the file', applying: 'writing the cache' },
   },
 }
 
@@ -30,6 +31,7 @@ const zh: typeof en = {
       dumpImport: '正在导入“{profile}”的图库导出',
       other: '正在处理“{profile}”',
     },
+    stage: { reading: '读取文件', applying: '写入缓存' },
   },
 }
 
