@@ -108,3 +108,50 @@ export function forkChannel(proc: ForkProcessLike): CoreChannel {
     onDisconnect: (fn) => void (onGone = fn),
   }
 }
+
+/**
+ * Holds main's messages and connections that arrive before the core host listens (the core is
+ * loaded only after its native modules were checked), then hands them over in order.
+ */
+export function holdUntilListening(ch: CoreChannel): CoreChannel {
+  const msgs: ToCore[] = []
+  const conns: PortLike[] = []
+  let onMsg: ((m: ToCore) => void) | null = null
+  let onConn: ((p: PortLike) => void) | null = null
+  ch.onMessage((m) => (onMsg ? onMsg(m) : msgs.push(m)))
+  ch.onConnect((p) => (onConn ? onConn(p) : conns.push(holdPort(p))))
+  return {
+    send: (m) => ch.send(m),
+    onMessage(fn) {
+      onMsg = fn
+      for (const m of msgs.splice(0)) fn(m)
+    },
+    onConnect(fn) {
+      onConn = fn
+      for (const p of conns.splice(0)) fn(p)
+    },
+    onDisconnect: (fn) => ch.onDisconnect(fn),
+  }
+}
+
+/** A window's connection that arrived early: its messages (and its closing) wait for a listener. */
+function holdPort(p: PortLike): PortLike {
+  const queued: unknown[] = []
+  let onMsg: ((m: unknown) => void) | null = null
+  let onClose: (() => void) | null = null
+  let closed = false
+  p.onMessage((m) => (onMsg ? onMsg(m) : queued.push(m)))
+  p.onClose(() => (onClose ? onClose() : (closed = true)))
+  return {
+    send: (m) => p.send(m),
+    onMessage(fn) {
+      onMsg = fn
+      for (const m of queued.splice(0)) fn(m)
+    },
+    onClose(fn) {
+      onClose = fn
+      if (closed) fn()
+    },
+    close: () => p.close(),
+  }
+}

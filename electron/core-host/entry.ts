@@ -1,21 +1,31 @@
 /**
  * Entry of the desktop app's core process: an Electron utility process (`process.parentPort`)
  * or, for tests and tools, a `child_process.fork` child (its IPC channel). Never imports Electron.
+ * The core itself is imported only after its native modules were checked, so a broken install
+ * ends in one clear reason on the window instead of a crash loop.
  */
-import { forkChannel, parentPortChannel, type ParentPortLike } from './channel'
-import { runCoreHost } from './host'
+import { forkChannel, holdUntilListening, parentPortChannel, type ParentPortLike } from './channel'
+import { checkNativeModules, describeNativeProblems } from './native-check'
 
 const parentPort = (process as unknown as { parentPort?: ParentPortLike }).parentPort
-const channel = parentPort
-  ? parentPortChannel(parentPort)
-  : process.send
-    ? forkChannel(process)
-    : null
+const raw = parentPort ? parentPortChannel(parentPort) : process.send ? forkChannel(process) : null
+const channel = raw ? holdUntilListening(raw) : null
 
-if (!channel) {
-  console.error('The Loupe core process starts from the desktop app (utilityProcess or fork).')
-  process.exit(2)
-} else {
+async function main() {
+  if (!channel) {
+    console.error('The Loupe core process starts from the desktop app (utilityProcess or fork).')
+    process.exit(2)
+  }
+  const problems = await checkNativeModules()
+  if (problems.length) {
+    const message = describeNativeProblems(problems)
+    console.error(`Loupe core process: ${message}`)
+    channel.send({ t: 'fatal', message })
+    // Leave once the message is on its way (the supervisor does not restart a fatal start).
+    setTimeout(() => process.exit(3), 50)
+    return
+  }
+  const { runCoreHost } = await import('./host')
   const host = runCoreHost(channel, { exit: (code) => process.exit(code) })
   // A crash is logged, then the process ends: main restarts it.
   process.on('uncaughtException', (e) => {
@@ -28,3 +38,10 @@ if (!channel) {
     host.logError(`core process: unhandled rejection ${(e as Error)?.stack ?? String(e)}`)
   })
 }
+
+void main().catch((e) => {
+  const message = `Loupe’s engine could not be loaded: ${(e as Error)?.message ?? String(e)}`
+  console.error(message)
+  channel?.send({ t: 'fatal', message })
+  setTimeout(() => process.exit(3), 50)
+})
