@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config'
 
-/** `npm run test:package`: the electron-builder package layout (slow, not part of `npm test`). */
+/** The electron-builder package layout (slow): the last step of `npm test`, or `npm run test:package`. */
 export default defineConfig({
   test: {
     name: 'package',

@@ -7,7 +7,8 @@
  * exercised with Node: the worker threads run from the extracted package (sharp + libvips, tfjs
  * wasm, the model, projection.bin) and better-sqlite3 loads its prebuild.
  *
- * Slow (electron-builder copies ~250 MB): `npm run test:package`, not part of `npm test`.
+ * Slow (electron-builder copies ~250 MB, about a minute): the last step of `npm test`, or alone
+ * with `npm run test:package`.
  * Linux only (the stand-in binary is a Linux-layout Electron).
  */
 import { spawnSync } from 'node:child_process'
