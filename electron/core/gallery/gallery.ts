@@ -83,6 +83,8 @@ export interface Gallery {
 const MAX_NEAR_RADIUS_BANDS = 3
 /** Page cache of a connection (KiB); the dump worker uses 256 MB while it imports. */
 const CACHE_KIB = 32000
+/** A text index left to fill with at most this many rows is filled while the gallery opens. */
+const SYNC_FILL_ROWS = 200
 /** A fill slice that failed (e.g. the database was locked by another process) is retried after. */
 const FILL_RETRY_MS = 1000
 
@@ -139,10 +141,7 @@ class SqliteGallery implements Gallery {
         }
       } else {
         migrate(this.db)
-        // Statistics for tables that lack them or changed a lot, bounded (0x10: a temporary
-        // analysis_limit), so that opening stays quick even right after a migration (an
-        // unbounded ANALYZE of the FTS tables took ~0.2 s at 100,000 images).
-        this.db.pragma('optimize = 0x10012')
+        this.optimize()
       }
       this.schemaVersion = schemaVersion(this.db)
       if (!opts.readonly) {
@@ -156,6 +155,16 @@ class SqliteGallery implements Gallery {
     }
   }
 
+  /**
+   * Statistics for tables that lack them or changed a lot, bounded (0x10: a temporary
+   * analysis_limit; unbounded, the FTS tables took ~0.2 s at 100,000 images). Not while the FTS
+   * index is being filled: statistics of its nearly empty tables would make FTS5's own lookups
+   * scan them as they grow (each slice then took ~0.5 s instead of ~15 ms) — run when it is done.
+   */
+  private optimize(mask = '0x10012'): void {
+    if (!ftsWorkPending(this.db)) this.db.pragma(`optimize = ${mask}`)
+  }
+
   get filling(): boolean {
     return !this.ctx.textIndexed!()
   }
@@ -163,9 +172,9 @@ class SqliteGallery implements Gallery {
   /**
    * Fills the FTS index a migration left to fill (fts-fill.ts): slices of SLICE_MS, each its own
    * transaction, a bounded merge step after each, the event loop free in between; paused while a
-   * dump worker holds the database. The first slice runs before the constructor returns (small
-   * caches are done at once). Progress: rows indexed; merging what is left, at the end, counts
-   * as the last row.
+   * dump worker holds the database. A small cache (≤ SYNC_FILL_ROWS to go) is filled before the
+   * constructor returns. Progress: rows indexed; merging what is left, at the end, counts as the
+   * last row.
    */
   private async fillTextIndex(): Promise<void> {
     if (!ftsWorkPending(this.db)) return
@@ -174,7 +183,7 @@ class SqliteGallery implements Gallery {
     let done = before
     let filled = state === null
     const status = this.opts.status?.('gallery-migration')
-    let first = true
+    let first = state !== null && state.upto - state.next <= SYNC_FILL_ROWS
     for (;;) {
       if (!first && !(await this.pauseForImport())) return status?.end(false)
       try {
@@ -182,13 +191,19 @@ class SqliteGallery implements Gallery {
           const r = fillFtsSlice(this.db, SLICE_MS)
           done = Math.min(total, done + r.filled)
           filled = r.finished
-          if (first && filled && mergeFtsStep(this.db)) break
+          if (first && filled && mergeFtsStep(this.db)) {
+            this.optimize()
+            break
+          }
           first = false
           status?.progress(filled ? Math.max(0, total - 1) : done, total)
           if (!(await this.pauseForImport())) return status?.end(false)
         }
         first = false
-        if (mergeFtsStep(this.db) && filled) break
+        if (mergeFtsStep(this.db) && filled) {
+          this.optimize()
+          break
+        }
       } catch (e) {
         if (!this.db.open) return status?.end(false)
         this.opts.log?.('gallery: filling the text index failed; retrying', e)
@@ -778,7 +793,7 @@ class SqliteGallery implements Gallery {
     this.deferred = null
     for (const w of this.unlockWaiters.splice(0)) w()
     if (this.db.open) {
-      if (!this.db.readonly) this.db.pragma('optimize')
+      if (!this.db.readonly) this.optimize('0xfffe')
       this.db.close()
     }
     this.ctx.clear()

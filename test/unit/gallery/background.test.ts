@@ -182,11 +182,10 @@ describe('filling the text index after a migration', () => {
     v3Cache(file, 6000)
     const seen: Seen[] = []
     const g = track(openGallery(file, { status: recorder(seen) }))
-    // The migration ran; its index is not filled yet (the first slice ran before open returned).
+    // The migration ran; its index is not filled yet.
     expect(g.schemaVersion).toBe(MIGRATIONS.length)
     expect(g.filling).toBe(true)
     const marker = fillMarker(file)!
-    expect(marker.next).toBeGreaterThan(0)
     expect(marker.next).toBeLessThan(marker.upto)
     for (const [terms, cat] of QUERIES)
       expect(answered(g, terms, cat)).toEqual(expected(file, terms, cat))
