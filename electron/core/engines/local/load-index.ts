@@ -3,7 +3,7 @@ import { blobToVector, type IndexRow, type Store } from './store'
 import type { IndexEntry, VectorIndex } from './vector-index'
 
 /** Rows read from SQLite per statement while loading. */
-const PAGE = 256
+const PAGE = 128
 
 export interface LoadOptions {
   /** Featurizer version and dimension: rows of another one are left out (stale). */
@@ -34,6 +34,8 @@ export async function loadIndex(
   let stale = 0
   index.holdTraining(true)
   try {
+    // Opening the store and allocating the index took a slice already.
+    await slicer.next()
     for (;;) {
       const rows = store.indexRows(after, PAGE)
       for (const row of rows) {
