@@ -178,14 +178,20 @@ class SqliteGallery implements Gallery {
    */
   private async fillTextIndex(): Promise<void> {
     if (!ftsWorkPending(this.db)) return
-    const state = ftsFillState(this.db)
+    let state = ftsFillState(this.db)
+    let first = state !== null && state.upto - state.next <= SYNC_FILL_ROWS
+    const status = this.opts.status?.('gallery-migration')
+    if (!first) {
+      // The migration may just have run: the rest waits for the next turn.
+      if (!(await this.pauseForImport())) return status?.end(false)
+      state = ftsFillState(this.db)
+    }
     const { total, done: before } = state ? ftsFillProgress(this.db, state) : { total: 1, done: 0 }
     let done = before
     let filled = state === null
-    const status = this.opts.status?.('gallery-migration')
-    let first = state !== null && state.upto - state.next <= SYNC_FILL_ROWS
+    let turn = 0
     for (;;) {
-      if (!first && !(await this.pauseForImport())) return status?.end(false)
+      if (turn++ > 0 && !(await this.pauseForImport())) return status?.end(false)
       try {
         if (!filled) {
           const r = fillFtsSlice(this.db, SLICE_MS)

@@ -213,7 +213,8 @@ describe('filling the text index after a migration', () => {
     const fill = seen.filter((s) => s.task === 'gallery-migration')
     const running = fill.filter((s) => s.phase === 'running')
     expect(running.length).toBeGreaterThan(1)
-    expect(running.every((s) => s.total === 6000)).toBe(true)
+    // The rows to index, counted once the fill starts (one of them was deleted by then).
+    expect(new Set(running.map((s) => s.total))).toEqual(new Set([5999]))
     expect(running.map((s) => s.done)).toEqual(running.map((s) => s.done).sort((a, b) => a - b))
     expect(fill.at(-1)?.phase).toBe('done')
     expect(fill.filter((s) => s.phase !== 'running')).toHaveLength(1)
