@@ -144,6 +144,18 @@ function mergeSettings(file: string) {
   }
 }
 
+function tables(file: string): string[] {
+  const db = new Database(file, { readonly: true })
+  try {
+    return db
+      .prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`)
+      .pluck()
+      .all() as string[]
+  } finally {
+    db.close()
+  }
+}
+
 function fillMarker(file: string): { next: number; upto: number } | null {
   const db = new Database(file, { readonly: true })
   try {
@@ -208,6 +220,17 @@ describe('filling the text index after a migration', () => {
     expect(ftsRows(file)).toEqual({ fts: 6000, images: 6000 })
     ftsIntact(file)
     expect(mergeSettings(file)).toEqual({ automerge: 4, crisismerge: 16, tidy: false })
+    // The index the migration replaced is dropped when the gallery closes.
+    expect(tables(file)).toContain('images_fts_retired')
+    g.close()
+    expect(tables(file).filter((t) => t.startsWith('images_fts'))).toEqual([
+      'images_fts',
+      'images_fts_config',
+      'images_fts_data',
+      'images_fts_docsize',
+      'images_fts_idx',
+      'images_fts_vocab',
+    ])
 
     // Progress: one task, counts rising to the total, then done.
     const fill = seen.filter((s) => s.task === 'gallery-migration')
