@@ -182,6 +182,8 @@ function seedV3Cache(file: string, n: number): void {
       )
     }
   })()
+  // Statistics as earlier opens of it would have left them.
+  db.exec('PRAGMA analysis_limit = 0; ANALYZE')
   db.pragma('wal_checkpoint(TRUNCATE)')
   db.close()
 }

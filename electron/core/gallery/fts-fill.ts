@@ -135,3 +135,14 @@ function fillSql(db: DB): string {
     .get() as string
   return ftsFillSql(/\bcategory\b/.test(sql))
 }
+
+/** The tables FTS5 keeps images_fts in (images_fts_data, _idx, _docsize, _config). */
+export function ftsShadowTables(db: DB): string[] {
+  return db
+    .prepare(
+      `SELECT name FROM sqlite_schema WHERE type = 'table' AND name GLOB 'images_fts_*'
+        AND name NOT GLOB 'images_fts_retired*' AND sql NOT LIKE 'CREATE VIRTUAL%'`,
+    )
+    .pluck()
+    .all() as string[]
+}
