@@ -31,7 +31,12 @@ import { entryOf } from '../electron/core/engines/local/load-index'
 import { VectorIndex } from '../electron/core/engines/local/vector-index'
 import { MIGRATIONS, migrate, openGallery, type Gallery } from '../electron/core/gallery'
 import { applyStage, dropStage, stageDump } from '../electron/core/gallery/dump-import'
-import { FTS_FILL_KEY, ftsInsertSql } from '../electron/core/gallery/schema'
+import {
+  FTS_FILL_KEY,
+  FTS_TIDY_KEY,
+  RETIRED_FTS,
+  ftsInsertSql,
+} from '../electron/core/gallery/schema'
 
 const ROWS = Number(process.argv[2] ?? 100_000)
 const TARGET_MS = 50
@@ -209,12 +214,16 @@ function oldEngineLoad(dir: string): void {
   store.close()
 }
 
-/** Migration 4 as first shipped: the FTS index rebuilt inside the migration's transaction. */
+/** Migration 4 as first shipped: the old FTS index dropped and the new one filled and
+ * optimized inside the migration's transaction, with FTS5's default merge settings. */
 function oldMigration(file: string): void {
   const db = new Database(file)
   db.transaction(() => {
     MIGRATIONS[3].up(db)
-    db.prepare(`DELETE FROM meta WHERE key = ?`).run(FTS_FILL_KEY)
+    db.exec(`DROP TABLE ${RETIRED_FTS};
+      INSERT INTO images_fts(images_fts, rank) VALUES ('automerge', 4);
+      INSERT INTO images_fts(images_fts, rank) VALUES ('crisismerge', 16);`)
+    db.prepare(`DELETE FROM meta WHERE key IN (?, ?)`).run(FTS_FILL_KEY, FTS_TIDY_KEY)
     db.exec(ftsInsertSql('1'))
     db.exec(`INSERT INTO images_fts(images_fts) VALUES ('optimize')`)
     db.pragma(`user_version = 4`)
