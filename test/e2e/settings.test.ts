@@ -23,7 +23,13 @@ async function openSettings(page: Page, url: string, locale: 'en-US' | 'zh-CN', 
   await page.evaluate((l) => localStorage.setItem('loupe.locale', l), locale)
   await page.goto(`${url}/#/settings${query}`)
   await page.reload()
-  await page.getByTestId('security-backend').waitFor()
+  try {
+    await page.getByTestId('security-backend').waitFor({ timeout: 60_000 })
+  } catch (e) {
+    // Say what the page showed instead (an error alert, the engine overlay, another view).
+    const shown = await page.evaluate(() => `${location.href}\n${document.body.innerText}`)
+    throw new Error(`${(e as Error).message}\n--- page ---\n${shown.slice(0, 2000)}`)
+  }
 }
 
 const text = async (page: Page, id: string) =>
