@@ -18,7 +18,13 @@ import { installCrashHandling } from './crash'
 import { appIconPath, trayIconPath } from './icons'
 import { isCoreProcess, utilityLauncher } from './core-launcher'
 import { createMainCore, type MainCore } from './core-bridge'
-import { hostLocale, type CallCore, type HostLog, type OnCoreEvent } from './host-types'
+import {
+  hostLocale,
+  type CallCore,
+  type HostLocale,
+  type HostLog,
+  type OnCoreEvent,
+} from './host-types'
 import { rendererUrl } from './renderer-url'
 
 const {
@@ -60,7 +66,7 @@ const outbox = createRendererOutbox({
   },
 })
 /** Tray, menu, progress, crash handling: kept referenced for the app's lifetime (a collected Tray vanishes). */
-let desktop: { dispose(): void } | null = null
+let desktop: { setLocale(l: HostLocale): void; dispose(): void } | null = null
 const iconContext = () => ({
   isPackaged: app.isPackaged,
   resourcesPath: process.resourcesPath,
@@ -138,6 +144,12 @@ async function start() {
     isTrustedContents: (wc) =>
       !!win && wc === win.webContents && isTrustedUrl(wc.getURL(), devServerUrl),
     log: (l) => log('warn', l),
+  })
+  // Menus, tray and dialogs speak the language chosen in the app (the page says which).
+  ipcMain.on('loupe:locale', (e, l: unknown) => {
+    const trusted =
+      !!win && e.sender === win.webContents && isTrustedUrl(e.senderFrame?.url, devServerUrl)
+    if (trusted && (l === 'en-US' || l === 'zh-CN')) desktop?.setLocale(l)
   })
   // The core's notifications (batch task finished, …) as system notifications.
   // A click on one opens the job, task or export it is about.
@@ -221,10 +233,10 @@ interface DesktopWiring {
 }
 
 /** Desktop modules are wired here, once the window exists. */
-function wireDesktop(d: DesktopWiring): { dispose(): void } {
+function wireDesktop(d: DesktopWiring): { setLocale(l: HostLocale): void; dispose(): void } {
   const getWindow = () => (d.win.isDestroyed() ? null : d.win)
   const locale = hostLocale(app.getLocale())
-  installMenu({
+  const menu = installMenu({
     Menu,
     app,
     shell,
@@ -263,7 +275,15 @@ function wireDesktop(d: DesktopWiring): { dispose(): void } {
     isCoreProcess: d.isCoreProcess,
   })
   const unwatch = crash.watch(d.win)
+  let current = locale
   return {
+    setLocale(l) {
+      if (l === current) return
+      current = l
+      menu.setLocale(l)
+      tray.setLocale(l)
+      crash.setLocale(l)
+    },
     dispose() {
       unwatch()
       crash.dispose()

@@ -36,6 +36,10 @@ const loupe = {
   pathForFile(file: File): string {
     return webUtils.getPathForFile(file)
   },
+  /** The page's language, for the menus, tray and dialogs main shows (en-US or zh-CN). */
+  setLocale(locale: string): void {
+    ipcRenderer.send('loupe:locale', locale === 'zh-CN' ? 'zh-CN' : 'en-US')
+  },
   /** The core's events, and `host.status` (the core process starting, restarting…). */
   subscribe(listener: (name: string, payload: unknown) => void): () => void {
     return client.subscribe(listener)

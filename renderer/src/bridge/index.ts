@@ -5,6 +5,8 @@ import { HOST_STATUS_EVENT, type HostStatus } from '../../../electron/api/host-s
 interface PreloadLoupe {
   invoke(name: string, input: unknown): Promise<unknown>
   subscribe(listener: (name: string, payload: unknown) => void): () => void
+  /** Desktop: tell main the page's language (menus, tray, dialogs follow it). */
+  setLocale?(locale: string): void
 }
 
 declare global {
@@ -89,6 +91,11 @@ export const isDesktop = () => !!window.loupe
  * Desktop: the state of the core process (starting, ready, restarting, failed), the current state
  * first. A browser's host has no such process: nothing is ever reported there.
  */
+/** Desktop: the application menu, tray and dialogs follow the language chosen in the app. */
+export function tellHostLocale(locale: string): void {
+  window.loupe?.setLocale?.(locale)
+}
+
 export function onHostStatus(listener: (s: HostStatus) => void): () => void {
   if (!window.loupe) return () => {}
   return window.loupe.subscribe((name, payload) => {

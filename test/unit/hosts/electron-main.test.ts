@@ -157,7 +157,7 @@ describe('Electron host (mocked electron)', () => {
     nav(ok, 'loupe-app://app/#/search')
     expect(ok.preventDefault).not.toHaveBeenCalled()
     // no IPC handler per method: the page asks for its port to the core process, nothing else
-    expect([...state.ipc.keys()]).toEqual(['loupe:hello'])
+    expect([...state.ipc.keys()].sort()).toEqual(['loupe:hello', 'loupe:locale'])
     // desktop habits: our own menu (no developer tools in a packaged app), a tray, a second
     // launch and macOS "Open with" handled, crashes of other processes watched
     expect(state.menus).toHaveLength(1)
@@ -167,6 +167,15 @@ describe('Electron host (mocked electron)', () => {
       expect(state.appEvents).toContain(ev)
     // the window opens where it was last time (here: the defaults, centred on the display)
     expect(state.windows[0].opts).toMatchObject({ x: 280, y: 80, width: 1360, height: 880 })
+    // the menu follows the language chosen in the app — told by our page only
+    const setLocale = state.ipc.get('loupe:locale')!
+    const ours = { sender: state.windows[0].wc, senderFrame: { url: 'loupe-app://app/#/' } }
+    setLocale({ sender: {}, senderFrame: { url: 'https://evil.example/' } }, 'zh-CN')
+    expect(state.menus).toHaveLength(1)
+    setLocale(ours, 'zh-CN')
+    expect(state.menus).toHaveLength(2)
+    expect(JSON.stringify(state.menus[1])).toContain('编辑')
+    expect(JSON.stringify(state.menus[0])).not.toContain('编辑')
   })
 
   it('preload exposes window.loupe with only the listed methods, over a port main hands it', async () => {
