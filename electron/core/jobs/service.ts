@@ -28,8 +28,6 @@ import {
   registerBulkAdd,
   type BulkAddOptions,
   type BulkAddParams,
-  type BulkAddPayload,
-  type BulkAddResult,
   type BulkAddRuntime,
   type BulkAddSource,
   type GalleryLookup,
@@ -40,7 +38,8 @@ import { acquireProcessLock } from './lock'
 import { applyOverrides, createPlanStore, toPlanRow } from './plans'
 import { JobQueue } from './queue'
 import { createStaging } from './staging'
-import type { ItemRecord, JobId, JobInfo, JobProgress } from './types'
+import type { JobId, JobInfo } from './types'
+import { itemView, jobView } from './views'
 
 type In<M extends { input: z.ZodType }> = z.output<M['input']>
 type BulkOptionsIn = In<typeof bulkDomain.plan>
@@ -210,67 +209,7 @@ export function createJobService(d: JobServiceDeps) {
     return j
   }
 
-  function view(job: JobInfo): JobView {
-    const p: JobProgress = getQueue().progress(job.id)
-    const params = (job.params ?? {}) as Partial<BulkAddParams>
-    return {
-      jobId: job.id,
-      kind: job.kind,
-      profile: job.profile,
-      title: job.title,
-      state: job.state,
-      sealed: job.sealed,
-      total: p.total,
-      done: p.done,
-      failed: p.failed,
-      skipped: p.skipped,
-      pending: p.pending,
-      running: p.running,
-      retryable: p.failed > 0 ? retryableCount(job.id) : 0,
-      rate: p.rate,
-      etaSeconds: p.etaSeconds,
-      error: job.error,
-      sources: Array.isArray(params.sources) ? params.sources : [],
-      createdAt: job.createdAt,
-      updatedAt: job.updatedAt,
-      finishedAt: job.finishedAt,
-    }
-  }
-
-  /** Failed items not refused while planning (what retryFailed requeues). */
-  function retryableCount(jobId: JobId): number {
-    const row = getQueue()
-      .store.db.prepare(
-        "SELECT count(*) AS n FROM job_items WHERE job_id = ? AND state = 'failed' AND rejected = 0",
-      )
-      .get(jobId) as { n: number }
-    return row.n
-  }
-
-  function itemView(item: ItemRecord): JobItemView {
-    const p = (item.payload ?? {}) as Partial<BulkAddPayload>
-    const r = item.result as Partial<BulkAddResult> | null
-    return {
-      seq: item.seq,
-      key: item.key,
-      state: item.state,
-      attempts: item.attempts,
-      error: item.error,
-      productId: p.productId ?? null,
-      picName: p.picName ?? null,
-      source: p.source ?? p.origin ?? null,
-      relPath: p.relPath ?? '',
-      rejected: item.rejected,
-      result: r
-        ? {
-            ...(r.requestId ? { requestId: r.requestId } : {}),
-            ...(typeof r.categoryId === 'number' ? { categoryId: r.categoryId } : {}),
-            ...(r.prepared ? { prepared: r.prepared } : {}),
-          }
-        : null,
-      updatedAt: item.updatedAt,
-    }
-  }
+  const view = (job: JobInfo): JobView => jobView(getQueue(), job)
 
   // ------------------------------------------------------------------------------ bulk helpers
 
