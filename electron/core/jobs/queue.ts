@@ -1,3 +1,6 @@
+// Size (≈700 lines), kept for now: issue 10 replaces the four hand-built kinds of background work
+// (this queue, the batch runner, gallery operations, dumps) with one runner; splitting this file
+// along today's seams (scheduler, worker loop, retry) would be undone by that change.
 /**
  * The persistent job queue. Jobs and their items live in SQLite (see store.ts); handlers are
  * registered by kind; workers run each job's items with a per-job concurrency limit, through a

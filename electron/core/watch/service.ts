@@ -1,3 +1,6 @@
+// Size (≈760 lines), kept for now: issue 10 moves the watchers onto the one background-work runner
+// it introduces (lock, start/stop/close, polling of rules changed elsewhere); what stays here after
+// that is the `watch` domain, which is the seam to split along then.
 /**
  * The `watch` domain: watch rules (folder → profile, naming rule, defaults, on delete, globs)
  * kept in `<dataDir>/watch.db`, and the watchers that run them.
