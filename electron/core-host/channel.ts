@@ -114,44 +114,41 @@ export function forkChannel(proc: ForkProcessLike): CoreChannel {
  * loaded only after its native modules were checked), then hands them over in order.
  */
 export function holdUntilListening(ch: CoreChannel): CoreChannel {
-  const msgs: ToCore[] = []
-  const conns: PortLike[] = []
-  let onMsg: ((m: ToCore) => void) | null = null
-  let onConn: ((p: PortLike) => void) | null = null
-  ch.onMessage((m) => (onMsg ? onMsg(m) : msgs.push(m)))
-  ch.onConnect((p) => (onConn ? onConn(p) : conns.push(holdPort(p))))
+  const msgs = held<ToCore>()
+  const conns = held<PortLike>()
+  ch.onMessage(msgs.push)
+  ch.onConnect((p) => conns.push(holdPort(p)))
   return {
     send: (m) => ch.send(m),
-    onMessage(fn) {
-      onMsg = fn
-      for (const m of msgs.splice(0)) fn(m)
-    },
-    onConnect(fn) {
-      onConn = fn
-      for (const p of conns.splice(0)) fn(p)
-    },
+    onMessage: msgs.listen,
+    onConnect: conns.listen,
     onDisconnect: (fn) => ch.onDisconnect(fn),
   }
 }
 
 /** A window's connection that arrived early: its messages (and its closing) wait for a listener. */
 function holdPort(p: PortLike): PortLike {
-  const queued: unknown[] = []
-  let onMsg: ((m: unknown) => void) | null = null
-  let onClose: (() => void) | null = null
-  let closed = false
-  p.onMessage((m) => (onMsg ? onMsg(m) : queued.push(m)))
-  p.onClose(() => (onClose ? onClose() : (closed = true)))
+  const msgs = held<unknown>()
+  const closed = held<true>()
+  p.onMessage(msgs.push)
+  p.onClose(() => closed.push(true))
   return {
     send: (m) => p.send(m),
-    onMessage(fn) {
-      onMsg = fn
-      for (const m of queued.splice(0)) fn(m)
-    },
-    onClose(fn) {
-      onClose = fn
-      if (closed) fn()
-    },
+    onMessage: msgs.listen,
+    onClose: (fn) => closed.listen(() => fn()),
     close: () => p.close(),
+  }
+}
+
+/** Values pushed before anyone listens are kept, then handed over in order; later ones go straight. */
+function held<T>() {
+  const queued: T[] = []
+  let listener: ((v: T) => void) | null = null
+  return {
+    push: (v: T) => void (listener ? listener(v) : queued.push(v)),
+    listen(fn: (v: T) => void) {
+      listener = fn
+      for (const v of queued.splice(0)) fn(v)
+    },
   }
 }

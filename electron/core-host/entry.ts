@@ -18,11 +18,7 @@ async function main() {
   }
   const problems = await checkNativeModules()
   if (problems.length) {
-    const message = describeNativeProblems(problems)
-    console.error(`Loupe core process: ${message}`)
-    channel.send({ t: 'fatal', message })
-    // Leave once the message is on its way (the supervisor does not restart a fatal start).
-    setTimeout(() => process.exit(3), 50)
+    failStart(describeNativeProblems(problems))
     return
   }
   const { runCoreHost } = await import('./host')
@@ -39,9 +35,14 @@ async function main() {
   })
 }
 
-void main().catch((e) => {
-  const message = `Loupe’s engine could not be loaded: ${(e as Error)?.message ?? String(e)}`
-  console.error(message)
+/** The core cannot start here at all: say why once (the supervisor does not restart it), leave. */
+function failStart(message: string) {
+  console.error(`Loupe core process: ${message}`)
   channel?.send({ t: 'fatal', message })
+  // Leave once the message is on its way.
   setTimeout(() => process.exit(3), 50)
-})
+}
+
+void main().catch((e) =>
+  failStart(`Loupe’s engine could not be loaded: ${(e as Error)?.message ?? String(e)}`),
+)
