@@ -21,8 +21,10 @@ async function shot(page: Page, dir: string, name: string) {
 
 async function openSettings(page: Page, url: string, locale: 'en-US' | 'zh-CN', query = '') {
   await page.evaluate((l) => localStorage.setItem('loupe.locale', l), locale)
+  // A fresh load straight at Settings. (Changing the hash of the page just opened at `/` raced
+  // with the app's own start-up redirect to /search, which won on a busy machine.)
+  await page.goto('about:blank')
   await page.goto(`${url}/#/settings${query}`)
-  await page.reload()
   try {
     await page.getByTestId('security-backend').waitFor({ timeout: 60_000 })
   } catch (e) {
