@@ -1,0 +1,196 @@
+/** The local engine's searches: by picture, by name, by filter (by text: unsupported), compare. */
+import { ALL_CATEGORIES, OTHER_CATEGORY_ID } from '../categories'
+import { EngineError } from '../errors'
+import type {
+  CompareSimilarByImageRequest,
+  CompareSimilarByImageResult,
+  SearchImageByFilterRequest,
+  SearchImageByNameRequest,
+  SearchImageByPicRequest,
+  SearchImageByTextRequest,
+  SearchPicInfo,
+  SearchResult,
+} from '../types'
+import { checkVector, type EngineContext } from './context'
+import { subjectOf } from './describe'
+import { filterToSql, parseFilter, type FilterAst } from './filter'
+import { formatRegion, probePicture } from './picture'
+import { auctionOf, predictCategory, rank } from './ranking'
+import { IMAGE_FILTER_COLUMNS } from './store'
+import type { Throttle } from './throttle'
+import {
+  LIMITS,
+  badRequest,
+  cleanFilterText,
+  cleanPaging,
+  cleanSearchOptions,
+  optionalBool,
+  optionalString,
+  requireString,
+} from './validate'
+import { requireExisting } from './writes'
+
+function parseOptionalFilter(text: string | undefined): FilterAst | null {
+  return text === undefined ? null : parseFilter(text)
+}
+
+export function createSearch(ctx: EngineContext, throttle: Throttle) {
+  const { store, index, featurizer, serviceType, isProduct } = ctx
+
+  return {
+    async searchImageByPic(requestId: string, req: SearchImageByPicRequest): Promise<SearchResult> {
+      const t0 = performance.now()
+      const o = cleanSearchOptions(req ?? {})
+      const crop = optionalBool(req.crop, 'Crop') ?? true
+      const region = optionalString(req.region, 'Region', 100)
+      const ast = parseOptionalFilter(o.filter)
+      throttle.check()
+      const info = await probePicture(
+        req.picContent,
+        serviceType,
+        'PicContent',
+        'NoSpecifiedSearchPic',
+      )
+      const { box, all } = await subjectOf(
+        ctx,
+        info.bytes,
+        info.width,
+        info.height,
+        crop,
+        region,
+        true,
+      )
+      const emb = await featurizer.embed(info.bytes, box)
+      const vec = checkVector(ctx, emb.vector)
+      const categoryId = isProduct ? (o.categoryId ?? predictCategory(ctx, vec)) : OTHER_CATEGORY_ID
+      const { auctions, matched } = rank(ctx, vec, o, ast)
+      const picInfo: SearchPicInfo = {
+        categoryId,
+        region: box ? formatRegion(box) : null,
+        allCategories: ALL_CATEGORIES.map((c) => ({ ...c })),
+        multiRegion: all.map(formatRegion),
+      }
+      return {
+        requestId,
+        auctions,
+        head: {
+          docsFound: matched,
+          docsReturn: auctions.length,
+          searchTime: Math.round(performance.now() - t0),
+        },
+        picInfo,
+      }
+    },
+
+    async searchImageByName(
+      requestId: string,
+      req: SearchImageByNameRequest,
+    ): Promise<SearchResult> {
+      const t0 = performance.now()
+      const productId = requireString(req?.productId, 'ProductId', LIMITS.productId)
+      const picName = requireString(req.picName, 'PicName', LIMITS.picName)
+      const o = cleanSearchOptions(req)
+      const ast = parseOptionalFilter(o.filter)
+      throttle.check()
+      const row = requireExisting(ctx, productId, picName)
+      const stored = store.vector(row.id)
+      const vec =
+        stored && stored.version === featurizer.version && index.has(row.id)
+          ? checkVector(ctx, stored.vector)
+          : null
+      if (!vec) {
+        throw new EngineError(
+          'AccessEngineFailed',
+          `The image ProductId "${productId}", PicName "${picName}" is being re-indexed for the new featurizer; try again shortly.`,
+          { hint: 'The local engine is recomputing vectors after a featurizer upgrade.' },
+        )
+      }
+      const { auctions, matched } = rank(ctx, vec, o, ast)
+      return {
+        requestId,
+        auctions,
+        head: {
+          docsFound: matched,
+          docsReturn: auctions.length,
+          searchTime: Math.round(performance.now() - t0),
+        },
+        picInfo: {
+          categoryId: isProduct ? (o.categoryId ?? row.categoryId) : OTHER_CATEGORY_ID,
+          region: row.region,
+          allCategories: ALL_CATEGORIES.map((c) => ({ ...c })),
+          multiRegion: [],
+        },
+      }
+    },
+
+    async searchImageByFilter(
+      requestId: string,
+      req: SearchImageByFilterRequest,
+    ): Promise<SearchResult> {
+      const t0 = performance.now()
+      if (req?.filter !== undefined && typeof req.filter !== 'string')
+        throw badRequest('Filter must be a string.')
+      const text = cleanFilterText(req?.filter)
+      if (text === undefined) throw badRequest('Filter is required.')
+      const { start, num } = cleanPaging(req.num, req.start)
+      const ast = parseFilter(text)
+      throttle.check()
+      const { sql, params } = filterToSql(ast, IMAGE_FILTER_COLUMNS)
+      const total = store.countWhere(sql, params)
+      const rows = store.select(sql, params, num, start)
+      const auctions = rows.map((r) => ({ ...auctionOf(r, 0), sortExprValues: '' }))
+      return {
+        requestId,
+        auctions,
+        head: {
+          docsFound: total,
+          docsReturn: auctions.length,
+          searchTime: Math.round(performance.now() - t0),
+        },
+        picInfo: null,
+      }
+    },
+
+    async searchImageByText(
+      _requestId: string,
+      req: SearchImageByTextRequest,
+    ): Promise<SearchResult> {
+      void req
+      throw new EngineError(
+        'UnsupportedOperationType',
+        'The specified action is not supported: SearchImageByText needs a text-image model, which the local engine does not have.',
+        { hint: 'Search by image or by name, or use a cloud profile for search by text.' },
+      )
+    },
+
+    async compareSimilarByImage(
+      requestId: string,
+      req: CompareSimilarByImageRequest,
+    ): Promise<CompareSimilarByImageResult> {
+      throttle.check()
+      const a = await probePicture(
+        req?.primaryPicContent,
+        serviceType,
+        'PrimaryPicContent',
+        'NoSpecifiedPic',
+      )
+      const b = await probePicture(
+        req.secondaryPicContent,
+        serviceType,
+        'SecondaryPicContent',
+        'NoSpecifiedPic',
+      )
+      const sa = await subjectOf(ctx, a.bytes, a.width, a.height, true, undefined, false)
+      const sb = await subjectOf(ctx, b.bytes, b.width, b.height, true, undefined, false)
+      const [ea, eb] = await Promise.all([
+        featurizer.embed(a.bytes, sa.box),
+        featurizer.embed(b.bytes, sb.box),
+      ])
+      const va = checkVector(ctx, ea.vector)
+      const vb = checkVector(ctx, eb.vector)
+      let s = 0
+      for (let i = 0; i < va.length; i++) s += va[i] * vb[i]
+      return { requestId, score: Math.min(1, Math.max(0, s)) }
+    },
+  }
+}

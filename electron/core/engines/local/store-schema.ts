@@ -1,0 +1,221 @@
+/**
+ * The local engine's SQLite schema and row shapes (store.ts holds the Store class that reads and
+ * writes them; it re-exports what callers need from here).
+ */
+import type { FilterColumns } from './filter'
+
+/** One stored image: its identity, attributes, the region that was indexed and its vector. */
+export interface ImageRow {
+  id: number
+  productId: string
+  picName: string
+  categoryId: number
+  customContent: string | null
+  intAttr: number | null
+  intAttr2: number | null
+  intAttr3: number | null
+  intAttr4: number | null
+  strAttr: string | null
+  strAttr2: string | null
+  strAttr3: string | null
+  strAttr4: string | null
+  /** Region indexed (`x1,x2,y1,y2` in the image's pixels) or null for the whole image. */
+  region: string | null
+  width: number
+  height: number
+  utcCreated: number
+  utcModified: number
+}
+
+/** What the in-memory index needs of an image. */
+export type IndexRow = Pick<
+  ImageRow,
+  | 'id'
+  | 'productId'
+  | 'categoryId'
+  | 'intAttr'
+  | 'intAttr2'
+  | 'intAttr3'
+  | 'intAttr4'
+  | 'strAttr'
+  | 'strAttr2'
+  | 'strAttr3'
+  | 'strAttr4'
+> & { vector: Buffer; fversion: string }
+
+export interface StoredVector {
+  id: number
+  vector: Float32Array
+  version: string
+}
+
+export type TaskStatus = 'PROCESSING' | 'SUCCESS' | 'FAIL'
+
+export interface DumpTaskRow {
+  id: number
+  status: TaskStatus
+  code: string | null
+  message: string | null
+  file: string | null
+  utcCreate: number
+  utcModified: number
+}
+
+export interface IncreaseTaskRow {
+  id: number
+  bucketName: string
+  path: string
+  callbackAddress: string | null
+  status: TaskStatus
+  code: string | null
+  message: string | null
+  errorFile: string | null
+  nextLine: number
+  okLines: number
+  failedLines: number
+  utcCreate: number
+  utcModified: number
+}
+
+export const SCHEMA_VERSION = 1
+
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS images (
+  id INTEGER PRIMARY KEY,
+  product_id TEXT NOT NULL,
+  pic_name TEXT NOT NULL,
+  category_id INTEGER NOT NULL,
+  custom_content TEXT,
+  int_attr INTEGER, int_attr2 INTEGER, int_attr3 INTEGER, int_attr4 INTEGER,
+  str_attr TEXT, str_attr2 TEXT, str_attr3 TEXT, str_attr4 TEXT,
+  region TEXT,
+  width INTEGER NOT NULL,
+  height INTEGER NOT NULL,
+  vector BLOB NOT NULL,
+  fversion TEXT NOT NULL,
+  utc_created INTEGER NOT NULL,
+  utc_modified INTEGER NOT NULL,
+  UNIQUE (product_id, pic_name)
+);
+CREATE INDEX IF NOT EXISTS images_fversion ON images (fversion);
+-- A downscaled copy of each indexed picture, kept so vectors can be recomputed when the
+-- featurizer changes (see LocalEngine.reindexStatus).
+CREATE TABLE IF NOT EXISTS sources (
+  image_id INTEGER PRIMARY KEY REFERENCES images (id) ON DELETE CASCADE,
+  bytes BLOB NOT NULL,
+  scale REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS dump_tasks (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  status TEXT NOT NULL,
+  code TEXT,
+  message TEXT,
+  file TEXT,
+  utc_create INTEGER NOT NULL,
+  utc_modified INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS increase_tasks (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  bucket_name TEXT NOT NULL,
+  path TEXT NOT NULL,
+  callback_address TEXT,
+  status TEXT NOT NULL,
+  code TEXT,
+  message TEXT,
+  error_file TEXT,
+  next_line INTEGER NOT NULL DEFAULT 0,
+  ok_lines INTEGER NOT NULL DEFAULT 0,
+  failed_lines INTEGER NOT NULL DEFAULT 0,
+  utc_create INTEGER NOT NULL,
+  utc_modified INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS increase_failures (
+  task_id INTEGER NOT NULL REFERENCES increase_tasks (id) ON DELETE CASCADE,
+  line INTEGER NOT NULL,
+  operation TEXT,
+  product_id TEXT,
+  pic_name TEXT,
+  code TEXT NOT NULL,
+  message TEXT NOT NULL,
+  PRIMARY KEY (task_id, line)
+);
+`
+
+export const IMAGE_COLS = `id, product_id AS productId, pic_name AS picName, category_id AS categoryId,
+  custom_content AS customContent, int_attr AS intAttr, int_attr2 AS intAttr2, int_attr3 AS intAttr3,
+  int_attr4 AS intAttr4, str_attr AS strAttr, str_attr2 AS strAttr2, str_attr3 AS strAttr3,
+  str_attr4 AS strAttr4, region, width, height, utc_created AS utcCreated, utc_modified AS utcModified`
+
+/** Column names for filterToSql over the images table. */
+export const IMAGE_FILTER_COLUMNS: FilterColumns = {
+  int_attr: 'int_attr',
+  int_attr2: 'int_attr2',
+  int_attr3: 'int_attr3',
+  int_attr4: 'int_attr4',
+  str_attr: 'str_attr',
+  str_attr2: 'str_attr2',
+  str_attr3: 'str_attr3',
+  str_attr4: 'str_attr4',
+}
+
+export interface NewImage {
+  productId: string
+  picName: string
+  categoryId: number
+  customContent: string | null
+  intAttr: number | null
+  intAttr2: number | null
+  intAttr3: number | null
+  intAttr4: number | null
+  strAttr: string | null
+  strAttr2: string | null
+  strAttr3: string | null
+  strAttr4: string | null
+  region: string | null
+  width: number
+  height: number
+  vector: Float32Array
+  fversion: string
+  source: { bytes: Buffer; scale: number } | null
+}
+
+export type AttributePatch = Partial<
+  Pick<
+    ImageRow,
+    | 'categoryId'
+    | 'customContent'
+    | 'intAttr'
+    | 'intAttr2'
+    | 'intAttr3'
+    | 'intAttr4'
+    | 'strAttr'
+    | 'strAttr2'
+    | 'strAttr3'
+    | 'strAttr4'
+  >
+>
+
+export const PATCH_COLUMNS: Record<keyof AttributePatch, string> = {
+  categoryId: 'category_id',
+  customContent: 'custom_content',
+  intAttr: 'int_attr',
+  intAttr2: 'int_attr2',
+  intAttr3: 'int_attr3',
+  intAttr4: 'int_attr4',
+  strAttr: 'str_attr',
+  strAttr2: 'str_attr2',
+  strAttr3: 'str_attr3',
+  strAttr4: 'str_attr4',
+}
+
+export function vectorToBlob(v: Float32Array): Buffer {
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength)
+}
+
+export function blobToVector(b: Buffer): Float32Array {
+  // Copy: the Buffer may be unaligned or pooled.
+  const out = new Float32Array(b.byteLength / 4)
+  new Uint8Array(out.buffer).set(b)
+  return out
+}
