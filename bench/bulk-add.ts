@@ -48,6 +48,8 @@ import { collectPlan, planBulkAdd } from '../electron/core/jobs/bulk-add/plan'
 import { enqueueBulkAdd, registerBulkAdd } from '../electron/core/jobs/bulk-add/run'
 import { RateLimiter } from '../electron/core/jobs/limiter'
 import { JobQueue } from '../electron/core/jobs/queue'
+import { openGallery } from '../electron/core/gallery/index'
+import { writeThrough } from '../electron/core/gallery/write-through'
 import { createCore } from '../electron/core/app'
 import { createFileSecretStore } from '../electron/core/profiles/file-secret-store'
 import { createKeyStore } from '../electron/core/engines/wire/keys'
@@ -144,14 +146,10 @@ async function partA(): Promise<void> {
       featurizer,
     })
     const queue = new JobQueue({ dbPath: path.join(dir, 'jobs.db') })
-    let recorded = 0
-    registerBulkAdd(queue, {
-      engineFor: () => engine,
-      imaging,
-      onAdded: () => {
-        recorded++
-      },
-    })
+    // as in the app: the engine writes through to a gallery cache
+    const gallery = openGallery(path.join(dir, 'gallery.db'))
+    const withCache = writeThrough(engine, { gallery: () => gallery, saveThumb: () => null })
+    registerBulkAdd(queue, { engineFor: () => withCache, imaging })
     queue.start()
     const src = linkFolder(dir, files)
     const t1 = performance.now()
@@ -226,7 +224,7 @@ async function partA(): Promise<void> {
       `    app (core bulk.start, gallery cache): ${fmt(appS, 2)} s, ${fmt(n / appS)} images/s — ${fmt(n / appS / (n / baseS), 2)}x baseline`,
     )
     console.log(
-      `    job: ${job.state}, done ${job.counts.done}, failed ${job.counts.failed}, skipped ${job.counts.skipped}; engine holds ${count}; onAdded ${recorded}`,
+      `    job: ${job.state}, done ${job.counts.done}, failed ${job.counts.failed}, skipped ${job.counts.skipped}; engine holds ${count}; cache holds ${gallery.stats().count}`,
     )
     console.log(
       `    app job: ${appJob.state}, done ${appJob.done}, failed ${appJob.failed}, skipped ${appJob.skipped}; engine holds ${appCount}; gallery cache ${cached}`,
@@ -236,6 +234,7 @@ async function partA(): Promise<void> {
     )
     await queue.close()
     await queue2.close()
+    gallery.close()
     await engine.close()
     await engine2.close()
   } finally {

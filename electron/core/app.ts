@@ -59,6 +59,12 @@ export function createCore(opts: CoreOptions) {
 
   // Long work on a profile's data (engine load, index fill, dump import) as `core.status`.
   const status = createStatusReporter((s) => events.emit('core.status', s))
+  const galleries = createGalleries({
+    profiles,
+    logger,
+    onChanged: (profile, reason) => events.emit('gallery.changed', { profile, reason }),
+    status,
+  })
   const engines = createEngineRegistry({
     profiles,
     secrets: opts.secrets,
@@ -67,6 +73,7 @@ export function createCore(opts: CoreOptions) {
     fileUrl: opts.fileUrl,
     cloudTimeouts: opts.cloudTimeouts,
     status,
+    cache: galleries.sink,
   })
 
   const profileService = createProfileService({
@@ -76,18 +83,11 @@ export function createCore(opts: CoreOptions) {
     events,
     logger,
   })
-  const galleries = createGalleries({
-    profiles,
-    logger,
-    onChanged: (profile, reason) => events.emit('gallery.changed', { profile, reason }),
-    status,
-  })
   const imageService = createImageService({
     profiles,
     engines,
     imaging: getImaging,
     logger,
-    onWrite: galleries.listener,
     pictures: galleryPictures(galleries, engines),
   })
   const jobService = createJobService({

@@ -3,17 +3,18 @@ import path from 'node:path'
 import { openGallery, type Gallery } from './gallery/index'
 import { thumbnailExtension } from './imaging/sniff'
 import type { ProfileStore } from './profiles/store'
-import type { ImageWriteListener } from './images/service'
+import type { GalleryCacheSink } from './gallery/write-through'
 import type { Logger } from './log'
 import type { StatusReporter } from './core-status'
 
-/**
- * One gallery cache per profile (`profiles/<name>/gallery.db` + `thumbs/`), opened lazily, and the
- * listener that records every add / update / delete Loupe makes on any engine.
- */
 /** Single writes (an add from the Add view, a watched file) are announced at most this often. */
 export const CHANGE_COALESCE_MS = 400
 
+/**
+ * One gallery cache per profile (`profiles/<name>/gallery.db` + `thumbs/`), opened lazily, and the
+ * sink the engine registry's write-through wrapper records every add / update / delete into
+ * (`gallery/write-through.ts`).
+ */
 export function createGalleries(opts: {
   profiles: ProfileStore
   logger: Logger
@@ -60,74 +61,41 @@ export function createGalleries(opts: {
     return g
   }
 
-  /** Writes a thumbnail under thumbs/ (content-addressed by the original's SHA-256). */
-  function saveThumb(profile: string, sha256: string, webp: Buffer): string | null {
-    if (!sha256 || !webp.length) return null
-    const rel = `${sha256.slice(0, 2)}/${sha256}${thumbnailExtension(webp)}`
+  /**
+   * Writes a thumbnail under thumbs/ (content-addressed by the original's SHA-256); its path
+   * relative to thumbs/, or null when there is none or it cannot be written.
+   */
+  function saveThumb(profile: string, sha256: string, data: Buffer): string | null {
+    if (!sha256 || !data.length) return null
+    const rel = `${sha256.slice(0, 2)}/${sha256}${thumbnailExtension(data)}`
     const file = path.join(opts.profiles.dirOf(profile), 'thumbs', rel)
-    if (!fs.existsSync(file)) {
-      fs.mkdirSync(path.dirname(file), { recursive: true })
-      fs.writeFileSync(file, webp)
+    try {
+      if (!fs.existsSync(file)) {
+        fs.mkdirSync(path.dirname(file), { recursive: true })
+        fs.writeFileSync(file, data)
+      }
+      return rel
+    } catch (e) {
+      opts.logger.log('warn', `${profile}: saving a thumbnail failed: ${String(e)}`)
+      return null
     }
-    return rel
   }
 
-  const listener: ImageWriteListener = {
-    added(profile, rec) {
-      const thumbnail = saveThumb(profile, rec.prepared.sha256, rec.prepared.thumbnail)
-      const a = rec.attributes
-      get(profile).recordAdded({
-        productId: rec.productId,
-        picName: rec.picName,
-        categoryId: rec.categoryId,
-        customContent: a.customContent ?? null,
-        intAttr: a.intAttr ?? null,
-        intAttr2: a.intAttr2 ?? null,
-        intAttr3: a.intAttr3 ?? null,
-        intAttr4: a.intAttr4 ?? null,
-        strAttr: a.strAttr ?? null,
-        strAttr2: a.strAttr2 ?? null,
-        strAttr3: a.strAttr3 ?? null,
-        strAttr4: a.strAttr4 ?? null,
-        region: rec.region,
-        sourcePath: rec.sourcePath,
-        sha256: rec.prepared.sha256 || null,
-        phash: rec.prepared.phash || null,
-        thumbnail,
-      })
-      changed(profile, 'add')
-    },
-    updated(profile, rec) {
-      const g = get(profile)
-      if (!g.get(rec.productId, rec.picName)) return
-      const { profile: _p, productId, picName, ...fields } = rec
-      g.recordUpdated({ productId, picName }, fields)
-      changed(profile, 'update')
-    },
-    removed(profile, req) {
-      const g = get(profile)
-      if (req.productId && req.picName)
-        g.recordDeleted({ productId: req.productId, picName: req.picName })
-      else if (req.productId) g.recordDeletedByProduct(req.productId)
-      else if (req.filter && req.picNames.length) {
-        // Delete by filter: the engine names the deleted pictures; the same filter over the cache
-        // finds their products.
-        const names = new Set(req.picNames)
-        const keys = []
-        for (let offset = 0; ; offset += 1000) {
-          const page = g.query({ filter: req.filter, limit: 1000, offset })
-          keys.push(...page.items.filter((i) => names.has(i.picName)))
-          if (offset + 1000 >= page.total) break
-        }
-        g.recordDeleted(keys.map((k) => ({ productId: k.productId, picName: k.picName })))
-      }
-      changed(profile, 'delete')
-    },
+  /** What the engine registry's write-through wrapper records a profile's engine writes into. */
+  function sink(profile: string): GalleryCacheSink {
+    return {
+      gallery: () => get(profile),
+      saveThumb: (sha256, data) => saveThumb(profile, sha256, data),
+      changed: (reason) => changed(profile, reason),
+      log: (msg, err) =>
+        opts.logger.log('warn', `${profile}: ${err ? `${msg}: ${String(err)}` : msg}`),
+    }
   }
 
   return {
     get,
-    listener,
+    sink,
+    saveThumb,
     /** Absolute path of a cached image's thumbnail, or null. */
     thumbnailFile(profile: string, productId: string, picName: string): string | null {
       try {

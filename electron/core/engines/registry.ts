@@ -8,6 +8,7 @@ import type { ProfileStore, StoredProfile } from '../profiles/store'
 import type { SecretStore } from '../profiles/secrets'
 import type { Logger } from '../log'
 import type { StatusReporter } from '../core-status'
+import { writeThrough, type CachedEngine, type GalleryCacheSink } from '../gallery/write-through'
 
 export interface EngineRegistryOptions {
   profiles: ProfileStore
@@ -18,14 +19,18 @@ export interface EngineRegistryOptions {
   cloudTimeouts?: { connectTimeoutMs?: number; readTimeoutMs?: number }
   /** Progress of opening a local engine (its vectors loading), as `core.status` events. */
   status?: StatusReporter
+  /** The gallery cache of a profile: every engine handed out writes through to it. */
+  cache: (profile: string) => GalleryCacheSink
 }
 
 /**
  * Opens one engine per profile, lazily, and keeps it until the profile changes. Local engines live
  * in the profile's `engine/` folder; cloud engines are built from the profile and its secret.
+ * Every engine is handed out wrapped (`gallery/write-through.ts`): its adds, updates and deletes,
+ * whoever makes them, land in the profile's gallery cache — the one write path into the cache.
  */
 export function createEngineRegistry(opts: EngineRegistryOptions) {
-  const open = new Map<string, Promise<Engine>>()
+  const open = new Map<string, Promise<CachedEngine>>()
 
   async function build(p: StoredProfile): Promise<Engine> {
     if (p.kind === 'local') {
@@ -76,11 +81,11 @@ export function createEngineRegistry(opts: EngineRegistryOptions) {
   }
 
   return {
-    get(name: string): Promise<Engine> {
+    get(name: string): Promise<CachedEngine> {
       let e = open.get(name)
       if (!e) {
         const p = opts.profiles.get(name)
-        e = build(p)
+        e = build(p).then((engine) => writeThrough(engine, opts.cache(name)))
         open.set(name, e)
         e.catch(() => open.delete(name))
       }

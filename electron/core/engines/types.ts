@@ -4,6 +4,8 @@
  * the cloud's PascalCase envelopes; the cloud engine maps the SDK's models to them.
  */
 
+import type { Geometry } from '../imaging/types'
+
 /** Region on an image: `x1,x2,y1,y2` in pixels (the cloud's string form is kept as is). */
 export type RegionString = string
 
@@ -30,6 +32,23 @@ export interface AddImageRequest extends ImageAttributes {
   /** Detect the subject (default true). A given region always wins. */
   crop?: boolean
   region?: RegionString
+}
+
+/**
+ * What Loupe knows of a picture it adds besides the request: engines ignore it; the registry's
+ * write-through wrapper records it in the gallery cache (see `gallery/write-through.ts`).
+ */
+export interface PictureFacts {
+  /** The local file the picture was read from (absolute path), if any. */
+  sourcePath?: string | null
+  /** SHA-256 of the original bytes (hex). */
+  sha256?: string | null
+  /** 64-bit perceptual hash (16 hex characters). */
+  phash?: string | null
+  /** The thumbnail: its bytes (saved under the profile's thumbs/), or the path of one saved. */
+  thumbnail?: Buffer | string | null
+  /** How the bytes sent relate to the original: a region the engine reports is mapped back. */
+  geometry?: Geometry
 }
 
 export interface PicInfo {
@@ -243,7 +262,8 @@ export interface IncreaseListResult {
 /** Every operation of Image Search 2020-12-14. Implementations throw EngineError. */
 export interface Engine {
   readonly kind: 'local' | 'cloud'
-  addImage(req: AddImageRequest): Promise<AddImageResult>
+  /** `facts` are for the gallery cache's write-through (engines themselves ignore them). */
+  addImage(req: AddImageRequest, facts?: PictureFacts): Promise<AddImageResult>
   updateImage(req: UpdateImageRequest): Promise<{ requestId: string }>
   deleteImage(req: DeleteImageRequest): Promise<DeleteImageResult>
   checkImageExists(req: CheckImageExistsRequest): Promise<CheckImageExistsResult>

@@ -8,6 +8,7 @@ import { regionToOriginal } from '../imaging/region'
 import type { SearchResult } from '../engines/types'
 import { EngineError } from '../engines/errors'
 import type { PictureResolver } from './gallery-picture'
+import { regionOnOriginal as regionOnOriginalOf } from '../gallery/write-through'
 
 type In<T extends z.ZodType> = z.output<T>
 
@@ -20,32 +21,8 @@ export interface ImageServiceDeps {
   engines: EngineRegistry
   imaging: () => Imaging
   logger: Logger
-  /** Called after every successful write so the gallery cache follows (issue: gallery). */
-  onWrite?: ImageWriteListener
   /** Loupe's own copy of a gallery picture (compare by product id and picture name). */
   pictures?: PictureResolver
-}
-
-export interface ImageWriteListener {
-  added?(profile: string, rec: AddedRecord): void | Promise<void>
-  updated?(profile: string, rec: In<typeof S.UpdateImageInput>): void | Promise<void>
-  removed?(
-    profile: string,
-    req: { productId?: string; picName?: string; filter?: string; picNames: string[] },
-  ): void | Promise<void>
-}
-
-export interface AddedRecord {
-  productId: string
-  picName: string
-  categoryId: number
-  region: string | null
-  attributes: Omit<
-    In<typeof S.AddImageInput>,
-    'image' | 'profile' | 'crop' | 'region' | 'productId' | 'picName'
-  >
-  prepared: PreparedImage
-  sourcePath: string | null
 }
 
 /** An image from a caller: base64 bytes, or a file path the imaging worker reads itself. */
@@ -125,32 +102,25 @@ export function createImageService(d: ImageServiceDeps) {
         const { image, profile: _p, crop, region, productId, picName, ...attributes } = input
         const prepared = await prepare(p.name, image, region)
         const engine = await d.engines.get(p.name)
-        const res = await engine.addImage({
-          ...attributes,
-          productId,
-          picName,
-          picContent: prepared.data,
-          crop: region ? false : (crop ?? true),
-          ...(prepared.region ? { region: prepared.region } : {}),
-        })
-        const regionOnOriginal = res.picInfo.region
-          ? (() => {
-              try {
-                return regionToOriginal(res.picInfo.region, prepared.geometry)
-              } catch {
-                return null
-              }
-            })()
-          : null
-        await d.onWrite?.added?.(p.name, {
-          productId,
-          picName,
-          categoryId: res.picInfo.categoryId,
-          region: regionOnOriginal,
-          attributes,
-          prepared,
-          sourcePath: 'path' in image ? image.path : null,
-        })
+        // The registry's engine records the picture in the gallery cache (write-through).
+        const res = await engine.addImage(
+          {
+            ...attributes,
+            productId,
+            picName,
+            picContent: prepared.data,
+            crop: region ? false : (crop ?? true),
+            ...(prepared.region ? { region: prepared.region } : {}),
+          },
+          {
+            sourcePath: 'path' in image ? image.path : null,
+            sha256: prepared.sha256,
+            phash: prepared.phash,
+            thumbnail: prepared.thumbnail,
+            geometry: prepared.geometry,
+          },
+        )
+        const regionOnOriginal = regionOnOriginalOf(res.picInfo.region, prepared.geometry)
         return {
           requestId: res.requestId,
           picInfo: res.picInfo,
@@ -161,27 +131,16 @@ export function createImageService(d: ImageServiceDeps) {
       async update(input: In<typeof S.UpdateImageInput>) {
         const p = profileOf(input.profile)
         const { profile: _p, ...req } = input
-        const res = await (await d.engines.get(p.name)).updateImage(req)
-        await d.onWrite?.updated?.(p.name, input)
-        return res
+        return (await d.engines.get(p.name)).updateImage(req)
       },
       async remove(input: In<typeof S.DeleteImageInput>) {
         const p = profileOf(input.profile)
-        const res = await (
-          await d.engines.get(p.name)
-        ).deleteImage({
+        return (await d.engines.get(p.name)).deleteImage({
           productId: input.productId,
           picName: input.picName,
           filter: input.filter,
           isDeleteByFilter: !!input.filter,
         })
-        await d.onWrite?.removed?.(p.name, {
-          productId: input.productId,
-          picName: input.picName,
-          filter: input.filter,
-          picNames: res.picNames,
-        })
-        return res
       },
       async exists(input: { profile?: string; productId: string; picName: string }) {
         const p = profileOf(input.profile)

@@ -4,7 +4,7 @@
  * a `bulk.start` or `jobs.resume` starts it too), so creating the core starts no work. Rate limits
  * come from the profile (cloud: the documented limits; local: unlimited, searches at the profile's
  * QPS when set). Every picture added is recorded in the profile's gallery cache (thumbnail,
- * hashes, source path) exactly as a single add is.
+ * hashes, source path) exactly as a single add is: by the registry's write-through engine.
  */
 
 import path from 'node:path'
@@ -15,7 +15,7 @@ import { EngineError } from '../engines/errors'
 import type { EngineRegistry } from '../engines/registry'
 import type { EventBus } from '../events'
 import type { Galleries } from '../galleries'
-import type { Imaging, PreparedImage } from '../imaging/types'
+import type { Imaging } from '../imaging/types'
 import type { Logger } from '../log'
 import type { ProfileStore } from '../profiles/store'
 import {
@@ -93,36 +93,6 @@ export function createJobService(d: JobServiceDeps) {
     imaging: {
       preview: (input, o) => d.imaging().preview(input, o),
       prepare: (input, o) => d.imaging().prepare(input, o),
-    },
-    async onAdded(profile, img, res) {
-      await d.galleries.listener.added?.(profile, {
-        productId: img.productId,
-        picName: img.picName,
-        categoryId: res.picInfo.categoryId ?? img.categoryId ?? 0,
-        region: img.region,
-        attributes: {
-          ...(img.customContent !== null ? { customContent: img.customContent } : {}),
-          ...(img.intAttr !== null ? { intAttr: img.intAttr } : {}),
-          ...(img.intAttr2 !== null ? { intAttr2: img.intAttr2 } : {}),
-          ...(img.intAttr3 !== null ? { intAttr3: img.intAttr3 } : {}),
-          ...(img.intAttr4 !== null ? { intAttr4: img.intAttr4 } : {}),
-          ...(img.strAttr !== null ? { strAttr: img.strAttr } : {}),
-          ...(img.strAttr2 !== null ? { strAttr2: img.strAttr2 } : {}),
-          ...(img.strAttr3 !== null ? { strAttr3: img.strAttr3 } : {}),
-          ...(img.strAttr4 !== null ? { strAttr4: img.strAttr4 } : {}),
-          ...(img.categoryId !== null ? { categoryId: img.categoryId } : {}),
-        },
-        // the listener reads the hashes and the thumbnail of the prepared picture
-        prepared: {
-          sha256: img.sha256 ?? '',
-          phash: img.phash ?? '',
-          thumbnail: img.thumbnailData,
-        } as PreparedImage,
-        sourcePath: img.sourcePath,
-      })
-    },
-    async onDeleted(profile, ref, res) {
-      await d.galleries.listener.removed?.(profile, { ...ref, picNames: res.picNames })
     },
   }
 

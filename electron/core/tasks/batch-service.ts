@@ -27,7 +27,7 @@ import type { Engine, IncreaseTask, ServiceType } from '../engines/types'
 import type { EngineRegistry } from '../engines/registry'
 import type { EventBus } from '../events'
 import type { Galleries } from '../galleries'
-import { thumbnailExtension } from '../imaging/sniff'
+import type { AppliedWrite, CachedEngine } from '../gallery/write-through'
 import type { PrepareOptions, PreparedImage } from '../imaging/types'
 import type { Logger } from '../log'
 import type { ProfileStore } from '../profiles/store'
@@ -315,23 +315,6 @@ export function createBatchService(deps: BatchServiceDeps) {
     return path.join(deps.profiles.dirOf(t.profile), 'batch-staging', String(t.id))
   }
 
-  function saveThumb(profile: string) {
-    return (sha256: string, webp: Buffer): string | null => {
-      if (!sha256 || !webp.length) return null
-      const rel = `${sha256.slice(0, 2)}/${sha256}${thumbnailExtension(webp)}`
-      const file = path.join(deps.profiles.dirOf(profile), 'thumbs', rel)
-      try {
-        if (!fs.existsSync(file)) {
-          fs.mkdirSync(path.dirname(file), { recursive: true })
-          fs.writeFileSync(file, webp)
-        }
-        return rel
-      } catch {
-        return null
-      }
-    }
-  }
-
   async function step(t: BatchTaskRecord, signal: AbortSignal): Promise<BatchTaskRecord> {
     const engine = await deps.engines.get(t.profile)
     switch (t.state) {
@@ -350,7 +333,10 @@ export function createBatchService(deps: BatchServiceDeps) {
           db(),
           t.id,
           dir,
-          { prepare: (i, o) => deps.imaging().prepare(i, o), saveThumb: saveThumb(t.profile) },
+          {
+            prepare: (i, o) => deps.imaging().prepare(i, o),
+            saveThumb: (sha, data) => deps.galleries.saveThumb(t.profile, sha, data),
+          },
           {
             prepare: t.options.prepare,
             serviceType: p.serviceType as ServiceType,
@@ -511,7 +497,7 @@ export function createBatchService(deps: BatchServiceDeps) {
 
   async function monitor(
     t: BatchTaskRecord,
-    engine: Engine,
+    engine: CachedEngine,
     signal: AbortSignal,
   ): Promise<BatchTaskRecord> {
     const [min, max] =
@@ -549,7 +535,7 @@ export function createBatchService(deps: BatchServiceDeps) {
             detail: found.message ?? found.status,
           })
         }
-        if (found.status !== 'PROCESSING') return finish(t, found)
+        if (found.status !== 'PROCESSING') return finish(t, found, engine)
       } else if (++missing >= 10) {
         throw new EngineError(
           'TaskNotFound',
@@ -568,7 +554,11 @@ export function createBatchService(deps: BatchServiceDeps) {
     return r.text()
   }
 
-  async function finish(t: BatchTaskRecord, engineTask: IncreaseTask): Promise<BatchTaskRecord> {
+  async function finish(
+    t: BatchTaskRecord,
+    engineTask: IncreaseTask,
+    engine: CachedEngine,
+  ): Promise<BatchTaskRecord> {
     const s = db()
     const sent: BatchLineState[] = ['staged', 'uploaded']
     let errorFileProblem: string | null = null
@@ -593,7 +583,7 @@ export function createBatchService(deps: BatchServiceDeps) {
         }
       }
       s.setLineStates(t.id, sent, 'ok')
-      recordInGallery(t)
+      recordInGallery(t, engine)
     }
     const counts = s.countLines(t.id)
     const done = update(t.id, {
@@ -654,45 +644,30 @@ export function createBatchService(deps: BatchServiceDeps) {
     })
   }
 
-  function recordInGallery(t: BatchTaskRecord): void {
-    try {
-      const g = deps.galleries.get(t.profile)
-      const lines = [...db().iterateLines(t.id, ['ok'])].sort(
-        (a, b) => (a.metaLine ?? 0) - (b.metaLine ?? 0),
-      )
-      g.batch(() => {
-        for (const l of lines) {
-          const m = l.meta
-          if (l.op === 'delete') {
-            if (m.PicName) g.recordDeleted({ productId: m.ProductId, picName: m.PicName })
-            else g.recordDeletedByProduct(m.ProductId)
-            continue
-          }
-          const f = fieldsOfMeta(m)
-          g.recordAdded({
-            productId: m.ProductId,
-            picName: m.PicName!,
-            categoryId: f.categoryId ?? null,
-            customContent: f.customContent ?? null,
-            intAttr: f.intAttr ?? null,
-            intAttr2: f.intAttr2 ?? null,
-            intAttr3: f.intAttr3 ?? null,
-            intAttr4: f.intAttr4 ?? null,
-            strAttr: f.strAttr ?? null,
-            strAttr2: f.strAttr2 ?? null,
-            strAttr3: f.strAttr3 ?? null,
-            strAttr4: f.strAttr4 ?? null,
-            region: f.region ?? null,
+  /** The lines the engine applied, recorded in the gallery cache like any other engine write. */
+  function recordInGallery(t: BatchTaskRecord, engine: CachedEngine): void {
+    const lines = [...db().iterateLines(t.id, ['ok'])].sort(
+      (a, b) => (a.metaLine ?? 0) - (b.metaLine ?? 0),
+    )
+    engine.recordApplied(
+      lines.map((l): AppliedWrite => {
+        const m = l.meta
+        if (l.op === 'delete') {
+          return { op: 'delete', req: { productId: m.ProductId, picName: m.PicName } }
+        }
+        const { crop: _c, ...fields } = fieldsOfMeta(m)
+        return {
+          op: 'add',
+          req: { ...fields, productId: m.ProductId, picName: m.PicName! },
+          facts: {
             sourcePath: l.source,
             sha256: l.sha256,
             phash: l.phash,
             thumbnail: l.thumbnail,
-          })
+          },
         }
-      })
-    } catch (e) {
-      log(`task ${t.id}: recording in the gallery cache failed`, e)
-    }
+      }),
+    )
   }
 
   function cleanup(t: BatchTaskRecord): void {

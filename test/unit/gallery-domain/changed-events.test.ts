@@ -63,8 +63,7 @@ describe('gallery.changed coalescing', () => {
       logger: createLogger(t.dir, { file: false }),
       onChanged: (profile, reason) => seen.push([profile, reason]),
     })
-    for (let i = 0; i < 50; i++)
-      await galleries.listener.removed?.('local', { productId: `p${i}`, picNames: [] })
+    for (let i = 0; i < 50; i++) galleries.sink('local').changed?.('delete')
     expect(seen).toEqual([])
     await new Promise((r) => setTimeout(r, CHANGE_COALESCE_MS + 300))
     expect(seen).toEqual([['local', 'delete']])
@@ -78,7 +77,7 @@ describe('gallery.changed coalescing', () => {
       logger: createLogger(t.dir, { file: false }),
       onChanged: (profile) => seen.push(profile),
     })
-    await galleries.listener.removed?.('local', { productId: 'gone', picNames: [] })
+    galleries.sink('local').changed?.('delete')
     galleries.close('local')
     await new Promise((r) => setTimeout(r, CHANGE_COALESCE_MS + 300))
     expect(seen).toEqual([])

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startHeadless } from '../../../electron/server/headless'
 import { tempDir } from '../../helpers/tmp'
+import type { Engine } from '../../../electron/core/engines/types'
 import { call, callError, closedPort, pic, readLines, recordEvents, until } from './helpers'
 
 type Task = {
@@ -89,8 +90,10 @@ describe('dump → download → import diff on a local engine (headless host)', 
   })
 
   it('previews added / changed / gone, then applies them in one import with progress', async () => {
-    const engine = await h.core.engines.get('local')
-    // Changes the cache does not know about: made on the engine directly, and a stale cache row.
+    // Changes the cache does not know about: made on the engine directly, as another tool would
+    // (the engine underneath the registry's write-through wrapper, which is its prototype), and a
+    // stale cache row.
+    const engine = Object.getPrototypeOf(await h.core.engines.get('local')) as Engine
     await engine.updateImage({ productId: 'prod-0', picName: 'img-20.jpg', intAttr: 999 })
     await engine.deleteImage({ productId: 'prod-1', picName: 'img-21.jpg' })
     await engine.addImage({

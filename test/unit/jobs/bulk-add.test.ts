@@ -22,6 +22,7 @@ import type {
   PlanItem,
 } from '../../../electron/core/jobs/bulk-add/types'
 import type { JobQueue } from '../../../electron/core/jobs/queue'
+import { writeThrough } from '../../../electron/core/gallery/write-through'
 import { copyCatalogue, put } from './fixtures/pictures'
 import { openQueue, sleep, tempDir } from './helpers'
 
@@ -60,24 +61,17 @@ function counting(e: Engine): Engine & { adds: string[] } {
   return c
 }
 
+/** As in the app: the engine writes through to the gallery cache. */
 function runtime(eng: Engine): BulkAddRuntime {
+  const saveThumb = (sha256: string, data: Buffer) => {
+    const rel = `${sha256.slice(0, 2)}/${sha256}.webp`
+    fs.mkdirSync(path.dirname(gallery.thumbnailPath(rel)), { recursive: true })
+    fs.writeFileSync(gallery.thumbnailPath(rel), data)
+    return rel
+  }
   return {
-    engineFor: () => eng,
+    engineFor: () => writeThrough(eng, { gallery: () => gallery, saveThumb }),
     imaging,
-    onAdded(_profile, image) {
-      let thumbnail: string | null = null
-      if (image.thumbnailData.length > 0) {
-        thumbnail = `${encodeURIComponent(image.productId)}__${encodeURIComponent(image.picName)}.webp`
-        fs.mkdirSync(gallery.thumbsDir, { recursive: true })
-        fs.writeFileSync(path.join(gallery.thumbsDir, thumbnail), image.thumbnailData)
-      }
-      const { thumbnailData: _t, ...rec } = image
-      gallery.recordAdded({ ...rec, thumbnail })
-    },
-    onDeleted(_profile, ref) {
-      if (ref.picName) gallery.recordDeleted({ productId: ref.productId, picName: ref.picName })
-      else gallery.recordDeletedByProduct(ref.productId)
-    },
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * Running a bulk add through the job queue: each item prepares its picture (imaging), waits for
- * an AddImage token, calls the engine, stores the result and tells the gallery cache.
+ * an AddImage token, calls the engine (whose write-through records it in the gallery cache) and
+ * stores the result.
  */
 
 import crypto from 'node:crypto'
@@ -14,7 +15,6 @@ import { parseNamingRule } from './naming'
 import { itemKey } from './plan'
 import { normalizeSource } from './sources'
 import type {
-  AddedImage,
   BulkAddOptions,
   BulkAddParams,
   BulkAddPayload,
@@ -115,28 +115,31 @@ export function bulkAddHandler(
 
     async run(item, ctx, prepared) {
       const p = item.payload
+      // The registry's engine records each write in the gallery cache (write-through).
       const engine = await runtime.engineFor(ctx.profile)
       if (p.op === 'delete') {
         const ref = { productId: p.productId!, ...(p.picName ? { picName: p.picName } : {}) }
         const res = await engine.deleteImage(ref)
-        const out: BulkAddResult = { requestId: res.requestId, deleted: res.picNames }
-        try {
-          await runtime.onDeleted?.(ctx.profile, ref, res)
-        } catch (e) {
-          out.recordError = (e as Error).message
-        }
-        return out
+        return { requestId: res.requestId, deleted: res.picNames }
       }
       const pic = prepared!
-      const attrs = attributes(p)
-      const res = await engine.addImage({
-        productId: p.productId!,
-        picName: p.picName!,
-        picContent: pic.data,
-        ...attrs,
-        ...(pic.region ? { region: pic.region } : {}),
-      })
-      const out: BulkAddResult = {
+      const res = await engine.addImage(
+        {
+          productId: p.productId!,
+          picName: p.picName!,
+          picContent: pic.data,
+          ...attributes(p),
+          ...(pic.region ? { region: pic.region } : {}),
+        },
+        {
+          sourcePath: p.source,
+          sha256: pic.sha256,
+          phash: pic.phash,
+          thumbnail: pic.thumbnail,
+          geometry: pic.geometry,
+        },
+      )
+      return {
         requestId: res.requestId,
         categoryId: res.picInfo.categoryId,
         region: res.picInfo.region,
@@ -144,35 +147,6 @@ export function bulkAddHandler(
         phash: pic.phash,
         prepared: pic.actions.filter((a) => a.kind !== 'kept').map((a) => a.kind),
       }
-      if (runtime.onAdded) {
-        const f = p.fields
-        const image: AddedImage = {
-          productId: p.productId!,
-          picName: p.picName!,
-          categoryId: res.picInfo.categoryId ?? f.categoryId ?? null,
-          customContent: f.customContent ?? null,
-          intAttr: f.intAttr ?? null,
-          intAttr2: f.intAttr2 ?? null,
-          intAttr3: f.intAttr3 ?? null,
-          intAttr4: f.intAttr4 ?? null,
-          strAttr: f.strAttr ?? null,
-          strAttr2: f.strAttr2 ?? null,
-          strAttr3: f.strAttr3 ?? null,
-          strAttr4: f.strAttr4 ?? null,
-          region: res.picInfo.region ?? pic.region ?? null,
-          sourcePath: p.source,
-          sha256: pic.sha256 || null,
-          phash: pic.phash || null,
-          thumbnailData: pic.thumbnail,
-        }
-        try {
-          await runtime.onAdded(ctx.profile, image, res)
-        } catch (e) {
-          // The engine has the image; the cache will catch up on the next dump import.
-          out.recordError = (e as Error).message
-        }
-      }
-      return out
     },
 
     describe(item: ItemRecord<BulkAddPayload>) {
@@ -255,7 +229,7 @@ export interface EnqueueResult {
  * in. With a fingerprint, an unfinished job with the same one is resumed instead: if its items
  * were all written, the plan is not even read; if a crash interrupted the writing, the missing
  * items are added (keys already there are ignored).
- * Pass engineFor + imaging (and onAdded) when no handler is registered yet.
+ * Pass engineFor + imaging when no handler is registered yet.
  */
 export async function enqueueBulkAdd(
   queue: JobQueue,
@@ -266,12 +240,7 @@ export async function enqueueBulkAdd(
     if (!opts.engineFor || !opts.imaging) {
       throw new Error('enqueueBulkAdd: no bulk-add handler registered; pass engineFor and imaging')
     }
-    registerBulkAdd(queue, {
-      engineFor: opts.engineFor,
-      imaging: opts.imaging,
-      onAdded: opts.onAdded,
-      onDeleted: opts.onDeleted,
-    })
+    registerBulkAdd(queue, { engineFor: opts.engineFor, imaging: opts.imaging })
   }
   const fp = opts.fingerprint ?? null
   const existing = fp ? queue.findResumableJob(fp) : undefined

@@ -1,10 +1,4 @@
-import type {
-  AddImageResult,
-  DeleteImageResult,
-  Engine,
-  ImageAttributes,
-  ServiceType,
-} from '../../engines/types'
+import type { Engine, ImageAttributes, ServiceType } from '../../engines/types'
 import type {
   Action,
   PrepareOptions,
@@ -159,39 +153,13 @@ export interface BulkAddResult {
   /** Summary of what preparation did. */
   prepared?: string[]
   deleted?: string[]
-  /** The gallery cache could not record the image (the engine has it). */
-  recordError?: string
-}
-
-/** What `onAdded` gets: the gallery cache's AddedRecord fields plus the thumbnail bytes. */
-export interface AddedImage extends ImageRef {
-  categoryId: number | null
-  customContent: string | null
-  intAttr: number | null
-  intAttr2: number | null
-  intAttr3: number | null
-  intAttr4: number | null
-  strAttr: string | null
-  strAttr2: string | null
-  strAttr3: string | null
-  strAttr4: string | null
-  region: string | null
-  sourcePath: string | null
-  sha256: string | null
-  phash: string | null
-  /** 256 px WebP thumbnail from imaging (empty when none). */
-  thumbnailData: Buffer
 }
 
 export interface BulkAddRuntime {
+  /**
+   * The profile's engine: the registry's, whose write-through records every add and delete in the
+   * gallery cache (`gallery/write-through.ts`).
+   */
   engineFor(profile: string): Engine | Promise<Engine>
   imaging: BulkImaging
-  /** Called after each successful AddImage (e.g. the gallery cache records it). */
-  onAdded?(profile: string, image: AddedImage, result: AddImageResult): void | Promise<void>
-  /** Called after each successful delete. */
-  onDeleted?(
-    profile: string,
-    ref: { productId: string; picName?: string },
-    result: DeleteImageResult,
-  ): void | Promise<void>
 }
