@@ -4,6 +4,7 @@ import type { CoreInit, CoreRequests, MainRequests, PortLike, PortReply, ToCore 
 import { isPortCall } from './protocol'
 import { createRemoteSecretStore } from './remote-secrets'
 import { createRpc } from './rpc'
+import { startControlServer, type ControlServer } from '../core/control/server'
 
 export interface CoreHostOptions {
   exit: (code: number) => void
@@ -17,6 +18,7 @@ export interface CoreHostOptions {
 export function runCoreHost(channel: CoreChannel, opts: CoreHostOptions) {
   let core: Core | null = null
   let closing: Promise<void> | null = null
+  let control: ControlServer | null = null
   const waiting: PortLike[] = []
   const ports = new Set<PortLike>()
 
@@ -39,6 +41,7 @@ export function runCoreHost(channel: CoreChannel, opts: CoreHostOptions) {
 
   function close(): Promise<void> {
     closing ??= (async () => {
+      await control?.close()
       for (const p of ports) p.close()
       ports.clear()
       await core?.close()
@@ -121,6 +124,25 @@ export function runCoreHost(channel: CoreChannel, opts: CoreHostOptions) {
       .catch((e) => c.logger.log('error', `watch: not started: ${(e as Error).message}`))
     // Metadata exports still running are watched to completion (and their files downloaded).
     c.dumps.start()
+    // `loupe` commands on this data folder run here while the app is open (control.json).
+    if (closing) return
+    control = await startControlServer({
+      dataDir: init.dataDir,
+      host: 'electron',
+      version: init.version,
+      dispatch: (m, i) =>
+        closing
+          ? Promise.resolve({
+              error: { code: 'CoreRestarted', message: 'Loupe’s engine is shutting down' },
+            })
+          : c.dispatch(m, i),
+      onEvent: (l) => c.events.onAny(l),
+      log: (level, line) => c.logger.log(level, line),
+    }).catch((e: Error) => {
+      c.logger.log('error', `control channel: not started: ${e.message}`)
+      return null
+    })
+    if (closing) await control?.close()
   }
 
   channel.onMessage((m: ToCore) => {

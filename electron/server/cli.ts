@@ -1,185 +1,103 @@
 #!/usr/bin/env node
-import os from 'node:os'
+/**
+ * The `loupe` command: commands, options and help from commander; every command a typed client of
+ * the contract (see cli/context.ts). `loupe serve` is the headless host.
+ */
 import path from 'node:path'
-import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { createCore, type Core } from '../core/app'
-import { createFileSecretStore } from '../core/profiles/file-secret-store'
-import { isApiError } from '../api/errors'
-import { toApiError } from '../api/dispatch'
+import {
+  Argument,
+  Command,
+  CommanderError,
+  InvalidArgumentError,
+  type CommandUnknownOpts,
+} from '@commander-js/extra-typings'
 import { startHeadless } from './headless'
-import { FORWARDABLE, forwardedCore, liveServer, writeServerInfo } from './forward'
-import { ProfileStore } from '../core/profiles/store'
-import { COMMANDS as BASE_COMMANDS, UsageError, type CommandContext } from './commands'
-import { ENGINE_COMMANDS } from './commands-engine'
-import { BULK_COMMANDS } from './commands-bulk'
-import { GALLERY_COMMANDS } from './commands-gallery'
-import { TASK_COMMANDS } from './commands-tasks'
+import { registerProfileCommands } from './cli/profiles'
+import { registerEngineCommands } from './cli/engine'
+import { registerBulkCommands } from './cli/bulk'
+import { registerGalleryCommands } from './cli/gallery'
+import { registerTaskCommands } from './cli/tasks'
+import { SHELLS, completionScript } from './cli/completion'
+import { createRunner, resolveDataDir, type Runner } from './cli/runner'
 
-const COMMANDS = {
-  ...BASE_COMMANDS,
-  ...ENGINE_COMMANDS,
-  ...BULK_COMMANDS,
-  ...GALLERY_COMMANDS,
-  ...TASK_COMMANDS,
+export { resolveDataDir }
+
+function portArg(v: string): number {
+  const n = Number(v)
+  if (!/^\d+$/.test(v) || n > 65535) {
+    throw new InvalidArgumentError(`--port must be a number from 0 to 65535, not "${v}"`)
+  }
+  return n
 }
 
-const GLOBAL: NonNullable<ParseArgsConfig['options']> = {
-  data: { type: 'string' },
-  profile: { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-}
+/** The whole command tree (fresh for every run: commander keeps parsed values on it). */
+export function buildProgram(run: Runner): CommandUnknownOpts {
+  const program = new Command('loupe')
+    .description('Loupe — product-image search gallery studio')
+    .option('--data <dir>', 'data folder (default: $LOUPE_DATA or ~/.loupe)')
+    .option('--profile <name>', 'profile to use (default: the active profile)')
+    .option('--json', "print the contract's result as JSON")
+    .exitOverride()
+    .showSuggestionAfterError(false)
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .configureOutput({
+      writeOut: (s) => void process.stdout.write(s),
+      writeErr: (s) => void process.stderr.write(s),
+      outputError: (s, write) =>
+        write(s.replace(/^error: unknown command '(.*)'\n?$/, 'Unknown command: $1\n')),
+    })
+    .addHelpText(
+      'after',
+      `
+While \`loupe serve\` or the desktop app runs on the data folder, commands run in it (over its
+control channel, announced in <data>/control.json); otherwise in this process.`,
+    ) as unknown as CommandUnknownOpts
 
-export const HELP = `Loupe — product-image search gallery studio
+  registerProfileCommands(program, run)
+  registerEngineCommands(program, run)
+  registerBulkCommands(program, run)
+  registerGalleryCommands(program, run)
+  registerTaskCommands(program, run)
 
-Usage: loupe [--data DIR] [--profile NAME] <command> [options]
+  program
+    .command('serve')
+    .description('serve the UI, the API and the engine API over HTTP')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <n>', 'port (0: a free one)', portArg, 7070)
+    .action(async (o, cmd) => {
+      const dataDir = resolveDataDir((cmd.optsWithGlobals() as { data?: string }).data)
+      await serve(dataDir, o.host, o.port)
+    })
 
-Commands:
-${Object.entries(COMMANDS)
-  .map(([name, c]) => `  ${(name + ' ' + (c.usage ?? '')).padEnd(58)} ${c.summary}`)
-  .join('\n')}
-  serve [--host H] [--port N]                                serve the UI, the API and the engine API over HTTP
-
-Global options:
-  --data DIR       data folder (default: $LOUPE_DATA or ~/.loupe)
-  --profile NAME   profile to use (default: the active profile)
-  --json           print the contract's result as JSON
-  -h, --help       this help
-`
-
-export function resolveDataDir(
-  flag: string | undefined,
-  env: NodeJS.ProcessEnv = process.env,
-): string {
-  return path.resolve(flag ?? env.LOUPE_DATA ?? path.join(os.homedir(), '.loupe'))
-}
-
-function fail(code: number, text: string): never {
-  process.stderr.write(text.endsWith('\n') ? text : text + '\n')
-  process.exit(code)
+  program
+    .command('completion')
+    .description('print a shell completion script (e.g. `source <(loupe completion bash)`)')
+    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(SHELLS))
+    .action((shell, _o, cmd) =>
+      run.plain(cmd, async () => void process.stdout.write(completionScript(program, shell))),
+    )
+  return program
 }
 
 export async function main(argv: string[]): Promise<number> {
-  // Split: first positional is the command; its own options are parsed by the command's table.
-  const cmdIndex = argv.findIndex((a, i) => !a.startsWith('-') && !isOptionValue(argv, i))
-  if (cmdIndex < 0) {
-    if (argv.includes('--help') || argv.includes('-h')) {
-      process.stdout.write(HELP)
-      return 0
-    }
-    process.stderr.write(HELP)
-    return 2
-  }
-  let cmd = argv[cmdIndex]
-  let rest = argv.slice(cmdIndex + 1)
-  const pre = argv.slice(0, cmdIndex)
-  // Two-word commands: "profiles list", "keys create", "dump list", …
-  if (rest[0] && !rest[0].startsWith('-') && COMMANDS[`${cmd} ${rest[0]}`]) {
-    cmd = `${cmd} ${rest[0]}`
-    rest = rest.slice(1)
-  }
-  if (cmd === 'serve') return serve([...pre, ...rest])
-  const def = COMMANDS[cmd]
-  if (!def) {
-    process.stderr.write(`Unknown command: ${cmd}\n\n${HELP}`)
-    return 2
-  }
-  let parsed
+  const run = createRunner(process.env.npm_package_version)
+  const program = buildProgram(run)
   try {
-    parsed = parseArgs({
-      args: [...pre, ...rest],
-      options: { ...GLOBAL, ...def.options },
-      allowPositionals: true,
-      strict: true,
-    })
+    await program.parseAsync(argv, { from: 'user' })
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n\nUsage: loupe ${cmd} ${def.usage ?? ''}\n`)
+    if (!(e instanceof CommanderError)) throw e
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0
+    if (e.code === 'commander.unknownCommand')
+      process.stderr.write(`\n${program.helpInformation()}`)
+    // Wrong usage (an unknown command or option, a missing or bad argument, no command at all).
     return 2
   }
-  if (parsed.values.help) {
-    process.stdout.write(`Usage: loupe ${cmd} ${def.usage ?? ''}\n  ${def.summary}\n`)
-    return 0
-  }
-  const dataDir = resolveDataDir(parsed.values.data as string | undefined)
-  let core: Core | null = null
-  const localCore = () =>
-    (core ??= createCore({
-      dataDir,
-      secrets: createFileSecretStore(dataDir),
-      host: 'headless',
-      version: process.env.npm_package_version,
-    }))
-  // A `loupe serve` running on this data folder holds its engines: calls of the contract go to it.
-  const server = FORWARDABLE.has(cmd) ? liveServer(dataDir) : null
-  const remote = server ? forwardedCore(dataDir, server, localCore) : null
-  const ctx: CommandContext = {
-    values: parsed.values as Record<string, string | boolean | string[] | undefined>,
-    positionals: parsed.positionals,
-    dataDir,
-    get core() {
-      return remote ?? localCore()
-    },
-    profile: () =>
-      (parsed.values.profile as string | undefined) ??
-      (remote ? new ProfileStore(dataDir).active() : ctx.core.profiles.active()),
-    json: !!parsed.values.json,
-    out: (text) => void process.stdout.write(text.endsWith('\n') ? text : text + '\n'),
-    printJson: (v) => void process.stdout.write(JSON.stringify(v, null, 2) + '\n'),
-  }
-  try {
-    const code = await def.run(ctx)
-    return typeof code === 'number' ? code : 0
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`${e.message}\n\nUsage: loupe ${cmd} ${def.usage ?? ''}\n`)
-      return 2
-    }
-    const err = isApiError(e) ? toApiError(e) : toApiError(e)
-    process.stderr.write(`${err.code}: ${err.message}${err.hint ? ` (${err.hint})` : ''}\n`)
-    return 1
-  } finally {
-    if (core) await (core as Core).close()
-  }
+  return run.code
 }
 
-function isOptionValue(argv: string[], i: number): boolean {
-  const prev = argv[i - 1]
-  if (!prev || !prev.startsWith('--') || prev.includes('=')) return false
-  const name = prev.slice(2)
-  return name === 'data' || name === 'profile'
-}
-
-async function serve(args: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>
-  try {
-    values = parseArgs({
-      args,
-      options: { ...GLOBAL, host: { type: 'string' }, port: { type: 'string' } },
-      strict: true,
-      allowPositionals: false,
-    }).values as Record<string, string | boolean | undefined>
-  } catch (e) {
-    process.stderr.write(
-      `${(e as Error).message}\n\nUsage: loupe serve [--data DIR] [--host H] [--port N]\n`,
-    )
-    return 2
-  }
-  if (values.help) {
-    process.stdout.write('Usage: loupe serve [--data DIR] [--host H] [--port N]\n')
-    return 0
-  }
-  const port = values.port === undefined ? 7070 : Number(values.port)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`--port must be a number from 0 to 65535, not "${values.port}"\n`)
-    return 2
-  }
-  const host = (values.host as string | undefined) ?? '127.0.0.1'
-  const dataDir = resolveDataDir(values.data as string | undefined)
+async function serve(dataDir: string, host: string, port: number): Promise<void> {
   const h = await startHeadless({ dataDir, host, port, version: process.env.npm_package_version })
-  // Announced before the first line, so CLI commands on this data folder are sent here from now on.
-  const unannounce = writeServerInfo(dataDir, h.url)
-  process.once('exit', unannounce)
-  h.server.once('close', unannounce)
+  // Its control channel is announced (control.json) before the first line.
   process.stdout.write(`Loupe listening on ${h.url}\n`)
   process.stdout.write(`Data: ${dataDir}\n`)
   if (!['127.0.0.1', 'localhost', '::1'].includes(host)) {
@@ -192,9 +110,7 @@ async function serve(args: string[]): Promise<number> {
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
   })
-  unannounce()
   await h.close()
-  return 0
 }
 
 const isMain = (() => {
@@ -204,6 +120,9 @@ const isMain = (() => {
 if (isMain) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
-    (e) => fail(1, `InternalError: ${(e as Error).message}`),
+    (e) => {
+      process.stderr.write(`InternalError: ${(e as Error).message}\n`)
+      process.exit(1)
+    },
   )
 }

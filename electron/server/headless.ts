@@ -8,6 +8,7 @@ import type { SecretStore } from '../core/profiles/secrets'
 import { createHttpBridge, isSameOrigin, sendJson } from './http-bridge'
 import { safeJoin, sendFile, serveRenderer } from './static'
 import { createKeyStore, createWireHandler } from '../core/engines/wire/index'
+import { startControlServer, type ControlServer } from '../core/control/server'
 
 export interface HeadlessOptions {
   dataDir: string
@@ -18,6 +19,11 @@ export interface HeadlessOptions {
   log?: (line: string) => void
   /** Where AccessKey secrets are kept (default: the 0600 file `<dataDir>/secrets.json`). */
   secrets?: SecretStore
+  /**
+   * Serve the contract on the control channel announced in `<dataDir>/control.json`, for `loupe`
+   * commands on this data folder (default: true).
+   */
+  control?: boolean
 }
 
 /** Folders of a profile whose files may be downloaded over HTTP (dump exports, task error files). */
@@ -170,12 +176,28 @@ export async function startHeadless(opts: HeadlessOptions): Promise<{
   await core
     .startWatchers()
     .catch((e) => core.logger.log('error', `watch: not started: ${(e as Error).message}`))
+  // Announced before the host reports itself up: CLI commands on this data folder come here.
+  let control: ControlServer | null = null
+  if (opts.control !== false) {
+    control = await startControlServer({
+      dataDir: opts.dataDir,
+      host: 'headless',
+      version: opts.version,
+      dispatch: core.dispatch,
+      onEvent: (l) => core.events.onAny(l),
+      log: (level, line) => core.logger.log(level, line),
+    }).catch((e: Error) => {
+      core.logger.log('error', `control channel: not started: ${e.message}`)
+      return null
+    })
+  }
   return {
     url: baseUrl,
     port,
     core,
     server,
     async close() {
+      await control?.close()
       bridge.close()
       server.closeAllConnections?.()
       await new Promise<void>((r) => server.close(() => r()))

@@ -16,6 +16,32 @@ export function loupe(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: s
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 
+/**
+ * Runs the real `loupe` command without blocking this process (for tests where this process hosts
+ * something the command talks to, e.g. the desktop app's supervisor).
+ */
+export function loupeAsync(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const proc = spawn(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  proc.stdout!.on('data', (d) => (stdout += d))
+  proc.stderr!.on('data', (d) => (stderr += d))
+  const timer = setTimeout(() => proc.kill('SIGKILL'), opts.timeoutMs ?? 120_000)
+  return new Promise((resolve) => {
+    proc.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
 /** Starts `loupe serve` and resolves with its URL once it prints its first line. */
 export function serve(
   args: string[],

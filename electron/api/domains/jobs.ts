@@ -84,6 +84,15 @@ export const jobsDomain = {
     z.object({ jobs: z.array(JobView) }),
   ),
   get: method(JobRef, JobView),
+  /**
+   * Waits until the job stops running (done, failed, cancelled or paused) with all its items
+   * planned, or `timeoutMs` passed (`settled: false`: ask again). For clients that follow a job.
+   */
+  wait: method(
+    JobRef.extend({ timeoutMs: z.number().int().min(0).max(120_000).default(30_000) }),
+    z.object({ settled: z.boolean(), job: JobView }),
+    { slow: true },
+  ),
   /** A page of the job's items, in order, optionally only those in some states. */
   items: method(
     JobRef.extend({

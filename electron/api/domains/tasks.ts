@@ -72,6 +72,18 @@ export const dumpTaskMethods = {
   /** The profile's exports: the engine's list merged with what Loupe downloaded and imported. */
   dumpList: method(ProfileRef, DumpList),
   dumpGet: method(ProfileRef.extend({ id: z.number().int().min(0) }), DumpTask),
+  /**
+   * Waits until the core stops watching the export (it finished and its file was downloaded, or it
+   * failed) or `timeoutMs` passed (`settled: false`: ask again).
+   */
+  dumpWait: method(
+    ProfileRef.extend({
+      id: z.number().int().min(0),
+      timeoutMs: z.number().int().min(0).max(120_000).default(30_000),
+    }),
+    z.object({ settled: z.boolean(), task: DumpTask }),
+    { slow: true },
+  ),
   /** Downloads a finished export's file into `dumps/` (again, if it was deleted). */
   dumpDownload: method(ProfileRef.extend({ id: z.number().int().min(0) }), DumpTask, {
     slow: true,

@@ -53,6 +53,18 @@ export const WatchRule = z.object({
     failed: z.number(),
     rejected: z.number(),
   }),
+  /** What the process running the watchers did with the last delegated `apply` (at: when). */
+  applyResult: z
+    .object({
+      at: z.number(),
+      jobId: z.number().nullable(),
+      add: z.number(),
+      update: z.number(),
+      delete: z.number(),
+      error: z.string().optional(),
+    })
+    .nullable()
+    .optional(),
 })
 export type WatchRule = z.infer<typeof WatchRule>
 

@@ -163,9 +163,19 @@ class SqliteGallery implements Gallery {
    * analysis_limit; unbounded, the FTS tables took ~0.2 s at 100,000 images). Not while the FTS
    * index is being filled: statistics of its nearly empty tables would make FTS5's own lookups
    * scan them as they grow (each slice then took ~0.5 s instead of ~15 ms) — run when it is done.
+   * Best effort: while another connection writes, they are skipped at once (no busy wait), so
+   * opening the cache to read it never waits for a writer.
    */
   private optimize(mask = '0x10012'): void {
-    if (!ftsWorkPending(this.db)) this.db.pragma(`optimize = ${mask}`)
+    if (ftsWorkPending(this.db)) return
+    this.db.pragma('busy_timeout = 0')
+    try {
+      this.db.pragma(`optimize = ${mask}`)
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'SQLITE_BUSY') throw e
+    } finally {
+      this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`)
+    }
   }
 
   get filling(): boolean {

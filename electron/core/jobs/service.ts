@@ -8,9 +8,10 @@
  */
 
 import path from 'node:path'
+import { settlesWithin } from '../util/deadline'
 import type { z } from 'zod'
 import type { bulkDomain, PlanRow, PlanStatus } from '../../api/domains/bulk'
-import type { jobsDomain, JobItemView, JobView } from '../../api/domains/jobs'
+import type { jobsDomain, JobView } from '../../api/domains/jobs'
 import { EngineError } from '../engines/errors'
 import type { EngineRegistry } from '../engines/registry'
 import type { EventBus } from '../events'
@@ -181,6 +182,25 @@ export function createJobService(d: JobServiceDeps) {
 
   const view = (job: JobInfo): JobView => jobView(getQueue(), job)
 
+  /** Resolves when the job stops running (done, failed, cancelled or paused) and is filled. */
+  async function whenSettled(jobId: JobId): Promise<JobView> {
+    const q = getQueue()
+    for (;;) {
+      await filling.get(jobId)
+      await q.whenSettled(jobId)
+      if (!filling.has(jobId)) break
+    }
+    return view(mustJob(jobId))
+  }
+
+  /** One pending whenSettled per job, shared by every `jobs.wait` (one queue listener each). */
+  const settling = new Map<JobId, Promise<unknown>>()
+  function settledWithin(jobId: JobId, ms: number): Promise<boolean> {
+    let p = settling.get(jobId)
+    if (!p) settling.set(jobId, (p = whenSettled(jobId).finally(() => settling.delete(jobId))))
+    return settlesWithin(p, ms)
+  }
+
   // ------------------------------------------------------------------------------ bulk helpers
 
   function profileName(p?: string): string {
@@ -304,6 +324,11 @@ export function createJobService(d: JobServiceDeps) {
     },
     async get(input: In<typeof jobsDomain.get>) {
       return view(mustJob(input.jobId))
+    },
+    async wait(input: In<typeof jobsDomain.wait>) {
+      mustJob(input.jobId)
+      const settled = await settledWithin(input.jobId, input.timeoutMs)
+      return { settled, job: view(mustJob(input.jobId)) }
     },
     async items(input: In<typeof jobsDomain.items>) {
       const job = mustJob(input.jobId)
@@ -485,30 +510,8 @@ export function createJobService(d: JobServiceDeps) {
     startJobs,
     /** The queue (opened on first use). */
     queue: getQueue,
-    /** Preview rows of a bulk add, streamed (the CLI's --dry-run). */
-    async *planRows(input: BulkOptionsIn): AsyncGenerator<PlanRow> {
-      const profile = profileName(input.profile)
-      const options = toOptions(profile, input)
-      let i = 0
-      for await (const item of plan(profile, input.sources as BulkAddSource[], options)) {
-        yield toPlanRow(item, i++)
-      }
-    },
     /** Resolves when the job stops running (done, failed, cancelled or paused) and is filled. */
-    async whenSettled(jobId: JobId): Promise<JobView> {
-      const q = getQueue()
-      for (;;) {
-        await filling.get(jobId)
-        await q.whenSettled(jobId)
-        if (!filling.has(jobId)) break
-      }
-      return view(mustJob(jobId))
-    },
-    view: (jobId: JobId) => view(mustJob(jobId)),
-    /** Items of a job in some states, all of them (CLI summaries). */
-    *iterateItems(jobId: JobId, states: ('failed' | 'skipped' | 'done')[]): Generator<JobItemView> {
-      for (const item of getQueue().store.iterateItems(jobId, states)) yield itemView(item)
-    },
+    whenSettled,
     kind: BULK_ADD_KIND,
     async close(): Promise<void> {
       closing = true

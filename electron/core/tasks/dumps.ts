@@ -14,6 +14,7 @@ import type { Logger } from '../log'
 import type { ProfileStore } from '../profiles/store'
 import { DumpRecords, dumpsDir, type DumpRecord } from './dump-records'
 import { downloadFile } from './download'
+import { settlesWithin } from '../util/deadline'
 
 type In<T extends z.ZodType> = z.output<T>
 type Out<T extends z.ZodType> = z.input<T>
@@ -420,6 +421,22 @@ export function createDumpService(d: DumpServiceDeps) {
           if (known) return view(p.name, known)
           throw e
         }
+      },
+      async dumpWait(input: { profile?: string; id: number; timeoutMs: number }) {
+        const p = profileOf(input.profile)
+        const r = records.get(p.name, input.id) ?? (await refreshOne(p.name, input.id))
+        const running =
+          watchers.get(wkey(p.name, input.id)) ??
+          (r.status === 'PROCESSING' ? watch(p.name, input.id) : null)
+        // A watch ended by closing (null) has not settled.
+        const settled = running
+          ? (await settlesWithin(running, input.timeoutMs)) &&
+            (await running.then(
+              (x) => x !== null,
+              () => true,
+            ))
+          : true
+        return { settled, task: view(p.name, records.get(p.name, input.id) ?? r) }
       },
       async dumpDownload(input: { profile?: string; id: number }) {
         const p = profileOf(input.profile)

@@ -460,6 +460,7 @@ export function createWatchService(deps: WatchServiceDeps) {
         failed: c.failed,
         rejected: c.rejected,
       },
+      applyResult: r.applyResult,
     }
   }
 

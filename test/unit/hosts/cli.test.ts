@@ -1,3 +1,6 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { spawnSync } from 'node:child_process'
 import { afterAll, describe, expect, it } from 'vitest'
 import { loupe, serve } from '../../helpers/cli'
 import { tempDir } from '../../helpers/tmp'
@@ -75,6 +78,46 @@ describe('loupe CLI', () => {
     expect(badFlag.code).toBe(2)
     const badPort = loupe(['serve', '--port', 'abc'])
     expect(badPort.code).toBe(2)
+    expect(badPort.stderr).toContain('--port must be a number from 0 to 65535')
+  })
+
+  it('has help for every command and sub-command', () => {
+    const keys = loupe(['keys', '--help'])
+    expect(keys.code).toBe(0)
+    expect(keys.stdout).toMatch(/^Usage: loupe keys /)
+    for (const sub of ['create', 'list', 'revoke'])
+      expect(keys.stdout).toMatch(new RegExp(`^  ${sub}\\b`, 'm'))
+    const add = loupe(['profiles', 'add', '--help'])
+    expect(add.code).toBe(0)
+    expect(add.stdout).toMatch(/^Usage: loupe profiles add \[options\] <name>/)
+    expect(add.stdout).toContain('--secret-stdin')
+    expect(add.stdout).toContain('--data <dir>') // the global options too
+    const missing = loupe(['keys'])
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain('Usage: loupe keys')
+  })
+
+  it('prints shell completion generated from the command tree', () => {
+    const bash = loupe(['completion', 'bash'])
+    expect(bash.code).toBe(0)
+    const script = path.join(t.dir, 'loupe.bash')
+    fs.writeFileSync(script, bash.stdout)
+    const complete = (...words: string[]) =>
+      spawnSync(
+        'bash',
+        [
+          '-c',
+          `source ${JSON.stringify(script)}; COMP_WORDS=(${words.map((w) => JSON.stringify(w)).join(' ')}); COMP_CWORD=${words.length - 1}; _loupe; echo "\${COMPREPLY[*]}"`,
+        ],
+        { encoding: 'utf8' },
+      ).stdout.trim()
+    expect(complete('loupe', 'ke')).toBe('keys')
+    expect(complete('loupe', 'keys', '')).toContain('revoke')
+    expect(complete('loupe', 'bulk-add', '--small-image', '')).toBe('reject upscale pad')
+    const fish = loupe(['completion', 'fish'])
+    expect(fish.stdout).toContain("-a 'revoke'")
+    expect(loupe(['completion', 'zsh']).stdout).toMatch(/^#compdef loupe/)
+    expect(loupe(['completion', 'tcsh']).code).toBe(2)
   })
 
   it('prints code: message (hint) and exits 1 on engine errors', () => {

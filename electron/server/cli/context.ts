@@ -1,0 +1,173 @@
+/**
+ * What a `loupe` command works with: the contract as a typed client — over the control channel of
+ * a host running on the data folder (`loupe serve`, the desktop app), or in this process through
+ * the same dispatcher every host uses (arguments validated, defaults applied) — and the core's
+ * events. Commands never reach into the core's services.
+ */
+import { InvalidArgumentError, Option } from '@commander-js/extra-typings'
+import { createClient } from '../../api/client'
+import { contract, type Contract } from '../../api/contract'
+import type { Client } from '../../api/define'
+import type { EventName, EventPayload } from '../../api/events'
+import { createCore } from '../../core/app'
+import { connectControl } from '../../core/control/client'
+import type { HostKind } from '../../core/control/protocol'
+import { createFileSecretStore } from '../../core/profiles/file-secret-store'
+
+/** Wrong usage: the CLI prints the command's usage and exits 2. */
+export class UsageError extends Error {}
+
+export interface Output {
+  dataDir: string
+  json: boolean
+  out(text: string): void
+  printJson(v: unknown): void
+}
+
+export interface Session {
+  api: Client<Contract>
+  on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void): () => void
+  /** The host answering this command, or null when it runs in this process. */
+  remote: { pid: number; kind: HostKind } | null
+  /**
+   * In this process only (no host runs on the data folder): run the batch tasks of the data folder
+   * here while the command waits for one. `ok: false` names the process that runs them instead.
+   */
+  runBatchHere(): { ok: true } | { ok: false; owner: { pid: number; host: string } }
+  close(): Promise<void>
+}
+
+export interface CommandContext extends Output, Session {
+  /** `--profile`, else the active profile. */
+  profile(): Promise<string>
+}
+
+/** Opens the contract for a data folder: the announced host's, else a core in this process. */
+export async function openSession(dataDir: string, version?: string): Promise<Session> {
+  const conn = await connectControl(dataDir)
+  if (conn) {
+    const bridge = createClient(contract, conn.transport)
+    const owner = { pid: conn.host.pid, host: conn.host.kind }
+    return {
+      api: bridge.api,
+      on: bridge.on,
+      remote: { pid: conn.host.pid, kind: conn.host.kind },
+      runBatchHere: () => ({ ok: false, owner }),
+      close: async () => conn.close(),
+    }
+  }
+  const core = createCore({
+    dataDir,
+    secrets: createFileSecretStore(dataDir),
+    host: 'headless',
+    version,
+  })
+  const bridge = createClient(contract, {
+    invoke: (name, input) => core.dispatch(name, input),
+    subscribe: (listener) => core.events.onAny(listener),
+  })
+  return {
+    api: bridge.api,
+    on: bridge.on,
+    remote: null,
+    runBatchHere() {
+      const r = core.batch.start()
+      return r.ok ? r : { ok: false, owner: { pid: r.owner.pid, host: r.owner.host } }
+    },
+    close: () => core.close(),
+  }
+}
+
+// ---- option helpers -------------------------------------------------------------------------
+
+/** An integer option value (commander reports a bad one as wrong usage: exit 2). */
+export function intArg(v: string): number {
+  if (!/^-?\d+$/.test(v)) throw new InvalidArgumentError(`must be an integer, not "${v}"`)
+  return Number(v)
+}
+
+/** Collects a repeatable option's values. */
+export function collect(v: string, prev: string[] | undefined): string[] {
+  return [...(prev ?? []), v]
+}
+
+/** A positive integer id argument. */
+export function idArg(v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) <= 0) {
+    throw new InvalidArgumentError(`must be a positive integer, not "${v}"`)
+  }
+  return Number(v)
+}
+
+export interface AttrValues {
+  category?: number
+  content?: string
+  intAttr?: number
+  intAttr2?: number
+  intAttr3?: number
+  intAttr4?: number
+  strAttr?: string
+  strAttr2?: string
+  strAttr3?: string
+  strAttr4?: string
+}
+
+/** The category / custom content / attribute options shared by add, update, bulk-add, batch, watch. */
+export function attrOptions(): Option[] {
+  const out: Option[] = [
+    new Option('--category <n>', 'category id').argParser(intArg),
+    new Option('--content <text>', 'custom content'),
+  ]
+  for (const s of ['', '2', '3', '4']) {
+    out.push(new Option(`--int-attr${s} <n>`, `integer attribute IntAttr${s}`).argParser(intArg))
+  }
+  for (const s of ['', '2', '3', '4']) {
+    out.push(new Option(`--str-attr${s} <s>`, `text attribute StrAttr${s}`))
+  }
+  return out
+}
+
+/** Those options' values as the contract's fields (categoryId, customContent, intAttr…, strAttr…). */
+export function attributeFields(o: AttrValues): Record<string, string | number> {
+  const out: Record<string, string | number> = {}
+  if (o.category !== undefined) out.categoryId = o.category
+  if (o.content !== undefined) out.customContent = o.content
+  for (const k of [
+    'intAttr',
+    'intAttr2',
+    'intAttr3',
+    'intAttr4',
+    'strAttr',
+    'strAttr2',
+    'strAttr3',
+    'strAttr4',
+  ] as const) {
+    if (o[k] !== undefined) out[k] = o[k]
+  }
+  return out
+}
+
+/** Progress on stderr, only when it is a terminal (scripts get clean output). */
+export function progressLine(kind: string) {
+  const tty = process.stderr.isTTY
+  return {
+    update(done: number, total: number) {
+      if (!tty) return
+      const pct = total > 0 ? Math.floor((done / total) * 100) : 0
+      process.stderr.write(`\r${kind}: ${pct}%   `)
+    },
+    end() {
+      if (tty) process.stderr.write('\r\x1b[K')
+    },
+  }
+}
+
+/** Follows a job of the queue until it settles (one long-poll after another). */
+export async function settledJob(ctx: Session, jobId: number) {
+  for (;;) {
+    const r = await ctx.api.jobs.wait({ jobId, timeoutMs: 30_000 })
+    if (r.settled) return r.job
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))

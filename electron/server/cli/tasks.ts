@@ -1,0 +1,422 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { Option, type CommandUnknownOpts } from '@commander-js/extra-typings'
+import type { BatchTask } from '../../api/domains/batch'
+import type { WatchRule } from '../../api/domains/watch'
+import {
+  attrOptions,
+  attributeFields,
+  collect,
+  idArg,
+  intArg,
+  settledJob,
+  sleep,
+  type AttrValues,
+  type CommandContext,
+} from './context'
+import type { Runner } from './runner'
+
+/** `loupe batch …` and `loupe watch …`. */
+
+function defaults(o: AttrValues): Record<string, string | number> | undefined {
+  const out = attributeFields(o)
+  return Object.keys(out).length ? out : undefined
+}
+
+function when(ms: number | null): string {
+  if (!ms) return '-'
+  return new Date(ms).toISOString().replace('T', ' ').slice(0, 19)
+}
+
+function took(a: number | null, b: number | null): string {
+  if (!a || !b) return ''
+  const s = Math.round((b - a) / 1000)
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`
+}
+
+function batchSource(froms: string[]) {
+  const abs = froms.map((f) => path.resolve(f))
+  if (abs.length === 1) {
+    const p = abs[0]
+    let dir = false
+    try {
+      dir = fs.statSync(p).isDirectory()
+    } catch {
+      /* reported by the core */
+    }
+    if (dir) return { type: 'folder' as const, path: p }
+    if (/(^|[\\/])increment\.meta$|\.(csv|jsonl|ndjson)$/i.test(p)) {
+      return { type: 'manifest' as const, path: p }
+    }
+  }
+  return { type: 'files' as const, paths: abs }
+}
+
+function taskLine(t: BatchTask): string {
+  const lines = `${t.linesOk} ok, ${t.linesFailed} failed, ${t.linesRejected} set apart of ${t.linesTotal}`
+  return `${String(t.id).padStart(4)}  ${t.state.padEnd(10)} ${t.profile.padEnd(12)} ${when(t.createdAt)}  ${took(t.startedAt, t.finishedAt).padStart(6)}  ${lines}  ${t.title}`
+}
+
+async function printLines(ctx: CommandContext, id: number): Promise<number> {
+  const r = await ctx.api.batch.lines({ id, states: ['failed', 'rejected'], limit: 1000 })
+  for (const l of r.lines) {
+    const where = l.metaLine ? `line ${l.metaLine}` : l.origin
+    ctx.out(`  ${where}: ${l.productId} ${l.picName ?? ''} — ${l.code}: ${l.message}`)
+  }
+  if (r.total > r.lines.length) ctx.out(`  … and ${r.total - r.lines.length} more`)
+  return r.total
+}
+
+const FINAL = ['success', 'failed', 'cancelled']
+
+/**
+ * Follows a task. Run in this process (no host on the data folder), it is run here until it is
+ * handed to the engine, or to its end with --wait; a host runs it by itself (--wait: followed).
+ */
+async function follow(ctx: CommandContext, t: BatchTask, wait: boolean): Promise<number> {
+  const runner = ctx.runBatchHere()
+  if (!runner.ok && !ctx.json) {
+    ctx.out(
+      `Task ${t.id} queued; the Loupe ${runner.owner.host} host (pid ${runner.owner.pid}) runs it.`,
+    )
+  }
+  if (!runner.ok && !wait) return 0
+  let last = ''
+  const off = ctx.on('task.status', (s) => {
+    if (ctx.json || s.kind !== 'batch' || s.id !== t.id) return
+    const line = `${s.status}${s.message ? `: ${s.message}` : ''}`
+    if (line !== last) process.stderr.write(line + '\n')
+    last = line
+  })
+  try {
+    let done = t
+    while (!FINAL.includes(done.state) && (wait || done.state !== 'processing')) {
+      await sleep(250)
+      done = await ctx.api.batch.get({ id: t.id })
+    }
+    if (ctx.json) ctx.printJson(done)
+    else {
+      ctx.out(taskLine(done))
+      if (done.error) {
+        ctx.out(
+          `${done.error.code}: ${done.error.message}${done.error.hint ? ` (${done.error.hint})` : ''}`,
+        )
+      }
+      if (done.state === 'processing') {
+        ctx.out(
+          `Submitted as engine task ${done.engineTaskId}; a running Loupe host follows it to the end (loupe batch list).`,
+        )
+      }
+      if (done.linesFailed + done.linesRejected > 0) {
+        ctx.out('Failed or set apart:')
+        await printLines(ctx, done.id)
+        ctx.out(`Retry them with: loupe batch retry ${done.id}`)
+      }
+    }
+    if (done.state === 'failed' || done.state === 'cancelled') return 1
+    return done.linesFailed + done.linesRejected > 0 ? 1 : 0
+  } finally {
+    off()
+  }
+}
+
+function ruleLine(r: WatchRule): string {
+  const c = r.counts
+  const state = r.state === 'syncing' && r.detail ? `syncing ${r.detail}` : r.state
+  return `${String(r.id).padStart(4)}  ${state.padEnd(16)} ${r.profile.padEnd(12)} ${r.folder}  [naming ${r.naming}, on delete ${r.onDelete}${r.include.length ? `, include ${r.include.join(' ')}` : ''}${r.exclude.length ? `, exclude ${r.exclude.join(' ')}` : ''}]  ${c.synced} synced, ${c.pending} pending, ${c.failed} failed, ${c.rejected} rejected; last sync ${when(r.lastSyncAt)}`
+}
+
+export function registerTaskCommands(program: CommandUnknownOpts, run: Runner): void {
+  const batch = program
+    .command('batch')
+    .description('batch tasks: many pictures in one increment.meta (IncreaseInstance)')
+
+  const create = batch
+    .command('create')
+    .description('make a batch task from a folder, a manifest or pictures and run it')
+    .requiredOption('--from <source>', 'a folder, a manifest or a picture (repeatable)', collect)
+    .option('--naming <rule>', 'folder, file or a template such as {product}_{view}.{ext}')
+    .option('--bucket <bucket>', 'cloud: the OSS bucket')
+    .option('--path <path>', 'cloud: the path in the bucket')
+    .option('--callback <url>', 'cloud: CallbackAddress')
+    .option('--oss-endpoint <url>', 'cloud: OSS endpoint')
+    .option('--no-prepare', 'send the pictures as they are')
+    .option('--wait', 'follow the task to its end')
+    .option('--title <text>', 'a title for the task list')
+  for (const o of attrOptions()) create.addOption(o)
+  create.action((o, cmd) =>
+    run.contract(cmd, async (ctx) => {
+      const t = await ctx.api.batch.create({
+        profile: await ctx.profile(),
+        source: batchSource(o.from),
+        naming: o.naming,
+        defaults: defaults(o as AttrValues),
+        prepare: o.prepare,
+        bucket: o.bucket,
+        path: o.path,
+        callbackAddress: o.callback,
+        ossEndpoint: o.ossEndpoint,
+        title: o.title,
+      })
+      if (!ctx.json) {
+        ctx.out(
+          `Batch task ${t.id}: ${t.linesTotal} lines (${t.linesRejected} set apart) → bucket ${t.bucket}, path ${t.path}`,
+        )
+      }
+      return follow(ctx, t, !!o.wait)
+    }),
+  )
+
+  batch
+    .command('list')
+    .description('list batch tasks (state, lines ok / failed, timings)')
+    .option('--limit <n>', 'at most this many', intArg, 50)
+    .option('--all', 'of every profile')
+    .action((o, cmd) =>
+      run.contract(cmd, async (ctx) => {
+        const r = await ctx.api.batch.list({
+          ...(o.all ? {} : { profile: await ctx.profile() }),
+          limit: o.limit,
+        })
+        if (ctx.json) return ctx.printJson(r)
+        if (!r.tasks.length) ctx.out('No batch tasks.')
+        for (const t of r.tasks) ctx.out(taskLine(t))
+        if (r.tasks.some((t) => !FINAL.includes(t.state)) && !r.runner) {
+          ctx.out('No Loupe host runs batch tasks now: unfinished ones continue when one starts.')
+        }
+      }),
+    )
+
+  batch
+    .command('show')
+    .description('a batch task with its failed lines')
+    .argument('<id>', 'the task', idArg)
+    .action((id, _o, cmd) =>
+      run.contract(cmd, async (ctx) => {
+        const t = await ctx.api.batch.get({ id })
+        if (ctx.json) {
+          const lines = await ctx.api.batch.lines({
+            id,
+            states: ['failed', 'rejected'],
+            limit: 1000,
+          })
+          return ctx.printJson({ ...t, failedLines: lines.lines })
+        }
+        ctx.out(taskLine(t))
+        ctx.out(
+          `  source ${t.sourceText}; bucket ${t.bucket}, path ${t.path}; engine task ${t.engineTaskId ?? '-'}`,
+        )
+        if (t.detail) ctx.out(`  ${t.detail}`)
+        if (t.error) ctx.out(`  ${t.error.code}: ${t.error.message}`)
+        if (t.errorUrl) ctx.out(`  error file: ${t.errorUrl}`)
+        if (t.linesFailed + t.linesRejected > 0) await printLines(ctx, id)
+      }),
+    )
+
+  batch
+    .command('retry')
+    .description('a new batch task with the failed lines of task ID')
+    .argument('<id>', 'the task', idArg)
+    .option('--wait', 'follow the new task to its end')
+    .action((id, o, cmd) =>
+      run.contract(cmd, async (ctx) => {
+        const t = await ctx.api.batch.retryFailed({ id })
+        if (!ctx.json) ctx.out(`Batch task ${t.id}: ${t.linesTotal} lines to retry`)
+        return follow(ctx, t, !!o.wait)
+      }),
+    )
+
+  const watch = program
+    .command('watch')
+    .description('watched folders: new and changed pictures go to the gallery by themselves')
+
+  const add = watch
+    .command('add')
+    .description('watch a folder')
+    .argument('<folder>', 'the folder')
+    .option('--naming <rule>', 'folder, file or a template such as {product}_{view}.{ext}')
+    .addOption(
+      new Option('--on-delete <what>', 'when a picture is deleted').choices([
+        'remove',
+        'keep',
+      ] as const),
+    )
+    .option('--include <glob>', 'only matching files (repeatable)', collect)
+    .option('--exclude <glob>', 'never matching files (repeatable)', collect)
+  for (const o of attrOptions()) add.addOption(o)
+  add.action((folder, o, cmd) =>
+    run.contract(cmd, async (ctx) => {
+      const r = await ctx.api.watch.add({
+        folder: path.resolve(folder),
+        profile: await ctx.profile(),
+        naming: o.naming,
+        onDelete: o.onDelete,
+        include: o.include ?? [],
+        exclude: o.exclude ?? [],
+        defaults: defaults(o as AttrValues),
+      })
+      if (ctx.json) return ctx.printJson(r)
+      ctx.out(`Watch rule ${r.id}: ${r.folder} → profile ${r.profile}`)
+      const { runner } = await ctx.api.watch.list({})
+      ctx.out(
+        runner
+          ? `The Loupe ${runner.host} host (pid ${runner.pid}) watches it from now on.`
+          : 'No Loupe host is running: the folder is watched once `loupe serve` or the desktop app starts.',
+      )
+    }),
+  )
+
+  watch
+    .command('list')
+    .description('list watch rules with their live state')
+    .action((_o, cmd) =>
+      run.contract(cmd, async (ctx) => {
+        const r = await ctx.api.watch.list({})
+        if (ctx.json) return ctx.printJson(r)
+        if (!r.rules.length) ctx.out('No watch rules. Add one with: loupe watch add FOLDER')
+        for (const x of r.rules) {
+          ctx.out(ruleLine(x))
+          if (x.detail && x.state !== 'syncing') ctx.out(`        ${x.detail}`)
+        }
+        ctx.out(
+          r.runner
+            ? `Watched by the Loupe ${r.runner.host} host (pid ${r.runner.pid}).`
+            : 'No Loupe host is watching now.',
+        )
+      }),
+    )
+
+  watch
+    .command('remove')
+    .description('stop watching a folder (the gallery keeps its pictures)')
+    .argument('<id>', 'the rule', idArg)
+    .action((id, _o, cmd) =>
+      run.contract(cmd, async (ctx) => {
+        const r = await ctx.api.watch.remove({ id })
+        if (ctx.json) return ctx.printJson(r)
+        ctx.out(`Removed watch rule ${id}`)
+      }),
+    )
+
+  for (const [name, what] of [
+    ['pause', 'pause a watch rule'],
+    ['resume', 'resume a paused watch rule'],
+  ] as const) {
+    watch
+      .command(name)
+      .description(what)
+      .argument('<id>', 'the rule', idArg)
+      .action((id, _o, cmd) =>
+        run.contract(cmd, async (ctx) => {
+          const r = await ctx.api.watch[name]({ id })
+          if (ctx.json) return ctx.printJson(r)
+          ctx.out(ruleLine(r))
+        }),
+      )
+  }
+
+  watch
+    .command('files')
+    .description('the pictures a watch rule tracks')
+    .argument('<id>', 'the rule', idArg)
+    .addOption(
+      new Option('--state <state>', 'only those in this state (repeatable)')
+        .choices(['pending', 'synced', 'failed', 'rejected', 'deleting'] as const)
+        .argParser((v, prev: string[] | undefined) => collect(v, prev)),
+    )
+    .action((id, o, cmd) =>
+      run.contract(cmd, async (ctx) => {
+        const states = o.state as ('pending' | 'synced' | 'failed' | 'rejected')[] | undefined
+        const r = await ctx.api.watch.files({
+          id,
+          ...(states?.length ? { states } : {}),
+          limit: 1000,
+        })
+        if (ctx.json) return ctx.printJson(r)
+        for (const f of r.files) {
+          ctx.out(
+            `${f.state.padEnd(9)} ${f.relPath}  ${f.productId ?? '-'} / ${f.picName ?? '-'}${f.error ? `  ${f.error.code}: ${f.error.message}` : ''}`,
+          )
+        }
+        if (r.total > r.files.length) ctx.out(`… and ${r.total - r.files.length} more`)
+      }),
+    )
+
+  watch
+    .command('reconcile')
+    .description('compare a watched folder with the gallery (to add / update / delete)')
+    .argument('<id>', 'the rule', idArg)
+    .option('--apply', 'send it')
+    .action((id, o, cmd) => run.contract(cmd, (ctx) => reconcile(ctx, id, !!o.apply)))
+}
+
+async function reconcile(ctx: CommandContext, id: number, apply: boolean): Promise<number> {
+  const p = await ctx.api.watch.reconcile({ id })
+  if (!ctx.json) {
+    const c = p.counts
+    ctx.out(
+      `${c.add} to add, ${c.update} to update, ${c.delete} to delete, ${c.unchanged} unchanged, ${c.rejected} rejected${c.kept ? `, ${c.kept} gone but kept` : ''}${c.inFlight ? `, ${c.inFlight} being sent` : ''}`,
+    )
+    const show = (
+      label: string,
+      rows: {
+        relPath: string
+        productId: string | null
+        picName: string | null
+        error?: { code: string; message: string } | null
+      }[],
+    ) => {
+      for (const r of rows.slice(0, 20)) {
+        ctx.out(
+          `  ${label} ${r.relPath} → ${r.productId ?? '-'} / ${r.picName ?? '-'}${r.error ? `  ${r.error.code}: ${r.error.message}` : ''}`,
+        )
+      }
+      if (rows.length > 20) ctx.out(`  … ${rows.length - 20} more`)
+    }
+    show('+', p.add)
+    show('~', p.update)
+    show('-', p.delete)
+    show('!', p.rejected)
+  }
+  if (!apply) {
+    if (ctx.json) ctx.printJson(p)
+    else if (p.counts.add + p.counts.update + p.counts.delete > 0) {
+      ctx.out(`Nothing was sent. Apply with: loupe watch reconcile ${id} --apply`)
+    }
+    return 0
+  }
+  const a = await ctx.api.watch.apply({ id, token: p.token })
+  if (a.delegated) {
+    // Another process runs the watchers (without a control channel): it applies; wait for it.
+    const end = Date.now() + 120_000
+    for (;;) {
+      const rule = (await ctx.api.watch.list({})).rules.find((r) => r.id === id)
+      const done = rule?.applyResult
+      if (done && done.at >= (a.requestedAt ?? 0)) {
+        if (ctx.json) ctx.printJson(done)
+        else if (done.error) ctx.out(`Not applied: ${done.error}`)
+        else ctx.out(appliedLine(done))
+        return done.error ? 1 : 0
+      }
+      if (Date.now() > end) {
+        ctx.out('Asked the running host to apply; it has not answered yet (see loupe watch list).')
+        return 1
+      }
+      await sleep(250)
+    }
+  }
+  if (a.jobId === null) {
+    if (ctx.json) ctx.printJson(a)
+    else ctx.out('Nothing to send.')
+    return 0
+  }
+  if (ctx.remote && !ctx.json) ctx.out(appliedLine(a))
+  const job = await settledJob(ctx, a.jobId)
+  if (ctx.json) return ctx.printJson({ ...a, job }) ?? 0
+  ctx.out(`Job ${a.jobId}: ${job.done} done, ${job.failed} failed (${job.state})`)
+  return job.failed > 0 ? 1 : 0
+}
+
+function appliedLine(r: { jobId: number | null; add: number; update: number; delete: number }) {
+  return `Applied by the running host: job ${r.jobId ?? '-'} (${r.add} to add, ${r.update} to update, ${r.delete} to delete).`
+}
