@@ -1,9 +1,9 @@
 import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
-import { spawnSync, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { afterAll, describe, expect, it } from 'vitest'
-import { loupe, serve } from '../../helpers/cli'
+import { BIN, ROOT, loupe, serve } from '../../helpers/cli'
 import { postJson } from '../../helpers/http'
 import { tempDir } from '../../helpers/tmp'
 import { CATALOGUE_DIR, catalogueItem } from '../../helpers/images'
@@ -187,6 +187,41 @@ describe(
       expect(csv.stdout.split('\n')[1]).toMatch(/^p,n,/)
       // every engine stayed in the host
       expect(Number(fs.readFileSync(engineLock, 'utf8'))).toBe(proc!.pid)
+    })
+
+    it('Ctrl-C on a bulk-add running in the host pauses the job there; the same command resumes it', async () => {
+      const many = path.join(t.dir, 'many')
+      fs.mkdirSync(path.join(many, 'box'), { recursive: true })
+      for (let n = 100; n < 160; n++) {
+        fs.copyFileSync(catalogueItem(n), path.join(many, 'box', `${n}.jpg`))
+      }
+      const args = ['--data', data, 'bulk-add', many]
+      const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT })
+      let err = ''
+      let interrupted = false
+      child.stderr.on('data', (d) => {
+        err += d
+        if (!interrupted && /^Started bulk add job \d+/m.test(err)) {
+          interrupted = true
+          child.kill('SIGINT')
+        }
+      })
+      const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)))
+      expect(err).toContain(`in the Loupe headless host (pid ${proc!.pid})`)
+      expect(code).toBe(130)
+      const jobId = Number(/Run the same command again to resume job (\d+)/.exec(err)![1])
+      const job = JSON.parse(loupe(['--data', data, 'jobs', 'list', '--json']).stdout).jobs[0]
+      expect(job).toMatchObject({ jobId, state: 'paused' })
+      expect(job.done).toBeLessThan(60)
+
+      const again = loupe([...args, '--json'])
+      expect(again.code, again.stderr).toBe(0)
+      expect(JSON.parse(again.stdout)).toMatchObject({
+        jobId,
+        resumed: true,
+        state: 'done',
+        done: 60,
+      })
     })
 
     it('profile commands go to the host too, and --profile selects the host’s profile', () => {
