@@ -300,6 +300,7 @@ async function engineBench(dim: number, n: number, vecs: Float32Array[]) {
       dim,
       detect: () => Promise.reject(new Error('not used')),
       embed: () => Promise.reject(new Error('not used')),
+      describe: () => Promise.reject(new Error('not used')),
       close: async () => {},
     }
     const rss0 = process.memoryUsage().rss

@@ -9,8 +9,12 @@ import type { SearchResult } from '../engines/types'
 import { EngineError } from '../engines/errors'
 import type { PictureResolver } from './gallery-picture'
 import { regionOnOriginal as regionOnOriginalOf } from '../gallery/write-through'
+import { LruCache, contentHash } from '../util/lru'
 
 type In<T extends z.ZodType> = z.output<T>
+
+/** Prepared query pictures kept for paging: a few, at most 32 MB in all. */
+const QUERY_CACHE = { maxEntries: 8, maxBytes: 32 * 1024 * 1024 }
 
 export interface Imaging {
   prepare(input: Buffer | string, opts: PrepareOptions): Promise<PreparedImage>
@@ -59,6 +63,7 @@ export function describeActions(actions: Action[]): string[] {
 export function createImageService(d: ImageServiceDeps) {
   const profileOf = (name?: string) => d.profiles.get(name ?? d.profiles.active())
 
+  /** A picture to add: with the thumbnail and hashes the gallery cache keeps. */
   async function prepare(
     profile: string,
     img: In<typeof S.ImageInput> | { src: Buffer | string; name?: string },
@@ -73,6 +78,40 @@ export function createImageService(d: ImageServiceDeps) {
       thumbnail: true,
       hashes: true,
     })
+  }
+
+  /**
+   * Prepared query pictures by content hash (+ service type and region): "load more" sends the
+   * same picture for every page, and the next pages reuse its preparation (no decode).
+   */
+  const queries = new LruCache<string, PreparedImage>({
+    ...QUERY_CACHE,
+    sizeOf: (p) => p.data.length + 4096,
+  })
+
+  /** A picture to search with or compare: no thumbnail, no hashes (nothing would use them). */
+  async function prepareQuery(
+    profile: string,
+    img: In<typeof S.ImageInput> | { src: Buffer | string; name?: string },
+    region?: string,
+  ): Promise<PreparedImage> {
+    const p = d.profiles.get(profile)
+    const { src, name } = 'src' in img ? img : imageSource(img)
+    const opts = {
+      serviceType: p.serviceType,
+      region: region ?? null,
+      name,
+      thumbnail: false,
+      hashes: false,
+    }
+    // A path is read by the imaging worker itself: only bytes in hand are hashed and cached.
+    if (typeof src === 'string') return d.imaging().prepare(src, opts)
+    const key = `${await contentHash(src)}|${p.serviceType}|${region ?? ''}`
+    const hit = queries.get(key)
+    if (hit) return hit
+    const prepared = await d.imaging().prepare(src, opts)
+    queries.set(key, prepared)
+    return prepared
   }
 
   function mapBack(r: SearchResult, prepared: PreparedImage) {
@@ -154,7 +193,7 @@ export function createImageService(d: ImageServiceDeps) {
       async byPic(input: In<typeof S.SearchByPicInput>) {
         const p = profileOf(input.profile)
         const { image, profile: _p, crop, region, ...opts } = input
-        const prepared = await prepare(p.name, image, region)
+        const prepared = await prepareQuery(p.name, image, region)
         const res = await (
           await d.engines.get(p.name)
         ).searchImageByPic({
@@ -190,8 +229,8 @@ export function createImageService(d: ImageServiceDeps) {
           return { src: r.bytes, name: r.name }
         }
         const [a, b] = await Promise.all([
-          side(input.primary).then((i) => prepare(p.name, i)),
-          side(input.secondary).then((i) => prepare(p.name, i)),
+          side(input.primary).then((i) => prepareQuery(p.name, i)),
+          side(input.secondary).then((i) => prepareQuery(p.name, i)),
         ])
         return (await d.engines.get(p.name)).compareSimilarByImage({
           primaryPicContent: a.data,

@@ -10,7 +10,7 @@ import { EngineError } from '../engines/errors'
 import { describeAction } from './describe'
 import { fromErrorData, toErrorData } from './errors'
 import { preparePicture } from './pipeline'
-import { ImagingPool } from './pool'
+import { createImagingPool, type ImagingPool } from './pool'
 import type { Reply, WireInput, WireResult } from './protocol'
 import type { Imaging, PrepareOptions, PreparedImage, PreviewOutcome } from './types'
 
@@ -52,9 +52,11 @@ export function createImaging(opts: ImagingOptions = {}): Imaging {
   if (workers <= 0) return inProcess()
   let pool: ImagingPool | null = null
   let closed = false
+  /** Requests of pools already closed (see `requests`). */
+  let done = 0
   const getPool = () => {
     if (closed) throw new EngineError('InternalError', 'Imaging is closed.', { httpStatus: 500 })
-    pool ??= new ImagingPool(workers, opts.workerUrl)
+    pool ??= createImagingPool(workers, opts.workerUrl)
     return pool
   }
 
@@ -90,7 +92,13 @@ export function createImaging(opts: ImagingOptions = {}): Imaging {
       closed = true
       const p = pool
       pool = null
-      if (p) await p.close()
+      if (p) {
+        done += p.requests
+        await p.close()
+      }
+    },
+    get requests() {
+      return done + (pool?.requests ?? 0)
     },
   }
 }
@@ -122,8 +130,14 @@ function previewError(err: unknown): PreviewOutcome {
 
 /** Same API on the calling thread. */
 function inProcess(): Imaging {
-  const run = (input: Buffer | string, o: PrepareOptions) =>
-    preparePicture(typeof input === 'string' ? { path: input } : { bytes: input, name: o.name }, o)
+  let requests = 0
+  const run = (input: Buffer | string, o: PrepareOptions) => {
+    requests++
+    return preparePicture(
+      typeof input === 'string' ? { path: input } : { bytes: input, name: o.name },
+      o,
+    )
+  }
   return {
     async prepare(input, o = {}) {
       const { kept: _kept, ...r } = await run(input, o)
@@ -138,5 +152,8 @@ function inProcess(): Imaging {
       }
     },
     async close() {},
+    get requests() {
+      return requests
+    },
   }
 }

@@ -155,4 +155,9 @@ export interface Imaging {
   prepare(input: Buffer | string, opts?: PrepareOptions): Promise<PreparedImage>
   preview(input: Buffer | string, opts?: PrepareOptions): Promise<PreviewOutcome>
   close(): Promise<void>
+  /**
+   * Pictures handed to imaging so far (prepare and preview calls that reached the pipeline, in a
+   * worker or in process). Tests and benchmarks count work with it.
+   */
+  readonly requests: number
 }

@@ -3,7 +3,11 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createFeaturizer } from '../../../electron/core/engines/local/featurizer/index'
-import type { Box, Featurizer } from '../../../electron/core/engines/local/featurizer/types'
+import type {
+  Box,
+  DescribeOptions,
+  Featurizer,
+} from '../../../electron/core/engines/local/featurizer/types'
 import { createLocalEngine, type LocalEngine } from '../../../electron/core/engines/local/index'
 import type { Auction } from '../../../electron/core/engines/types'
 import { catalogue } from './helpers'
@@ -13,21 +17,28 @@ import { catalogue } from './helpers'
  * stores int8 vectors in memory and re-scores its best hits with the float32 vectors in SQLite.
  */
 function widened(base: Featurizer, dim: number): Featurizer {
+  const widen = (x: Float32Array) => {
+    const v = new Float32Array(dim)
+    for (let i = 0; i < dim; i++) {
+      const j = i % base.dim
+      v[i] = x[j] * (1 + ((i * 7) % 5) / 10)
+    }
+    let s = 0
+    for (const y of v) s += y * y
+    for (let i = 0; i < dim; i++) v[i] /= Math.sqrt(s)
+    return v
+  }
   return {
     version: `${base.version}+wide${dim}`,
     dim,
     detect: (b) => base.detect(b),
     async embed(b: Buffer, box?: Box | null) {
       const e = await base.embed(b, box)
-      const v = new Float32Array(dim)
-      for (let i = 0; i < dim; i++) {
-        const j = i % base.dim
-        v[i] = e.vector[j] * (1 + ((i * 7) % 5) / 10)
-      }
-      let s = 0
-      for (const x of v) s += x * x
-      for (let i = 0; i < dim; i++) v[i] /= Math.sqrt(s)
-      return { ...e, vector: v }
+      return { ...e, vector: widen(e.vector) }
+    },
+    async describe(b: Buffer, o: DescribeOptions) {
+      const d = await base.describe(b, o)
+      return { ...d, vector: widen(d.vector) }
     },
     close: async () => {},
   }

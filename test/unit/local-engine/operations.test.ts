@@ -525,6 +525,11 @@ describe('local engine: persistence', () => {
       await h.engine.close()
       // A "new featurizer": same descriptor, another version and a different dimension.
       const base = h.featurizer
+      const widen = (x: Float32Array) => {
+        const v = new Float32Array(base.dim + 2)
+        v.set(x)
+        return v
+      }
       const upgraded = {
         version: base.version + '+test',
         dim: base.dim + 2,
@@ -534,9 +539,14 @@ describe('local engine: persistence', () => {
           box?: import('../../../electron/core/engines/local/featurizer/types').Box | null,
         ) => {
           const e = await base.embed(b, box)
-          const v = new Float32Array(base.dim + 2)
-          v.set(e.vector)
-          return { ...e, vector: v }
+          return { ...e, vector: widen(e.vector) }
+        },
+        describe: async (
+          b: Buffer,
+          o: import('../../../electron/core/engines/local/featurizer/types').DescribeOptions,
+        ) => {
+          const d = await base.describe(b, o)
+          return { ...d, vector: widen(d.vector) }
         },
         close: async () => {},
       }

@@ -1,24 +1,33 @@
-/** Where on a picture the engine looks: a given region, else the detected main subject. */
-import type { EngineContext } from './context'
+/**
+ * Describing a picture for the engine: where to look (a given region, else the detected main
+ * subject when cropping) and its vector, in ONE featurizer round trip on ONE decode.
+ */
+import { checkVector, type EngineContext } from './context'
 import type { Box } from './featurizer/types'
-import { parseRegion } from './picture'
+import { parseRegion, type PictureInfo } from './picture'
 
-/** The box to describe for a picture: a given region wins, else the main subject when cropping. */
-export async function subjectOf(
+export interface Described {
+  vector: Float32Array
+  /** The box described (null: the whole picture). */
+  box: Box | null
+  /** Every detected subject, main first (only with `wantAll`, and when detection ran). */
+  all: Box[]
+}
+
+/** A given region wins, else the main subject when cropping; fabric search uses the whole picture. */
+export async function describePicture(
   ctx: EngineContext,
-  bytes: Buffer,
-  width: number,
-  height: number,
+  info: PictureInfo,
   crop: boolean,
   region: string | undefined,
   wantAll: boolean,
-): Promise<{ box: Box | null; all: Box[] }> {
-  const { serviceType, featurizer } = ctx
-  if (serviceType === 'fabric') return { box: null, all: [] }
-  if (region !== undefined && region !== '')
-    return { box: parseRegion(region, width, height), all: [] }
-  if (!crop) return { box: null, all: [] }
-  const det = await featurizer.detect(bytes)
-  const box = det.main ?? { x1: 0, x2: width, y1: 0, y2: height }
-  return { box, all: wantAll ? det.all : [] }
+): Promise<Described> {
+  let box: Box | null = null
+  let detect = false
+  if (ctx.serviceType !== 'fabric') {
+    if (region !== undefined && region !== '') box = parseRegion(region, info.width, info.height)
+    else detect = crop
+  }
+  const d = await ctx.featurizer.describe(info.bytes, { box, detect })
+  return { vector: checkVector(ctx, d.vector), box: d.box, all: wantAll ? d.subjects : [] }
 }

@@ -11,8 +11,9 @@ import type {
   SearchPicInfo,
   SearchResult,
 } from '../types'
+import { LruCache, contentHash } from '../../util/lru'
 import { checkVector, type EngineContext } from './context'
-import { subjectOf } from './describe'
+import { describePicture, type Described } from './describe'
 import { filterToSql, parseFilter, type FilterAst } from './filter'
 import { formatRegion, probePicture } from './picture'
 import { auctionOf, predictCategory, rank } from './ranking'
@@ -34,8 +35,37 @@ function parseOptionalFilter(text: string | undefined): FilterAst | null {
   return text === undefined ? null : parseFilter(text)
 }
 
+/** Query descriptors kept for paging: a few hundred bytes each. */
+const QUERY_CACHE = { maxEntries: 64, maxBytes: 1 << 20 }
+
 export function createSearch(ctx: EngineContext, throttle: Throttle) {
   const { store, index, featurizer, serviceType, isProduct } = ctx
+
+  /**
+   * The descriptor of a search picture, by content hash: "load more" sends the same picture
+   * again for every page, and its pages then reuse the descriptor (no probe, decode or embed).
+   * Only pictures that were accepted are cached, so a hit would have passed every check again.
+   */
+  const queries = new LruCache<string, Described>({
+    ...QUERY_CACHE,
+    sizeOf: (d) => d.vector.byteLength + 64 * (d.all.length + 1),
+  })
+  async function queryOf(
+    picContent: Buffer | undefined,
+    crop: boolean,
+    region: string | undefined,
+  ): Promise<Described> {
+    const key =
+      picContent instanceof Uint8Array && picContent.length > 0
+        ? `${await contentHash(picContent)}|${crop ? 1 : 0}|${region ?? ''}`
+        : null
+    const hit = key === null ? undefined : queries.get(key)
+    if (hit) return hit
+    const info = await probePicture(picContent, serviceType, 'PicContent', 'NoSpecifiedSearchPic')
+    const d = await describePicture(ctx, info, crop, region, true)
+    if (key !== null) queries.set(key, d)
+    return d
+  }
 
   return {
     async searchImageByPic(requestId: string, req: SearchImageByPicRequest): Promise<SearchResult> {
@@ -45,23 +75,7 @@ export function createSearch(ctx: EngineContext, throttle: Throttle) {
       const region = optionalString(req.region, 'Region', 100)
       const ast = parseOptionalFilter(o.filter)
       throttle.check()
-      const info = await probePicture(
-        req.picContent,
-        serviceType,
-        'PicContent',
-        'NoSpecifiedSearchPic',
-      )
-      const { box, all } = await subjectOf(
-        ctx,
-        info.bytes,
-        info.width,
-        info.height,
-        crop,
-        region,
-        true,
-      )
-      const emb = await featurizer.embed(info.bytes, box)
-      const vec = checkVector(ctx, emb.vector)
+      const { vector: vec, box, all } = await queryOf(req.picContent, crop, region)
       const categoryId = isProduct ? (o.categoryId ?? predictCategory(ctx, vec)) : OTHER_CATEGORY_ID
       const { auctions, matched } = rank(ctx, vec, o, ast)
       const picInfo: SearchPicInfo = {
@@ -180,14 +194,15 @@ export function createSearch(ctx: EngineContext, throttle: Throttle) {
         'SecondaryPicContent',
         'NoSpecifiedPic',
       )
-      const sa = await subjectOf(ctx, a.bytes, a.width, a.height, true, undefined, false)
-      const sb = await subjectOf(ctx, b.bytes, b.width, b.height, true, undefined, false)
-      const [ea, eb] = await Promise.all([
-        featurizer.embed(a.bytes, sa.box),
-        featurizer.embed(b.bytes, sb.box),
+      // Both at once; a failure of the primary picture is reported first, as before.
+      const [da, db] = await Promise.allSettled([
+        describePicture(ctx, a, true, undefined, false),
+        describePicture(ctx, b, true, undefined, false),
       ])
-      const va = checkVector(ctx, ea.vector)
-      const vb = checkVector(ctx, eb.vector)
+      if (da.status === 'rejected') throw da.reason
+      if (db.status === 'rejected') throw db.reason
+      const va = da.value.vector
+      const vb = db.value.vector
       let s = 0
       for (let i = 0; i < va.length; i++) s += va[i] * vb[i]
       return { requestId, score: Math.min(1, Math.max(0, s)) }

@@ -10,8 +10,8 @@ import type {
   DeleteImageResult,
   UpdateImageRequest,
 } from '../types'
-import { checkVector, type EngineContext } from './context'
-import { subjectOf } from './describe'
+import type { EngineContext } from './context'
+import { describePicture } from './describe'
 import { filterToSql, parseFilter } from './filter'
 import { entryOf } from './load-index'
 import { formatRegion, makeSource, probePicture } from './picture'
@@ -74,9 +74,7 @@ export function createWrites(ctx: EngineContext) {
     const info = await probePicture(req.picContent, serviceType, 'PicContent', 'NoSpecifiedPic')
     const exists = () => store.idOf(productId, picName) !== null
     if (!exists() && store.count() >= ctx.capacity) throw overQuota(ctx.capacity)
-    const { box } = await subjectOf(ctx, info.bytes, info.width, info.height, crop, region, false)
-    const emb = await featurizer.embed(info.bytes, box)
-    const vec = checkVector(ctx, emb.vector)
+    const { vector: vec, box } = await describePicture(ctx, info, crop, region, false)
     const categoryId = isProduct
       ? (attrs.categoryId ?? predictCategory(ctx, vec))
       : OTHER_CATEGORY_ID

@@ -4,11 +4,11 @@
  */
 import { EngineError } from '../../errors'
 import { DIM, VERSION } from './constants'
-import { WorkerPool } from './pool'
+import { createFeaturizerPool } from './pool'
 import type { Reply } from './protocol'
-import type { Box, Embedding, Featurizer, Subjects } from './types'
+import type { Box, Description, Embedding, Featurizer, Subjects } from './types'
 
-export type { Box, Embedding, Featurizer, Subjects } from './types'
+export type { Box, DescribeOptions, Description, Embedding, Featurizer, Subjects } from './types'
 export { DIM, VERSION } from './constants'
 
 export interface FeaturizerOptions {
@@ -18,16 +18,21 @@ export interface FeaturizerOptions {
   workerUrl?: URL
 }
 
-/** The featurizer plus a diagnostic: the number of live worker threads. */
+/** The featurizer plus diagnostics: live worker threads and a work counter. */
 export interface LocalFeaturizer extends Featurizer {
   /** Worker threads currently running (0 before first use and after close). */
   readonly threads: number
+  /**
+   * Pictures handed to the featurizer so far: one per detect, embed or describe call (each one
+   * decodes its picture once). Tests and benchmarks count work with it.
+   */
+  readonly requests: number
 }
 
 export function createFeaturizer(opts: FeaturizerOptions = {}): LocalFeaturizer {
   const workers = opts.workers ?? 2
   if (workers <= 0) return inProcess()
-  const pool = new WorkerPool(workers, opts.workerUrl)
+  const pool = createFeaturizerPool(workers, opts.workerUrl)
   const unwrap = (r: Reply) => {
     if (!r.ok) {
       throw new EngineError(r.error.code ?? 'InternalError', r.error.message, {
@@ -36,30 +41,43 @@ export function createFeaturizer(opts: FeaturizerOptions = {}): LocalFeaturizer 
     }
     return r
   }
+  const unexpected = () => new EngineError('InternalError', 'Unexpected worker reply.')
   return {
     version: VERSION,
     dim: DIM,
     async detect(image: Buffer): Promise<Subjects & { width: number; height: number }> {
       const r = unwrap(await pool.run({ op: 'detect', image }))
-      if (r.op !== 'detect') throw new EngineError('InternalError', 'Unexpected worker reply.')
+      if (r.op !== 'detect') throw unexpected()
       return r.result
     },
     async embed(image: Buffer, box?: Box | null): Promise<Embedding> {
       const r = unwrap(await pool.run({ op: 'embed', image, box: box ?? null }))
-      if (r.op !== 'embed') throw new EngineError('InternalError', 'Unexpected worker reply.')
+      if (r.op !== 'embed') throw unexpected()
+      return r.result
+    },
+    async describe(image, o): Promise<Description> {
+      const r = unwrap(
+        await pool.run({ op: 'describe', image, opts: { box: o.box ?? null, detect: !!o.detect } }),
+      )
+      if (r.op !== 'describe') throw unexpected()
       return r.result
     },
     close: () => pool.close(),
     get threads() {
       return pool.threads
     },
+    get requests() {
+      return pool.requests
+    },
   }
 }
 
 function inProcess(): LocalFeaturizer {
   let closed = false
+  let requests = 0
   const check = () => {
     if (closed) throw new EngineError('InternalError', 'The featurizer is closed.')
+    requests++
   }
   return {
     version: VERSION,
@@ -72,9 +90,16 @@ function inProcess(): LocalFeaturizer {
       check()
       return (await import('./pipeline')).embedImage(image, box)
     },
+    async describe(image, o) {
+      check()
+      return (await import('./pipeline')).describeImage(image, o)
+    },
     async close() {
       closed = true
     },
     threads: 0,
+    get requests() {
+      return requests
+    },
   }
 }

@@ -11,7 +11,7 @@ import { decode, pixels, toWorkBox, type Decoded } from './decode'
 import { project } from './pca'
 import { projection } from './projection'
 import { detectSubjects, DETECT_SIDE } from './subjects'
-import type { Box, Embedding, Subjects } from './types'
+import type { Box, DescribeOptions, Description, Embedding, Subjects } from './types'
 import { l2normalize } from './vector'
 
 export { DIM, VERSION } from './constants'
@@ -70,4 +70,17 @@ export async function detectImage(
   image: Uint8Array,
 ): Promise<Subjects & { width: number; height: number }> {
   return detectDecoded(await decode(image))
+}
+
+/** Detect (when asked) and embed on one decode: see Featurizer.describe. */
+export async function describeImage(image: Uint8Array, o: DescribeOptions): Promise<Description> {
+  const d = await decode(image)
+  let box = o.box ?? null
+  let subjects: Box[] = []
+  if (!box && o.detect) {
+    const s = await detectDecoded(d)
+    box = s.main ?? { x1: 0, x2: d.width, y1: 0, y2: d.height }
+    subjects = s.all
+  }
+  return { ...(await embedDecoded(d, box)), box, subjects }
 }

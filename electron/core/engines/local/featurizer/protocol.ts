@@ -1,8 +1,10 @@
 /** Messages between the featurizer pool and its worker threads. */
-import type { Box, Embedding, Subjects } from './types'
+import type { Box, DescribeOptions, Description, Embedding, Subjects } from './types'
 
 export type Job =
-  { op: 'embed'; image: Uint8Array; box: Box | null } | { op: 'detect'; image: Uint8Array }
+  | { op: 'embed'; image: Uint8Array; box: Box | null }
+  | { op: 'detect'; image: Uint8Array }
+  | { op: 'describe'; image: Uint8Array; opts: DescribeOptions }
 
 export type Request = Job & { id: number }
 
@@ -14,6 +16,7 @@ export type Reply =
       op: 'detect'
       result: Subjects & { width: number; height: number }
     }
+  | { id: number; ok: true; op: 'describe'; result: Description }
   | {
       id: number
       ok: false

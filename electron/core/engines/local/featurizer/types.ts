@@ -20,6 +20,25 @@ export interface Embedding {
   height: number
 }
 
+/** What to describe on a picture (see Featurizer.describe). */
+export interface DescribeOptions {
+  /** Describe this box (original-image pixels); it wins over detection. */
+  box?: Box | null
+  /**
+   * With no box: detect the subjects and describe the main one (the whole picture, as a box,
+   * when nothing stands out). Without: the whole picture (box null).
+   */
+  detect?: boolean
+}
+
+/** A picture described in one go: its embedding, the box described and the subjects found. */
+export interface Description extends Embedding {
+  /** The box the embedding describes (null: the whole picture, nothing detected). */
+  box: Box | null
+  /** Every detected subject, main first (empty when detection did not run). */
+  subjects: Box[]
+}
+
 /**
  * The local engine's featurizer. Implementations run their heavy work in worker threads and load
  * their model once, lazily, on first use.
@@ -32,5 +51,10 @@ export interface Featurizer {
   detect(image: Buffer): Promise<Subjects & { width: number; height: number }>
   /** Describe an encoded image, or the given box of it. */
   embed(image: Buffer, box?: Box | null): Promise<Embedding>
+  /**
+   * Detect (when asked) and embed on ONE decode of the picture, in one worker round trip: what the
+   * engine's searches and adds use.
+   */
+  describe(image: Buffer, opts: DescribeOptions): Promise<Description>
   close(): Promise<void>
 }

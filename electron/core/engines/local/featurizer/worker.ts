@@ -1,6 +1,6 @@
-/** Worker thread entry: runs featurizer requests one at a time. */
+/** Worker thread entry: runs featurizer requests for the pool (featurizer/pool.ts). */
 import { parentPort } from 'node:worker_threads'
-import { detectImage, embedImage } from './pipeline'
+import { describeImage, detectImage, embedImage } from './pipeline'
 import type { Reply, Request } from './protocol'
 
 const port = parentPort
@@ -8,7 +8,7 @@ if (!port) throw new Error('featurizer worker must run in a worker thread')
 
 port.on('message', (req: Request) => {
   void handle(req).then((reply) => {
-    if (reply.ok && reply.op === 'embed') {
+    if (reply.ok && (reply.op === 'embed' || reply.op === 'describe')) {
       port.postMessage(reply, [reply.result.vector.buffer as ArrayBuffer])
     } else port.postMessage(reply)
   })
@@ -16,19 +16,18 @@ port.on('message', (req: Request) => {
 
 async function handle(req: Request): Promise<Reply> {
   try {
-    if (req.op === 'embed') {
-      return {
-        id: req.id,
-        ok: true,
-        op: 'embed',
-        result: await embedImage(req.image, req.box),
-      }
-    }
-    return {
-      id: req.id,
-      ok: true,
-      op: 'detect',
-      result: await detectImage(req.image),
+    switch (req.op) {
+      case 'embed':
+        return { id: req.id, ok: true, op: 'embed', result: await embedImage(req.image, req.box) }
+      case 'detect':
+        return { id: req.id, ok: true, op: 'detect', result: await detectImage(req.image) }
+      case 'describe':
+        return {
+          id: req.id,
+          ok: true,
+          op: 'describe',
+          result: await describeImage(req.image, req.opts),
+        }
     }
   } catch (err) {
     const e = err as { code?: string; message?: string; hint?: string }
