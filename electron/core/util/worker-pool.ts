@@ -12,14 +12,15 @@
  * - Entries are found by `findWorkerEntry` (util/worker-entry.ts): built `.js` next to the module
  *   or the bundle (electron.vite.config.ts lists them as inputs), else the `.ts` source via tsx.
  *
- * Why not tinypool (installed, measured with `npx tsx bench/worker-pool.ts`): on this machine its
- * round trip for a tiny task is about the same as ours and a 4 MB transfer costs both the same
- * (both are one postMessage), so it buys no speed; and it does not fit as well: a worker must be a
- * module exporting a handler loaded by tinypool's own entry in node_modules (ours are bundled
- * entries found next to the bundle, and in tests `.ts` sources loaded through tsx, which its
- * entry cannot load without an `--import` loader in every worker), a crashed worker's tasks
- * reject with tinypool's generic error rather than ours, and it has no per-task timeout either.
- * This file is ~150 lines we fully control.
+ * Why not tinypool (installed; measured with `npx tsx bench/worker-pool.ts`: 2 threads, 2 tasks in
+ * flight each, both pools in the same run, two runs on a busy 2-core machine): it is not faster —
+ * a 1 KB task cost 74–88 µs with tinypool and 40–46 µs here, a 4 MB transferred buffer 1.2–4.2 ms
+ * and 1.5–2.7 ms (the same order: one postMessage each) — and it fits less well: its workers are
+ * modules exporting a handler, loaded by tinypool's own entry file in node_modules, whereas ours
+ * are entries bundled next to the app (electron.vite.config.ts) and, from sources, `.ts` files
+ * loaded through tsx's API (tinypool's entry would need the tsx loader in every worker's
+ * execArgv); its per-task options have no timeout (none is needed here: the pipelines bound their
+ * own work), and crash errors would need wrapping into ours anyway. So: this ~150-line pool.
  */
 import type { Worker } from 'node:worker_threads'
 import { spawnWorker } from './worker-entry'
