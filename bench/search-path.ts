@@ -19,8 +19,8 @@ import os from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
 import { createFeaturizer } from '../electron/core/engines/local/featurizer/index'
-import type { LocalEngine } from '../electron/core/engines/local/index'
 import { createEngineRegistry } from '../electron/core/engines/registry'
+import { createGalleries } from '../electron/core/galleries'
 import { createImageService } from '../electron/core/images/service'
 import { createImaging } from '../electron/core/imaging/index'
 import { createLogger } from '../electron/core/log'
@@ -51,14 +51,16 @@ const imaging = createImaging({ workers: 2 })
 const profiles = new ProfileStore(root)
 profiles.init()
 const logger = createLogger(root, { file: false })
+const galleries = createGalleries({ profiles, logger })
 const engines = createEngineRegistry({
   profiles,
   secrets: createMemorySecretStore(),
   logger,
   featurizer: () => featurizer,
+  cache: galleries.sink,
 })
 const service = createImageService({ profiles, engines, logger, imaging: () => imaging })
-const engine = (await engines.get('local')) as LocalEngine
+const engine = await engines.get('local')
 
 process.stdout.write(`adding ${GALLERY} catalogue pictures… `)
 let next = 0
@@ -203,6 +205,7 @@ for (let i = 0; i < 2; i++) {
 }
 
 await engines.closeAll()
+galleries.close()
 await featurizer.close()
 await imaging.close()
 fs.rmSync(root, { recursive: true, force: true })

@@ -6,11 +6,11 @@
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEngineRegistry } from '../../../electron/core/engines/registry'
+import { createGalleries } from '../../../electron/core/galleries'
 import {
   createFeaturizer,
   type LocalFeaturizer,
 } from '../../../electron/core/engines/local/featurizer/index'
-import type { LocalEngine } from '../../../electron/core/engines/local/index'
 import { createImageService } from '../../../electron/core/images/service'
 import { createImaging, type PreparedImage } from '../../../electron/core/imaging/index'
 import type { Imaging } from '../../../electron/core/imaging/types'
@@ -28,6 +28,7 @@ describe('the picture path of a search', () => {
   let imaging: Imaging
   /** Every picture imaging prepared, as the image service received it. */
   const prepared: { opts: { thumbnail?: boolean; hashes?: boolean }; out: PreparedImage }[] = []
+  let galleries: ReturnType<typeof createGalleries>
   let engines: ReturnType<typeof createEngineRegistry>
   let service: ReturnType<typeof createImageService>
   /** A large PNG (imaging re-encodes it) of catalogue picture 7, the search picture. */
@@ -40,11 +41,13 @@ describe('the picture path of a search', () => {
     const profiles = new ProfileStore(t.dir)
     profiles.init()
     const logger = createLogger(t.dir, { file: false })
+    galleries = createGalleries({ profiles, logger })
     engines = createEngineRegistry({
       profiles,
       secrets: createMemorySecretStore(),
       logger,
       featurizer: () => featurizer,
+      cache: galleries.sink,
     })
     service = createImageService({
       profiles,
@@ -72,6 +75,7 @@ describe('the picture path of a search', () => {
 
   afterAll(async () => {
     await engines.closeAll()
+    galleries.close()
     await featurizer.close()
     await imaging.close()
     t.cleanup()
@@ -140,7 +144,8 @@ describe('the picture path of a search', () => {
   })
 
   it('the engine alone: the same picture again skips the featurizer, errors stay the same', async () => {
-    const engine = (await engines.get('local')) as LocalEngine
+    // The engine as the registry hands it out (writes go through to the gallery cache).
+    const engine = await engines.get('local')
     const pic = catalogueBytes(9)
     const f0 = featurizer.requests
     const first = await engine.searchImageByPic({ picContent: pic, num: 3 })
