@@ -6,15 +6,7 @@ import net from 'node:net'
 import type { Transport } from '../../api/client'
 import type { DispatchReply } from '../../api/dispatch'
 import { forget, liveAnnouncement, type Announcement } from './announce'
-import {
-  HELLO_TIMEOUT_MS,
-  PROTOCOL,
-  frame,
-  lineReader,
-  parseToClient,
-  type HostKind,
-  type ToHost,
-} from './protocol'
+import { PROTOCOL, frame, lineReader, parseToClient, type HostKind, type ToHost } from './protocol'
 
 export interface ControlConnection {
   transport: Transport
@@ -22,6 +14,12 @@ export interface ControlConnection {
   host: { pid: number; kind: HostKind; version: string | null }
   close(): void
 }
+
+/** How long a host may take to welcome us (it may be busy starting) before we run our own core. */
+export const WELCOME_TIMEOUT_MS = 15_000
+/** A call without an answer by then fails (Timeout), as over HTTP; long methods get longer. */
+const CALL_TIMEOUT_MS = 2 * 60_000
+const SLOW_CALL_TIMEOUT_MS = 15 * 60_000
 
 /** Errors where nothing listens at the announced address: the announcement is stale. */
 const NOBODY = new Set(['ENOENT', 'ECONNREFUSED', 'ENOTSOCK', 'EPIPE', 'ECONNRESET'])
@@ -44,7 +42,7 @@ export function connectControl(
 export function connectControlTo(
   dataDir: string,
   a: Announcement,
-  timeoutMs = HELLO_TIMEOUT_MS,
+  timeoutMs = WELCOME_TIMEOUT_MS,
 ): Promise<ControlConnection | null> {
   return new Promise((resolve) => {
     const socket = net.connect(a.path)
@@ -53,7 +51,6 @@ export function connectControlTo(
     const pending = new Map<number, (r: DispatchReply) => void>()
     const listeners = new Set<(name: string, payload: unknown) => void>()
     let subscribed = false
-    let closedByUs = false
 
     const give = (c: ControlConnection | null) => {
       if (settled) return
@@ -76,7 +73,6 @@ export function connectControlTo(
           transport,
           host: { pid: m.pid, kind: m.host, version: m.version },
           close() {
-            closedByUs = true
             socket.end()
             socket.destroy()
           },
@@ -91,11 +87,22 @@ export function connectControlTo(
     })
 
     const transport: Transport = {
-      invoke(name, input) {
+      invoke(name, input, { slow }) {
         return new Promise<unknown>((res) => {
           if (socket.destroyed) return res(gone())
           const id = nextId++
-          pending.set(id, res)
+          const timer = setTimeout(
+            () => {
+              pending.delete(id)
+              res({ error: { code: 'Timeout', message: `${name} took too long` } })
+            },
+            slow ? SLOW_CALL_TIMEOUT_MS : CALL_TIMEOUT_MS,
+          )
+          timer.unref?.()
+          pending.set(id, (reply) => {
+            clearTimeout(timer)
+            res(reply)
+          })
           send({ t: 'call', id, method: name, input: input ?? {} })
         })
       },
@@ -127,9 +134,10 @@ export function connectControlTo(
     })
     socket.on('close', () => {
       give(null)
-      if (closedByUs) return
-      for (const done of pending.values()) done(gone())
+      // Calls still waiting get their answer now (and their timers go).
+      const waiting = [...pending.values()]
       pending.clear()
+      for (const done of waiting) done(gone())
     })
   })
 }
