@@ -12,6 +12,31 @@ const electronImport = {
   ],
 }
 
+/** The renderer's import rules (plus extra patterns for parts of it). */
+function rendererImports(...extra) {
+  return {
+    paths: [
+      {
+        name: 'electron',
+        message: 'The renderer talks to the core through the bridge only.',
+      },
+    ],
+    patterns: [
+      {
+        group: [
+          '**/electron/core/**',
+          '**/electron/main/**',
+          '**/electron/server/**',
+          '**/electron/preload/**',
+          'node:*',
+        ],
+        message: 'The renderer may import only electron/api from electron/.',
+      },
+      ...extra,
+    ],
+  }
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -116,29 +141,18 @@ export default tseslint.config(
   {
     files: ['renderer/**/*.{ts,vue}'],
     languageOptions: { globals: { ...globals.browser } },
+    rules: { 'no-restricted-imports': ['error', rendererImports()] },
+  },
+  {
+    // Components and views reach the core only through stores and composables.
+    files: ['renderer/src/components/**/*.{ts,vue}', 'renderer/src/views/**/*.{ts,vue}'],
     rules: {
       'no-restricted-imports': [
         'error',
-        {
-          paths: [
-            {
-              name: 'electron',
-              message: 'The renderer talks to the core through the bridge only.',
-            },
-          ],
-          patterns: [
-            {
-              group: [
-                '**/electron/core/**',
-                '**/electron/main/**',
-                '**/electron/server/**',
-                '**/electron/preload/**',
-                'node:*',
-              ],
-              message: 'The renderer may import only electron/api from electron/.',
-            },
-          ],
-        },
+        rendererImports({
+          group: ['**/bridge', '**/bridge/**'],
+          message: 'Components reach the core through stores (src/stores) or composables.',
+        }),
       ],
     },
   },

@@ -1,11 +1,13 @@
 import { contextBridge, ipcRenderer, webUtils } from 'electron'
 import { METHODS } from '../api/contract'
 import type { HostStatus } from '../api/host-status'
+import type { LoupePreload } from '../api/preload'
 import { createPortClient, wrapMessagePort } from './port-client'
 
 /**
- * `window.loupe`, derived from the contract's method list: `invoke` only reaches listed methods,
- * `subscribe` receives the core's events. The calls travel over a MessagePort main hands to this
+ * `window.loupe` (typed once: `LoupePreload`, electron/api/preload.ts), derived from the
+ * contract's method list: `invoke` only reaches listed methods, `subscribe` receives the core's
+ * events. The calls travel over a MessagePort main hands to this
  * page (only to our own page) and that reaches the core process directly; nothing else of
  * Electron or Node reaches the page.
  */
@@ -32,20 +34,15 @@ const loupe = {
   invoke(name: string, input: unknown): Promise<unknown> {
     return client.invoke(name, input)
   },
-  /** The real path of a dropped or chosen file (bulk add passes paths, not bytes). */
   pathForFile(file: File): string {
     return webUtils.getPathForFile(file)
   },
-  /** The page's language, for the menus, tray and dialogs main shows (en-US or zh-CN). */
   setLocale(locale: string): void {
     ipcRenderer.send('loupe:locale', locale === 'zh-CN' ? 'zh-CN' : 'en-US')
   },
-  /** The core's events, and `host.status` (the core process starting, restarting…). */
   subscribe(listener: (name: string, payload: unknown) => void): () => void {
     return client.subscribe(listener)
   },
-}
+} satisfies LoupePreload
 
 contextBridge.exposeInMainWorld('loupe', loupe)
-
-export type LoupePreload = typeof loupe

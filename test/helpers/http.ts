@@ -26,3 +26,35 @@ export function postJson(url: string, body: unknown): Promise<unknown> {
     req.end(data)
   })
 }
+
+/**
+ * The host's Server-Sent Events (`/api/events`) with Node's own http, as a bridge transport's
+ * `subscribe` (happy-dom has no streaming EventSource). Resolves once the stream is open.
+ */
+export async function subscribeSse(
+  url: string,
+  listener: (name: string, payload: unknown) => void,
+): Promise<() => void> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, (res) => {
+      let buf = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => {
+        buf += chunk
+        let i
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, i)
+          buf = buf.slice(i + 2)
+          const data = block.split('\n').find((l) => l.startsWith('data: '))
+          if (!data) continue
+          const { name, payload } = JSON.parse(data.slice(6)) as { name: string; payload: unknown }
+          listener(name, payload)
+        }
+      })
+      resolve(() => req.destroy())
+    })
+    req.on('error', (e) => {
+      if ((e as NodeJS.ErrnoException).code !== 'ECONNRESET') reject(e)
+    })
+  })
+}

@@ -1,22 +1,17 @@
 import { contract, type Contract } from '../../../electron/api/contract'
 import { createClient, type Bridge, type Transport } from '../../../electron/api/client'
 import { HOST_STATUS_EVENT, type HostStatus } from '../../../electron/api/host-status'
-
-interface PreloadLoupe {
-  invoke(name: string, input: unknown): Promise<unknown>
-  subscribe(listener: (name: string, payload: unknown) => void): () => void
-  /** Desktop: tell main the page's language (menus, tray, dialogs follow it). */
-  setLocale?(locale: string): void
-}
+import type { LoupePreload } from '../../../electron/api/preload'
 
 declare global {
   interface Window {
-    loupe?: PreloadLoupe
+    /** The desktop preload's API (its type is declared in the api layer); absent in a browser. */
+    loupe?: LoupePreload
   }
 }
 
 /** Desktop: IPC through the preload's `window.loupe`. */
-export function ipcTransport(loupe: PreloadLoupe): Transport {
+export function ipcTransport(loupe: Pick<LoupePreload, 'invoke' | 'subscribe'>): Transport {
   return {
     invoke: (name, input) => loupe.invoke(name, input),
     subscribe: (listener) => loupe.subscribe(listener),
@@ -93,7 +88,7 @@ export const isDesktop = () => !!window.loupe
  */
 /** Desktop: the application menu, tray and dialogs follow the language chosen in the app. */
 export function tellHostLocale(locale: string): void {
-  window.loupe?.setLocale?.(locale)
+  window.loupe?.setLocale(locale)
 }
 
 export function onHostStatus(listener: (s: HostStatus) => void): () => void {

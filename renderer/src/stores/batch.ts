@@ -1,10 +1,8 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { BatchLine, BatchTask } from '../../../electron/api/domains/batch'
-import type { ApiError } from '../../../electron/api/errors'
-import type { EventPayload } from '../../../electron/api/events'
 import { getBridge } from '../bridge'
-import { asApiError } from './gallery'
+import { useLiveResource } from '../composables/live-resource'
 import { useProfilesStore } from './profiles'
 
 export type BatchCreateInput = Parameters<ReturnType<typeof getBridge>['api']['batch']['create']>[0]
@@ -16,29 +14,24 @@ const FINAL = ['success', 'failed', 'cancelled']
 
 /**
  * Batch tasks of the active profile. `task.status` events (kind batch) update the list, coalesced
- * (progress events come up to 10 times a second).
+ * (progress events come up to 10 times a second), and every few seconds while one runs.
  */
 export const useBatchStore = defineStore('batch', () => {
   const profiles = useProfilesStore()
   const tasks = ref<BatchTask[]>([])
   const runner = ref<{ pid: number; host: string; self: boolean } | null>(null)
-  const loading = ref(false)
-  const error = ref<ApiError | null>(null)
   const running = computed(() => tasks.value.some((t) => !FINAL.includes(t.state)))
-
-  async function load() {
-    loading.value = true
-    try {
-      const r = await getBridge().api.batch.list({ profile: profiles.active, limit: 100 })
+  const { loading, error, load, start, stop } = useLiveResource({
+    fetch: () => getBridge().api.batch.list({ profile: profiles.active, limit: 100 }),
+    apply(r) {
       tasks.value = r.tasks
       runner.value = r.runner
-      error.value = null
-    } catch (e) {
-      error.value = asApiError(e)
-    } finally {
-      loading.value = false
-    }
-  }
+    },
+    events: { 'task.status': (p) => p.kind === 'batch' && p.profile === profiles.active },
+    coalesceMs: 300,
+    pollMs: 5000,
+    pollWhile: () => running.value,
+  })
   async function preview(input: BatchPreviewInput) {
     return getBridge().api.batch.preview({ ...input, profile: profiles.active })
   }
@@ -59,34 +52,6 @@ export const useBatchStore = defineStore('batch', () => {
   }
   async function lines(id: number, states?: BatchLine['state'][], offset = 0) {
     return getBridge().api.batch.lines({ id, ...(states ? { states } : {}), offset, limit: 200 })
-  }
-
-  let off: (() => void) | null = null
-  let timer: ReturnType<typeof setTimeout> | null = null
-  let poll: ReturnType<typeof setInterval> | null = null
-  function reloadSoon() {
-    if (timer) return
-    timer = setTimeout(() => {
-      timer = null
-      void load()
-    }, 300)
-  }
-  function start() {
-    off ??= getBridge().on('task.status', (p: EventPayload<'task.status'>) => {
-      if (p.kind === 'batch' && p.profile === profiles.active) reloadSoon()
-    })
-    poll ??= setInterval(() => {
-      if (running.value && !loading.value) void load()
-    }, 5000)
-    void load()
-  }
-  function stop() {
-    off?.()
-    off = null
-    if (timer) clearTimeout(timer)
-    timer = null
-    if (poll) clearInterval(poll)
-    poll = null
   }
   return {
     tasks,

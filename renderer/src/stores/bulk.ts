@@ -5,7 +5,7 @@ import type { ApiError } from '../../../electron/api/errors'
 import { isApiError } from '../../../electron/api/errors'
 import { getBridge } from '../bridge'
 import { emptyAttrs, formToAttrs, type AttrForm } from '../components/search/attributes'
-import { readDrop, samples, upload, type Picked } from '../components/bulk/files'
+import { readDrop, samples, upload, type Picked } from '../lib/files'
 import { useJobsStore } from './jobs'
 
 export type { PlanRow, PlanStatus }
@@ -180,6 +180,11 @@ export const useBulkStore = defineStore('bulk', () => {
     }
   }
 
+  /** The ids a naming rule gives sample paths (the rule editor's live preview). */
+  async function derive(rule: string, samples: { relPath: string; rootName: string }[]) {
+    return getBridge().api.bulk.derive({ naming: rule, samples })
+  }
+
   async function preview() {
     if (!sources.value.length) return
     clearPlan()
@@ -298,5 +303,6 @@ export const useBulkStore = defineStore('bulk', () => {
     setAllDuplicates,
     start,
     clearPlan,
+    derive,
   }
 })

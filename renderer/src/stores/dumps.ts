@@ -2,10 +2,12 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { DumpTask } from '../../../electron/api/domains/tasks'
 import type { ApiError } from '../../../electron/api/errors'
-import type { EventPayload } from '../../../electron/api/events'
 import { getBridge } from '../bridge'
-import { asApiError } from './gallery'
+import { useLiveResource } from '../composables/live-resource'
 import { useProfilesStore } from './profiles'
+
+/** An export by its task id, or a file (a console export, an increment.meta). */
+export type DumpSource = { id: number } | { file: string }
 
 /**
  * Metadata exports (dump tasks) of the active profile. The core watches running exports and
@@ -16,24 +18,18 @@ export const useDumpsStore = defineStore('dumps', () => {
   const profiles = useProfilesStore()
   const items = ref<DumpTask[]>([])
   const offline = ref<ApiError | null>(null)
-  const error = ref<ApiError | null>(null)
-  const loading = ref(false)
   const creating = ref(false)
   const running = computed(() => items.value.some((t) => t.status === 'PROCESSING' || t.watching))
-
-  async function load() {
-    loading.value = true
-    try {
-      const r = await getBridge().api.tasks.dumpList({ profile: profiles.active })
+  const { loading, error, load, start, stop } = useLiveResource({
+    fetch: () => getBridge().api.tasks.dumpList({ profile: profiles.active }),
+    apply(r) {
       items.value = r.items
       offline.value = r.offline
-      error.value = null
-    } catch (e) {
-      error.value = asApiError(e)
-    } finally {
-      loading.value = false
-    }
-  }
+    },
+    events: { 'task.status': (p) => p.kind === 'dump' && p.profile === profiles.active },
+    pollMs: 5000,
+    pollWhile: () => running.value,
+  })
   async function create() {
     creating.value = true
     try {
@@ -51,24 +47,34 @@ export const useDumpsStore = defineStore('dumps', () => {
     return t
   }
 
-  let off: (() => void) | null = null
-  let timer: ReturnType<typeof setInterval> | null = null
-  function start() {
-    if (!off) {
-      off = getBridge().on('task.status', (p: EventPayload<'task.status'>) => {
-        if (p.kind === 'dump' && p.profile === profiles.active) void load()
-      })
-    }
-    timer ??= setInterval(() => {
-      if (running.value && !loading.value) void load()
-    }, 5000)
-    void load()
+  /** Preview what importing an export (or a file) would change in the gallery cache. */
+  function diff(source: DumpSource, opId: string) {
+    return getBridge().api.tasks.dumpDiff({ profile: profiles.active, source, sample: 20, opId })
   }
-  function stop() {
-    off?.()
-    off = null
-    if (timer) clearInterval(timer)
-    timer = null
+  /** Apply an export (or a file) to the gallery cache. */
+  function importDump(source: DumpSource, opId: string) {
+    return getBridge().api.tasks.dumpImport({ profile: profiles.active, source, opId })
   }
-  return { items, offline, error, loading, creating, running, load, create, download, start, stop }
+  /** Stop a running diff or import (its `opId`); quietly does nothing if it already ended. */
+  async function cancelOp(opId: string) {
+    await getBridge()
+      .api.gallery.cancel({ opId })
+      .catch(() => {})
+  }
+  return {
+    items,
+    offline,
+    error,
+    loading,
+    creating,
+    running,
+    load,
+    create,
+    download,
+    diff,
+    importDump,
+    cancelOp,
+    start,
+    stop,
+  }
 })

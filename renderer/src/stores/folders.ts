@@ -1,9 +1,8 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import type { ReconcilePreview, WatchFile, WatchRule } from '../../../electron/api/domains/watch'
-import type { ApiError } from '../../../electron/api/errors'
 import { getBridge } from '../bridge'
-import { asApiError } from './gallery'
+import { useLiveResource } from '../composables/live-resource'
 
 export type RuleInput = Parameters<ReturnType<typeof getBridge>['api']['watch']['add']>[0]
 
@@ -14,24 +13,17 @@ export type RuleInput = Parameters<ReturnType<typeof getBridge>['api']['watch'][
 export const useFoldersStore = defineStore('folders', () => {
   const rules = ref<WatchRule[]>([])
   const runner = ref<{ pid: number; host: string; self: boolean } | null>(null)
-  const loading = ref(false)
-  const error = ref<ApiError | null>(null)
-  const loaded = ref(false)
-
-  async function load() {
-    loading.value = true
-    try {
-      const r = await getBridge().api.watch.list({})
+  const { loading, loaded, error, load, start, stop } = useLiveResource({
+    fetch: () => getBridge().api.watch.list({}),
+    apply(r) {
       rules.value = r.rules
       runner.value = r.runner
-      error.value = null
-      loaded.value = true
-    } catch (e) {
-      error.value = asApiError(e)
-    } finally {
-      loading.value = false
-    }
-  }
+    },
+    events: { 'watch.changed': true },
+    coalesceMs: 250,
+    // Rules changed by another process (the CLI) do not raise events here: look now and then.
+    pollMs: 5000,
+  })
 
   async function add(input: RuleInput) {
     const r = await getBridge().api.watch.add(input)
@@ -71,33 +63,6 @@ export const useFoldersStore = defineStore('folders', () => {
   }
   async function pickFolder() {
     return getBridge().api.watch.pickFolder({})
-  }
-
-  let off: (() => void) | null = null
-  let timer: ReturnType<typeof setTimeout> | null = null
-  let poll: ReturnType<typeof setInterval> | null = null
-  function reloadSoon() {
-    if (timer) return
-    timer = setTimeout(() => {
-      timer = null
-      void load()
-    }, 250)
-  }
-  function start() {
-    off ??= getBridge().on('watch.changed', reloadSoon)
-    // Rules changed by another process (the CLI) do not raise events here: look now and then.
-    poll ??= setInterval(() => {
-      if (!loading.value) void load()
-    }, 5000)
-    void load()
-  }
-  function stop() {
-    off?.()
-    off = null
-    if (timer) clearTimeout(timer)
-    timer = null
-    if (poll) clearInterval(poll)
-    poll = null
   }
 
   return {

@@ -345,6 +345,14 @@ export const useGalleryStore = defineStore('gallery', () => {
     await refreshLoaded()
     return (await getBridge().api.gallery.get({ profile: profile.value, ...k })).image
   }
+  /** Desktop: show the picture's source file in the system file manager. */
+  async function revealSource(img: ImageKey) {
+    await getBridge().api.gallery.revealSource({
+      profile: profile.value,
+      productId: img.productId,
+      picName: img.picName,
+    })
+  }
   async function removeOne(img: ImageKey) {
     const k = { productId: img.productId, picName: img.picName }
     await getBridge().api.images.remove({ profile: profile.value, ...k })
@@ -409,5 +417,6 @@ export const useGalleryStore = defineStore('gallery', () => {
     exportTo,
     updateOne,
     removeOne,
+    revealSource,
   }
 })

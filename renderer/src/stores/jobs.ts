@@ -86,6 +86,11 @@ export const useJobsStore = defineStore('jobs', () => {
     loaded.value = true
   }
 
+  /** A page of a job's items (per-file table). */
+  async function items(input: Parameters<ReturnType<typeof getBridge>['api']['jobs']['items']>[0]) {
+    return getBridge().api.jobs.items(input)
+  }
+
   async function act(jobId: number, what: 'pause' | 'resume' | 'cancel') {
     put(await getBridge().api.jobs[what]({ jobId }))
   }
@@ -124,6 +129,7 @@ export const useJobsStore = defineStore('jobs', () => {
     load,
     fetchOne,
     put,
+    items,
     pause: (id: number) => act(id, 'pause'),
     resume: (id: number) => act(id, 'resume'),
     cancel: (id: number) => act(id, 'cancel'),

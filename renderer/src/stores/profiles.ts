@@ -4,6 +4,9 @@ import type { z } from 'zod'
 import type { ProfileInput, ProfilePatch, ProfileView } from '../../../electron/api/schemas'
 import { getBridge } from '../bridge'
 
+/** A saved profile (by name), or an unsaved one (its form), for `test`. */
+export type ProfileTestTarget = { name: string } | { draft: ProfileInput }
+
 /** The profiles and which one is active. Never holds a secret: only masked ids and `hasSecret`. */
 export const useProfilesStore = defineStore('profiles', () => {
   const profiles = ref<ProfileView[]>([])
@@ -41,5 +44,26 @@ export const useProfilesStore = defineStore('profiles', () => {
     await getBridge().api.profiles.remove({ name })
     await load()
   }
-  return { profiles, active, loading, loaded, current, load, activate, create, update, remove }
+  /** Test connection: the engine answers Detail, or why it does not. */
+  async function test(target: ProfileTestTarget) {
+    return getBridge().api.profiles.test(target)
+  }
+  /** The engine instance of a profile (default the active one): capacity, usage, expiry. */
+  async function instanceDetail(profile = active.value) {
+    return getBridge().api.instance.detail({ profile })
+  }
+  return {
+    profiles,
+    active,
+    loading,
+    loaded,
+    current,
+    load,
+    activate,
+    create,
+    update,
+    remove,
+    test,
+    instanceDetail,
+  }
 })

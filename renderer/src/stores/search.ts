@@ -4,7 +4,7 @@ import type { Auction, SearchResult } from '../../../electron/api/schemas'
 import { isApiError, type ApiError } from '../../../electron/api/errors'
 import { getBridge } from '../bridge'
 import { useProfilesStore } from './profiles'
-import { releaseImage, type PickedImage } from '../components/search/image-file'
+import { releaseImage, type PickedImage } from '../lib/image-file'
 import {
   formatRegion,
   parseRegion,
@@ -281,6 +281,19 @@ export const useSearchStore = defineStore('search', () => {
    * compares Loupe's own copy of it (the renderer fetches no thumbnail, which the desktop's CSP
    * forbids). When Loupe has no copy, `noImage` asks the user to choose the picture.
    */
+  /** Similarity of two pictures the user picked (the Compare dialog). */
+  async function comparePictures(
+    profile: string,
+    a: { base64: string; name?: string },
+    b: { base64: string; name?: string },
+  ) {
+    return getBridge().api.search.compare({
+      profile,
+      primary: { base64: a.base64, name: a.name },
+      secondary: { base64: b.base64, name: b.name },
+    })
+  }
+
   async function compareWith(a: Auction): Promise<CompareState> {
     const key = resultKey(a)
     const q = last.value
@@ -371,6 +384,7 @@ export const useSearchStore = defineStore('search', () => {
     searchByFilter,
     loadMore,
     compareWith,
+    comparePictures,
     updateAttributes,
     remove,
   }

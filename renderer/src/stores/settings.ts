@@ -1,9 +1,12 @@
 import { defineStore } from 'pinia'
 import { ref, watch } from 'vue'
 import { i18n, type Locale } from '../i18n'
-import { tellHostLocale } from '../bridge'
+import { getBridge, tellHostLocale } from '../bridge'
 
-/** Appearance and language, remembered in this browser/profile of the app. */
+/**
+ * Appearance and language, remembered in this browser/profile of the app; and the app's own
+ * settings held by the core (about the app, how AccessKey secrets are kept).
+ */
 export const useSettingsStore = defineStore('settings', () => {
   const prefersDark = window.matchMedia?.('(prefers-color-scheme: dark)').matches ?? false
   const theme = ref<'light' | 'dark'>(
@@ -24,5 +27,13 @@ export const useSettingsStore = defineStore('settings', () => {
     },
     { immediate: true },
   )
-  return { theme, locale }
+
+  /** Version, host, data folder, secret backend, featurizer. */
+  const appInfo = () => getBridge().api.app.info({})
+  /** Which backend protects the AccessKey secrets, and whether plain text was chosen. */
+  const secretStatus = () => getBridge().api.secrets.status({})
+  /** Accept (or take back) keeping secrets in plain text when no keyring is available. */
+  const setPlainText = (accept: boolean) => getBridge().api.secrets.setPlainText({ accept })
+
+  return { theme, locale, appInfo, secretStatus, setPlainText }
 })

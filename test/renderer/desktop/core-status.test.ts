@@ -22,9 +22,13 @@ const Root = defineComponent({
 
 function desktopPage() {
   const client = createPortClient(METHODS.map(([n]) => n))
+  // The preload's object, over the preload's own port client (files and locale are not used here).
   window.loupe = {
+    methods: METHODS.map(([n]) => n),
     invoke: (n, i) => client.invoke(n, i),
     subscribe: (l) => client.subscribe(l),
+    pathForFile: () => '',
+    setLocale: () => {},
   }
   const w = mount(Root, { global: { plugins: [i18n] }, attachTo: document.body })
   const panel = () => w.find('[data-testid="core-status"]')

@@ -1,7 +1,7 @@
 import { events } from '../../../../electron/api/events'
 import { VIEWS } from '../../router'
-import type { Picked } from '../bulk/files'
-import { ImageRejected, readImage, type PickedImage, type RejectReason } from '../search/image-file'
+import type { Picked } from '../../lib/files'
+import { ImageRejected, readImage, type PickedImage, type RejectReason } from '../../lib/image-file'
 
 /**
  * What the desktop's main process asks of the page: files handed to Loupe by the OS (a second

@@ -26,15 +26,10 @@ export interface Picked {
   hasFolder: boolean
 }
 
-interface PreloadWithPaths {
-  pathForFile?(file: File): string
-}
-
 /** The real path of a File (desktop), or null in a browser. */
 export function realPath(file: File): string | null {
-  const l = (window as unknown as { loupe?: PreloadWithPaths }).loupe
   try {
-    const p = l?.pathForFile?.(file)
+    const p = window.loupe?.pathForFile(file)
     return p ? p : null
   } catch {
     return null
