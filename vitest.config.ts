@@ -31,6 +31,9 @@ export default defineConfig({
           environment: 'happy-dom',
           include: ['test/renderer/**/*.test.ts'],
           testTimeout: 30_000,
+          // Several files start a real `loupe serve` (and add pictures) before their tests: on a
+          // busy machine that takes longer than the default 10 s.
+          hookTimeout: 60_000,
         },
       },
       {
