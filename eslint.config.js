@@ -139,6 +139,36 @@ export default tseslint.config(
     },
   },
   {
+    // The shared domain layer: pure TypeScript that api, core and renderer all import.
+    files: ['electron/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          ...electronImport,
+          patterns: [
+            {
+              group: ['node:*', 'fs', 'path', 'os', 'crypto', 'http', 'sharp', 'better-sqlite3'],
+              message: 'electron/domain is pure TypeScript: no Node.',
+            },
+            {
+              group: [
+                '**/api/**',
+                '**/core/**',
+                '**/main/**',
+                '**/server/**',
+                '**/preload/**',
+                '**/core-host/**',
+                '**/renderer/**',
+              ],
+              message: 'electron/domain imports nothing but itself.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['renderer/**/*.{ts,vue}'],
     languageOptions: { globals: { ...globals.browser } },
     rules: { 'no-restricted-imports': ['error', rendererImports()] },

@@ -277,7 +277,7 @@ function faultyEngine(dbFile: string, qps: number, faults: number, stats: Server
     return seed / 0x7fffffff
   }
   const unsupported = async () => {
-    throw new EngineError('UnsupportedOperation', 'Not served by this bench engine.', {
+    throw new EngineError('UnsupportedOperationType', 'Not served by this bench engine.', {
       httpStatus: 500,
     })
   }

@@ -2,6 +2,7 @@ import type { ContractShape, Implementation } from './define'
 import { lookupMethod } from './define'
 import type { ApiError } from './errors'
 import { isApiError } from './errors'
+import { errorStatus, isRetryable } from '../domain/errors'
 
 export type DispatchReply = { result: unknown } | { error: ApiError }
 
@@ -58,6 +59,11 @@ export function createDispatcher<C extends ContractShape>(
   }
 }
 
+/**
+ * Any failure → the contract's error shape. Errors with a code (CoreError, EngineError, errors from
+ * another process) keep it; their retryable flag comes from the error catalogue when they carry
+ * none. Anything else is an InternalError.
+ */
 export function toApiError(
   e: unknown,
   redact: (t: string) => string = (t) => t,
@@ -65,15 +71,32 @@ export function toApiError(
 ): ApiError {
   if (isApiError(e)) {
     const err = e as ApiError
+    const httpStatus = typeof err.httpStatus === 'number' ? err.httpStatus : undefined
     return {
       code: err.code,
       message: redact(err.message),
       ...(err.hint ? { hint: redact(err.hint) } : {}),
       ...(err.requestId ? { requestId: err.requestId } : {}),
-      ...(typeof err.httpStatus === 'number' ? { httpStatus: err.httpStatus } : {}),
+      ...(httpStatus !== undefined ? { httpStatus } : {}),
+      retryable:
+        typeof err.retryable === 'boolean' ? err.retryable : isRetryable(err.code, httpStatus),
+      ...(isDetails(err.details) ? { details: err.details } : {}),
     }
   }
   onInternal?.(e)
   const message = e instanceof Error ? e.message : String(e)
-  return { code: 'InternalError', message: redact(message), httpStatus: 500 }
+  return {
+    code: 'InternalError',
+    message: redact(message),
+    httpStatus: errorStatus('InternalError'),
+    retryable: isRetryable('InternalError'),
+  }
+}
+
+function isDetails(d: unknown): d is NonNullable<ApiError['details']> {
+  return (
+    typeof d === 'object' &&
+    d !== null &&
+    Object.values(d).every((v) => ['string', 'number', 'boolean'].includes(typeof v))
+  )
 }

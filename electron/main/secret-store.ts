@@ -1,7 +1,7 @@
 import path from 'node:path'
 import type { SafeStorage } from 'electron'
 import { noPlainTextChoice, type SecretStatus, type SecretStore } from '../core/profiles/secrets'
-import { EngineError } from '../core/engines/errors'
+import { CoreError } from '../core/errors'
 import { readJson, writeFileAtomic } from '../core/util/fsx'
 
 /** The user's answer to "store secrets with the plain-text fallback?" (Settings → Security). */
@@ -87,12 +87,12 @@ export function createSafeStorageSecretStore(opts: {
 
   async function ensureUsable() {
     if (!(await ss.isAsyncEncryptionAvailable())) {
-      throw new EngineError('SecretStoreUnavailable', 'The system keychain is not available', {
+      throw new CoreError('SecretStoreUnavailable', 'The system keychain is not available', {
         hint: 'Unlock or install a keyring (GNOME Keyring, KWallet), then restart Loupe.',
       })
     }
     if (plainNow() && !readChoice()?.acceptPlainText) {
-      throw new EngineError(
+      throw new CoreError(
         'InsecureSecretStore',
         'No system keyring was found: secrets would be stored with a hard-coded key',
         { hint: REFUSED_HINT },
@@ -125,7 +125,7 @@ export function createSafeStorageSecretStore(opts: {
       return r.result
     },
     async set(ref, value) {
-      if (ref.startsWith('_')) throw new EngineError('InvalidArgument', 'Invalid secret reference')
+      if (ref.startsWith('_')) throw new CoreError('InvalidArgument', 'Invalid secret reference')
       await ensureUsable()
       const enc = await encrypt(value)
       const d = load()

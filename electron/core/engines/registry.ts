@@ -3,7 +3,7 @@ import type { Engine } from './types'
 import type { Featurizer } from './local/featurizer/types'
 import { createLocalEngine } from './local/index'
 import { createCloudEngine } from './cloud/index'
-import { EngineError } from './errors'
+import { CoreError } from '../errors'
 import type { ProfileStore, StoredProfile } from '../profiles/store'
 import type { SecretStore } from '../profiles/secrets'
 import type { Logger } from '../log'
@@ -58,10 +58,10 @@ export function createEngineRegistry(opts: EngineRegistryOptions) {
 
   async function buildCloud(p: StoredProfile): Promise<Engine> {
     const c = p.cloud
-    if (!c) throw new EngineError('InvalidProfile', `Profile "${p.name}" has no cloud settings`)
+    if (!c) throw new CoreError('InvalidProfile', `Profile "${p.name}" has no cloud settings`)
     const secret = await opts.secrets.get(c.secretRef)
     if (!secret) {
-      throw new EngineError('MissingSecret', `Profile "${p.name}" has no AccessKey secret`, {
+      throw new CoreError('MissingSecret', `Profile "${p.name}" has no AccessKey secret`, {
         hint: 'Enter the AccessKey secret in the Profiles view, or set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET.',
       })
     }
@@ -123,11 +123,11 @@ export function createEngineRegistry(opts: EngineRegistryOptions) {
       const p = opts.profiles.get(name)
       const c = p.cloud
       if (p.kind !== 'cloud' || !c) {
-        throw new EngineError('InvalidProfile', `Profile "${name}" is not a cloud profile`)
+        throw new CoreError('InvalidProfile', `Profile "${name}" is not a cloud profile`)
       }
       const secret = await opts.secrets.get(c.secretRef)
       if (!secret) {
-        throw new EngineError('MissingSecret', `Profile "${name}" has no AccessKey secret`, {
+        throw new CoreError('MissingSecret', `Profile "${name}" has no AccessKey secret`, {
           hint: 'Enter the AccessKey secret in the Profiles view, or set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET.',
         })
       }

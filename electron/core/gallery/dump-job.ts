@@ -1,6 +1,7 @@
 import type { Worker } from 'node:worker_threads'
 import { findWorkerEntry, spawnWorker } from '../util/worker-entry'
 import type { DumpJob, FromWorker, ToWorker, WireError } from './dump-protocol'
+import { foreignCode } from '../../domain/errors'
 import { GalleryError } from './errors'
 import type { DumpProgress } from './types'
 
@@ -105,7 +106,7 @@ export function runDumpJob<T>(job: DumpJob, hooks: DumpJobHooks = {}): RunningDu
  * an Error of the same name, message and code. */
 function fromWire(e: WireError): Error {
   if (e.name === 'GalleryError' && e.code) {
-    return new GalleryError(e.code, e.message, { hint: e.hint, line: e.line })
+    return new GalleryError(foreignCode(e.code), e.message, { hint: e.hint, line: e.line })
   }
   const err = new Error(e.message) as Error & { code?: string }
   err.name = e.name

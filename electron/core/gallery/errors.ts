@@ -1,7 +1,8 @@
-import { EngineError } from '../engines/errors'
+import type { ErrorCode, ForeignCode } from '../../domain/errors'
+import { CoreError } from '../errors'
 
 /**
- * An error of the gallery cache. It extends EngineError so every host maps it to the contract's
+ * An error of the gallery cache. It extends CoreError so every host maps it to the contract's
  * error shape the same way (`toApiError()`); codes are the gallery's own:
  * - InvalidDumpLine (400): a dump line is not a JSON object with ProductId/PicName and valid
  *   attribute types; `line` is its 1-based number. Nothing was applied.
@@ -10,11 +11,11 @@ import { EngineError } from '../engines/errors'
  * - GallerySchemaOutdated (400): a read-only open found a schema that needs migrating.
  * - Aborted (400): the caller's AbortSignal fired; nothing was applied.
  */
-export class GalleryError extends EngineError {
+export class GalleryError extends CoreError {
   readonly line?: number
 
   constructor(
-    code: string,
+    code: ErrorCode | ForeignCode,
     message: string,
     opts: { hint?: string; cause?: unknown; line?: number; httpStatus?: number } = {},
   ) {

@@ -4,7 +4,8 @@ import type { z } from 'zod'
 import type * as G from '../../api/domains/gallery'
 import type { ApiError } from '../../api/errors'
 import { toApiError } from '../../api/dispatch'
-import { EngineError } from '../engines/errors'
+import { foreignCode } from '../../domain/errors'
+import { CoreError } from '../errors'
 import type { EngineRegistry } from '../engines/registry'
 import type { EventBus } from '../events'
 import type { Galleries } from '../galleries'
@@ -122,7 +123,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
       t = setTimeout(
         () =>
           reject(
-            new EngineError('ConnectTimeout', `${what} did not answer within ${ms / 1000} s`, {
+            new CoreError('ConnectTimeout', `${what} did not answer within ${ms / 1000} s`, {
               hint: 'Check the network and the endpoint.',
             }),
           ),
@@ -195,7 +196,7 @@ export async function writeExport(
     fs.writeSync(fd, (o.format === 'csv' ? '\ufeff' : '') + fmt.header)
     for (const items of pages()) {
       if (o.signal?.aborted) {
-        throw new EngineError('Aborted', 'The export was cancelled; no file was written.')
+        throw new CoreError('Aborted', 'The export was cancelled; no file was written.')
       }
       let chunk = ''
       for (const img of items) chunk += fmt.line(img)
@@ -233,7 +234,7 @@ export function createGalleryService(d: GalleryServiceDeps) {
   function newOp(opId?: string): { id: string; ctl: AbortController; done: () => void } {
     const id = opId ?? `op-${Date.now().toString(36)}-${++seq}`
     if (ops.has(id)) {
-      throw new EngineError('OperationRunning', `An operation with id "${id}" is already running`)
+      throw new CoreError('OperationRunning', `An operation with id "${id}" is already running`)
     }
     const ctl = new AbortController()
     ops.set(id, ctl)
@@ -281,8 +282,8 @@ export function createGalleryService(d: GalleryServiceDeps) {
     const st = await status(profile, true)
     if (!st.online) {
       const e = st.error!
-      throw new EngineError(
-        e.code,
+      throw new CoreError(
+        foreignCode(e.code),
         `The engine of profile "${profile}" cannot be reached, so nothing was changed: ${e.message}`,
         {
           httpStatus: e.httpStatus,
@@ -457,7 +458,7 @@ export function createGalleryService(d: GalleryServiceDeps) {
       if (input.to === 'text') {
         const { total, pages } = exportPages(g, sel, input.sort, input.order)
         if (total > MAX_TEXT_EXPORT) {
-          throw new EngineError(
+          throw new CoreError(
             'ExportTooLarge',
             `${total} images are too many to return as text (at most ${MAX_TEXT_EXPORT})`,
             { hint: 'Export to a file instead.' },
@@ -572,20 +573,20 @@ export function createGalleryService(d: GalleryServiceDeps) {
         const p = profileOf(input.profile)
         const img = d.galleries.get(p.name).get(input.productId, input.picName)
         if (!img) {
-          throw new EngineError(
+          throw new CoreError(
             'ImageNotCached',
             `${input.productId} / ${input.picName} is not in the gallery cache of "${p.name}"`,
           )
         }
         if (!img.sourcePath) {
-          throw new EngineError(
+          throw new CoreError(
             'NoSourceFile',
             `Loupe does not know the source file of ${img.productId} / ${img.picName}`,
             { hint: 'Only images added through Loupe from a file on this computer have one.' },
           )
         }
         if (!fs.existsSync(img.sourcePath)) {
-          throw new EngineError(
+          throw new CoreError(
             'SourceFileMissing',
             `The source file ${img.sourcePath} no longer exists`,
             { hint: 'It was moved or deleted after the image was added.' },

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises'
 import { createHash } from 'node:crypto'
-import { EngineError } from '../engines/errors'
+import { CoreError } from '../errors'
 import type { Engine } from '../engines/types'
 import type { GalleryImage } from '../gallery/types'
 import type { Galleries } from '../galleries'
@@ -79,7 +79,7 @@ export function createPictureResolver(d: PictureResolverDeps) {
     if (fromEngine?.length) return { bytes: fromEngine, copy: 'engine', name }
     const thumb = await thumbnail(profile, ref)
     if (thumb?.length) return { bytes: thumb, copy: 'thumbnail', name }
-    throw new EngineError('NoPictureCopy', `Loupe has no copy of ${name} in profile "${profile}"`, {
+    throw new CoreError('NoPictureCopy', `Loupe has no copy of ${name} in profile "${profile}"`, {
       hint: 'Loupe keeps a copy of the pictures added through it. Compare with the picture file instead (Compare two pictures).',
     })
   }

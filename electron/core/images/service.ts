@@ -6,7 +6,7 @@ import type { Logger } from '../log'
 import type { Action, PreparedImage, PrepareOptions } from '../imaging/types'
 import { regionToOriginal } from '../imaging/region'
 import type { SearchResult } from '../engines/types'
-import { EngineError } from '../engines/errors'
+import { CoreError } from '../errors'
 import type { PictureResolver } from './gallery-picture'
 import { regionOnOriginal as regionOnOriginalOf } from '../gallery/write-through'
 import { LruCache, contentHash } from '../util/lru'
@@ -224,7 +224,7 @@ export function createImageService(d: ImageServiceDeps) {
         // A gallery picture (by key) is compared from Loupe's own copy of it.
         const side = async (img: In<typeof S.CompareImage>) => {
           if (!('productId' in img)) return img
-          if (!d.pictures) throw new EngineError('NoPictureCopy', 'This host keeps no pictures')
+          if (!d.pictures) throw new CoreError('NoPictureCopy', 'This host keeps no pictures')
           const r = await d.pictures(p.name, img)
           return { src: r.bytes, name: r.name }
         }

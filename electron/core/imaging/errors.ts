@@ -1,8 +1,9 @@
 /**
- * The errors the imaging pipeline raises. All are `EngineError`s with HTTP status 400, a message
+ * The errors the imaging pipeline raises. All are `CoreError`s with HTTP status 400, a message
  * naming what is wrong with this particular file and a hint saying what to do about it.
  */
-import { EngineError } from '../engines/errors'
+import { foreignCode } from '../../domain/errors'
+import { CoreError } from '../errors'
 
 export const ACCEPTED = 'PNG, JPG, BMP, GIF, WebP, TIFF or PPM'
 
@@ -10,24 +11,24 @@ function label(name?: string): string {
   return name ? `"${name}"` : 'The image'
 }
 
-export function emptyImage(name?: string): EngineError {
-  return new EngineError('EmptyImage', `${label(name)} is empty (0 bytes).`, {
+export function emptyImage(name?: string): CoreError {
+  return new CoreError('EmptyImage', `${label(name)} is empty (0 bytes).`, {
     hint: 'The file may still be downloading or copying; choose it again once it is complete.',
   })
 }
 
-export function unsupportedFormat(detected: string, name?: string): EngineError {
+export function unsupportedFormat(detected: string, name?: string): CoreError {
   const ext = name ? /\.([A-Za-z0-9]{1,5})$/.exec(name)?.[1] : undefined
   const named = ext ? `, although it is named .${ext.toLowerCase()}` : ''
-  return new EngineError(
+  return new CoreError(
     'UnsupportedPicFormat',
     `${label(name)} is ${detected}${named}: not a supported picture format (${ACCEPTED}).`,
     { hint: `Convert it to JPG or PNG first, or choose another file.` },
   )
 }
 
-export function corruptImage(format: string, detail: string, name?: string): EngineError {
-  return new EngineError(
+export function corruptImage(format: string, detail: string, name?: string): CoreError {
+  return new CoreError(
     'CorruptImage',
     `${label(name)} looks like ${format} but cannot be read: ${detail}.`,
     {
@@ -41,9 +42,9 @@ export function tooManyPixels(
   height: number,
   limit: number,
   name?: string,
-): EngineError {
+): CoreError {
   const mp = (n: number) => `${Math.round((n / 1e6) * 10) / 10} MP`
-  return new EngineError(
+  return new CoreError(
     'ImageTooLarge',
     `${label(name)} declares ${width} × ${height} pixels (${mp(width * height)}); the limit is ${mp(limit)}.`,
     {
@@ -52,9 +53,9 @@ export function tooManyPixels(
   )
 }
 
-export function fileTooLarge(bytes: number, limit: number, name?: string): EngineError {
+export function fileTooLarge(bytes: number, limit: number, name?: string): CoreError {
   const mb = (n: number) => `${Math.round(n / 1e5) / 10} MB`
-  return new EngineError(
+  return new CoreError(
     'ImageTooLarge',
     `${label(name)} is ${mb(bytes)}; files above ${mb(limit)} are not read.`,
     {
@@ -69,8 +70,8 @@ export function tooSmall(
   serviceType: string,
   name?: string,
   why?: string,
-): EngineError {
-  return new EngineError(
+): CoreError {
+  return new CoreError(
     'UnsupportedPicPixels',
     `${label(name)} is ${size.width} × ${size.height} px; ${serviceType} search needs at least ${min} px on each side${why ? ` (${why})` : ''}.`,
     { hint: `Use a larger picture, or choose to upscale or pad small pictures.` },
@@ -83,21 +84,21 @@ export function cannotFit(
   max: number,
   serviceType: string,
   name?: string,
-): EngineError {
-  return new EngineError(
+): CoreError {
+  return new CoreError(
     'UnsupportedPicPixels',
     `${label(name)} is ${size.width} × ${size.height} px: too elongated to fit ${serviceType} search's ${min}–${max} px per side by scaling alone.`,
     { hint: 'Crop the picture, or choose to pad small pictures.' },
   )
 }
 
-export function invalidRegion(region: string, detail: string): EngineError {
-  return new EngineError('InvalidRegion', `The region "${region}" is invalid: ${detail}.`, {
+export function invalidRegion(region: string, detail: string): CoreError {
+  return new CoreError('InvalidRegion', `The region "${region}" is invalid: ${detail}.`, {
     hint: 'A region is x1,x2,y1,y2 in pixels of the picture, with x1 < x2 and y1 < y2, inside the picture.',
   })
 }
 
-export function unreadable(file: string, err: NodeJS.ErrnoException): EngineError {
+export function unreadable(file: string, err: NodeJS.ErrnoException): CoreError {
   const why =
     err.code === 'ENOENT'
       ? 'it does not exist'
@@ -106,13 +107,13 @@ export function unreadable(file: string, err: NodeJS.ErrnoException): EngineErro
         : err.code === 'EISDIR'
           ? 'it is a folder'
           : err.message
-  return new EngineError('ImageUnreadable', `Cannot read "${file}": ${why}.`, {
+  return new CoreError('ImageUnreadable', `Cannot read "${file}": ${why}.`, {
     hint: 'Check that the file exists and that Loupe may read it.',
   })
 }
 
-export function cannotShrink(bytes: number, maxBytes: number, name?: string): EngineError {
-  return new EngineError(
+export function cannotShrink(bytes: number, maxBytes: number, name?: string): CoreError {
+  return new CoreError(
     'ImageTooLarge',
     `${label(name)} could not be brought under ${maxBytes} bytes (best: ${bytes}).`,
     { hint: 'Reduce the picture in an image editor first.' },
@@ -128,7 +129,7 @@ export interface ErrorData {
 }
 
 export function toErrorData(err: unknown): ErrorData {
-  if (err instanceof EngineError) {
+  if (err instanceof CoreError) {
     return { code: err.code, message: err.message, hint: err.hint, httpStatus: err.httpStatus }
   }
   const e = err as Error
@@ -139,6 +140,6 @@ export function toErrorData(err: unknown): ErrorData {
   }
 }
 
-export function fromErrorData(d: ErrorData): EngineError {
-  return new EngineError(d.code, d.message, { hint: d.hint, httpStatus: d.httpStatus })
+export function fromErrorData(d: ErrorData): CoreError {
+  return new CoreError(foreignCode(d.code), d.message, { hint: d.hint, httpStatus: d.httpStatus })
 }

@@ -6,7 +6,7 @@
  *   p.data, p.format, p.actions, p.region, p.thumbnail, p.sha256, p.phash
  *   await imaging.close()
  */
-import { EngineError } from '../engines/errors'
+import { CoreError } from '../errors'
 import { describeAction } from './describe'
 import { fromErrorData, toErrorData } from './errors'
 import { preparePicture } from './pipeline'
@@ -55,7 +55,7 @@ export function createImaging(opts: ImagingOptions = {}): Imaging {
   /** Requests of pools already closed (see `requests`). */
   let done = 0
   const getPool = () => {
-    if (closed) throw new EngineError('InternalError', 'Imaging is closed.', { httpStatus: 500 })
+    if (closed) throw new CoreError('InternalError', 'Imaging is closed.', { httpStatus: 500 })
     pool ??= createImagingPool(workers, opts.workerUrl)
     return pool
   }

@@ -9,7 +9,7 @@ import fs, { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import { isMainThread } from 'node:worker_threads'
 import sharp, { type Metadata, type Sharp } from 'sharp'
-import { EngineError } from '../engines/errors'
+import { CoreError } from '../errors'
 import { decodeBmp } from './bmp'
 import { boundsFor, planFit } from './bounds'
 import { encodeOutput, rawSource, type Encoded, type PictureSource } from './encode'
@@ -64,7 +64,7 @@ export async function readInput(file: string): Promise<Buffer> {
     if (st.size > MAX_INPUT_BYTES) throw fileTooLarge(st.size, MAX_INPUT_BYTES, path.basename(file))
     return isMainThread ? await fsp.readFile(file) : fs.readFileSync(file)
   } catch (err) {
-    if (err instanceof EngineError) throw err
+    if (err instanceof CoreError) throw err
     throw unreadable(file, err as NodeJS.ErrnoException)
   }
 }
@@ -292,7 +292,7 @@ export async function preparePicture(
 
   const wantThumb = opts.thumbnail !== false
   const wantHash = opts.hashes !== false
-  const decodeError = (err: unknown): EngineError => {
+  const decodeError = (err: unknown): CoreError => {
     const msg = String((err as Error)?.message ?? err)
     if (/pixel limit/i.test(msg)) return tooManyPixels(src.width, src.height, limit, name)
     return corruptImage(LABEL[src.format], cleanVipsMessage(err), name)
@@ -341,7 +341,7 @@ export async function preparePicture(
         minSide: bounds.min,
       })
     } catch (err) {
-      if (err instanceof EngineError) throw err
+      if (err instanceof CoreError) throw err
       throw decodeError(err)
     }
     if (wantThumb || wantHash) small = await decode(toThumbSize(src.image(), oriented))

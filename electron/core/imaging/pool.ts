@@ -1,7 +1,7 @@
 /** The imaging worker threads (util/worker-pool.ts), started lazily on the first request. */
 import { findWorkerEntry } from '../util/worker-entry'
 import { WorkerPool } from '../util/worker-pool'
-import { EngineError } from '../engines/errors'
+import { CoreError } from '../errors'
 import type { Reply, Request } from './protocol'
 
 export type ImagingPool = WorkerPool<Request, Reply>
@@ -13,10 +13,10 @@ export function createImagingPool(size: number, workerUrl: URL = defaultWorkerUr
     // Two requests per worker let reading and encoding overlap.
     perWorker: 2,
     errors: {
-      closed: () => new EngineError('InternalError', 'The imaging pool is closed.'),
-      closing: () => new EngineError('InternalError', 'The imaging pool was closed.'),
+      closed: () => new CoreError('InternalError', 'The imaging pool is closed.'),
+      closing: () => new CoreError('InternalError', 'The imaging pool was closed.'),
       crashed: (err) =>
-        new EngineError('InternalError', `The imaging worker failed: ${err.message}`, {
+        new CoreError('InternalError', `The imaging worker failed: ${err.message}`, {
           httpStatus: 500,
           cause: err,
         }),

@@ -5,7 +5,7 @@
  */
 
 import fs from 'node:fs'
-import { EngineError } from '../engines/errors'
+import { CoreError } from '../errors'
 
 function alive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false
@@ -39,7 +39,7 @@ export function acquireProcessLock(file: string): () => void {
     const owner = readPid(file)
     if (owner === process.pid) return () => release(file)
     if (owner !== null && alive(owner)) {
-      throw new EngineError(
+      throw new CoreError(
         'JobsBusy',
         `Another Loupe process (pid ${owner}) is running the jobs of this data folder.`,
         {
@@ -55,7 +55,7 @@ export function acquireProcessLock(file: string): () => void {
       /* someone else took it over first: try again */
     }
   }
-  throw new EngineError('JobsBusy', `Could not take the job queue lock ${file}.`, {
+  throw new CoreError('JobsBusy', `Could not take the job queue lock ${file}.`, {
     httpStatus: 409,
   })
 }

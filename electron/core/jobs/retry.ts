@@ -1,16 +1,21 @@
 /**
  * Retry policy: which errors are worth retrying, how long to wait, and how errors are recorded.
+ * The class of a code is the error catalogue's (`electron/domain/errors.ts`):
  *
  * - `throttled`: DeniedRequest (instance flow control) — retried, and slows the limiter down.
  * - `transient`: network errors, timeouts, HTTP 5xx — retried with exponential backoff + jitter.
  * - `fatal`: credentials/permission/quota errors that every other item would hit too — the item
  *   goes back to pending and the job pauses with the error, to be resumed once fixed.
  * - `invalid`: anything else (validation errors, 4xx) — the item fails with the explanation.
+ *
+ * Errors without a listed code (a plain Error, a code from outside) are classed by their HTTP
+ * status, their name, then their message.
  */
 
+import { ERROR_CATALOGUE, isErrorCode, type RetryClass } from '../../domain/errors'
 import type { ItemError } from './types'
 
-export type ErrorClass = 'throttled' | 'transient' | 'fatal' | 'invalid'
+export type ErrorClass = RetryClass
 
 export interface RetryPolicy {
   /** Attempts in all, first included. Default 6. */
@@ -30,68 +35,6 @@ export const DEFAULT_RETRY: RetryPolicy = {
   factor: 2,
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'ESOCKETTIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EHOSTUNREACH',
-  'EHOSTDOWN',
-  'ENETRESET',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'UND_ERR_CLOSED',
-  'ERR_STREAM_PREMATURE_CLOSE',
-  'NetworkException',
-  'ReadTimeout',
-  'ConnectTimeout',
-  'RequestTimeout',
-  'ServiceUnavailable',
-  'InternalError',
-  'UnknownException',
-  'AccessEngineFailed',
-  'Throttling',
-  'Throttling.User',
-  'Throttling.Api',
-  'ServiceUnavailableTemporary',
-  'SignatureNonceUsed',
-])
-
-const THROTTLE_CODES = new Set(['DeniedRequest'])
-
-/** Codes every following item would hit too: pause the job instead of failing each item. */
-export const FATAL_CODES = new Set([
-  'InvalidAccessKeyId',
-  'InvalidAccessKeyId.NotFound',
-  'InvalidAccessKeyId.Inactive',
-  'InvalidAccessKeySecret',
-  'SignatureDoesNotMatch',
-  'IncompleteSignature',
-  'NoPermission',
-  'Forbidden.RAM',
-  'Forbidden.AccessKeyDisabled',
-  'InstanceOverQuota',
-  'InvalidInstanceName',
-  'InvalidInstance',
-  'InstanceNotFound',
-  'InvalidSecurityToken.Expired',
-  'InvalidSecurityToken.Malformed',
-  'InvalidSecurityToken.MismatchWithAccessKey',
-  'InvalidTimeStamp.Expired',
-  'InvalidCredentials',
-  'MissingEndpoint',
-  'MissingInstanceName',
-  'InvalidAction.NotFound',
-])
-
 const NETWORK_MESSAGE =
   /socket hang up|network|timed? ?out|timeout|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|other side closed|fetch failed/i
 
@@ -109,7 +52,7 @@ function statusOf(e: unknown): number | undefined {
   return typeof s === 'number' ? s : undefined
 }
 
-/** The error's code: EngineError.code, Node's error code, or the error's name. */
+/** The error's code: CoreError.code, Node's error code, or the error's name. */
 export function errorCode(e: unknown): string {
   const code = prop(e, 'code')
   if (typeof code === 'string' && code) return code
@@ -138,9 +81,12 @@ export function classifyError(e: unknown): ErrorClass {
     if (typeof c === 'string') codes.push(c)
     cur = prop(cur, 'cause')
   }
-  if (codes.some((c) => THROTTLE_CODES.has(c))) return 'throttled'
-  if (codes.some((c) => FATAL_CODES.has(c))) return 'fatal'
-  if (codes.some((c) => NETWORK_CODES.has(c))) return 'transient'
+  // The catalogue decides for the codes it lists, anywhere in the chain of causes.
+  const known = codes.filter(isErrorCode).map((c) => ERROR_CATALOGUE[c].retry)
+  for (const cls of ['throttled', 'fatal', 'transient'] as const) {
+    if (known.includes(cls)) return cls
+  }
+  if (isErrorCode(codes[0])) return 'invalid'
   const status = statusOf(e)
   if (status !== undefined) {
     if (status >= 500 || status === 429 || status === 408) return 'transient'

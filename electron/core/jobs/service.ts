@@ -12,7 +12,7 @@ import { settlesWithin } from '../util/deadline'
 import type { z } from 'zod'
 import type { bulkDomain, PlanRow, PlanStatus } from '../../api/domains/bulk'
 import type { jobsDomain, JobView } from '../../api/domains/jobs'
-import { EngineError } from '../engines/errors'
+import { CoreError } from '../errors'
 import type { EngineRegistry } from '../engines/registry'
 import type { EventBus } from '../events'
 import type { Galleries } from '../galleries'
@@ -64,8 +64,8 @@ export interface JobServiceDeps {
 /** Staged uploads older than this and used by no unfinished job are deleted at start. */
 const STAGE_MAX_AGE_MS = 24 * 60 * 60_000
 
-function notFound(jobId: number): EngineError {
-  return new EngineError('JobNotFound', `There is no job ${jobId}.`, { httpStatus: 404 })
+function notFound(jobId: number): CoreError {
+  return new CoreError('JobNotFound', `There is no job ${jobId}.`, { httpStatus: 404 })
 }
 
 export function createJobService(d: JobServiceDeps) {
@@ -99,7 +99,7 @@ export function createJobService(d: JobServiceDeps) {
 
   function getQueue(): JobQueue {
     if (queue) return queue
-    if (closing) throw new EngineError('InternalError', 'Loupe is closing.', { httpStatus: 503 })
+    if (closing) throw new CoreError('InternalError', 'Loupe is closing.', { httpStatus: 503 })
     releaseLock = acquireProcessLock(path.join(d.dataDir, 'jobs.lock'))
     try {
       queue = new JobQueue({
@@ -266,7 +266,7 @@ export function createJobService(d: JobServiceDeps) {
     for await (const item of gen) {
       if (closing) {
         await gen.return(undefined)
-        throw new EngineError(
+        throw new CoreError(
           'Interrupted',
           'Loupe stopped while this job was being planned. Start the same bulk add again to add the rest.',
         )
@@ -361,7 +361,7 @@ export function createJobService(d: JobServiceDeps) {
     async retryFailed(input: In<typeof jobsDomain.retryFailed>) {
       const job = mustJob(input.jobId)
       if (job.state === 'cancelled') {
-        throw new EngineError(
+        throw new CoreError(
           'JobCancelled',
           `Job ${job.id} was cancelled: start it again instead.`,
           {
@@ -382,7 +382,7 @@ export function createJobService(d: JobServiceDeps) {
     async remove(input: In<typeof jobsDomain.remove>) {
       const job = mustJob(input.jobId)
       if (job.state === 'running' || job.state === 'queued' || filling.has(job.id)) {
-        throw new EngineError('JobRunning', `Job ${job.id} is running: pause or cancel it first.`, {
+        throw new CoreError('JobRunning', `Job ${job.id} is running: pause or cancel it first.`, {
           httpStatus: 409,
         })
       }
@@ -414,7 +414,7 @@ export function createJobService(d: JobServiceDeps) {
   function mustPlan(planId: string) {
     const s = plans.get(planId)
     if (!s) {
-      throw new EngineError('PlanNotFound', 'This preview is no longer available.', {
+      throw new CoreError('PlanNotFound', 'This preview is no longer available.', {
         httpStatus: 404,
         hint: 'Preview the files again.',
       })
@@ -446,7 +446,7 @@ export function createJobService(d: JobServiceDeps) {
       try {
         rule = parseNamingRule(input.naming)
       } catch (e) {
-        const x = e as EngineError
+        const x = e as CoreError
         return {
           error: { code: x.code, message: x.message, ...(x.hint ? { hint: x.hint } : {}) },
           rows: [],
@@ -467,7 +467,7 @@ export function createJobService(d: JobServiceDeps) {
         const s = mustPlan(input.planId)
         if (s.state === 'planning') await s.finished
         if (s.state !== 'ready') {
-          throw new EngineError(
+          throw new CoreError(
             'PlanNotReady',
             s.error ? `The preview failed: ${s.error.message}` : 'The preview was stopped.',
             { hint: 'Preview the files again.' },

@@ -8,14 +8,14 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import { EngineError } from '../engines/errors'
+import { CoreError } from '../errors'
 
 export const STAGING_DIR = 'staging'
 
 const STAGE_ID = /^[a-z0-9-]{8,64}$/
 
-function invalid(message: string): EngineError {
-  return new EngineError('InvalidArgument', message, { httpStatus: 400 })
+function invalid(message: string): CoreError {
+  return new CoreError('InvalidArgument', message, { httpStatus: 400 })
 }
 
 /** A relative path as dropped, checked: forward slashes, no empty / `.` / `..` segment, no drive. */
@@ -61,7 +61,7 @@ export function createStaging(dataDir: string) {
       const id = stageId ?? `${Date.now().toString(36)}-${crypto.randomBytes(6).toString('hex')}`
       const dir = dirOf(id)
       if (stageId && !fs.existsSync(dir)) {
-        throw new EngineError('StageNotFound', `There is no staging folder ${stageId}.`, {
+        throw new CoreError('StageNotFound', `There is no staging folder ${stageId}.`, {
           httpStatus: 404,
           hint: 'Drop the files again.',
         })

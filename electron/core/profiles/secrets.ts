@@ -1,5 +1,5 @@
 import type { SecretStatus } from '../../api/domains/secrets'
-import { EngineError } from '../engines/errors'
+import { CoreError } from '../errors'
 
 export type { SecretStatus }
 
@@ -27,8 +27,8 @@ export interface SecretStore {
 }
 
 /** What a store without a plain-text fallback answers to setPlainTextAccepted. */
-export function noPlainTextChoice(): EngineError {
-  return new EngineError(
+export function noPlainTextChoice(): CoreError {
+  return new CoreError(
     'NoPlainTextChoice',
     'This secret store has no plain-text fallback to accept or revoke',
     { hint: 'Only the desktop app on Linux without a keyring offers this choice.' },

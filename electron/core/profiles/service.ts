@@ -7,7 +7,7 @@ import { maskKeyId } from './secrets'
 import type { EngineRegistry } from '../engines/registry'
 import type { EventBus } from '../events'
 import type { Logger } from '../log'
-import { EngineError } from '../engines/errors'
+import { CoreError } from '../errors'
 import { toApiError } from '../../api/dispatch'
 
 type ProfileView = z.input<typeof S.ProfileView>
@@ -128,13 +128,13 @@ export function createProfileService(d: ProfileServiceDeps) {
         if (patch.serviceType) p.serviceType = patch.serviceType
         if (patch.local) {
           if (p.kind !== 'local')
-            throw new EngineError('BadRequest', `"${name}" is not a local profile`)
+            throw new CoreError('BadRequest', `"${name}" is not a local profile`)
           p.local = { capacity: 100_000, qps: 0, ...p.local, ...stripUndefined(patch.local) }
         }
         let newSecret: string | undefined
         let newToken: string | null | undefined
         if (patch.cloud) {
-          if (!p.cloud) throw new EngineError('BadRequest', `"${name}" is not a cloud profile`)
+          if (!p.cloud) throw new CoreError('BadRequest', `"${name}" is not a cloud profile`)
           const c = patch.cloud
           const oldSecretRef = p.cloud.secretRef
           const oldTokenRef = p.cloud.tokenRef
@@ -142,14 +142,14 @@ export function createProfileService(d: ProfileServiceDeps) {
           if (c.region !== undefined) p.cloud.region = c.region
           if (c.endpoint !== undefined) p.cloud.endpoint = c.endpoint
           if (!p.cloud.region && !p.cloud.endpoint) {
-            throw new EngineError('BadRequest', 'A cloud profile needs a region or an endpoint')
+            throw new CoreError('BadRequest', 'A cloud profile needs a region or an endpoint')
           }
           if (c.protocol !== undefined) p.cloud.protocol = c.protocol
           if (c.accessKeyId !== undefined && c.accessKeyId !== p.cloud.accessKeyId) {
             p.cloud.accessKeyId = c.accessKeyId
             p.cloud.secretRef = secretRef(name, c.accessKeyId)
             if (!c.accessKeySecret) {
-              throw new EngineError('BadRequest', 'A new AccessKey ID needs its AccessKey secret', {
+              throw new CoreError('BadRequest', 'A new AccessKey ID needs its AccessKey secret', {
                 hint: 'Enter the secret that belongs to the new AccessKey ID.',
               })
             }
@@ -214,7 +214,7 @@ export function createProfileService(d: ProfileServiceDeps) {
                 }
               }
             } else {
-              throw new EngineError('BadRequest', 'Save a local profile before testing it')
+              throw new CoreError('BadRequest', 'Save a local profile before testing it')
             }
             const engine = await d.engines.draft(stored, secret, token)
             try {

@@ -2,7 +2,7 @@ import path from 'node:path'
 import fs from 'node:fs'
 import { z } from 'zod'
 import { readJson, writeFileAtomic } from '../util/fsx'
-import { EngineError } from '../engines/errors'
+import { CoreError } from '../errors'
 import type { ServiceType } from '../engines/types'
 
 export const DEFAULT_PROFILE = 'local'
@@ -62,7 +62,7 @@ export class ProfileStore {
     }
     const parsed = ProfilesFile.safeParse(raw)
     if (!parsed.success) {
-      throw new EngineError(
+      throw new CoreError(
         'CorruptProfiles',
         `${this.file} is not a valid profiles file: ${parsed.error.issues[0]?.message ?? ''}`,
         {
@@ -97,7 +97,7 @@ export class ProfileStore {
   get(name: string): StoredProfile {
     const p = this.load().profiles.find((x) => x.name === name)
     if (!p) {
-      throw new EngineError('ProfileNotFound', `There is no profile named "${name}"`, {
+      throw new CoreError('ProfileNotFound', `There is no profile named "${name}"`, {
         hint: 'List profiles with `loupe profiles list` or in the Profiles view.',
         httpStatus: 404,
       })
@@ -112,7 +112,7 @@ export class ProfileStore {
   create(p: StoredProfile): StoredProfile {
     const d = this.load()
     if (d.profiles.some((x) => x.name.toLowerCase() === p.name.toLowerCase())) {
-      throw new EngineError('ProfileExists', `A profile named "${p.name}" already exists`, {
+      throw new CoreError('ProfileExists', `A profile named "${p.name}" already exists`, {
         hint: 'Choose another name, or edit the existing profile.',
       })
     }
@@ -132,7 +132,7 @@ export class ProfileStore {
 
   remove(name: string): StoredProfile {
     if (name === DEFAULT_PROFILE) {
-      throw new EngineError('ProfileBuiltin', 'The built-in local profile cannot be removed', {
+      throw new CoreError('ProfileBuiltin', 'The built-in local profile cannot be removed', {
         hint: 'You can change its capacity and QPS instead.',
       })
     }

@@ -13,7 +13,7 @@
 
 import fs from 'node:fs'
 import path from 'node:path'
-import { EngineError } from '../engines/errors'
+import { CoreError } from '../errors'
 import { isInside } from '../engines/local/batch-path'
 import {
   deriveIds,
@@ -84,7 +84,7 @@ export interface EscapedPath {
 }
 
 /** Thrown when a path escapes its folder: nothing of the source is used. */
-export class BatchMetaError extends EngineError {
+export class BatchMetaError extends CoreError {
   constructor(
     message: string,
     readonly escapes: EscapedPath[],
@@ -246,13 +246,13 @@ export async function planBatchLines(
   if (source.type === 'folder') {
     folder = path.resolve(source.path)
     if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) {
-      throw new EngineError('BadRequest', `The folder "${folder}" does not exist.`)
+      throw new CoreError('BadRequest', `The folder "${folder}" does not exist.`)
     }
     entries = readSources([{ path: folder, type: 'folder' }], {
       recursive: source.recursive !== false,
     })
   } else if (source.type === 'files') {
-    if (source.paths.length === 0) throw new EngineError('BadRequest', 'No files were given.')
+    if (source.paths.length === 0) throw new CoreError('BadRequest', 'No files were given.')
     const files = source.paths.map((p) => path.resolve(p))
     folder = source.root ? path.resolve(source.root) : commonDir(files)
     const escapes = files

@@ -15,7 +15,8 @@
  */
 
 import OSS from 'ali-oss'
-import { EngineError } from '../engines/errors'
+import { foreignCode } from '../../domain/errors'
+import { CoreError } from '../errors'
 
 export interface OssTarget {
   /** `https://oss-cn-shanghai.aliyuncs.com`, `oss-cn-shanghai.aliyuncs.com`, or a test server URL. */
@@ -82,7 +83,7 @@ const BUCKET_RE = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/
 
 export function checkBucketName(b: string): void {
   if (!BUCKET_RE.test(b)) {
-    throw new EngineError(
+    throw new CoreError(
       'InvalidBucketName',
       `"${b}" is not a valid OSS bucket name: 3-63 lowercase letters, digits and "-", starting and ending with a letter or digit.`,
     )
@@ -110,8 +111,8 @@ const HINTS: Record<string, string> = {
   InvalidBucketName: 'A bucket name has 3-63 lowercase letters, digits and "-".',
 }
 
-export function toOssError(e: unknown, item?: OssUploadItem): EngineError {
-  if (e instanceof EngineError) return e
+export function toOssError(e: unknown, item?: OssUploadItem): CoreError {
+  if (e instanceof CoreError) return e
   const x = (e ?? {}) as OssErrorLike
   const code =
     x.code && x.code !== 'RequestError'
@@ -123,7 +124,7 @@ export function toOssError(e: unknown, item?: OssUploadItem): EngineError {
   // ali-oss messages may carry a response body; never a secret (signatures are not secrets,
   // and we do not print them either).
   const message = `OSS: ${(x.message ?? String(e)).split('\n')[0].replace(/OSS [A-Za-z0-9]+:[A-Za-z0-9+/=]+/g, 'OSS ***')}${where}`
-  return new EngineError(code, message, {
+  return new CoreError(foreignCode(code), message, {
     httpStatus: x.status && x.status >= 400 ? x.status : 502,
     requestId: x.requestId,
     hint:
@@ -185,7 +186,7 @@ export function createOssClient(t: OssTarget): OSS {
 
 /**
  * Upload files to OSS. Resolves when every file is there; rejects with the first file that
- * cannot be uploaded (after retries), an EngineError with the OSS code and a hint.
+ * cannot be uploaded (after retries), an CoreError with the OSS code and a hint.
  */
 export async function uploadToOss(
   target: OssTarget,

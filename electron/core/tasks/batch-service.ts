@@ -22,7 +22,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { EngineError } from '../engines/errors'
+import { CoreError } from '../errors'
 import type { Engine, IncreaseTask, ServiceType } from '../engines/types'
 import type { EngineRegistry } from '../engines/registry'
 import type { EventBus } from '../events'
@@ -127,8 +127,8 @@ function describeSource(s: BatchTaskRecord['source']): string {
   }
 }
 
-function badRequest(message: string, hint?: string): EngineError {
-  return new EngineError('BadRequest', message, hint ? { hint } : {})
+function badRequest(message: string, hint?: string): CoreError {
+  return new CoreError('BadRequest', message, hint ? { hint } : {})
 }
 
 function isTransient(e: unknown): boolean {
@@ -284,7 +284,7 @@ export function createBatchService(deps: BatchServiceDeps) {
             }
             return
           }
-          const err = e as EngineError
+          const err = e as CoreError
           log(`task ${t.id} failed while ${before}`, e)
           t = update(t.id, {
             state: 'failed',
@@ -309,7 +309,7 @@ export function createBatchService(deps: BatchServiceDeps) {
   function stagingDirOf(t: BatchTaskRecord, engine: Engine): string {
     if (t.engineKind === 'local') {
       const root = (engine as Engine & { batchRoot?: string }).batchRoot
-      if (!root) throw new EngineError('InternalError', 'The local engine has no batch root.')
+      if (!root) throw new CoreError('InternalError', 'The local engine has no batch root.')
       return path.join(root, t.path!.slice(1))
     }
     return path.join(deps.profiles.dirOf(t.profile), 'batch-staging', String(t.id))
@@ -346,7 +346,7 @@ export function createBatchService(deps: BatchServiceDeps) {
           },
         )
         if (r.staged === 0) {
-          throw new EngineError(
+          throw new CoreError(
             'NothingToSend',
             `No line can be sent: ${r.rejected} line${r.rejected === 1 ? ' was' : 's were'} set apart (see the lines).`,
           )
@@ -374,7 +374,7 @@ export function createBatchService(deps: BatchServiceDeps) {
           )?.[1] ??
           null
         if (!region && !t.options.ossEndpoint) {
-          throw new EngineError(
+          throw new CoreError(
             'MissingRegion',
             `Profile "${t.profile}" has no region, so the OSS endpoint is unknown.`,
             { hint: 'Set the region in the profile, or give the OSS endpoint of the bucket.' },
@@ -537,7 +537,7 @@ export function createBatchService(deps: BatchServiceDeps) {
         }
         if (found.status !== 'PROCESSING') return finish(t, found, engine)
       } else if (++missing >= 10) {
-        throw new EngineError(
+        throw new CoreError(
           'TaskNotFound',
           `The engine does not list task ${t.engineTaskId} for bucket ${t.bucket} and path ${t.path}.`,
         )
@@ -784,7 +784,7 @@ export function createBatchService(deps: BatchServiceDeps) {
 
   function get(id: number): BatchTaskRecord {
     const t = db().get(id)
-    if (!t) throw new EngineError('NotFound', `There is no batch task ${id}.`, { httpStatus: 404 })
+    if (!t) throw new CoreError('NotFound', `There is no batch task ${id}.`, { httpStatus: 404 })
     return t
   }
 
@@ -887,7 +887,7 @@ export function createBatchService(deps: BatchServiceDeps) {
       const t = get(input.id)
       if (FINAL_STATES.includes(t.state)) return view(t)
       if (t.state === 'submitting' || t.state === 'processing') {
-        throw new EngineError(
+        throw new CoreError(
           'TaskRunning',
           `Task ${t.id} was handed to the engine; a submitted batch task cannot be stopped.`,
         )

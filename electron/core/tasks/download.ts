@@ -3,7 +3,8 @@ import path from 'node:path'
 import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
-import { EngineError } from '../engines/errors'
+import { foreignCode } from '../../domain/errors'
+import { CoreError } from '../errors'
 
 export interface DownloadOptions {
   signal?: AbortSignal
@@ -23,7 +24,7 @@ export async function downloadFile(url: string, dest: string, o: DownloadOptions
   try {
     u = new URL(url)
   } catch {
-    throw new EngineError('DumpDownloadFailed', `Not a URL: ${url.slice(0, 200)}`)
+    throw new CoreError('DumpDownloadFailed', `Not a URL: ${url.slice(0, 200)}`)
   }
   fs.mkdirSync(path.dirname(dest), { recursive: true })
   const tmp = `${dest}.${process.pid}.part`
@@ -45,7 +46,7 @@ export async function downloadFile(url: string, dest: string, o: DownloadOptions
       try {
         total = fs.statSync(file).size
       } catch {
-        throw new EngineError('DumpFileGone', `The export file ${file} no longer exists`, {
+        throw new CoreError('DumpFileGone', `The export file ${file} no longer exists`, {
           hint: 'The engine keeps the files of its newest 30 exports only: create a new export.',
         })
       }
@@ -57,15 +58,15 @@ export async function downloadFile(url: string, dest: string, o: DownloadOptions
       } catch (e) {
         if (signal.aborted) throw abortError(o.signal, timeout)
         const cause = (e as { cause?: { code?: string; message?: string } }).cause
-        throw new EngineError(
-          cause?.code ?? 'DumpDownloadFailed',
+        throw new CoreError(
+          cause?.code ? foreignCode(cause.code) : 'DumpDownloadFailed',
           `Could not download the export file from ${u.host}: ${cause?.message ?? (e as Error).message}`,
           { hint: 'Check the network connection and retry.' },
         )
       }
       if (!res.ok || !res.body) {
         const expired = res.status === 403 || res.status === 404 || res.status === 410
-        throw new EngineError(
+        throw new CoreError(
           expired ? 'DumpUrlExpired' : 'DumpDownloadFailed',
           `The export file could not be downloaded: HTTP ${res.status} from ${u.host}`,
           {
@@ -79,22 +80,22 @@ export async function downloadFile(url: string, dest: string, o: DownloadOptions
       total = Number(res.headers.get('content-length') ?? 0) || 0
       source = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream)
     } else {
-      throw new EngineError('DumpDownloadFailed', `Unsupported URL scheme: ${u.protocol}`)
+      throw new CoreError('DumpDownloadFailed', `Unsupported URL scheme: ${u.protocol}`)
     }
     await pipeline(source, counter, fs.createWriteStream(tmp), { signal })
     fs.renameSync(tmp, dest)
     return bytes
   } catch (e) {
     fs.rmSync(tmp, { force: true })
-    if (signal.aborted && !(e instanceof EngineError)) throw abortError(o.signal, timeout)
+    if (signal.aborted && !(e instanceof CoreError)) throw abortError(o.signal, timeout)
     throw e
   }
 }
 
-function abortError(user: AbortSignal | undefined, timeout: AbortSignal): EngineError {
-  if (user?.aborted) return new EngineError('Aborted', 'The download was cancelled.')
+function abortError(user: AbortSignal | undefined, timeout: AbortSignal): CoreError {
+  if (user?.aborted) return new CoreError('Aborted', 'The download was cancelled.')
   void timeout
-  return new EngineError('ReadTimeout', 'The export file took too long to download.', {
+  return new CoreError('ReadTimeout', 'The export file took too long to download.', {
     hint: 'Check the network connection and retry.',
   })
 }

@@ -4,7 +4,7 @@ import type { z } from 'zod'
 import type * as T from '../../api/domains/tasks'
 import type { ApiError } from '../../api/errors'
 import { toApiError } from '../../api/dispatch'
-import { EngineError } from '../engines/errors'
+import { CoreError } from '../errors'
 import type { EngineRegistry } from '../engines/registry'
 import type { DumpMetaTask } from '../engines/types'
 import type { EventBus } from '../events'
@@ -131,7 +131,7 @@ export function createDumpService(d: DumpServiceDeps) {
     const p = (async () => {
       const r = records.get(profile, id)
       if (!r || r.status !== 'SUCCESS' || !r.metaUrl) {
-        throw new EngineError(
+        throw new CoreError(
           'DumpNotReady',
           `Export ${id} has no file to download (status ${r?.status ?? 'unknown'})`,
           { hint: 'Wait until the export has finished successfully.' },
@@ -139,7 +139,7 @@ export function createDumpService(d: DumpServiceDeps) {
       }
       const exp = expiresAt(profile, r)
       if (exp !== null && Date.now() > exp) {
-        throw new EngineError(
+        throw new CoreError(
           'DumpUrlExpired',
           `The link to export ${id} expired at ${new Date(exp).toISOString()}`,
           {
@@ -325,9 +325,9 @@ export function createDumpService(d: DumpServiceDeps) {
       try {
         st = fs.statSync(file)
       } catch {
-        throw new EngineError('DumpReadFailed', `No such file: ${file}`)
+        throw new CoreError('DumpReadFailed', `No such file: ${file}`)
       }
-      if (!st.isFile()) throw new EngineError('DumpReadFailed', `Not a file: ${file}`)
+      if (!st.isFile()) throw new CoreError('DumpReadFailed', `Not a file: ${file}`)
       return { file, id: null }
     }
     let r = records.get(profile, src.id)
@@ -347,7 +347,7 @@ export function createDumpService(d: DumpServiceDeps) {
     if (!t) {
       const known = records.get(profile, id)
       if (known) return known
-      throw new EngineError('TaskNotFound', `The engine has no export with id ${id}`)
+      throw new CoreError('TaskNotFound', `The engine has no export with id ${id}`)
     }
     return records.put(profile, id, fromEngine(t))
   }

@@ -10,7 +10,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import picomatch from 'picomatch'
-import { EngineError } from '../engines/errors'
+import { CoreError } from '../errors'
 import {
   deriveIds,
   isImageFile,
@@ -34,7 +34,7 @@ export function ruleMatcher(include: string[], exclude: string[]): Accept {
     inc = include.length ? picomatch(include, opts) : null
     exc = exclude.length ? picomatch(exclude, opts) : null
   } catch (e) {
-    throw new EngineError('InvalidGlob', `A glob pattern is invalid: ${(e as Error).message}`)
+    throw new CoreError('InvalidGlob', `A glob pattern is invalid: ${(e as Error).message}`)
   }
   return (rel) => {
     const segs = rel.split('/')

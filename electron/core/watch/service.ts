@@ -19,7 +19,7 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import { EngineError } from '../engines/errors'
+import { CoreError } from '../errors'
 import type { ServiceType } from '../engines/types'
 import type { EventBus } from '../events'
 import type { Galleries } from '../galleries'
@@ -84,8 +84,8 @@ export interface RuleInput {
 const PREVIEW_TTL_MS = 10 * 60_000
 const PREVIEW_LIST_MAX = 500
 
-function notFound(id: number): EngineError {
-  return new EngineError('RuleNotFound', `There is no watch rule ${id}.`, { httpStatus: 404 })
+function notFound(id: number): CoreError {
+  return new CoreError('RuleNotFound', `There is no watch rule ${id}.`, { httpStatus: 404 })
 }
 
 export function createWatchService(deps: WatchServiceDeps) {
@@ -476,7 +476,7 @@ export function createWatchService(deps: WatchServiceDeps) {
 
   async function computePlan(rule: RuleRecord): Promise<ReconcilePlan> {
     if (!fs.existsSync(rule.folder)) {
-      throw new EngineError('FolderNotFound', `The folder ${rule.folder} does not exist.`, {
+      throw new CoreError('FolderNotFound', `The folder ${rule.folder} does not exist.`, {
         hint: 'Reconnect the drive or fix the rule’s folder.',
       })
     }
@@ -526,7 +526,7 @@ export function createWatchService(deps: WatchServiceDeps) {
       /* below */
     }
     if (!st?.isDirectory()) {
-      throw new EngineError('FolderNotFound', `The folder ${folder} does not exist.`, {
+      throw new CoreError('FolderNotFound', `The folder ${folder} does not exist.`, {
         hint: 'Give the full path of an existing folder.',
       })
     }
@@ -540,7 +540,7 @@ export function createWatchService(deps: WatchServiceDeps) {
       .rules()
       .find((r) => r.folder === folder && r.profile === profile && r.id !== exceptId)
     if (dup) {
-      throw new EngineError(
+      throw new CoreError(
         'RuleExists',
         `Rule ${dup.id} already watches ${folder} for profile "${profile}".`,
         { httpStatus: 409 },

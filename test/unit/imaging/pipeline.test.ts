@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { EngineError } from '../../../electron/core/engines/errors'
+import { CoreError } from '../../../electron/core/errors'
 import {
   createImaging,
   hamming,
@@ -44,13 +44,13 @@ afterAll(async () => {
 const CATALOGUE = iconicPath('Arla-Standard-Milk')
 const RED = [220, 20, 20]
 
-async function rejects(p: Promise<unknown>, code: string, message?: RegExp): Promise<EngineError> {
+async function rejects(p: Promise<unknown>, code: string, message?: RegExp): Promise<CoreError> {
   const err = await p.then(
     () => null,
     (e: unknown) => e,
   )
-  expect(err, `expected ${code}`).toBeInstanceOf(EngineError)
-  const e = err as EngineError
+  expect(err, `expected ${code}`).toBeInstanceOf(CoreError)
+  const e = err as CoreError
   expect(e.code).toBe(code)
   expect(e.httpStatus).toBe(400)
   expect(e.hint).toBeTruthy()

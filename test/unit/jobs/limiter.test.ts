@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { EngineError } from '../../../electron/core/engines/errors'
+import { EngineError, foreignCode } from '../../../electron/core/engines/errors'
 import { AbortedError, RateLimiter } from '../../../electron/core/jobs/limiter'
 import { cloudRateLimits, localRateLimits } from '../../../electron/core/jobs/limits'
 import {
@@ -151,9 +151,9 @@ describe('retry policy', () => {
       ),
     ).toBe('transient')
     expect(classifyError(new EngineError('InternalError', 'x'))).toBe('transient')
-    expect(classifyError(new EngineError('SomethingNew', 'x', { httpStatus: 503 }))).toBe(
-      'transient',
-    )
+    expect(
+      classifyError(new EngineError(foreignCode('SomethingNew'), 'x', { httpStatus: 503 })),
+    ).toBe('transient')
     expect(classifyError(new EngineError('DeniedRequest', 'flow control'))).toBe('throttled')
     expect(classifyError(new EngineError('NoPermission', 'x'))).toBe('fatal')
     expect(classifyError(new EngineError('InvalidAccessKeyId.NotFound', 'x'))).toBe('fatal')

@@ -1,4 +1,5 @@
-import { EngineError } from '../errors'
+import { CoreError } from '../../errors'
+import { EngineError, foreignCode } from '../errors'
 
 /**
  * Every failure of the official SDK -> EngineError (code, message, human hint, requestId,
@@ -109,10 +110,10 @@ export function mapSdkError(
     readTimeoutMs: number
   },
 ): EngineError {
-  if (e instanceof EngineError) return e
+  if (e instanceof CoreError) return e
   const err = (e ?? {}) as SdkErrorLike
   const make = (code: string, message: string, httpStatus: number, requestId?: string) =>
-    new EngineError(code, scrub(message, ctx.secrets), {
+    new EngineError(foreignCode(code), scrub(message, ctx.secrets), {
       httpStatus,
       requestId,
       hint: hintFor(code),

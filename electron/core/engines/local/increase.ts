@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import readline from 'node:readline'
+import { CoreError } from '../../errors'
 import { EngineError } from '../errors'
 import type { AddImageRequest } from '../types'
 import { picturePath, realInside, taskFolder } from './batch-path'
@@ -305,8 +306,8 @@ export class IncreaseRunner {
   }
 }
 
-function asEngineError(e: unknown): EngineError {
-  if (e instanceof EngineError) return e
+function asEngineError(e: unknown): CoreError {
+  if (e instanceof CoreError) return e
   return new EngineError('UnknownException', (e as Error)?.message ?? String(e))
 }
 

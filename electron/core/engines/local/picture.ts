@@ -2,7 +2,7 @@ import sharp from 'sharp'
 import { decodeBmp } from '../../imaging/bmp'
 import { decodePnm, type RawImage } from '../../imaging/pnm'
 import { sniffFormat } from '../../imaging/sniff'
-import { EngineError } from '../errors'
+import { EngineError, type ErrorCode } from '../errors'
 import type { Box } from './featurizer/types'
 
 /** The cloud's limit on an image's size. */
@@ -79,7 +79,7 @@ export async function probePicture(
   bytes: Buffer | undefined,
   serviceType: string,
   field: string,
-  missingCode: string,
+  missingCode: ErrorCode,
 ): Promise<PictureInfo> {
   if (!bytes || !(bytes instanceof Uint8Array) || bytes.length === 0) {
     throw new EngineError(

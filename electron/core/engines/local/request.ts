@@ -1,5 +1,6 @@
 /** Request ids and the wrapper every engine operation runs in. */
 import crypto from 'node:crypto'
+import { CoreError } from '../../errors'
 import { EngineError } from '../errors'
 import type { EngineContext } from './context'
 
@@ -27,7 +28,7 @@ export async function op<T>(ctx: EngineContext, fn: (requestId: string) => Promi
 }
 
 function withRequestId(e: unknown, requestId: string): EngineError {
-  if (e instanceof EngineError) {
+  if (e instanceof CoreError) {
     if (e.requestId) return e
     return new EngineError(e.code, e.message, {
       httpStatus: e.httpStatus,

@@ -1,4 +1,19 @@
+import type { ErrorCode } from '../errors'
 import { EngineError } from '../errors'
+
+/** The parameters a request may lack, each with its own `Missing…` code in the catalogue. */
+export type RequiredParameter =
+  | 'AccessKeyId'
+  | 'BucketName'
+  | 'Filter'
+  | 'InstanceName'
+  | 'Path'
+  | 'PicContent'
+  | 'PicName'
+  | 'PrimaryPicContent'
+  | 'ProductId'
+  | 'SecondaryPicContent'
+  | 'Text'
 
 /**
  * Errors raised by the wire layer itself (the part the cloud's POP gateway plays), with the codes
@@ -44,11 +59,11 @@ export const gatewayErrors = {
     new EngineError('MissingSignatureNonce', 'SignatureNonce is mandatory for this action.', {
       httpStatus: 400,
     }),
-  missingParameter: (name: string) =>
+  missingParameter: (name: RequiredParameter) =>
     new EngineError(`Missing${name}`, `${name} is mandatory for this action.`, {
       httpStatus: 400,
     }),
-  invalidParameter: (code: string, message: string) =>
+  invalidParameter: (code: ErrorCode, message: string) =>
     new EngineError(code, message, { httpStatus: 400 }),
   unsupportedSignatureMethod: (value: string) =>
     new EngineError(

@@ -14,7 +14,8 @@ import type {
   SearchOptions,
   TaskStatus,
 } from '../types'
-import { gatewayErrors } from './gateway-errors'
+import { gatewayErrors, type RequiredParameter } from './gateway-errors'
+import type { ErrorCode } from '../errors'
 
 /**
  * The cloud's PascalCase request parameters (already merged from query and form body) -> domain
@@ -33,7 +34,7 @@ function present(p: WireParams, name: string): boolean {
   return p[name] !== undefined && p[name] !== ''
 }
 
-export function requireString(p: WireParams, name: string): string {
+export function requireString(p: WireParams, name: RequiredParameter): string {
   if (!present(p, name)) throw gatewayErrors.missingParameter(name)
   return p[name]
 }
@@ -43,7 +44,7 @@ function optString(p: WireParams, name: string): string | undefined {
 }
 
 /** Error code per integer parameter, as the cloud documents them. */
-function intErrorCode(name: string): string {
+function intErrorCode(name: string): ErrorCode {
   if (name === 'Num') return 'InvalidNumParameter'
   if (name.startsWith('IntAttr')) return 'InvalidIntAttr'
   if (name === 'CategoryId') return 'InvalidCategory'

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto'
 import type http from 'node:http'
 import type { Engine } from '../types'
-import { EngineError } from '../errors'
+import { CoreError } from '../../errors'
 import {
   acs3CanonicalRequest,
   acs3Signature,
@@ -326,7 +326,7 @@ export function createWireHandler(opts: WireHandlerOptions): WireHandler {
       const out = await spec.run(engine, auth.params, ctx)
       send(req, res, 200, out, requestId)
     } catch (e) {
-      const err = e instanceof EngineError ? e : null
+      const err = e instanceof CoreError ? e : null
       if (!err) {
         log(
           `wire ${requestId} internal error in ${state.action ?? '-'}: ${

@@ -3,6 +3,7 @@
  * with the cloud's documented limits.
  */
 
+import type { ErrorCode } from '../../../domain/errors'
 import { CATEGORIES } from '../../engines/categories'
 import type { ItemError } from '../types'
 import type { BulkAddFields } from './types'
@@ -48,7 +49,7 @@ export function canonicalKey(key: string): string | null {
 
 export class FieldError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
   ) {
     super(message)

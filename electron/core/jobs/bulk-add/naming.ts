@@ -12,7 +12,7 @@
  *   and `name` (optional), tested against the relative path with forward slashes.
  */
 
-import { EngineError } from '../../engines/errors'
+import { CoreError } from '../../errors'
 
 export type NamingRule =
   | { kind: 'folder'; text: 'folder' }
@@ -27,15 +27,15 @@ export interface DeriveContext {
   rootName?: string
 }
 
-function ruleError(text: string, detail: string): EngineError {
-  return new EngineError('InvalidNamingRule', `The naming rule "${text}" is invalid: ${detail}.`, {
+function ruleError(text: string, detail: string): CoreError {
+  return new CoreError('InvalidNamingRule', `The naming rule "${text}" is invalid: ${detail}.`, {
     hint: 'Use folder, file, a template such as {product}/{name} or {product}_{view}.{ext}, or a regular expression /(?<product>…)/ with a named group "product".',
   })
 }
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
-/** Parse a naming rule; throws EngineError('InvalidNamingRule') with the reason. */
+/** Parse a naming rule; throws CoreError('InvalidNamingRule') with the reason. */
 export function parseNamingRule(text: string): NamingRule {
   const t = (text ?? '').trim()
   if (t === '' || t.toLowerCase() === 'folder') return { kind: 'folder', text: 'folder' }

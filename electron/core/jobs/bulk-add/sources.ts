@@ -10,6 +10,7 @@ import { parseCsv } from '../csv'
 import type { ItemError } from '../types'
 import { FieldError, canonicalKey, fieldsFromRecord } from './fields'
 import { normalizeRelPath } from './naming'
+import type { ErrorCode } from '../../../domain/errors'
 import type { BulkAddFields, BulkAddSource, SourceType } from './types'
 
 export const IMAGE_EXTENSIONS = [
@@ -247,7 +248,7 @@ function lineError(
   file: string,
   line: number,
   problem: string,
-  code = 'InvalidManifestLine',
+  code: ErrorCode = 'InvalidManifestLine',
 ): SourceEntry {
   const origin = `${path.basename(file)}:${line}`
   return entryError(origin, '', null, { code, message: `${file} line ${line}: ${problem}` })

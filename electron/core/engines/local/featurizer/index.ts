@@ -2,7 +2,7 @@
  * The local engine's featurizer: image embeddings and subject detection, computed in worker
  * threads. See bench/README.md for how the descriptor was chosen.
  */
-import { EngineError } from '../../errors'
+import { EngineError, foreignCode } from '../../errors'
 import { DIM, VERSION } from './constants'
 import { createFeaturizerPool } from './pool'
 import type { Reply } from './protocol'
@@ -35,7 +35,7 @@ export function createFeaturizer(opts: FeaturizerOptions = {}): LocalFeaturizer 
   const pool = createFeaturizerPool(workers, opts.workerUrl)
   const unwrap = (r: Reply) => {
     if (!r.ok) {
-      throw new EngineError(r.error.code ?? 'InternalError', r.error.message, {
+      throw new EngineError(foreignCode(r.error.code ?? 'InternalError'), r.error.message, {
         hint: r.error.hint,
       })
     }
