@@ -1,5 +1,5 @@
 import type { Client, ContractShape } from './define'
-import { LoupeError, isApiError } from './errors'
+import { LoupeError, isApiError, toLoupeError } from './errors'
 import type { EventName, EventPayload } from './events'
 
 /** How a bridge reaches the core: IPC (desktop) or HTTP (headless). */
@@ -18,7 +18,9 @@ export interface Bridge<C extends ContractShape> {
 
 /**
  * Derives a typed client from the contract: one function per listed method, results validated with
- * the contract's schema, failures rejected as LoupeError.
+ * the contract's schema. Every failure rejects with a LoupeError (code, message, hint, retryable,
+ * details, request id): an error reply, a malformed reply, a result that breaks the contract, a
+ * transport that throws.
  */
 export function createClient<C extends ContractShape>(
   contract: C,
@@ -30,9 +32,12 @@ export function createClient<C extends ContractShape>(
     for (const [name, def] of Object.entries(methods)) {
       const full = `${domain}.${name}`
       api[domain][name] = async (input: unknown) => {
-        const reply = (await transport.invoke(full, input ?? {}, { slow: !!def.slow })) as {
-          result?: unknown
-          error?: unknown
+        let reply: { result?: unknown; error?: unknown }
+        try {
+          reply = (await transport.invoke(full, input ?? {}, { slow: !!def.slow })) as typeof reply
+        } catch (e) {
+          // A transport that throws instead of answering `{ error }` still rejects the one way.
+          throw toLoupeError(e)
         }
         if (reply && 'error' in reply && reply.error !== undefined) {
           throw new LoupeError(

@@ -2,7 +2,7 @@ import { ref } from 'vue'
 import type { ApiError } from '../../../electron/api/errors'
 import type { EventName, EventPayload } from '../../../electron/api/events'
 import { getBridge } from '../bridge'
-import { asApiError } from '../stores/gallery'
+import { toUiError } from '../lib/errors'
 
 export interface LiveResourceOptions<T> {
   /** Reads the current state from the core. */
@@ -41,7 +41,7 @@ export function useLiveResource<T>(o: LiveResourceOptions<T>) {
       error.value = null
       loaded.value = true
     } catch (e) {
-      error.value = asApiError(e)
+      error.value = toUiError(e)
     } finally {
       loading.value = false
     }

@@ -2,11 +2,11 @@ import { defineStore } from 'pinia'
 import { computed, markRaw, ref, shallowRef } from 'vue'
 import type { PlanRow, PlanStatus } from '../../../electron/api/domains/bulk'
 import type { ApiError } from '../../../electron/api/errors'
-import { isApiError } from '../../../electron/api/errors'
 import { getBridge } from '../bridge'
 import { emptyAttrs, formToAttrs, type AttrForm } from '../components/search/attributes'
 import { readDrop, samples, upload, type Picked } from '../lib/files'
 import { useJobsStore } from './jobs'
+import { toUiError } from '../lib/errors'
 
 export type { PlanRow, PlanStatus }
 
@@ -14,9 +14,6 @@ export type BulkPhase =
   'empty' | 'reading' | 'uploading' | 'ready' | 'planning' | 'preview' | 'starting' | 'started'
 
 export type NamingMode = 'folder' | 'file' | 'template'
-
-const toError = (e: unknown): ApiError =>
-  isApiError(e) ? e : { code: 'InternalError', message: String(e) }
 
 function baseName(p: string): string {
   const parts = p.split(/[\\/]/).filter(Boolean)
@@ -154,7 +151,7 @@ export const useBulkStore = defineStore('bulk', () => {
       phase.value = 'ready'
     } catch (e) {
       if (gen !== generation) return
-      error.value = toError(e)
+      error.value = toUiError(e)
       phase.value = 'empty'
     }
   }
@@ -223,7 +220,7 @@ export const useBulkStore = defineStore('bulk', () => {
       phase.value = 'preview'
     } catch (e) {
       if (gen !== generation) return
-      error.value = toError(e)
+      error.value = toUiError(e)
       phase.value = 'ready'
     }
   }
@@ -261,7 +258,7 @@ export const useBulkStore = defineStore('bulk', () => {
       phase.value = 'started'
       await useJobsStore().fetchOne(r.jobId)
     } catch (e) {
-      error.value = toError(e)
+      error.value = toUiError(e)
       phase.value = 'preview'
     }
   }

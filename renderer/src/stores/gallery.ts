@@ -11,10 +11,11 @@ import type {
   ProductGroup,
   Selection,
 } from '../../../electron/api/domains/gallery'
-import { isApiError, type ApiError } from '../../../electron/api/errors'
+import type { ApiError } from '../../../electron/api/errors'
 import type { EventPayload } from '../../../electron/api/events'
 import { getBridge } from '../bridge'
 import { useProfilesStore } from './profiles'
+import { toUiError } from '../lib/errors'
 
 export type Group = z.infer<typeof ProductGroup>
 export type Stats = z.infer<typeof GalleryStats>
@@ -32,10 +33,6 @@ export const PAGE_SIZE = 200
 const MAX_PAGES = 40
 
 export const keyOf = (k: ImageKey) => `${k.productId}\u0000${k.picName}`
-
-export function asApiError(e: unknown): ApiError {
-  return isApiError(e) ? e : { code: 'InternalError', message: String(e) }
-}
 
 let opSeq = 0
 const newOpId = (kind: string) =>
@@ -120,7 +117,7 @@ export const useGalleryStore = defineStore('gallery', () => {
       evict()
       tick.value++
     } catch (e) {
-      if (gen === generation) error.value = asApiError(e)
+      if (gen === generation) error.value = toUiError(e)
     } finally {
       inflight.delete(page)
       if (gen === generation) loading.value = inflight.size > 0
@@ -173,7 +170,7 @@ export const useGalleryStore = defineStore('gallery', () => {
           total.value = r.total
           fresh.set(p, r.items)
         } catch (e) {
-          if (gen === generation) error.value = asApiError(e)
+          if (gen === generation) error.value = toUiError(e)
         }
       }),
     )
@@ -207,7 +204,7 @@ export const useGalleryStore = defineStore('gallery', () => {
         kind: 'local',
         online: false,
         checkedAt: Date.now(),
-        error: asApiError(e),
+        error: toUiError(e),
       }
     } finally {
       checking.value = false

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, reactive, ref, watch } from 'vue'
 import type { Auction, SearchResult } from '../../../electron/api/schemas'
-import { isApiError, type ApiError } from '../../../electron/api/errors'
+import type { ApiError } from '../../../electron/api/errors'
 import { getBridge } from '../bridge'
 import { useProfilesStore } from './profiles'
 import { releaseImage, type PickedImage } from '../lib/image-file'
@@ -13,6 +13,7 @@ import {
   type Size,
 } from '../components/search/region'
 import type { Attributes } from '../components/search/attributes'
+import { toUiError } from '../lib/errors'
 
 export type SearchMode = 'pic' | 'name' | 'filter'
 
@@ -57,18 +58,6 @@ export interface CompareState {
 
 export const resultKey = (a: { productId: string; picName: string }) =>
   `${a.productId}\u0000${a.picName}`
-
-function asApiError(e: unknown): ApiError {
-  if (isApiError(e)) {
-    return {
-      code: e.code,
-      message: e.message,
-      ...(e.hint ? { hint: e.hint } : {}),
-      ...(e.requestId ? { requestId: e.requestId } : {}),
-    }
-  }
-  return { code: 'InternalError', message: e instanceof Error ? e.message : String(e) }
-}
 
 /** Search by picture, name or filter; results with paging; actions on a result. */
 export const useSearchStore = defineStore('search', () => {
@@ -196,7 +185,7 @@ export const useSearchStore = defineStore('search', () => {
         applyDetected(r, q.region)
       }
     } catch (e) {
-      error.value = asApiError(e)
+      error.value = toUiError(e)
       results.value = []
       head.value = null
       last.value = null
@@ -270,7 +259,7 @@ export const useSearchStore = defineStore('search', () => {
       nextStart.value += num
       lastPageFull.value = r.auctions.length >= num
     } catch (e) {
-      error.value = asApiError(e)
+      error.value = toUiError(e)
     } finally {
       loadingMore.value = false
     }
@@ -308,7 +297,7 @@ export const useSearchStore = defineStore('search', () => {
       })
       state = { loading: false, score: r.score }
     } catch (e) {
-      const error = asApiError(e)
+      const error = toUiError(e)
       state =
         error.code === 'NoPictureCopy'
           ? { loading: false, noImage: true }
