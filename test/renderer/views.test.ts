@@ -5,7 +5,9 @@ import { defineComponent, h } from 'vue'
 import { NConfigProvider, NDialogProvider, NMessageProvider } from 'naive-ui'
 import { contract } from '../../electron/api/contract'
 import { createClient } from '../../electron/api/client'
-import { setBridge } from '../../renderer/src/bridge'
+import { LoupeError } from '../../electron/api/errors'
+import { getBridge, setBridge } from '../../renderer/src/bridge'
+import { toUiError } from '../../renderer/src/lib/errors'
 import { i18n } from '../../renderer/src/i18n'
 import InstanceView from '../../renderer/src/views/InstanceView.vue'
 import ErrorAlert from '../../renderer/src/components/ErrorAlert.vue'
@@ -70,6 +72,43 @@ describe('renderer components', () => {
     i18n.global.locale.value = 'en-US'
     await flushPromises()
     expect(w.text()).toContain('QPS limit was exceeded')
+  })
+
+  it('a failed call rejects with the one normalised error, explained from the catalogue', async () => {
+    const e = await getBridge()
+      .api.profiles.activate({ name: 'missing' })
+      .then(
+        () => null,
+        (err: unknown) => err,
+      )
+    expect(e).toBeInstanceOf(LoupeError)
+    const err = toUiError(e)
+    expect(err).toMatchObject({ code: 'ProfileNotFound', httpStatus: 404, retryable: false })
+    expect(err.message).toContain('missing')
+    // Anything else caught becomes the same shape.
+    expect(toUiError(new Error('boom'))).toEqual({
+      code: 'InternalError',
+      message: 'boom',
+      retryable: true,
+    })
+    i18n.global.locale.value = 'zh-CN'
+    const w = wrap(ErrorAlert, { error: err })
+    expect(w.text()).toContain('不存在此名称的配置')
+    expect(w.text()).toContain('ProfileNotFound')
+    i18n.global.locale.value = 'en-US'
+    await flushPromises()
+    expect(w.text()).toContain('There is no profile with this name')
+  })
+
+  it('explains the codes of bulk add (once a table of their own) in both languages', async () => {
+    i18n.global.locale.value = 'zh-CN'
+    const w = wrap(ErrorAlert, { error: { code: 'JobsBusy', message: 'held by pid 42' } })
+    expect(w.text()).toContain('另一个 Loupe 进程正在运行此数据文件夹的任务')
+    expect(w.text()).toContain('请先关闭另一个 Loupe')
+    i18n.global.locale.value = 'en-US'
+    await flushPromises()
+    expect(w.text()).toContain('Another Loupe process is running the jobs of this data folder.')
+    expect(w.text()).toContain('held by pid 42')
   })
 
   it('a view not built yet says plainly what it will do, in both languages', async () => {
