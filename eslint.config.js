@@ -30,7 +30,7 @@ function rendererImports(...extra) {
           '**/electron/preload/**',
           'node:*',
         ],
-        message: 'The renderer may import only electron/api from electron/.',
+        message: 'The renderer may import only electron/api and electron/domain from electron/.',
       },
       ...extra,
     ],

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { LIMITS, REGION_TEXT_RE, SERVICE_TYPES, attrShape } from '../domain'
 
 /* ---------- profiles ---------- */
 
@@ -10,7 +11,7 @@ export const ProfileName = z
     'Use 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
   )
 
-export const ServiceType = z.enum(['product', 'generic', 'fabric', 'trademark'])
+export const ServiceType = z.enum(SERVICE_TYPES)
 export type ServiceType = z.infer<typeof ServiceType>
 
 export const CLOUD_REGIONS = [
@@ -146,27 +147,23 @@ export const ImageInput = z.union([
 ])
 export type ImageInput = z.infer<typeof ImageInput>
 
-export const RegionText = z
-  .string()
-  .regex(/^\s*\d+\s*,\s*\d+\s*,\s*\d+\s*,\s*\d+\s*$/, 'Region is x1,x2,y1,y2 in pixels')
+export const RegionText = z.string().regex(REGION_TEXT_RE, 'Region is x1,x2,y1,y2 in pixels')
 
 export const Attributes = z.object({
   categoryId: z.number().int().min(0).optional(),
-  customContent: z.string().max(4096).optional(),
-  intAttr: z.number().int().optional(),
-  intAttr2: z.number().int().optional(),
-  intAttr3: z.number().int().optional(),
-  intAttr4: z.number().int().optional(),
-  strAttr: z.string().max(128).optional(),
-  strAttr2: z.string().max(128).optional(),
-  strAttr3: z.string().max(128).optional(),
-  strAttr4: z.string().max(128).optional(),
+  customContent: z.string().max(LIMITS.customContent).optional(),
+  ...attrShape(
+    () => z.number().int().optional(),
+    () => z.string().max(LIMITS.strAttr).optional(),
+  ),
 })
 
-export const ImageKey = z.object({
-  productId: z.string().min(1).max(512),
-  picName: z.string().min(1).max(512),
-})
+const ProductId = z.string().min(1).max(LIMITS.productId)
+const PicName = z.string().min(1).max(LIMITS.picName)
+/** A filter in the engines' language (electron/domain/filter), checked by the engine itself. */
+export const FilterText = z.string().max(LIMITS.filter)
+
+export const ImageKey = z.object({ productId: ProductId, picName: PicName })
 
 export const AddImageInput = ProfileRef.extend({
   image: ImageInput,
@@ -190,9 +187,9 @@ export const AddImageResult = z.object({
 export const UpdateImageInput = ProfileRef.extend(ImageKey.shape).extend(Attributes.shape)
 
 export const DeleteImageInput = ProfileRef.extend({
-  productId: z.string().min(1).max(512).optional(),
-  picName: z.string().min(1).max(512).optional(),
-  filter: z.string().min(1).max(4096).optional(),
+  productId: ProductId.optional(),
+  picName: PicName.optional(),
+  filter: FilterText.min(1).optional(),
 })
 
 export const DeleteImageResult = z.object({ requestId: z.string(), picNames: z.array(z.string()) })
@@ -201,7 +198,7 @@ export const SearchOptions = z.object({
   categoryId: z.number().int().min(0).optional(),
   num: z.number().int().optional(),
   start: z.number().int().optional(),
-  filter: z.string().max(4096).optional(),
+  filter: FilterText.optional(),
   distinctProductId: z.boolean().optional(),
   scoreThreshold: z.number().min(0).max(1).optional(),
 })
@@ -215,16 +212,16 @@ export const SearchByPicInput = ProfileRef.extend({
 export const SearchByNameInput = ProfileRef.extend(ImageKey.shape).extend(SearchOptions.shape)
 
 export const SearchByFilterInput = ProfileRef.extend({
-  filter: z.string().min(1).max(4096),
+  filter: FilterText.min(1),
   num: z.number().int().optional(),
   start: z.number().int().optional(),
 })
 
 export const SearchByTextInput = ProfileRef.extend({
-  text: z.string().min(1).max(512),
+  text: z.string().min(1).max(LIMITS.text),
   num: z.number().int().optional(),
   start: z.number().int().optional(),
-  filter: z.string().max(4096).optional(),
+  filter: FilterText.optional(),
 })
 
 export const Auction = z.object({
@@ -234,14 +231,10 @@ export const Auction = z.object({
   customContent: z.string(),
   score: z.number(),
   sortExprValues: z.string(),
-  intAttr: z.number().optional(),
-  intAttr2: z.number().optional(),
-  intAttr3: z.number().optional(),
-  intAttr4: z.number().optional(),
-  strAttr: z.string().optional(),
-  strAttr2: z.string().optional(),
-  strAttr3: z.string().optional(),
-  strAttr4: z.string().optional(),
+  ...attrShape(
+    () => z.number().optional(),
+    () => z.string().optional(),
+  ),
 })
 export type Auction = z.infer<typeof Auction>
 

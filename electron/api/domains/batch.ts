@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { method } from '../define'
+import { wireShape } from '../../domain'
 import { Attributes, ProfileName, RegionText } from '../schemas'
 
 /* ---------- batch tasks (IncreaseInstance / IncreaseList, run by Loupe end to end) ---------- */
@@ -49,14 +50,10 @@ export const MetaLine = z.object({
   PicName: z.string().optional(),
   CategoryId: z.number().optional(),
   CustomContent: z.string().optional(),
-  IntAttr: z.number().optional(),
-  IntAttr2: z.number().optional(),
-  IntAttr3: z.number().optional(),
-  IntAttr4: z.number().optional(),
-  StrAttr: z.string().optional(),
-  StrAttr2: z.string().optional(),
-  StrAttr3: z.string().optional(),
-  StrAttr4: z.string().optional(),
+  ...wireShape(
+    () => z.number().optional(),
+    () => z.string().optional(),
+  ),
   Crop: z.boolean().optional(),
   Region: z.string().optional(),
 })

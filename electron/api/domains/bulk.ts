@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { method } from '../define'
-import { ProfileRef } from '../schemas'
+import { Attributes, ProfileRef } from '../schemas'
 import { JobError } from './jobs'
 
 /**
@@ -19,19 +19,7 @@ export const BulkSource = z.union([
 ])
 
 /** Fields applied to every picture (a manifest's own values win). */
-export const BulkDefaults = z.object({
-  categoryId: z.number().int().min(0).optional(),
-  customContent: z.string().max(4096).optional(),
-  intAttr: z.number().int().optional(),
-  intAttr2: z.number().int().optional(),
-  intAttr3: z.number().int().optional(),
-  intAttr4: z.number().int().optional(),
-  strAttr: z.string().max(128).optional(),
-  strAttr2: z.string().max(128).optional(),
-  strAttr3: z.string().max(128).optional(),
-  strAttr4: z.string().max(128).optional(),
-  crop: z.boolean().optional(),
-})
+export const BulkDefaults = Attributes.extend({ crop: z.boolean().optional() })
 
 export const BulkOptions = ProfileRef.extend({
   sources: z.array(BulkSource).min(1).max(10_000),

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { method } from '../define'
-import { Attributes, ImageKey, ProfileRef } from '../schemas'
+import { LIMITS, attrShape } from '../../domain'
+import { Attributes, FilterText, ImageKey, ProfileRef } from '../schemas'
 
 /**
  * The `gallery` domain: browsing the profile's local gallery cache (works offline), bulk changes
@@ -23,14 +24,10 @@ export const GalleryImage = z.object({
   picName: z.string(),
   categoryId: nInt,
   customContent: nStr,
-  intAttr: nInt,
-  intAttr2: nInt,
-  intAttr3: nInt,
-  intAttr4: nInt,
-  strAttr: nStr,
-  strAttr2: nStr,
-  strAttr3: nStr,
-  strAttr4: nStr,
+  ...attrShape(
+    () => nInt,
+    () => nStr,
+  ),
   region: nStr,
   sourcePath: nStr,
   sha256: nStr,
@@ -49,9 +46,9 @@ export const GalleryQuery = z.object({
   /** Free text: substrings of productId, picName, customContent and the text attributes. */
   text: z.string().max(512).optional(),
   /** The engine's filter language, e.g. `int_attr>=100 AND str_attr="red"`. */
-  filter: z.string().max(4096).optional(),
+  filter: FilterText.optional(),
   categoryId: z.number().int().min(0).optional(),
-  productId: z.string().min(1).max(512).optional(),
+  productId: z.string().min(1).max(LIMITS.productId).optional(),
   syncState: z.union([SyncState, z.array(SyncState).min(1).max(5)]).optional(),
 })
 export type GalleryQuery = z.infer<typeof GalleryQuery>

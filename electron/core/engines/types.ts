@@ -4,24 +4,18 @@
  * the cloud's PascalCase envelopes; the cloud engine maps the SDK's models to them.
  */
 
+import type { AttrInput, ServiceType } from '../../domain'
 import type { Geometry } from '../imaging/types'
 
 /** Region on an image: `x1,x2,y1,y2` in pixels (the cloud's string form is kept as is). */
 export type RegionString = string
 
-export type ServiceType = 'product' | 'generic' | 'fabric' | 'trademark'
+export type { ServiceType } from '../../domain'
 
-export interface ImageAttributes {
+/** CategoryId, CustomContent and the filterable attributes (electron/domain/attributes.ts). */
+export type ImageAttributes = AttrInput & {
   categoryId?: number
   customContent?: string
-  intAttr?: number
-  intAttr2?: number
-  intAttr3?: number
-  intAttr4?: number
-  strAttr?: string
-  strAttr2?: string
-  strAttr3?: string
-  strAttr4?: string
 }
 
 export interface AddImageRequest extends ImageAttributes {

@@ -1,91 +1,71 @@
+import {
+  ATTR_FIELD,
+  ATTR_FIELDS,
+  ATTR_KEYS,
+  STR_ATTR_FIELDS,
+  type IntAttrField,
+  type StrAttrField,
+} from '../../domain'
 import type { FilterColumns } from '../engines/local/filter'
-import type { GalleryAttributes, GalleryImage, SyncState } from './types'
+import type { GalleryAttributes, GalleryImage } from './types'
 
-/** camelCase attribute → column of `images`. */
+/** camelCase attribute → column of `images` (the attributes' columns are their filter names). */
 export const ATTR_COLUMNS = {
   categoryId: 'category_id',
   customContent: 'custom_content',
-  intAttr: 'int_attr',
-  intAttr2: 'int_attr2',
-  intAttr3: 'int_attr3',
-  intAttr4: 'int_attr4',
-  strAttr: 'str_attr',
-  strAttr2: 'str_attr2',
-  strAttr3: 'str_attr3',
-  strAttr4: 'str_attr4',
+  ...ATTR_FIELD,
 } as const satisfies Record<keyof GalleryAttributes, string>
 
 /** The filter language's fields → columns of `images` aliased `i`. */
-export const FILTER_COLUMNS: FilterColumns = {
-  int_attr: 'i.int_attr',
-  int_attr2: 'i.int_attr2',
-  int_attr3: 'i.int_attr3',
-  int_attr4: 'i.int_attr4',
-  str_attr: 'i.str_attr',
-  str_attr2: 'i.str_attr2',
-  str_attr3: 'i.str_attr3',
-  str_attr4: 'i.str_attr4',
-}
+export const FILTER_COLUMNS = Object.fromEntries(
+  ATTR_FIELDS.map((f) => [f, `i.${f}`]),
+) as FilterColumns
 
 /** Text columns indexed by FTS5 (in the FTS table's column order). */
 export const TEXT_COLUMNS = [
   'product_id',
   'pic_name',
   'custom_content',
-  'str_attr',
-  'str_attr2',
-  'str_attr3',
-  'str_attr4',
+  ...STR_ATTR_FIELDS,
 ] as const
 
+/** The columns of a GalleryImage, in IMAGE_SELECT's order, with their camelCase names. */
+const IMAGE_COLUMNS: readonly (readonly [column: string, key: keyof GalleryImage])[] = [
+  ['product_id', 'productId'],
+  ['pic_name', 'picName'],
+  ['category_id', 'categoryId'],
+  ['custom_content', 'customContent'],
+  ...ATTR_KEYS.map((k) => [ATTR_FIELD[k], k] as const),
+  ['region', 'region'],
+  ['source_path', 'sourcePath'],
+  ['sha256', 'sha256'],
+  ['phash', 'phash'],
+  ['thumbnail', 'thumbnail'],
+  ['sync_state', 'syncState'],
+  ['sync_error', 'syncError'],
+  ['added_at', 'addedAt'],
+  ['updated_at', 'updatedAt'],
+  ['seen_at', 'seenAt'],
+]
+
 /** The columns a GalleryImage is read from. */
-export const IMAGE_SELECT = `i.product_id, i.pic_name, i.category_id, i.custom_content,
-  i.int_attr, i.int_attr2, i.int_attr3, i.int_attr4, i.str_attr, i.str_attr2, i.str_attr3,
-  i.str_attr4, i.region, i.source_path, i.sha256, i.phash, i.thumbnail, i.sync_state,
-  i.sync_error, i.added_at, i.updated_at, i.seen_at`
+export const IMAGE_SELECT = IMAGE_COLUMNS.map(([c]) => `i.${c}`).join(', ')
 
 /** A row read with `.raw()` from `SELECT ${IMAGE_SELECT}` (columns in that order) → image.
  * Arrays are much cheaper to fetch than objects with 22 keys (a page of 100 rows: ~2x). */
 export function rawToImage(a: unknown[]): GalleryImage {
-  return {
-    productId: a[0] as string,
-    picName: a[1] as string,
-    categoryId: a[2] as number | null,
-    customContent: a[3] as string | null,
-    intAttr: a[4] as number | null,
-    intAttr2: a[5] as number | null,
-    intAttr3: a[6] as number | null,
-    intAttr4: a[7] as number | null,
-    strAttr: a[8] as string | null,
-    strAttr2: a[9] as string | null,
-    strAttr3: a[10] as string | null,
-    strAttr4: a[11] as string | null,
-    region: a[12] as string | null,
-    sourcePath: a[13] as string | null,
-    sha256: a[14] as string | null,
-    phash: a[15] as string | null,
-    thumbnail: a[16] as string | null,
-    syncState: a[17] as SyncState,
-    syncError: a[18] as string | null,
-    addedAt: a[19] as number,
-    updatedAt: a[20] as number,
-    seenAt: a[21] as number | null,
-  }
+  const img: Record<string, unknown> = {}
+  for (let i = 0; i < IMAGE_COLUMNS.length; i++) img[IMAGE_COLUMNS[i][1]] = a[i]
+  return img as unknown as GalleryImage
 }
 
-export interface ImageRow {
+export type ImageRow = { [F in IntAttrField]: number | null } & {
+  [F in StrAttrField]: string | null
+} & {
   product_id: string
   pic_name: string
   category_id: number | null
   custom_content: string | null
-  int_attr: number | null
-  int_attr2: number | null
-  int_attr3: number | null
-  int_attr4: number | null
-  str_attr: string | null
-  str_attr2: string | null
-  str_attr3: string | null
-  str_attr4: string | null
   region: string | null
   source_path: string | null
   sha256: string | null
@@ -99,30 +79,9 @@ export interface ImageRow {
 }
 
 export function rowToImage(r: ImageRow): GalleryImage {
-  return {
-    productId: r.product_id,
-    picName: r.pic_name,
-    categoryId: r.category_id,
-    customContent: r.custom_content,
-    intAttr: r.int_attr,
-    intAttr2: r.int_attr2,
-    intAttr3: r.int_attr3,
-    intAttr4: r.int_attr4,
-    strAttr: r.str_attr,
-    strAttr2: r.str_attr2,
-    strAttr3: r.str_attr3,
-    strAttr4: r.str_attr4,
-    region: r.region,
-    sourcePath: r.source_path,
-    sha256: r.sha256,
-    phash: r.phash,
-    thumbnail: r.thumbnail,
-    syncState: r.sync_state as SyncState,
-    syncError: r.sync_error,
-    addedAt: r.added_at,
-    updatedAt: r.updated_at,
-    seenAt: r.seen_at,
-  }
+  const img: Record<string, unknown> = {}
+  for (const [c, k] of IMAGE_COLUMNS) img[k] = r[c as keyof ImageRow]
+  return img as unknown as GalleryImage
 }
 
 /** SQL list of the pending sync states (constants, never user input). */

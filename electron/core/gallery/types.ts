@@ -2,6 +2,7 @@
  * Public types of the gallery cache: the per-profile SQLite cache of every image Loupe knows.
  * Attribute names are the engine's camelCase domain names; an unset attribute is `null`.
  */
+import { ATTR_KEYS, type AttrValues } from '../../domain'
 import type { TaskProgress } from '../core-status'
 
 export const SYNC_STATES = [
@@ -22,30 +23,15 @@ export interface ImageKey {
 }
 
 /** The engine-side metadata of an image (what AddImage/UpdateImage set and DumpMeta exports). */
-export interface GalleryAttributes {
+export type GalleryAttributes = AttrValues & {
   categoryId: number | null
   customContent: string | null
-  intAttr: number | null
-  intAttr2: number | null
-  intAttr3: number | null
-  intAttr4: number | null
-  strAttr: string | null
-  strAttr2: string | null
-  strAttr3: string | null
-  strAttr4: string | null
 }
 
 export const ATTRIBUTE_KEYS = [
   'categoryId',
   'customContent',
-  'intAttr',
-  'intAttr2',
-  'intAttr3',
-  'intAttr4',
-  'strAttr',
-  'strAttr2',
-  'strAttr3',
-  'strAttr4',
+  ...ATTR_KEYS,
 ] as const satisfies readonly (keyof GalleryAttributes)[]
 
 /** One cached image. Timestamps are milliseconds since the epoch. */

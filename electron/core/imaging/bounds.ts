@@ -4,7 +4,7 @@
  * From the cloud's AddImage/SearchImageByPic docs (shared/seeds): product and generic 100–4096 px
  * per side; fabric (cloth) 448–4096; trademark at least 200 and "less than 4096" (so 4095).
  */
-import type { ServiceType } from '../engines/types'
+import { PIXEL_BOUNDS, SERVICE_TYPES, type ServiceType } from '../../domain'
 import { cannotFit, tooSmall } from './errors'
 import type { Size, SmallImagePolicy } from './types'
 
@@ -13,12 +13,13 @@ export interface Bounds {
   max: number
 }
 
-export const SERVICE_BOUNDS: Record<ServiceType, Bounds> = {
-  product: { min: 100, max: 4096 },
-  generic: { min: 100, max: 4096 },
-  fabric: { min: 448, max: 4096 },
-  trademark: { min: 200, max: 4095 },
-}
+/** The domain's PIXEL_BOUNDS with an inclusive maximum ("less than 4096" → 4095). */
+export const SERVICE_BOUNDS = Object.fromEntries(
+  SERVICE_TYPES.map((t) => {
+    const b = PIXEL_BOUNDS[t]
+    return [t, { min: b.min, max: b.maxExclusive ? b.max - 1 : b.max }]
+  }),
+) as Record<ServiceType, Bounds>
 
 export function boundsFor(serviceType: ServiceType | string | undefined): Bounds {
   return SERVICE_BOUNDS[(serviceType ?? 'product') as ServiceType] ?? SERVICE_BOUNDS.product

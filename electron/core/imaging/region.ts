@@ -3,47 +3,58 @@
  * their mapping between an original picture and its processed copy. Coordinates are pixel edges:
  * a region covering a whole W × H picture is `0,W,0,H`. Pure functions, no I/O.
  */
+import {
+  checkBox,
+  formatRegion as formatRegionText,
+  parseRegion as parseRegionText,
+  type RegionProblem,
+} from '../../domain'
 import { invalidRegion } from './errors'
 import type { Box, Geometry, RegionSpace, Size } from './types'
 
 /** Parse `x1,x2,y1,y2` (or check a box). Throws InvalidRegion when malformed or empty. */
 export function parseRegion(region: string | Box): Box {
-  let box: Box
-  let text: string
-  if (typeof region === 'string') {
-    text = region
-    const parts = region.split(',').map((s) => s.trim())
-    if (parts.length !== 4 || parts.some((p) => !/^\d+(\.\d+)?$/.test(p))) {
-      throw invalidRegion(region, 'expected four non-negative numbers x1,x2,y1,y2')
-    }
-    const [x1, x2, y1, y2] = parts.map(Number)
-    box = { x1, x2, y1, y2 }
-  } else {
-    box = { x1: region.x1, x2: region.x2, y1: region.y1, y2: region.y2 }
-    text = formatRegion(box)
-    if (![box.x1, box.x2, box.y1, box.y2].every((v) => Number.isFinite(v) && v >= 0)) {
-      throw invalidRegion(text, 'coordinates must be non-negative numbers')
-    }
-  }
-  if (box.x1 >= box.x2) throw invalidRegion(text, `x1 (${box.x1}) must be less than x2 (${box.x2})`)
-  if (box.y1 >= box.y2) throw invalidRegion(text, `y1 (${box.y1}) must be less than y2 (${box.y2})`)
-  return box
+  const text = typeof region === 'string' ? region : formatRegion(region)
+  const r =
+    typeof region === 'string' ? parseRegionText(region, { decimals: true }) : checkBox(region)
+  if (r.ok) return r.box
+  return refuse(text, r, typeof region === 'string')
 }
 
+/** The `x1,x2,y1,y2` text of a box (edges as they are). */
 export function formatRegion(box: Box): string {
-  return `${box.x1},${box.x2},${box.y1},${box.y2}`
+  return formatRegionText(box)
 }
 
 /** Parse and check that a region lies inside a picture of `size`. */
 export function validateRegion(region: string | Box, size: Size): Box {
-  const box = parseRegion(region)
-  if (box.x2 > size.width || box.y2 > size.height) {
+  const text = typeof region === 'string' ? region : formatRegion(region)
+  const r =
+    typeof region === 'string'
+      ? parseRegionText(region, { decimals: true, within: size })
+      : checkBox(region, size)
+  if (r.ok) return r.box
+  if (r.problem === 'outside') {
     throw invalidRegion(
-      typeof region === 'string' ? region : formatRegion(box),
+      text,
       `it crosses the edge of the ${size.width} × ${size.height} px picture`,
     )
   }
-  return box
+  return refuse(text, r, typeof region === 'string')
+}
+
+function refuse(text: string, r: { problem: RegionProblem; box?: Box }, isText: boolean): never {
+  const b = r.box
+  if (r.problem === 'order' && b) {
+    if (b.x1 >= b.x2) throw invalidRegion(text, `x1 (${b.x1}) must be less than x2 (${b.x2})`)
+    throw invalidRegion(text, `y1 (${b.y1}) must be less than y2 (${b.y2})`)
+  }
+  throw invalidRegion(
+    text,
+    isText
+      ? 'expected four non-negative numbers x1,x2,y1,y2'
+      : 'coordinates must be non-negative numbers',
+  )
 }
 
 /** Size of a stored W × H picture once its EXIF orientation is applied. */

@@ -283,7 +283,7 @@ describe('field validation', () => {
       }),
     ).toEqual([])
     const problems = validateItem(
-      { productId: 'p'.repeat(257), picName: '' },
+      { productId: 'p'.repeat(513), picName: '' },
       {
         categoryId: 77,
         customContent: 'y'.repeat(4097),
@@ -303,7 +303,12 @@ describe('field validation', () => {
       'BadRequest',
       'InvalidRegion',
     ])
-    expect(problems[0].message).toBe('productId is 257 characters long; at most 256 are allowed')
+    expect(problems[0].message).toBe('productId is 513 characters long; at most 512 are allowed')
+    // 512 characters, the API reference's limit, pass (the console's form counts to 256).
+    expect(validateItem({ productId: 'p'.repeat(512), picName: 'n'.repeat(512) }, {})).toEqual([])
+    expect(
+      validateItem({ productId: 'p', picName: 'n'.repeat(513) }, {}).map((p) => p.message),
+    ).toEqual(['picName is 513 characters long; at most 512 are allowed'])
     expect(problems[1].message).toBe('picName is required')
     expect(validateItem(ids, { region: '1,2,3' })[0].code).toBe('InvalidRegion')
     expect(validateItem(ids, { categoryId: 5 }, { categories: [1, 2] })[0].code).toBe(

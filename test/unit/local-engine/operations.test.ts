@@ -253,8 +253,8 @@ describe('local engine: documented limits and error codes', () => {
   it('checks field lengths and names the field', async () => {
     const long = (n: number) => 'x'.repeat(n)
     const cases: [Record<string, unknown>, string][] = [
-      [{ productId: long(257) }, 'ProductId'],
-      [{ picName: long(257) }, 'PicName'],
+      [{ productId: long(513) }, 'ProductId'],
+      [{ picName: long(513) }, 'PicName'],
       [{ customContent: long(4097) }, 'CustomContent'],
       [{ strAttr: long(129) }, 'StrAttr'],
       [{ strAttr4: long(129) }, 'StrAttr4'],
@@ -270,10 +270,14 @@ describe('local engine: documented limits and error codes', () => {
       expect(e.message).toContain(field)
       expect(e.httpStatus).toBe(400)
     }
-    // At the limit is fine.
+    const tooLong = await rejection(
+      h.engine.addImage({ productId: long(513), picName: 'n', picContent: pic() }),
+    )
+    expect(tooLong.message).toBe('ProductId is 513 characters long; at most 512 are allowed.')
+    // At the limit is fine: 512 characters, as the cloud's API reference allows.
     await h.engine.addImage({
-      productId: long(256),
-      picName: long(256),
+      productId: long(512),
+      picName: long(512),
       picContent: pic(),
       customContent: long(4096),
       strAttr: long(128),

@@ -1,3 +1,4 @@
+import { INT_ATTR_KEYS, STR_ATTR_KEYS, attrShape, type AttrInput } from '../../../domain'
 import type { sdk as Sdk } from './sdk'
 import type {
   Auction,
@@ -11,21 +12,13 @@ import { CAPACITY_UNIT, serviceTypeFromWire } from '../wire/envelopes'
 
 /** SDK models (camelCase, optional everything) -> domain types (complete, typed). */
 
-type SdkAuction = {
+type SdkAuction = AttrInput & {
   productId?: string
   picName?: string
   categoryId?: number
   customContent?: string
   score?: number
   sortExprValues?: string
-  intAttr?: number
-  intAttr2?: number
-  intAttr3?: number
-  intAttr4?: number
-  strAttr?: string
-  strAttr2?: string
-  strAttr3?: string
-  strAttr4?: string
 }
 
 type SdkSearchBody = {
@@ -44,14 +37,10 @@ export function attributesToSdk(a: ImageAttributes) {
   return {
     categoryId: a.categoryId,
     customContent: a.customContent,
-    intAttr: a.intAttr,
-    intAttr2: a.intAttr2,
-    intAttr3: a.intAttr3,
-    intAttr4: a.intAttr4,
-    strAttr: a.strAttr,
-    strAttr2: a.strAttr2,
-    strAttr3: a.strAttr3,
-    strAttr4: a.strAttr4,
+    ...attrShape(
+      (k) => a[k],
+      (k) => a[k],
+    ),
   }
 }
 
@@ -64,10 +53,10 @@ export function auctionFromSdk(a: SdkAuction): Auction {
     score: a.score ?? 0,
     sortExprValues: a.sortExprValues ?? '',
   }
-  for (const k of ['intAttr', 'intAttr2', 'intAttr3', 'intAttr4'] as const) {
+  for (const k of INT_ATTR_KEYS) {
     if (typeof a[k] === 'number') out[k] = a[k]
   }
-  for (const k of ['strAttr', 'strAttr2', 'strAttr3', 'strAttr4'] as const) {
+  for (const k of STR_ATTR_KEYS) {
     if (typeof a[k] === 'string') out[k] = a[k]
   }
   return out

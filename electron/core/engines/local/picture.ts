@@ -2,33 +2,20 @@ import sharp from 'sharp'
 import { decodeBmp } from '../../imaging/bmp'
 import { decodePnm, type RawImage } from '../../imaging/pnm'
 import { sniffFormat } from '../../imaging/sniff'
+import {
+  PICTURE_MAX_BYTES,
+  formatRegion as formatRegionText,
+  parseRegion as parseRegionText,
+  pixelBounds,
+} from '../../../domain'
 import { EngineError, type ErrorCode } from '../errors'
 import type { Box } from './featurizer/types'
 
 /** The cloud's limit on an image's size. */
-export const MAX_PICTURE_BYTES = 4 * 1024 * 1024
+export const MAX_PICTURE_BYTES = PICTURE_MAX_BYTES
 
 /** Formats the cloud accepts (PNG, JPG, JPEG, BMP, GIF, WEBP, TIFF, PPM) as sharp names them. */
 const ACCEPTED_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'bmp', 'ppm', 'pnm'])
-
-export interface PixelBounds {
-  min: number
-  max: number
-  /** Trademark search documents "less than 4096": the max itself is excluded. */
-  maxExclusive: boolean
-}
-
-/** Pixel bounds per service type, from the API reference. */
-export function pixelBounds(serviceType: string): PixelBounds {
-  switch (serviceType) {
-    case 'fabric':
-      return { min: 448, max: 4096, maxExclusive: false }
-    case 'trademark':
-      return { min: 200, max: 4096, maxExclusive: true }
-    default:
-      return { min: 100, max: 4096, maxExclusive: false }
-  }
-}
 
 export interface PictureInfo {
   width: number
@@ -139,41 +126,37 @@ export async function probePicture(
   return { width, height, format, bytes: norm.bytes }
 }
 
-/** Parses `x1,x2,y1,y2` and checks it lies inside a width x height picture. */
+/** Parses `x1,x2,y1,y2` (electron/domain/region) and checks it lies inside a width x height picture. */
 export function parseRegion(region: string, width: number, height: number): Box {
-  const parts = String(region)
-    .split(',')
-    .map((s) => s.trim())
-  const nums = parts.map((s) => (/^\d+$/.test(s) ? Number(s) : NaN))
-  if (nums.length !== 4 || nums.some((x) => !Number.isSafeInteger(x))) {
-    throw new EngineError(
-      'BadRequest',
-      `Region "${truncate(region)}" is invalid: expected four non-negative integers x1,x2,y1,y2.`,
-      {
-        hint: 'Region is x1,x2,y1,y2 in pixels: x1,y1 the upper-left corner, x2,y2 the lower-right.',
-      },
-    )
+  const r = parseRegionText(String(region), { within: { width, height } })
+  if (r.ok) return r.box
+  switch (r.problem) {
+    case 'format':
+      throw new EngineError(
+        'BadRequest',
+        `Region "${truncate(region)}" is invalid: expected four non-negative integers x1,x2,y1,y2.`,
+        {
+          hint: 'Region is x1,x2,y1,y2 in pixels: x1,y1 the upper-left corner, x2,y2 the lower-right.',
+        },
+      )
+    case 'order':
+      throw new EngineError(
+        'BadRequest',
+        `Region "${region}" is invalid: x1 must be less than x2 and y1 less than y2.`,
+        { hint: 'Region is x1,x2,y1,y2 (not x1,y1,x2,y2).' },
+      )
+    case 'outside':
+      throw new EngineError(
+        'BadRequest',
+        `Region "${region}" crosses the boundary of the ${width}x${height} image.`,
+        { hint: 'Give the region in pixels of the image that is sent.' },
+      )
   }
-  const [x1, x2, y1, y2] = nums
-  if (x1 >= x2 || y1 >= y2) {
-    throw new EngineError(
-      'BadRequest',
-      `Region "${region}" is invalid: x1 must be less than x2 and y1 less than y2.`,
-      { hint: 'Region is x1,x2,y1,y2 (not x1,y1,x2,y2).' },
-    )
-  }
-  if (x2 > width || y2 > height) {
-    throw new EngineError(
-      'BadRequest',
-      `Region "${region}" crosses the boundary of the ${width}x${height} image.`,
-      { hint: 'Give the region in pixels of the image that is sent.' },
-    )
-  }
-  return { x1, x2, y1, y2 }
 }
 
+/** The region text of a box, each edge rounded to a whole pixel. */
 export function formatRegion(b: Box): string {
-  return `${Math.round(b.x1)},${Math.round(b.x2)},${Math.round(b.y1)},${Math.round(b.y2)}`
+  return formatRegionText(b, { round: true })
 }
 
 function truncate(s: string): string {

@@ -1,20 +1,18 @@
 import { EngineError } from '../errors'
 import { isCategoryId } from '../categories'
 import type { ImageAttributes, SearchOptions } from '../types'
-import { INT32_MAX, INT32_MIN } from './filter'
+import {
+  ATTRIBUTES,
+  INT32_MAX,
+  INT32_MIN,
+  LIMITS,
+  STR_ATTR_FORBIDDEN,
+  isInt32,
+  type AttrInput,
+} from '../../../domain'
 
-/** Documented field limits (API reference 2020-12-14). */
-export const LIMITS = {
-  productId: 256,
-  picName: 256,
-  customContent: 4096,
-  strAttr: 128,
-  filter: 4096,
-  text: 512,
-  maxNum: 100,
-  maxResults: 500,
-  defaultNum: 10,
-} as const
+/** The documented field limits (API reference 2020-12-14), from the domain. */
+export { LIMITS }
 
 export function badRequest(message: string, hint?: string): EngineError {
   return new EngineError('BadRequest', message, hint ? { hint } : {})
@@ -43,12 +41,7 @@ export function optionalString(value: unknown, field: string, max: number): stri
 
 export function optionalInt(value: unknown, field: string): number | undefined {
   if (value === undefined || value === null) return undefined
-  if (
-    typeof value !== 'number' ||
-    !Number.isInteger(value) ||
-    value < INT32_MIN ||
-    value > INT32_MAX
-  ) {
+  if (!isInt32(value)) {
     throw new EngineError(
       'InvalidIntAttr',
       `The specified int_attr field is invalid: ${field} must be an integer from ${INT32_MIN} to ${INT32_MAX}, got ${String(value)}.`,
@@ -77,9 +70,6 @@ export function optionalBool(value: unknown, field: string): boolean | undefined
   return value
 }
 
-/** The API reference: "Special characters such as \\¥$&% are not supported" in StrAttr. */
-const STR_ATTR_FORBIDDEN = /[\\¥$&%]/
-
 function strAttr(value: unknown, field: string): string | undefined {
   const s = optionalString(value, field, LIMITS.strAttr)
   if (s !== undefined && STR_ATTR_FORBIDDEN.test(s)) {
@@ -91,33 +81,21 @@ function strAttr(value: unknown, field: string): string | undefined {
   return s
 }
 
-export interface CleanAttributes {
+export type CleanAttributes = AttrInput & {
   categoryId?: number
   customContent?: string
-  intAttr?: number
-  intAttr2?: number
-  intAttr3?: number
-  intAttr4?: number
-  strAttr?: string
-  strAttr2?: string
-  strAttr3?: string
-  strAttr4?: string
 }
 
 /** Validates the attribute fields of Add/Update (undefined = not given). */
 export function cleanAttributes(req: ImageAttributes): CleanAttributes {
-  return {
+  const out: Record<string, unknown> = {
     categoryId: optionalCategory(req.categoryId),
     customContent: optionalString(req.customContent, 'CustomContent', LIMITS.customContent),
-    intAttr: optionalInt(req.intAttr, 'IntAttr'),
-    intAttr2: optionalInt(req.intAttr2, 'IntAttr2'),
-    intAttr3: optionalInt(req.intAttr3, 'IntAttr3'),
-    intAttr4: optionalInt(req.intAttr4, 'IntAttr4'),
-    strAttr: strAttr(req.strAttr, 'StrAttr'),
-    strAttr2: strAttr(req.strAttr2, 'StrAttr2'),
-    strAttr3: strAttr(req.strAttr3, 'StrAttr3'),
-    strAttr4: strAttr(req.strAttr4, 'StrAttr4'),
   }
+  for (const a of ATTRIBUTES) {
+    out[a.key] = a.kind === 'int' ? optionalInt(req[a.key], a.wire) : strAttr(req[a.key], a.wire)
+  }
+  return out as CleanAttributes
 }
 
 export interface Paging {

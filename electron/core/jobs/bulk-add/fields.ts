@@ -4,21 +4,27 @@
  */
 
 import type { ErrorCode } from '../../../domain/errors'
+import {
+  ATTR_KEYS,
+  INT_ATTR_KEYS,
+  LIMITS,
+  STR_ATTR_KEYS,
+  parseRegion,
+  type RegionProblem,
+} from '../../../domain'
 import { CATEGORIES } from '../../engines/categories'
 import type { ItemError } from '../types'
 import type { BulkAddFields } from './types'
 
+/** The documented limits (electron/domain/attributes.ts), as bulk add checks them up front. */
 export const FIELD_LIMITS = {
-  /** The console counts to 256; the SDK's comments say 512. The stricter one holds for both engines. */
-  id: 256,
-  customContent: 4096,
-  strAttr: 128,
-  intMin: -2147483648,
-  intMax: 2147483647,
+  /** ProductId and PicName: 512 by the API reference (the console's form counts to 256). */
+  id: Math.min(LIMITS.productId, LIMITS.picName),
+  customContent: LIMITS.customContent,
+  strAttr: LIMITS.strAttr,
+  intMin: LIMITS.intMin,
+  intMax: LIMITS.intMax,
 } as const
-
-export const INT_FIELDS = ['intAttr', 'intAttr2', 'intAttr3', 'intAttr4'] as const
-export const STR_FIELDS = ['strAttr', 'strAttr2', 'strAttr3', 'strAttr4'] as const
 
 /** Canonical names of manifest columns/keys, looked up case- and underscore-insensitively. */
 const CANONICAL: Record<string, string> = {}
@@ -29,8 +35,7 @@ for (const name of [
   'file',
   'categoryId',
   'customContent',
-  ...INT_FIELDS,
-  ...STR_FIELDS,
+  ...ATTR_KEYS,
   'region',
   'crop',
   'operationType',
@@ -99,11 +104,11 @@ export function fieldsFromRecord(rec: Record<string, unknown>): BulkAddFields {
   if (cat !== undefined) f.categoryId = cat
   const cc = toStr('customContent', rec.customContent)
   if (cc !== undefined && cc !== '') f.customContent = cc
-  for (const k of INT_FIELDS) {
+  for (const k of INT_ATTR_KEYS) {
     const v = toInt(k, rec[k])
     if (v !== undefined) f[k] = v
   }
-  for (const k of STR_FIELDS) {
+  for (const k of STR_ATTR_KEYS) {
     const v = toStr(k, rec[k])
     if (v !== undefined && v !== '') f[k] = v
   }
@@ -143,6 +148,12 @@ function checkId(field: string, v: string | null, max: number): ItemError | null
   return null
 }
 
+const REGION_PROBLEM: Record<RegionProblem, (region: string) => string> = {
+  format: (r) => `region "${r}" must be four non-negative integers x1,x2,y1,y2`,
+  order: (r) => `region "${r}" must have x1 < x2 and y1 < y2 (x1,x2,y1,y2)`,
+  outside: (r) => `region "${r}" crosses the edge of the picture`,
+}
+
 /** Check ids and fields against the documented limits; every problem found, in field order. */
 export function validateItem(
   ids: { productId: string | null; picName: string | null },
@@ -173,7 +184,7 @@ export function validateItem(
       message: `customContent is ${f.customContent.length} characters long; at most ${FIELD_LIMITS.customContent} are allowed`,
     })
   }
-  for (const k of INT_FIELDS) {
+  for (const k of INT_ATTR_KEYS) {
     const v = f[k]
     if (
       v !== undefined &&
@@ -185,7 +196,7 @@ export function validateItem(
       })
     }
   }
-  for (const k of STR_FIELDS) {
+  for (const k of STR_ATTR_KEYS) {
     const v = f[k]
     if (v !== undefined && v.length > FIELD_LIMITS.strAttr) {
       problems.push({
@@ -195,19 +206,9 @@ export function validateItem(
     }
   }
   if (f.region !== undefined) {
-    const parts = f.region.split(',').map((s) => s.trim())
-    const nums = parts.map(Number)
-    if (parts.length !== 4 || parts.some((s) => !/^\d+$/.test(s))) {
-      problems.push({
-        code: 'InvalidRegion',
-        message: `region "${f.region}" must be four non-negative integers x1,x2,y1,y2`,
-      })
-    } else if (!(nums[0] < nums[1] && nums[2] < nums[3])) {
-      problems.push({
-        code: 'InvalidRegion',
-        message: `region "${f.region}" must have x1 < x2 and y1 < y2 (x1,x2,y1,y2)`,
-      })
-    }
+    const r = parseRegion(f.region)
+    if (!r.ok)
+      problems.push({ code: 'InvalidRegion', message: REGION_PROBLEM[r.problem](f.region) })
   }
   return problems
 }

@@ -4,13 +4,13 @@
  * stores the result.
  */
 
+import { definedAttrs } from '../../../domain'
 import crypto from 'node:crypto'
 import type { AddImageRequest } from '../../engines/types'
 import type { PreparedImage } from '../../imaging/types'
 import type { JobQueue } from '../queue'
 import { toItemError } from '../retry'
 import type { ItemRecord, JobHandler, JobId, JobInfo, NewItem } from '../types'
-import { INT_FIELDS, STR_FIELDS } from './fields'
 import { parseNamingRule } from './naming'
 import { itemKey } from './plan'
 import { normalizeSource } from './sources'
@@ -87,8 +87,7 @@ function attributes(
   const out: Omit<AddImageRequest, 'productId' | 'picName' | 'picContent'> = {}
   if (f.categoryId !== undefined) out.categoryId = f.categoryId
   if (f.customContent !== undefined) out.customContent = f.customContent
-  for (const k of INT_FIELDS) if (f[k] !== undefined) out[k] = f[k]
-  for (const k of STR_FIELDS) if (f[k] !== undefined) out[k] = f[k]
+  Object.assign(out, definedAttrs(f))
   if (f.crop !== undefined) out.crop = f.crop
   return out
 }

@@ -40,7 +40,7 @@ export interface BulkAddOptions {
   smallImage?: SmallImagePolicy
   /** Walk sub-folders. Default true. */
   recursive?: boolean
-  /** Longest productId / picName. Default 256 (the console's limit; the SDK mentions 512). */
+  /** Longest productId / picName. Default 512 (the API reference's limit, LIMITS in the domain). */
   idMaxLength?: number
   /** Known category ids. Default: the cloud's category table. */
   categories?: readonly number[]

@@ -1,16 +1,21 @@
 import type { GalleryImage } from '../../../../electron/api/domains/gallery'
+import {
+  ATTR_FIELD,
+  ATTR_KEYS,
+  INT_ATTR_KEYS,
+  STR_ATTR_KEYS,
+  type AttrKey,
+} from '../../../../electron/domain/attributes'
 
-export const INT_ATTRS = ['intAttr', 'intAttr2', 'intAttr3', 'intAttr4'] as const
-export const STR_ATTRS = ['strAttr', 'strAttr2', 'strAttr3', 'strAttr4'] as const
+export { INT_ATTR_KEYS as INT_ATTRS, STR_ATTR_KEYS as STR_ATTRS }
 
 /** The filter-language name of an attribute: intAttr2 → int_attr2. */
-export const attrLabel = (k: string) => k.replace(/([A-Z])/g, '_$1').toLowerCase()
+export const attrLabel = (k: AttrKey) => ATTR_FIELD[k]
 
 /** The set attributes, compactly: "int_attr=3 · str_attr=red". */
 export function attrSummary(img: GalleryImage): string {
   const parts: string[] = []
-  for (const k of INT_ATTRS) if (img[k] !== null) parts.push(`${attrLabel(k)}=${img[k]}`)
-  for (const k of STR_ATTRS) if (img[k] !== null) parts.push(`${attrLabel(k)}=${img[k]}`)
+  for (const k of ATTR_KEYS) if (img[k] !== null) parts.push(`${attrLabel(k)}=${img[k]}`)
   return parts.join(' · ')
 }
 

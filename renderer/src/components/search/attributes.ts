@@ -1,61 +1,38 @@
-import { INT32_MAX, INT32_MIN } from '../../filter/grammar'
+import {
+  ATTR_KEYS,
+  INT_ATTR_KEYS,
+  LIMITS,
+  STR_ATTR_KEYS,
+  isInt32,
+  type AttrInput,
+  type AttrKey,
+  type IntAttrKey,
+  type StrAttrKey,
+} from '../../../../electron/domain/attributes'
 
 /**
  * The editable attributes of an image as the form holds them (text, so that "12a" can be shown as
- * wrong instead of silently dropped), their limits (electron/api/schemas.ts), validation and
+ * wrong instead of silently dropped), their limits (electron/domain/attributes.ts), validation and
  * conversion to the contract's fields.
  */
-export const INT_KEYS = ['intAttr', 'intAttr2', 'intAttr3', 'intAttr4'] as const
-export const STR_KEYS = ['strAttr', 'strAttr2', 'strAttr3', 'strAttr4'] as const
-export type IntKey = (typeof INT_KEYS)[number]
-export type StrKey = (typeof STR_KEYS)[number]
+export const INT_KEYS = INT_ATTR_KEYS
+export const STR_KEYS = STR_ATTR_KEYS
+export type IntKey = IntAttrKey
+export type StrKey = StrAttrKey
 
-export const LIMITS = {
-  productId: 512,
-  picName: 512,
-  customContent: 4096,
-  str: 128,
-} as const
+export { LIMITS }
 
-export interface AttrForm {
-  customContent: string
-  intAttr: string
-  intAttr2: string
-  intAttr3: string
-  intAttr4: string
-  strAttr: string
-  strAttr2: string
-  strAttr3: string
-  strAttr4: string
-}
+export type AttrForm = { customContent: string } & Record<AttrKey, string>
 
 export type AttrProblem = 'notInt' | 'intRange' | 'tooLong'
 export type AttrErrors = Partial<Record<keyof AttrForm, AttrProblem>>
 
-export interface Attributes {
-  customContent?: string
-  intAttr?: number
-  intAttr2?: number
-  intAttr3?: number
-  intAttr4?: number
-  strAttr?: string
-  strAttr2?: string
-  strAttr3?: string
-  strAttr4?: string
-}
+export type Attributes = AttrInput & { customContent?: string }
 
 export function emptyAttrs(): AttrForm {
-  return {
-    customContent: '',
-    intAttr: '',
-    intAttr2: '',
-    intAttr3: '',
-    intAttr4: '',
-    strAttr: '',
-    strAttr2: '',
-    strAttr3: '',
-    strAttr4: '',
-  }
+  const f = { customContent: '' } as AttrForm
+  for (const k of ATTR_KEYS) f[k] = ''
+  return f
 }
 
 /** The form for an image's current attributes (e.g. a search result). */
@@ -72,7 +49,7 @@ export function checkInt(v: string): AttrProblem | null {
   if (!s) return null
   if (!/^-?\d+$/.test(s)) return 'notInt'
   const n = Number(s)
-  return Number.isSafeInteger(n) && n >= INT32_MIN && n <= INT32_MAX ? null : 'intRange'
+  return isInt32(n) ? null : 'intRange'
 }
 
 export function validateAttrs(f: AttrForm): AttrErrors {
@@ -82,7 +59,7 @@ export function validateAttrs(f: AttrForm): AttrErrors {
     const p = checkInt(f[k])
     if (p) e[k] = p
   }
-  for (const k of STR_KEYS) if (f[k].length > LIMITS.str) e[k] = 'tooLong'
+  for (const k of STR_KEYS) if (f[k].length > LIMITS.strAttr) e[k] = 'tooLong'
   return e
 }
 

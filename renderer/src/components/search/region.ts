@@ -3,17 +3,9 @@
  * conversion to and from the scaled picture on screen. `x2`/`y2` are exclusive-ish edges as the
  * engine writes them (`x1,x2,y1,y2`); a box always has x1 < x2 and y1 < y2 inside the image.
  */
-export interface Box {
-  x1: number
-  y1: number
-  x2: number
-  y2: number
-}
+import { formatRegion, regionBox, type Box, type Size } from '../../../../electron/domain/region'
 
-export interface Size {
-  width: number
-  height: number
-}
+export type { Box, Size }
 
 /** Side handles and corners of a selection. */
 export type Handle = 'n' | 's' | 'e' | 'w' | 'ne' | 'nw' | 'se' | 'sw'
@@ -22,20 +14,13 @@ export const HANDLES: readonly Handle[] = ['nw', 'n', 'ne', 'e', 'se', 's', 'sw'
 /** The smallest box side the tool lets the user make, in original pixels. */
 export const MIN_SIDE = 2
 
-/** Parses the engine's `x1,x2,y1,y2`; null when malformed or empty. */
+/** Parses the engine's `x1,x2,y1,y2` (the domain's parser); null when malformed or empty. */
 export function parseRegion(text: string | null | undefined): Box | null {
-  if (!text) return null
-  const m = /^\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*$/.exec(text)
-  if (!m) return null
-  const [x1, x2, y1, y2] = m.slice(1).map(Number)
-  if (x2 <= x1 || y2 <= y1) return null
-  return { x1, x2, y1, y2 }
+  return regionBox(text)
 }
 
 /** The engine's `x1,x2,y1,y2` for a box. */
-export function formatRegion(b: Box): string {
-  return `${b.x1},${b.x2},${b.y1},${b.y2}`
-}
+export { formatRegion }
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v))
 
