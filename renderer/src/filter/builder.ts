@@ -5,9 +5,10 @@ import {
   isIntField,
   opsFor,
   type FilterField,
+  type FilterNode,
   type FilterOp,
+  validateFilter,
 } from './grammar'
-import { validateFilter, type FilterNode } from './validate'
 
 /** One row of the filter builder: `field op value` (for in / not in: a comma-separated list). */
 export interface FilterRow {
@@ -136,8 +137,8 @@ function listText(values: (number | string)[]): string {
 }
 
 function nodeRow(n: FilterNode): FilterRow | null {
-  if (n.type === 'cmp') {
-    return { field: n.field, op: n.op as FilterOp, value: String(n.value) }
+  if (n.type === 'int' || n.type === 'str') {
+    return { field: n.field, op: n.op, value: String(n.value) }
   }
   if (n.type === 'in') {
     return { field: n.field, op: n.negated ? 'not in' : 'in', value: listText(n.values) }

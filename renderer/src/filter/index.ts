@@ -1,3 +1,3 @@
 export * from './grammar'
-export * from './validate'
 export * from './builder'
+export * from './messages'

@@ -8,8 +8,12 @@ import {
   validateFilter,
   type FilterRow,
 } from '../../../renderer/src/filter'
-// The engine's parser is the authority: the renderer's validator must agree with it.
+// One parser (electron/domain/filter) for both: the engine's InvalidFilterClause and the renderer's
+// check as the user types must name the same problem at the same position.
 import { parseFilter } from '../../../electron/core/engines/local/filter'
+import { FILTER_ERROR_CODES } from '../../../electron/domain/filter'
+import { i18n } from '../../../renderer/src/i18n'
+import { filterProblemText } from '../../../renderer/src/filter'
 
 /** The engine's verdict: null when it accepts, else the position from its InvalidFilterClause. */
 function engine(text: string): number | null {
@@ -103,15 +107,33 @@ describe('client filter validator', () => {
     }
   })
 
-  it('refuses nesting deeper than the engine allows and text longer than 4096 characters', () => {
+  it('refuses nesting deeper than the engine allows and text longer than 256 characters', () => {
     const deep = '('.repeat(70) + 'int_attr = 1' + ')'.repeat(70)
     const r = validateFilter(deep)
     expect(r.ok).toBe(false)
     expect(!r.ok && r.error.code).toBe('tooDeep')
     expect(engine(deep)).not.toBeNull()
-    const long = 'int_attr = 1 OR '.repeat(300) + 'int_attr = 2'
+    const long = 'int_attr = 1 OR '.repeat(16) + 'int_attr = 2'
     const l = validateFilter(long)
     expect(!l.ok && l.error.code).toBe('tooLong')
+    expect(engine(long)).toBe(256)
+  })
+
+  it('words every problem code in English and Chinese, with its position', () => {
+    const t = i18n.global.t as unknown as (k: string, p?: Record<string, unknown>) => string
+    for (const locale of ['en-US', 'zh-CN'] as const) {
+      i18n.global.locale.value = locale
+      for (const code of FILTER_ERROR_CODES) {
+        const text = filterProblemText(t, { code, pos: 7, found: 'x', field: 'int_attr' })
+        expect(text, `${locale} ${code}`).not.toContain('search.filterErrors')
+        if (!['unclosedString', 'tooLong', 'unbalanced'].includes(code)) {
+          expect(text, `${locale} ${code}`).toMatch(/7|“x”|int_attr/)
+        }
+      }
+      const long = filterProblemText(t, { code: 'tooLong', pos: 256, found: '300' })
+      expect(long).toContain('256')
+    }
+    i18n.global.locale.value = 'en-US'
   })
 })
 

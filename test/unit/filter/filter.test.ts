@@ -124,14 +124,14 @@ describe('parseFilter: accepted syntax', () => {
     expect(match('str_attr=123', { strAttr: '123' })).toBe(true)
   })
 
-  it('accepts exactly 4096 characters and no more', () => {
+  it("accepts exactly 256 characters (the API reference's limit) and no more", () => {
     const base = 'int_attr=1'
-    const pad = ' '.repeat(4096 - base.length)
+    const pad = ' '.repeat(256 - base.length)
     expect(() => parseFilter(base + pad)).not.toThrow()
     const e = errorOf(base + pad + ' ')
     expect(e.code).toBe('InvalidFilterClause')
     expect(e.message).toBe(
-      'Invalid filter at position 4096: expected at most 4096 characters, found 4097 characters',
+      'Invalid filter at position 256: expected at most 256 characters, found 257 characters',
     )
   })
 })
@@ -218,9 +218,13 @@ describe('parseFilter: precise errors', () => {
   }
 
   it('bounds nesting depth with a clear error instead of a stack overflow', () => {
-    const deep = '('.repeat(2000) + 'int_attr=1' + ')'.repeat(2000)
+    const deep = '('.repeat(120) + 'int_attr=1' + ')'.repeat(120)
     const e = errorOf(deep)
     expect(e.message).toMatch(/expected at most 64 nested parentheses/)
+    // Far deeper nesting cannot even be written: the 256-character limit comes first.
+    expect(errorOf('('.repeat(2000) + 'int_attr=1' + ')'.repeat(2000)).message).toMatch(
+      /expected at most 256 characters/,
+    )
     expect(() => parseFilter('('.repeat(64) + 'int_attr=1' + ')'.repeat(64))).not.toThrow()
   })
 })

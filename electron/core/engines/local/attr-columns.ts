@@ -1,9 +1,5 @@
+import { INT_ATTR_KEYS as INT_KEYS, STR_ATTR_KEYS as STR_KEYS } from '../../../domain'
 import { FIELD_KEYS, INT_FIELDS, STR_FIELDS, type FilterAst, type FilterRecord } from './filter'
-
-type IntKey = 'intAttr' | 'intAttr2' | 'intAttr3' | 'intAttr4'
-type StrKey = 'strAttr' | 'strAttr2' | 'strAttr3' | 'strAttr4'
-const INT_KEYS: IntKey[] = ['intAttr', 'intAttr2', 'intAttr3', 'intAttr4']
-const STR_KEYS: StrKey[] = ['strAttr', 'strAttr2', 'strAttr3', 'strAttr4']
 
 /** Predicate over slot numbers. */
 export type SlotPredicate = (slot: number) => boolean
@@ -38,26 +34,28 @@ export class AttrColumns {
   }
 
   set(slot: number, rec: FilterRecord): void {
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < INT_KEYS.length; i++) {
       const v = rec[INT_KEYS[i]]
       this.ints[i][slot] = v === null || v === undefined ? NaN : v
+    }
+    for (let i = 0; i < STR_KEYS.length; i++) {
       const s = rec[STR_KEYS[i]]
       this.strs[i][slot] = s === null || s === undefined ? -1 : this.code(i, s)
     }
   }
 
   copy(from: number, to: number): void {
-    for (let i = 0; i < 4; i++) {
-      this.ints[i][to] = this.ints[i][from]
-      this.strs[i][to] = this.strs[i][from]
-    }
+    for (const col of this.ints) col[to] = col[from]
+    for (const col of this.strs) col[to] = col[from]
   }
 
   get(slot: number): FilterRecord {
     const rec: Record<string, number | string | null> = {}
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < INT_KEYS.length; i++) {
       const v = this.ints[i][slot]
       rec[INT_KEYS[i]] = Number.isNaN(v) ? null : v
+    }
+    for (let i = 0; i < STR_KEYS.length; i++) {
       const c = this.strs[i][slot]
       rec[STR_KEYS[i]] = c < 0 ? null : this.decode(i, c)
     }

@@ -132,7 +132,7 @@ const en = {
       expectedClose: 'Position {pos}: expected “)”, AND or OR, found {found}.',
       expectedEnd: 'Position {pos}: expected AND, OR or the end, found {found}.',
       unbalanced: 'Position {pos}: this “)” has no matching “(”.',
-      tooLong: 'The filter is longer than 4096 characters.',
+      tooLong: 'The filter is longer than {max} characters.',
       tooDeep: 'Position {pos}: parentheses are nested too deeply.',
     },
     categories: {
@@ -398,7 +398,7 @@ const zh: typeof en = {
       expectedClose: '位置 {pos}:此处应为“)”、AND 或 OR,实际为 {found}。',
       expectedEnd: '位置 {pos}:此处应为 AND、OR 或结尾,实际为 {found}。',
       unbalanced: '位置 {pos}:此“)”没有对应的“(”。',
-      tooLong: '过滤条件超过 4096 个字符。',
+      tooLong: '过滤条件超过 {max} 个字符。',
       tooDeep: '位置 {pos}:括号嵌套过深。',
     },
     categories: {

@@ -1,4 +1,4 @@
-import { INT_FIELDS, STR_FIELDS, type FilterAst, type FilterField } from './ast'
+import { INT_FIELDS, STR_FIELDS, type FilterAst, type FilterField } from '../../../../domain/filter'
 
 export type FilterColumns = Record<FilterField, string>
 

@@ -1,10 +1,8 @@
 import {
   INT32_MAX,
   INT32_MIN,
-  INT_FIELDS,
   MAX_FILTER_DEPTH,
   MAX_FILTER_LENGTH,
-  STR_FIELDS,
   isIntField,
   isStrField,
   type FilterAst,
@@ -12,44 +10,47 @@ import {
   type IntOp,
   type StrOp,
 } from './ast'
-import { filterError } from './errors'
+import { FilterSyntaxError, type FilterErrorCode, type FilterProblem } from './problems'
 import { tokenize, type Token } from './tokenizer'
 
-const FIELD_LIST = [...INT_FIELDS, ...STR_FIELDS].join(', ')
 const KEYWORDS = new Set(['and', 'or', 'in', 'not'])
 
-function describe(t: Token): string {
-  if (t.kind === 'end') return 'end of input'
-  const text = t.text.length > 40 ? t.text.slice(0, 37) + '...' : t.text
-  return `'${text}'`
-}
+/** The text of a token as a problem reports it: null at the end, at most 40 characters. */
+const found = (t: Token) =>
+  t.kind === 'end' ? null : t.text.length > 40 ? t.text.slice(0, 37) + '...' : t.text
+
+const fail = (code: FilterErrorCode, t: Token, field?: string) =>
+  new FilterSyntaxError({ code, pos: t.pos, found: found(t), ...(field ? { field } : {}) })
+
+export type FilterCheck = { ok: true; ast: FilterAst } | { ok: false; error: FilterProblem }
 
 /**
- * Parses a filter expression into an AST. Throws EngineError('InvalidFilterClause') with the position
- * of the first problem; never throws anything else, whatever the input.
+ * Parses a filter expression into an AST. Throws FilterSyntaxError (with the problem and its
+ * position) for an invalid one; never anything else, whatever the input.
  */
-export function parseFilter(text: string): FilterAst {
-  if (typeof text !== 'string') throw filterError(0, 'a filter string', typeof text)
+export function parseFilterText(text: string): FilterAst {
   if (text.length > MAX_FILTER_LENGTH) {
-    throw filterError(
-      MAX_FILTER_LENGTH,
-      `at most ${MAX_FILTER_LENGTH} characters`,
-      `${text.length} characters`,
-    )
+    throw new FilterSyntaxError({
+      code: 'tooLong',
+      pos: MAX_FILTER_LENGTH,
+      found: `${text.length}`,
+    })
   }
   const p = new Parser(tokenize(text))
   const ast = p.parseOr(0)
   const t = p.peek()
-  if (t.kind !== 'end') {
-    throw filterError(
-      t.pos,
-      t.kind === ')'
-        ? 'AND, OR or end of input (unbalanced parenthesis)'
-        : 'AND, OR or end of input',
-      describe(t),
-    )
-  }
+  if (t.kind !== 'end') throw fail(t.kind === ')' ? 'unbalanced' : 'expectedEnd', t)
   return ast
+}
+
+/** Checks a filter expression. Never throws: answers the tree, or the first problem. */
+export function checkFilter(text: string): FilterCheck {
+  try {
+    return { ok: true, ast: parseFilterText(text) }
+  } catch (e) {
+    if (e instanceof FilterSyntaxError) return { ok: false, error: e.problem }
+    throw e
+  }
 }
 
 class Parser {
@@ -91,13 +92,11 @@ class Parser {
   private parsePrimary(depth: number): FilterAst {
     const t = this.peek()
     if (t.kind === '(') {
-      if (depth >= MAX_FILTER_DEPTH) {
-        throw filterError(t.pos, `at most ${MAX_FILTER_DEPTH} nested parentheses`, 'deeper nesting')
-      }
+      if (depth >= MAX_FILTER_DEPTH) throw fail('tooDeep', t)
       this.next()
       const inner = this.parseOr(depth + 1)
       const close = this.peek()
-      if (close.kind !== ')') throw filterError(close.pos, "')', AND or OR", describe(close))
+      if (close.kind !== ')') throw fail('expectedClose', close)
       this.next()
       return inner
     }
@@ -106,44 +105,23 @@ class Parser {
 
   private parseCondition(): FilterAst {
     const f = this.next()
-    if (f.kind !== 'word' || KEYWORDS.has(f.value)) {
-      throw filterError(
-        f.pos,
-        `a condition starting with a field (${FIELD_LIST}) or '('`,
-        describe(f),
-      )
-    }
+    if (f.kind !== 'word' || KEYWORDS.has(f.value)) throw fail('expectedCondition', f)
     const field = f.value
-    if (!isIntField(field) && !isStrField(field)) {
-      throw filterError(f.pos, `a field (${FIELD_LIST})`, describe(f))
-    }
+    if (!isIntField(field) && !isStrField(field)) throw fail('unknownField', f)
     const opTok = this.next()
     if (this.isWord(opTok, 'in')) return this.parseInList(field, false, f.pos)
     if (this.isWord(opTok, 'not')) {
       const inTok = this.next()
-      if (!this.isWord(inTok, 'in'))
-        throw filterError(inTok.pos, "'in' after 'not'", describe(inTok))
+      if (!this.isWord(inTok, 'in')) throw fail('expectedNotIn', inTok, field)
       return this.parseInList(field, true, f.pos)
     }
     if (isIntField(field)) {
-      if (opTok.kind !== 'op' || opTok.value === '!=') {
-        throw filterError(
-          opTok.pos,
-          `an operator for ${field} (>, >=, <, <=, =, in, not in)`,
-          describe(opTok),
-        )
-      }
+      if (opTok.kind !== 'op' || opTok.value === '!=') throw fail('expectedIntOp', opTok, field)
       const value = this.parseInt(field)
-      return {
-        type: 'int',
-        field,
-        op: opTok.value as IntOp,
-        value,
-        pos: f.pos,
-      }
+      return { type: 'int', field, op: opTok.value as IntOp, value, pos: f.pos }
     }
     if (opTok.kind !== 'op' || (opTok.value !== '=' && opTok.value !== '!=')) {
-      throw filterError(opTok.pos, `an operator for ${field} (=, !=, in, not in)`, describe(opTok))
+      throw fail('expectedStrOp', opTok, field)
     }
     const value = this.parseStr(field)
     return { type: 'str', field, op: opTok.value as StrOp, value, pos: f.pos }
@@ -151,31 +129,23 @@ class Parser {
 
   private parseInList(field: FilterField, negated: boolean, pos: number): FilterAst {
     const open = this.next()
-    if (open.kind !== '(')
-      throw filterError(open.pos, "'(' to start the value list", describe(open))
+    if (open.kind !== '(') throw fail('expectedListOpen', open, field)
     const values: (number | string)[] = []
     for (;;) {
       values.push(isIntField(field) ? this.parseInt(field) : this.parseStr(field))
       const sep = this.next()
       if (sep.kind === ')') break
-      if (sep.kind !== ',')
-        throw filterError(sep.pos, "',' or ')' in the value list", describe(sep))
+      if (sep.kind !== ',') throw fail('expectedListSep', sep, field)
     }
     return { type: 'in', field, negated, values, pos }
   }
 
   private parseInt(field: string): number {
     const t = this.next()
-    if (t.kind !== 'number' || !/^-?\d+$/.test(t.text)) {
-      throw filterError(t.pos, `an integer value for ${field}`, describe(t))
-    }
+    if (t.kind !== 'number' || !/^-?\d+$/.test(t.text)) throw fail('expectedInt', t, field)
     const v = Number(t.text)
     if (!Number.isSafeInteger(v) || v < INT32_MIN || v > INT32_MAX) {
-      throw filterError(
-        t.pos,
-        `an integer between ${INT32_MIN} and ${INT32_MAX} for ${field}`,
-        describe(t),
-      )
+      throw fail('intRange', t, field)
     }
     return v
   }
@@ -184,6 +154,6 @@ class Parser {
     const t = this.next()
     if (t.kind === 'string') return t.value
     if (t.kind === 'number' && /^-?\d+$/.test(t.text)) return t.text
-    throw filterError(t.pos, `a quoted string value for ${field}`, describe(t))
+    throw fail('expectedString', t, field)
   }
 }

@@ -16,28 +16,41 @@
  * Missing attributes: an image without the attribute matches only `!=` and `not in` (it differs
  * from every value); every other comparison is false for it. compileFilter and filterToSql agree.
  */
+import {
+  ATTR_FIELDS,
+  FIELD_KEY,
+  INT32_MAX,
+  INT32_MIN,
+  INT_ATTR_FIELDS,
+  LIMITS,
+  STR_ATTR_FIELDS,
+  isIntAttrField,
+  isStrAttrField,
+  type AttrField,
+  type IntAttrField,
+  type StrAttrField,
+} from '../attributes'
 
-export const INT_FIELDS = ['int_attr', 'int_attr2', 'int_attr3', 'int_attr4'] as const
-export const STR_FIELDS = ['str_attr', 'str_attr2', 'str_attr3', 'str_attr4'] as const
+export { INT32_MAX, INT32_MIN }
 
-export type IntField = (typeof INT_FIELDS)[number]
-export type StrField = (typeof STR_FIELDS)[number]
-export type FilterField = IntField | StrField
+export const INT_FIELDS = INT_ATTR_FIELDS
+export const STR_FIELDS = STR_ATTR_FIELDS
+export const FILTER_FIELDS = ATTR_FIELDS
+
+export type IntField = IntAttrField
+export type StrField = StrAttrField
+export type FilterField = AttrField
 
 export type IntOp = '>' | '>=' | '<' | '<=' | '='
 export type StrOp = '=' | '!='
 
+/** The operators of each kind of field, as the filter builder offers them. */
+export const INT_OPS = ['>', '>=', '<', '<=', '=', 'in', 'not in'] as const
+export const STR_OPS = ['=', '!=', 'in', 'not in'] as const
+export type FilterOp = (typeof INT_OPS)[number] | (typeof STR_OPS)[number]
+
 /** The record key of each filter field (the domain's camelCase attribute). */
-export const FIELD_KEYS = {
-  int_attr: 'intAttr',
-  int_attr2: 'intAttr2',
-  int_attr3: 'intAttr3',
-  int_attr4: 'intAttr4',
-  str_attr: 'strAttr',
-  str_attr2: 'strAttr2',
-  str_attr3: 'strAttr3',
-  str_attr4: 'strAttr4',
-} as const satisfies Record<FilterField, string>
+export const FIELD_KEYS = FIELD_KEY
 
 export type FilterRecordKey = (typeof FIELD_KEYS)[FilterField]
 
@@ -79,17 +92,14 @@ export interface LogicalNode {
 
 export type FilterAst = IntCondition | StrCondition | InCondition | LogicalNode
 
-export const MAX_FILTER_LENGTH = 4096
+/** The API reference's limit on the Filter field (electron/domain/attributes.ts). */
+export const MAX_FILTER_LENGTH = LIMITS.filter
 /** Nesting limit for parentheses: keeps recursion bounded for any input. */
 export const MAX_FILTER_DEPTH = 64
 
-export const INT32_MIN = -2147483648
-export const INT32_MAX = 2147483647
+export const isIntField = (f: string): f is IntField => isIntAttrField(f)
+export const isStrField = (f: string): f is StrField => isStrAttrField(f)
 
-export function isIntField(f: string): f is IntField {
-  return (INT_FIELDS as readonly string[]).includes(f)
-}
-
-export function isStrField(f: string): f is StrField {
-  return (STR_FIELDS as readonly string[]).includes(f)
+export function opsFor(field: FilterField): readonly FilterOp[] {
+  return isIntField(field) ? INT_OPS : STR_OPS
 }

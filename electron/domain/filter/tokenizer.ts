@@ -1,4 +1,4 @@
-import { filterError } from './errors'
+import { FilterSyntaxError, type FilterErrorCode } from './problems'
 
 export type TokenKind =
   | 'word' // field names and keywords (AND, OR, IN, NOT)
@@ -25,7 +25,10 @@ const isDigit = (c: string) => c >= '0' && c <= '9'
 const isWordStart = (c: string) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_'
 const isWordChar = (c: string) => isWordStart(c) || isDigit(c)
 
-/** Splits a filter into tokens; throws InvalidFilterClause on a character no token starts with. */
+const fail = (code: FilterErrorCode, pos: number, found: string | null, more = {}) =>
+  new FilterSyntaxError({ code, pos, found, ...more })
+
+/** Splits a filter into tokens; throws FilterSyntaxError on a character no token starts with. */
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = []
   let i = 0
@@ -40,12 +43,7 @@ export function tokenize(text: string): Token[] {
     if (isWordStart(c)) {
       while (i < n && isWordChar(text[i])) i++
       const word = text.slice(start, i)
-      tokens.push({
-        kind: 'word',
-        text: word,
-        value: word.toLowerCase(),
-        pos: start,
-      })
+      tokens.push({ kind: 'word', text: word, value: word.toLowerCase(), pos: start })
       continue
     }
     if (isDigit(c) || (c === '-' && i + 1 < n && isDigit(text[i + 1]))) {
@@ -57,15 +55,13 @@ export function tokenize(text: string): Token[] {
       }
       if (i < n && isWordChar(text[i])) {
         while (i < n && isWordChar(text[i])) i++
-        const bad = text.slice(start, i)
-        throw filterError(start, 'a number', `'${bad}'`)
+        throw fail('badNumber', start, text.slice(start, i))
       }
       const num = text.slice(start, i)
       tokens.push({ kind: 'number', text: num, value: num, pos: start })
       continue
     }
     if (c === '"' || c === "'") {
-      const quote = c
       i++
       let value = ''
       let closed = false
@@ -77,7 +73,7 @@ export function tokenize(text: string): Token[] {
           i += 2
           continue
         }
-        if (d === quote) {
+        if (d === c) {
           closed = true
           i++
           break
@@ -85,18 +81,8 @@ export function tokenize(text: string): Token[] {
         value += d
         i++
       }
-      if (!closed)
-        throw filterError(
-          n,
-          `a closing ${quote} for the string at position ${start}`,
-          'end of input',
-        )
-      tokens.push({
-        kind: 'string',
-        text: text.slice(start, i),
-        value,
-        pos: start,
-      })
+      if (!closed) throw fail('unclosedString', n, null, { quote: c, start })
+      tokens.push({ kind: 'string', text: text.slice(start, i), value, pos: start })
       continue
     }
     if (c === '(' || c === ')' || c === ',') {
@@ -120,15 +106,8 @@ export function tokenize(text: string): Token[] {
       i += 2
       continue
     }
-    throw filterError(start, 'a field, operator, value, parenthesis or AND/OR', describeChar(c))
+    throw fail('badChar', start, c)
   }
   tokens.push({ kind: 'end', text: '', value: '', pos: n })
   return tokens
-}
-
-function describeChar(c: string): string {
-  const code = c.codePointAt(0) ?? 0
-  if (code < 0x20 || code === 0x7f)
-    return `control character U+${code.toString(16).padStart(4, '0')}`
-  return `'${c}'`
 }
