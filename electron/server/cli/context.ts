@@ -6,6 +6,7 @@
  */
 import { InvalidArgumentError, Option } from '@commander-js/extra-typings'
 import { createClient } from '../../api/client'
+import { ATTRIBUTES, definedAttrs, type AttrInput } from '../../domain'
 import { contract, type Contract } from '../../api/contract'
 import type { Client } from '../../api/define'
 import type { EventName, EventPayload } from '../../api/events'
@@ -99,17 +100,9 @@ export function idArg(v: string): number {
   return Number(v)
 }
 
-export interface AttrValues {
+export type AttrValues = AttrInput & {
   category?: number
   content?: string
-  intAttr?: number
-  intAttr2?: number
-  intAttr3?: number
-  intAttr4?: number
-  strAttr?: string
-  strAttr2?: string
-  strAttr3?: string
-  strAttr4?: string
 }
 
 /** The category / custom content / attribute options shared by add, update, bulk-add, batch, watch. */
@@ -118,11 +111,14 @@ export function attrOptions(): Option[] {
     new Option('--category <n>', 'category id').argParser(intArg),
     new Option('--content <text>', 'custom content'),
   ]
-  for (const s of ['', '2', '3', '4']) {
-    out.push(new Option(`--int-attr${s} <n>`, `integer attribute IntAttr${s}`).argParser(intArg))
-  }
-  for (const s of ['', '2', '3', '4']) {
-    out.push(new Option(`--str-attr${s} <s>`, `text attribute StrAttr${s}`))
+  // --int-attr … --str-attr4: commander names their values intAttr … strAttr4, the domain's keys.
+  for (const a of ATTRIBUTES) {
+    const flag = `--${a.field.replace('_', '-')}`
+    out.push(
+      a.kind === 'int'
+        ? new Option(`${flag} <n>`, `integer attribute ${a.wire}`).argParser(intArg)
+        : new Option(`${flag} <s>`, `text attribute ${a.wire}`),
+    )
   }
   return out
 }
@@ -132,19 +128,7 @@ export function attributeFields(o: AttrValues): Record<string, string | number> 
   const out: Record<string, string | number> = {}
   if (o.category !== undefined) out.categoryId = o.category
   if (o.content !== undefined) out.customContent = o.content
-  for (const k of [
-    'intAttr',
-    'intAttr2',
-    'intAttr3',
-    'intAttr4',
-    'strAttr',
-    'strAttr2',
-    'strAttr3',
-    'strAttr4',
-  ] as const) {
-    if (o[k] !== undefined) out[k] = o[k]
-  }
-  return out
+  return { ...out, ...definedAttrs(o) }
 }
 
 /** Progress on stderr, only when it is a terminal (scripts get clean output). */

@@ -1,4 +1,5 @@
 import fs from 'node:fs'
+import { ATTR_KEYS } from '../../domain'
 import path from 'node:path'
 import { Option, type CommandUnknownOpts } from '@commander-js/extra-typings'
 import { GallerySort, SortOrder, type GalleryQuery } from '../../api/domains/gallery'
@@ -127,12 +128,7 @@ export function registerGalleryCommands(program: CommandUnknownOpts, run: Runner
       for (const i of page.items) {
         const attrs = [
           i.categoryId !== null ? `cat ${i.categoryId}` : '',
-          ...(['intAttr', 'intAttr2', 'intAttr3', 'intAttr4'] as const).map((k) =>
-            i[k] !== null ? `${k}=${i[k]}` : '',
-          ),
-          ...(['strAttr', 'strAttr2', 'strAttr3', 'strAttr4'] as const).map((k) =>
-            i[k] !== null ? `${k}=${i[k]}` : '',
-          ),
+          ...ATTR_KEYS.map((k) => (i[k] !== null ? `${k}=${i[k]}` : '')),
           i.syncState !== 'synced' ? `[${i.syncState}]` : '',
         ].filter(Boolean)
         ctx.out(`${i.productId}  ${i.picName}  ${attrs.join(' ')}`)
