@@ -91,7 +91,7 @@ describe('Search and Add views against a real core', () => {
       })) as { error?: unknown }
       expect(r.error).toBeUndefined()
     }
-  }, 180_000)
+  })
   afterAll(() => {
     host.proc.kill('SIGTERM')
     t.cleanup()
