@@ -1,7 +1,8 @@
 /**
  * One write path into the gallery cache: an add, an update and a delete made through each feature
  * — a single add (the contract), a bulk-add job, a batch task, the engine API over HTTP (the
- * official SDK against the headless host's wire server) and the gallery's bulk edit — land in the
+ * official SDK against the headless host's wire server), a watched folder and the gallery's bulk
+ * edit — land in the
  * cache the same way; a write the engine refuses leaves the cache as it was. Real core, local
  * engine, SQLite and imaging in a temp folder, real HTTP on 127.0.0.1.
  */
@@ -36,7 +37,7 @@ const META_ATTRS = {
   StrAttr2: '红色',
 }
 const REGION = '20,150,30,200'
-const FEATURES = ['single', 'bulk', 'batch', 'wire'] as const
+const FEATURES = ['single', 'bulk', 'batch', 'wire', 'watch'] as const
 
 describe('the gallery cache follows every engine write the same way', { timeout: 240_000 }, () => {
   const t = tempDir('loupe-write-through-')
@@ -165,6 +166,18 @@ describe('the gallery cache follows every engine write the same way', { timeout:
     )
     expect(added.body?.success).toBe(true)
 
+    // a watched folder named "watch" (naming: folder → productId "watch")
+    const watched = folder('watch')
+    await ok('watch.add', {
+      folder: watched,
+      defaults: { ...ATTRS, region: REGION },
+      onDelete: 'remove',
+    })
+    await until(
+      () => row('watch'),
+      (x) => x !== null,
+    )
+
     const r = await rows()
     expect(r.single).toMatchObject({
       ...ATTRS,
@@ -184,6 +197,8 @@ describe('the gallery cache follows every engine write the same way', { timeout:
     // The engine API knows only the bytes: no source file, perceptual hash or thumbnail.
     expect(content(r.wire)).toEqual({ ...content(r.single), phash: null, thumbnail: null })
     expect(r.wire!.sourcePath).toBeNull()
+    expect(content(r.watch)).toEqual(content(r.single))
+    expect(r.watch!.sourcePath).toBe(path.join(watched, PIC))
   })
 
   it('updates through the contract, the engine API and the gallery bulk edit land alike', async () => {
@@ -203,17 +218,19 @@ describe('the gallery cache follows every engine write the same way', { timeout:
         keys: [
           { productId: 'bulk', picName: PIC },
           { productId: 'batch', picName: PIC },
+          { productId: 'watch', picName: PIC },
         ],
       },
       attributes: change,
     })
-    expect(bulkEdit.done).toBe(2)
+    expect(bulkEdit.done).toBe(3)
 
     const r = await rows()
     expect(r.single).toMatchObject({ ...ATTRS, ...change })
     expect(content(r.bulk)).toEqual(content(r.single))
     expect(content(r.batch)).toEqual(content(r.single))
     expect(content(r.wire)).toEqual({ ...content(r.single), phash: null, thumbnail: null })
+    expect(content(r.watch)).toEqual(content(r.single))
   })
 
   it('a write the engine refuses leaves the cache as it was', async () => {
@@ -264,8 +281,20 @@ describe('the gallery cache follows every engine write the same way', { timeout:
       new sdk.DeleteImageRequest({ instanceName: 'local', productId: 'wire', picName: PIC }),
     )
     expect(deleted.body?.success).toBe(true)
+    // the watched picture is deleted from its folder (on delete: remove)
+    fs.rmSync(path.join(t.dir, 'in', 'watch', PIC))
+    await until(
+      () => row('watch'),
+      (x) => x === null,
+    )
 
-    expect(await rows()).toEqual({ single: null, bulk: null, batch: null, wire: null })
+    expect(await rows()).toEqual({
+      single: null,
+      bulk: null,
+      batch: null,
+      wire: null,
+      watch: null,
+    })
     for (const f of FEATURES) {
       const e = await ok<{ exist: boolean }>('images.exists', { productId: f, picName: PIC })
       expect(e.exist, f).toBe(false)
