@@ -2,9 +2,8 @@
  * One write path into the gallery cache: an add, an update and a delete made through each feature
  * — a single add (the contract), a bulk-add job, a batch task, the engine API over HTTP (the
  * official SDK against the headless host's wire server), a watched folder and the gallery's bulk
- * edit — land in the
- * cache the same way; a write the engine refuses leaves the cache as it was. Real core, local
- * engine, SQLite and imaging in a temp folder, real HTTP on 127.0.0.1.
+ * edit — land in the cache the same way; a write the engine refuses leaves the cache as it was.
+ * Real core, local engine, SQLite and imaging in a temp folder, real HTTP on 127.0.0.1.
  */
 import fs from 'node:fs'
 import path from 'node:path'
