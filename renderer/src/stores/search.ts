@@ -5,13 +5,7 @@ import type { ApiError } from '../../../electron/api/errors'
 import { getBridge } from '../bridge'
 import { useProfilesStore } from './profiles'
 import { releaseImage, type PickedImage } from '../lib/image-file'
-import {
-  formatRegion,
-  parseRegion,
-  sameBox,
-  type Box,
-  type Size,
-} from '../components/search/region'
+import { formatRegion, parseRegion, sameBox, type Box, type Size } from '../lib/region'
 import type { Attributes } from '../components/search/attributes'
 import { toUiError } from '../lib/errors'
 

@@ -16,7 +16,8 @@ import {
   toDisplay,
   toOriginal,
   type Box,
-} from '../../../renderer/src/components/search/region'
+} from '../../../renderer/src/lib/region'
+import { dragTo, keyAction, pickAt, type Drag } from '../../../renderer/src/lib/region-input'
 
 const IMG = { width: 200, height: 100 }
 
@@ -52,6 +53,45 @@ describe('region geometry', () => {
     expect(resizeBox(b, 'se', 100, 5, IMG)).toEqual({ x1: 150, x2: 200, y1: 10, y2: 35 })
     expect(resizeBox(b, 'w', 100, 0, IMG)).toEqual({ x1: 188, x2: 190, y1: 10, y2: 30 })
     expect(resizeBox(b, 'n', 0, -50, IMG)).toEqual({ x1: 150, x2: 190, y1: 0, y2: 30 })
+  })
+})
+
+describe('region input', () => {
+  it('keys: arrows need a region, Escape and Backspace clear it, Enter always searches', () => {
+    const b: Box = { x1: 10, x2: 20, y1: 10, y2: 20 }
+    const none = { shiftKey: false, altKey: false }
+    expect(keyAction('ArrowUp', none, null, IMG)).toBeNull()
+    expect(keyAction('Escape', none, null, IMG)).toBeNull()
+    expect(keyAction('Escape', none, b, IMG)).toEqual({ type: 'clear' })
+    expect(keyAction('Backspace', none, b, IMG)).toEqual({ type: 'clear' })
+    expect(keyAction('Enter', none, null, IMG)).toEqual({ type: 'submit' })
+    expect(keyAction('a', none, b, IMG)).toBeNull()
+  })
+
+  it('a click picks the smallest detected subject under it, never a shown result', () => {
+    const boxes = [
+      { id: 'r', kind: 'result', box: { x1: 0, x2: 10, y1: 0, y2: 10 } },
+      { id: 'big', kind: 'main', box: { x1: 0, x2: 200, y1: 0, y2: 100 } },
+      { id: 'small', kind: 'multi', box: { x1: 0, x2: 50, y1: 0, y2: 50 } },
+    ]
+    expect(pickAt(boxes, 5, 5)?.id).toBe('small')
+    expect(pickAt(boxes, 100, 80)?.id).toBe('big')
+    expect(pickAt(boxes.slice(0, 1), 5, 5)).toBeUndefined()
+  })
+
+  it('a drag too small to make a region changes nothing', () => {
+    const d: Drag = {
+      kind: 'draw',
+      pointerId: 1,
+      startX: 10,
+      startY: 10,
+      startClientX: 0,
+      startClientY: 0,
+      startBox: null,
+      moved: true,
+    }
+    expect(dragTo(d, 11, 50, IMG)).toBeNull()
+    expect(dragTo({ ...d, kind: 'move' }, 50, 50, IMG)).toBeNull()
   })
 })
 
