@@ -187,6 +187,31 @@ export default tseslint.config(
     },
   },
   {
+    // Stores, composables and helpers never depend on components (helpers live in src/lib).
+    files: ['renderer/src/stores/**/*.ts', 'renderer/src/composables/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        rendererImports({
+          group: ['**/components/**', '**/views/**'],
+          message: 'Stores and composables do not import components: move the helper to src/lib.',
+        }),
+      ],
+    },
+  },
+  {
+    files: ['renderer/src/lib/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        rendererImports({
+          group: ['**/components/**', '**/views/**', '**/stores/**', '**/bridge', '**/bridge/**'],
+          message: 'src/lib holds plain helpers: no components, stores or bridge.',
+        }),
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.{ts,mjs}'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },

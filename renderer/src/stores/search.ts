@@ -6,7 +6,7 @@ import { getBridge } from '../bridge'
 import { useProfilesStore } from './profiles'
 import { releaseImage, type PickedImage } from '../lib/image-file'
 import { formatRegion, parseRegion, sameBox, type Box, type Size } from '../lib/region'
-import type { Attributes } from '../components/search/attributes'
+import type { Attributes } from '../lib/attributes'
 import { toUiError } from '../lib/errors'
 
 export type SearchMode = 'pic' | 'name' | 'filter'
