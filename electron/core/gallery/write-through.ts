@@ -174,7 +174,9 @@ const REASON = { add: 'add', update: 'update', delete: 'delete' } as const
 
 /**
  * Wraps an engine so its writes land in the cache. The wrapper inherits everything else from the
- * engine (a local engine's `batchRoot`, `storedPicture`, …) through its prototype.
+ * engine (a local engine's `batchRoot`, `storedPicture`, …) through its prototype, so the
+ * engine's other methods run with the wrapper as `this`: engines are plain objects of closures
+ * (no `#private` class fields).
  */
 export function writeThrough<E extends Engine>(engine: E, sink: GalleryCacheSink): CachedEngine<E> {
   const record = (w: AppliedWrite) => {
