@@ -2,7 +2,7 @@ import type { ContractShape, Implementation } from './define'
 import { lookupMethod } from './define'
 import type { ApiError } from './errors'
 import { isApiError } from './errors'
-import { errorStatus, isRetryable } from '../domain/errors'
+import { errorStatus, isErrorCode, isRetryable, type ErrorCode } from '../domain/errors'
 
 export type DispatchReply = { result: unknown } | { error: ApiError }
 
@@ -19,17 +19,16 @@ export function createDispatcher<C extends ContractShape>(
   const redact = opts.redact ?? ((t: string) => t)
   return async function dispatch(name: string, input: unknown): Promise<DispatchReply> {
     const def = lookupMethod(contract, name)
-    if (!def) return { error: { code: 'UnknownMethod', message: `Unknown method: ${name}` } }
+    if (!def) return { error: apiError('UnknownMethod', `Unknown method: ${name}`) }
     const parsed = def.input.safeParse(input ?? {})
     if (!parsed.success) {
       const issue = parsed.error.issues[0]
       const where = issue?.path.length ? issue.path.join('.') + ': ' : ''
       return {
-        error: {
-          code: 'InvalidArgument',
-          message: redact(`${name}: ${where}${issue?.message ?? 'invalid argument'}`),
-          httpStatus: 400,
-        },
+        error: apiError(
+          'InvalidArgument',
+          redact(`${name}: ${where}${issue?.message ?? 'invalid argument'}`),
+        ),
       }
     }
     const dot = name.indexOf('.')
@@ -37,20 +36,14 @@ export function createDispatcher<C extends ContractShape>(
       name.slice(0, dot)
     ]?.[name.slice(dot + 1)]
     if (typeof fn !== 'function') {
-      return { error: { code: 'NotImplemented', message: `${name} is not implemented` } }
+      return { error: apiError('NotImplemented', `${name} is not implemented`) }
     }
     try {
       const result = await fn(parsed.data)
       const out = def.output.safeParse(result)
       if (!out.success) {
         opts.onInternalError?.(out.error)
-        return {
-          error: {
-            code: 'InternalError',
-            message: `${name} produced an invalid result`,
-            httpStatus: 500,
-          },
-        }
+        return { error: apiError('InternalError', `${name} produced an invalid result`) }
       }
       return { result: out.data }
     } catch (e) {
@@ -59,10 +52,16 @@ export function createDispatcher<C extends ContractShape>(
   }
 }
 
+/** An error of the dispatcher itself, with the catalogue's status and retryable flag. */
+function apiError(code: ErrorCode, message: string): ApiError {
+  return { code, message, httpStatus: errorStatus(code), retryable: isRetryable(code) }
+}
+
 /**
- * Any failure → the contract's error shape. Errors with a code (CoreError, EngineError, errors from
- * another process) keep it; their retryable flag comes from the error catalogue when they carry
- * none. Anything else is an InternalError.
+ * Any failure → the contract's error shape, mapped through the error catalogue. Errors with a code
+ * (CoreError, EngineError, errors from another process) keep it, and the HTTP status and retryable
+ * flag they carry; those they lack come from the catalogue when it lists the code. Anything else is
+ * an InternalError.
  */
 export function toApiError(
   e: unknown,
@@ -71,7 +70,12 @@ export function toApiError(
 ): ApiError {
   if (isApiError(e)) {
     const err = e as ApiError
-    const httpStatus = typeof err.httpStatus === 'number' ? err.httpStatus : undefined
+    const httpStatus =
+      typeof err.httpStatus === 'number'
+        ? err.httpStatus
+        : isErrorCode(err.code)
+          ? errorStatus(err.code)
+          : undefined
     return {
       code: err.code,
       message: redact(err.message),
@@ -85,12 +89,7 @@ export function toApiError(
   }
   onInternal?.(e)
   const message = e instanceof Error ? e.message : String(e)
-  return {
-    code: 'InternalError',
-    message: redact(message),
-    httpStatus: errorStatus('InternalError'),
-    retryable: isRetryable('InternalError'),
-  }
+  return apiError('InternalError', redact(message))
 }
 
 function isDetails(d: unknown): d is NonNullable<ApiError['details']> {

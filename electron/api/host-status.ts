@@ -1,3 +1,5 @@
+import type { ErrorCode } from '../domain/errors'
+
 /**
  * The state of the desktop app's core process, as the window sees it. The desktop host (not the
  * core) reports it: the preload passes it to the page as the `host.status` event. The headless
@@ -17,6 +19,6 @@ export interface HostStatus {
 export const HOST_STATUS_EVENT = 'host.status'
 
 /** Calls pending when the core process stopped fail with this code (the call may be retried). */
-export const CORE_RESTARTED = 'CoreRestarted'
+export const CORE_RESTARTED = 'CoreRestarted' satisfies ErrorCode
 /** Calls made after the desktop host gave up restarting the core fail with this code. */
-export const CORE_UNAVAILABLE = 'CoreUnavailable'
+export const CORE_UNAVAILABLE = 'CoreUnavailable' satisfies ErrorCode

@@ -2,6 +2,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
+import { CoreError } from '../../../electron/core/errors'
+import { EngineError, foreignCode } from '../../../electron/core/engines/errors'
 import {
   ERROR_CATALOGUE,
   ERROR_CATALOGUE_PARTS,
@@ -141,6 +143,22 @@ describe('the error catalogue', () => {
     ]) {
       expect(found.has(code), code).toBe(true)
     }
+  })
+
+  it('refuses an unlisted code at typecheck; a code from outside is passed on as foreignCode()', () => {
+    // @ts-expect-error 'NoSuchCode' is not in the catalogue (tsc checks this line)
+    const bad = new CoreError('NoSuchCode', 'x')
+    expect(bad.httpStatus).toBe(400)
+    const relayed = new EngineError(foreignCode('Throttling.Custom'), 'from the cloud', {
+      httpStatus: 503,
+    })
+    expect(relayed.toApiError()).toMatchObject({
+      code: 'Throttling.Custom',
+      httpStatus: 503,
+      retryable: true,
+    })
+    const listed = new CoreError('JobsBusy', 'held by pid 42')
+    expect(listed.toApiError()).toMatchObject({ httpStatus: 409, retryable: false })
   })
 
   it('classes retries: flow control, credentials, network, validation; unlisted codes by status', () => {
