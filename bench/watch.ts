@@ -89,7 +89,7 @@ async function main() {
 
     // Watch: one picture at a time.
     const rule = (await call('watch.add', { folder, naming: 'folder' })) as { id: number }
-    const started = await core.startWatchers()
+    const started = await core.watch.start()
     if (!started.ok) throw new Error('watchers not started')
     await core.watch.whenIdle(rule.id)
     const watched: number[] = []

@@ -106,24 +106,8 @@ export function runCoreHost(channel: CoreChannel, opts: CoreHostOptions) {
     for (const p of waiting.splice(0)) serve(p)
     channel.send({ t: 'ready', pid: process.pid })
 
-    // The same start-up as the desktop host always had, in the same order.
-    // Unfinished jobs (bulk adds…) resume.
-    try {
-      c.jobs.startJobs()
-    } catch (e) {
-      c.logger.log('error', `jobs: not started: ${(e as Error).message}`)
-    }
-    // Batch tasks and folder watchers run in this host (unless `loupe serve` already runs them).
-    try {
-      c.batch.start()
-    } catch (e) {
-      c.logger.log('error', `batch: not started: ${(e as Error).message}`)
-    }
-    await c
-      .startWatchers()
-      .catch((e) => c.logger.log('error', `watch: not started: ${(e as Error).message}`))
-    // Metadata exports still running are watched to completion (and their files downloaded).
-    c.dumps.start()
+    // The background work of the data folder (the same start as every host: core/app.ts).
+    await c.start().catch((e: Error) => c.logger.log('error', `background: ${e.message}`))
     // `loupe` commands on this data folder run here while the app is open (control.json).
     if (closing) return
     control = await startControlServer({

@@ -20,7 +20,8 @@ import { createGalleries } from './galleries'
 import { createGalleryService } from './gallery/service'
 import { createDumpService } from './tasks/dumps'
 import { createJobService } from './jobs/service'
-import { createBatchService } from './tasks/batch-service'
+import { createBatchService } from './tasks/batch/service'
+import { createBackground } from './background'
 import { createWatchService } from './watch/service'
 
 export interface CoreOptions {
@@ -98,6 +99,7 @@ export function createCore(opts: CoreOptions) {
     imaging: getImaging,
     events,
     logger,
+    host: opts.host,
   })
 
   const galleryService = createGalleryService({
@@ -119,7 +121,7 @@ export function createCore(opts: CoreOptions) {
     logger,
     newOp: galleryService.newOp,
     fileUrl: opts.fileUrl,
-    onStart: () => galleryService.start(),
+    jobs: jobService,
   })
 
   const batchService = createBatchService({
@@ -130,6 +132,7 @@ export function createCore(opts: CoreOptions) {
     galleries,
     events,
     logger,
+    jobs: jobService,
     host: opts.host,
   })
 
@@ -175,6 +178,19 @@ export function createCore(opts: CoreOptions) {
       logger.log('error', e instanceof Error ? (e.stack ?? e.message) : String(e)),
   })
 
+  // The background work, started and stopped in one order (background.ts: START_ORDER).
+  const background = createBackground(
+    {
+      jobs: jobService,
+      gallery: galleryService,
+      dumps: dumpService,
+      batch: batchService,
+      watch: watchService,
+    },
+    (level, line) => logger.log(level, line),
+  )
+  let closing: Promise<void> | null = null
+
   return {
     api,
     dispatch,
@@ -183,27 +199,33 @@ export function createCore(opts: CoreOptions) {
     profiles,
     engines,
     galleries,
-    /** Dump tasks (`dumps.start()` resumes watching unfinished exports: hosts call it). */
+    /** Metadata exports (watched to the end, downloaded; imports are jobs). */
     dumps: dumpService,
-    /** The job queue and bulk add (`startJobs()` resumes unfinished jobs: hosts call it). */
+    /** The job queue and bulk add. */
     jobs: jobService,
-    /** Batch tasks (`batch.start()` runs queued and unfinished tasks: hosts call it). */
+    /** Batch tasks (their preparation is a job). */
     batch: batchService,
-    /** Watch rules (`startWatchers()` runs them here unless another host does: hosts call it). */
+    /** Watch rules (runs them in one process per data folder). */
     watch: watchService,
-    startWatchers: () => watchService.startWatchers(),
     dataDir: opts.dataDir,
-    async close() {
-      galleryService.close()
-      await dumpService.close()
-      await watchService.close()
-      await batchService.close()
-      await jobService.close()
-      galleries.close()
-      await engines.closeAll()
-      await Promise.all([featurizer?.close(), imaging?.close()])
-      featurizer = null
-      imaging = null
+    /**
+     * Start the background work of this data folder in this process — every host calls it once it
+     * is up: the job queue (unfinished jobs resume), gallery operations, metadata exports still
+     * running, batch tasks, folder watchers, in that order. Work another live process already runs
+     * (its lock is held) is left to it. A second call returns the first call's outcome.
+     */
+    start: () => background.start(),
+    /** Stop the background work (reverse order; everything stays resumable), close everything. */
+    close(): Promise<void> {
+      closing ??= (async () => {
+        await background.close()
+        galleries.close()
+        await engines.closeAll()
+        await Promise.all([featurizer?.close(), imaging?.close()])
+        featurizer = null
+        imaging = null
+      })()
+      return closing
     },
   }
 }

@@ -163,19 +163,8 @@ export async function startHeadless(opts: HeadlessOptions): Promise<{
   ]) {
     allowedHosts.add(h.toLowerCase())
   }
-  // Metadata exports still running are watched to completion (and their files downloaded).
-  core.dumps.start()
-  // Unfinished jobs (bulk adds…) resume now that the host is up.
-  try {
-    core.jobs.startJobs()
-  } catch (e) {
-    core.logger.log('error', `jobs: not started: ${(e as Error).message}`)
-  }
-  // Batch tasks and folder watchers of this data folder run here (unless another host runs them).
-  core.batch.start()
-  await core
-    .startWatchers()
-    .catch((e) => core.logger.log('error', `watch: not started: ${(e as Error).message}`))
+  // The background work of the data folder (the same start as every host: core/app.ts).
+  await core.start()
   // Announced before the host reports itself up: CLI commands on this data folder come here.
   let control: ControlServer | null = null
   if (opts.control !== false) {

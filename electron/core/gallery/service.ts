@@ -11,7 +11,8 @@ import type { EventBus } from '../events'
 import type { Galleries } from '../galleries'
 import { RateLimiter } from '../jobs/limiter'
 import type { JobQueue } from '../jobs/queue'
-import type { ItemRecord, JobProgress } from '../jobs/types'
+import type { ItemRecord, JobHandler, JobProgress } from '../jobs/types'
+import type { BackgroundService, StartResult } from '../background'
 import { cloudRateLimits } from '../jobs/limits'
 import { Coalescer } from '../jobs/progress'
 import type { Logger } from '../log'
@@ -48,6 +49,8 @@ export interface GalleryServiceDeps {
    */
   jobs?: {
     queue(): JobQueue
+    /** Registers a job kind's handler (now, so that unfinished jobs of it resume at start). */
+    register<T, R, P>(kind: string, handler: JobHandler<T, R, P>): void
     /** Starts running jobs (the enqueueing call does it, as bulk add does). */
     startJobs(): void
     whenSettled(jobId: number): Promise<{
@@ -296,35 +299,29 @@ export function createGalleryService(d: GalleryServiceDeps) {
     }
   }
 
-  /** Registers the bulk job kinds with the queue (idempotent). */
-  function registerKinds(q: JobQueue) {
-    for (const kind of ['update', 'delete'] as const) {
-      const name = GALLERY_JOB_KINDS[kind]
-      if (q.hasHandler(name)) continue
-      q.register<ImageKey, null, void>(name, {
-        opClass: () => kind,
-        async run(item: ItemRecord<ImageKey>, ctx) {
-          const { productId, picName } = item.payload
-          if (kind === 'update') {
-            const attrs = (ctx.params as BulkJobParams).attributes ?? {}
-            await d.images.update({ profile: ctx.profile, productId, picName, ...attrs })
-          } else {
-            await d.images.remove({ profile: ctx.profile, productId, picName })
-          }
-          return null
-        },
-        describe: (item) => ({ productId: item.payload.productId, picName: item.payload.picName }),
-      })
-    }
+  /** The bulk job kinds, registered with the queue when the core is built. */
+  for (const kind of ['update', 'delete'] as const) {
+    d.jobs?.register<ImageKey, null, void>(GALLERY_JOB_KINDS[kind], {
+      opClass: () => kind,
+      async run(item: ItemRecord<ImageKey>, ctx) {
+        const { productId, picName } = item.payload
+        if (kind === 'update') {
+          const attrs = (ctx.params as BulkJobParams).attributes ?? {}
+          await d.images.update({ profile: ctx.profile, productId, picName, ...attrs })
+        } else {
+          await d.images.remove({ profile: ctx.profile, productId, picName })
+        }
+        return null
+      },
+      describe: (item) => ({ productId: item.payload.productId, picName: item.payload.picName }),
+    })
   }
 
-  /** The queue, with our kinds registered; null when there is none or another process has it. */
+  /** The queue; null when there is none or another process has it. */
   function jobQueue(): JobQueue | null {
     if (!d.jobs) return null
     try {
-      const q = d.jobs.queue()
-      registerKinds(q)
-      return q
+      return d.jobs.queue()
     } catch (e) {
       d.logger.log(
         'warn',
@@ -514,10 +511,7 @@ export function createGalleryService(d: GalleryServiceDeps) {
     status,
     /** Registers a cancellable operation (`gallery.cancel` stops it by id). */
     newOp,
-    /** Hosts with background work: lets unfinished bulk-change jobs resume (registers their kinds). */
-    start() {
-      jobQueue()
-    },
+    ...background(),
     gallery: {
       async list(input: In<typeof G.ListInput>) {
         const p = profileOf(input.profile)
@@ -599,11 +593,29 @@ export function createGalleryService(d: GalleryServiceDeps) {
         return { path: img.sourcePath, revealed: false }
       },
     },
-    close() {
+  }
+
+  /**
+   * Gallery operations as a BackgroundService. Bulk changes are jobs of the queue (persistent,
+   * resumed by the queue's own start); what runs in memory only — exports, dump diffs and
+   * downloads, bulk changes run in the call when another process holds the queue — is short,
+   * tied to the call that asked for it, and stopped here.
+   */
+  function background(): BackgroundService {
+    const stop = async () => {
       for (const c of ops.values()) c.abort()
-      for (const l of limiters.values()) l.close()
-      limiters.clear()
-    },
+    }
+    return {
+      async start(): Promise<StartResult> {
+        return { ok: true }
+      },
+      stop,
+      async close() {
+        await stop()
+        for (const l of limiters.values()) l.close()
+        limiters.clear()
+      },
+    }
   }
 }
 

@@ -1,7 +1,10 @@
 /**
  * The `jobs` and `bulk` domains of the contract: one persistent JobQueue per data folder
- * (`<dataDir>/jobs.db`), opened on first use and started only by `startJobs()` (the hosts call it;
- * a `bulk.start` or `jobs.resume` starts it too), so creating the core starts no work. Rate limits
+ * (`<dataDir>/jobs.db`), opened on first use and started only by `start()` (the BackgroundService
+ * `core.start()` runs first; a `bulk.start` or `jobs.resume` starts it too), so creating the core
+ * starts no work. Every kind of background work that runs as jobs registers its handler with
+ * `register(kind, handler)` when the core is built (bulk add here; gallery changes, batch
+ * preparation and dump imports in their services), so resumed jobs always find it. Rate limits
  * come from the profile (cloud: the documented limits; local: unlimited, searches at the profile's
  * QPS when set). Every picture added is recorded in the profile's gallery cache (thumbnail,
  * hashes, source path) exactly as a single add is: by the registry's write-through engine.
@@ -35,11 +38,12 @@ import {
   type PlanItem,
 } from './bulk-add/index'
 import { cloudRateLimits, localRateLimits, type RateLimits } from './limits'
-import { acquireProcessLock } from './lock'
 import { applyOverrides, createPlanStore, toPlanRow } from './plans'
 import { JobQueue } from './queue'
+import type { BackgroundService, StartResult } from '../background'
+import { lockOwner, tryLock } from '../util/lock'
 import { createStaging } from './staging'
-import type { JobId, JobInfo } from './types'
+import type { JobHandler, JobId, JobInfo } from './types'
 import { itemView, jobView } from './views'
 
 type In<M extends { input: z.ZodType }> = z.output<M['input']>
@@ -53,6 +57,8 @@ export interface JobServiceDeps {
   imaging: () => Imaging
   events: EventBus
   logger: Logger
+  /** Host kind written in the queue's lock file (`electron`, `headless`, `cli`). */
+  host?: string
   /**
    * AddImage calls in flight per job. Default: 4 on a local engine (its work is this machine's
    * CPU), 8 on a cloud instance (the rate limiter caps the rate; more calls in flight cover the
@@ -68,11 +74,29 @@ function notFound(jobId: number): CoreError {
   return new CoreError('JobNotFound', `There is no job ${jobId}.`, { httpStatus: 404 })
 }
 
+function jobsBusy(owner: { pid: number; host: string }): CoreError {
+  return new CoreError(
+    'JobsBusy',
+    `Another Loupe process (pid ${owner.pid}) is running the jobs of this data folder.`,
+    {
+      httpStatus: 409,
+      hint: 'Close the other Loupe (the app, `loupe serve` or `loupe bulk-add`), or use another --data folder.',
+    },
+  )
+}
+
 export function createJobService(d: JobServiceDeps) {
   let queue: JobQueue | null = null
   let releaseLock: (() => void) | null = null
   let started = false
   let closing = false
+  /** stop() runs: streaming plans stop adding items (their jobs wait, paused, to be filled). */
+  let stopping = false
+  const lockFile = path.join(d.dataDir, 'jobs.lock')
+  /** Handlers of every job kind, registered on the queue when it opens. */
+  const kinds = new Map<string, JobHandler>()
+  /** Kinds whose service tells the user itself when the work ends (no job notification). */
+  const quiet = new Set<string>()
   const plans = createPlanStore()
   const staging = createStaging(d.dataDir)
   /** Bulk adds whose plan is streaming into their job. */
@@ -100,7 +124,9 @@ export function createJobService(d: JobServiceDeps) {
   function getQueue(): JobQueue {
     if (queue) return queue
     if (closing) throw new CoreError('InternalError', 'Loupe is closing.', { httpStatus: 503 })
-    releaseLock = acquireProcessLock(path.join(d.dataDir, 'jobs.lock'))
+    const lock = tryLock(lockFile, d.host ?? 'unknown')
+    if (!lock.ok) throw jobsBusy(lock.owner)
+    releaseLock = lock.release
     try {
       queue = new JobQueue({
         dbPath: path.join(d.dataDir, 'jobs.db'),
@@ -118,15 +144,27 @@ export function createJobService(d: JobServiceDeps) {
       throw e
     }
     registerBulkAdd(queue, runtime)
+    for (const [kind, handler] of kinds) queue.register(kind, handler)
     queue.on('state', (job) => notify(job))
     return queue
+  }
+
+  /** The handler of a job kind (registered on the queue now if it is open, else when it opens). */
+  function register<T, R, Prep>(
+    kind: string,
+    handler: JobHandler<T, R, Prep>,
+    opts: { quiet?: boolean } = {},
+  ): void {
+    kinds.set(kind, handler as unknown as JobHandler)
+    if (opts.quiet) quiet.add(kind)
+    queue?.register(kind, handler)
   }
 
   const lastState = new Map<JobId, string>()
   function notify(job: JobInfo): void {
     const before = lastState.get(job.id)
     lastState.set(job.id, job.state)
-    if (before === job.state || before === undefined) return
+    if (before === job.state || before === undefined || quiet.has(job.kind)) return
     const c = job.counts
     const target = { kind: 'job' as const, id: job.id, profile: job.profile }
     if (job.state === 'done') {
@@ -146,13 +184,48 @@ export function createJobService(d: JobServiceDeps) {
     }
   }
 
-  /** Resume the unfinished jobs (hosts call this once they are up). */
+  /** Resume the unfinished jobs (throws JobsBusy when another process runs them). */
   function startJobs(): void {
     const q = getQueue()
     if (started) return
     started = true
     q.start()
     sweepStaging(q)
+  }
+
+  /** Stop running jobs (in-flight calls complete) and release the queue and its lock. */
+  async function stop(): Promise<void> {
+    stopping = true
+    try {
+      await Promise.all([...filling.values()])
+      const q = queue
+      queue = null
+      started = false
+      if (q) await q.close()
+      releaseLock?.()
+      releaseLock = null
+    } finally {
+      stopping = false
+    }
+  }
+
+  /** The BackgroundService: takes the queue's lock and resumes the unfinished jobs. */
+  const background: BackgroundService = {
+    async start(): Promise<StartResult> {
+      if (closing) throw new Error('The job queue is closed')
+      if (!queue) {
+        const owner = lockOwner(lockFile)
+        if (owner && owner.pid !== process.pid) return { ok: false, owner }
+      }
+      startJobs()
+      return { ok: true }
+    },
+    stop,
+    async close() {
+      closing = true
+      await plans.close()
+      await stop()
+    },
   }
 
   function sweepStaging(q: JobQueue): void {
@@ -264,7 +337,7 @@ export function createJobService(d: JobServiceDeps) {
   /** Interrupts a streaming plan when Loupe closes (the job waits, paused, to be filled again). */
   async function* untilClosing(gen: AsyncGenerator<PlanItem>): AsyncGenerator<PlanItem> {
     for await (const item of gen) {
-      if (closing) {
+      if (closing || stopping) {
         await gen.return(undefined)
         throw new CoreError(
           'Interrupted',
@@ -507,22 +580,19 @@ export function createJobService(d: JobServiceDeps) {
   return {
     jobs,
     bulk,
+    ...background,
+    /** Resume the unfinished jobs now (throws JobsBusy when another process runs them). */
     startJobs,
+    register,
+    /** Whether this process runs the queue (started). */
+    get running() {
+      return started
+    },
     /** The queue (opened on first use). */
     queue: getQueue,
     /** Resolves when the job stops running (done, failed, cancelled or paused) and is filled. */
     whenSettled,
     kind: BULK_ADD_KIND,
-    async close(): Promise<void> {
-      closing = true
-      await plans.close()
-      await Promise.all([...filling.values()])
-      const q = queue
-      queue = null
-      if (q) await q.close()
-      releaseLock?.()
-      releaseLock = null
-    },
   }
 }
 

@@ -10,6 +10,17 @@ import type { DumpMetaTask } from '../engines/types'
 import type { EventBus } from '../events'
 import type { Galleries } from '../galleries'
 import { Coalescer } from '../jobs/progress'
+import type { JobQueue } from '../jobs/queue'
+import type { JobHandler } from '../jobs/types'
+import type { BackgroundService, StartResult } from '../background'
+import { sleep as sleepFor } from '../util/sleep'
+import {
+  DUMP_IMPORT_KIND,
+  dumpImportHandler,
+  importAsJob,
+  type DumpImportParams,
+  type DumpImportResult,
+} from './dump-import-job'
 import type { Logger } from '../log'
 import type { ProfileStore } from '../profiles/store'
 import { DumpRecords, dumpsDir, type DumpRecord } from './dump-records'
@@ -31,8 +42,15 @@ export interface DumpServiceDeps {
   /** Registers a cancellable operation (shared with gallery.cancel). */
   newOp(opId?: string): { id: string; ctl: AbortController; done: () => void }
   fileUrl?: (profile: string, absPath: string) => string
-  /** Also run when a host starts background work (see `start()`). */
-  onStart?: () => void
+  /**
+   * The persistent job queue: imports run as `dump-import` jobs. Without it (or when another
+   * process holds it) they run in the call.
+   */
+  jobs?: {
+    queue(): JobQueue
+    register<T, R, P>(kind: string, handler: JobHandler<T, R, P>, o?: { quiet?: boolean }): void
+    startJobs(): void
+  }
   /** Polling delays (tests): first poll, growth factor, cap. */
   poll?: { firstMs?: number; factor?: number; maxMs?: number; maxFailures?: number }
 }
@@ -47,7 +65,8 @@ export function createDumpService(d: DumpServiceDeps) {
   const records = new DumpRecords(d.profiles)
   const watchers = new Map<string, Promise<DumpRecord | null>>()
   const downloads = new Map<string, Promise<DumpRecord>>()
-  const closing = new AbortController()
+  /** Aborted by stop(): watchers, downloads and waits end (a new one on each start). */
+  let closing = new AbortController()
   const firstMs = d.poll?.firstMs ?? 500
   const factor = d.poll?.factor ?? 1.6
   const maxMs = d.poll?.maxMs ?? 30_000
@@ -199,17 +218,7 @@ export function createDumpService(d: DumpServiceDeps) {
     return p
   }
 
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (closing.signal.aborted) return resolve()
-      const t = setTimeout(done, ms)
-      function done() {
-        clearTimeout(t)
-        closing.signal.removeEventListener('abort', done)
-        resolve()
-      }
-      closing.signal.addEventListener('abort', done, { once: true })
-    })
+  const sleep = (ms: number) => sleepFor(ms, closing.signal)
 
   /** Polls a task until it finishes; resolves with its final record (null if closed first). */
   function watch(profile: string, id: number): Promise<DumpRecord | null> {
@@ -371,6 +380,78 @@ export function createDumpService(d: DumpServiceDeps) {
     }
   }
 
+  /** The import itself (the `dump-import` job's work, or the call's when there is no queue). */
+  async function importNow(
+    profile: string,
+    params: DumpImportParams,
+    signal: AbortSignal,
+  ): Promise<DumpImportResult> {
+    const { file, id, opId } = params
+    const pr = progressEmitter(profile, opId, 'import')
+    try {
+      const counts = await d.galleries.get(profile).importDump(file, {
+        onProgress: (x) => pr.update(x),
+        signal,
+      })
+      const at = Date.now()
+      if (id !== null)
+        emitStatus(profile, records.put(profile, id, { imported: { ...counts, at } }))
+      d.events.emit('gallery.changed', { profile, reason: 'import' })
+      d.logger.log('info', `dump import into ${profile} from ${file}: ${JSON.stringify(counts)}`)
+      notify(
+        'success',
+        'Gallery cache updated',
+        `${counts.added} added, ${counts.changed} changed, ${counts.gone} removed.`,
+        'dumps.notify.imported',
+        { profile, added: counts.added, changed: counts.changed, gone: counts.gone },
+        { profile, id },
+      )
+      return { ...counts, file, at }
+    } finally {
+      pr.cancel()
+    }
+  }
+  // Registered now, so an import left unfinished runs again as soon as the queue starts.
+  d.jobs?.register(DUMP_IMPORT_KIND, dumpImportHandler(importNow), { quiet: true })
+
+  /** The queue (started: the user asked for work); null when another process has it. */
+  function jobQueue(): JobQueue | null {
+    if (!d.jobs) return null
+    try {
+      d.jobs.startJobs()
+      return d.jobs.queue()
+    } catch (e) {
+      d.logger.log(
+        'warn',
+        `dumps: job queue unavailable, importing in the call: ${(e as Error).message}`,
+      )
+      return null
+    }
+  }
+
+  /**
+   * Metadata exports as a BackgroundService: `start()` resumes watching the unfinished exports
+   * Loupe created (and downloads their files when they finish); imports are jobs of the queue.
+   */
+  const background: BackgroundService = {
+    async start(): Promise<StartResult> {
+      if (closing.signal.aborted) closing = new AbortController()
+      for (const prof of d.profiles.list().profiles) {
+        for (const r of records.all(prof.name)) {
+          if (r.ours && r.status === 'PROCESSING') void watch(prof.name, r.id)
+        }
+      }
+      return { ok: true }
+    },
+    async stop() {
+      closing.abort()
+      await Promise.allSettled([...watchers.values(), ...downloads.values()])
+    },
+    async close() {
+      await background.stop()
+    },
+  }
+
   return {
     records,
     watch,
@@ -464,45 +545,17 @@ export function createDumpService(d: DumpServiceDeps) {
         const p = profileOf(input.profile)
         const { file, id } = await sourceFile(p.name, input.source)
         const op = d.newOp(input.opId)
-        const pr = progressEmitter(p.name, op.id, 'import')
         try {
-          const counts = await d.galleries.get(p.name).importDump(file, {
-            onProgress: (x) => pr.update(x),
-            signal: op.ctl.signal,
-          })
-          const at = Date.now()
-          if (id !== null)
-            emitStatus(p.name, records.put(p.name, id, { imported: { ...counts, at } }))
-          d.events.emit('gallery.changed', { profile: p.name, reason: 'import' })
-          d.logger.log('info', `dump import into ${p.name} from ${file}: ${JSON.stringify(counts)}`)
-          notify(
-            'success',
-            'Gallery cache updated',
-            `${counts.added} added, ${counts.changed} changed, ${counts.gone} removed.`,
-            'dumps.notify.imported',
-            { profile: p.name, added: counts.added, changed: counts.changed, gone: counts.gone },
-            { profile: p.name, id },
-          )
-          return { ...counts, file, at }
+          const params: DumpImportParams = { file, id, opId: op.id }
+          const q = jobQueue()
+          if (!q) return await importNow(p.name, params, op.ctl.signal)
+          return await importAsJob(q, p.name, params, op.ctl.signal, closing.signal)
         } finally {
-          pr.cancel()
           op.done()
         }
       },
     },
-    /** Background work for hosts that keep running: resume watching unfinished exports. */
-    start() {
-      d.onStart?.()
-      for (const prof of d.profiles.list().profiles) {
-        for (const r of records.all(prof.name)) {
-          if (r.ours && r.status === 'PROCESSING') void watch(prof.name, r.id)
-        }
-      }
-    },
-    async close() {
-      closing.abort()
-      await Promise.allSettled([...watchers.values(), ...downloads.values()])
-    },
+    ...background,
   }
 }
 

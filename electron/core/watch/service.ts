@@ -35,7 +35,8 @@ import type { JobService } from '../jobs/service'
 import type { ItemEvent, JobProgress } from '../jobs/types'
 import type { Logger } from '../log'
 import type { ProfileStore } from '../profiles/store'
-import { lockOwner, tryLock, type LockOwner } from '../tasks/host-lock'
+import { lockOwner, tryLock, type LockOwner } from '../util/lock'
+import type { StartResult } from '../background'
 import {
   describeFiles,
   diffFolder,
@@ -703,13 +704,18 @@ export function createWatchService(deps: WatchServiceDeps) {
      * Run the watch rules of this data folder in this process (the hosts call it). Returns
      * `{ ok: false, owner }`, running nothing, when another live process runs them.
      */
-    async startWatchers(): Promise<{ ok: true } | { ok: false; owner: LockOwner }> {
+    async start(): Promise<StartResult> {
       if (closed) throw new Error('watch service is closed')
       if (started) return { ok: true }
       const l = tryLock(lockFile, deps.host)
       if (!l.ok) return l
       try {
-        deps.jobs.startJobs()
+        // Syncs are jobs of the queue: it runs here too, or the watchers do not.
+        const jobs = await deps.jobs.start()
+        if (!jobs.ok) {
+          l.release()
+          return jobs
+        }
         settleFromQueue()
       } catch (e) {
         l.release()

@@ -34,7 +34,7 @@ export interface Session {
    * In this process only (no host runs on the data folder): run the batch tasks of the data folder
    * here while the command waits for one. `ok: false` names the process that runs them instead.
    */
-  runBatchHere(): { ok: true } | { ok: false; owner: { pid: number; host: string } }
+  runBatchHere(): Promise<{ ok: true } | { ok: false; owner: { pid: number; host: string } }>
   close(): Promise<void>
 }
 
@@ -53,7 +53,7 @@ export async function openSession(dataDir: string, version?: string): Promise<Se
       api: bridge.api,
       on: bridge.on,
       remote: { pid: conn.host.pid, kind: conn.host.kind },
-      runBatchHere: () => ({ ok: false, owner }),
+      runBatchHere: async () => ({ ok: false, owner }),
       close: async () => conn.close(),
     }
   }
@@ -71,8 +71,8 @@ export async function openSession(dataDir: string, version?: string): Promise<Se
     api: bridge.api,
     on: bridge.on,
     remote: null,
-    runBatchHere() {
-      const r = core.batch.start()
+    async runBatchHere() {
+      const r = await core.batch.start()
       return r.ok ? r : { ok: false, owner: { pid: r.owner.pid, host: r.owner.host } }
     },
     close: () => core.close(),

@@ -74,7 +74,7 @@ const FINAL = ['success', 'failed', 'cancelled']
  * handed to the engine, or to its end with --wait; a host runs it by itself (--wait: followed).
  */
 async function follow(ctx: CommandContext, t: BatchTask, wait: boolean): Promise<number> {
-  const runner = ctx.runBatchHere()
+  const runner = await ctx.runBatchHere()
   if (!runner.ok && !ctx.json) {
     ctx.out(
       `Task ${t.id} queued; the Loupe ${runner.owner.host} host (pid ${runner.owner.pid}) runs it.`,

@@ -61,7 +61,7 @@ beforeAll(async () => {
       accessKeySecret: 'certainly-not-the-secret',
     },
   })
-  expect(core.batch.start()).toEqual({ ok: true })
+  expect(await core.batch.start()).toEqual({ ok: true })
 })
 
 afterAll(async () => {

@@ -14,10 +14,10 @@ type Core = ReturnType<typeof makeCore>
 let core: Core
 let events: ReturnType<typeof recordEvents>
 
-beforeAll(() => {
+beforeAll(async () => {
   core = makeCore(tmp('loupe-batch-data-'))
   events = recordEvents(core.events)
-  expect(core.batch.start()).toEqual({ ok: true })
+  expect(await core.batch.start()).toEqual({ ok: true })
 })
 afterAll(async () => {
   await core.close()
@@ -208,7 +208,7 @@ describe('a batch task on the local engine', () => {
       const c = await call<BatchTask>(core.dispatch, 'batch.cancel', { id: t.id })
       expect(c.state).toBe('cancelled')
     } finally {
-      expect(core.batch.start()).toEqual({ ok: true })
+      expect(await core.batch.start()).toEqual({ ok: true })
     }
   })
 })

@@ -5,7 +5,7 @@ import {
   BatchMetaError,
   parseErrorFile,
   planBatchLines,
-} from '../../../electron/core/tasks/batch-meta'
+} from '../../../electron/core/tasks/batch/meta'
 import { place, tmp, cleanupTmp } from './helpers'
 
 // Registered first, so it runs last (after hooks run in reverse order).

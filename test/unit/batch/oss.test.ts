@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { uploadToOss, type OssTarget } from '../../../electron/core/tasks/batch-oss'
+import { uploadToOss, type OssTarget } from '../../../electron/core/tasks/batch/oss'
 import { startFakeOss, type FakeOss } from './oss-server'
 import { item, tmp, cleanupTmp } from './helpers'
 

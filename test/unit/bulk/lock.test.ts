@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { acquireProcessLock } from '../../../electron/core/jobs/lock'
+import { lockOwner, tryLock } from '../../../electron/core/util/lock'
 import { createCore } from '../../../electron/core/app'
 import { createFileSecretStore } from '../../../electron/core/profiles/file-secret-store'
 import { tempDir } from '../../helpers/tmp'
@@ -11,24 +11,35 @@ describe('one process runs the jobs of a data folder', () => {
   const t = tempDir('loupe-bulk-lock-')
   afterAll(() => t.cleanup())
 
-  it('refuses while another live process holds the lock, takes over a dead one', () => {
+  it('refuses while another live process holds the lock, takes over a dead one', async () => {
     const file = path.join(t.dir, 'jobs.lock')
-    // a live process that is not this one: our parent
+    // a live process that is not this one: our parent (a lock file of an older Loupe: a bare pid)
     fs.writeFileSync(file, String(process.ppid))
-    expect(() => acquireProcessLock(file)).toThrow(
-      expect.objectContaining({
+    expect(tryLock(file, 'cli')).toMatchObject({ ok: false, owner: { pid: process.ppid } })
+    // the job queue of a core on this data folder refuses with JobsBusy, naming the owner
+    const core = createCore({
+      dataDir: t.dir,
+      secrets: createFileSecretStore(t.dir),
+      host: 'headless',
+    })
+    try {
+      await expect(core.api.jobs.list({})).rejects.toMatchObject({
         code: 'JobsBusy',
         message: expect.stringContaining(String(process.ppid)),
-      }),
-    )
+      })
+      expect(await core.jobs.start()).toMatchObject({ ok: false, owner: { pid: process.ppid } })
+    } finally {
+      await core.close()
+    }
     // a process that has exited
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
       encoding: 'utf8',
     })
     fs.writeFileSync(file, dead.stdout)
-    const release = acquireProcessLock(file)
-    expect(fs.readFileSync(file, 'utf8')).toBe(String(process.pid))
-    release()
+    const l = tryLock(file, 'cli')
+    expect(l.ok).toBe(true)
+    expect(lockOwner(file)).toMatchObject({ pid: process.pid, host: 'cli' })
+    if (l.ok) l.release()
     expect(fs.existsSync(file)).toBe(false)
   })
 

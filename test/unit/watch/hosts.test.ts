@@ -26,8 +26,8 @@ describe('one runner per data folder', () => {
     lock('batch-runner.lock')
     const core = makeCore(dataDir)
     try {
-      expect(await core.startWatchers()).toMatchObject({ ok: false, owner: { pid: other.pid } })
-      expect(core.batch.start()).toMatchObject({ ok: false, owner: { pid: other.pid } })
+      expect(await core.watch.start()).toMatchObject({ ok: false, owner: { pid: other.pid } })
+      expect(await core.batch.start()).toMatchObject({ ok: false, owner: { pid: other.pid } })
       const w = await call<{ runner: { pid: number; self: boolean } }>(
         core.dispatch,
         'watch.list',
@@ -43,8 +43,8 @@ describe('one runner per data folder', () => {
       // Once that process is gone, this host takes over.
       other.kill('SIGKILL')
       await new Promise((r) => other.once('exit', r))
-      expect(await core.startWatchers()).toEqual({ ok: true })
-      expect(core.batch.start()).toEqual({ ok: true })
+      expect(await core.watch.start()).toEqual({ ok: true })
+      expect(await core.batch.start()).toEqual({ ok: true })
     } finally {
       other.kill('SIGKILL')
       await core.close()
@@ -56,7 +56,7 @@ describe('one runner per data folder', () => {
     const a = makeCore(dataDir)
     const b = makeCore(dataDir)
     try {
-      expect(await a.startWatchers()).toEqual({ ok: true })
+      expect(await a.watch.start()).toEqual({ ok: true })
       const folder = tmp('loupe-watch-hosts-folder-')
       place(folder, { 'x/1.jpg': 150 })
       // `b` only writes the rule in watch.db (as the CLI does); `a` runs the watchers and sees it.
@@ -90,7 +90,7 @@ describe('batch tasks across restarts', () => {
       expect((await call<BatchTask>(second.dispatch, 'batch.get', { id: t.id })).state).toBe(
         'queued',
       )
-      expect(second.batch.start()).toEqual({ ok: true })
+      expect(await second.batch.start()).toEqual({ ok: true })
       const done = (await second.batch.waitFor(t.id)) as BatchTask
       expect(done).toMatchObject({ state: 'success', linesOk: 2 })
       expect(second.galleries.get('local').get('q', 'q/2.jpg')).not.toBeNull()
@@ -113,8 +113,8 @@ describe('batch tasks across restarts', () => {
     )
     const core = makeCore(dataDir)
     try {
-      expect(core.batch.start()).toEqual({ ok: true })
-      expect(await core.startWatchers()).toEqual({ ok: true })
+      expect(await core.batch.start()).toEqual({ ok: true })
+      expect(await core.watch.start()).toEqual({ ok: true })
     } finally {
       await core.close()
     }

@@ -34,7 +34,7 @@ const g = (c: Core = core) => c.galleries.get('local')
 beforeAll(async () => {
   core = makeCore(dataDir)
   events = recordEvents(core.events)
-  expect(await core.startWatchers()).toEqual({ ok: true })
+  expect(await core.watch.start()).toEqual({ ok: true })
 })
 afterAll(async () => {
   await core?.close()
@@ -205,7 +205,7 @@ describe('rules across restarts, and reconcile', () => {
         .listJobs({ limit: 1000 })
         .map((j) => j.id),
     )
-    expect(await core.startWatchers()).toEqual({ ok: true })
+    expect(await core.watch.start()).toEqual({ ok: true })
     await until(() => g().get('r', '3.jpg') && !g().get('r', '1.jpg'))
     await core.watch.whenIdle(r.id)
     expect(g().get('r', 'skip4.jpg')).toBeNull()

@@ -13,8 +13,8 @@
 
 import fs from 'node:fs'
 import path from 'node:path'
-import { CoreError } from '../errors'
-import { isInside } from '../engines/local/batch-path'
+import { CoreError } from '../../errors'
+import { isInside } from '../../engines/local/batch-path'
 import {
   deriveIds,
   mergeFields,
@@ -25,8 +25,8 @@ import {
   type BulkAddFields,
   type NamingRule,
   type SourceEntry,
-} from '../jobs/bulk-add/index'
-import type { ItemError } from '../jobs/types'
+} from '../../jobs/bulk-add/index'
+import type { ItemError } from '../../jobs/types'
 
 export const META_FILE = 'increment.meta'
 

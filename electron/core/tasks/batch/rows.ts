@@ -2,12 +2,7 @@
  * batch.db's schema (numbered migrations) and the mapping between its rows and the records
  * `BatchStore` hands out (snake_case columns ↔ camelCase fields).
  */
-import type {
-  BatchLineRecord,
-  BatchLineState,
-  BatchTaskRecord,
-  BatchTaskState,
-} from './batch-store'
+import type { BatchLineRecord, BatchLineState, BatchTaskRecord, BatchTaskState } from './store'
 
 export const MIGRATIONS = [
   `
@@ -75,6 +70,8 @@ export const MIGRATIONS = [
     PRIMARY KEY (task_id, key)
   ) WITHOUT ROWID;
   `,
+  // The job (jobs.db) that prepares the task's pictures (prepare.ts).
+  `ALTER TABLE tasks ADD COLUMN prepare_job_id INTEGER;`,
 ]
 
 export interface TaskRow {
@@ -89,6 +86,7 @@ export interface TaskRow {
   bucket: string | null
   path: string | null
   staging_dir: string | null
+  prepare_job_id: number | null
   engine_task_id: number | null
   engine_status: string | null
   engine_code: string | null
@@ -144,6 +142,7 @@ export function toTask(r: TaskRow): BatchTaskRecord {
     bucket: r.bucket,
     path: r.path,
     stagingDir: r.staging_dir,
+    prepareJobId: r.prepare_job_id,
     engineTaskId: r.engine_task_id,
     engineStatus: r.engine_status,
     engineCode: r.engine_code,
@@ -200,6 +199,7 @@ export const COLUMNS: Record<string, string> = {
   bucket: 'bucket',
   path: 'path',
   stagingDir: 'staging_dir',
+  prepareJobId: 'prepare_job_id',
   engineTaskId: 'engine_task_id',
   engineStatus: 'engine_status',
   engineCode: 'engine_code',

@@ -15,8 +15,10 @@
  */
 
 import OSS from 'ali-oss'
-import { foreignCode } from '../../domain/errors'
-import { CoreError } from '../errors'
+import { foreignCode } from '../../../domain/errors'
+import { CoreError } from '../../errors'
+import { classifyError } from '../../jobs/retry'
+import { sleep } from '../../util/sleep'
 
 export interface OssTarget {
   /** `https://oss-cn-shanghai.aliyuncs.com`, `oss-cn-shanghai.aliyuncs.com`, or a test server URL. */
@@ -135,27 +137,12 @@ export function toOssError(e: unknown, item?: OssUploadItem): CoreError {
   })
 }
 
+/** Worth retrying: jobs/retry.ts's classification, plus ali-oss's "no HTTP answer" statuses. */
 function transient(x: OssErrorLike): boolean {
-  const s = x.status ?? 0
-  if (s >= 500 || s === -1 || s === -2 || s === 0 || s === 429) return true
-  return /Timeout|ECONNRESET|ECONNREFUSED|socket hang up|EPIPE/i.test(
-    `${x.name ?? ''} ${x.code ?? ''} ${x.message ?? ''}`,
-  )
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason)
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    const onAbort = () => {
-      clearTimeout(t)
-      reject(signal!.reason)
-    }
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
+  const s = x.status
+  if (s === -1 || s === -2 || s === 0) return true
+  const c = classifyError(x)
+  return c === 'transient' || c === 'throttled'
 }
 
 export function createOssClient(t: OssTarget): OSS {
@@ -256,6 +243,7 @@ export async function uploadToOss(
         }
         const delay = Math.min(30_000, backoff * 2 ** (attempt - 1))
         await sleep(delay / 2 + Math.random() * (delay / 2), signal)
+        signal?.throwIfAborted()
       }
     }
   }

@@ -6,10 +6,10 @@
  */
 
 import type Database from 'better-sqlite3'
-import type { BatchSource, MetaLine, PlannedLine } from './batch-meta'
-import type { BulkAddFields } from '../jobs/bulk-add/types'
-import { openMigrated } from '../util/sqlite'
-import { COLUMNS, MIGRATIONS, toLine, toTask, type LineRow, type TaskRow } from './batch-rows'
+import type { BatchSource, MetaLine, PlannedLine } from './meta'
+import type { BulkAddFields } from '../../jobs/bulk-add/types'
+import { openMigrated } from '../../util/sqlite'
+import { COLUMNS, MIGRATIONS, toLine, toTask, type LineRow, type TaskRow } from './rows'
 
 export const TASK_STATES = [
   'queued',
@@ -55,6 +55,8 @@ export interface BatchTaskRecord {
   bucket: string | null
   path: string | null
   stagingDir: string | null
+  /** The `batch-prepare` job of the queue that stages the pictures (while and after preparing). */
+  prepareJobId: number | null
   engineTaskId: number | null
   engineStatus: string | null
   engineCode: string | null
@@ -105,6 +107,7 @@ export type TaskPatch = Partial<
     | 'bucket'
     | 'path'
     | 'stagingDir'
+    | 'prepareJobId'
     | 'engineTaskId'
     | 'engineStatus'
     | 'engineCode'

@@ -1,13 +1,15 @@
 /**
- * A lock file saying which Loupe process runs the background work of a data folder (batch task
- * runner, folder watchers), so that two hosts on the same data (the desktop app and `loupe
- * serve`, or a CLI run) never both do it. The file holds the owner's pid, host kind and start
- * time; a lock whose process is gone is taken over.
+ * The one process lock of the core: a file saying which Loupe process runs a kind of background
+ * work of a data folder (the job queue `jobs.lock`, the batch runner `batch-runner.lock`, the
+ * folder watchers `watch-runner.lock`), so that two hosts on the same data (the desktop app and
+ * `loupe serve`, or a CLI run) never both do it. The file holds the owner's pid, host kind and
+ * start time (JSON; a file holding only a pid, as older versions wrote, is read too). A lock whose
+ * process is gone (killed, crashed) is taken over; the same process may take it again.
  */
 
 import fs from 'node:fs'
 import path from 'node:path'
-import { isAlive } from '../util/process'
+import { isAlive } from './process'
 
 export interface LockOwner {
   pid: number
@@ -15,10 +17,19 @@ export interface LockOwner {
   since: number
 }
 
+export type LockResult = { ok: true; release(): void } | { ok: false; owner: LockOwner }
+
 function read(file: string): LockOwner | null {
+  let text: string
   try {
-    const o = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LockOwner>
-    if (typeof o.pid !== 'number') return null
+    text = fs.readFileSync(file, 'utf8').trim()
+  } catch {
+    return null
+  }
+  if (/^\d+$/.test(text)) return { pid: Number(text), host: 'unknown', since: 0 }
+  try {
+    const o = JSON.parse(text) as Partial<LockOwner>
+    if (typeof o.pid !== 'number' || !Number.isInteger(o.pid) || o.pid <= 0) return null
     return { pid: o.pid, host: String(o.host ?? 'unknown'), since: Number(o.since ?? 0) }
   } catch {
     return null
@@ -31,16 +42,16 @@ export function lockOwner(file: string): LockOwner | null {
   return o && isAlive(o.pid) ? o : null
 }
 
-/** Take the lock, or say who holds it. The same process may take it again (returns held). */
-export function tryLock(
-  file: string,
-  host: string,
-): { ok: true; release(): void } | { ok: false; owner: LockOwner } {
+/** Take the lock, or say who holds it. The same process may take it again. */
+export function tryLock(file: string, host: string): LockResult {
   fs.mkdirSync(path.dirname(file), { recursive: true })
   const me: LockOwner = { pid: process.pid, host, since: Date.now() }
   const release = () => {
-    const o = read(file)
-    if (o?.pid === process.pid) fs.rmSync(file, { force: true })
+    try {
+      if (read(file)?.pid === process.pid) fs.rmSync(file, { force: true })
+    } catch {
+      /* already gone */
+    }
   }
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
