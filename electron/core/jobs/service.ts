@@ -584,6 +584,8 @@ export function createJobService(d: JobServiceDeps) {
     /** Resume the unfinished jobs now (throws JobsBusy when another process runs them). */
     startJobs,
     register,
+    /** Every job kind this core runs (bulk add and the kinds registered by other services). */
+    kinds: (): string[] => [BULK_ADD_KIND, ...kinds.keys()],
     /** Whether this process runs the queue (started). */
     get running() {
       return started

@@ -9,6 +9,7 @@ import {
 } from '../../../electron/core/background'
 import { lockOwner } from '../../../electron/core/util/lock'
 import { cleanupTmp, makeCore, tmp } from '../batch/helpers'
+import bulkMessages from '../../../renderer/src/i18n/sections/bulk'
 
 afterAll(() => cleanupTmp())
 
@@ -128,6 +129,28 @@ describe('core.start() / core.close()', () => {
       expect((await next.start()).batch).toEqual({ ok: true })
     } finally {
       await next.close()
+    }
+  })
+})
+
+describe('the kinds of work of the one queue', () => {
+  it('are every kind of background work, each named in the Jobs panel in en-US and zh-CN', async () => {
+    const core = makeCore(tmp('loupe-core-kinds-'))
+    try {
+      const kinds = core.jobs.kinds().sort()
+      expect(kinds).toEqual([
+        'batch-prepare',
+        'bulk-add',
+        'dump-import',
+        'gallery-delete',
+        'gallery-update',
+      ])
+      for (const locale of ['en-US', 'zh-CN'] as const) {
+        const labels = bulkMessages[locale].bulk.jobKind as Record<string, string>
+        for (const k of kinds) expect(labels[k], `${locale} ${k}`).toBeTruthy()
+      }
+    } finally {
+      await core.close()
     }
   })
 })

@@ -11,3 +11,20 @@ export function duration(s: number | null): string {
 export function percent(done: number, total: number): number {
   return total > 0 ? Math.min(100, Math.floor((100 * done) / total)) : 0
 }
+
+/** Job kinds whose own feature tells when the work ends (a batch task, a metadata import). */
+const SELF_REPORTING_KINDS = new Set(['batch-prepare', 'dump-import'])
+
+/** Whether the Jobs drawer should announce this job's end itself. */
+export function announcesEnd(kind: string): boolean {
+  return !SELF_REPORTING_KINDS.has(kind)
+}
+
+/** A job kind's readable name (`bulk.jobKind.*`), the kind itself when it has none. */
+export function kindLabel(
+  kind: string,
+  i18n: { t: (key: string) => string; te: (key: string) => boolean },
+): string {
+  const key = `bulk.jobKind.${kind}`
+  return i18n.te(key) ? i18n.t(key) : kind
+}

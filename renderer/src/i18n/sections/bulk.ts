@@ -112,6 +112,14 @@ const en = {
       remove: 'Remove',
       removeConfirm: 'Remove this job from the list? The pictures added stay in the gallery.',
     },
+    /** What a job does, by the queue's job kind (the Jobs drawer and a job's panel show it). */
+    jobKind: {
+      'bulk-add': 'Bulk add',
+      'gallery-update': 'Attribute update',
+      'gallery-delete': 'Delete from gallery',
+      'batch-prepare': 'Batch task preparation',
+      'dump-import': 'Metadata import',
+    },
     jobState: {
       queued: 'Queued',
       running: 'Running',
@@ -240,6 +248,13 @@ const zh: typeof en = {
         '已添加 {n} 张图片;{failed} 张未能添加,原因见“失败”页。请修正后重新添加,或重试。',
       remove: '移除',
       removeConfirm: '从列表中移除此任务?已添加的图片仍保留在图库中。',
+    },
+    jobKind: {
+      'bulk-add': '批量添加',
+      'gallery-update': '属性更新',
+      'gallery-delete': '从图库删除',
+      'batch-prepare': '批量任务准备',
+      'dump-import': '元数据导入',
     },
     jobState: {
       queued: '排队中',
