@@ -9,7 +9,6 @@ import {
 } from '../../../electron/core/background'
 import { lockOwner } from '../../../electron/core/util/lock'
 import { cleanupTmp, makeCore, tmp } from '../batch/helpers'
-import bulkMessages from '../../../renderer/src/i18n/sections/bulk'
 
 afterAll(() => cleanupTmp())
 
@@ -145,8 +144,14 @@ describe('the kinds of work of the one queue', () => {
         'gallery-delete',
         'gallery-update',
       ])
+      // The renderer's messages (loaded by path: they belong to the web project's types).
+      const section = '../../../renderer/src/i18n/sections/bulk'
+      const bulkMessages = (await import(section)).default as Record<
+        'en-US' | 'zh-CN',
+        { bulk: { jobKind: Record<string, string> } }
+      >
       for (const locale of ['en-US', 'zh-CN'] as const) {
-        const labels = bulkMessages[locale].bulk.jobKind as Record<string, string>
+        const labels = bulkMessages[locale].bulk.jobKind
         for (const k of kinds) expect(labels[k], `${locale} ${k}`).toBeTruthy()
       }
     } finally {
