@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { WATCH_EVENT_STATES } from '../domain'
+import { JobError, JobView } from './domains/jobs'
 
 /** The job or task a notification is about. */
 export const NotificationTarget = z.object({
@@ -11,22 +13,24 @@ export type NotificationTarget = z.infer<typeof NotificationTarget>
 /** Typed events the core emits; each host forwards them (IPC or Server-Sent Events). */
 export const events = {
   'profiles.changed': z.object({ active: z.string() }),
-  'job.progress': z.object({
-    jobId: z.number(),
-    kind: z.string(),
-    profile: z.string(),
-    title: z.string(),
-    state: z.string(),
-    total: z.number(),
-    done: z.number(),
-    failed: z.number(),
-    skipped: z.number(),
-    pending: z.number(),
-    running: z.number(),
-    rate: z.number(),
-    etaSeconds: z.number().nullable(),
+  /** A job's counters as they change: the live part of JobView (jobs.list / jobs.get). */
+  'job.progress': JobView.pick({
+    jobId: true,
+    kind: true,
+    profile: true,
+    title: true,
+    state: true,
+    total: true,
+    done: true,
+    failed: true,
+    skipped: true,
+    pending: true,
+    running: true,
+    rate: true,
+    etaSeconds: true,
+  }).extend({
     /** Why the job stopped by itself (credentials, quota…), when it did. */
-    error: z.object({ code: z.string(), message: z.string() }).nullable().optional(),
+    error: JobError.nullable().optional(),
   }),
   'task.status': z.object({
     profile: z.string(),
@@ -37,7 +41,7 @@ export const events = {
   }),
   'watch.changed': z.object({
     ruleId: z.number(),
-    state: z.string(),
+    state: z.enum(WATCH_EVENT_STATES),
     detail: z.string().nullable(),
   }),
   /** Progress of a long gallery operation (bulk update/delete, export, dump download/diff/import). */

@@ -6,3 +6,4 @@
 export * from './attributes'
 export * from './region'
 export * from './picture'
+export * from './states'

@@ -1,3 +1,4 @@
+import { ACTIVE_JOB_STATES } from '../domain'
 import type { ProgressBarOptions } from 'electron'
 import type { JobView } from '../api/domains/jobs'
 import type { EventPayload } from '../api/events'
@@ -10,7 +11,7 @@ interface Work {
   state: 'running' | 'paused' | 'error'
 }
 
-const JOB_ACTIVE = new Set(['queued', 'running', 'paused'])
+const JOB_ACTIVE = new Set<string>(ACTIVE_JOB_STATES)
 /** A gallery operation silent for this long has ended without saying so (it failed). */
 const STALE_MS = 60_000
 const BATCH_ACTIVE = new Set(['queued', 'preparing', 'uploading', 'submitting', 'processing'])

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { method } from '../define'
-import { wireShape } from '../../domain'
+import { BATCH_LINE_STATES, BATCH_STATES, wireShape } from '../../domain'
 import { Attributes, ProfileName, RegionText } from '../schemas'
 
 /* ---------- batch tasks (IncreaseInstance / IncreaseList, run by Loupe end to end) ---------- */
@@ -67,24 +67,7 @@ export const BatchPreview = z.object({
   rejectedLines: z.array(z.object({ origin: z.string(), code: z.string(), message: z.string() })),
 })
 
-export const BATCH_STATES = [
-  'queued',
-  'preparing',
-  'uploading',
-  'submitting',
-  'processing',
-  'success',
-  'failed',
-  'cancelled',
-] as const
-export const BATCH_LINE_STATES = [
-  'planned',
-  'rejected',
-  'staged',
-  'uploaded',
-  'ok',
-  'failed',
-] as const
+export { BATCH_LINE_STATES, BATCH_STATES }
 
 export const BatchTask = z.object({
   id: z.number(),

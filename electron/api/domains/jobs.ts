@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ITEM_STATES, JOB_STATES } from '../../domain'
 import { method } from '../define'
 import { ProfileName } from '../schemas'
 
@@ -8,9 +9,9 @@ import { ProfileName } from '../schemas'
  * failed items and the failures as CSV.
  */
 
-export const JobState = z.enum(['queued', 'running', 'paused', 'cancelled', 'done', 'failed'])
+export const JobState = z.enum(JOB_STATES)
 export type JobState = z.infer<typeof JobState>
-export const ItemState = z.enum(['pending', 'running', 'done', 'failed', 'skipped'])
+export const ItemState = z.enum(ITEM_STATES)
 export type ItemState = z.infer<typeof ItemState>
 
 export const JobError = z.object({ code: z.string(), message: z.string() })

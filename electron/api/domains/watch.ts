@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { WATCH_FILE_STATES, WATCH_RULE_STATES } from '../../domain'
 import { method } from '../define'
 import { Attributes, ProfileName, RegionText } from '../schemas'
 
@@ -25,7 +26,7 @@ export const RuleInput = z.object({
   exclude: z.array(Glob).max(50).optional(),
 })
 
-export const RULE_STATES = ['idle', 'scanning', 'watching', 'syncing', 'paused', 'error'] as const
+export const RULE_STATES = WATCH_RULE_STATES
 
 export const WatchRule = z.object({
   id: z.number(),
@@ -101,7 +102,7 @@ export const ReconcilePreview = z.object({
 })
 export type ReconcilePreview = z.infer<typeof ReconcilePreview>
 
-export const WATCH_FILE_STATES = ['pending', 'synced', 'failed', 'rejected', 'deleting'] as const
+export { WATCH_FILE_STATES }
 
 export const WatchFile = z.object({
   relPath: z.string(),

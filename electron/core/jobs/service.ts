@@ -10,6 +10,7 @@
  * hashes, source path) exactly as a single add is: by the registry's write-through engine.
  */
 
+import { ACTIVE_JOB_STATES } from '../../domain'
 import path from 'node:path'
 import { settlesWithin } from '../util/deadline'
 import type { z } from 'zod'
@@ -230,7 +231,7 @@ export function createJobService(d: JobServiceDeps) {
 
   function sweepStaging(q: JobQueue): void {
     const inUse = new Set<string>()
-    for (const j of q.listJobs({ states: ['queued', 'running', 'paused'], limit: 10_000 })) {
+    for (const j of q.listJobs({ states: [...ACTIVE_JOB_STATES], limit: 10_000 })) {
       for (const s of (j.params as Partial<BulkAddParams>)?.sources ?? []) {
         const id = staging.stageOf(s)
         if (id) inUse.add(id)
@@ -390,7 +391,7 @@ export function createJobService(d: JobServiceDeps) {
       const q = getQueue()
       const list = q.listJobs({
         ...(input.profile ? { profile: input.profile } : {}),
-        ...(input.active ? { states: ['queued', 'running', 'paused'] as const } : {}),
+        ...(input.active ? { states: ACTIVE_JOB_STATES } : {}),
         limit: input.limit ?? 100,
       } as Parameters<JobQueue['listJobs']>[0])
       return { jobs: list.map(view) }

@@ -4,21 +4,15 @@
 
 export type JobId = number
 
-export type JobState = 'queued' | 'running' | 'paused' | 'cancelled' | 'done' | 'failed'
-export type ItemState = 'pending' | 'running' | 'done' | 'failed' | 'skipped'
-
-export const JOB_STATES: readonly JobState[] = [
-  'queued',
-  'running',
-  'paused',
-  'cancelled',
-  'done',
-  'failed',
-]
-export const ITEM_STATES: readonly ItemState[] = ['pending', 'running', 'done', 'failed', 'skipped']
-
-/** Jobs in these states never run again by themselves. */
-export const TERMINAL_JOB_STATES: readonly JobState[] = ['cancelled', 'done', 'failed']
+export {
+  ACTIVE_JOB_STATES,
+  ITEM_STATES,
+  JOB_STATES,
+  TERMINAL_JOB_STATES,
+  type ItemState,
+  type JobState,
+} from '../../domain'
+import type { ItemState, JobState } from '../../domain'
 
 /**
  * Operation classes, each with its own rate limiter per profile (the cloud limits each operation

@@ -16,6 +16,7 @@
  *   the watchers while another one does leaves an apply request for it.
  */
 
+import { ACTIVE_JOB_STATES } from '../../domain'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -232,7 +233,7 @@ export function createWatchService(deps: WatchServiceDeps) {
     if (f.jobId === null) return false
     try {
       const job = deps.jobs.queue().getJob(f.jobId)
-      return !!job && ['queued', 'running', 'paused'].includes(job.state)
+      return !!job && (ACTIVE_JOB_STATES as readonly string[]).includes(job.state)
     } catch {
       return false
     }

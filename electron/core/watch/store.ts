@@ -11,13 +11,14 @@
  */
 
 import type Database from 'better-sqlite3'
+import type { WatchFileState, WatchRuleState } from '../../domain'
 import type { BulkAddFields } from '../jobs/bulk-add/types'
 import { openMigrated } from '../util/sqlite'
 
 export type OnDelete = 'remove' | 'keep'
-export type RuleState = 'idle' | 'scanning' | 'watching' | 'syncing' | 'paused' | 'error'
+export type RuleState = WatchRuleState
 export type PauseReason = 'user' | 'folder-missing' | 'mass-delete'
-export type FileState = 'pending' | 'synced' | 'failed' | 'rejected' | 'deleting'
+export type FileState = WatchFileState
 
 export interface RuleRecord {
   id: number

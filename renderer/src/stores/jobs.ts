@@ -1,3 +1,4 @@
+import { ACTIVE_JOB_STATES } from '../../../electron/domain/states'
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { JobView } from '../../../electron/api/domains/jobs'
@@ -6,7 +7,7 @@ import { getBridge } from '../bridge'
 
 export type { JobView }
 
-const ACTIVE = new Set(['queued', 'running', 'paused'])
+const ACTIVE = new Set<string>(ACTIVE_JOB_STATES)
 
 /**
  * Every job of the queue the UI knows, kept current by the core's `job.progress` events. Jobs keep

@@ -6,26 +6,24 @@
  */
 
 import type Database from 'better-sqlite3'
+import {
+  BATCH_LINE_STATES,
+  BATCH_STATES,
+  FINAL_BATCH_STATES,
+  type BatchLineState,
+  type BatchState,
+} from '../../../domain'
 import type { BatchSource, MetaLine, PlannedLine } from './meta'
 import type { BulkAddFields } from '../../jobs/bulk-add/types'
 import { openMigrated } from '../../util/sqlite'
 import { COLUMNS, MIGRATIONS, toLine, toTask, type LineRow, type TaskRow } from './rows'
 
-export const TASK_STATES = [
-  'queued',
-  'preparing',
-  'uploading',
-  'submitting',
-  'processing',
-  'success',
-  'failed',
-  'cancelled',
-] as const
-export type BatchTaskState = (typeof TASK_STATES)[number]
-export const FINAL_STATES: readonly BatchTaskState[] = ['success', 'failed', 'cancelled']
+export const TASK_STATES = BATCH_STATES
+export type BatchTaskState = BatchState
+export const FINAL_STATES: readonly BatchTaskState[] = FINAL_BATCH_STATES
 
-export const LINE_STATES = ['planned', 'rejected', 'staged', 'uploaded', 'ok', 'failed'] as const
-export type BatchLineState = (typeof LINE_STATES)[number]
+export const LINE_STATES = BATCH_LINE_STATES
+export type { BatchLineState }
 
 export interface BatchTaskOptions {
   naming?: string
