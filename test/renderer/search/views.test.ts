@@ -13,7 +13,7 @@ import { i18n } from '../../../renderer/src/i18n'
 import { useSearchStore } from '../../../renderer/src/stores/search'
 import AddView from '../../../renderer/src/views/AddView.vue'
 import SearchView from '../../../renderer/src/views/SearchView.vue'
-import EditAttributesDialog from '../../../renderer/src/components/search/EditAttributesDialog.vue'
+import AttributesDialog from '../../../renderer/src/components/AttributesDialog.vue'
 import CompareDialog from '../../../renderer/src/components/search/CompareDialog.vue'
 import ResultCard from '../../../renderer/src/components/search/ResultCard.vue'
 import { tempDir } from '../../helpers/tmp'
@@ -247,9 +247,10 @@ describe('Search and Add views against a real core', () => {
     }
     const store = useSearchStore()
     let saved = 0
-    const w = wrap(EditAttributesDialog, {
+    const w = wrap(AttributesDialog, {
+      show: true,
       item,
-      save: store.updateAttributes,
+      save: (attrs: Record<string, unknown>) => store.updateAttributes(item, attrs),
       onSaved: () => saved++,
     })
     await flushPromises()
@@ -275,6 +276,40 @@ describe('Search and Add views against a real core', () => {
     expect(r.result.auctions).toMatchObject([
       { productId: 'item0002', intAttr: 2, intAttr3: -4, strAttr: 'blue', strAttr2: 'summer' },
     ])
+    w.unmount()
+  })
+
+  it('the same attribute dialog edits a gallery selection: only the filled fields, Esc closes', async () => {
+    const sent: Record<string, unknown>[] = []
+    let closed = 0
+    const w = wrap(AttributesDialog, {
+      show: true,
+      item: null,
+      count: 3,
+      save: async (attrs: Record<string, unknown>) => void sent.push(attrs),
+      testid: 'gallery-edit',
+      onClose: () => closed++,
+    })
+    await flushPromises()
+    const dialog = document.querySelector('[data-testid="gallery-edit-dialog"]') as HTMLElement
+    expect(dialog.textContent).toContain('3')
+    const save = () =>
+      document.querySelector('[data-testid="gallery-edit-save"]') as HTMLButtonElement
+    expect(save().disabled).toBe(true)
+    const input = document.querySelector(
+      '[data-testid="gallery-edit-strAttr3"] input',
+    ) as HTMLInputElement
+    input.value = 'autumn'
+    input.dispatchEvent(new Event('input'))
+    await flushPromises()
+    save().click()
+    await until(() => sent.length === 1)
+    expect(sent).toEqual([{ strAttr3: 'autumn' }])
+    await until(() => closed === 1)
+    for (const type of ['keydown', 'keyup']) {
+      input.dispatchEvent(new KeyboardEvent(type, { key: 'Escape', code: 'Escape', bubbles: true }))
+    }
+    await until(() => closed === 2, 5_000)
     w.unmount()
   })
 
