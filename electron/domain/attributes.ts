@@ -51,6 +51,12 @@ export const INT_ATTR_FIELDS: readonly IntAttrField[] = ofKind('int').map((a) =>
 export const STR_ATTR_FIELDS: readonly StrAttrField[] = ofKind('str').map((a) => a.field)
 export const ATTR_FIELDS: readonly AttrField[] = ATTRIBUTES.map((a) => a.field)
 
+/** The console's order in metadata exports: IntAttr, StrAttr, IntAttr2, StrAttr2, … */
+export const CONSOLE_ATTR_ORDER: readonly AttrKey[] = INT_ATTR_KEYS.flatMap((k, i) => [
+  k,
+  STR_ATTR_KEYS[i],
+])
+
 function table<V>(pick: (a: AttrDef) => V): Record<AttrKey, V> {
   return Object.fromEntries(ATTRIBUTES.map((a) => [a.key, pick(a)])) as Record<AttrKey, V>
 }
@@ -77,6 +83,10 @@ export const isStrAttrField = (f: string): f is StrAttrField =>
 
 /** The attribute values of an image, each one possibly unset (`null`). */
 export type AttrValues = { [K in IntAttrKey]: number | null } & { [K in StrAttrKey]: string | null }
+/** Attribute values under their wire names (`IntAttr2`), as manifests and dumps write them. */
+export type AttrWireInput = { [W in Extract<AttrDef, { kind: 'int' }>['wire']]?: number } & {
+  [W in Extract<AttrDef, { kind: 'str' }>['wire']]?: string
+}
 /** Attribute values as a request gives them: absent = not given. */
 export type AttrInput = { [K in IntAttrKey]?: number } & { [K in StrAttrKey]?: string }
 

@@ -1,3 +1,4 @@
+import { ATTR_KEYS, ATTR_WIRE, attrShape } from '../../domain'
 import { GalleryError } from './errors'
 import type { GalleryAttributes } from './types'
 
@@ -29,16 +30,9 @@ const KEY_MAP: Record<string, Field> = {
   picname: 'picName',
   categoryid: 'categoryId',
   customcontent: 'customContent',
-  intattr: 'intAttr',
+  ...Object.fromEntries(ATTR_KEYS.map((k) => [k.toLowerCase(), k])),
   intattr1: 'intAttr',
-  intattr2: 'intAttr2',
-  intattr3: 'intAttr3',
-  intattr4: 'intAttr4',
-  strattr: 'strAttr',
   strattr1: 'strAttr',
-  strattr2: 'strAttr2',
-  strattr3: 'strAttr3',
-  strattr4: 'strAttr4',
   region: 'region',
   operationtype: 'operationType',
 }
@@ -117,14 +111,10 @@ export function parseDumpLine(text: string, line: number): DumpRecord | null {
     picName: keyString(v.picName, 'PicName', line),
     categoryId: optInt(v.categoryId, 'CategoryId', line),
     customContent: optStr(v.customContent, 'CustomContent', line),
-    intAttr: optInt(v.intAttr, 'IntAttr', line),
-    intAttr2: optInt(v.intAttr2, 'IntAttr2', line),
-    intAttr3: optInt(v.intAttr3, 'IntAttr3', line),
-    intAttr4: optInt(v.intAttr4, 'IntAttr4', line),
-    strAttr: optStr(v.strAttr, 'StrAttr', line),
-    strAttr2: optStr(v.strAttr2, 'StrAttr2', line),
-    strAttr3: optStr(v.strAttr3, 'StrAttr3', line),
-    strAttr4: optStr(v.strAttr4, 'StrAttr4', line),
+    ...attrShape(
+      (k) => optInt(v[k], ATTR_WIRE[k], line),
+      (k) => optStr(v[k], ATTR_WIRE[k], line),
+    ),
   }
   if ('region' in v) {
     const r = optStr(v.region, 'Region', line)

@@ -1,3 +1,4 @@
+import { ATTR_KEYS, ATTR_WIRE, CONSOLE_ATTR_ORDER } from '../../domain'
 import { csvRow } from '../jobs/csv'
 import type { GalleryImage } from './types'
 
@@ -18,14 +19,7 @@ export const CSV_COLUMNS = [
   'picName',
   'categoryId',
   'customContent',
-  'intAttr',
-  'intAttr2',
-  'intAttr3',
-  'intAttr4',
-  'strAttr',
-  'strAttr2',
-  'strAttr3',
-  'strAttr4',
+  ...ATTR_KEYS,
   'region',
   'syncState',
   'syncError',
@@ -68,14 +62,7 @@ export function metaLine(img: GalleryImage): string {
   }
   if (img.categoryId !== null) o.CategoryId = img.categoryId
   o.CustomContent = img.customContent ?? ''
-  if (img.intAttr !== null) o.IntAttr = img.intAttr
-  if (img.strAttr !== null) o.StrAttr = img.strAttr
-  if (img.intAttr2 !== null) o.IntAttr2 = img.intAttr2
-  if (img.strAttr2 !== null) o.StrAttr2 = img.strAttr2
-  if (img.intAttr3 !== null) o.IntAttr3 = img.intAttr3
-  if (img.strAttr3 !== null) o.StrAttr3 = img.strAttr3
-  if (img.intAttr4 !== null) o.IntAttr4 = img.intAttr4
-  if (img.strAttr4 !== null) o.StrAttr4 = img.strAttr4
+  for (const k of CONSOLE_ATTR_ORDER) if (img[k] !== null) o[ATTR_WIRE[k]] = img[k]
   if (img.region) o.Region = img.region
   return JSON.stringify(o) + '\n'
 }

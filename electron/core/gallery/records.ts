@@ -1,3 +1,4 @@
+import { ATTR_FIELDS, ATTR_KEYS, attrShape, attrsOrNull } from '../../domain'
 import { ATTRIBUTE_KEYS } from './types'
 import type { AddedRecord, GalleryImage, ImageKey, SyncState, UpdatedFields } from './types'
 import { rowToImage } from './columns'
@@ -6,6 +7,10 @@ import { normalizePhash, normalizeSha256, phashBands } from './phash'
 import type { QueryContext } from './plan'
 import { getRow } from './reads'
 import { checkKey, checkState, checkThumb, invalid, optInt, optStr } from './validate'
+
+/** The attributes' columns (constants from the domain, never user input). */
+const ATTR_SQL = ATTR_FIELDS.join(', ')
+const ATTR_SET_SQL = ATTR_FIELDS.map((f) => `${f} = ?`).join(', ')
 
 /**
  * The writes of the gallery cache: records of adds, updates and deletes, sync states,
@@ -33,14 +38,7 @@ export class GalleryRecords {
     const values = [
       img.categoryId,
       img.customContent,
-      img.intAttr,
-      img.intAttr2,
-      img.intAttr3,
-      img.intAttr4,
-      img.strAttr,
-      img.strAttr2,
-      img.strAttr3,
-      img.strAttr4,
+      ...ATTR_KEYS.map((k) => img[k]),
       img.region,
       img.sourcePath,
       img.sha256,
@@ -55,17 +53,14 @@ export class GalleryRecords {
     ]
     if (id === undefined) {
       this.stmt(
-        `INSERT INTO images (product_id, pic_name, category_id, custom_content, int_attr,
-          int_attr2, int_attr3, int_attr4, str_attr, str_attr2, str_attr3, str_attr4, region,
-          source_path, sha256, phash, ph0, ph1, ph2, ph3, thumbnail, sync_state, sync_error,
+        `INSERT INTO images (product_id, pic_name, category_id, custom_content, ${ATTR_SQL},
+          region, source_path, sha256, phash, ph0, ph1, ph2, ph3, thumbnail, sync_state, sync_error,
           added_at, updated_at, seen_at)
         VALUES (${Array(26).fill('?').join(', ')})`,
       ).run(img.productId, img.picName, ...values)
     } else {
       this.stmt(
-        `UPDATE images SET category_id = ?, custom_content = ?, int_attr = ?, int_attr2 = ?,
-          int_attr3 = ?, int_attr4 = ?, str_attr = ?, str_attr2 = ?, str_attr3 = ?,
-          str_attr4 = ?, region = ?, source_path = ?, sha256 = ?, phash = ?, ph0 = ?, ph1 = ?,
+        `UPDATE images SET category_id = ?, custom_content = ?, ${ATTR_SET_SQL}, region = ?, source_path = ?, sha256 = ?, phash = ?, ph0 = ?, ph1 = ?,
           ph2 = ?, ph3 = ?, thumbnail = ?, sync_state = ?, sync_error = ?, added_at = ?,
           updated_at = ?, seen_at = ?
         WHERE id = ?`,
@@ -84,14 +79,10 @@ export class GalleryRecords {
         ...key,
         categoryId: optInt(rec.categoryId, 'categoryId'),
         customContent: optStr(rec.customContent, 'customContent'),
-        intAttr: optInt(rec.intAttr, 'intAttr'),
-        intAttr2: optInt(rec.intAttr2, 'intAttr2'),
-        intAttr3: optInt(rec.intAttr3, 'intAttr3'),
-        intAttr4: optInt(rec.intAttr4, 'intAttr4'),
-        strAttr: optStr(rec.strAttr, 'strAttr'),
-        strAttr2: optStr(rec.strAttr2, 'strAttr2'),
-        strAttr3: optStr(rec.strAttr3, 'strAttr3'),
-        strAttr4: optStr(rec.strAttr4, 'strAttr4'),
+        ...attrShape(
+          (k) => optInt(rec[k], k),
+          (k) => optStr(rec[k], k),
+        ),
         region: optStr(rec.region, 'region'),
         sourcePath: rec.sourcePath === undefined ? (old?.sourcePath ?? null) : rec.sourcePath,
         sha256:
@@ -161,14 +152,7 @@ export class GalleryRecords {
         ...k,
         categoryId: null,
         customContent: null,
-        intAttr: null,
-        intAttr2: null,
-        intAttr3: null,
-        intAttr4: null,
-        strAttr: null,
-        strAttr2: null,
-        strAttr3: null,
-        strAttr4: null,
+        ...attrsOrNull({}),
         region: null,
         sourcePath: null,
         sha256: null,

@@ -12,6 +12,7 @@
  * image; the next dump import brings the cache back in step).
  */
 
+import { attrsOrNull } from '../../domain'
 import crypto from 'node:crypto'
 import type {
   AddImageRequest,
@@ -93,14 +94,7 @@ export function addedRecord(
     picName: r.picName,
     categoryId: res?.picInfo.categoryId ?? r.categoryId ?? null,
     customContent: r.customContent ?? null,
-    intAttr: r.intAttr ?? null,
-    intAttr2: r.intAttr2 ?? null,
-    intAttr3: r.intAttr3 ?? null,
-    intAttr4: r.intAttr4 ?? null,
-    strAttr: r.strAttr ?? null,
-    strAttr2: r.strAttr2 ?? null,
-    strAttr3: r.strAttr3 ?? null,
-    strAttr4: r.strAttr4 ?? null,
+    ...attrsOrNull(r),
     region: regionOnOriginal(res?.picInfo.region ?? r.region, facts?.geometry),
     sourcePath: facts?.sourcePath ?? null,
     sha256: sha256 || null,

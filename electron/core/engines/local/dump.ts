@@ -1,3 +1,4 @@
+import { ATTR_WIRE, CONSOLE_ATTR_ORDER } from '../../../domain'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { ImageRow, Store } from './store'
@@ -17,14 +18,7 @@ export function dumpLine(r: ImageRow): string {
     CategoryId: String(r.categoryId),
   }
   if (r.customContent !== null) o.CustomContent = r.customContent
-  if (r.intAttr !== null) o.IntAttr = r.intAttr
-  if (r.strAttr !== null) o.StrAttr = r.strAttr
-  if (r.intAttr2 !== null) o.IntAttr2 = r.intAttr2
-  if (r.strAttr2 !== null) o.StrAttr2 = r.strAttr2
-  if (r.intAttr3 !== null) o.IntAttr3 = r.intAttr3
-  if (r.strAttr3 !== null) o.StrAttr3 = r.strAttr3
-  if (r.intAttr4 !== null) o.IntAttr4 = r.intAttr4
-  if (r.strAttr4 !== null) o.StrAttr4 = r.strAttr4
+  for (const k of CONSOLE_ATTR_ORDER) if (r[k] !== null) o[ATTR_WIRE[k]] = r[k]
   return JSON.stringify(o)
 }
 

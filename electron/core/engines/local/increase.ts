@@ -1,3 +1,4 @@
+import { ATTR_WIRE, INT_ATTR_KEYS, STR_ATTR_KEYS } from '../../../domain'
 import fs from 'node:fs'
 import path from 'node:path'
 import readline from 'node:readline'
@@ -263,14 +264,8 @@ export class IncreaseRunner {
           ? Number(o.CategoryId)
           : num('CategoryId')
       req.customContent = str('CustomContent')
-      req.intAttr = num('IntAttr')
-      req.intAttr2 = num('IntAttr2')
-      req.intAttr3 = num('IntAttr3')
-      req.intAttr4 = num('IntAttr4')
-      req.strAttr = str('StrAttr')
-      req.strAttr2 = str('StrAttr2')
-      req.strAttr3 = str('StrAttr3')
-      req.strAttr4 = str('StrAttr4')
+      for (const k of INT_ATTR_KEYS) req[k] = num(ATTR_WIRE[k])
+      for (const k of STR_ATTR_KEYS) req[k] = str(ATTR_WIRE[k])
       if (o.Crop !== undefined && o.Crop !== null) req.crop = o.Crop as boolean
       req.region = str('Region')
       await this.deps.add(req)

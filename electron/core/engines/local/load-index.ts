@@ -1,3 +1,4 @@
+import { attrsOrNull } from '../../../domain'
 import { Slicer } from '../../util/slices'
 import { blobToVector, type IndexRow, type Store } from './store'
 import type { IndexEntry, VectorIndex } from './vector-index'
@@ -64,13 +65,6 @@ export function entryOf(r: Omit<IndexRow, 'vector' | 'fversion'>): IndexEntry {
     rowId: r.id,
     productId: r.productId,
     categoryId: r.categoryId,
-    intAttr: r.intAttr,
-    intAttr2: r.intAttr2,
-    intAttr3: r.intAttr3,
-    intAttr4: r.intAttr4,
-    strAttr: r.strAttr,
-    strAttr2: r.strAttr2,
-    strAttr3: r.strAttr3,
-    strAttr4: r.strAttr4,
+    ...attrsOrNull(r),
   }
 }

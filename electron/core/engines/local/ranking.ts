@@ -1,4 +1,5 @@
 /** Turning nearest neighbours into results: category prediction, ranking, auctions. */
+import { definedAttrs } from '../../../domain'
 import { OTHER_CATEGORY_ID } from '../categories'
 import type { Auction } from '../types'
 import type { EngineContext } from './context'
@@ -79,14 +80,6 @@ export function auctionOf(r: ImageRow, sim: number): Auction {
 }
 
 function attributesOf(r: ImageRow) {
-  const o: Partial<Auction> = {}
-  if (r.intAttr !== null) o.intAttr = r.intAttr
-  if (r.intAttr2 !== null) o.intAttr2 = r.intAttr2
-  if (r.intAttr3 !== null) o.intAttr3 = r.intAttr3
-  if (r.intAttr4 !== null) o.intAttr4 = r.intAttr4
-  if (r.strAttr !== null) o.strAttr = r.strAttr
-  if (r.strAttr2 !== null) o.strAttr2 = r.strAttr2
-  if (r.strAttr3 !== null) o.strAttr3 = r.strAttr3
-  if (r.strAttr4 !== null) o.strAttr4 = r.strAttr4
+  const o: Partial<Auction> = definedAttrs(r)
   return o
 }

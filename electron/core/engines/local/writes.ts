@@ -1,4 +1,5 @@
 /** The local engine's writes: AddImage (also used by batch tasks), UpdateImage, DeleteImage. */
+import { attrsOrNull } from '../../../domain'
 import { OTHER_CATEGORY_ID } from '../categories'
 import { EngineError } from '../errors'
 import type {
@@ -89,14 +90,7 @@ export function createWrites(ctx: EngineContext) {
       picName,
       categoryId,
       customContent: attrs.customContent ?? null,
-      intAttr: attrs.intAttr ?? null,
-      intAttr2: attrs.intAttr2 ?? null,
-      intAttr3: attrs.intAttr3 ?? null,
-      intAttr4: attrs.intAttr4 ?? null,
-      strAttr: attrs.strAttr ?? null,
-      strAttr2: attrs.strAttr2 ?? null,
-      strAttr3: attrs.strAttr3 ?? null,
-      strAttr4: attrs.strAttr4 ?? null,
+      ...attrsOrNull(attrs),
       region: regionText,
       width: info.width,
       height: info.height,

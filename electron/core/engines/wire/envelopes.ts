@@ -1,3 +1,4 @@
+import { ATTRIBUTES } from '../../../domain'
 import type {
   AddImageResult,
   Auction,
@@ -36,14 +37,7 @@ export function auctionToWire(a: Auction): Json {
     CustomContent: a.customContent,
     Score: a.score,
     SortExprValues: a.sortExprValues,
-    IntAttr: a.intAttr,
-    IntAttr2: a.intAttr2,
-    IntAttr3: a.intAttr3,
-    IntAttr4: a.intAttr4,
-    StrAttr: a.strAttr,
-    StrAttr2: a.strAttr2,
-    StrAttr3: a.strAttr3,
-    StrAttr4: a.strAttr4,
+    ...Object.fromEntries(ATTRIBUTES.map((x) => [x.wire, a[x.key]])),
   })
 }
 

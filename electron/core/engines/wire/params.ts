@@ -1,3 +1,4 @@
+import { ATTR_WIRE, attrShape } from '../../../domain'
 import type {
   AddImageRequest,
   CheckImageExistsRequest,
@@ -96,14 +97,10 @@ function attributes(p: WireParams): ImageAttributes {
   return withoutUndefined({
     categoryId: optInt(p, 'CategoryId'),
     customContent: optString(p, 'CustomContent'),
-    intAttr: optInt(p, 'IntAttr'),
-    intAttr2: optInt(p, 'IntAttr2'),
-    intAttr3: optInt(p, 'IntAttr3'),
-    intAttr4: optInt(p, 'IntAttr4'),
-    strAttr: optString(p, 'StrAttr'),
-    strAttr2: optString(p, 'StrAttr2'),
-    strAttr3: optString(p, 'StrAttr3'),
-    strAttr4: optString(p, 'StrAttr4'),
+    ...attrShape(
+      (k) => optInt(p, ATTR_WIRE[k]),
+      (k) => optString(p, ATTR_WIRE[k]),
+    ),
   })
 }
 

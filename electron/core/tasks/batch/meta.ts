@@ -11,6 +11,7 @@
  * line is set apart as rejected with its reason, and the rest goes on.
  */
 
+import { ATTRIBUTES, type AttrWireInput } from '../../../domain'
 import fs from 'node:fs'
 import path from 'node:path'
 import { CoreError } from '../../errors'
@@ -31,20 +32,12 @@ import type { ItemError } from '../../jobs/types'
 export const META_FILE = 'increment.meta'
 
 /** One line of increment.meta, keys as the cloud documents them. */
-export interface MetaLine {
+export type MetaLine = AttrWireInput & {
   OperationType: 'ADD' | 'DELETE'
   ProductId: string
   PicName?: string
   CategoryId?: number
   CustomContent?: string
-  IntAttr?: number
-  IntAttr2?: number
-  IntAttr3?: number
-  IntAttr4?: number
-  StrAttr?: string
-  StrAttr2?: string
-  StrAttr3?: string
-  StrAttr4?: string
   Crop?: boolean
   Region?: string
 }
@@ -132,14 +125,10 @@ function metaFromFields(
   const m: MetaLine = { OperationType: 'ADD', ProductId: productId, PicName: picName ?? '' }
   if (f.categoryId !== undefined) m.CategoryId = f.categoryId
   if (f.customContent !== undefined) m.CustomContent = f.customContent
-  if (f.intAttr !== undefined) m.IntAttr = f.intAttr
-  if (f.intAttr2 !== undefined) m.IntAttr2 = f.intAttr2
-  if (f.intAttr3 !== undefined) m.IntAttr3 = f.intAttr3
-  if (f.intAttr4 !== undefined) m.IntAttr4 = f.intAttr4
-  if (f.strAttr !== undefined) m.StrAttr = f.strAttr
-  if (f.strAttr2 !== undefined) m.StrAttr2 = f.strAttr2
-  if (f.strAttr3 !== undefined) m.StrAttr3 = f.strAttr3
-  if (f.strAttr4 !== undefined) m.StrAttr4 = f.strAttr4
+  for (const a of ATTRIBUTES) {
+    const v = f[a.key]
+    if (v !== undefined) (m as Record<string, unknown>)[a.wire] = v
+  }
   if (f.crop !== undefined) m.Crop = f.crop
   if (f.region !== undefined) m.Region = f.region
   return m
@@ -150,14 +139,10 @@ export function fieldsOfMeta(m: MetaLine): BulkAddFields {
   const f: BulkAddFields = {}
   if (m.CategoryId !== undefined) f.categoryId = m.CategoryId
   if (m.CustomContent !== undefined) f.customContent = m.CustomContent
-  if (m.IntAttr !== undefined) f.intAttr = m.IntAttr
-  if (m.IntAttr2 !== undefined) f.intAttr2 = m.IntAttr2
-  if (m.IntAttr3 !== undefined) f.intAttr3 = m.IntAttr3
-  if (m.IntAttr4 !== undefined) f.intAttr4 = m.IntAttr4
-  if (m.StrAttr !== undefined) f.strAttr = m.StrAttr
-  if (m.StrAttr2 !== undefined) f.strAttr2 = m.StrAttr2
-  if (m.StrAttr3 !== undefined) f.strAttr3 = m.StrAttr3
-  if (m.StrAttr4 !== undefined) f.strAttr4 = m.StrAttr4
+  for (const a of ATTRIBUTES) {
+    const v = (m as Record<string, unknown>)[a.wire]
+    if (v !== undefined) (f as Record<string, unknown>)[a.key] = v
+  }
   if (m.Crop !== undefined) f.crop = m.Crop
   if (m.Region !== undefined) f.region = m.Region
   return f
