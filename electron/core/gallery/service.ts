@@ -1,3 +1,7 @@
+/**
+ * The `gallery.*` domain: browsing the cache, the engine's status, bulk changes (as jobs of the
+ * queue, or one by one in the call) and exports (export-writer.ts; selections in selection.ts).
+ */
 import fs from 'node:fs'
 import path from 'node:path'
 import type { z } from 'zod'
@@ -14,13 +18,13 @@ import type { JobQueue } from '../jobs/queue'
 import type { ItemRecord, JobHandler, JobProgress } from '../jobs/types'
 import type { BackgroundService, StartResult } from '../background'
 import { cloudRateLimits } from '../jobs/limits'
-import { Coalescer } from '../jobs/progress'
 import type { Logger } from '../log'
 import type { ProfileStore } from '../profiles/store'
 import { runBulk } from './bulk'
-import { formatter, type ExportFormat } from './export-format'
-import type { Gallery } from './gallery'
-import type { GalleryImage, ImageKey, QueryOptions } from './types'
+import { formatter } from './export-format'
+import { MAX_TEXT_EXPORT, exportPages, stamp, writeExport } from './export-writer'
+import { selectionKeys, toQuery } from './selection'
+import type { ImageKey } from './types'
 
 type In<T extends z.ZodType> = z.output<T>
 
@@ -71,52 +75,9 @@ interface BulkJobParams {
   attributes?: Attrs
 }
 
-/** Largest export returned as text (beyond: write a file). */
-export const MAX_TEXT_EXPORT = 50_000
 const STATUS_TTL_ONLINE = 20_000
 const STATUS_TTL_OFFLINE = 5_000
 const STATUS_TIMEOUT = 8_000
-
-/** Gallery query options from the contract's query fields (empty text / filter = none). */
-export function toQuery(q: In<typeof G.GalleryQuery> | undefined): Omit<QueryOptions, 'limit'> {
-  const out: Omit<QueryOptions, 'limit'> = {}
-  if (!q) return out
-  if (q.text && q.text.trim()) out.text = q.text
-  if (q.filter && q.filter.trim()) out.filter = q.filter
-  if (q.categoryId !== undefined) out.categoryId = q.categoryId
-  if (q.productId !== undefined) out.productId = q.productId
-  if (q.syncState !== undefined) out.syncState = q.syncState
-  return out
-}
-
-/** Every key a selection names (a query is resolved against the cache now, in key order). */
-export function selectionKeys(g: Gallery, sel: In<typeof G.Selection>): ImageKey[] {
-  if ('keys' in sel) {
-    const seen = new Set<string>()
-    const out: ImageKey[] = []
-    for (const k of sel.keys) {
-      const id = `${k.productId}\u0000${k.picName}`
-      if (seen.has(id)) continue
-      seen.add(id)
-      out.push({ productId: k.productId, picName: k.picName })
-    }
-    return out
-  }
-  const q = toQuery(sel.query)
-  const out: ImageKey[] = []
-  for (let offset = 0; ; offset += 1000) {
-    const page = g.query({ ...q, sort: 'productId', order: 'asc', limit: 1000, offset })
-    for (const i of page.items) out.push({ productId: i.productId, picName: i.picName })
-    if (offset + 1000 >= page.total || page.items.length === 0) break
-  }
-  return out
-}
-
-/** Local date-time for file names: 20261121-083253. */
-export function stamp(d = new Date()): string {
-  const p = (n: number) => String(n).padStart(2, '0')
-  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`
-}
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let t: ReturnType<typeof setTimeout> | undefined
@@ -134,95 +95,6 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
       )
     }),
   ]).finally(() => clearTimeout(t))
-}
-
-/** The images of a selection, page by page, in the given order (keys: in the given order). */
-export function exportPages(
-  g: Gallery,
-  sel: In<typeof G.Selection>,
-  sort: QueryOptions['sort'] = 'productId',
-  order: QueryOptions['order'] = 'asc',
-): { total: number; pages: () => Generator<GalleryImage[]> } {
-  if ('keys' in sel) {
-    const keys = selectionKeys(g, sel)
-    return {
-      total: keys.length,
-      pages: function* () {
-        for (let i = 0; i < keys.length; i += 500) {
-          yield keys
-            .slice(i, i + 500)
-            .map((k) => g.get(k.productId, k.picName))
-            .filter((x): x is GalleryImage => !!x)
-        }
-      },
-    }
-  }
-  const q = toQuery(sel.query)
-  const total = g.query({ ...q, limit: 1 }).total
-  return {
-    total,
-    pages: function* () {
-      for (let offset = 0; offset < total; offset += 1000) {
-        const page = g.query({ ...q, sort, order, limit: 1000, offset })
-        if (page.items.length === 0) return
-        yield page.items
-      }
-    },
-  }
-}
-
-/**
- * Writes a selection to `file` in an export format (temp file + rename: the file is whole or
- * absent), yielding to the event loop between pages. Returns the number of images written.
- */
-export async function writeExport(
-  g: Gallery,
-  sel: In<typeof G.Selection>,
-  o: {
-    format: ExportFormat
-    file: string
-    sort?: QueryOptions['sort']
-    order?: QueryOptions['order']
-    signal?: AbortSignal
-    onProgress?: (done: number, total: number, phase: 'running' | 'done') => void
-  },
-): Promise<number> {
-  const fmt = formatter(o.format)
-  const { total, pages } = exportPages(g, sel, o.sort, o.order)
-  fs.mkdirSync(path.dirname(o.file), { recursive: true })
-  const tmp = `${o.file}.${process.pid}.tmp`
-  const fd = fs.openSync(tmp, 'w')
-  let count = 0
-  const co = new Coalescer(100, () => o.onProgress?.(count, total, 'running'))
-  try {
-    // A BOM so spreadsheet programs read UTF-8 (Chinese text) correctly.
-    fs.writeSync(fd, (o.format === 'csv' ? '\ufeff' : '') + fmt.header)
-    for (const items of pages()) {
-      if (o.signal?.aborted) {
-        throw new CoreError('Aborted', 'The export was cancelled; no file was written.')
-      }
-      let chunk = ''
-      for (const img of items) chunk += fmt.line(img)
-      fs.writeSync(fd, chunk)
-      count += items.length
-      co.request()
-      await new Promise((r) => setImmediate(r))
-    }
-    fs.closeSync(fd)
-    fs.renameSync(tmp, o.file)
-  } catch (e) {
-    try {
-      fs.closeSync(fd)
-    } catch {
-      /* already closed */
-    }
-    fs.rmSync(tmp, { force: true })
-    throw e
-  } finally {
-    co.cancel()
-  }
-  o.onProgress?.(count, total, 'done')
-  return count
 }
 
 /** The `gallery.*` domain. */
