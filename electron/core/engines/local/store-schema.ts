@@ -2,23 +2,16 @@
  * The local engine's SQLite schema and row shapes (store.ts holds the Store class that reads and
  * writes them; it re-exports what callers need from here).
  */
+import { ATTR_FIELD, ATTR_FIELDS, ATTR_KEYS, type AttrKey, type AttrValues } from '../../../domain'
 import type { FilterColumns } from './filter'
 
 /** One stored image: its identity, attributes, the region that was indexed and its vector. */
-export interface ImageRow {
+export type ImageRow = AttrValues & {
   id: number
   productId: string
   picName: string
   categoryId: number
   customContent: string | null
-  intAttr: number | null
-  intAttr2: number | null
-  intAttr3: number | null
-  intAttr4: number | null
-  strAttr: string | null
-  strAttr2: string | null
-  strAttr3: string | null
-  strAttr4: string | null
   /** Region indexed (`x1,x2,y1,y2` in the image's pixels) or null for the whole image. */
   region: string | null
   width: number
@@ -28,20 +21,10 @@ export interface ImageRow {
 }
 
 /** What the in-memory index needs of an image. */
-export type IndexRow = Pick<
-  ImageRow,
-  | 'id'
-  | 'productId'
-  | 'categoryId'
-  | 'intAttr'
-  | 'intAttr2'
-  | 'intAttr3'
-  | 'intAttr4'
-  | 'strAttr'
-  | 'strAttr2'
-  | 'strAttr3'
-  | 'strAttr4'
-> & { vector: Buffer; fversion: string }
+export type IndexRow = Pick<ImageRow, 'id' | 'productId' | 'categoryId' | AttrKey> & {
+  vector: Buffer
+  fversion: string
+}
 
 export interface StoredVector {
   id: number
@@ -143,35 +126,19 @@ CREATE TABLE IF NOT EXISTS increase_failures (
 `
 
 export const IMAGE_COLS = `id, product_id AS productId, pic_name AS picName, category_id AS categoryId,
-  custom_content AS customContent, int_attr AS intAttr, int_attr2 AS intAttr2, int_attr3 AS intAttr3,
-  int_attr4 AS intAttr4, str_attr AS strAttr, str_attr2 AS strAttr2, str_attr3 AS strAttr3,
-  str_attr4 AS strAttr4, region, width, height, utc_created AS utcCreated, utc_modified AS utcModified`
+  custom_content AS customContent, ${ATTR_KEYS.map((k) => `${ATTR_FIELD[k]} AS ${k}`).join(', ')},
+  region, width, height, utc_created AS utcCreated, utc_modified AS utcModified`
 
 /** Column names for filterToSql over the images table. */
-export const IMAGE_FILTER_COLUMNS: FilterColumns = {
-  int_attr: 'int_attr',
-  int_attr2: 'int_attr2',
-  int_attr3: 'int_attr3',
-  int_attr4: 'int_attr4',
-  str_attr: 'str_attr',
-  str_attr2: 'str_attr2',
-  str_attr3: 'str_attr3',
-  str_attr4: 'str_attr4',
-}
+export const IMAGE_FILTER_COLUMNS = Object.fromEntries(
+  ATTR_FIELDS.map((f) => [f, f]),
+) as FilterColumns
 
-export interface NewImage {
+export type NewImage = AttrValues & {
   productId: string
   picName: string
   categoryId: number
   customContent: string | null
-  intAttr: number | null
-  intAttr2: number | null
-  intAttr3: number | null
-  intAttr4: number | null
-  strAttr: string | null
-  strAttr2: string | null
-  strAttr3: string | null
-  strAttr4: string | null
   region: string | null
   width: number
   height: number
@@ -180,33 +147,12 @@ export interface NewImage {
   source: { bytes: Buffer; scale: number } | null
 }
 
-export type AttributePatch = Partial<
-  Pick<
-    ImageRow,
-    | 'categoryId'
-    | 'customContent'
-    | 'intAttr'
-    | 'intAttr2'
-    | 'intAttr3'
-    | 'intAttr4'
-    | 'strAttr'
-    | 'strAttr2'
-    | 'strAttr3'
-    | 'strAttr4'
-  >
->
+export type AttributePatch = Partial<Pick<ImageRow, 'categoryId' | 'customContent' | AttrKey>>
 
 export const PATCH_COLUMNS: Record<keyof AttributePatch, string> = {
   categoryId: 'category_id',
   customContent: 'custom_content',
-  intAttr: 'int_attr',
-  intAttr2: 'int_attr2',
-  intAttr3: 'int_attr3',
-  intAttr4: 'int_attr4',
-  strAttr: 'str_attr',
-  strAttr2: 'str_attr2',
-  strAttr3: 'str_attr3',
-  strAttr4: 'str_attr4',
+  ...ATTR_FIELD,
 }
 
 export function vectorToBlob(v: Float32Array): Buffer {
