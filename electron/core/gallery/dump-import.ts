@@ -1,3 +1,4 @@
+import { ATTR_FIELDS, ATTR_KEYS } from '../../domain'
 import { statSync } from 'node:fs'
 import type Database from 'better-sqlite3'
 import { PENDING_SQL } from './columns'
@@ -22,8 +23,8 @@ let stageSeq = 0
 const PROGRESS_INTERVAL_MS = 100
 const BATCH = 2000
 
-const ATTR_COLS = `category_id, custom_content, int_attr, int_attr2, int_attr3, int_attr4,
-  str_attr, str_attr2, str_attr3, str_attr4`
+/** Columns from the domain's attribute table (constants, never input). */
+const ATTR_COLS = ['category_id', 'custom_content', ...ATTR_FIELDS].join(', ')
 
 export interface Stage {
   table: string
@@ -46,7 +47,9 @@ export async function stageDump(db: DB, file: string, opts: DumpOptions = {}): P
     region TEXT, has_region INTEGER NOT NULL, line INTEGER NOT NULL,
     PRIMARY KEY (product_id, pic_name)) WITHOUT ROWID`)
   const insert = db.prepare(`INSERT OR REPLACE INTO ${table} VALUES
-    (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+    (${Array(ATTR_FIELDS.length + 7)
+      .fill('?')
+      .join(', ')})`)
   const insertBatch = db.transaction((recs: [DumpRecord, number][]) => {
     for (const [r, line] of recs) {
       insert.run(
@@ -54,14 +57,7 @@ export async function stageDump(db: DB, file: string, opts: DumpOptions = {}): P
         r.picName,
         r.categoryId,
         r.customContent,
-        r.intAttr,
-        r.intAttr2,
-        r.intAttr3,
-        r.intAttr4,
-        r.strAttr,
-        r.strAttr2,
-        r.strAttr3,
-        r.strAttr4,
+        ...ATTR_KEYS.map((k) => r[k]),
         r.region ?? null,
         r.region === undefined ? 0 : 1,
         line,
@@ -121,10 +117,7 @@ const MATCH = (s: string) =>
   `EXISTS (SELECT 1 FROM images i WHERE i.product_id = ${s}.product_id AND i.pic_name = ${s}.pic_name)`
 
 const DIFFERS = `(i.category_id IS NOT s.category_id OR i.custom_content IS NOT s.custom_content
-  OR i.int_attr IS NOT s.int_attr OR i.int_attr2 IS NOT s.int_attr2
-  OR i.int_attr3 IS NOT s.int_attr3 OR i.int_attr4 IS NOT s.int_attr4
-  OR i.str_attr IS NOT s.str_attr OR i.str_attr2 IS NOT s.str_attr2
-  OR i.str_attr3 IS NOT s.str_attr3 OR i.str_attr4 IS NOT s.str_attr4
+  OR ${ATTR_FIELDS.map((f) => `i.${f} IS NOT s.${f}`).join(' OR ')}
   OR (s.has_region AND i.region IS NOT s.region))`
 
 function sqlFor(t: string) {
@@ -221,9 +214,7 @@ export function applyStage(
 function updateRows(db: DB, table: string, now: number): void {
   db.prepare(
     `UPDATE images AS i SET category_id = s.category_id, custom_content = s.custom_content,
-      int_attr = s.int_attr, int_attr2 = s.int_attr2, int_attr3 = s.int_attr3,
-      int_attr4 = s.int_attr4, str_attr = s.str_attr, str_attr2 = s.str_attr2,
-      str_attr3 = s.str_attr3, str_attr4 = s.str_attr4,
+      ${ATTR_FIELDS.map((f) => `${f} = s.${f}`).join(', ')},
       region = CASE WHEN s.has_region THEN s.region ELSE i.region END,
       sync_state = 'synced', sync_error = NULL, updated_at = @now, seen_at = @now
     FROM ${table} s
