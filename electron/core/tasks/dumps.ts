@@ -6,14 +6,12 @@ import type { ApiError } from '../../api/errors'
 import { toApiError } from '../../api/dispatch'
 import { CoreError } from '../errors'
 import type { EngineRegistry } from '../engines/registry'
-import type { DumpMetaTask } from '../engines/types'
 import type { EventBus } from '../events'
 import type { Galleries } from '../galleries'
 import { Coalescer } from '../jobs/progress'
 import type { JobQueue } from '../jobs/queue'
 import type { JobHandler } from '../jobs/types'
 import type { BackgroundService, StartResult } from '../background'
-import { sleep as sleepFor } from '../util/sleep'
 import {
   DUMP_IMPORT_KIND,
   dumpImportHandler,
@@ -23,8 +21,8 @@ import {
 } from './dump-import-job'
 import type { Logger } from '../log'
 import type { ProfileStore } from '../profiles/store'
-import { DumpRecords, dumpsDir, type DumpRecord } from './dump-records'
-import { downloadFile } from './download'
+import { DumpRecords, type DumpRecord } from './dump-records'
+import { createDumpFollow, fromEngine, wkey } from './dump-follow'
 import { settlesWithin } from '../util/deadline'
 
 type In<T extends z.ZodType> = z.output<T>
@@ -58,22 +56,16 @@ export interface DumpServiceDeps {
 /**
  * Metadata exports (DumpMeta): created through the engine, watched by polling DumpMetaList with
  * backoff until SUCCESS or FAIL (`task.status` events, a `notification` at the end), their file
- * downloaded into `<profile>/dumps/` right away (the cloud's link expires after 2 hours) and kept,
- * then imported into the gallery cache after a diff preview.
+ * downloaded into `<profile>/dumps/` right away (the cloud's link expires after 2 hours) and kept
+ * (watching and downloading: dump-follow.ts), then imported into the gallery cache after a diff
+ * preview.
  */
 export function createDumpService(d: DumpServiceDeps) {
   const records = new DumpRecords(d.profiles)
-  const watchers = new Map<string, Promise<DumpRecord | null>>()
-  const downloads = new Map<string, Promise<DumpRecord>>()
   /** Aborted by stop(): watchers, downloads and waits end (a new one on each start). */
   let closing = new AbortController()
-  const firstMs = d.poll?.firstMs ?? 500
-  const factor = d.poll?.factor ?? 1.6
-  const maxMs = d.poll?.maxMs ?? 30_000
-  const maxFailures = d.poll?.maxFailures ?? 30
 
   const profileOf = (name?: string) => d.profiles.get(name ?? d.profiles.active())
-  const wkey = (profile: string, id: number) => `${profile}#${id}`
 
   function expiresAt(profile: string, r: DumpRecord): number | null {
     if (r.status !== 'SUCCESS' || !r.metaUrl) return null
@@ -99,17 +91,6 @@ export function createDumpService(d: DumpServiceDeps) {
       file,
       downloadError: r.downloadError,
       imported: r.imported,
-    }
-  }
-
-  function fromEngine(t: DumpMetaTask): Partial<DumpRecord> {
-    return {
-      status: t.status,
-      code: t.code,
-      message: t.message,
-      metaUrl: t.metaUrl,
-      utcCreate: t.utcCreate,
-      utcModified: t.utcModified,
     }
   }
 
@@ -142,185 +123,15 @@ export function createDumpService(d: DumpServiceDeps) {
     })
   }
 
-  /** Downloads a finished export's file into dumps/ (one download per task at a time). */
-  function download(profile: string, id: number, opId?: string): Promise<DumpRecord> {
-    const k = wkey(profile, id)
-    const running = downloads.get(k)
-    if (running) return running
-    const p = (async () => {
-      const r = records.get(profile, id)
-      if (!r || r.status !== 'SUCCESS' || !r.metaUrl) {
-        throw new CoreError(
-          'DumpNotReady',
-          `Export ${id} has no file to download (status ${r?.status ?? 'unknown'})`,
-          { hint: 'Wait until the export has finished successfully.' },
-        )
-      }
-      const exp = expiresAt(profile, r)
-      if (exp !== null && Date.now() > exp) {
-        throw new CoreError(
-          'DumpUrlExpired',
-          `The link to export ${id} expired at ${new Date(exp).toISOString()}`,
-          {
-            hint: 'Export links stop working 2 hours after the export finished: create a new export.',
-          },
-        )
-      }
-      const dest = path.join(dumpsDir(d.profiles, profile), `meta-${id}.jsonl`)
-      const op = d.newOp(opId)
-      const co = new Coalescer(100, () => emitProgress())
-      let done = 0
-      let total = 0
-      const emitProgress = (phase: 'running' | 'done' = 'running') =>
-        d.events.emit('gallery.progress', {
-          profile,
-          opId: op.id,
-          kind: 'download',
-          phase,
-          done,
-          total,
-        })
-      try {
-        const bytes = await downloadFile(r.metaUrl, dest, {
-          signal: AbortSignal.any([op.ctl.signal, closing.signal]),
-          onBytes: (b, t) => {
-            done = b
-            total = t
-            co.request()
-          },
-        })
-        co.cancel()
-        done = bytes
-        total = bytes
-        emitProgress('done')
-        d.logger.log('info', `dump ${id} of ${profile} downloaded: ${bytes} bytes → ${dest}`)
-        const finished = records.put(profile, id, {
-          file: { path: dest, bytes, downloadedAt: Date.now() },
-          downloadError: null,
-        })
-        // Same status, new facts (the file): views reload.
-        emitStatus(profile, finished)
-        return finished
-      } catch (e) {
-        co.cancel()
-        const err = toApiError(e, d.logger.redact)
-        records.put(profile, id, { downloadError: err })
-        throw e
-      } finally {
-        op.done()
-      }
-    })()
-    downloads.set(k, p)
-    p.then(
-      () => downloads.delete(k),
-      () => downloads.delete(k),
-    )
-    return p
-  }
-
-  const sleep = (ms: number) => sleepFor(ms, closing.signal)
-
-  /** Polls a task until it finishes; resolves with its final record (null if closed first). */
-  function watch(profile: string, id: number): Promise<DumpRecord | null> {
-    const k = wkey(profile, id)
-    const running = watchers.get(k)
-    if (running) return running
-    const p = (async (): Promise<DumpRecord | null> => {
-      let delay = firstMs
-      let failures = 0
-      let lastError: ApiError | null = null
-      let lastStatus = records.get(profile, id)?.status ?? null
-      for (;;) {
-        await sleep(delay)
-        if (closing.signal.aborted) return null
-        delay = Math.min(maxMs, delay * factor)
-        let task: DumpMetaTask | undefined
-        try {
-          const engine = await d.engines.get(profile)
-          const res = await engine.dumpMetaList({ id, pageNumber: 1, pageSize: 1 })
-          task = res.dumpMetaList.find((t) => t.id === id)
-          failures = 0
-        } catch (e) {
-          if (closing.signal.aborted) return null
-          failures++
-          lastError = toApiError(e, d.logger.redact)
-          if (failures < maxFailures) continue
-          const r = records.put(profile, id, {
-            message: `Stopped watching: ${lastError.code}: ${lastError.message}`,
-          })
-          notify(
-            'warning',
-            `Export ${id}: no answer from the engine`,
-            `Loupe stopped watching it after ${failures} failed attempts (${lastError.code}). Refresh the Tasks view later.`,
-            'dumps.notify.dumpLost',
-            { id, code: lastError.code },
-            { profile, id },
-          )
-          return r
-        }
-        if (!task) {
-          const r = records.put(profile, id, {
-            status: 'FAIL',
-            code: 'TaskNotFound',
-            message: 'The engine no longer lists this export.',
-          })
-          emitStatus(profile, r)
-          return r
-        }
-        const r = records.put(profile, id, fromEngine(task))
-        if (r.status !== lastStatus) {
-          lastStatus = r.status
-          emitStatus(profile, r)
-        }
-        if (task.status === 'PROCESSING') continue
-        if (task.status === 'SUCCESS') {
-          let final = r
-          if (r.ours) {
-            try {
-              final = await download(profile, id)
-            } catch (e) {
-              if (closing.signal.aborted) return records.get(profile, id)
-              const err = toApiError(e, d.logger.redact)
-              notify(
-                'warning',
-                `Export ${id} finished, but its file could not be downloaded`,
-                `${err.code}: ${err.message}`,
-                'dumps.notify.dumpDownloadFailed',
-                { id, code: err.code, message: err.message },
-                { profile, id },
-              )
-              return records.get(profile, id)
-            }
-          }
-          const count = /(\d+) images?/.exec(r.message ?? '')?.[1]
-          notify(
-            'success',
-            `Metadata export ${id} finished`,
-            `${count ? `${count} images. ` : ''}Import it into the gallery from the Tasks view.`,
-            'dumps.notify.dumpDone',
-            { id, profile, count: count ?? '' },
-            { profile, id },
-          )
-          return final
-        }
-        notify(
-          'error',
-          `Metadata export ${id} failed`,
-          `${r.code ?? ''} ${r.message ?? ''}`.trim(),
-          'dumps.notify.dumpFailed',
-          { id, profile, message: `${r.code ?? ''} ${r.message ?? ''}`.trim() },
-          { profile, id },
-        )
-        return r
-      }
-    })()
-    watchers.set(k, p)
-    p.then(
-      () => watchers.delete(k),
-      () => watchers.delete(k),
-    )
-    return p
-  }
+  /** Watching exports to their end and downloading their files (dump-follow.ts). */
+  const { watch, download, watchers, downloads } = createDumpFollow({
+    d,
+    records,
+    closing: () => closing.signal,
+    expiresAt,
+    notify,
+    emitStatus,
+  })
 
   /** The file of a dump source: a task's (downloaded first if needed) or a given file. */
   async function sourceFile(
