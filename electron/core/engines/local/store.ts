@@ -1,3 +1,4 @@
+import { ATTR_FIELD, ATTR_FIELDS, ATTR_KEYS } from '../../../domain'
 import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
@@ -64,17 +65,15 @@ export class Store {
       byId: db.prepare(`SELECT ${IMAGE_COLS} FROM images WHERE id = ?`),
       idByKey: db.prepare('SELECT id FROM images WHERE product_id = ? AND pic_name = ?').pluck(),
       upsert: db.prepare(`INSERT INTO images (product_id, pic_name, category_id, custom_content,
-          int_attr, int_attr2, int_attr3, int_attr4, str_attr, str_attr2, str_attr3, str_attr4,
+          ${ATTR_FIELDS.join(', ')},
           region, width, height, vector, fversion, utc_created, utc_modified)
-        VALUES (@productId, @picName, @categoryId, @customContent, @intAttr, @intAttr2, @intAttr3,
-          @intAttr4, @strAttr, @strAttr2, @strAttr3, @strAttr4, @region, @width, @height, @vector,
-          @fversion, @now, @now)
+        VALUES (@productId, @picName, @categoryId, @customContent,
+          ${ATTR_KEYS.map((k) => `@${k}`).join(', ')},
+          @region, @width, @height, @vector, @fversion, @now, @now)
         ON CONFLICT (product_id, pic_name) DO UPDATE SET category_id = excluded.category_id,
-          custom_content = excluded.custom_content, int_attr = excluded.int_attr,
-          int_attr2 = excluded.int_attr2, int_attr3 = excluded.int_attr3,
-          int_attr4 = excluded.int_attr4, str_attr = excluded.str_attr,
-          str_attr2 = excluded.str_attr2, str_attr3 = excluded.str_attr3,
-          str_attr4 = excluded.str_attr4, region = excluded.region, width = excluded.width,
+          custom_content = excluded.custom_content,
+          ${ATTR_FIELDS.map((f) => `${f} = excluded.${f}`).join(', ')},
+          region = excluded.region, width = excluded.width,
           height = excluded.height, vector = excluded.vector, fversion = excluded.fversion,
           utc_modified = excluded.utc_modified
         RETURNING id`),
@@ -91,8 +90,7 @@ export class Store {
       countStale: db.prepare('SELECT count(*) FROM images WHERE fversion != ?').pluck(),
       vector: db.prepare('SELECT vector, fversion FROM images WHERE id = ?'),
       indexRows: db.prepare(`SELECT id, product_id AS productId, category_id AS categoryId,
-          int_attr AS intAttr, int_attr2 AS intAttr2, int_attr3 AS intAttr3, int_attr4 AS intAttr4,
-          str_attr AS strAttr, str_attr2 AS strAttr2, str_attr3 AS strAttr3, str_attr4 AS strAttr4,
+          ${ATTR_KEYS.map((k) => `${ATTR_FIELD[k]} AS ${k}`).join(', ')},
           vector, fversion FROM images WHERE id > ? ORDER BY id LIMIT ?`),
     }
   }
