@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
 import vue from '@vitejs/plugin-vue'
+import { rendererAliases } from './aliases.config'
 
 export default defineConfig({
   main: {
@@ -52,6 +53,7 @@ export default defineConfig({
   renderer: {
     root: resolve(__dirname, 'renderer'),
     plugins: [vue()],
+    resolve: { alias: rendererAliases },
     build: {
       chunkSizeWarningLimit: 2000,
       rollupOptions: { input: resolve(__dirname, 'renderer/index.html') },

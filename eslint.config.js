@@ -86,7 +86,7 @@ export default tseslint.config(
           ...electronImport,
           patterns: [
             {
-              group: ['**/renderer/**', '**/main/**', '**/preload/**'],
+              group: ['**/renderer/**', '@renderer/**', '**/main/**', '**/preload/**'],
               message: 'The core knows no hosts.',
             },
           ],
@@ -109,7 +109,13 @@ export default tseslint.config(
           ],
           patterns: [
             {
-              group: ['**/renderer/**', '**/main/**', '**/preload/**', '**/server/**'],
+              group: [
+                '**/renderer/**',
+                '@renderer/**',
+                '**/main/**',
+                '**/preload/**',
+                '**/server/**',
+              ],
               message: 'electron/core-host uses the core, the contract and nothing else.',
             },
           ],
@@ -130,7 +136,7 @@ export default tseslint.config(
               message: 'electron/api is pure TypeScript: no Node.',
             },
             {
-              group: ['**/core/**', '**/main/**', '**/server/**', '**/preload/**'],
+              group: ['**/core/**', '**/main/**', '**/server/**', '**/preload/**', '@renderer/**'],
               message: 'electron/api imports nothing else.',
             },
           ],
@@ -160,6 +166,8 @@ export default tseslint.config(
                 '**/preload/**',
                 '**/core-host/**',
                 '**/renderer/**',
+                '@api/**',
+                '@renderer/**',
               ],
               message: 'electron/domain imports nothing but itself.',
             },

@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config'
 import vue from '@vitejs/plugin-vue'
+import { rendererAliases } from './aliases.config'
 
 export default defineConfig({
   test: {
@@ -26,6 +27,7 @@ export default defineConfig({
       },
       {
         plugins: [vue()],
+        resolve: { alias: rendererAliases },
         test: {
           name: 'renderer',
           environment: 'happy-dom',

@@ -1,7 +1,7 @@
-import { contract, type Contract } from '../../../electron/api/contract'
-import { createClient, type Bridge, type Transport } from '../../../electron/api/client'
-import { HOST_STATUS_EVENT, type HostStatus } from '../../../electron/api/host-status'
-import type { LoupePreload } from '../../../electron/api/preload'
+import { contract, type Contract } from '@api/contract'
+import { createClient, type Bridge, type Transport } from '@api/client'
+import { HOST_STATUS_EVENT, type HostStatus } from '@api/host-status'
+import type { LoupePreload } from '@api/preload'
 
 declare global {
   interface Window {

@@ -1,7 +1,7 @@
 import { getCurrentScope, onScopeDispose } from 'vue'
-import type { EventName, EventPayload } from '../../../electron/api/events'
-import type { HostStatus } from '../../../electron/api/host-status'
-import { getBridge, onHostStatus } from '../bridge'
+import type { EventName, EventPayload } from '@api/events'
+import type { HostStatus } from '@api/host-status'
+import { getBridge, onHostStatus } from '@renderer/bridge'
 
 /**
  * Listens to a core event for the life of the calling component (or store, or effect scope): the

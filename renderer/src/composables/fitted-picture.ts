@@ -1,5 +1,5 @@
 import { computed, onBeforeUnmount, onMounted, ref, watch, type Ref } from 'vue'
-import { fitScale, type Size } from '../lib/region'
+import { fitScale, type Size } from '@renderer/lib/region'
 
 /** What useFittedPicture reads of its component's props (reactively). */
 export interface FittedPictureProps {

@@ -3,4 +3,4 @@
  * the desktop app (file manager, real paths) or a browser on the headless host, and where a
  * gallery thumbnail is served.
  */
-export { isDesktop, thumbUrl } from '../bridge'
+export { isDesktop, thumbUrl } from '@renderer/bridge'

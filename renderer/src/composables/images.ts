@@ -1,5 +1,5 @@
-import { getBridge, type LoupeBridge } from '../bridge'
-import { useProfilesStore } from '../stores/profiles'
+import { getBridge, type LoupeBridge } from '@renderer/bridge'
+import { useProfilesStore } from '@renderer/stores/profiles'
 
 type ImagesApi = LoupeBridge['api']['images']
 type AddInput = Omit<Parameters<ImagesApi['add']>[0], 'profile'>

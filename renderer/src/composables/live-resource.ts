@@ -1,8 +1,8 @@
 import { ref } from 'vue'
-import type { ApiError } from '../../../electron/api/errors'
-import type { EventName, EventPayload } from '../../../electron/api/events'
-import { getBridge } from '../bridge'
-import { toUiError } from '../lib/errors'
+import type { ApiError } from '@api/errors'
+import type { EventName, EventPayload } from '@api/events'
+import { getBridge } from '@renderer/bridge'
+import { toUiError } from '@renderer/lib/errors'
 
 export interface LiveResourceOptions<T> {
   /** Reads the current state from the core. */

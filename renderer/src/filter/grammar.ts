@@ -22,7 +22,7 @@ export {
   type FilterOp,
   type IntField,
   type StrField,
-} from '../../../electron/domain/filter'
+} from '@domain/filter'
 export {
   FILTER_ERROR_CODES,
   checkFilter as validateFilter,
@@ -31,4 +31,4 @@ export {
   type FilterCheck,
   type FilterErrorCode,
   type FilterProblem,
-} from '../../../electron/domain/filter'
+} from '@domain/filter'

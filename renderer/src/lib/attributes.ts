@@ -8,7 +8,7 @@ import {
   type AttrKey,
   type IntAttrKey,
   type StrAttrKey,
-} from '../../../electron/domain/attributes'
+} from '@domain/attributes'
 
 /**
  * The editable attributes of an image as the form holds them (text, so that "12a" can be shown as

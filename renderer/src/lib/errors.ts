@@ -1,10 +1,10 @@
-import { toLoupeError, type ApiError } from '../../../electron/api/errors'
+import { toLoupeError, type ApiError } from '@api/errors'
 import {
   errorSettingsSection,
   explainError,
   type ErrorLocale,
   type ErrorText,
-} from '../../../electron/domain/errors'
+} from '@domain/errors'
 
 /**
  * The renderer's one way to handle a failure: whatever a store or a component catches becomes the

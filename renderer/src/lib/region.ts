@@ -3,7 +3,7 @@
  * conversion to and from the scaled picture on screen. `x2`/`y2` are exclusive-ish edges as the
  * engine writes them (`x1,x2,y1,y2`); a box always has x1 < x2 and y1 < y2 inside the image.
  */
-import { formatRegion, regionBox, type Box, type Size } from '../../../electron/domain/region'
+import { formatRegion, regionBox, type Box, type Size } from '@domain/region'
 
 export type { Box, Size }
 

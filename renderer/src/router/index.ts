@@ -26,14 +26,26 @@ export type ViewName = (typeof VIEWS)[number]['name']
 
 const routes: RouteRecordRaw[] = [
   { path: '/', redirect: '/search' },
-  { path: '/search', name: 'search', component: () => import('../views/SearchView.vue') },
-  { path: '/gallery', name: 'gallery', component: () => import('../views/GalleryView.vue') },
-  { path: '/add', name: 'add', component: () => import('../views/AddView.vue') },
-  { path: '/folders', name: 'folders', component: () => import('../views/FoldersView.vue') },
-  { path: '/tasks', name: 'tasks', component: () => import('../views/TasksView.vue') },
-  { path: '/instance', name: 'instance', component: () => import('../views/InstanceView.vue') },
-  { path: '/profiles', name: 'profiles', component: () => import('../views/ProfilesView.vue') },
-  { path: '/settings', name: 'settings', component: () => import('../views/SettingsView.vue') },
+  { path: '/search', name: 'search', component: () => import('@renderer/views/SearchView.vue') },
+  { path: '/gallery', name: 'gallery', component: () => import('@renderer/views/GalleryView.vue') },
+  { path: '/add', name: 'add', component: () => import('@renderer/views/AddView.vue') },
+  { path: '/folders', name: 'folders', component: () => import('@renderer/views/FoldersView.vue') },
+  { path: '/tasks', name: 'tasks', component: () => import('@renderer/views/TasksView.vue') },
+  {
+    path: '/instance',
+    name: 'instance',
+    component: () => import('@renderer/views/InstanceView.vue'),
+  },
+  {
+    path: '/profiles',
+    name: 'profiles',
+    component: () => import('@renderer/views/ProfilesView.vue'),
+  },
+  {
+    path: '/settings',
+    name: 'settings',
+    component: () => import('@renderer/views/SettingsView.vue'),
+  },
   { path: '/:pathMatch(.*)*', redirect: '/search' },
 ]
 

@@ -1,8 +1,8 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { BatchLine, BatchTask } from '../../../electron/api/domains/batch'
-import { getBridge } from '../bridge'
-import { useLiveResource } from '../composables/live-resource'
+import type { BatchLine, BatchTask } from '@api/domains/batch'
+import { getBridge } from '@renderer/bridge'
+import { useLiveResource } from '@renderer/composables/live-resource'
 import { useProfilesStore } from './profiles'
 
 export type BatchCreateInput = Parameters<ReturnType<typeof getBridge>['api']['batch']['create']>[0]

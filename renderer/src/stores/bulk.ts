@@ -1,12 +1,12 @@
 import { defineStore } from 'pinia'
 import { computed, markRaw, ref, shallowRef } from 'vue'
-import type { PlanRow, PlanStatus } from '../../../electron/api/domains/bulk'
-import type { ApiError } from '../../../electron/api/errors'
-import { getBridge } from '../bridge'
-import { emptyAttrs, formToAttrs, type AttrForm } from '../lib/attributes'
-import { readDrop, samples, upload, type Picked } from '../lib/files'
+import type { PlanRow, PlanStatus } from '@api/domains/bulk'
+import type { ApiError } from '@api/errors'
+import { getBridge } from '@renderer/bridge'
+import { emptyAttrs, formToAttrs, type AttrForm } from '@renderer/lib/attributes'
+import { readDrop, samples, upload, type Picked } from '@renderer/lib/files'
 import { useJobsStore } from './jobs'
-import { toUiError } from '../lib/errors'
+import { toUiError } from '@renderer/lib/errors'
 
 export type { PlanRow, PlanStatus }
 

@@ -1,9 +1,9 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { DumpTask } from '../../../electron/api/domains/tasks'
-import type { ApiError } from '../../../electron/api/errors'
-import { getBridge } from '../bridge'
-import { useLiveResource } from '../composables/live-resource'
+import type { DumpTask } from '@api/domains/tasks'
+import type { ApiError } from '@api/errors'
+import { getBridge } from '@renderer/bridge'
+import { useLiveResource } from '@renderer/composables/live-resource'
 import { useProfilesStore } from './profiles'
 
 /** An export by its task id, or a file (a console export, an increment.meta). */

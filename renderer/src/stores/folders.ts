@@ -1,8 +1,8 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { ReconcilePreview, WatchFile, WatchRule } from '../../../electron/api/domains/watch'
-import { getBridge } from '../bridge'
-import { useLiveResource } from '../composables/live-resource'
+import type { ReconcilePreview, WatchFile, WatchRule } from '@api/domains/watch'
+import { getBridge } from '@renderer/bridge'
+import { useLiveResource } from '@renderer/composables/live-resource'
 
 export type RuleInput = Parameters<ReturnType<typeof getBridge>['api']['watch']['add']>[0]
 

@@ -10,12 +10,12 @@ import type {
   GalleryStats,
   ProductGroup,
   Selection,
-} from '../../../electron/api/domains/gallery'
-import type { ApiError } from '../../../electron/api/errors'
-import type { EventPayload } from '../../../electron/api/events'
-import { getBridge } from '../bridge'
+} from '@api/domains/gallery'
+import type { ApiError } from '@api/errors'
+import type { EventPayload } from '@api/events'
+import { getBridge } from '@renderer/bridge'
 import { useProfilesStore } from './profiles'
-import { toUiError } from '../lib/errors'
+import { toUiError } from '@renderer/lib/errors'
 
 export type Group = z.infer<typeof ProductGroup>
 export type Stats = z.infer<typeof GalleryStats>

@@ -1,9 +1,9 @@
-import { ACTIVE_JOB_STATES } from '../../../electron/domain/states'
+import { ACTIVE_JOB_STATES } from '@domain/states'
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { JobView } from '../../../electron/api/domains/jobs'
-import type { EventPayload } from '../../../electron/api/events'
-import { getBridge } from '../bridge'
+import type { JobView } from '@api/domains/jobs'
+import type { EventPayload } from '@api/events'
+import { getBridge } from '@renderer/bridge'
 
 export type { JobView }
 

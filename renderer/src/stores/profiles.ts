@@ -1,8 +1,8 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { z } from 'zod'
-import type { ProfileInput, ProfilePatch, ProfileView } from '../../../electron/api/schemas'
-import { getBridge } from '../bridge'
+import type { ProfileInput, ProfilePatch, ProfileView } from '@api/schemas'
+import { getBridge } from '@renderer/bridge'
 
 /** A saved profile (by name), or an unsaved one (its form), for `test`. */
 export type ProfileTestTarget = { name: string } | { draft: ProfileInput }

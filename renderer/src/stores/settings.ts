@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import { ref, watch } from 'vue'
-import { i18n, type Locale } from '../i18n'
-import { getBridge, tellHostLocale } from '../bridge'
+import { i18n, type Locale } from '@renderer/i18n'
+import { getBridge, tellHostLocale } from '@renderer/bridge'
 
 /**
  * Appearance and language, remembered in this browser/profile of the app; and the app's own

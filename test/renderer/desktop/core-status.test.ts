@@ -2,12 +2,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { mount } from '@vue/test-utils'
 import { defineComponent, h } from 'vue'
 import { NConfigProvider } from 'naive-ui'
-import { contract, METHODS } from '../../../electron/api/contract'
-import { createClient } from '../../../electron/api/client'
-import { setBridge } from '../../../renderer/src/bridge'
+import { contract, METHODS } from '@api/contract'
+import { createClient } from '@api/client'
+import { setBridge } from '@renderer/bridge'
 import { createPortClient } from '../../../electron/preload/port-client'
-import { i18n } from '../../../renderer/src/i18n'
-import CoreStatus from '../../../renderer/src/components/CoreStatus.vue'
+import { i18n } from '@renderer/i18n'
+import CoreStatus from '@renderer/components/CoreStatus.vue'
 
 /**
  * The engine's state as the window shows it. `window.loupe` is the preload's own port client

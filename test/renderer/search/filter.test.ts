@@ -7,13 +7,13 @@ import {
   splitList,
   validateFilter,
   type FilterRow,
-} from '../../../renderer/src/filter'
+} from '@renderer/filter'
 // One parser (electron/domain/filter) for both: the engine's InvalidFilterClause and the renderer's
 // check as the user types must name the same problem at the same position.
 import { parseFilter } from '../../../electron/core/engines/local/filter'
-import { FILTER_ERROR_CODES } from '../../../electron/domain/filter'
-import { i18n } from '../../../renderer/src/i18n'
-import { filterProblemText } from '../../../renderer/src/filter'
+import { FILTER_ERROR_CODES } from '@domain/filter'
+import { i18n } from '@renderer/i18n'
+import { filterProblemText } from '@renderer/filter'
 
 /** The engine's verdict: null when it accepts, else the position from its InvalidFilterClause. */
 function engine(text: string): number | null {

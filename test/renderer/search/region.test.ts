@@ -2,10 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { mount } from '@vue/test-utils'
 import { defineComponent, h, nextTick, ref } from 'vue'
 import { NConfigProvider } from 'naive-ui'
-import { i18n } from '../../../renderer/src/i18n'
-import RegionCanvas, {
-  type OverlayBox,
-} from '../../../renderer/src/components/search/RegionCanvas.vue'
+import { i18n } from '@renderer/i18n'
+import RegionCanvas, { type OverlayBox } from '@renderer/components/search/RegionCanvas.vue'
 import {
   boxFromPoints,
   fitScale,
@@ -16,8 +14,8 @@ import {
   toDisplay,
   toOriginal,
   type Box,
-} from '../../../renderer/src/lib/region'
-import { dragTo, keyAction, pickAt, type Drag } from '../../../renderer/src/lib/region-input'
+} from '@renderer/lib/region'
+import { dragTo, keyAction, pickAt, type Drag } from '@renderer/lib/region-input'
 
 const IMG = { width: 200, height: 100 }
 

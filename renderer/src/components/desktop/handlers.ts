@@ -1,7 +1,12 @@
-import { events } from '../../../../electron/api/events'
-import { VIEWS } from '../../router'
-import type { Picked } from '../../lib/files'
-import { ImageRejected, readImage, type PickedImage, type RejectReason } from '../../lib/image-file'
+import { events } from '@api/events'
+import { VIEWS } from '@renderer/router'
+import type { Picked } from '@renderer/lib/files'
+import {
+  ImageRejected,
+  readImage,
+  type PickedImage,
+  type RejectReason,
+} from '@renderer/lib/image-file'
 
 /**
  * What the desktop's main process asks of the page: files handed to Loupe by the OS (a second

@@ -1,11 +1,11 @@
-import type { GalleryImage } from '../../../../electron/api/domains/gallery'
+import type { GalleryImage } from '@api/domains/gallery'
 import {
   ATTR_FIELD,
   ATTR_KEYS,
   INT_ATTR_KEYS,
   STR_ATTR_KEYS,
   type AttrKey,
-} from '../../../../electron/domain/attributes'
+} from '@domain/attributes'
 
 export { INT_ATTR_KEYS as INT_ATTRS, STR_ATTR_KEYS as STR_ATTRS }
 
