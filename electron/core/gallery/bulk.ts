@@ -3,6 +3,7 @@ import { toApiError } from '../../api/dispatch'
 import { AbortedError, RateLimiter } from '../jobs/limiter'
 import { Coalescer } from '../jobs/progress'
 import { backoffDelay, classifyError, errorCode, errorMessage } from '../jobs/retry'
+import { sleep } from '../util/sleep'
 import type { ImageKey } from './types'
 
 /**
@@ -74,6 +75,7 @@ export async function runBulk(o: BulkRunOptions): Promise<BulkOutcome> {
         const retry = (cls === 'throttled' || cls === 'transient') && attempt < attempts
         if (retry) {
           await sleep(backoffDelay(attempt), stop.signal)
+          if (stop.signal.aborted) throw new AbortedError()
           continue
         }
         if (cls === 'fatal' || cls === 'transient' || cls === 'throttled') {
@@ -121,19 +123,4 @@ export async function runBulk(o: BulkRunOptions): Promise<BulkOutcome> {
   out.cancelled = o.signal.aborted && !out.stopped
   out.skipped = total - out.done - out.failed
   return out
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new AbortedError())
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    const onAbort = () => {
-      clearTimeout(t)
-      reject(new AbortedError())
-    }
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
 }

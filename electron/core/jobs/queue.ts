@@ -1,10 +1,8 @@
-// Size (≈700 lines), kept for now: issue 10 replaces the four hand-built kinds of background work
-// (this queue, the batch runner, gallery operations, dumps) with one runner; splitting this file
-// along today's seams (scheduler, worker loop, retry) would be undone by that change.
 /**
  * The persistent job queue. Jobs and their items live in SQLite (see store.ts); handlers are
- * registered by kind; workers run each job's items with a per-job concurrency limit, through a
- * rate limiter per profile and operation class, retrying transient failures with backoff.
+ * registered by kind; workers (workers.ts) run each job's items with a per-job concurrency limit,
+ * through a rate limiter per profile and operation class, retrying transient failures with
+ * backoff. This file owns the jobs: their states, events, progress, limiters and exports.
  *
  * Lifecycle: `new JobQueue({ dbPath })`, `register(kind, handler)` for every kind, `start()`
  * (resumes the jobs left queued/running, re-sending items that were in flight at a crash), then
@@ -15,13 +13,13 @@
 import { EventEmitter } from 'node:events'
 import fs from 'node:fs'
 import { csvRow } from './csv'
-import { AbortedError, RateLimiter, type AdaptiveOptions } from './limiter'
+import { RateLimiter, type AdaptiveOptions } from './limiter'
 import type { RateLimits } from './limits'
 import { RateWindow, Coalescer } from './progress'
-import { DEFAULT_RETRY, backoffDelay, classifyError, toItemError, type RetryPolicy } from './retry'
+import { DEFAULT_RETRY, type RetryPolicy } from './retry'
 import { JobStore, type CreateJobInput } from './store'
+import { JobWorkers } from './workers'
 import type {
-  HandlerContext,
   ItemError,
   ItemEvent,
   ItemRecord,
@@ -34,6 +32,8 @@ import type {
   NewItem,
   OpClass,
 } from './types'
+
+export { JobFailure, SkipItem } from './workers'
 
 export interface QueueOptions {
   /** Path of jobs.db (created if missing). */
@@ -61,42 +61,6 @@ export type QueueEvents = {
   state: [JobInfo]
 }
 
-/** Throw from a handler to mark the item skipped (not an error). */
-export class SkipItem extends Error {
-  readonly code: string
-  readonly result: unknown
-  constructor(code: string, message: string, result?: unknown) {
-    super(message)
-    this.name = 'SkipItem'
-    this.code = code
-    this.result = result ?? null
-  }
-}
-
-/** Throw from a handler to fail the whole job (no other item can succeed). */
-export class JobFailure extends Error {
-  readonly code: string
-  constructor(code: string, message: string) {
-    super(message)
-    this.name = 'JobFailure'
-    this.code = code
-  }
-}
-
-type StopReason = 'pause' | 'cancel' | 'close' | 'fatal' | 'fail'
-
-interface Runner {
-  job: JobInfo
-  handler: JobHandler
-  controller: AbortController
-  workers: number
-  inflight: number
-  stopping: StopReason | null
-  wakers: Set<() => void>
-  finished: Promise<void>
-  resolveFinished: () => void
-}
-
 export interface CreateJobOptions<P = unknown> extends CreateJobInput<P> {
   items?: Iterable<NewItem>
 }
@@ -106,7 +70,8 @@ export class JobQueue extends EventEmitter<QueueEvents> {
   private readonly opts: QueueOptions
   private readonly retry: RetryPolicy
   private readonly handlers = new Map<string, JobHandler>()
-  private readonly runners = new Map<JobId, Runner>()
+  /** The workers of the running jobs (workers.ts). */
+  private readonly workers: JobWorkers
   private readonly limiters = new Map<string, RateLimiter>()
   private readonly rates = new Map<JobId, RateWindow>()
   private readonly coalescers = new Map<JobId, Coalescer>()
@@ -120,6 +85,16 @@ export class JobQueue extends EventEmitter<QueueEvents> {
     this.opts = opts
     this.retry = { ...DEFAULT_RETRY, ...opts.retry }
     this.store = new JobStore(opts.dbPath)
+    this.workers = new JobWorkers({
+      store: this.store,
+      retry: this.retry,
+      random: opts.random,
+      limiter: (profile, op) => this.limiter(profile, op),
+      rateOf: (jobId) => this.rateOf(jobId),
+      emitState: (jobId) => this.emitState(jobId),
+      emitItem: (item) => this.emitItem(item),
+      progressSoon: (jobId) => this.progressSoon(jobId),
+    })
     if (opts.onProgress) this.on('progress', opts.onProgress)
     if (opts.onItem) this.on('item', opts.onItem)
   }
@@ -175,7 +150,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
   addItems(jobId: JobId, items: Iterable<NewItem>): { added: number; ignored: number } {
     this.assertOpen()
     const r = this.store.addItems(jobId, items)
-    this.wake(jobId)
+    this.workers.wake(jobId)
     this.progressSoon(jobId)
     return r
   }
@@ -193,8 +168,8 @@ export class JobQueue extends EventEmitter<QueueEvents> {
   sealJob(jobId: JobId): void {
     this.filling.delete(jobId)
     this.store.sealJob(jobId)
-    this.wake(jobId)
-    this.maybeFinish(jobId)
+    this.workers.wake(jobId)
+    this.workers.maybeFinish(jobId)
   }
 
   getJob<P = unknown>(jobId: JobId): JobInfo<P> | undefined {
@@ -222,7 +197,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
     const job = this.mustJob(jobId)
     if (job.state !== 'queued' && job.state !== 'running') return
     this.store.setJobState(jobId, 'paused', error)
-    this.stopRunner(jobId, 'pause')
+    this.workers.stop(jobId, 'pause')
     this.emitState(jobId)
   }
 
@@ -241,7 +216,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
     const job = this.mustJob(jobId)
     if (job.state === 'cancelled' || job.state === 'done') return
     this.store.setJobState(jobId, 'cancelled')
-    this.stopRunner(jobId, 'cancel')
+    this.workers.stop(jobId, 'cancel')
     this.emitState(jobId)
   }
 
@@ -255,14 +230,14 @@ export class JobQueue extends EventEmitter<QueueEvents> {
       this.emitState(jobId)
     }
     this.schedule(jobId)
-    this.wake(jobId)
+    this.workers.wake(jobId)
     this.progressSoon(jobId)
     return n
   }
 
   /** Delete a job that is not running, with its items. */
   deleteJob(jobId: JobId): void {
-    if (this.runners.has(jobId))
+    if (this.workers.has(jobId))
       throw new Error(`Job ${jobId} is running: pause or cancel it first`)
     this.store.deleteJob(jobId)
     this.rates.delete(jobId)
@@ -303,7 +278,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
           resolve(undefined as never)
           return true
         }
-        if (job.state !== 'queued' && job.state !== 'running' && !this.runners.has(jobId)) {
+        if (job.state !== 'queued' && job.state !== 'running' && !this.workers.has(jobId)) {
           resolve(job)
           return true
         }
@@ -374,11 +349,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    const waits = [...this.runners.values()].map((r) => {
-      this.stopRunner(r.job.id, 'close')
-      return r.finished
-    })
-    await Promise.all(waits)
+    await this.workers.stopAll('close')
     for (const l of this.limiters.values()) l.close()
     for (const c of this.coalescers.values()) c.cancel()
     this.store.close()
@@ -429,33 +400,12 @@ export class JobQueue extends EventEmitter<QueueEvents> {
   }
 
   private schedule(jobId: JobId): void {
-    if (!this.started || this.closed || this.runners.has(jobId)) return
+    if (!this.started || this.closed || this.workers.has(jobId)) return
     const job = this.store.getJob(jobId)
     if (!job || (job.state !== 'queued' && job.state !== 'running')) return
     const handler = this.handlers.get(job.kind)
     if (!handler) return // waits for register()
-    if (job.state !== 'running') this.store.setJobState(jobId, 'running')
-    let resolveFinished!: () => void
-    const finished = new Promise<void>((res) => (resolveFinished = res))
-    const runner: Runner = {
-      job: this.mustJob(jobId),
-      handler,
-      controller: new AbortController(),
-      workers: 0,
-      inflight: 0,
-      stopping: null,
-      wakers: new Set(),
-      finished,
-      resolveFinished,
-    }
-    this.runners.set(jobId, runner)
-    this.rateOf(jobId).start()
-    this.emitState(jobId)
-    const n = Math.max(1, runner.job.concurrency)
-    for (let i = 0; i < n; i++) {
-      runner.workers++
-      void this.worker(runner)
-    }
+    this.workers.run(job, handler)
   }
 
   private rateOf(jobId: JobId): RateWindow {
@@ -465,184 +415,6 @@ export class JobQueue extends EventEmitter<QueueEvents> {
       this.rates.set(jobId, r)
     }
     return r
-  }
-
-  private stopRunner(jobId: JobId, reason: StopReason): void {
-    const r = this.runners.get(jobId)
-    if (!r) return
-    if (!r.stopping) r.stopping = reason
-    r.controller.abort()
-    for (const w of r.wakers) w()
-  }
-
-  private wake(jobId: JobId): void {
-    const r = this.runners.get(jobId)
-    if (r) for (const w of r.wakers) w()
-  }
-
-  /** Sleep until `ms` passes or the runner is woken/stopped. */
-  private sleep(r: Runner, ms: number | null): Promise<void> {
-    return new Promise((resolve) => {
-      let timer: ReturnType<typeof setTimeout> | null = null
-      const done = (): void => {
-        if (timer) clearTimeout(timer)
-        r.wakers.delete(done)
-        resolve()
-      }
-      r.wakers.add(done)
-      if (ms !== null) timer = setTimeout(done, Math.max(1, ms))
-    })
-  }
-
-  private async worker(r: Runner): Promise<void> {
-    const jobId = r.job.id
-    try {
-      while (!r.stopping) {
-        const next = this.store.claimNext(jobId)
-        if (next === null) {
-          // Nothing pending. Wait while others are in flight (they may come back for a retry)
-          // or while the job is still being filled.
-          const job = this.store.getJob(jobId)
-          if (r.inflight > 0 || (job && !job.sealed)) {
-            await this.sleep(r, null)
-            continue
-          }
-          break
-        }
-        if ('waitUntil' in next) {
-          await this.sleep(r, next.waitUntil - Date.now())
-          continue
-        }
-        await this.process(r, next)
-      }
-    } catch (e) {
-      // A store failure (disk full…): fail the job rather than spin.
-      if (!r.stopping) {
-        r.stopping = 'fail'
-        this.store.setJobState(jobId, 'failed', toItemError(e))
-      }
-    } finally {
-      r.workers--
-      if (r.workers === 0) this.runnerDone(r)
-      else for (const w of r.wakers) w()
-    }
-  }
-
-  private runnerDone(r: Runner): void {
-    const jobId = r.job.id
-    this.runners.delete(jobId)
-    this.rates.get(jobId)?.stop()
-    if (!r.stopping) this.maybeFinish(jobId)
-    this.emitState(jobId)
-    r.resolveFinished()
-  }
-
-  private maybeFinish(jobId: JobId): void {
-    if (this.runners.has(jobId)) return
-    const job = this.store.getJob(jobId)
-    if (!job || !job.sealed) return
-    if (job.state !== 'running' && job.state !== 'queued') return
-    if (job.counts.pending === 0 && job.counts.running === 0) {
-      this.store.setJobState(jobId, 'done')
-      this.emitState(jobId)
-    }
-  }
-
-  private async process(r: Runner, item: ItemRecord): Promise<void> {
-    const job = r.job
-    const signal = r.controller.signal
-    const ctx: HandlerContext = {
-      jobId: job.id,
-      kind: job.kind,
-      profile: job.profile,
-      params: job.params,
-      signal,
-      attempt: item.attempts,
-    }
-    r.inflight++
-    this.emitItem(item)
-    this.progressSoon(job.id)
-    let op: OpClass = 'none'
-    let sent = false
-    try {
-      const prepared = r.handler.prepare ? await r.handler.prepare(item, ctx) : undefined
-      if (signal.aborted) throw new AbortedError()
-      op = r.handler.opClass(item, ctx)
-      await this.limiter(job.profile, op).acquire(signal)
-      if (signal.aborted) throw new AbortedError()
-      sent = true
-      const result = await r.handler.run(item, ctx, prepared)
-      this.limiter(job.profile, op).onSuccess()
-      this.finish(item, { state: 'done', result, error: null })
-    } catch (e) {
-      this.onItemError(r, item, op, e, sent)
-    } finally {
-      r.inflight--
-      for (const w of r.wakers) w()
-    }
-  }
-
-  private onItemError(r: Runner, item: ItemRecord, op: OpClass, e: unknown, sent: boolean): void {
-    const signal = r.controller.signal
-    if (e instanceof SkipItem) {
-      this.finish(item, {
-        state: 'skipped',
-        error: { code: e.code, message: e.message },
-        result: e.result,
-      })
-      return
-    }
-    if (e instanceof JobFailure) {
-      const err = { code: e.code, message: e.message }
-      this.finish(item, { state: 'pending', attempts: item.attempts - 1, error: err })
-      this.store.setJobState(r.job.id, 'failed', err)
-      this.stopRunner(r.job.id, 'fail')
-      return
-    }
-    if (signal.aborted && (isAbort(e) || !sent)) {
-      // Paused/cancelled/closing before or while sending: back to pending. When it was not sent,
-      // the attempt does not count.
-      this.finish(item, { state: 'pending', attempts: sent ? item.attempts : item.attempts - 1 })
-      return
-    }
-    const cls = classifyError(e)
-    const err = toItemError(e)
-    if (cls === 'throttled') this.limiter(r.job.profile, op).onDenied()
-    if (cls === 'fatal') {
-      this.finish(item, { state: 'pending', attempts: item.attempts - 1, error: err })
-      this.store.setJobState(r.job.id, 'paused', err)
-      this.stopRunner(r.job.id, 'fatal')
-      return
-    }
-    if ((cls === 'throttled' || cls === 'transient') && item.attempts < this.retry.maxAttempts) {
-      const delay = backoffDelay(item.attempts, this.retry, this.opts.random)
-      this.finish(item, { state: 'pending', error: err, nextAt: Date.now() + delay })
-      return
-    }
-    this.finish(item, { state: 'failed', error: err })
-  }
-
-  private finish(
-    item: ItemRecord,
-    update: {
-      state: ItemState
-      error?: ItemError | null
-      result?: unknown
-      nextAt?: number
-      attempts?: number
-    },
-  ): void {
-    this.store.finishItem(item, update)
-    if (update.state === 'done' || update.state === 'failed' || update.state === 'skipped') {
-      this.rateOf(item.jobId).tick()
-    }
-    this.emitItem({
-      ...item,
-      state: update.state,
-      attempts: update.attempts ?? item.attempts,
-      error: update.error ?? null,
-    })
-    this.progressSoon(item.jobId)
   }
 
   private emitItem(item: ItemRecord): void {
@@ -683,13 +455,6 @@ export class JobQueue extends EventEmitter<QueueEvents> {
     this.emit('state', job)
     if (this.listenerCount('progress') > 0) this.coalescer(jobId).flush()
   }
-}
-
-function isAbort(e: unknown): boolean {
-  return (
-    e instanceof AbortedError ||
-    (typeof e === 'object' && e !== null && (e as { name?: string }).name === 'AbortError')
-  )
 }
 
 function defaultDescribe(item: ItemRecord): {

@@ -24,6 +24,7 @@ import {
   type ScannedFile,
 } from './reconcile'
 import type { FileRecord, PauseReason, RuleRecord, RuleState, WatchStore } from './store'
+import { sleep } from '../util/sleep'
 
 export interface RunnerContext {
   store: WatchStore
@@ -132,7 +133,7 @@ export class RuleRunner {
       await this.chain.catch(() => {})
       if (this.lastJob !== null) await this.ctx.whenSettled(this.lastJob)
       if (this.dirty.size === 0 && !this.timer && this.busy === 0) return
-      await new Promise((r) => setTimeout(r, 25))
+      await sleep(25)
     }
   }
 

@@ -1,39 +1,27 @@
-// Size (≈760 lines), kept for now: issue 10 moves the watchers onto the one background-work runner
-// it introduces (lock, start/stop/close, polling of rules changed elsewhere); what stays here after
-// that is the `watch` domain, which is the seam to split along then.
 /**
  * The `watch` domain: watch rules (folder → profile, naming rule, defaults, on delete, globs)
  * kept in `<dataDir>/watch.db`, and the watchers that run them.
  *
  * - Rules can be added, changed, paused and removed from any process (the UI or the CLI); the
- *   watchers run in ONE process per data folder — the host that called `startWatchers()` first
- *   (lock file `watch-runner.lock`). That process notices rules changed by others within
+ *   watchers run in ONE process per data folder — the host whose `core.start()` started this
+ *   BackgroundService first (lock file `watch-runner.lock`). That process notices rules changed by others within
  *   `pollMs` (SQLite `data_version`).
  * - Sync work goes through the job queue as `bulk-add` jobs (rate limits, retries, resume); each
- *   picture's outcome comes back from the queue's item events into the rule's file table.
+ *   picture's outcome comes back from the queue's item events into the rule's file table
+ *   (sync.ts). A rule's contract view and input checks are in rules.ts.
  * - Reconcile: a preview (to add / to update / to delete / unchanged / rejected) of any rule, kept
  *   for 10 minutes under a token; apply sends exactly that preview. A process that does not run
  *   the watchers while another one does leaves an apply request for it.
  */
 
-import { ACTIVE_JOB_STATES } from '../../domain'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { CoreError } from '../errors'
-import type { ServiceType } from '../engines/types'
 import type { EventBus } from '../events'
 import type { Galleries } from '../galleries'
-import {
-  enqueueBulkAdd,
-  itemKey,
-  mergeFields,
-  parseNamingRule,
-  type BulkAddFields,
-  type PlanItem,
-} from '../jobs/bulk-add/index'
+import type { BulkAddFields } from '../jobs/bulk-add/index'
 import type { JobService } from '../jobs/service'
-import type { ItemEvent, JobProgress } from '../jobs/types'
 import type { Logger } from '../log'
 import type { ProfileStore } from '../profiles/store'
 import { lockOwner, tryLock, type LockOwner } from '../util/lock'
@@ -44,13 +32,13 @@ import {
   ruleMatcher,
   sampleFolder,
   walkFolder,
-  type Described,
   type ReconcilePlan,
 } from './reconcile'
 import { DEFAULT_TIMINGS, RuleRunner, type WatchTimings } from './runner'
+import { createWatchSync } from './sync'
+import { previewItem, ruleView, validateRule } from './rules'
 import {
   WatchStore,
-  type FileRecord,
   type FileState,
   type OnDelete,
   type PauseReason,
@@ -102,9 +90,6 @@ export function createWatchService(deps: WatchServiceDeps) {
   let lastVersion = -1
   const runners = new Map<number, RuleRunner>()
   const previews = new Map<string, { ruleId: number; plan: ReconcilePlan; at: number }>()
-  const jobRule = new Map<number, number>()
-  let queueAttached = false
-  const lastProgress = new Map<number, number>()
 
   const log = (msg: string, e?: unknown) =>
     deps.logger.log(
@@ -136,208 +121,8 @@ export function createWatchService(deps: WatchServiceDeps) {
     }
   }
 
-  // ------------------------------------------------------------- the queue
-
-  function attachQueue() {
-    const q = deps.jobs.queue()
-    if (!queueAttached) {
-      queueAttached = true
-      q.on('item', onItem)
-      q.on('progress', onProgress)
-    }
-    return q
-  }
-
-  function onItem(e: ItemEvent): void {
-    if (e.state !== 'done' && e.state !== 'failed' && e.state !== 'skipped') return
-    let files: FileRecord[]
-    try {
-      files = db().filesOfItem(e.jobId, e.key)
-    } catch {
-      return
-    }
-    for (const f of files) settleFile(f, e.state, e.error)
-    for (const id of new Set(files.map((f) => f.ruleId))) touch(id)
-  }
-
-  /** The rule's counts moved: tell the UI (at most twice a second per rule). */
-  const touched = new Map<number, NodeJS.Timeout>()
-  function touch(ruleId: number): void {
-    if (touched.has(ruleId)) return
-    const timer = setTimeout(() => {
-      touched.delete(ruleId)
-      const r = store?.rule(ruleId)
-      if (r) deps.events.emit('watch.changed', { ruleId, state: r.state, detail: r.detail })
-    }, 500)
-    timer.unref()
-    touched.set(ruleId, timer)
-  }
-
-  function settleFile(
-    f: FileRecord,
-    state: 'done' | 'failed' | 'skipped' | string,
-    error: { code: string; message: string } | null,
-  ): void {
-    const s = db()
-    if (f.state === 'deleting') {
-      if (state === 'failed') s.setFileState(f.ruleId, f.relPath, 'failed', error)
-      else s.removeFile(f.ruleId, f.relPath)
-      return
-    }
-    if (state === 'failed') s.setFileState(f.ruleId, f.relPath, 'failed', error)
-    else s.setFileState(f.ruleId, f.relPath, 'synced', null)
-  }
-
-  function onProgress(p: JobProgress): void {
-    const ruleId = jobRule.get(p.jobId)
-    if (ruleId === undefined) return
-    const now = Date.now()
-    if (now - (lastProgress.get(ruleId) ?? 0) < 250 && p.pending + p.running > 0) return
-    lastProgress.set(ruleId, now)
-    const finished = p.done + p.failed + p.skipped
-    if (p.pending + p.running > 0) setState(ruleId, 'syncing', `${finished}/${p.total}`)
-  }
-
-  /** Bring the file table up to date with jobs that ran while nobody listened. */
-  function settleFromQueue(): void {
-    const q = attachQueue()
-    const byJob = new Map<number, FileRecord[]>()
-    for (const f of db().unsettled()) {
-      const list = byJob.get(f.jobId!) ?? []
-      list.push(f)
-      byJob.set(f.jobId!, list)
-    }
-    for (const [jobId, files] of byJob) {
-      const job = q.getJob(jobId)
-      if (!job) {
-        for (const f of files) {
-          db().setFileState(f.ruleId, f.relPath, 'failed', {
-            code: 'JobLost',
-            message: `Job ${jobId} no longer exists; the next scan sends the picture again.`,
-          })
-        }
-        continue
-      }
-      jobRule.set(jobId, files[0].ruleId)
-      const items = new Map(
-        q.listItems(jobId, { states: ['done', 'failed', 'skipped'] }).map((i) => [i.key, i]),
-      )
-      for (const f of files) {
-        const it = f.itemKey ? items.get(f.itemKey) : undefined
-        if (it) settleFile(f, it.state, it.error)
-      }
-    }
-  }
-
-  function inFlight(f: FileRecord): boolean {
-    if (f.jobId === null) return false
-    try {
-      const job = deps.jobs.queue().getJob(f.jobId)
-      return !!job && (ACTIVE_JOB_STATES as readonly string[]).includes(job.state)
-    } catch {
-      return false
-    }
-  }
-
-  async function applyPlan(rule: RuleRecord, plan: ReconcilePlan): Promise<number | null> {
-    const items: PlanItem[] = []
-    const fields = mergeFields(rule.defaults, {})
-    for (const d of [...plan.add, ...plan.update]) {
-      items.push({
-        op: 'add',
-        action: 'add',
-        source: d.abs,
-        origin: null,
-        relPath: d.relPath,
-        productId: d.productId,
-        picName: d.picName,
-        fields,
-        outcome: null,
-        sha256: d.sha256,
-        phash: null,
-      })
-    }
-    for (const x of plan.delete) {
-      items.push({
-        op: 'delete',
-        action: 'delete',
-        source: null,
-        origin: null,
-        relPath: x.relPath,
-        productId: x.productId,
-        picName: x.picName,
-        fields: {},
-        outcome: null,
-        sha256: null,
-        phash: null,
-      })
-    }
-    if (items.length === 0) return null
-    deps.jobs.startJobs()
-    const q = attachQueue()
-    const serviceType = (() => {
-      try {
-        return deps.profiles.get(rule.profile).serviceType as ServiceType
-      } catch {
-        return 'product' as ServiceType
-      }
-    })()
-    const parts = [
-      plan.add.length ? `${plan.add.length} new` : '',
-      plan.update.length ? `${plan.update.length} changed` : '',
-      plan.delete.length ? `${plan.delete.length} removed` : '',
-    ].filter(Boolean)
-    const r = await enqueueBulkAdd(q, items, {
-      profile: rule.profile,
-      title: `Folder ${path.basename(rule.folder)}: ${parts.join(', ')}`,
-      serviceType,
-      sources: [rule.folder],
-    })
-    jobRule.set(r.jobId, rule.id)
-    const sent = new Set<string>()
-    db().transaction(() => {
-      for (const d of [...plan.add, ...plan.update]) {
-        sent.add(d.relPath)
-        db().upsertFile({
-          ruleId: rule.id,
-          relPath: d.relPath,
-          size: d.size,
-          mtimeMs: d.mtimeMs,
-          sha256: d.sha256,
-          productId: d.productId,
-          picName: d.picName,
-          state: 'pending',
-          jobId: r.jobId,
-          itemKey: itemKey(d.productId!, d.picName!),
-          errorCode: null,
-          errorMessage: null,
-        })
-      }
-      for (const x of plan.delete) {
-        if (sent.has(x.relPath)) continue // same file, new ids: the row now tracks the add
-        const k = db().file(rule.id, x.relPath)
-        db().upsertFile({
-          ruleId: rule.id,
-          relPath: x.relPath,
-          size: k?.size ?? 0,
-          mtimeMs: k?.mtimeMs ?? 0,
-          sha256: k?.sha256 ?? null,
-          productId: x.productId,
-          picName: x.picName,
-          state: 'deleting',
-          jobId: r.jobId,
-          itemKey: `delete:${itemKey(x.productId, x.picName)}`,
-          errorCode: null,
-          errorMessage: null,
-        })
-      }
-    })
-    // Items that finished before the rows were written.
-    for (const it of q.listItems(r.jobId, { states: ['done', 'failed', 'skipped'] })) {
-      for (const f of db().filesOfItem(r.jobId, it.key)) settleFile(f, it.state, it.error)
-    }
-    return r.jobId
-  }
+  const sync = createWatchSync({ deps, db, open: () => store, setState })
+  const { settleFromQueue, inFlight, applyPlan } = sync
 
   const runnerContext = {
     get store() {
@@ -425,57 +210,6 @@ export function createWatchService(deps: WatchServiceDeps) {
 
   // ------------------------------------------------------------- views
 
-  function view(r: RuleRecord, running: boolean) {
-    const c = db().counts(r.id)
-    let state: RuleState = r.state
-    let detail = r.detail
-    let pauseReason = r.pauseReason
-    if (r.paused) {
-      state = 'paused'
-      pauseReason = 'user'
-      detail = null
-    } else if (!running && state !== 'paused') {
-      state = 'idle'
-      detail = 'No Loupe host is watching folders right now.'
-    }
-    return {
-      id: r.id,
-      folder: r.folder,
-      profile: r.profile,
-      naming: r.naming,
-      defaults: r.defaults,
-      onDelete: r.onDelete,
-      include: r.include,
-      exclude: r.exclude,
-      paused: r.paused,
-      state,
-      pauseReason,
-      detail,
-      lastScanAt: r.lastScanAt,
-      lastSyncAt: r.lastSyncAt,
-      createdAt: r.createdAt,
-      updatedAt: r.updatedAt,
-      counts: {
-        tracked: c.pending + c.synced + c.failed + c.rejected + c.deleting,
-        synced: c.synced,
-        pending: c.pending + c.deleting,
-        failed: c.failed,
-        rejected: c.rejected,
-      },
-      applyResult: r.applyResult,
-    }
-  }
-
-  function previewItem(d: Described) {
-    return {
-      relPath: d.relPath,
-      productId: d.productId,
-      picName: d.picName,
-      size: d.size,
-      error: d.error,
-    }
-  }
-
   async function computePlan(rule: RuleRecord): Promise<ReconcilePlan> {
     if (!fs.existsSync(rule.folder)) {
       throw new CoreError('FolderNotFound', `The folder ${rule.folder} does not exist.`, {
@@ -519,46 +253,6 @@ export function createWatchService(deps: WatchServiceDeps) {
     }
   }
 
-  function validateInput(input: RuleInput, exceptId?: number) {
-    const folder = path.resolve(input.folder)
-    let st: fs.Stats | null = null
-    try {
-      st = fs.statSync(folder)
-    } catch {
-      /* below */
-    }
-    if (!st?.isDirectory()) {
-      throw new CoreError('FolderNotFound', `The folder ${folder} does not exist.`, {
-        hint: 'Give the full path of an existing folder.',
-      })
-    }
-    const profile = input.profile ?? deps.profiles.active()
-    deps.profiles.get(profile)
-    const naming = parseNamingRule(input.naming ?? 'folder').text
-    const include = input.include ?? []
-    const exclude = input.exclude ?? []
-    ruleMatcher(include, exclude)
-    const dup = db()
-      .rules()
-      .find((r) => r.folder === folder && r.profile === profile && r.id !== exceptId)
-    if (dup) {
-      throw new CoreError(
-        'RuleExists',
-        `Rule ${dup.id} already watches ${folder} for profile "${profile}".`,
-        { httpStatus: 409 },
-      )
-    }
-    return {
-      folder,
-      profile,
-      naming,
-      defaults: input.defaults ?? {},
-      onDelete: input.onDelete ?? ('keep' as OnDelete),
-      include,
-      exclude,
-    }
-  }
-
   const api = {
     async pickFolder(_input: object = {}) {
       if (!deps.pickFolder) return { supported: false, path: null }
@@ -580,19 +274,21 @@ export function createWatchService(deps: WatchServiceDeps) {
       return {
         rules: db()
           .rules()
-          .map((r) => view(r, !!owner)),
+          .map((r) => ruleView(db, r, !!owner)),
         runner: owner ? { pid: owner.pid, host: owner.host, self: owner.self } : null,
       }
     },
     async add(input: RuleInput) {
-      const v = validateInput(input)
+      const v = validateRule(deps, db, input)
       const r = db().addRule(v)
       if (started) void startRunner(r)
-      return view(r, !!runnerOwner())
+      return ruleView(db, r, !!runnerOwner())
     },
     async update(input: { id: number; patch: Omit<RuleInput, 'folder'> & { folder?: string } }) {
       const r = mustRule(input.id)
-      const v = validateInput(
+      const v = validateRule(
+        deps,
+        db,
         {
           folder: input.patch.folder ?? r.folder,
           profile: input.patch.profile ?? r.profile,
@@ -614,7 +310,7 @@ export function createWatchService(deps: WatchServiceDeps) {
       const after = db().rule(r.id)!
       if (started) void startRunner(after)
       deps.events.emit('watch.changed', { ruleId: r.id, state: after.state, detail: after.detail })
-      return view(after, !!runnerOwner())
+      return ruleView(db, after, !!runnerOwner())
     },
     async remove(input: { id: number }) {
       mustRule(input.id)
@@ -628,14 +324,14 @@ export function createWatchService(deps: WatchServiceDeps) {
       await stopRunner(input.id)
       db().updateRule(input.id, { paused: true })
       setState(input.id, 'paused', null, 'user')
-      return view(mustRule(input.id), !!runnerOwner())
+      return ruleView(db, mustRule(input.id), !!runnerOwner())
     },
     async resume(input: { id: number }) {
       mustRule(input.id)
       db().updateRule(input.id, { paused: false, pauseReason: null, state: 'idle', detail: null })
       deps.events.emit('watch.changed', { ruleId: input.id, state: 'idle', detail: null })
       if (started) await startRunner(mustRule(input.id))
-      return view(mustRule(input.id), !!runnerOwner())
+      return ruleView(db, mustRule(input.id), !!runnerOwner())
     },
     async reconcile(input: { id: number }) {
       const rule = mustRule(input.id)
@@ -752,17 +448,7 @@ export function createWatchService(deps: WatchServiceDeps) {
     async close(): Promise<void> {
       await this.stop()
       closed = true
-      for (const timer of touched.values()) clearTimeout(timer)
-      touched.clear()
-      if (queueAttached) {
-        try {
-          const q = deps.jobs.queue()
-          q.off('item', onItem)
-          q.off('progress', onProgress)
-        } catch {
-          /* queue closed */
-        }
-      }
+      sync.detach()
       store?.close()
       store = null
     },

@@ -154,4 +154,5 @@ export async function settledJob(ctx: Session, jobId: number) {
   }
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+/** The core's one sleep (the commands poll with it). */
+export { sleep } from '../../core/util/sleep'

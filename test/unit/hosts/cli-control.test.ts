@@ -7,6 +7,7 @@ import { BIN, ROOT, loupe, serve } from '../../helpers/cli'
 import { postJson } from '../../helpers/http'
 import { tempDir } from '../../helpers/tmp'
 import { CATALOGUE_DIR, catalogueItem } from '../../helpers/images'
+import { lockOwner } from '../../../electron/core/util/lock'
 
 const FILE = path.join(CATALOGUE_DIR, 'item0000.jpg')
 const OTHER = path.join(CATALOGUE_DIR, 'item0001.jpg')
@@ -245,7 +246,7 @@ describe(
       )
       expect(d.instance).toMatchObject({ name: 'studio', totalCount: 1 })
       const lock = path.join(data, 'profiles', 'studio', 'engine', 'engine.lock')
-      expect(Number(fs.readFileSync(lock, 'utf8'))).toBe(proc!.pid)
+      expect(lockOwner(lock)?.pid).toBe(proc!.pid)
     })
 
     it('after the host stops, the same commands run in the CLI again, with the same errors', async () => {

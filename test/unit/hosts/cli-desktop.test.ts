@@ -8,6 +8,7 @@ import { createMemorySecretStore } from '../../../electron/core/profiles/secrets
 import { loupeAsync } from '../../helpers/cli'
 import { catalogueItem } from '../../helpers/images'
 import { tempDir } from '../../helpers/tmp'
+import { lockOwner } from '../../../electron/core/util/lock'
 
 // "The CLI beside a running desktop app": the app's core process, forked the way the tests start
 // it (the same entry the Electron utility process runs), with the supervisor main uses. `loupe`
@@ -79,7 +80,7 @@ describe('CLI commands while the desktop app runs on the data folder', { timeout
     expect(add.stderr).toBe('')
     expect(add.code).toBe(0)
     const lock = path.join(data, 'profiles', 'local', 'engine', 'engine.lock')
-    expect(Number(fs.readFileSync(lock, 'utf8'))).toBe(sup.pid)
+    expect(lockOwner(lock)?.pid).toBe(sup.pid)
     const s = await cli('search', '--image', catalogueItem(3), '--json')
     expect(s.code, s.stderr).toBe(0)
     expect(JSON.parse(s.stdout).auctions[0]).toMatchObject({ productId: 'd', picName: 'd.jpg' })

@@ -36,6 +36,7 @@ import {
   type BatchTaskRecord,
 } from './store'
 import { CANCELLABLE } from './transitions'
+import { sleep } from '../../util/sleep'
 
 export { LOCAL_BUCKET, type BatchServiceDeps } from './context'
 
@@ -370,7 +371,7 @@ export function createBatchService(deps: BatchServiceDeps) {
       for (;;) {
         const t = get(id)
         if (FINAL_STATES.includes(t.state) || states.includes(t.state)) return view(t)
-        await new Promise((r) => setTimeout(r, pollMs))
+        await sleep(pollMs)
       }
     },
   }
