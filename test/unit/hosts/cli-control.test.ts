@@ -89,7 +89,7 @@ describe(
         profile: 'local',
       })) as { result: { instance: { totalCount: number } } }
       expect(before.result.instance.totalCount).toBe(0)
-      expect(Number(fs.readFileSync(engineLock, 'utf8'))).toBe(proc!.pid)
+      expect(lockOwner(engineLock)?.pid).toBe(proc!.pid)
       const add = loupe(['--data', data, 'add', FILE, '--product', 'p', '--name', 'n'])
       expect(add.stderr).toBe('')
       expect(add.code).toBe(0)
@@ -187,7 +187,7 @@ describe(
       expect(csv.code, csv.stderr).toBe(0)
       expect(csv.stdout.split('\n')[1]).toMatch(/^p,n,/)
       // every engine stayed in the host
-      expect(Number(fs.readFileSync(engineLock, 'utf8'))).toBe(proc!.pid)
+      expect(lockOwner(engineLock)?.pid).toBe(proc!.pid)
     })
 
     it('Ctrl-C on a bulk-add running in the host pauses the job there; the same command resumes it', async () => {
