@@ -72,6 +72,45 @@ type SdkBody = {
   requestId?: string
 }
 
+/** The SDK operations the engine uses, by their API names. */
+type Action =
+  | 'AddImage'
+  | 'UpdateImage'
+  | 'DeleteImage'
+  | 'CheckImageExists'
+  | 'SearchImageByPic'
+  | 'SearchImageByName'
+  | 'SearchImageByFilter'
+  | 'SearchImageByText'
+  | 'CompareSimilarByImage'
+  | 'Detail'
+  | 'DumpMeta'
+  | 'DumpMetaList'
+  | 'IncreaseInstance'
+  | 'IncreaseList'
+type Method<A extends Action> = `${Uncapitalize<A>}WithOptions`
+type SdkRequest<A extends Action> = InstanceType<(typeof sdk)[`${A}Request`]>
+/**
+ * An operation's own request fields: the SDK request's data properties minus the instance name
+ * (the SDK models carry a string index signature and methods; both are left out so that a
+ * misspelt field is a type error).
+ */
+type Fields<A extends Action> = {
+  [
+    K in keyof SdkRequest<A> as string extends K
+      ? never
+      : K extends 'instanceName'
+        ? never
+        : SdkRequest<A>[K] extends (...args: never[]) => unknown
+          ? never
+          : K
+  ]?: SdkRequest<A>[K]
+}
+type Body<A extends Action> = NonNullable<
+  Awaited<ReturnType<ImageSearchClient[Method<A>]>>['body']
+> &
+  SdkBody
+
 export function createCloudEngine(opts: CloudEngineOptions): CloudEngine {
   if (!opts.instanceName)
     throw new EngineError('MissingInstanceName', 'An instance name is required.')
@@ -119,6 +158,8 @@ export function createCloudEngine(opts: CloudEngineOptions): CloudEngine {
     action: string,
     fn: () => Promise<{ body?: B; statusCode?: number }>,
   ): Promise<B> {
+    const fail = (e: unknown) =>
+      mapSdkError(e, { endpoint, action, secrets, connectTimeoutMs, readTimeoutMs })
     let body: B | undefined
     for (let attempt = 0; ; attempt++) {
       try {
@@ -126,18 +167,10 @@ export function createCloudEngine(opts: CloudEngineOptions): CloudEngine {
         break
       } catch (e) {
         if (attempt === 0 && isConnectionReset(e)) continue
-        throw mapSdkError(e, { endpoint, action, secrets, connectTimeoutMs, readTimeoutMs })
+        throw fail(e)
       }
     }
-    if (!body) {
-      throw mapSdkError(new SyntaxError('empty body'), {
-        endpoint,
-        action,
-        secrets,
-        connectTimeoutMs,
-        readTimeoutMs,
-      })
-    }
+    if (!body) throw fail(new SyntaxError('empty body'))
     if (body.success === false || (typeof body.code === 'number' && body.code !== 0)) {
       const msg = body.message ?? body.msg ?? 'The service reported a failure.'
       throw new EngineError(
@@ -149,8 +182,47 @@ export function createCloudEngine(opts: CloudEngineOptions): CloudEngine {
     return body
   }
 
+  /**
+   * One operation: `action` names both the SDK's request class (`<Action>Request`) and its method
+   * (`<action>WithOptions`); each operation states only its own fields (the instance name and the
+   * runtime options are added here) and reads the checked body.
+   */
+  function send<A extends Action>(action: A, fields: Fields<A>): Promise<Body<A>> {
+    const method = `${action[0].toLowerCase()}${action.slice(1)}WithOptions` as Method<A>
+    const Request = sdk[`${action}Request`] as unknown as new (map: object) => unknown
+    const fn = client[method] as unknown as (
+      request: unknown,
+      rt: unknown,
+    ) => Promise<{ body?: Body<A> }>
+    return call(action, () => fn.call(client, new Request({ instanceName, ...fields }), runtime()))
+  }
+
   const pic = (b: Buffer) => b.toString('base64')
   const threshold = (n: number | undefined) => (n === undefined ? undefined : String(n))
+  /** The paging fields of a list request. */
+  const paging = (req: ListRequest) => ({
+    id: req.id,
+    pageNumber: req.pageNumber,
+    pageSize: req.pageSize,
+  })
+  /** The paging fields of a list answer, defaulting to what was asked. */
+  const page = (
+    d: { pageNumber?: number; pageSize?: number; totalCount?: number } | undefined,
+    req: ListRequest,
+  ) => ({
+    pageNumber: d?.pageNumber ?? req.pageNumber ?? 1,
+    pageSize: d?.pageSize ?? req.pageSize ?? 20,
+    totalCount: d?.totalCount ?? 0,
+  })
+  /** The fields every search operation passes through unchanged. */
+  const searchFields = (req: SearchImageByPicRequest | SearchImageByNameRequest) => ({
+    categoryId: req.categoryId,
+    num: req.num,
+    start: req.start,
+    filter: req.filter,
+    distinctProductId: req.distinctProductId,
+    scoreThreshold: threshold(req.scoreThreshold),
+  })
 
   return {
     kind: 'cloud',
@@ -158,20 +230,14 @@ export function createCloudEngine(opts: CloudEngineOptions): CloudEngine {
     protocol,
 
     async addImage(req: AddImageRequest): Promise<AddImageResult> {
-      const body = await call('AddImage', () =>
-        client.addImageWithOptions(
-          new sdk.AddImageRequest({
-            instanceName,
-            productId: req.productId,
-            picName: req.picName,
-            picContent: pic(req.picContent),
-            crop: req.crop,
-            region: req.region,
-            ...attributesToSdk(req),
-          }),
-          runtime(),
-        ),
-      )
+      const body = await send('AddImage', {
+        productId: req.productId,
+        picName: req.picName,
+        picContent: pic(req.picContent),
+        crop: req.crop,
+        region: req.region,
+        ...attributesToSdk(req),
+      })
       return {
         requestId: body.requestId ?? '',
         picInfo: {
@@ -189,140 +255,80 @@ export function createCloudEngine(opts: CloudEngineOptions): CloudEngine {
         )
       }
       const { categoryId: _c, ...attrs } = attributesToSdk(req)
-      const body = await call('UpdateImage', () =>
-        client.updateImageWithOptions(
-          new sdk.UpdateImageRequest({
-            instanceName,
-            productId: req.productId,
-            picName: req.picName,
-            ...attrs,
-          }),
-          runtime(),
-        ),
-      )
+      const body = await send('UpdateImage', {
+        productId: req.productId,
+        picName: req.picName,
+        ...attrs,
+      })
       return { requestId: body.requestId ?? '' }
     },
 
     async deleteImage(req: DeleteImageRequest) {
-      const body = await call('DeleteImage', () =>
-        client.deleteImageWithOptions(
-          new sdk.DeleteImageRequest({
-            instanceName,
-            productId: req.productId,
-            picName: req.picName,
-            filter: req.filter,
-            isDeleteByFilter: req.isDeleteByFilter,
-          }),
-          runtime(),
-        ),
-      )
+      const body = await send('DeleteImage', {
+        productId: req.productId,
+        picName: req.picName,
+        filter: req.filter,
+        isDeleteByFilter: req.isDeleteByFilter,
+      })
       return { requestId: body.requestId ?? '', picNames: body.data?.picNames ?? [] }
     },
 
     async checkImageExists(req: CheckImageExistsRequest) {
-      const body = await call('CheckImageExists', () =>
-        client.checkImageExistsWithOptions(
-          new sdk.CheckImageExistsRequest({
-            instanceName,
-            productId: req.productId,
-            picName: req.picName,
-          }),
-          runtime(),
-        ),
-      )
+      const body = await send('CheckImageExists', {
+        productId: req.productId,
+        picName: req.picName,
+      })
       return { requestId: body.requestId ?? '', exist: body.exists === true }
     },
 
     async searchImageByPic(req: SearchImageByPicRequest) {
-      const body = await call('SearchImageByPic', () =>
-        client.searchImageByPicWithOptions(
-          new sdk.SearchImageByPicRequest({
-            instanceName,
-            picContent: pic(req.picContent),
-            categoryId: req.categoryId,
-            crop: req.crop,
-            region: req.region,
-            num: req.num,
-            start: req.start,
-            filter: req.filter,
-            distinctProductId: req.distinctProductId,
-            scoreThreshold: threshold(req.scoreThreshold),
-          }),
-          runtime(),
-        ),
+      return searchFromSdk(
+        await send('SearchImageByPic', {
+          picContent: pic(req.picContent),
+          crop: req.crop,
+          region: req.region,
+          ...searchFields(req),
+        }),
       )
-      return searchFromSdk(body)
     },
 
     async searchImageByName(req: SearchImageByNameRequest) {
-      const body = await call('SearchImageByName', () =>
-        client.searchImageByNameWithOptions(
-          new sdk.SearchImageByNameRequest({
-            instanceName,
-            productId: req.productId,
-            picName: req.picName,
-            categoryId: req.categoryId,
-            num: req.num,
-            start: req.start,
-            filter: req.filter,
-            distinctProductId: req.distinctProductId,
-            scoreThreshold: threshold(req.scoreThreshold),
-          }),
-          runtime(),
-        ),
+      return searchFromSdk(
+        await send('SearchImageByName', {
+          productId: req.productId,
+          picName: req.picName,
+          ...searchFields(req),
+        }),
       )
-      return searchFromSdk(body)
     },
 
     async searchImageByFilter(req: SearchImageByFilterRequest) {
-      const body = await call('SearchImageByFilter', () =>
-        client.searchImageByFilterWithOptions(
-          new sdk.SearchImageByFilterRequest({
-            instanceName,
-            filter: req.filter,
-            num: req.num,
-            start: req.start,
-          }),
-          runtime(),
-        ),
+      return searchFromSdk(
+        await send('SearchImageByFilter', { filter: req.filter, num: req.num, start: req.start }),
       )
-      return searchFromSdk(body)
     },
 
     async searchImageByText(req: SearchImageByTextRequest) {
-      const body = await call('SearchImageByText', () =>
-        client.searchImageByTextWithOptions(
-          new sdk.SearchImageByTextRequest({
-            instanceName,
-            text: req.text,
-            num: req.num,
-            start: req.start,
-            filter: req.filter,
-          }),
-          runtime(),
-        ),
+      return searchFromSdk(
+        await send('SearchImageByText', {
+          text: req.text,
+          num: req.num,
+          start: req.start,
+          filter: req.filter,
+        }),
       )
-      return searchFromSdk(body)
     },
 
     async compareSimilarByImage(req: CompareSimilarByImageRequest) {
-      const body = await call('CompareSimilarByImage', () =>
-        client.compareSimilarByImageWithOptions(
-          new sdk.CompareSimilarByImageRequest({
-            instanceName,
-            primaryPicContent: pic(req.primaryPicContent),
-            secondaryPicContent: pic(req.secondaryPicContent),
-          }),
-          runtime(),
-        ),
-      )
+      const body = await send('CompareSimilarByImage', {
+        primaryPicContent: pic(req.primaryPicContent),
+        secondaryPicContent: pic(req.secondaryPicContent),
+      })
       return { requestId: body.requestId ?? '', score: body.score ?? 0 }
     },
 
     async detail() {
-      const body = await call('Detail', () =>
-        client.detailWithOptions(new sdk.DetailRequest({ instanceName }), runtime()),
-      )
+      const body = await send('Detail', {})
       return {
         requestId: body.requestId ?? '',
         instance: instanceFromSdk(body.instance, instanceName, region),
@@ -330,9 +336,7 @@ export function createCloudEngine(opts: CloudEngineOptions): CloudEngine {
     },
 
     async dumpMeta() {
-      const body = await call('DumpMeta', () =>
-        client.dumpMetaWithOptions(new sdk.DumpMetaRequest({ instanceName }), runtime()),
-      )
+      const body = await send('DumpMeta', {})
       return {
         requestId: body.requestId ?? '',
         dumpMetaStatus: taskStatusFromSdk(body.data?.dumpMetaStatus),
@@ -341,39 +345,20 @@ export function createCloudEngine(opts: CloudEngineOptions): CloudEngine {
     },
 
     async dumpMetaList(req: ListRequest) {
-      const body = await call('DumpMetaList', () =>
-        client.dumpMetaListWithOptions(
-          new sdk.DumpMetaListRequest({
-            instanceName,
-            id: req.id,
-            pageNumber: req.pageNumber,
-            pageSize: req.pageSize,
-          }),
-          runtime(),
-        ),
-      )
-      const d = body.data
+      const body = await send('DumpMetaList', paging(req))
       return {
         requestId: body.requestId ?? '',
-        pageNumber: d?.pageNumber ?? req.pageNumber ?? 1,
-        pageSize: d?.pageSize ?? req.pageSize ?? 20,
-        totalCount: d?.totalCount ?? 0,
-        dumpMetaList: (d?.dumpMetaList ?? []).map(dumpTaskFromSdk),
+        ...page(body.data, req),
+        dumpMetaList: (body.data?.dumpMetaList ?? []).map(dumpTaskFromSdk),
       }
     },
 
     async increaseInstance(req: IncreaseInstanceRequest) {
-      const body = await call('IncreaseInstance', () =>
-        client.increaseInstanceWithOptions(
-          new sdk.IncreaseInstanceRequest({
-            instanceName,
-            bucketName: req.bucketName,
-            path: req.path,
-            callbackAddress: req.callbackAddress,
-          }),
-          runtime(),
-        ),
-      )
+      const body = await send('IncreaseInstance', {
+        bucketName: req.bucketName,
+        path: req.path,
+        callbackAddress: req.callbackAddress,
+      })
       return {
         requestId: body.requestId ?? '',
         incrementStatus: taskStatusFromSdk(body.data?.incrementStatus),
@@ -382,30 +367,15 @@ export function createCloudEngine(opts: CloudEngineOptions): CloudEngine {
     },
 
     async increaseList(req: IncreaseListRequest) {
-      const body = await call('IncreaseList', () =>
-        client.increaseListWithOptions(
-          new sdk.IncreaseListRequest({
-            instanceName,
-            bucketName: req.bucketName,
-            path: req.path,
-            id: req.id,
-            pageNumber: req.pageNumber,
-            pageSize: req.pageSize,
-          }),
-          runtime(),
-        ),
-      )
-      const d = body.data
-      let increments = (d?.increments?.instance ?? []).map(increaseTaskFromSdk)
+      const body = await send('IncreaseList', {
+        bucketName: req.bucketName,
+        path: req.path,
+        ...paging(req),
+      })
+      let increments = (body.data?.increments?.instance ?? []).map(increaseTaskFromSdk)
       // The SDK has no Status parameter: filter the returned page.
       if (req.status) increments = increments.filter((t) => t.status === req.status)
-      return {
-        requestId: body.requestId ?? '',
-        pageNumber: d?.pageNumber ?? req.pageNumber ?? 1,
-        pageSize: d?.pageSize ?? req.pageSize ?? 20,
-        totalCount: d?.totalCount ?? 0,
-        increments,
-      }
+      return { requestId: body.requestId ?? '', ...page(body.data, req), increments }
     },
 
     async close() {
