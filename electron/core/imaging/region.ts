@@ -64,57 +64,38 @@ export function orientedSize(stored: Size, orientation = 1): Size {
     : { ...stored }
 }
 
-/** A point of the stored grid (W × H) in the oriented picture. */
-export function orientPoint(x: number, y: number, stored: Size, orientation = 1): [number, number] {
-  const W = stored.width
-  const H = stored.height
-  switch (orientation) {
-    case 2:
-      return [W - x, y]
-    case 3:
-      return [W - x, H - y]
-    case 4:
-      return [x, H - y]
-    case 5:
-      return [y, x]
-    case 6:
-      return [H - y, x]
-    case 7:
-      return [H - y, W - x]
-    case 8:
-      return [y, W - x]
-    default:
-      return [x, y]
-  }
+type PointMap = (x: number, y: number, W: number, H: number) => [number, number]
+
+/** Where each EXIF orientation (2–8) sends a point of a stored W × H grid; any other leaves it. */
+const ORIENT: Partial<Record<number, PointMap>> = {
+  2: (x, y, W) => [W - x, y],
+  3: (x, y, W, H) => [W - x, H - y],
+  4: (x, y, _W, H) => [x, H - y],
+  5: (x, y) => [y, x],
+  6: (x, y, _W, H) => [H - y, x],
+  7: (x, y, W, H) => [H - y, W - x],
+  8: (x, y, W) => [y, W - x],
 }
 
-/** A point of the oriented picture back in the stored grid (W × H = stored size). */
+/** A point of the stored grid (W × H) in the oriented picture. */
+export function orientPoint(x: number, y: number, stored: Size, orientation = 1): [number, number] {
+  const map = ORIENT[orientation]
+  return map ? map(x, y, stored.width, stored.height) : [x, y]
+}
+
+/**
+ * A point of the oriented picture back in the stored grid (W × H = stored size): the orientation
+ * that undoes `orientation`, applied on the oriented grid. Each EXIF orientation is its own inverse
+ * except 6 and 8 (a quarter turn each way), which undo each other.
+ */
 export function unorientPoint(
   x: number,
   y: number,
   stored: Size,
   orientation = 1,
 ): [number, number] {
-  const W = stored.width
-  const H = stored.height
-  switch (orientation) {
-    case 2:
-      return [W - x, y]
-    case 3:
-      return [W - x, H - y]
-    case 4:
-      return [x, H - y]
-    case 5:
-      return [y, x]
-    case 6:
-      return [y, H - x]
-    case 7:
-      return [W - y, H - x]
-    case 8:
-      return [W - y, x]
-    default:
-      return [x, y]
-  }
+  const inverse = orientation === 6 ? 8 : orientation === 8 ? 6 : orientation
+  return orientPoint(x, y, orientedSize(stored, orientation), inverse)
 }
 
 function boxFrom(points: [number, number][]): { x1: number; x2: number; y1: number; y2: number } {
@@ -139,21 +120,31 @@ export interface Offset {
   top: number
 }
 
+const NO_OFFSET: Offset = { left: 0, top: 0 }
+
+/** A box with each x edge through `fx` and each y edge through `fy`. */
+function eachEdge(b: Box, fx: (v: number) => number, fy: (v: number) => number): Box {
+  return { x1: fx(b.x1), x2: fx(b.x2), y1: fy(b.y1), y2: fy(b.y2) }
+}
+
+/** The box spanned by a box's two corners once both went through `point`. */
+function corners(b: Box, point: (x: number, y: number) => [number, number]): Box {
+  return boxFrom([point(b.x1, b.y1), point(b.x2, b.y2)])
+}
+
+/** A function's parameters after its first. */
+type Rest<F extends (...args: never[]) => unknown> =
+  Parameters<F> extends [unknown, ...infer R] ? R : never
+
 /**
  * Map a region on a stored picture of size `from` onto its processed copy: orientation applied,
  * scaled to `to` (the oriented picture's new size), then shifted by `offset` (padding). Returns
  * `x1,x2,y1,y2` in whole pixels, rounded outwards and clamped to the processed picture
- * (`to` plus the padding on both sides when `final` is given).
+ * (`to` plus the padding on both sides when `final` is given). The arguments after the region are
+ * those of `mapBox`.
  */
-export function mapRegion(
-  region: string | Box,
-  from: Size,
-  to: Size,
-  orientation = 1,
-  offset: Offset = { left: 0, top: 0 },
-  final?: Size,
-): string {
-  return formatRegion(mapBox(parseRegion(region), from, to, orientation, offset, final))
+export function mapRegion(region: string | Box, ...args: Rest<typeof mapBox>): string {
+  return formatRegion(mapBox(parseRegion(region), ...args))
 }
 
 export function mapBox(
@@ -161,37 +152,30 @@ export function mapBox(
   from: Size,
   to: Size,
   orientation = 1,
-  offset: Offset = { left: 0, top: 0 },
+  offset: Offset = NO_OFFSET,
   final?: Size,
 ): Box {
   const o = orientedSize(from, orientation)
   const sx = to.width / o.width
   const sy = to.height / o.height
-  const b = boxFrom([
-    orientPoint(box.x1, box.y1, from, orientation),
-    orientPoint(box.x2, box.y2, from, orientation),
-  ])
+  const b = corners(box, (x, y) => orientPoint(x, y, from, orientation))
   const outSize = final ?? { width: to.width + offset.left, height: to.height + offset.top }
   return settle(
-    {
-      x1: b.x1 * sx + offset.left,
-      x2: b.x2 * sx + offset.left,
-      y1: b.y1 * sy + offset.top,
-      y2: b.y2 * sy + offset.top,
-    },
+    eachEdge(
+      b,
+      (x) => x * sx + offset.left,
+      (y) => y * sy + offset.top,
+    ),
     outSize,
   )
 }
 
-/** The inverse of `mapRegion`: a region on the processed copy back on the stored original. */
-export function unmapRegion(
-  region: string | Box,
-  from: Size,
-  to: Size,
-  orientation = 1,
-  offset: Offset = { left: 0, top: 0 },
-): string {
-  return formatRegion(unmapBox(parseRegion(region), from, to, orientation, offset))
+/**
+ * The inverse of `mapRegion`: a region on the processed copy back on the stored original. The
+ * arguments after the region are those of `unmapBox`.
+ */
+export function unmapRegion(region: string | Box, ...args: Rest<typeof unmapBox>): string {
+  return formatRegion(unmapBox(parseRegion(region), ...args))
 }
 
 export function unmapBox(
@@ -199,20 +183,27 @@ export function unmapBox(
   from: Size,
   to: Size,
   orientation = 1,
-  offset: Offset = { left: 0, top: 0 },
+  offset: Offset = NO_OFFSET,
 ): Box {
   const o = orientedSize(from, orientation)
   const sx = o.width / to.width
   const sy = o.height / to.height
-  const x1 = (box.x1 - offset.left) * sx
-  const x2 = (box.x2 - offset.left) * sx
-  const y1 = (box.y1 - offset.top) * sy
-  const y2 = (box.y2 - offset.top) * sy
-  const b = boxFrom([
-    unorientPoint(x1, y1, from, orientation),
-    unorientPoint(x2, y2, from, orientation),
-  ])
-  return settle(b, from)
+  const scaled = eachEdge(
+    box,
+    (x) => (x - offset.left) * sx,
+    (y) => (y - offset.top) * sy,
+  )
+  return settle(
+    corners(scaled, (x, y) => unorientPoint(x, y, from, orientation)),
+    from,
+  )
+}
+
+/** The original a region in `space` is drawn on: its size and the orientation still to apply. */
+function source(g: Geometry, space: RegionSpace): { from: Size; orientation: number } {
+  return space === 'stored'
+    ? { from: g.stored, orientation: g.orientation }
+    : { from: g.oriented, orientation: 1 }
 }
 
 /** A region on the original (in `space`) onto the processed picture described by `g`. */
@@ -221,8 +212,7 @@ export function regionToProcessed(
   g: Geometry,
   space: RegionSpace = 'oriented',
 ): string {
-  const from = space === 'stored' ? g.stored : g.oriented
-  const orientation = space === 'stored' ? g.orientation : 1
+  const { from, orientation } = source(g, space)
   const box = validateRegion(region, from)
   return formatRegion(mapBox(box, from, g.resized, orientation, g.pad, g.final))
 }
@@ -233,8 +223,7 @@ export function regionToOriginal(
   g: Geometry,
   space: RegionSpace = 'oriented',
 ): string {
-  const from = space === 'stored' ? g.stored : g.oriented
-  const orientation = space === 'stored' ? g.orientation : 1
+  const { from, orientation } = source(g, space)
   const box = parseRegion(region)
   // Clip to the picture content first: a region reaching into the padding maps to the edge.
   const c = {
