@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCloudEngine, type CloudEngine } from '../../electron/core/engines/cloud/index'
 import { EngineError } from '../../electron/core/engines/errors'
 import type { Engine, SearchResult } from '../../electron/core/engines/types'
-import { captureServer } from '../unit/wire/sdk'
+import { captureServer } from '../unit/core/engines/wire/sdk'
 import {
   AK,
   bigPng,

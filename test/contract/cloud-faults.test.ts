@@ -10,7 +10,7 @@ import net from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createCloudEngine } from '../../electron/core/engines/cloud/index'
 import { EngineError } from '../../electron/core/engines/errors'
-import { listen, type Listening } from '../unit/wire/sdk'
+import { listen, type Listening } from '../unit/core/engines/wire/sdk'
 
 const SECRET = 'FaultSecret-9f8e7d6c5b4a3210'
 const TOKEN = 'CAISFaultToken-abcdef0123456789'

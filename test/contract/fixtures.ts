@@ -14,7 +14,7 @@ import {
   type LocalFeaturizer,
 } from '../../electron/core/engines/local/featurizer/index'
 import { createWireHandler, type WireHandlerOptions } from '../../electron/core/engines/wire/server'
-import { listen, type Listening } from '../unit/wire/sdk'
+import { listen, type Listening } from '../unit/core/engines/wire/sdk'
 import { catalogueBytes } from '../helpers/images'
 import { productPhoto } from '../helpers/photos'
 

@@ -8,7 +8,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { makeClient, runtimeWith, sdk, type ImageSearchClient } from '../unit/wire/sdk'
+import { makeClient, runtimeWith, sdk, type ImageSearchClient } from '../unit/core/engines/wire/sdk'
 import {
   AK,
   bigPng,

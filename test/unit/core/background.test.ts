@@ -8,7 +8,7 @@ import {
   type ServiceName,
 } from '../../../electron/core/background'
 import { lockOwner } from '../../../electron/core/util/lock'
-import { cleanupTmp, makeCore, tmp } from '../batch/helpers'
+import { cleanupTmp, makeCore, tmp } from './tasks/batch/helpers'
 
 afterAll(() => cleanupTmp())
 

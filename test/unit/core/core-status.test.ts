@@ -4,8 +4,8 @@ import { createCore, type Core } from '../../../electron/core/app'
 import { createStatusReporter, type CoreStatus } from '../../../electron/core/core-status'
 import { createMemorySecretStore } from '../../../electron/core/profiles/secrets'
 import { DIM, VERSION } from '../../../electron/core/engines/local/featurizer/constants'
-import { seedStore } from '../local-engine/seed'
-import { recordEvents } from '../gallery-domain/helpers'
+import { seedStore } from './engines/local/seed'
+import { recordEvents } from './gallery/service/helpers'
 import { tempDir } from '../../helpers/tmp'
 
 describe('core.status reporting', () => {
