@@ -31,9 +31,36 @@ export const useJobsStore = defineStore('jobs', () => {
     byId.value = { ...byId.value, [j.jobId]: j }
   }
 
+  // A query answers with the job as it was when the core read it; `job.progress` events that arrive
+  // while it is on its way are newer. `eventsSeen` counts events per job so an answer never takes
+  // a job back (a finished job shown as running again, then announced as finished twice).
+  const eventsSeen = new Map<number, number>()
+  const LIVE = [
+    'state',
+    'total',
+    'done',
+    'failed',
+    'skipped',
+    'pending',
+    'running',
+    'rate',
+    'etaSeconds',
+    'error',
+    'updatedAt',
+  ] as const
+  /** The answered view, with the live fields of `cur` when events came in since `seenBefore`. */
+  function fresher(answer: JobView, seenBefore: number): JobView {
+    const cur = byId.value[answer.jobId]
+    if (!cur || (eventsSeen.get(answer.jobId) ?? 0) === seenBefore) return answer
+    const merged: JobView = { ...answer }
+    for (const k of LIVE) (merged as Record<string, unknown>)[k] = cur[k]
+    return merged
+  }
+
   async function fetchOne(jobId: number): Promise<JobView | null> {
+    const seen = eventsSeen.get(jobId) ?? 0
     try {
-      const j = await getBridge().api.jobs.get({ jobId })
+      const j = fresher(await getBridge().api.jobs.get({ jobId }), seen)
       put(j)
       return j
     } catch {
@@ -55,6 +82,7 @@ export const useJobsStore = defineStore('jobs', () => {
   }
 
   function onProgress(p: EventPayload<'job.progress'>) {
+    eventsSeen.set(p.jobId, (eventsSeen.get(p.jobId) ?? 0) + 1)
     const cur = byId.value[p.jobId]
     tick.value++
     if (!cur) {
@@ -80,9 +108,10 @@ export const useJobsStore = defineStore('jobs', () => {
 
   async function load() {
     if (!unsub) unsub = getBridge().on('job.progress', onProgress)
+    const seen = new Map(eventsSeen)
     const r = await getBridge().api.jobs.list({ limit: 50 })
     const next: Record<number, JobView> = {}
-    for (const j of r.jobs) next[j.jobId] = j
+    for (const j of r.jobs) next[j.jobId] = fresher(j, seen.get(j.jobId) ?? 0)
     byId.value = next
     loaded.value = true
   }
