@@ -28,3 +28,31 @@ export const PIXEL_BOUNDS: Readonly<Record<ServiceType, PixelBounds>> = {
 export function pixelBounds(serviceType: string | undefined): PixelBounds {
   return PIXEL_BOUNDS[(serviceType ?? 'product') as ServiceType] ?? PIXEL_BOUNDS.product
 }
+
+/**
+ * Extensions of the picture files Loupe reads (DESIGN.md: PNG, JPG, BMP, GIF, WebP, TIFF and the
+ * PNM family); the pipeline decodes by content, the extension only picks files out of folders,
+ * pickers and drops.
+ */
+export const PICTURE_EXTENSIONS = [
+  'jpg',
+  'jpeg',
+  'png',
+  'bmp',
+  'gif',
+  'webp',
+  'tif',
+  'tiff',
+  'ppm',
+  'pgm',
+  'pbm',
+  'pnm',
+] as const
+
+const PICTURE_EXT = new Set<string>(PICTURE_EXTENSIONS)
+
+/** Whether a file name has a picture extension (any case); a bare `.jpg` is a hidden file, not one. */
+export function isPictureFileName(name: string): boolean {
+  const i = name.lastIndexOf('.')
+  return i > 0 && PICTURE_EXT.has(name.slice(i + 1).toLowerCase())
+}

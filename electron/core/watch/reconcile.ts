@@ -10,10 +10,10 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import picomatch from 'picomatch'
+import { isPictureFileName } from '../../domain/picture'
 import { CoreError } from '../errors'
 import {
   deriveIds,
-  isImageFile,
   itemKey,
   mergeFields,
   parseNamingRule,
@@ -39,7 +39,7 @@ export function ruleMatcher(include: string[], exclude: string[]): Accept {
   return (rel) => {
     const segs = rel.split('/')
     if (segs.some((s) => s.startsWith('.'))) return false
-    if (!isImageFile(segs[segs.length - 1])) return false
+    if (!isPictureFileName(segs[segs.length - 1])) return false
     if (inc && !inc(rel)) return false
     if (exc && exc(rel)) return false
     return true

@@ -1,21 +1,8 @@
 /** Images the user picks, drops or pastes, ready for the contract (`{ base64, name }`). */
 
-/** Extensions the imaging pipeline decodes (DESIGN.md: PNG, JPG, BMP, GIF, WebP, TIFF, PPM). */
-export const IMAGE_EXTENSIONS = [
-  'jpg',
-  'jpeg',
-  'png',
-  'bmp',
-  'gif',
-  'webp',
-  'tif',
-  'tiff',
-  'ppm',
-  'pgm',
-  'pbm',
-  'pnm',
-] as const
-export const ACCEPT = ['image/*', ...IMAGE_EXTENSIONS.map((e) => `.${e}`)].join(',')
+import { PICTURE_EXTENSIONS } from '@domain/picture'
+
+export const ACCEPT = ['image/*', ...PICTURE_EXTENSIONS.map((e) => `.${e}`)].join(',')
 
 /** Largest file accepted: the contract's base64 limit (8 MiB × 1.4 characters) in bytes. */
 export const MAX_IMAGE_BYTES = 8 * 1024 * 1024
@@ -41,7 +28,7 @@ export function checkImageFile(f: {
   if (f.size === 0) return 'empty'
   if (f.size > MAX_IMAGE_BYTES) return 'tooLarge'
   const ext = f.name.toLowerCase().split('.').pop() ?? ''
-  if (f.type.startsWith('image/') || (IMAGE_EXTENSIONS as readonly string[]).includes(ext)) {
+  if (f.type.startsWith('image/') || (PICTURE_EXTENSIONS as readonly string[]).includes(ext)) {
     return null
   }
   return 'notImage'

@@ -15,14 +15,7 @@ export {
   validateItem,
   type ValidateOptions,
 } from './fields'
-export {
-  IMAGE_EXTENSIONS,
-  isImageFile,
-  readSources,
-  detectSourceType,
-  normalizeSource,
-  type SourceEntry,
-} from './sources'
+export { readSources, detectSourceType, normalizeSource, type SourceEntry } from './sources'
 export {
   planBulkAdd,
   collectPlan,

@@ -11,28 +11,8 @@ import type { ItemError } from '../types'
 import { FieldError, canonicalKey, fieldsFromRecord } from './fields'
 import { normalizeRelPath } from './naming'
 import type { ErrorCode } from '../../../domain/errors'
+import { PICTURE_EXTENSIONS, isPictureFileName } from '../../../domain/picture'
 import type { BulkAddFields, BulkAddSource, SourceType } from './types'
-
-export const IMAGE_EXTENSIONS = [
-  'jpg',
-  'jpeg',
-  'png',
-  'bmp',
-  'gif',
-  'webp',
-  'tif',
-  'tiff',
-  'ppm',
-  'pgm',
-  'pbm',
-] as const
-
-const IMAGE_EXT = new Set<string>(IMAGE_EXTENSIONS)
-
-export function isImageFile(name: string): boolean {
-  const i = name.lastIndexOf('.')
-  return i > 0 && IMAGE_EXT.has(name.slice(i + 1).toLowerCase())
-}
 
 export function isHidden(name: string): boolean {
   return name.startsWith('.')
@@ -143,10 +123,10 @@ function readFile(file: string): SourceEntry {
       code: 'ImageUnreadable',
       message: `"${file}" is not a file`,
     })
-  if (!isImageFile(rel)) {
+  if (!isPictureFileName(rel)) {
     return entryError(null, rel, file, {
       code: 'UnsupportedPicFormat',
-      message: `"${file}" is not a picture file (expected ${IMAGE_EXTENSIONS.join(', ')})`,
+      message: `"${file}" is not a picture file (expected ${PICTURE_EXTENSIONS.join(', ')})`,
     })
   }
   return {
@@ -211,7 +191,7 @@ async function* walk(
       if (recursive) yield* walk(root, full, rootName, recursive)
       continue
     }
-    if (!isFile || !isImageFile(d.name)) continue
+    if (!isFile || !isPictureFileName(d.name)) continue
     yield {
       op: 'add',
       source: full,

@@ -33,6 +33,7 @@ describe('folder sources', () => {
       'f.pgm',
       'g.pbm',
       'h.tif',
+      'i.pnm',
       '.hidden.jpg',
       '.git/k.jpg',
       'notes.txt',
@@ -54,6 +55,7 @@ describe('folder sources', () => {
       'f.pgm',
       'g.pbm',
       'h.tif',
+      'i.pnm',
     ])
     expect(entries.every((e) => e.rootName === 'catalogue' && !e.error)).toBe(true)
     expect(entries[0].source).toBe(path.join(root, 'A', 'deep', 'y.TIFF'))
@@ -65,6 +67,7 @@ describe('folder sources', () => {
       'f.pgm',
       'g.pbm',
       'h.tif',
+      'i.pnm',
     ])
   })
 
