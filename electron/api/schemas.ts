@@ -93,25 +93,31 @@ export const ProfilePatch = z.object({
     .optional(),
 })
 
-/** A profile as every caller sees it: never a secret, only a masked key id and `hasSecret`. */
-export const ProfileView = z.object({
+/** What a profile is, stored or shown: the store (`profiles.json`) and the view both extend it. */
+export const ProfileBase = z.object({
   name: z.string(),
   kind: z.enum(['local', 'cloud']),
-  builtin: z.boolean(),
   serviceType: ServiceType,
   createdAt: z.number(),
   local: z.object({ capacity: z.number(), qps: z.number() }).optional(),
-  cloud: z
-    .object({
-      instanceName: z.string(),
-      region: z.string().nullable(),
-      endpoint: z.string().nullable(),
-      protocol: z.enum(['https', 'http']),
-      accessKeyIdMasked: z.string(),
-      hasSecret: z.boolean(),
-      hasSecurityToken: z.boolean(),
-    })
-    .optional(),
+})
+
+/** Where a cloud profile connects; its credentials are stored or shown apart. */
+export const CloudConnection = z.object({
+  instanceName: z.string(),
+  region: z.string().nullable(),
+  endpoint: z.string().nullable(),
+  protocol: z.enum(['https', 'http']),
+})
+
+/** A profile as every caller sees it: never a secret, only a masked key id and `hasSecret`. */
+export const ProfileView = ProfileBase.extend({
+  builtin: z.boolean(),
+  cloud: CloudConnection.extend({
+    accessKeyIdMasked: z.string(),
+    hasSecret: z.boolean(),
+    hasSecurityToken: z.boolean(),
+  }).optional(),
 })
 export type ProfileView = z.infer<typeof ProfileView>
 

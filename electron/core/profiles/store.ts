@@ -3,28 +3,18 @@ import fs from 'node:fs'
 import { z } from 'zod'
 import { readJson, writeFileAtomic } from '../util/fsx'
 import { CoreError } from '../errors'
+import { CloudConnection, ProfileBase } from '../../api/schemas'
 import type { ServiceType } from '../engines/types'
 
 export const DEFAULT_PROFILE = 'local'
 
 /** A profile as stored in `profiles.json`: never a secret, only references to the SecretStore. */
-const StoredProfile = z.object({
-  name: z.string(),
-  kind: z.enum(['local', 'cloud']),
-  serviceType: z.enum(['product', 'generic', 'fabric', 'trademark']),
-  createdAt: z.number(),
-  local: z.object({ capacity: z.number(), qps: z.number() }).optional(),
-  cloud: z
-    .object({
-      instanceName: z.string(),
-      region: z.string().nullable(),
-      endpoint: z.string().nullable(),
-      protocol: z.enum(['https', 'http']),
-      accessKeyId: z.string(),
-      secretRef: z.string(),
-      tokenRef: z.string().nullable(),
-    })
-    .optional(),
+const StoredProfile = ProfileBase.extend({
+  cloud: CloudConnection.extend({
+    accessKeyId: z.string(),
+    secretRef: z.string(),
+    tokenRef: z.string().nullable(),
+  }).optional(),
 })
 export type StoredProfile = z.infer<typeof StoredProfile>
 
