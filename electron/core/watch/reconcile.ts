@@ -21,7 +21,7 @@ import {
   validateItem,
   type NamingRule,
 } from '../jobs/bulk-add/index'
-import type { FileRecord, RuleRecord } from './store'
+import type { FileRecord, FileState, RuleRecord } from './store'
 
 export type Accept = (relPath: string) => boolean
 
@@ -121,6 +121,30 @@ export interface Described extends ScannedFile {
   productId: string | null
   picName: string | null
   error: { code: string; message: string } | null
+}
+
+/** The row that tracks a described picture in the rule's files table (`more` sets job and error). */
+export function fileRow(
+  ruleId: number,
+  d: Described,
+  state: FileState,
+  more: Partial<Pick<FileRecord, 'jobId' | 'itemKey' | 'errorCode' | 'errorMessage'>> = {},
+): Omit<FileRecord, 'updatedAt'> {
+  return {
+    ruleId,
+    relPath: d.relPath,
+    size: d.size,
+    mtimeMs: d.mtimeMs,
+    sha256: d.sha256,
+    productId: d.productId,
+    picName: d.picName,
+    state,
+    jobId: null,
+    itemKey: null,
+    errorCode: null,
+    errorMessage: null,
+    ...more,
+  }
 }
 
 /** Hash (unless the rule already knows this size+mtime) and name each file. */

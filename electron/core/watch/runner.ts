@@ -17,6 +17,7 @@ import { watch, type FSWatcher } from 'chokidar'
 import {
   describeFiles,
   diffFolder,
+  fileRow,
   ruleMatcher,
   walkFolder,
   type Accept,
@@ -323,36 +324,15 @@ export class RuleRunner {
     // Remember unchanged and rejected pictures (hash cache, reasons) without sending anything.
     this.ctx.store.transaction(() => {
       for (const d of plan.unchanged) {
-        this.ctx.store.upsertFile({
-          ruleId: rule.id,
-          relPath: d.relPath,
-          size: d.size,
-          mtimeMs: d.mtimeMs,
-          sha256: d.sha256,
-          productId: d.productId,
-          picName: d.picName,
-          state: 'synced',
-          jobId: null,
-          itemKey: null,
-          errorCode: null,
-          errorMessage: null,
-        })
+        this.ctx.store.upsertFile(fileRow(rule.id, d, 'synced'))
       }
       for (const d of plan.rejected) {
-        this.ctx.store.upsertFile({
-          ruleId: rule.id,
-          relPath: d.relPath,
-          size: d.size,
-          mtimeMs: d.mtimeMs,
-          sha256: d.sha256,
-          productId: d.productId,
-          picName: d.picName,
-          state: 'rejected',
-          jobId: null,
-          itemKey: null,
-          errorCode: d.error?.code ?? 'Rejected',
-          errorMessage: d.error?.message ?? null,
-        })
+        this.ctx.store.upsertFile(
+          fileRow(rule.id, d, 'rejected', {
+            errorCode: d.error?.code ?? 'Rejected',
+            errorMessage: d.error?.message ?? null,
+          }),
+        )
       }
       for (const rel of plan.forget) this.ctx.store.removeFile(rule.id, rel)
     })

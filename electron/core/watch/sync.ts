@@ -9,7 +9,7 @@ import { ACTIVE_JOB_STATES } from '../../domain'
 import type { ServiceType } from '../engines/types'
 import { enqueueBulkAdd, itemKey, mergeFields, type PlanItem } from '../jobs/bulk-add/index'
 import type { ItemEvent, JobProgress } from '../jobs/types'
-import type { ReconcilePlan } from './reconcile'
+import { fileRow, type ReconcilePlan } from './reconcile'
 import type { FileRecord, PauseReason, RuleRecord, RuleState, WatchStore } from './store'
 import type { WatchServiceDeps } from './service'
 
@@ -191,20 +191,12 @@ export function createWatchSync({ deps, db, open, setState }: WatchSyncContext) 
     db().transaction(() => {
       for (const d of [...plan.add, ...plan.update]) {
         sent.add(d.relPath)
-        db().upsertFile({
-          ruleId: rule.id,
-          relPath: d.relPath,
-          size: d.size,
-          mtimeMs: d.mtimeMs,
-          sha256: d.sha256,
-          productId: d.productId,
-          picName: d.picName,
-          state: 'pending',
-          jobId: r.jobId,
-          itemKey: itemKey(d.productId!, d.picName!),
-          errorCode: null,
-          errorMessage: null,
-        })
+        db().upsertFile(
+          fileRow(rule.id, d, 'pending', {
+            jobId: r.jobId,
+            itemKey: itemKey(d.productId!, d.picName!),
+          }),
+        )
       }
       for (const x of plan.delete) {
         if (sent.has(x.relPath)) continue // same file, new ids: the row now tracks the add
