@@ -10,6 +10,8 @@ import type { Logger } from '../log'
 import type { StatusReporter } from '../core-status'
 import { writeThrough, type CachedEngine, type GalleryCacheSink } from '../gallery/write-through'
 
+type CloudSettings = NonNullable<StoredProfile['cloud']>
+
 export interface EngineRegistryOptions {
   profiles: ProfileStore
   secrets: SecretStore
@@ -59,15 +61,28 @@ export function createEngineRegistry(opts: EngineRegistryOptions) {
   async function buildCloud(p: StoredProfile): Promise<Engine> {
     const c = p.cloud
     if (!c) throw new CoreError('InvalidProfile', `Profile "${p.name}" has no cloud settings`)
+    const { secret, token } = await storedSecrets(p.name, c)
+    return cloudEngine(c, secret, token)
+  }
+
+  /** The stored AccessKey secret (required) and token of a cloud profile, redacted from the log. */
+  async function storedSecrets(
+    name: string,
+    c: CloudSettings,
+  ): Promise<{ secret: string; token: string | null }> {
     const secret = await opts.secrets.get(c.secretRef)
     if (!secret) {
-      throw new CoreError('MissingSecret', `Profile "${p.name}" has no AccessKey secret`, {
+      throw new CoreError('MissingSecret', `Profile "${name}" has no AccessKey secret`, {
         hint: 'Enter the AccessKey secret in the Profiles view, or set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET.',
       })
     }
     opts.logger.addSecret(secret)
     const token = c.tokenRef ? await opts.secrets.get(c.tokenRef) : null
     if (token) opts.logger.addSecret(token)
+    return { secret, token }
+  }
+
+  function cloudEngine(c: CloudSettings, secret: string, token: string | null) {
     return createCloudEngine({
       instanceName: c.instanceName,
       region: c.region ?? undefined,
@@ -97,17 +112,7 @@ export function createEngineRegistry(opts: EngineRegistryOptions) {
       if (!secret) return buildCloud(p)
       opts.logger.addSecret(secret)
       if (token) opts.logger.addSecret(token)
-      const c = p.cloud!
-      return createCloudEngine({
-        instanceName: c.instanceName,
-        region: c.region ?? undefined,
-        endpoint: c.endpoint ?? undefined,
-        protocol: c.protocol,
-        accessKeyId: c.accessKeyId,
-        accessKeySecret: secret,
-        securityToken: token ?? undefined,
-        ...opts.cloudTimeouts,
-      })
+      return cloudEngine(p.cloud!, secret, token)
     },
     /**
      * The AccessKey of a cloud profile, for the OSS uploads of its batch tasks. Core-internal: no
@@ -125,15 +130,7 @@ export function createEngineRegistry(opts: EngineRegistryOptions) {
       if (p.kind !== 'cloud' || !c) {
         throw new CoreError('InvalidProfile', `Profile "${name}" is not a cloud profile`)
       }
-      const secret = await opts.secrets.get(c.secretRef)
-      if (!secret) {
-        throw new CoreError('MissingSecret', `Profile "${name}" has no AccessKey secret`, {
-          hint: 'Enter the AccessKey secret in the Profiles view, or set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET.',
-        })
-      }
-      opts.logger.addSecret(secret)
-      const token = c.tokenRef ? await opts.secrets.get(c.tokenRef) : null
-      if (token) opts.logger.addSecret(token)
+      const { secret, token } = await storedSecrets(name, c)
       return {
         accessKeyId: c.accessKeyId,
         accessKeySecret: secret,
