@@ -45,6 +45,7 @@ import {
   type RuleRecord,
   type RuleState,
 } from './store'
+import { pageOf } from '../util/page'
 
 export interface WatchServiceDeps {
   dataDir: string
@@ -375,8 +376,7 @@ export function createWatchService(deps: WatchServiceDeps) {
       mustRule(input.id)
       const r = db().files(input.id, {
         states: input.states,
-        offset: input.offset ?? 0,
-        limit: Math.min(input.limit ?? 100, 1000),
+        ...pageOf(input),
       })
       return {
         total: r.total,

@@ -37,6 +37,7 @@ import {
 } from './store'
 import { CANCELLABLE } from './transitions'
 import { sleep } from '../../util/sleep'
+import { pageOf } from '../../util/page'
 
 export { LOCAL_BUCKET, type BatchServiceDeps } from './context'
 
@@ -275,8 +276,7 @@ export function createBatchService(deps: BatchServiceDeps) {
       get(input.id)
       const r = db().lines(input.id, {
         states: input.states,
-        offset: input.offset ?? 0,
-        limit: Math.min(input.limit ?? 100, 1000),
+        ...pageOf(input),
       })
       return {
         total: r.total,
