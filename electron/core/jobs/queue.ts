@@ -94,6 +94,9 @@ export class JobQueue extends EventEmitter<QueueEvents> {
       emitState: (jobId) => this.emitState(jobId),
       emitItem: (item) => this.emitItem(item),
       progressSoon: (jobId) => this.progressSoon(jobId),
+      // resume() while the paused workers were still finishing their in-flight items found them
+      // still there and started nothing: start the job now that they are gone.
+      runnerEnded: (jobId) => this.schedule(jobId),
     })
     if (opts.onProgress) this.on('progress', opts.onProgress)
     if (opts.onItem) this.on('item', opts.onItem)

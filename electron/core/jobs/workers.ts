@@ -67,6 +67,11 @@ export interface WorkerHost {
   emitState(jobId: JobId): void
   emitItem(item: ItemRecord): void
   progressSoon(jobId: JobId): void
+  /**
+   * A job's workers have all ended. The job may have been resumed while they were stopping (a
+   * pause with items in flight, then resume): the queue starts new workers then.
+   */
+  runnerEnded(jobId: JobId): void
 }
 
 type Finish = {
@@ -207,6 +212,7 @@ export class JobWorkers {
     if (!r.stopping) this.maybeFinish(jobId)
     this.host.emitState(jobId)
     r.resolveFinished()
+    this.host.runnerEnded(jobId)
   }
 
   private async process(r: Runner, item: ItemRecord): Promise<void> {

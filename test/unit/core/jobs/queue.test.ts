@@ -261,6 +261,48 @@ describe('JobQueue', () => {
     expect(calls).toHaveLength(60)
   })
 
+  it('resumes a job paused with items in flight: pause and resume at random moments, every item runs exactly once', async () => {
+    // A seeded generator, so a failure can be replayed.
+    let seed = 20261207
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
+    const q = queue(tempDir())
+    const calls = new Map<number, string[]>()
+    q.register('t', {
+      opClass: () => 'add',
+      async run(item, ctx) {
+        calls.get(ctx.jobId)!.push(item.key)
+        await sleep(1 + Math.floor(rnd() * 6))
+        return null
+      },
+    })
+    q.start()
+    for (let trial = 0; trial < 12; trial++) {
+      const n = 40
+      const id = q.createJob({ kind: 't', profile: 'x', concurrency: 3, items: items(n) })
+      calls.set(id, [])
+      const cycles = 1 + Math.floor(rnd() * 4)
+      for (let c = 0; c < cycles && q.getJob(id)!.state !== 'done'; c++) {
+        await sleep(Math.floor(rnd() * 10))
+        q.pause(id)
+        // Resume at once (items still in flight), after a moment, or after the job settled.
+        const wait = rnd()
+        if (wait > 0.66) await q.whenSettled(id)
+        else if (wait > 0.33) await sleep(Math.floor(rnd() * 3))
+        q.resume(id)
+        if (rnd() > 0.75) {
+          // Twice in a row, as a double click would.
+          q.pause(id)
+          q.resume(id)
+        }
+      }
+      const job = await Promise.race([q.whenSettled(id), sleep(10_000).then(() => q.getJob(id)!)])
+      expect(job.state, `trial ${trial}`).toBe('done')
+      expect(job.counts.done).toBe(n)
+      expect(calls.get(id)).toHaveLength(n)
+      expect(new Set(calls.get(id)).size).toBe(n)
+    }
+  })
+
   it('cancels: nothing more is sent, unsent items stay pending, resume does nothing', async () => {
     const q = queue(tempDir())
     const calls: string[] = []

@@ -269,6 +269,33 @@ describe(
       expect(fs.existsSync(path.join(t.dir, 'staging', stageId))).toBe(false)
     })
 
+    it('finishes a bulk add paused and resumed at once while pictures are in flight', async () => {
+      const dir = path.join(t.dir, 'src-pause', 'shirts')
+      fs.mkdirSync(dir, { recursive: true })
+      for (let n = 60; n < 76; n++) fs.writeFileSync(path.join(dir, `${n}.jpg`), photo(n))
+      const { jobId: id } = await ok<{ jobId: number }>('bulk.start', {
+        sources: [path.dirname(dir)],
+        naming: 'folder',
+      })
+      type J = { state: string; done: number; running: number; total: number; failed: number }
+      // Pause and resume right away, twice, each time with pictures being added.
+      for (const after of [2, 6]) {
+        await until(
+          () => ok<J>('jobs.get', { jobId: id }),
+          (j) => j.done >= after || j.state === 'done',
+          60_000,
+        )
+        await ok('jobs.pause', { jobId: id })
+        await ok('jobs.resume', { jobId: id })
+      }
+      const job = await until(
+        () => ok<J>('jobs.get', { jobId: id }),
+        (j) => j.state === 'done',
+        60_000,
+      )
+      expect(job).toMatchObject({ done: 16, failed: 0, total: 16 })
+    })
+
     it('pauses, resumes and cancels a job whose engine cannot be reached', async () => {
       await ok('profiles.create', {
         kind: 'cloud',
