@@ -8,6 +8,7 @@
  *
  * Pure TypeScript (no Node, no DOM): the api layer, the core and the renderer import it.
  */
+import { ACCESS_ERRORS } from './error-catalogue/access'
 import { APP_ERRORS } from './error-catalogue/app'
 import { GATEWAY_ERRORS, IMAGE_SEARCH_ERRORS } from './error-catalogue/cloud'
 import type { ErrorEntry, ErrorLocale, ErrorText, RetryClass } from './error-catalogue/entry'
@@ -28,6 +29,7 @@ export const ERROR_CATALOGUE_PARTS = {
   jobs: JOB_ERRORS,
   tasks: TASK_ERRORS,
   app: APP_ERRORS,
+  access: ACCESS_ERRORS,
 } as const
 
 export const ERROR_CATALOGUE = {
@@ -39,6 +41,7 @@ export const ERROR_CATALOGUE = {
   ...JOB_ERRORS,
   ...TASK_ERRORS,
   ...APP_ERRORS,
+  ...ACCESS_ERRORS,
 } satisfies Record<string, ErrorEntry>
 
 /** A code the catalogue lists. */

@@ -3,6 +3,7 @@
  * The `loupe` command: commands, options and help from commander; every command a typed client of
  * the contract (see cli/context.ts). `loupe serve` is the headless host.
  */
+import os from 'node:os'
 import path from 'node:path'
 import {
   Argument,
@@ -17,6 +18,9 @@ import { registerEngineCommands } from './cli/engine'
 import { registerBulkCommands } from './cli/bulk'
 import { registerGalleryCommands } from './cli/gallery'
 import { registerTaskCommands } from './cli/tasks'
+import { registerTokenCommands } from './cli/tokens'
+import { isLoopbackHost, loadTls, type TlsMaterial } from './auth/index'
+import { UsageError, type Output } from './cli/context'
 import { SHELLS, completionScript } from './cli/completion'
 import { createRunner, resolveDataDir, type Runner } from './cli/runner'
 
@@ -58,16 +62,36 @@ control channel, announced in <data>/control.json); otherwise in this process.`,
   registerBulkCommands(program, run)
   registerGalleryCommands(program, run)
   registerTaskCommands(program, run)
+  registerTokenCommands(program, run)
 
   program
     .command('serve')
-    .description('serve the UI, the API and the engine API over HTTP')
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .description('serve the UI, the API and the engine API over HTTP(S)')
+    .option(
+      '--host <host>',
+      'address to listen on (not loopback: remote mode, sign-in)',
+      '127.0.0.1',
+    )
     .option('--port <n>', 'port (0: a free one)', portArg, 7070)
-    .action(async (o, cmd) => {
-      const dataDir = resolveDataDir((cmd.optsWithGlobals() as { data?: string }).data)
-      await serve(dataDir, o.host, o.port)
-    })
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
+    .option('--tls-key <file>', "the certificate's PEM private key")
+    .option('--insecure-http', 'allow plain HTTP on an address other machines can reach')
+    .addHelpText(
+      'after',
+      `
+On 127.0.0.1 (the default) only this machine can reach the server and nobody signs in. Any other
+address (e.g. --host 0.0.0.0) is remote mode: every browser signs in with an access token
+(\`loupe tokens\`; the first one is created and shown if there is none), and the server must
+speak HTTPS (--tls-cert/--tls-key) unless --insecure-http is given. The engine API (POST /)
+always requires signed requests (\`loupe keys\`).`,
+    )
+    .action((o, cmd) =>
+      run.plain(cmd, async (out) => {
+        if (!!o.tlsCert !== !!o.tlsKey) throw new UsageError('Give both --tls-cert and --tls-key')
+        const tls = o.tlsCert && o.tlsKey ? loadTls({ cert: o.tlsCert, key: o.tlsKey }) : undefined
+        await serve(out, o.host, o.port, { tls, insecureHttp: !!o.insecureHttp })
+      }),
+    )
 
   program
     .command('completion')
@@ -95,14 +119,57 @@ export async function main(argv: string[]): Promise<number> {
   return run.code
 }
 
-async function serve(dataDir: string, host: string, port: number): Promise<void> {
-  const h = await startHeadless({ dataDir, host, port, version: process.env.npm_package_version })
+/** Addresses other machines may use for a bind on `host` (all interfaces for 0.0.0.0 / ::). */
+function reachableUrls(host: string, port: number, scheme: string): string[] {
+  const any = host === '0.0.0.0' || host === '::' || host === '[::]'
+  if (!any) return [`${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}/`]
+  const out: string[] = []
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const a of list ?? []) {
+      if (a.internal || (host === '0.0.0.0' && a.family !== 'IPv4')) continue
+      if (a.family === 'IPv6' && a.address.startsWith('fe80')) continue
+      out.push(`${scheme}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${port}/`)
+    }
+  }
+  return out
+}
+
+async function serve(
+  o: Output,
+  host: string,
+  port: number,
+  sec: { tls?: TlsMaterial; insecureHttp: boolean },
+): Promise<void> {
+  const dataDir = o.dataDir
+  const h = await startHeadless({
+    dataDir,
+    host,
+    port,
+    version: process.env.npm_package_version,
+    tls: sec.tls,
+    insecureHttp: sec.insecureHttp,
+  })
   // Its control channel is announced (control.json) before the first line.
   process.stdout.write(`Loupe listening on ${h.url}\n`)
   process.stdout.write(`Data: ${dataDir}\n`)
-  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) {
+  if (h.auth.required) {
+    const scheme = h.auth.tls ? 'https' : 'http'
+    const urls = reachableUrls(host, h.port, scheme)
+    process.stdout.write(
+      `Remote mode: every browser signs in with an access token (\`loupe tokens list|create|revoke\`).\n` +
+        (urls.length ? `Open ${urls.join(' or ')}\n` : ''),
+    )
+    const t = h.auth.createdToken
+    if (t) {
+      process.stdout.write(
+        `\nNo access token existed: created a full-access token (${t.id}), shown only now — store it safely:\n\n  ${t.token}\n\n` +
+          `Paste it into the sign-in page. Create more (e.g. \`loupe tokens create --read-only --name NAME\`), revoke with \`loupe tokens revoke ${t.id}\`.\n`,
+      )
+    }
+  }
+  if (!isLoopbackHost(host) && !h.auth.tls) {
     process.stderr.write(
-      `Warning: listening on ${host}, not only on this machine. Anyone who can reach it can use the UI; the engine API still requires signed requests.\n`,
+      `Warning: serving plain HTTP on ${host} (--insecure-http). The UI and the contract travel unencrypted, and the access tokens and session cookies sent to this server can be read by anyone on the network path. Give --tls-cert and --tls-key to serve HTTPS.\n`,
     )
   }
   await new Promise<void>((resolve) => {

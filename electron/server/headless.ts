@@ -1,4 +1,5 @@
 import http from 'node:http'
+import https from 'node:https'
 import path from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
@@ -9,6 +10,15 @@ import { createHttpBridge, isSameOrigin, sendJson } from './http-bridge'
 import { safeJoin, sendFile, serveRenderer } from './static'
 import { createKeyStore, createWireHandler } from '../core/engines/wire/index'
 import { startControlServer, type ControlServer } from '../core/control/server'
+import { createTokenStore, type CreatedToken } from '../core/auth/tokens'
+import {
+  createAuthenticator,
+  explained,
+  isLoopbackHost,
+  SESSION_PATH,
+  type AuthOptions,
+  type TlsMaterial,
+} from './auth/index'
 
 export interface HeadlessOptions {
   dataDir: string
@@ -24,6 +34,28 @@ export interface HeadlessOptions {
    * commands on this data folder (default: true).
    */
   control?: boolean
+  /**
+   * Who may use the UI and the contract over HTTP. `auto` (default): anyone who reaches a
+   * loopback bind; on any other address (remote mode) every HTTP caller signs in with an access
+   * token (`loupe tokens`). `required`: remote mode on any address, loopback included.
+   */
+  auth?: 'auto' | 'required'
+  /** Serve HTTPS with this certificate and key (see `loadTls`). */
+  tls?: TlsMaterial
+  /** Allow plain HTTP on an address other machines can reach (refused otherwise). */
+  insecureHttp?: boolean
+  /** Session idle/absolute limits and the sign-in failure limit (tests shorten them). */
+  sessions?: Pick<AuthOptions, 'limits' | 'signInFailures'>
+}
+
+/** How the host lets callers in. */
+export interface HeadlessAuth {
+  /** Remote mode: every HTTP caller signs in. */
+  required: boolean
+  /** HTTPS. */
+  tls: boolean
+  /** The full-access token created because remote mode found none (shown once), else null. */
+  createdToken: CreatedToken | null
 }
 
 /** Folders of a profile whose files may be downloaded over HTTP (dump exports, task error files). */
@@ -43,10 +75,25 @@ export async function startHeadless(opts: HeadlessOptions): Promise<{
   url: string
   port: number
   core: Core
-  server: http.Server
+  server: http.Server | https.Server
+  auth: HeadlessAuth
   close(): Promise<void>
 }> {
   const host = opts.host ?? '127.0.0.1'
+  const remoteBind = !isLoopbackHost(host)
+  if (remoteBind && !opts.tls && !opts.insecureHttp) {
+    throw explained(
+      'InsecureHttpRefused',
+      `Refusing to serve plain HTTP on ${host}: other machines could read the access tokens and session cookies sent to it`,
+    )
+  }
+  const authRequired = remoteBind || opts.auth === 'required'
+  // Remote mode needs a token to sign in with: the first one is created (and shown once).
+  let createdToken: CreatedToken | null = null
+  if (authRequired) {
+    const tokens = createTokenStore(opts.dataDir)
+    if (!tokens.list().length) createdToken = tokens.create({ name: 'first token', scope: 'full' })
+  }
   let baseUrl = ''
   const core = createCore({
     dataDir: opts.dataDir,
@@ -79,30 +126,63 @@ export async function startHeadless(opts: HeadlessOptions): Promise<{
   const rendererDir = opts.rendererDir ?? defaultRendererDir()
   const allowedHosts = new Set<string>()
 
-  const server = http.createServer((req, res) => {
+  const auth = createAuthenticator({
+    required: authRequired,
+    dataDir: opts.dataDir,
+    secure: !!opts.tls,
+    ...opts.sessions,
+    log: (level, line) => core.logger.log(level, line),
+  })
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     handle(req, res).catch((e) => {
       core.logger.log('error', `http: ${(e as Error).stack ?? e}`)
       if (!res.headersSent)
         sendJson(res, 500, { error: { code: 'InternalError', message: 'Internal error' } })
       else res.destroy()
     })
-  })
+  }
+  const server = opts.tls
+    ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest)
+    : http.createServer(onRequest)
+
+  /**
+   * The page's own origin. On a loopback bind the Host must name this server (DNS rebinding); in
+   * remote mode the server may be reached under any name, and a rebound page has no session
+   * cookie for it, so only a browser's Origin must match the Host (CSRF).
+   */
+  const sameOrigin = (req: http.IncomingMessage) =>
+    auth.required
+      ? isSameOrigin(req, new Set([String(req.headers.host ?? '').toLowerCase()]))
+      : isSameOrigin(req, allowedHosts)
+  const refuseCrossOrigin = (res: http.ServerResponse) =>
+    sendJson(res, 403, {
+      error: { code: 'Forbidden', message: 'Cross-origin requests to the Loupe API are refused' },
+    })
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://x')
     const p = url.pathname
     if (req.method === 'POST' && p === '/') return wire(req, res)
+    if (p === SESSION_PATH) {
+      if (!sameOrigin(req)) return refuseCrossOrigin(res)
+      return auth.handleSession(req, res)
+    }
+    // Remote mode: everything but the page itself (which shows the sign-in) needs a session.
+    const guarded = p.startsWith('/api/') || p.startsWith('/thumb/') || p.startsWith('/files/')
+    if (guarded && auth.required && !sameOrigin(req)) return refuseCrossOrigin(res)
+    const caller = guarded ? auth.authenticate(req) : null
+    if (guarded && !caller) return auth.refuseSignIn(res)
     if (p.startsWith('/api/')) {
-      if (!isSameOrigin(req, allowedHosts)) {
-        return sendJson(res, 403, {
-          error: {
-            code: 'Forbidden',
-            message: 'Cross-origin requests to the Loupe API are refused',
-          },
-        })
+      if (!sameOrigin(req)) return refuseCrossOrigin(res)
+      if (p === '/api/events') {
+        auth.endWithSession(caller!, res)
+        return bridge.events(req, res)
       }
-      if (p === '/api/events') return bridge.events(req, res)
-      if (p.startsWith('/api/call/')) return bridge.call(req, res, decodeURIComponent(p.slice(10)))
+      if (p.startsWith('/api/call/')) {
+        const name = decodeURIComponent(p.slice(10))
+        if (!auth.permits(caller!, name)) return auth.refuseScope(res, name)
+        return bridge.call(req, res, name)
+      }
       return sendJson(res, 404, { error: { code: 'NotFound', message: `No such endpoint: ${p}` } })
     }
     if (p.startsWith('/thumb/') && req.method === 'GET') {
@@ -154,7 +234,7 @@ export async function startHeadless(opts: HeadlessOptions): Promise<{
   })
   const port = (server.address() as AddressInfo).port
   const shownHost = host.includes(':') ? `[${host}]` : host
-  baseUrl = `http://${shownHost}:${port}`
+  baseUrl = `${opts.tls ? 'https' : 'http'}://${shownHost}:${port}`
   for (const h of [
     `${shownHost}:${port}`,
     `127.0.0.1:${port}`,
@@ -185,8 +265,10 @@ export async function startHeadless(opts: HeadlessOptions): Promise<{
     port,
     core,
     server,
+    auth: { required: auth.required, tls: !!opts.tls, createdToken },
     async close() {
       await control?.close()
+      auth.close()
       bridge.close()
       server.closeAllConnections?.()
       await new Promise<void>((r) => server.close(() => r()))
