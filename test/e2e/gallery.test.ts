@@ -156,6 +156,13 @@ describe('Gallery and Tasks views in Chromium (headless host)', () => {
     expect(await page.getByTestId('gallery-detail-source').textContent()).toBe(
       path.join(DS, 'item0401.jpg'),
     )
+    // The region in the one display format of every view, the API's x1,x2,y1,y2 beside it.
+    const region = page.getByTestId('detail-region')
+    const shown = (await region.getByTestId('region-label').textContent()) ?? ''
+    const m = /^\((\d+), (\d+)\) – \((\d+), (\d+)\) · \d+ × \d+ px$/.exec(shown)
+    expect(m, shown).not.toBeNull()
+    const [x1, y1, x2, y2] = m!.slice(1)
+    expect(await region.getByTestId('region-api').textContent()).toBe(`${x1},${x2},${y1},${y2}`)
     // Reveal needs the desktop app: not offered in a browser.
     await expect(page.getByTestId('gallery-detail-reveal').count()).resolves.toBe(0)
     await shot(page, t.dir, 'gallery-detail')

@@ -66,9 +66,11 @@ describe('Search and Add views in Chromium (headless host, local engine)', () =>
       await page.getByTestId('add-outcome').waitFor({ timeout: 60_000 })
       const outcome = (await page.getByTestId('add-outcome').textContent()) ?? ''
       expect(outcome).toContain(`${a.productId} / ${a.file} is in the gallery.`)
-      expect(await page.getByTestId('add-outcome-region').textContent()).toMatch(
-        /^\d+,\d+ – \d+,\d+$/,
+      const region = page.getByTestId('add-outcome-region')
+      expect(await region.getByTestId('region-label').textContent()).toMatch(
+        /^\(\d+, \d+\) – \(\d+, \d+\) · \d+ × \d+ px$/,
       )
+      expect(await region.getByTestId('region-api').textContent()).toMatch(/^\d+,\d+,\d+,\d+$/)
       // The indexed region is drawn on the picture.
       await page.getByTestId('region-box-result-0').waitFor()
     }

@@ -40,6 +40,9 @@ export default {
     retry: 'Retry',
     active: 'Active',
     use: 'Use',
+    regionApi: 'API:',
+    regionCopy: 'Copy the region as the API takes it (x1,x2,y1,y2)',
+    regionCopied: 'Copied the region for the API: {text}',
   },
   planned: {
     title: 'Coming in a later release',

@@ -42,6 +42,9 @@ const zh: typeof en = {
     retry: '重试',
     active: '当前',
     use: '使用',
+    regionApi: 'API:',
+    regionCopy: '按 API 格式(x1,x2,y1,y2)复制区域',
+    regionCopied: '已复制 API 格式的区域:{text}',
   },
   planned: {
     title: '将在后续版本中提供',

@@ -19,8 +19,17 @@ export function parseRegion(text: string | null | undefined): Box | null {
   return regionBox(text)
 }
 
-/** The engine's `x1,x2,y1,y2` for a box. */
+/** The engine's `x1,x2,y1,y2` for a box (what the API takes; shown where the user copies it). */
 export { formatRegion }
+
+/**
+ * The one way a region is shown to the user: its corners, upper-left then lower-right, and its
+ * size — `(22, 26) – (196, 230) · 174 × 204 px`. Every view uses it (the add result, the gallery
+ * detail, the search summary); the API's `x1,x2,y1,y2` appears only beside a copy button.
+ */
+export function regionLabel(b: Box): string {
+  return `(${b.x1}, ${b.y1}) – (${b.x2}, ${b.y2}) · ${b.x2 - b.x1} × ${b.y2 - b.y1} px`
+}
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v))
 

@@ -124,7 +124,15 @@ describe('Search and Add views against a real core', () => {
     await until(() => w.find('[data-testid="add-outcome"]').exists())
     expect(text(w, 'add-outcome')).toContain('new-product / item0020.jpg is in the gallery.')
     expect(text(w, 'add-outcome-category')).toBe('Other')
-    expect(text(w, 'add-outcome-region')).toMatch(/^\d+,\d+ – \d+,\d+$/)
+    // One region format on screen (corners and size), the API's x1,x2,y1,y2 beside a copy button.
+    const shown = w.get('[data-testid="add-outcome-region"] [data-testid="region-label"]').text()
+    const m = /^\((\d+), (\d+)\) – \((\d+), (\d+)\) · (\d+) × (\d+) px$/.exec(shown)
+    expect(m, shown).not.toBeNull()
+    const [x1, y1, x2, y2, width, height] = m!.slice(1).map(Number)
+    expect([x2 - x1, y2 - y1]).toEqual([width, height])
+    expect(w.get('[data-testid="add-outcome-region"] [data-testid="region-api"]').text()).toBe(
+      `${x1},${x2},${y1},${y2}`,
+    )
     expect(text(w, 'add-outcome-steps')).toContain('Sent as is')
     // The engine has it, with its attributes.
     const found = (await call('search.byFilter', { filter: 'int_attr = 77' })) as {
