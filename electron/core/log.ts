@@ -1,5 +1,9 @@
 import fs from 'node:fs'
 import path from 'node:path'
+import { escapeLogText, logValue } from './log-text'
+import { PRIVATE_FILE, ensurePrivateDir } from './util/private-fs'
+
+export { escapeLogText, logf, logValue } from './log-text'
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 
@@ -44,14 +48,14 @@ export function rotateIfNeeded(
     const lock = file + '.rotating'
     let fd: number
     try {
-      fd = fs.openSync(lock, 'wx')
+      fd = fs.openSync(lock, 'wx', PRIVATE_FILE)
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return false
       // Another process is rotating, unless its lock is stale (it died half-way).
       const st = fs.statSync(lock, { throwIfNoEntry: false })
       if (!st || Date.now() - st.mtimeMs < STALE_LOCK_MS) return false
       fs.rmSync(lock, { force: true })
-      fd = fs.openSync(lock, 'wx')
+      fd = fs.openSync(lock, 'wx', PRIVATE_FILE)
     }
     try {
       if (!over()) return false
@@ -77,8 +81,11 @@ export function rotateIfNeeded(
 
 /**
  * Appends lines to `<dataDir>/logs/loupe.log` (and to an optional sink). Every line goes through
- * redaction of the secrets the core knows, so no AccessKey secret ever reaches a log. The file is
- * size-capped and rotated (`rotateIfNeeded`).
+ * redaction of the secrets the core knows, so no AccessKey secret ever reaches a log, then through
+ * `escapeLogText` (log-text.ts): a message is always exactly one line — a newline, carriage return
+ * or terminal escape in it (from an untrusted value, or a stack trace) is written as `\n`, `\r`,
+ * `\x1b`; values inside a line are quoted by the caller with `logf`. The file is size-capped and
+ * rotated (`rotateIfNeeded`); the folder is 0700 and the files 0600 on POSIX.
  */
 export function createLogger(
   dataDir: string,
@@ -103,20 +110,24 @@ export function createLogger(
   }
   return {
     addSecret(s) {
-      if (s) secrets.add(s)
+      if (!s) return
+      secrets.add(s)
+      // As it reads inside a value quoted by logf (a secret with a backslash or a quote).
+      const quoted = logValue(s)
+      if (quoted.startsWith('"')) secrets.add(quoted.slice(1, -1))
     },
     redact,
     log(level, message) {
-      const line = `${new Date().toISOString()} ${level.toUpperCase()} ${redact(message)}\n`
+      const line = `${new Date().toISOString()} ${level.toUpperCase()} ${escapeLogText(redact(String(message)))}\n`
       opts.sink?.(line.slice(0, -1))
       if (opts.file === false) return
       try {
         if (!dirReady) {
-          fs.mkdirSync(path.dirname(file), { recursive: true })
+          ensurePrivateDir(path.dirname(file))
           dirReady = true
         }
         rotateIfNeeded(file, Buffer.byteLength(line), maxBytes, generations)
-        fs.appendFileSync(file, line)
+        fs.appendFileSync(file, line, { mode: PRIVATE_FILE })
       } catch {
         /* logging must never break the app */
       }

@@ -1,5 +1,6 @@
 import type { IpcMain, IpcMainEvent, MessagePortMain, WebContents } from 'electron'
 import type { HostStatus } from '../api/host-status'
+import { logf } from '../core/log-text'
 
 /** The preload asks for its connection to the core (at start-up and after every reload). */
 export const IPC_HELLO = 'loupe:hello'
@@ -52,7 +53,7 @@ export function connectWindows(deps: {
   // URL was not settled yet the first time), with one token per page: a page gets one port.
   const hello = (e: IpcMainEvent, token?: unknown) => {
     if (!deps.isTrustedSender(e)) {
-      deps.log?.(`refused a core connection to an untrusted page ${e.senderFrame?.url ?? '?'}`)
+      deps.log?.(logf`refused a core connection to an untrusted page ${e.senderFrame?.url ?? '?'}`)
       return
     }
     const wc = e.sender

@@ -10,6 +10,7 @@ import {
   type HostLog,
   type SendToRenderer,
 } from './host-types'
+import { logf } from '../core/log-text'
 
 /** What the menu's own items do (roles are Electron's). */
 export interface MenuActions {
@@ -164,7 +165,7 @@ export function installMenu(deps: {
   async function open(what: string, target: string, fallback?: string) {
     const err = await deps.shell.openPath(target)
     if (!err) return
-    deps.log?.('warn', `menu: cannot open the ${what} ${target}: ${err}`)
+    deps.log?.('warn', logf`menu: cannot open the ${what} ${target}: ` + String(err))
     if (fallback) await deps.shell.openPath(fallback)
   }
   const actions: MenuActions = {

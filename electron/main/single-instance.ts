@@ -1,6 +1,7 @@
 import type { App } from 'electron'
 import { openPathsMessage, pathsFromArgv } from './open-paths'
 import { showWindow, type GetWindow, type HostLog, type SendToRenderer } from './host-types'
+import { logf } from '../core/log-text'
 
 /**
  * One Loupe at a time, like a desktop app: a second launch (`loupe photo.jpg`, "Open with", a
@@ -35,7 +36,7 @@ export function installSingleInstance(deps: {
       deps.log?.('info', `open: nothing Loupe can open in ${paths.length} path(s)`)
       return
     }
-    deps.log?.('info', `open: ${msg.paths.length} path(s) → ${msg.target}`)
+    deps.log?.('info', logf`open: ${msg.paths.length} path(s) → ${msg.target}`)
     deps.sendToRenderer('desktop.open-paths', msg)
   }
 

@@ -18,6 +18,7 @@ import {
   type HostKind,
   type ToClient,
 } from './protocol'
+import { logf } from '../log-text'
 
 export interface ControlServerOptions {
   dataDir: string
@@ -130,7 +131,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   const unannounce = announce(opts.dataDir, a)
   // A host that exits without closing (process.exit) still takes its announcement along.
   process.once('exit', unannounce)
-  log('info', `control channel at ${where}`)
+  log('info', logf`control channel at ${where}`)
 
   let closing: Promise<void> | null = null
   return {

@@ -37,6 +37,7 @@ import { lockOwner, tryLock } from '../util/lock'
 import { createStaging } from './staging'
 import type { JobHandler, JobId, JobInfo } from './types'
 import { itemView, jobView } from './views'
+import { logf } from '../log-text'
 
 type In<M extends { input: z.ZodType }> = z.output<M['input']>
 
@@ -242,7 +243,10 @@ export function createJobService(d: JobServiceDeps) {
         try {
           staging.discard(s.stageId)
         } catch (e) {
-          d.logger.log('warn', `staging: could not delete ${s.stageId}: ${(e as Error).message}`)
+          d.logger.log(
+            'warn',
+            logf`staging: could not delete ${s.stageId}: ` + (e as Error).message,
+          )
         }
       }
     }

@@ -9,6 +9,7 @@ import type { EventBus } from '../events'
 import type { Logger } from '../log'
 import { CoreError } from '../errors'
 import { toApiError } from '../../api/dispatch'
+import { logf } from '../log-text'
 
 type ProfileView = z.input<typeof S.ProfileView>
 type ProfileInput = z.output<typeof S.ProfileInput>
@@ -120,7 +121,7 @@ export function createProfileService(d: ProfileServiceDeps) {
             throw e
           }
         }
-        d.logger.log('info', `profile created: ${p.name} (${p.kind})`)
+        d.logger.log('info', logf`profile created: ${p.name} (${p.kind})`)
         return view(p)
       },
       async update({ name, patch }: { name: string; patch: ProfilePatch }) {

@@ -8,6 +8,7 @@ import { sleep as sleepFor } from '../util/sleep'
 import { dumpsDir, type DumpRecord, type DumpRecords } from './dump-records'
 import { downloadFile } from './download'
 import type { DumpServiceDeps } from './dumps'
+import { logf } from '../log-text'
 
 /**
  * Following a metadata export to its file (dumps.ts builds it): `watch` polls DumpMetaList with
@@ -119,7 +120,7 @@ export function createDumpFollow({
         done = bytes
         total = bytes
         emitProgress('done')
-        d.logger.log('info', `dump ${id} of ${profile} downloaded: ${bytes} bytes → ${dest}`)
+        d.logger.log('info', logf`dump ${id} of ${profile} downloaded: ${bytes} bytes → ${dest}`)
         const finished = records.put(profile, id, {
           file: { path: dest, bytes, downloadedAt: Date.now() },
           downloadError: null,

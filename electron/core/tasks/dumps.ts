@@ -24,6 +24,7 @@ import type { ProfileStore } from '../profiles/store'
 import { DumpRecords, type DumpRecord } from './dump-records'
 import { createDumpFollow, fromEngine, wkey } from './dump-follow'
 import { settlesWithin } from '../util/deadline'
+import { logf } from '../log-text'
 
 type In<T extends z.ZodType> = z.output<T>
 type Out<T extends z.ZodType> = z.input<T>
@@ -208,7 +209,10 @@ export function createDumpService(d: DumpServiceDeps) {
       if (id !== null)
         emitStatus(profile, records.put(profile, id, { imported: { ...counts, at } }))
       d.events.emit('gallery.changed', { profile, reason: 'import' })
-      d.logger.log('info', `dump import into ${profile} from ${file}: ${JSON.stringify(counts)}`)
+      d.logger.log(
+        'info',
+        logf`dump import into ${profile} from ${file}: ` + JSON.stringify(counts),
+      )
       notify(
         'success',
         'Gallery cache updated',

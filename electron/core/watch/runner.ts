@@ -26,6 +26,7 @@ import {
 } from './reconcile'
 import type { FileRecord, PauseReason, RuleRecord, RuleState, WatchStore } from './store'
 import { sleep } from '../util/sleep'
+import { logf } from '../log-text'
 
 export interface RunnerContext {
   store: WatchStore
@@ -252,7 +253,7 @@ export class RuleRunner {
     if (!exists && !this.missing) this.goMissing()
     else if (exists && this.missing) {
       this.missing = false
-      this.ctx.log(`watch rule ${this.rule.id}: folder ${this.rule.folder} is back`)
+      this.ctx.log(logf`watch rule ${this.rule.id}: folder ${this.rule.folder} is back`)
       void this.startWatcher().then(() => this.enqueue(() => this.fullSync('folder back')))
     }
   }

@@ -11,6 +11,7 @@ import {
   type CommandContext,
 } from './context'
 import type { Runner } from './runner'
+import { escapeLogText } from '../../core/log-text'
 
 function image(file: string) {
   return { path: path.resolve(file) }
@@ -236,7 +237,9 @@ export function registerEngineCommands(program: CommandUnknownOpts, run: Runner)
         const ok = await createKeyStore(ctx.dataDir).revoke(id)
         if (!ok) {
           process.stderr.write(
-            `KeyNotFound: no managed AccessKey ${id} (keys from the environment cannot be revoked)\n`,
+            escapeLogText(
+              `KeyNotFound: no managed AccessKey ${id} (keys from the environment cannot be revoked)`,
+            ) + '\n',
           )
           return 1
         }

@@ -3,6 +3,7 @@ import path from 'node:path'
 import type { CommandUnknownOpts } from '@commander-js/extra-typings'
 import { toApiError } from '../../api/dispatch'
 import { UsageError, openSession, type CommandContext, type Output } from './context'
+import { escapeLogText, escapeTerminalText } from '../../core/log-text'
 
 export interface GlobalOptions {
   data?: string
@@ -41,7 +42,12 @@ function output(cmd: CommandUnknownOpts): Output {
   return {
     dataDir: resolveDataDir(g.data),
     json: !!g.json,
-    out: (text) => void process.stdout.write(text.endsWith('\n') ? text : text + '\n'),
+    // Human output names what the data holds (file names, ProductIds, messages): a control
+    // character in them is shown escaped, never sent to the terminal (core/log-text.ts).
+    out: (text) => {
+      const safe = escapeTerminalText(text)
+      process.stdout.write(safe.endsWith('\n') ? safe : safe + '\n')
+    },
     printJson: (v) => void process.stdout.write(JSON.stringify(v, null, 2) + '\n'),
   }
 }
@@ -54,12 +60,16 @@ export function createRunner(version?: string): Runner {
       code = typeof r === 'number' ? r : 0
     } catch (e) {
       if (e instanceof UsageError) {
-        process.stderr.write(`${e.message}\n\nUsage: ${commandPath(cmd)} ${cmd.usage()}\n`)
+        process.stderr.write(
+          `${escapeLogText(e.message)}\n\nUsage: ${commandPath(cmd)} ${cmd.usage()}\n`,
+        )
         code = 2
         return
       }
       const err = toApiError(e)
-      process.stderr.write(`${err.code}: ${err.message}${err.hint ? ` (${err.hint})` : ''}\n`)
+      process.stderr.write(
+        escapeLogText(`${err.code}: ${err.message}${err.hint ? ` (${err.hint})` : ''}`) + '\n',
+      )
       code = 1
     }
   }

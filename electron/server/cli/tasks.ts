@@ -15,6 +15,7 @@ import {
   type CommandContext,
 } from './context'
 import type { Runner } from './runner'
+import { escapeLogText } from '../../core/log-text'
 
 /** `loupe batch …` and `loupe watch …`. */
 
@@ -85,7 +86,7 @@ async function follow(ctx: CommandContext, t: BatchTask, wait: boolean): Promise
   const off = ctx.on('task.status', (s) => {
     if (ctx.json || s.kind !== 'batch' || s.id !== t.id) return
     const line = `${s.status}${s.message ? `: ${s.message}` : ''}`
-    if (line !== last) process.stderr.write(line + '\n')
+    if (line !== last) process.stderr.write(escapeLogText(line) + '\n')
     last = line
   })
   try {

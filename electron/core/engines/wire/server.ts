@@ -2,6 +2,7 @@ import crypto from 'node:crypto'
 import type http from 'node:http'
 import type { Engine } from '../types'
 import { CoreError } from '../../errors'
+import { logf } from '../../log-text'
 import {
   acs3CanonicalRequest,
   acs3Signature,
@@ -329,7 +330,7 @@ export function createWireHandler(opts: WireHandlerOptions): WireHandler {
       const err = e instanceof CoreError ? e : null
       if (!err) {
         log(
-          `wire ${requestId} internal error in ${state.action ?? '-'}: ${
+          logf`wire ${requestId} internal error in ${state.action ?? '-'}: ${
             e instanceof Error ? e.message : String(e)
           }`,
         )
@@ -339,8 +340,9 @@ export function createWireHandler(opts: WireHandlerOptions): WireHandler {
       code = out.code
       send(req, res, status, env.errorToWire(out, requestId, hostId), requestId, close)
     } finally {
+      // Action, InstanceName and AccessKeyId come from the caller, before any check: quoted.
       log(
-        `wire ${requestId} ${state.action ?? '-'} instance=${state.instance ?? '-'} ak=${
+        logf`wire ${requestId} ${state.action ?? '-'} instance=${state.instance ?? '-'} ak=${
           state.accessKeyId ?? '-'
         } -> ${status || 'aborted'} ${code || 'OK'} ${now() - started}ms`,
       )

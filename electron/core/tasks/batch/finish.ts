@@ -8,6 +8,7 @@ import type { AppliedWrite, CachedEngine } from '../../gallery/write-through'
 import type { BatchContext } from './context'
 import { fieldsOfMeta, type parseErrorFile } from './meta'
 import type { BatchLineRecord, BatchStore, BatchTaskRecord } from './store'
+import { logf } from '../../log-text'
 
 /**
  * Failures are matched to lines by line number (checked against the ProductId), else by
@@ -79,7 +80,7 @@ export function cleanup(ctx: BatchContext, t: BatchTaskRecord): void {
   try {
     fs.rmSync(t.stagingDir, { recursive: true, force: true })
   } catch (e) {
-    ctx.log(`task ${t.id}: removing ${t.stagingDir} failed`, e)
+    ctx.log(logf`task ${t.id}: removing ${t.stagingDir} failed`, e)
   }
 }
 
