@@ -6,6 +6,10 @@
  */
 import { forkChannel, holdUntilListening, parentPortChannel, type ParentPortLike } from './channel'
 import { checkNativeModules, describeNativeProblems } from './native-check'
+import { usePrivateUmask } from '../core/util/private-fs'
+
+// Every file and folder the core creates is private (core/util/private-fs.ts).
+usePrivateUmask()
 
 const parentPort = (process as unknown as { parentPort?: ParentPortLike }).parentPort
 const raw = parentPort ? parentPortChannel(parentPort) : process.send ? forkChannel(process) : null

@@ -1,4 +1,3 @@
-import fs from 'node:fs'
 import type { Implementation } from '../api/define'
 import type { Contract } from '../api/contract'
 import { createDispatcher } from '../api/dispatch'
@@ -23,6 +22,7 @@ import { createJobService } from './jobs/service'
 import { createBatchService } from './tasks/batch/service'
 import { createBackground } from './background'
 import { createWatchService } from './watch/service'
+import { ensureDataFolder, tightenDataFolder } from './util/private-fs'
 
 export interface CoreOptions {
   dataDir: string
@@ -47,7 +47,7 @@ export interface CoreOptions {
  * models and worker threads start lazily on first use.
  */
 export function createCore(opts: CoreOptions) {
-  fs.mkdirSync(opts.dataDir, { recursive: true })
+  ensureDataFolder(opts.dataDir)
   const logger = createLogger(opts.dataDir, { sink: opts.logSink })
   const events = new EventBus()
   const profiles = new ProfileStore(opts.dataDir)
@@ -190,6 +190,18 @@ export function createCore(opts: CoreOptions) {
     (level, line) => logger.log(level, line),
   )
   let closing: Promise<void> | null = null
+  let tightening: Promise<void> | null = null
+  /** Data folders of older versions (0755 folders, 0644 files): private, once per start. */
+  const tighten = () =>
+    (tightening ??= tightenDataFolder(opts.dataDir).then((r) => {
+      if (r.tightened || r.failed) {
+        logger.log(
+          r.failed ? 'warn' : 'info',
+          `data folder: ${r.tightened} of ${r.seen} items made private (folders 0700, files 0600)` +
+            (r.failed ? `; ${r.failed} could not be changed (another owner)` : ''),
+        )
+      }
+    }))
 
   return {
     api,
@@ -212,9 +224,10 @@ export function createCore(opts: CoreOptions) {
      * Start the background work of this data folder in this process — every host calls it once it
      * is up: the job queue (unfinished jobs resume), gallery operations, metadata exports still
      * running, batch tasks, folder watchers, in that order. Work another live process already runs
-     * (its lock is held) is left to it. A second call returns the first call's outcome.
+     * (its lock is held) is left to it. A second call returns the first call's outcome. Alongside,
+     * the data folder's modes are tightened once (util/private-fs.ts: tightenDataFolder).
      */
-    start: () => background.start(),
+    start: async () => (await Promise.all([background.start(), tighten()]))[0],
     /** Stop the background work (reverse order; everything stays resumable), close everything. */
     close(): Promise<void> {
       closing ??= (async () => {

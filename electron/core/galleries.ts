@@ -6,6 +6,7 @@ import type { ProfileStore } from './profiles/store'
 import type { GalleryCacheSink } from './gallery/write-through'
 import type { Logger } from './log'
 import type { StatusReporter } from './core-status'
+import { ensurePrivateDir, writePrivateFile } from './util/private-fs'
 
 /** Single writes (an add from the Add view, a watched file) are announced at most this often. */
 export const CHANGE_COALESCE_MS = 400
@@ -50,7 +51,7 @@ export function createGalleries(opts: {
     if (!g) {
       opts.profiles.get(profile)
       const dir = opts.profiles.dirOf(profile)
-      fs.mkdirSync(dir, { recursive: true })
+      ensurePrivateDir(dir)
       g = openGallery(path.join(dir, 'gallery.db'), {
         thumbsDir: path.join(dir, 'thumbs'),
         status: opts.status ? (task) => opts.status!(profile, task) : undefined,
@@ -70,10 +71,7 @@ export function createGalleries(opts: {
     const rel = `${sha256.slice(0, 2)}/${sha256}${thumbnailExtension(data)}`
     const file = path.join(opts.profiles.dirOf(profile), 'thumbs', rel)
     try {
-      if (!fs.existsSync(file)) {
-        fs.mkdirSync(path.dirname(file), { recursive: true })
-        fs.writeFileSync(file, data)
-      }
+      if (!fs.existsSync(file)) writePrivateFile(file, data)
       return rel
     } catch (e) {
       opts.logger.log('warn', `${profile}: saving a thumbnail failed: ${String(e)}`)

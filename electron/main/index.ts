@@ -26,6 +26,7 @@ import {
   type OnCoreEvent,
 } from './host-types'
 import { rendererUrl } from './renderer-url'
+import { usePrivateUmask } from '../core/util/private-fs'
 
 const {
   app,
@@ -44,6 +45,10 @@ const {
   screen,
   dialog,
 } = electron
+
+// Before anything is written: the app's data folder (Chromium's files too) is private on POSIX
+// (core/util/private-fs.ts); the core process sets its own as well.
+usePrivateUmask()
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const rendererDir = path.join(here, '../renderer')

@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { BrowserWindow, Rectangle, Screen } from 'electron'
+import { PRIVATE_FILE, ensurePrivateDir } from '../core/util/private-fs'
 
 /** What is remembered of the window between launches (`<userData>/window-state.json`). */
 export interface WindowState {
@@ -46,9 +47,9 @@ export function readWindowState(file: string, defaults: Size): WindowState {
 
 /** Written next to the file, then renamed over it: a crash never leaves half a file. */
 export function writeWindowState(file: string, state: WindowState): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true })
+  ensurePrivateDir(path.dirname(file))
   const tmp = `${file}.${process.pid}.tmp`
-  fs.writeFileSync(tmp, JSON.stringify(state, null, 2))
+  fs.writeFileSync(tmp, JSON.stringify(state, null, 2), { mode: PRIVATE_FILE })
   fs.renameSync(tmp, file)
 }
 

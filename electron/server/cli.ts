@@ -23,6 +23,7 @@ import { isLoopbackHost, loadTls, type TlsMaterial } from './auth/index'
 import { UsageError, type Output } from './cli/context'
 import { SHELLS, completionScript } from './cli/completion'
 import { createRunner, resolveDataDir, type Runner } from './cli/runner'
+import { usePrivateUmask } from '../core/util/private-fs'
 
 export { resolveDataDir }
 
@@ -104,6 +105,8 @@ always requires signed requests (\`loupe keys\`).`,
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // Every file and folder this process creates in the data folder is private (util/private-fs.ts).
+  usePrivateUmask()
   const run = createRunner(process.env.npm_package_version)
   const program = buildProgram(run)
   try {

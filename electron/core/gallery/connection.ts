@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3'
+import { preparePrivateDatabase } from '../util/private-fs'
 import type { OpenOptions } from './types'
 import { GalleryError } from './errors'
 import { ftsWorkPending } from './fts-fill'
@@ -23,6 +24,9 @@ export function openDatabase(
   if (opts.readonly) {
     dbOpts.readonly = true
     dbOpts.fileMustExist = true
+  } else {
+    // Created 0600 before SQLite opens it (its -wal and -shm files take its mode).
+    preparePrivateDatabase(file)
   }
   const db = new Database(file, dbOpts)
   try {

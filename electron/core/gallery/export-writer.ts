@@ -8,6 +8,7 @@ import { formatter, type ExportFormat } from './export-format'
 import type { Gallery } from './gallery'
 import { selectionKeys, toQuery } from './selection'
 import type { GalleryImage, QueryOptions } from './types'
+import { PRIVATE_FILE, ensurePrivateDir } from '../util/private-fs'
 
 /** Exports of a gallery selection (`gallery.export`): as text, or to a file written in pages. */
 
@@ -75,9 +76,9 @@ export async function writeExport(
 ): Promise<number> {
   const fmt = formatter(o.format)
   const { total, pages } = exportPages(g, sel, o.sort, o.order)
-  fs.mkdirSync(path.dirname(o.file), { recursive: true })
+  ensurePrivateDir(path.dirname(o.file))
   const tmp = `${o.file}.${process.pid}.tmp`
-  const fd = fs.openSync(tmp, 'w')
+  const fd = fs.openSync(tmp, 'w', PRIVATE_FILE)
   let count = 0
   const co = new Coalescer(100, () => o.onProgress?.(count, total, 'running'))
   try {

@@ -8,6 +8,7 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
+import { writePrivateFileAsync } from '../util/private-fs'
 import { CoreError } from '../errors'
 
 export const STAGING_DIR = 'staging'
@@ -70,10 +71,9 @@ export function createStaging(dataDir: string) {
       let bytes = 0
       for (const f of checked) {
         const target = path.join(dir, ...f.rel.split('/'))
-        await fs.promises.mkdir(path.dirname(target), { recursive: true })
         const data = Buffer.from(f.base64, 'base64')
         bytes += data.length
-        await fs.promises.writeFile(target, data)
+        await writePrivateFileAsync(target, data)
       }
       return { stageId: id, sources: sources(id), staged: checked.length, bytes }
     },

@@ -5,6 +5,7 @@ import { readJson, writeFileAtomic } from '../util/fsx'
 import { CoreError } from '../errors'
 import { CloudConnection, ProfileBase } from '../../api/schemas'
 import type { ServiceType } from '../engines/types'
+import { ensureDataFolder } from '../util/private-fs'
 
 export const DEFAULT_PROFILE = 'local'
 
@@ -75,7 +76,7 @@ export class ProfileStore {
 
   /** Make sure the file exists (with the built-in profile). */
   init(): void {
-    fs.mkdirSync(this.dataDir, { recursive: true })
+    ensureDataFolder(this.dataDir)
     if (!fs.existsSync(this.file)) this.save(this.load())
   }
 

@@ -4,6 +4,7 @@ import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
 import { foreignCode } from '../../domain/errors'
+import { PRIVATE_FILE, ensurePrivateDir } from '../util/private-fs'
 import { CoreError } from '../errors'
 
 export interface DownloadOptions {
@@ -26,7 +27,7 @@ export async function downloadFile(url: string, dest: string, o: DownloadOptions
   } catch {
     throw new CoreError('DumpDownloadFailed', `Not a URL: ${url.slice(0, 200)}`)
   }
-  fs.mkdirSync(path.dirname(dest), { recursive: true })
+  ensurePrivateDir(path.dirname(dest))
   const tmp = `${dest}.${process.pid}.part`
   const timeout = AbortSignal.timeout(o.timeoutMs ?? 30 * 60_000)
   const signal = o.signal ? AbortSignal.any([o.signal, timeout]) : timeout
@@ -82,7 +83,7 @@ export async function downloadFile(url: string, dest: string, o: DownloadOptions
     } else {
       throw new CoreError('DumpDownloadFailed', `Unsupported URL scheme: ${u.protocol}`)
     }
-    await pipeline(source, counter, fs.createWriteStream(tmp), { signal })
+    await pipeline(source, counter, fs.createWriteStream(tmp, { mode: PRIVATE_FILE }), { signal })
     fs.renameSync(tmp, dest)
     return bytes
   } catch (e) {

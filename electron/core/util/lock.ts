@@ -10,6 +10,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { isAlive } from './process'
+import { PRIVATE_FILE, ensurePrivateDir } from './private-fs'
 
 export interface LockOwner {
   pid: number
@@ -44,7 +45,7 @@ export function lockOwner(file: string): LockOwner | null {
 
 /** Take the lock, or say who holds it. The same process may take it again. */
 export function tryLock(file: string, host: string): LockResult {
-  fs.mkdirSync(path.dirname(file), { recursive: true })
+  ensurePrivateDir(path.dirname(file))
   const me: LockOwner = { pid: process.pid, host, since: Date.now() }
   const release = () => {
     try {
@@ -55,7 +56,7 @@ export function tryLock(file: string, host: string): LockResult {
   }
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      fs.writeFileSync(file, JSON.stringify(me), { flag: 'wx' })
+      fs.writeFileSync(file, JSON.stringify(me), { flag: 'wx', mode: PRIVATE_FILE })
       return { ok: true, release }
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e

@@ -1,15 +1,14 @@
 import Database from 'better-sqlite3'
-import fs from 'node:fs'
-import path from 'node:path'
+import { preparePrivateDatabase } from './private-fs'
 
 /**
- * Opens (creating its folder) one of Loupe's own SQLite files in WAL mode — NORMAL sync is durable
+ * Opens (creating it 0600 in a 0700 folder: private-fs.ts) one of Loupe's own SQLite files in WAL mode — NORMAL sync is durable
  * across process crashes in WAL (a power loss may lose the last commits, never corrupt) — and
  * brings it to the latest of `migrations` (`PRAGMA user_version` = how many have run; each runs in
  * its own immediate transaction). A file from a newer Loupe is refused, not touched.
  */
 export function openMigrated(file: string, migrations: readonly string[]): Database.Database {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
+  preparePrivateDatabase(file)
   const db = new Database(file)
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')

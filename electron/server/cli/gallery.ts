@@ -7,6 +7,7 @@ import type { DumpTask } from '../../api/domains/tasks'
 import { isApiError } from '../../api/errors'
 import { UsageError, intArg, progressLine, type CommandContext } from './context'
 import type { Runner } from './runner'
+import { userFileMode } from '../../core/util/private-fs'
 
 /** `loupe gallery …` and `loupe dump …`: the profile's gallery cache and metadata exports. */
 
@@ -67,7 +68,11 @@ async function withProgress<T>(
   }
 }
 
-/** Moves a file the host wrote under exports/ to where it was asked for (or streams it out). */
+/**
+ * Moves a file the host wrote under exports/ to where it was asked for (or streams it out). Inside
+ * the data folder it was private (0600); where the user put it, it gets the mode any of their
+ * files gets (0666 minus their umask: util/private-fs.ts).
+ */
 function moveFile(from: string, to: string) {
   try {
     fs.renameSync(from, to)
@@ -76,6 +81,7 @@ function moveFile(from: string, to: string) {
     fs.copyFileSync(from, to)
     fs.rmSync(from, { force: true })
   }
+  if (process.platform !== 'win32') fs.chmodSync(to, userFileMode())
 }
 
 async function streamOut(file: string) {

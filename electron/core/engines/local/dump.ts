@@ -2,6 +2,7 @@ import { ATTR_WIRE, CONSOLE_ATTR_ORDER } from '../../../domain'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { ImageRow, Store } from './store'
+import { PRIVATE_FILE, ensurePrivateDir } from '../../util/private-fs'
 
 /** The console keeps the newest 30 export tasks and deletes older ones with their files. */
 export const KEEP_DUMP_TASKS = 30
@@ -31,9 +32,9 @@ export async function writeDump(
   file: string,
   shouldStop: () => boolean,
 ): Promise<number> {
-  fs.mkdirSync(path.dirname(file), { recursive: true })
+  ensurePrivateDir(path.dirname(file))
   const tmp = `${file}.${process.pid}.tmp`
-  const fd = fs.openSync(tmp, 'w')
+  const fd = fs.openSync(tmp, 'w', PRIVATE_FILE)
   let lines = 0
   try {
     let after = 0

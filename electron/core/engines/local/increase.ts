@@ -8,6 +8,8 @@ import type { AddImageRequest } from '../types'
 import { picturePath, realInside, taskFolder } from './batch-path'
 import { MAX_PICTURE_BYTES } from './picture'
 import type { Store } from './store'
+import { writePrivateFile } from '../../util/private-fs'
+import { logf } from '../../log-text'
 
 export interface IncreaseDeps {
   store: Store
@@ -148,7 +150,6 @@ export class IncreaseRunner {
     let errorFile: string | null = null
     if (failed > 0) {
       errorFile = path.join(this.deps.errorDir, `increase-${id}-errors.jsonl`)
-      fs.mkdirSync(this.deps.errorDir, { recursive: true })
       const body = store
         .increaseFailures(id)
         .map((f) =>
@@ -162,7 +163,7 @@ export class IncreaseRunner {
           }),
         )
         .join('\n')
-      fs.writeFileSync(errorFile, body + '\n')
+      writePrivateFile(errorFile, body + '\n')
     }
     const total = ok + failed
     store.updateIncreaseProgress(
@@ -296,7 +297,7 @@ export class IncreaseRunner {
         signal: AbortSignal.timeout(5000),
       })
     } catch (e) {
-      this.deps.log?.(`increase task ${id}: callback to ${t.callbackAddress} failed`, e)
+      this.deps.log?.(logf`increase task ${id}: callback to ${t.callbackAddress} failed`, e)
     }
   }
 }

@@ -29,7 +29,6 @@
  *   tasks.ts      the task API (DumpMeta*, Increase*)
  *   lock.ts       one engine per folder
  */
-import fs from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { DetailResult, Engine } from '../types'
@@ -45,6 +44,7 @@ import { createTasksApi } from './tasks'
 import { Throttle } from './throttle'
 import { VectorIndex } from './vector-index'
 import { checkCapacity, createWrites } from './writes'
+import { ensurePrivateDir } from '../../util/private-fs'
 
 export { LOCAL_BUCKET } from './batch-path'
 export { newRequestId } from './request'
@@ -94,7 +94,7 @@ export const DEFAULT_CAPACITY = 100_000
 
 export async function createLocalEngine(opts: LocalEngineOptions): Promise<LocalEngine> {
   const dir = path.resolve(opts.dir)
-  fs.mkdirSync(dir, { recursive: true })
+  ensurePrivateDir(dir)
   const featurizer = opts.featurizer
   const serviceType = opts.serviceType ?? 'product'
   const batchRoot = path.resolve(opts.batchRoot ?? path.join(dir, '..', 'batch'))

@@ -1,7 +1,6 @@
 import { ATTR_FIELD, ATTR_FIELDS, ATTR_KEYS } from '../../../domain'
-import fs from 'node:fs'
-import path from 'node:path'
 import Database from 'better-sqlite3'
+import { preparePrivateDatabase } from '../../util/private-fs'
 
 import {
   IMAGE_COLS,
@@ -43,7 +42,8 @@ export class Store {
   private readonly stmts
 
   constructor(file: string) {
-    fs.mkdirSync(path.dirname(file), { recursive: true })
+    // Created 0600 in a 0700 folder before SQLite opens it (its -wal and -shm take its mode).
+    preparePrivateDatabase(file)
     this.db = new Database(file)
     this.db.pragma('journal_mode = WAL')
     this.db.pragma('synchronous = NORMAL')

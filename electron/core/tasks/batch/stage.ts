@@ -17,6 +17,7 @@ import type { PrepareOptions, PreparedImage } from '../../imaging/types'
 import type { ServiceType } from '../../engines/types'
 import { META_FILE, formatMetaLine, picNameEscape } from './meta'
 import type { BatchLineRecord, BatchStore } from './store'
+import { copyPrivateFile, ensurePrivateDir, writePrivateFile } from '../../util/private-fs'
 
 export interface StageDeps {
   prepare?(input: string, opts: PrepareOptions): Promise<PreparedImage>
@@ -59,20 +60,24 @@ export class PictureRefused extends Error {
   }
 }
 
+/**
+ * The picture as it is: a hard link to the source when it can (the same file, so it keeps the
+ * source's own mode — the 0700 staging folder is what keeps others out), else a 0600 copy.
+ */
 function place(src: string, dst: string): void {
-  fs.mkdirSync(path.dirname(dst), { recursive: true })
+  ensurePrivateDir(path.dirname(dst))
   fs.rmSync(dst, { force: true })
   try {
     fs.linkSync(src, dst)
   } catch {
-    fs.copyFileSync(src, dst)
+    copyPrivateFile(src, dst)
   }
 }
 
 /** An empty staging folder; returns its real path (escapes are checked against it). */
 export function emptyFolder(dir: string): string {
   fs.rmSync(dir, { recursive: true, force: true })
-  fs.mkdirSync(dir, { recursive: true })
+  ensurePrivateDir(dir)
   return fs.realpathSync(dir)
 }
 
@@ -115,10 +120,7 @@ export async function stagePicture(
         hashes: true,
       })
       if (p.actions.every((a) => a.kind === 'kept')) place(source, dst)
-      else {
-        fs.mkdirSync(path.dirname(dst), { recursive: true })
-        fs.writeFileSync(dst, p.data)
-      }
+      else writePrivateFile(dst, p.data)
       const thumb = p.sha256 && deps.saveThumb ? deps.saveThumb(p.sha256, p.thumbnail) : null
       return {
         source,
@@ -204,7 +206,7 @@ export function finishStaging(
   const files = new Map<string, number>()
   for (const [pic, o] of outcomes) if ('size' in o) files.set(pic, o.size)
   const metaText = out.join('\n') + (out.length ? '\n' : '')
-  fs.writeFileSync(path.join(realDir, META_FILE), metaText)
+  writePrivateFile(path.join(realDir, META_FILE), metaText)
   const counts = store.countLines(taskId)
   return {
     staged: counts.staged,
