@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { method, listMethods } from './define'
+import { imagePaths, method, listMethods } from './define'
 import * as S from './schemas'
 import { jobsDomain } from './domains/jobs'
 import { bulkDomain } from './domains/bulk'
@@ -38,17 +38,26 @@ export const contract = {
     detail: method(S.ProfileRef, S.DetailResult, { slow: true }),
   },
   images: {
-    add: method(S.AddImageInput, S.AddImageResult, { slow: true }),
+    add: method(S.AddImageInput, S.AddImageResult, {
+      slow: true,
+      serverPaths: (i) => imagePaths(i.image),
+    }),
     update: method(S.UpdateImageInput, z.object({ requestId: z.string() })),
     remove: method(S.DeleteImageInput, S.DeleteImageResult, { slow: true }),
     exists: method(S.ProfileRef.extend(S.ImageKey.shape), S.ExistsResult),
   },
   search: {
-    byPic: method(S.SearchByPicInput, S.SearchResult, { slow: true }),
+    byPic: method(S.SearchByPicInput, S.SearchResult, {
+      slow: true,
+      serverPaths: (i) => imagePaths(i.image),
+    }),
     byName: method(S.SearchByNameInput, S.SearchResult),
     byFilter: method(S.SearchByFilterInput, S.SearchResult),
     byText: method(S.SearchByTextInput, S.SearchResult),
-    compare: method(S.CompareInput, S.CompareResult, { slow: true }),
+    compare: method(S.CompareInput, S.CompareResult, {
+      slow: true,
+      serverPaths: (i) => imagePaths(i.primary, i.secondary),
+    }),
   },
   jobs: jobsDomain,
   bulk: bulkDomain,

@@ -6,14 +6,40 @@ export interface MethodDef<I extends z.ZodType = z.ZodType, O extends z.ZodType 
   readonly output: O
   /** Long-running methods get a longer client timeout. */
   readonly slow?: boolean
+  /**
+   * The paths on the serving machine the method reads or writes, from its (parsed) argument: an
+   * image given by `path`, a folder to watch, sources of a bulk add or batch task, a dump file.
+   * Remote callers of a host only send bytes: a host refuses them these paths (RemotePathRefused),
+   * except those it hands out itself (a browser's staged uploads). Declared once, here.
+   */
+  serverPaths?(input: z.output<I>): string[]
 }
 
 export function method<I extends z.ZodType, O extends z.ZodType>(
   input: I,
   output: O,
-  opts: { slow?: boolean } = {},
+  opts: { slow?: boolean; serverPaths?: (input: z.output<I>) => string[] } = {},
 ): MethodDef<I, O> {
   return { input, output, ...opts }
+}
+
+/**
+ * The server paths a call names (see `MethodDef.serverPaths`): [] for a method that names none or
+ * an argument its schema refuses (the dispatcher answers that one with InvalidArgument).
+ */
+export function serverPathsOf(def: MethodDef | undefined, input: unknown): string[] {
+  if (!def?.serverPaths) return []
+  const parsed = def.input.safeParse(input ?? {})
+  return parsed.success ? def.serverPaths(parsed.data) : []
+}
+
+/** The `path` of an image given by path (`{ path }`), for `serverPaths`. */
+export function imagePaths(...images: unknown[]): string[] {
+  return images.flatMap((i) =>
+    typeof i === 'object' && i !== null && typeof (i as { path?: unknown }).path === 'string'
+      ? [(i as { path: string }).path]
+      : [],
+  )
 }
 
 export type Domain = Record<string, MethodDef>

@@ -1,13 +1,17 @@
+import fs from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
+import os from 'node:os'
 import path from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { createCore, type Core } from '../core/app'
 import { createFileSecretStore } from '../core/profiles/file-secret-store'
 import type { SecretStore } from '../core/profiles/secrets'
-import { createHttpBridge, isSameOrigin, sendJson } from './http-bridge'
-import { safeJoin, sendFile, serveRenderer } from './static'
+import { createHttpBridge, MAX_CALL_BODY } from './http-bridge'
+import { sendFile, serveRenderer } from './static'
+import { confine, createGate, GateError, insideRealPath, type GateRoute } from './gate'
+import { STAGING_DIR } from '../core/jobs/staging'
 import { createKeyStore, createWireHandler } from '../core/engines/wire/index'
 import { startControlServer, type ControlServer } from '../core/control/server'
 import { createTokenStore, type CreatedToken } from '../core/auth/tokens'
@@ -17,6 +21,7 @@ import {
   isLoopbackHost,
   SESSION_PATH,
   type AuthOptions,
+  type Caller,
   type TlsMaterial,
 } from './auth/index'
 
@@ -60,6 +65,47 @@ export interface HeadlessAuth {
 
 /** Folders of a profile whose files may be downloaded over HTTP (dump exports, task error files). */
 const SERVED_FOLDERS = ['dumps', 'exports', 'engine/tasks', 'engine/dumps', 'engine/increase']
+
+/** The request target is `/` (with or without a query): the engine API's endpoint. */
+function isRoot(url: string | undefined): boolean {
+  return url === '/' || (url ?? '').startsWith('/?')
+}
+
+/**
+ * The Host headers that name this server: the address it listens on and the loopback names; on a
+ * wildcard address (0.0.0.0, ::) also every address of this machine and its host name.
+ */
+export function hostNames(host: string, port: number): Set<string> {
+  const names = new Set([host, '127.0.0.1', 'localhost', '::1'])
+  if (host === '0.0.0.0' || host === '::') {
+    for (const list of Object.values(os.networkInterfaces())) {
+      for (const a of list ?? []) names.add(a.address)
+    }
+    names.add(os.hostname())
+  }
+  const out = new Set<string>()
+  for (const n of names) {
+    const h = n.includes(':') ? `[${n}]` : n
+    out.add(`${h}:${port}`.toLowerCase())
+    if (port === 80) out.add(h.toLowerCase())
+  }
+  return out
+}
+
+/** Replaces the data folder's absolute path in a text by paths relative to it. */
+export function dataDirScrubber(dataDir: string): (text: string) => string {
+  const roots = new Set([path.resolve(dataDir)])
+  try {
+    roots.add(fs.realpathSync(dataDir))
+  } catch {
+    /* not there yet */
+  }
+  const escaped = [...roots]
+    .sort((a, b) => b.length - a.length)
+    .map((r) => r.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+  const re = new RegExp(`(?:${escaped.join('|')})(?:[\\\\/]|(?![^\\s"'\`,;)]))`, 'g')
+  return (text) => text.replace(re, (m) => (/[\\/]$/.test(m) ? '' : '.'))
+}
 
 export function defaultRendererDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url))
@@ -106,7 +152,14 @@ export async function startHeadless(opts: HeadlessOptions): Promise<{
       return `${baseUrl}/files/${encodeURIComponent(profile)}/${rel.split('/').map(encodeURIComponent).join('/')}`
     },
   })
-  const bridge = createHttpBridge({ dispatch: core.dispatch, events: core.events })
+  const staging = path.join(opts.dataDir, STAGING_DIR)
+  const bridge = createHttpBridge({
+    dispatch: core.dispatch,
+    events: core.events,
+    // A browser on another machine plans a bulk add from the files it staged (bulk.stage).
+    remotePathAllowed: (p) => insideRealPath(staging, p),
+    scrub: dataDirScrubber(opts.dataDir),
+  })
   const keys = createKeyStore(opts.dataDir)
   const localProfile = (name: string) => {
     try {
@@ -122,10 +175,10 @@ export async function startHeadless(opts: HeadlessOptions): Promise<{
     keys,
     qps: (name) => localProfile(name)?.local?.qps || undefined,
     log: (line) => core.logger.log('info', `engine-api ${line}`),
+    scrub: dataDirScrubber(opts.dataDir),
   })
   const rendererDir = opts.rendererDir ?? defaultRendererDir()
-  const allowedHosts = new Set<string>()
-
+  let allowedHosts = new Set<string>()
   const auth = createAuthenticator({
     required: authRequired,
     dataDir: opts.dataDir,
@@ -133,100 +186,112 @@ export async function startHeadless(opts: HeadlessOptions): Promise<{
     ...opts.sessions,
     log: (level, line) => core.logger.log(level, line),
   })
-  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    handle(req, res).catch((e) => {
-      core.logger.log('error', `http: ${(e as Error).stack ?? e}`)
-      if (!res.headersSent)
-        sendJson(res, 500, { error: { code: 'InternalError', message: 'Internal error' } })
-      else res.destroy()
-    })
+
+  const profileDir = (name: string): string | null => {
+    try {
+      core.profiles.get(name)
+      return core.profiles.dirOf(name)
+    } catch {
+      return null
+    }
   }
+  const notFound = (what: string) => new GateError('NotFound', `No such ${what}`)
+  const ANY = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
+  const routes: GateRoute<Caller>[] = [
+    {
+      prefix: ['api', 'call'],
+      methods: ['POST'],
+      maxBody: MAX_CALL_BODY,
+      handle: (ctx) => {
+        if (ctx.rest.length === 0) throw notFound('method')
+        const name = ctx.rest.join('/')
+        if (!auth.permits(ctx.caller!, name)) return auth.refuseScope(ctx.res, name)
+        return bridge.call(ctx, name)
+      },
+    },
+    {
+      prefix: ['api', 'events'],
+      exact: true,
+      methods: ['GET'],
+      handle: (ctx) => {
+        auth.endWithSession(ctx.caller!, ctx.res)
+        bridge.events(ctx)
+      },
+    },
+    {
+      // Sign-in state, sign in (POST {token}), sign out (DELETE): public, it is how one gets in.
+      prefix: SESSION_PATH.split('/').filter(Boolean),
+      exact: true,
+      methods: ['GET', 'HEAD', 'POST', 'DELETE'],
+      public: true,
+      maxBody: 4096,
+      handle: ({ req, res }) => auth.handleSession(req, res),
+    },
+    {
+      prefix: ['api'],
+      methods: ANY,
+      handle: () => {
+        throw notFound('endpoint')
+      },
+    },
+    {
+      // /thumb/<profile>/<productId>/<picName>: the gallery cache's thumbnail of a picture.
+      prefix: ['thumb'],
+      methods: ['GET', 'HEAD'],
+      handle: async ({ rest, res }) => {
+        if (rest.length !== 3) throw notFound('thumbnail')
+        const [profile, productId, picName] = rest
+        const dir = profileDir(profile)
+        const file = dir ? core.galleries.thumbnailFile(profile, productId, picName) : null
+        const real =
+          dir && file
+            ? await confine(path.dirname(file), [path.basename(file)], [path.join(dir, 'thumbs')])
+            : null
+        if (real && sendFile(res, real, { 'cache-control': 'private, max-age=60' })) return
+        throw notFound('thumbnail')
+      },
+    },
+    {
+      // /files/<profile>/<folder>/…: downloads of a profile's exports, dumps and task files.
+      prefix: ['files'],
+      methods: ['GET', 'HEAD'],
+      handle: async ({ rest, res }) => {
+        const [profile, ...segments] = rest
+        const dir = profile ? profileDir(profile) : null
+        if (!dir || segments.length === 0) throw notFound('file')
+        const allowed = SERVED_FOLDERS.map((f) => path.join(dir, ...f.split('/')))
+        const file = await confine(dir, segments, allowed)
+        if (file && sendFile(res, file, { 'content-disposition': 'attachment' })) return
+        throw notFound('file')
+      },
+    },
+    {
+      // The renderer: public, it shows the sign-in screen.
+      prefix: [],
+      methods: ['GET', 'HEAD'],
+      public: true,
+      handle: ({ segments, res }) => serveRenderer(rendererDir, segments, res),
+    },
+  ]
+  const gate = createGate<Caller>({
+    routes,
+    /**
+     * On a loopback bind the Host must name this server (DNS rebinding); in remote mode the server
+     * may be reached under any name, and a rebound page has no session cookie for it: there only
+     * a browser's Origin must match the Host (CSRF), which the gate checks on every route.
+     */
+    hostAllowed: (h) => auth.required || allowedHosts.has(h),
+    auth: {
+      authenticate: (req) => auth.authenticate(req),
+      refuse: (_req, res) => auth.refuseSignIn(res),
+    },
+    passThrough: (req) => (req.method === 'POST' && isRoot(req.url) ? wire : null),
+    log: (level, line) => core.logger.log(level, line),
+  })
   const server = opts.tls
-    ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest)
-    : http.createServer(onRequest)
-
-  /**
-   * The page's own origin. On a loopback bind the Host must name this server (DNS rebinding); in
-   * remote mode the server may be reached under any name, and a rebound page has no session
-   * cookie for it, so only a browser's Origin must match the Host (CSRF).
-   */
-  const sameOrigin = (req: http.IncomingMessage) =>
-    auth.required
-      ? isSameOrigin(req, new Set([String(req.headers.host ?? '').toLowerCase()]))
-      : isSameOrigin(req, allowedHosts)
-  const refuseCrossOrigin = (res: http.ServerResponse) =>
-    sendJson(res, 403, {
-      error: { code: 'Forbidden', message: 'Cross-origin requests to the Loupe API are refused' },
-    })
-
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
-    const url = new URL(req.url ?? '/', 'http://x')
-    const p = url.pathname
-    if (req.method === 'POST' && p === '/') return wire(req, res)
-    if (p === SESSION_PATH) {
-      if (!sameOrigin(req)) return refuseCrossOrigin(res)
-      return auth.handleSession(req, res)
-    }
-    // Remote mode: everything but the page itself (which shows the sign-in) needs a session.
-    const guarded = p.startsWith('/api/') || p.startsWith('/thumb/') || p.startsWith('/files/')
-    if (guarded && auth.required && !sameOrigin(req)) return refuseCrossOrigin(res)
-    const caller = guarded ? auth.authenticate(req) : null
-    if (guarded && !caller) return auth.refuseSignIn(res)
-    if (p.startsWith('/api/')) {
-      if (!sameOrigin(req)) return refuseCrossOrigin(res)
-      if (p === '/api/events') {
-        auth.endWithSession(caller!, res)
-        return bridge.events(req, res)
-      }
-      if (p.startsWith('/api/call/')) {
-        const name = decodeURIComponent(p.slice(10))
-        if (!auth.permits(caller!, name)) return auth.refuseScope(res, name)
-        return bridge.call(req, res, name)
-      }
-      return sendJson(res, 404, { error: { code: 'NotFound', message: `No such endpoint: ${p}` } })
-    }
-    if (p.startsWith('/thumb/') && req.method === 'GET') {
-      const [profile, productId, picName] = p
-        .slice(7)
-        .split('/')
-        .map((x) => {
-          try {
-            return decodeURIComponent(x)
-          } catch {
-            return ''
-          }
-        })
-      const file =
-        profile && productId && picName
-          ? core.galleries.thumbnailFile(profile, productId, picName)
-          : null
-      if (file && sendFile(res, file, { 'cache-control': 'private, max-age=60' })) return
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
-      res.end('No thumbnail\n')
-      return
-    }
-    if (p.startsWith('/files/') && req.method === 'GET') {
-      const [, , profileEnc, ...rest] = p.split('/')
-      const profile = decodeURIComponent(profileEnc ?? '')
-      const rel = rest.join('/')
-      const ok = SERVED_FOLDERS.some((f) => decodeURIComponent(rel).startsWith(f + '/'))
-      const root = (() => {
-        try {
-          core.profiles.get(profile)
-          return core.profiles.dirOf(profile)
-        } catch {
-          return null
-        }
-      })()
-      const file = ok && root ? safeJoin(root, rel) : null
-      if (file && sendFile(res, file, { 'content-disposition': 'attachment' })) return
-      return sendJson(res, 404, { error: { code: 'NotFound', message: 'No such file' } })
-    }
-    if (req.method === 'GET' || req.method === 'HEAD') return serveRenderer(rendererDir, req, res)
-    return sendJson(res, 405, {
-      error: { code: 'MethodNotAllowed', message: `${req.method} ${p}` },
-    })
-  }
+    ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key })
+    : http.createServer()
+  gate.attach(server)
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
@@ -235,14 +300,7 @@ export async function startHeadless(opts: HeadlessOptions): Promise<{
   const port = (server.address() as AddressInfo).port
   const shownHost = host.includes(':') ? `[${host}]` : host
   baseUrl = `${opts.tls ? 'https' : 'http'}://${shownHost}:${port}`
-  for (const h of [
-    `${shownHost}:${port}`,
-    `127.0.0.1:${port}`,
-    `localhost:${port}`,
-    `[::1]:${port}`,
-  ]) {
-    allowedHosts.add(h.toLowerCase())
-  }
+  allowedHosts = hostNames(host, port)
   // The background work of the data folder (the same start as every host: core/app.ts).
   await core.start()
   // Announced before the host reports itself up: CLI commands on this data folder come here.

@@ -1,61 +1,47 @@
 import type http from 'node:http'
+import { contract } from '../api/contract'
+import { lookupMethod, serverPathsOf } from '../api/define'
 import type { DispatchReply } from '../api/dispatch'
+import type { ApiError } from '../api/errors'
 import type { EventBus } from '../core/events'
+import { CoreError } from '../core/errors'
+import { readLimited, sendJson, tooLargeBody, type GateContext } from './gate'
 
-const MAX_BODY = 48 * 1024 * 1024
+export { sendJson } from './gate'
 
-/** Reads a request body up to `limit` bytes. */
-export function readBody(req: http.IncomingMessage, limit = MAX_BODY): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    req.on('data', (c: Buffer) => {
-      size += c.length
-      if (size > limit) {
-        reject(Object.assign(new Error(`Request body larger than ${limit} bytes`), { status: 413 }))
-        req.destroy()
-        return
-      }
-      chunks.push(c)
-    })
-    req.on('end', () => resolve(Buffer.concat(chunks)))
-    req.on('error', reject)
-  })
-}
-
-export function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  const data = JSON.stringify(body)
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(data),
-    'cache-control': 'no-store',
-  })
-  res.end(data)
-}
+/** The largest argument of a contract call (a staged batch of dropped files). */
+export const MAX_CALL_BODY = 48 * 1024 * 1024
 
 /**
- * Requests to the contract must come from the page this server serves: the Host header must name
- * this server (DNS rebinding) and a browser's Origin, when present, must be the same origin (CSRF).
+ * Reads a request body up to `limit` bytes; over it, rejects with `{ status: 413 }` and leaves the
+ * rest unread: answer with `sendJson(res, 413, …)`, which closes the connection after the answer.
  */
-export function isSameOrigin(req: http.IncomingMessage, allowedHosts: Set<string>): boolean {
-  const host = req.headers.host ?? ''
-  if (!allowedHosts.has(host.toLowerCase())) return false
-  const origin = req.headers.origin
-  if (origin === undefined) return true
-  try {
-    return new URL(origin).host.toLowerCase() === host.toLowerCase()
-  } catch {
-    return false
-  }
+export async function readBody(req: http.IncomingMessage, limit = MAX_CALL_BODY): Promise<Buffer> {
+  const r = await readLimited(req, limit)
+  if (r.kind === 'ok') return r.body
+  throw Object.assign(
+    new Error(
+      r.kind === 'tooLarge' ? tooLargeBody(limit).error.message : 'The request was aborted',
+    ),
+    { status: r.kind === 'tooLarge' ? 413 : 400 },
+  )
 }
+
+/** What the bridge knows about a caller (from the gate). */
+export type CallContext = Pick<GateContext<unknown>, 'req' | 'res' | 'remote' | 'body'>
 
 /**
  * The contract over HTTP: `POST /api/call/<domain.method>` with the JSON argument answers
  * `{ result }` or `{ error }`; `GET /api/events` streams the core's events as Server-Sent Events.
+ * Remote callers (another machine) only send bytes: a method given a path on this machine is
+ * refused them (RemotePathRefused) unless `remotePathAllowed` says the host handed the path out,
+ * and `scrub` takes this machine's paths out of the errors they get.
  */
 export function createHttpBridge(deps: {
   dispatch: (name: string, input: unknown) => Promise<DispatchReply>
   events: EventBus
+  remotePathAllowed?: (p: string) => boolean
+  scrub?: (text: string) => string
 }) {
   const clients = new Set<http.ServerResponse>()
   const unsub = deps.events.onAny((name, payload) => {
@@ -66,38 +52,66 @@ export function createHttpBridge(deps: {
     for (const c of clients) c.write(': ping\n\n')
   }, 20_000)
   ping.unref()
+  const scrub = deps.scrub ?? ((t: string) => t)
+
+  function scrubError(e: ApiError): ApiError {
+    const details = e.details
+      ? Object.fromEntries(
+          Object.entries(e.details).map(([k, v]) => [k, typeof v === 'string' ? scrub(v) : v]),
+        )
+      : undefined
+    return {
+      ...e,
+      message: scrub(e.message),
+      ...(e.hint !== undefined ? { hint: scrub(e.hint) } : {}),
+      ...(details ? { details } : {}),
+    }
+  }
+
+  /** RemotePathRefused for the first server path of the call a remote caller may not name. */
+  function refusePaths(name: string, input: unknown): ApiError | null {
+    const allowed = deps.remotePathAllowed ?? (() => false)
+    const refused = serverPathsOf(lookupMethod(contract, name), input).filter((p) => !allowed(p))
+    if (refused.length === 0) return null
+    return new CoreError(
+      'RemotePathRefused',
+      `${name} reads or writes a path on the server; from another machine, send the file's bytes instead.`,
+      { httpStatus: 403 },
+    ).toApiError()
+  }
 
   return {
-    async call(req: http.IncomingMessage, res: http.ServerResponse, name: string): Promise<void> {
-      if (req.method !== 'POST')
-        return sendJson(res, 405, { error: { code: 'MethodNotAllowed', message: 'Use POST' } })
+    async call(ctx: CallContext, name: string): Promise<void> {
+      const { req, res } = ctx
       const ctype = String(req.headers['content-type'] ?? '')
       if (!ctype.startsWith('application/json')) {
         return sendJson(res, 415, {
           error: { code: 'UnsupportedMediaType', message: 'Send the argument as application/json' },
         })
       }
+      const body = await ctx.body()
+      if (body === null) return // answered (413) or the client went away
       let input: unknown
       try {
-        const body = await readBody(req)
         input = body.length ? JSON.parse(body.toString('utf8')) : {}
-      } catch (e) {
-        const status = (e as { status?: number }).status ?? 400
-        return sendJson(res, status, {
-          error: {
-            code: status === 413 ? 'PayloadTooLarge' : 'InvalidJson',
-            message: (e as Error).message,
-          },
+      } catch {
+        return sendJson(res, 400, {
+          error: { code: 'InvalidJson', message: 'The request body is not valid JSON' },
         })
+      }
+      if (ctx.remote) {
+        const refused = refusePaths(name, input)
+        if (refused) return sendJson(res, 403, { error: refused })
       }
       const reply = await deps.dispatch(name, input)
       if ('error' in reply) {
         const status = reply.error.code === 'UnknownMethod' ? 404 : 200
-        return sendJson(res, status, reply)
+        return sendJson(res, status, ctx.remote ? { error: scrubError(reply.error) } : reply)
       }
       sendJson(res, 200, reply)
     },
-    events(req: http.IncomingMessage, res: http.ServerResponse): void {
+    events(ctx: Pick<CallContext, 'req' | 'res'>): void {
+      const { req, res } = ctx
       res.writeHead(200, {
         'content-type': 'text/event-stream',
         'cache-control': 'no-store',

@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type http from 'node:http'
+import { confine } from './gate'
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -25,22 +26,6 @@ export const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
   "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
 
-/** Resolve `rel` inside `root`, refusing anything that escapes it. */
-export function safeJoin(root: string, rel: string): string | null {
-  const decoded = (() => {
-    try {
-      return decodeURIComponent(rel)
-    } catch {
-      return null
-    }
-  })()
-  if (decoded === null || decoded.includes('\0')) return null
-  const full = path.resolve(root, '.' + path.sep + decoded)
-  const r = path.resolve(root)
-  if (full !== r && !full.startsWith(r + path.sep)) return null
-  return full
-}
-
 export function sendFile(
   res: http.ServerResponse,
   file: string,
@@ -59,27 +44,32 @@ export function sendFile(
     'x-content-type-options': 'nosniff',
     ...extraHeaders,
   })
-  fs.createReadStream(file).pipe(res)
+  fs.createReadStream(file)
+    .on('error', () => res.destroy())
+    .pipe(res)
   return true
 }
 
-/** Serves the built renderer with an SPA fallback to index.html. */
-export function serveRenderer(
+/**
+ * Serves the built renderer: the file the decoded `segments` name inside `rendererDir` (confined
+ * to it, real path included), `index.html` for `/` and for paths without an extension (the SPA's
+ * routes); 404 for any other missing file.
+ */
+export async function serveRenderer(
   rendererDir: string,
-  req: http.IncomingMessage,
+  segments: readonly string[],
   res: http.ServerResponse,
-): void {
-  const url = new URL(req.url ?? '/', 'http://x')
+): Promise<void> {
   const headers = { 'content-security-policy': CSP, 'referrer-policy': 'no-referrer' }
   const index = path.join(rendererDir, 'index.html')
   if (!fs.existsSync(index)) {
     res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' })
-    res.end(`The renderer is not built (${index} is missing). Run \`npm run build\` first.\n`)
+    res.end('The renderer is not built. Run `npm run build` first.\n')
     return
   }
-  const file = url.pathname === '/' ? index : safeJoin(rendererDir, url.pathname)
+  const file = segments.length ? await confine(rendererDir, segments, [rendererDir]) : index
   if (file && sendFile(res, file, headers)) return
-  if (path.extname(url.pathname)) {
+  if (path.extname(segments.at(-1) ?? '')) {
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
     res.end('Not found\n')
     return

@@ -18,6 +18,12 @@ export const BatchSource = z.discriminatedUnion('type', [
 ])
 export type BatchSource = z.infer<typeof BatchSource>
 
+/** The paths a batch source reads on the serving machine. */
+function sourcePaths(s: BatchSource): string[] {
+  if (s.type === 'files') return [...s.paths, ...(s.root === undefined ? [] : [s.root])]
+  return [s.path]
+}
+
 export const BatchDefaults = Attributes.extend({
   crop: z.boolean().optional(),
   region: RegionText.optional(),
@@ -134,9 +140,15 @@ const TaskId = z.object({ id: z.number().int().positive() })
 
 export const batchDomain = {
   /** What increment.meta a source gives (counts, first lines, lines set apart); nothing is stored. */
-  preview: method(BatchPlanInput, BatchPreview, { slow: true }),
+  preview: method(BatchPlanInput, BatchPreview, {
+    slow: true,
+    serverPaths: (i) => sourcePaths(i.source),
+  }),
   /** Plan and queue a batch task; a path escaping its folder refuses the source (InvalidPicName). */
-  create: method(BatchCreateInput, BatchTask, { slow: true }),
+  create: method(BatchCreateInput, BatchTask, {
+    slow: true,
+    serverPaths: (i) => sourcePaths(i.source),
+  }),
   list: method(
     z.object({
       profile: ProfileName.optional(),

@@ -41,6 +41,11 @@ export const BulkOptions = ProfileRef.extend({
 })
 export type BulkOptions = z.input<typeof BulkOptions>
 
+/** The paths of bulk-add sources (files, folders, manifests on the serving machine). */
+function sourcePaths(sources: z.output<typeof BulkSource>[]): string[] {
+  return sources.map((s) => (typeof s === 'string' ? s : s.path))
+}
+
 export const DuplicateRef = z.object({
   productId: z.string(),
   picName: z.string(),
@@ -115,7 +120,7 @@ export const StagedFile = z.object({
 
 export const bulkDomain = {
   /** Start planning (in the background); poll `planPage` for rows. Nothing is sent. */
-  plan: method(BulkOptions, PlanStatus),
+  plan: method(BulkOptions, PlanStatus, { serverPaths: (i) => sourcePaths(i.sources) }),
   /** Planned rows from `offset` (what is ready so far) and the plan's status. */
   planPage: method(
     z.object({
@@ -169,6 +174,7 @@ export const bulkDomain = {
       BulkOptions.extend({ title: z.string().max(200).optional() }).strict(),
     ]),
     z.object({ jobId: z.number(), resumed: z.boolean() }),
+    { serverPaths: (i) => ('sources' in i ? sourcePaths(i.sources) : []) },
   ),
   /** Upload dropped files (browser host) into a staging folder; call again with the same stageId. */
   stage: method(

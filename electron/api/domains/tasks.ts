@@ -57,6 +57,11 @@ export const DumpSource = z.union([
   z.object({ file: z.string().min(1).max(4096) }),
 ])
 
+/** A meta file on the serving machine read as a dump source. */
+function dumpFile(s: z.output<typeof DumpSource>): string[] {
+  return 'file' in s ? [s.file] : []
+}
+
 const Key = z.object({ productId: z.string(), picName: z.string() })
 
 export const DumpDiff = DumpImportCounts.extend({
@@ -96,13 +101,13 @@ export const dumpTaskMethods = {
       opId: OpId.optional(),
     }),
     DumpDiff,
-    { slow: true },
+    { slow: true, serverPaths: (i) => dumpFile(i.source) },
   ),
   /** Imports a dump into the gallery cache, in one transaction. */
   dumpImport: method(
     ProfileRef.extend({ source: DumpSource, opId: OpId.optional() }),
     DumpImportResult,
-    { slow: true },
+    { slow: true, serverPaths: (i) => dumpFile(i.source) },
   ),
 } as const
 

@@ -136,6 +136,7 @@ export const watchDomain = {
       exists: z.boolean(),
       files: z.array(z.object({ relPath: z.string(), rootName: z.string() })),
     }),
+    { serverPaths: (i) => [i.folder] },
   ),
   list: method(
     z.object({}),
@@ -145,8 +146,10 @@ export const watchDomain = {
       runner: z.object({ pid: z.number(), host: z.string(), self: z.boolean() }).nullable(),
     }),
   ),
-  add: method(RuleInput, WatchRule),
-  update: method(RuleId.extend({ patch: RuleInput.partial() }), WatchRule),
+  add: method(RuleInput, WatchRule, { serverPaths: (i) => [i.folder] }),
+  update: method(RuleId.extend({ patch: RuleInput.partial() }), WatchRule, {
+    serverPaths: (i) => (i.patch.folder === undefined ? [] : [i.patch.folder]),
+  }),
   remove: method(RuleId, z.object({ ok: z.literal(true) })),
   pause: method(RuleId, WatchRule),
   resume: method(RuleId, WatchRule),

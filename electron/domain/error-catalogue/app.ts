@@ -110,6 +110,30 @@ export const APP_ERRORS = {
     ['The request body is not valid JSON.', 'Send the argument as application/json.'],
     ['请求内容不是有效的 JSON。', '请以 application/json 发送参数。'],
   ),
+  InvalidUrl: entry(
+    400,
+    'invalid',
+    [
+      'The address is not valid.',
+      'It has a malformed %-escape, a NUL, a "." or ".." segment, or is encoded twice; use the links Loupe gives.',
+    ],
+    [
+      '地址无效。',
+      '地址中含有格式错误的 %-转义、NUL、"." 或 ".." 段,或被重复编码;请使用 Loupe 提供的链接。',
+    ],
+  ),
+  RemotePathRefused: entry(
+    403,
+    'invalid',
+    [
+      'From another machine, Loupe does not read or write files on the server by their path.',
+      'Send the picture itself (upload or drop it); folders can only be watched on the server’s own machine.',
+    ],
+    [
+      '从其他机器访问时,Loupe 不会按路径读写服务器上的文件。',
+      '请直接发送图片(上传或拖入);只能在服务器本机上监视文件夹。',
+    ],
+  ),
   PayloadTooLarge: entry(
     413,
     'invalid',

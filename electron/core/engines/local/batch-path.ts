@@ -23,9 +23,11 @@ export function batchPathError(message: string): EngineError {
 
 /** Checks the bucket name and the path's syntax; returns the task folder (not yet resolved). */
 export function taskFolder(root: string, bucketName: unknown, p: unknown): string {
+  // Messages name the bucket and the caller's path, never the batch root's place on disk: the
+  // caller may be another machine (the engine API).
   if (bucketName !== LOCAL_BUCKET) {
     throw batchPathError(
-      `Unknown bucket "${String(bucketName)}": the local engine reads batch tasks from bucket "${LOCAL_BUCKET}" (folder ${root}).`,
+      `Unknown bucket "${String(bucketName)}": the local engine reads batch tasks from bucket "${LOCAL_BUCKET}" (its batch root folder).`,
     )
   }
   if (typeof p !== 'string' || p === '') throw batchPathError('Path is required.')
@@ -73,6 +75,17 @@ export function isInside(parent: string, child: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
 }
 
+/**
+ * Why a file system call failed, without the path Node puts in its messages (`EACCES:
+ * permission denied, open '/abs/path'`): the error's code and its reason.
+ */
+export function fsReason(e: unknown): string {
+  const err = e as NodeJS.ErrnoException
+  if (typeof err?.code !== 'string') return 'unknown error'
+  const reason = /^[A-Z]+: ([^,]+)/.exec(err.message ?? '')?.[1]
+  return reason ? `${err.code}: ${reason}` : err.code
+}
+
 /** realpath of `p`, required to be inside the (resolved) root; throws BadRequest otherwise. */
 export function realInside(realRoot: string, p: string, what: string): string {
   let real: string
@@ -82,7 +95,7 @@ export function realInside(realRoot: string, p: string, what: string): string {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new EngineError('BadRequest', `${what} does not exist.`)
     }
-    throw new EngineError('BadRequest', `${what} cannot be read: ${(e as Error).message}`)
+    throw new EngineError('BadRequest', `${what} cannot be read (${fsReason(e)}).`)
   }
   if (!isInside(realRoot, real)) {
     throw batchPathError(

@@ -5,7 +5,7 @@ import readline from 'node:readline'
 import { CoreError } from '../../errors'
 import { EngineError } from '../errors'
 import type { AddImageRequest } from '../types'
-import { picturePath, realInside, taskFolder } from './batch-path'
+import { fsReason, picturePath, realInside, taskFolder } from './batch-path'
 import { MAX_PICTURE_BYTES } from './picture'
 import type { Store } from './store'
 import { writePrivateFile } from '../../util/private-fs'
@@ -82,7 +82,10 @@ export class IncreaseRunner {
       try {
         realRoot = fs.realpathSync(this.deps.batchRoot)
       } catch {
-        throw new EngineError('BadRequest', `The batch root ${this.deps.batchRoot} does not exist.`)
+        throw new EngineError(
+          'BadRequest',
+          `The batch root folder of bucket "${task.bucketName}" does not exist.`,
+        )
       }
       folder = realInside(realRoot, f, `Folder ${task.path}`)
       if (!fs.statSync(folder).isDirectory()) {
@@ -92,6 +95,17 @@ export class IncreaseRunner {
       if (!fs.existsSync(m))
         throw new EngineError('BadRequest', `no increment.meta file in ${task.path}`)
       metaFile = realInside(realRoot, m, 'increment.meta')
+      if (!fs.statSync(metaFile).isFile()) {
+        throw new EngineError('BadRequest', `increment.meta in ${task.path} is not a file.`)
+      }
+      try {
+        fs.accessSync(metaFile, fs.constants.R_OK)
+      } catch (e) {
+        throw new EngineError(
+          'BadRequest',
+          `increment.meta in ${task.path} cannot be read (${fsReason(e)}).`,
+        )
+      }
     } catch (e) {
       const err = asEngineError(e)
       store.updateIncreaseProgress(
@@ -243,7 +257,15 @@ export class IncreaseRunner {
       if (!productId) return fail('InvalidMetaItem', 'ProductId is required.')
       if (!picName) return fail('InvalidMetaItem', 'PicName is required.')
       const file = realInside(realRoot, picturePath(folder, picName), `Picture ${picName}`)
-      const st = fs.statSync(file)
+      let st: fs.Stats
+      let bytes: Buffer
+      try {
+        st = fs.statSync(file)
+        bytes =
+          st.isFile() && st.size <= MAX_PICTURE_BYTES ? fs.readFileSync(file) : Buffer.alloc(0)
+      } catch (e) {
+        return fail('BadRequest', `Picture ${picName} cannot be read (${fsReason(e)}).`)
+      }
       if (!st.isFile()) return fail('BadRequest', `Picture ${picName} is not a file.`)
       if (st.size > MAX_PICTURE_BYTES) {
         return fail(
@@ -254,7 +276,7 @@ export class IncreaseRunner {
       const req: AddImageRequest = {
         productId,
         picName,
-        picContent: fs.readFileSync(file),
+        picContent: bytes,
       }
       const num = (k: string) =>
         o[k] === undefined || o[k] === null ? undefined : (o[k] as number)
@@ -302,8 +324,14 @@ export class IncreaseRunner {
   }
 }
 
+/** A CoreError as it is; anything else as UnknownException, a file system error without its path. */
 function asEngineError(e: unknown): CoreError {
   if (e instanceof CoreError) return e
+  if (
+    typeof (e as NodeJS.ErrnoException)?.code === 'string' &&
+    (e as NodeJS.ErrnoException).syscall
+  )
+    return new EngineError('UnknownException', `A file cannot be read (${fsReason(e)}).`)
   return new EngineError('UnknownException', (e as Error)?.message ?? String(e))
 }
 

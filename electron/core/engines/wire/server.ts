@@ -46,6 +46,11 @@ export interface WireHandlerOptions {
   maxBodyBytes?: number
   /** Clock, for tests (ms since the epoch). */
   now?: () => number
+  /**
+   * Applied to every error message sent: callers may be other machines, so the host takes its
+   * own paths out (e.g. the data folder → paths relative to it).
+   */
+  scrub?: (text: string) => string
 }
 
 export type WireHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>
@@ -338,7 +343,15 @@ export function createWireHandler(opts: WireHandlerOptions): WireHandler {
       const out = err ?? gatewayErrors.internal()
       status = out.httpStatus
       code = out.code
-      send(req, res, status, env.errorToWire(out, requestId, hostId), requestId, close)
+      const message = opts.scrub ? opts.scrub(out.message) : out.message
+      send(
+        req,
+        res,
+        status,
+        env.errorToWire({ code: out.code, message }, requestId, hostId),
+        requestId,
+        close,
+      )
     } finally {
       // Action, InstanceName and AccessKeyId come from the caller, before any check: quoted.
       log(

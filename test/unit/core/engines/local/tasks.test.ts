@@ -272,6 +272,37 @@ describe('local engine: IncreaseInstance (batch tasks)', () => {
     )
   })
 
+  it('names the bucket path, never the batch root on disk, in its errors', async () => {
+    // The engine API's callers may be other machines: no message shows where the data lives.
+    const unknown = await rejection(h.engine.increaseInstance({ bucketName: 'oss', path: '/x' }))
+    expect(unknown.message).toContain('"local"')
+    expect(unknown.message).not.toContain(h.root)
+
+    fs.mkdirSync(path.join(batch, 'job-loop'))
+    fs.symlinkSync('loop.jpg', path.join(batch, 'job-loop', 'loop.jpg'))
+    fs.writeFileSync(
+      path.join(batch, 'job-loop', 'increment.meta'),
+      ['loop.jpg', 'missing.jpg']
+        .map((n) => JSON.stringify({ OperationType: 'ADD', ProductId: 'l', PicName: n }))
+        .join('\n') + '\n',
+    )
+    const r = await h.engine.increaseInstance({ bucketName: 'local', path: '/job-loop' })
+    await h.engine.whenIdle()
+    const t = (await h.engine.increaseList({ id: r.id })).increments[0]
+    const lines = readLines(t.errorUrl!).map((l) => String(l.Message))
+    expect(lines[0]).toMatch(/^Picture loop\.jpg cannot be read \(ELOOP/)
+    expect(lines[1]).toBe('Picture missing.jpg does not exist.')
+    for (const m of [t.message ?? '', ...lines]) expect(m).not.toContain(h.root)
+
+    fs.mkdirSync(path.join(batch, 'meta-dir', 'increment.meta'), { recursive: true })
+    const r2 = await h.engine.increaseInstance({ bucketName: 'local', path: '/meta-dir' })
+    await h.engine.whenIdle()
+    const t2 = (await h.engine.increaseList({ id: r2.id })).increments[0]
+    expect(t2.status).toBe('FAIL')
+    expect(t2.message).toBe('increment.meta in /meta-dir is not a file.')
+    expect(t2.message).not.toContain(h.root)
+  })
+
   it('runs one task at a time, queueing the others, and calls the callback address', async () => {
     const posted: Record<string, unknown>[] = []
     const server = http.createServer((req, res) => {
