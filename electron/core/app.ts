@@ -191,7 +191,7 @@ export function createCore(opts: CoreOptions) {
   )
   let closing: Promise<void> | null = null
   let tightening: Promise<void> | null = null
-  /** Data folders of older versions (0755 folders, 0644 files): private, once per start. */
+  /** Data folders of older versions (0755 folders, 0644 files): made private on the first start. */
   const tighten = () =>
     (tightening ??= tightenDataFolder(opts.dataDir).then((r) => {
       if (r.tightened || r.failed) {

@@ -16,8 +16,9 @@ import { isMainThread } from 'node:worker_threads'
  * - Each host process also sets its umask to 077 at start (`usePrivateUmask`: desktop main, the
  *   core process, `loupe serve` and every CLI command), for whatever is created without a helper
  *   (Chromium's files in the desktop app's data folder, third-party code).
- * - Data folders from older versions (0755 folders, 0644 files) are brought to these modes once
- *   per start (`tightenDataFolder`, in `core.start()`), with one log line counting what changed.
+ * - Data folders from older versions (0755 folders, 0644 files) are brought to these modes on the
+ *   first start of this version (`tightenDataFolder`, in `core.start()`; a marker file says it is
+ *   done), with one log line counting what changed.
  * - Files the user exports OUTSIDE the data folder (a gallery export or dump copied to Documents)
  *   get the mode any program would give them: 0666 minus the user's own umask (`userFileMode`), as
  *   it was before the host narrowed its umask.
@@ -134,7 +135,15 @@ export function tightenFile(file: string): boolean {
   }
 }
 
+/**
+ * Written in the data folder once it was walked with nothing left to change: later starts skip the
+ * walk (everything Loupe creates is private already; a 100,000-picture gallery takes seconds).
+ */
+export const TIGHTENED_MARKER = '.private-modes'
+
 export interface TightenResult {
+  /** The folder was walked before (its marker is there): nothing was looked at. */
+  skipped?: boolean
   /** Folders and files whose mode was changed. */
   tightened: number
   /** Folders and files seen (symlinks are neither followed nor counted). */
@@ -147,11 +156,14 @@ export interface TightenResult {
  * Walks the data folder once: every folder 0700, every regular file 0600. Symlinks are skipped,
  * never followed (a link to the user's pictures folder keeps its target's mode); files with more
  * than one hard link (a staged picture linked to the user's original) and sockets are left alone.
- * Never throws; POSIX only.
+ * Never throws; POSIX only. Once every item could be made private, `TIGHTENED_MARKER` is written
+ * and later calls return at once (`skipped`).
  */
 export async function tightenDataFolder(dataDir: string): Promise<TightenResult> {
   const out: TightenResult = { tightened: 0, seen: 0, failed: 0 }
   if (!POSIX) return out
+  const marker = path.join(dataDir, TIGHTENED_MARKER)
+  if (fs.existsSync(marker)) return { ...out, skipped: true }
   async function fix(p: string, mode: number, want: number) {
     if ((mode & 0o777) === want) return
     try {
@@ -199,5 +211,14 @@ export async function tightenDataFolder(dataDir: string): Promise<TightenResult>
     return out
   }
   await walk(dataDir)
+  if (!out.failed) {
+    try {
+      fs.writeFileSync(marker, `${JSON.stringify({ version: 1, at: Date.now() })}\n`, {
+        mode: PRIVATE_FILE,
+      })
+    } catch {
+      /* walked again next time */
+    }
+  }
   return out
 }

@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startHeadless } from '../../../electron/server/headless'
 import { createKeyStore } from '../../../electron/core/engines/wire/keys'
 import { logFilePath } from '../../../electron/core/log'
+import { TIGHTENED_MARKER } from '../../../electron/core/util/private-fs'
 import { tempDir } from '../../helpers/tmp'
 import { catalogueItem } from '../../helpers/images'
 import { loupeAsync, serve } from '../../helpers/cli'
@@ -220,11 +221,24 @@ describe.runIf(posix)('file modes of the data folder (POSIX)', () => {
       /INFO data folder: 15 of \d+ items made private \(folders 0700, files 0600\)$/,
     )
 
-    // the next start has nothing to tighten and says nothing
+    // done once: a marker says so, and the next start neither walks nor says anything (a file an
+    // older version would leave now stays as it is — Loupe itself only creates private files)
+    expect(mode(path.join(dataDir, TIGHTENED_MARKER))).toBe(0o600)
+    fs.writeFileSync(path.join(dataDir, 'later.txt'), 'x', { mode: 0o644 })
     const again = await startHeadless({ dataDir, port: 0, rendererDir: base, control: false })
     await again.close()
     const after = fs.readFileSync(logFilePath(dataDir), 'utf8').split('\n')
     expect(after.filter((l) => l.includes('data folder:'))).toHaveLength(1)
+    expect(mode(path.join(dataDir, 'later.txt'))).toBe(0o644)
+    // without the marker (say, restored from a backup), the walk runs again
+    fs.rmSync(path.join(dataDir, TIGHTENED_MARKER))
+    const third = await startHeadless({ dataDir, port: 0, rendererDir: base, control: false })
+    await third.close()
+    expect(mode(path.join(dataDir, 'later.txt'))).toBe(0o600)
+    const last = fs.readFileSync(logFilePath(dataDir), 'utf8').split('\n')
+    expect(last.filter((l) => l.includes('data folder:')).at(-1)).toMatch(
+      /data folder: 1 of \d+ items/,
+    )
   })
 
   it('`loupe serve` as its own process: the data folder it makes is private', async () => {
