@@ -93,12 +93,19 @@ export function isRetryable(code: string, httpStatus?: number): boolean {
   return c === 'transient' || c === 'throttled'
 }
 
-/** `{name}` placeholders filled from `details`; unknown names stay as they are. */
+/**
+ * `{name}` placeholders filled from `details`; unknown names stay as they are. A part in square
+ * brackets is optional: it is kept (without the brackets) when every placeholder in it is filled,
+ * and left out otherwise — `Cannot connect[ to {endpoint}].` reads well with and without a value.
+ */
 export function fillPlaceholders(text: string, details?: ErrorDetails): string {
-  if (!details) return text
-  return text.replace(/\{(\w+)\}/g, (whole, name: string) =>
-    Object.prototype.hasOwnProperty.call(details, name) ? String(details[name]) : whole,
+  const has = (name: string) => !!details && Object.prototype.hasOwnProperty.call(details, name)
+  const fill = (t: string) =>
+    t.replace(/\{(\w+)\}/g, (whole, name: string) => (has(name) ? String(details![name]) : whole))
+  const optional = text.replace(/\[([^[\]]*)\]/g, (_whole, inner: string) =>
+    [...inner.matchAll(/\{(\w+)\}/g)].every((m) => has(m[1])) ? inner : '',
   )
+  return fill(optional)
 }
 
 /** The explanation of a code in a language, placeholders filled; null for an unlisted code. */

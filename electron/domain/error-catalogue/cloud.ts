@@ -447,19 +447,19 @@ export const GATEWAY_ERRORS = {
     504,
     'transient',
     [
-      'The engine did not respond in time.',
+      'The engine[ at {endpoint}] did not respond in time.',
       'Check the network, the endpoint, or raise the timeouts.',
     ],
-    ['引擎未及时响应。', '请检查网络、接入点,或调高超时时间。'],
+    ['引擎[({endpoint})]未及时响应。', '请检查网络、接入点,或调高超时时间。'],
   ),
   ReadTimeout: entry(
     504,
     'transient',
     [
-      'The engine did not finish answering in time.',
+      'The engine[ at {endpoint}] did not finish answering in time.',
       'Check the network or raise the read timeout.',
     ],
-    ['引擎未及时完成应答。', '请检查网络或调高读取超时时间。'],
+    ['引擎[({endpoint})]未及时完成应答。', '请检查网络或调高读取超时时间。'],
   ),
 } as const
 

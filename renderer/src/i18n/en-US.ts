@@ -40,6 +40,7 @@ export default {
     retry: 'Retry',
     active: 'Active',
     use: 'Use',
+    technicalDetails: 'Technical details',
     regionApi: 'API:',
     regionCopy: 'Copy the region as the API takes it (x1,x2,y1,y2)',
     regionCopied: 'Copied the region for the API: {text}',

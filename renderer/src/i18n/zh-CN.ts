@@ -42,6 +42,7 @@ const zh: typeof en = {
     retry: '重试',
     active: '当前',
     use: '使用',
+    technicalDetails: '技术详情',
     regionApi: 'API:',
     regionCopy: '按 API 格式(x1,x2,y1,y2)复制区域',
     regionCopied: '已复制 API 格式的区域:{text}',

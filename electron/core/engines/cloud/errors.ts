@@ -117,6 +117,8 @@ export function mapSdkError(
       httpStatus,
       requestId,
       hint: hintFor(code),
+      // What could not be reached, for the catalogue's explanation in the user's language.
+      details: { endpoint: ctx.endpoint, action: ctx.action },
     })
 
   // HTTP 4xx/5xx answers: ClientError, ServerError, ThrottlingError (statusCode + data envelope).
