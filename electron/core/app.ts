@@ -31,6 +31,12 @@ export interface CoreOptions {
   version?: string
   /** Public URL of a file in a profile's folder (dump files, error files) for this host. */
   fileUrl?: (profile: string, absPath: string) => string
+  /**
+   * A URL this host serves (as `fileUrl` makes them) → the file on disk, or null: the core reads
+   * its own files instead of fetching them over HTTP, where a remote-mode host asks callers to
+   * sign in.
+   */
+  ownFile?: (url: string) => Promise<string | null>
   /** Extra log sink (the file `<dataDir>/logs/loupe.log` is always written). */
   logSink?: (line: string) => void
   featurizerWorkers?: number
@@ -121,6 +127,7 @@ export function createCore(opts: CoreOptions) {
     logger,
     newOp: galleryService.newOp,
     fileUrl: opts.fileUrl,
+    ownFile: opts.ownFile,
     jobs: jobService,
   })
 
@@ -134,6 +141,7 @@ export function createCore(opts: CoreOptions) {
     logger,
     jobs: jobService,
     host: opts.host,
+    ownFile: opts.ownFile,
   })
 
   const watchService = createWatchService({

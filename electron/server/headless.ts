@@ -10,7 +10,7 @@ import { createFileSecretStore } from '../core/profiles/file-secret-store'
 import type { SecretStore } from '../core/profiles/secrets'
 import { createHttpBridge, MAX_CALL_BODY } from './http-bridge'
 import { sendFile, serveRenderer } from './static'
-import { confine, createGate, GateError, insideRealPath, type GateRoute } from './gate'
+import { confine, createGate, GateError, insideRealPath, parseTarget, type GateRoute } from './gate'
 import { STAGING_DIR } from '../core/jobs/staging'
 import { createKeyStore, createWireHandler } from '../core/engines/wire/index'
 import { startControlServer, type ControlServer } from '../core/control/server'
@@ -151,6 +151,16 @@ export async function startHeadless(opts: HeadlessOptions): Promise<{
       const rel = path.relative(core.profiles.dirOf(profile), abs).split(path.sep).join('/')
       return `${baseUrl}/files/${encodeURIComponent(profile)}/${rel.split('/').map(encodeURIComponent).join('/')}`
     },
+    // The core reads the files it links to itself (in remote mode, HTTP callers must sign in).
+    ownFile: async (url) => {
+      if (!baseUrl || !url.startsWith(`${baseUrl}/files/`)) return null
+      try {
+        const { segments } = parseTarget(url.slice(baseUrl.length))
+        return await servedFile(segments.slice(1))
+      } catch {
+        return null
+      }
+    },
   })
   const staging = path.join(opts.dataDir, STAGING_DIR)
   const bridge = createHttpBridge({
@@ -194,6 +204,14 @@ export async function startHeadless(opts: HeadlessOptions): Promise<{
     } catch {
       return null
     }
+  }
+  /** The file `/files/<profile>/<folder>/…` serves: inside the profile's SERVED_FOLDERS only. */
+  async function servedFile(segments: readonly string[]): Promise<string | null> {
+    const [profile, ...rel] = segments
+    const dir = profile ? profileDir(profile) : null
+    if (!dir || rel.length === 0) return null
+    const allowed = SERVED_FOLDERS.map((f) => path.join(dir, ...f.split('/')))
+    return confine(dir, rel, allowed)
   }
   const notFound = (what: string) => new GateError('NotFound', `No such ${what}`)
   const ANY = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
@@ -256,11 +274,7 @@ export async function startHeadless(opts: HeadlessOptions): Promise<{
       prefix: ['files'],
       methods: ['GET', 'HEAD'],
       handle: async ({ rest, res }) => {
-        const [profile, ...segments] = rest
-        const dir = profile ? profileDir(profile) : null
-        if (!dir || segments.length === 0) throw notFound('file')
-        const allowed = SERVED_FOLDERS.map((f) => path.join(dir, ...f.split('/')))
-        const file = await confine(dir, segments, allowed)
+        const file = await servedFile(rest)
         if (file && sendFile(res, file, { 'content-disposition': 'attachment' })) return
         throw notFound('file')
       },

@@ -1,4 +1,5 @@
 import path from 'node:path'
+import { pathToFileURL } from 'node:url'
 import type { ApiError } from '../../api/errors'
 import { toApiError } from '../../api/dispatch'
 import { CoreError } from '../errors'
@@ -29,7 +30,10 @@ export type DumpNotify = (
 ) => void
 
 export interface DumpFollowDeps {
-  d: Pick<DumpServiceDeps, 'profiles' | 'engines' | 'events' | 'logger' | 'newOp' | 'poll'>
+  d: Pick<
+    DumpServiceDeps,
+    'profiles' | 'engines' | 'events' | 'logger' | 'newOp' | 'poll' | 'ownFile'
+  >
   records: DumpRecords
   /** Aborted when the service stops (a new signal after each start). */
   closing: () => AbortSignal
@@ -108,7 +112,8 @@ export function createDumpFollow({
           total,
         })
       try {
-        const bytes = await downloadFile(r.metaUrl, dest, {
+        const own = await d.ownFile?.(r.metaUrl)
+        const bytes = await downloadFile(own ? pathToFileURL(own).href : r.metaUrl, dest, {
           signal: AbortSignal.any([op.ctl.signal, closing()]),
           onBytes: (b, t) => {
             done = b

@@ -42,6 +42,12 @@ export interface DumpServiceDeps {
   newOp(opId?: string): { id: string; ctl: AbortController; done: () => void }
   fileUrl?: (profile: string, absPath: string) => string
   /**
+   * A URL this host serves (as `fileUrl` makes them) → the file on disk, or null: the core reads
+   * its own files instead of fetching them over HTTP, where a remote-mode host asks callers to
+   * sign in.
+   */
+  ownFile?: (url: string) => Promise<string | null>
+  /**
    * The persistent job queue: imports run as `dump-import` jobs. Without it (or when another
    * process holds it) they run in the call.
    */

@@ -570,3 +570,58 @@ describe('dataDirScrubber (errors for remote callers and the engine API)', () =>
     t.cleanup()
   })
 })
+
+describe(
+  'remote mode: the host reads its own files, HTTP callers sign in',
+  { timeout: 60_000 },
+  () => {
+    it('downloads a local export into dumps/ while /files asks for a session', async () => {
+      const t = tempDir('loupe-gate-own-')
+      const h = await startHeadless({
+        dataDir: t.dir,
+        port: 0,
+        rendererDir: t.dir,
+        auth: 'required',
+      })
+      try {
+        const created = (await h.core.dispatch('tasks.dumpCreate', {})) as {
+          result: { id: number }
+        }
+        const waited = (await h.core.dispatch('tasks.dumpWait', {
+          id: created.result.id,
+          timeoutMs: 30_000,
+        })) as {
+          result: {
+            settled: boolean
+            task: { metaUrl: string; downloadError: unknown; file: { path: string; url: string } }
+          }
+        }
+        const task = waited.result.task
+        expect(task.downloadError).toBeNull()
+        expect(fs.existsSync(task.file.path)).toBe(true)
+        // the engine's link and the downloaded file's link: a caller without a session gets 401
+        for (const url of [task.metaUrl, task.file.url]) {
+          const anon = await rawRequest(h.port, new URL(url).pathname)
+          expect(anon.status, url).toBe(401)
+          expect(JSON.parse(anon.text).error.code).toBe('SignInRequired')
+        }
+        const signIn = await rawRequest(h.port, '/auth/session', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ token: h.auth.createdToken!.token }),
+        })
+        const cookie = String(signIn.headers['set-cookie']?.[0]).split(';')[0]
+        const dl = await rawRequest(h.port, new URL(task.file.url).pathname, {
+          headers: { cookie },
+        })
+        expect(dl.status).toBe(200)
+        expect(dl.text).toBe(fs.readFileSync(task.file.path, 'utf8'))
+        // the renderer (which shows the sign-in) needs no session
+        expect((await rawRequest(h.port, '/')).status).not.toBe(401)
+      } finally {
+        await h.close()
+        t.cleanup()
+      }
+    })
+  },
+)

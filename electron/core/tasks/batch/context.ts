@@ -45,6 +45,12 @@ export interface BatchServiceDeps {
   oss?: Omit<OssUploadOptions, 'signal' | 'checkpoints' | 'onProgress'>
   /** How often the runner looks for tasks created by another process (default 2 s). */
   scanIntervalMs?: number
+  /**
+   * A URL this host serves (as `fileUrl` makes them) → the file on disk, or null: the core reads
+   * its own files instead of fetching them over HTTP, where a remote-mode host asks callers to
+   * sign in.
+   */
+  ownFile?: (url: string) => Promise<string | null>
 }
 
 export interface BatchContext {

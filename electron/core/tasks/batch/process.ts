@@ -17,8 +17,13 @@ import { parseErrorFile } from './meta'
 import type { BatchLineState, BatchTaskRecord } from './store'
 import { retryable } from './submit'
 
-async function readErrorFile(url: string): Promise<string> {
+async function readErrorFile(
+  url: string,
+  ownFile?: (url: string) => Promise<string | null>,
+): Promise<string> {
   if (url.startsWith('file:')) return fs.promises.readFile(fileURLToPath(url), 'utf8')
+  const own = await ownFile?.(url)
+  if (own) return fs.promises.readFile(own, 'utf8')
   const r = await fetch(url, { signal: AbortSignal.timeout(60_000) })
   if (!r.ok) throw new Error(`HTTP ${r.status} reading the error file`)
   return r.text()
@@ -97,7 +102,11 @@ async function outcome(
   } else {
     if (engineTask.errorUrl) {
       try {
-        applyErrors(s, t, parseErrorFile(await readErrorFile(engineTask.errorUrl)))
+        applyErrors(
+          s,
+          t,
+          parseErrorFile(await readErrorFile(engineTask.errorUrl, ctx.deps.ownFile)),
+        )
       } catch (e) {
         errorFileProblem = `The error file could not be read (${(e as Error).message}); failed lines are not known.`
         ctx.log(`task ${t.id}: ${errorFileProblem}`)
