@@ -13,6 +13,8 @@ import { signRpcV1 } from '../../../electron/core/engines/wire/rpc-v1'
 import { logFilePath } from '../../../electron/core/log'
 import { makeClient, sdk } from '../core/engines/wire/sdk'
 import { tempDir } from '../../helpers/tmp'
+import { catalogueItem } from '../../helpers/images'
+import { loupeAsync } from '../../helpers/cli'
 
 /** What a forged line would look like if a newline got through. */
 const FORGED = '2026-01-01T00:00:00.000Z ERROR forged'
@@ -30,6 +32,13 @@ afterAll(async () => {
   await h?.close()
   t.cleanup()
 })
+
+type Dispatch = (name: string, input: unknown) => Promise<unknown>
+async function call<T>(d: Dispatch, name: string, input: unknown = {}): Promise<T> {
+  const r = (await d(name, input)) as { result?: T; error?: { code: string; message: string } }
+  if (r.error) throw new Error(`${name}: ${r.error.code}: ${r.error.message}`)
+  return r.result as T
+}
 
 interface Answer {
   status: number
@@ -228,5 +237,29 @@ describe('engine API → loupe.log: untrusted values cannot forge a line', () =>
     expect(akLine).toContain(`ak="evil-ak\\n${FORGED} ak\\r\\x1b[2K"`)
     const instLine = lines.find((l) => l.includes(answers[1].a.requestId))!
     expect(instLine).toContain(`instance="evil-instance-acs3\\n${FORGED} instance\\u2028\\u202eX"`)
+  })
+})
+
+describe('the CLI: what the data holds cannot drive the terminal', () => {
+  it('`loupe gallery list` shows a ProductId and PicName with ESC, BEL and CR escaped', async () => {
+    const productId = 'p\x1b]0;pwned\x07\x1b[2J'
+    const picName = 'name\rOVERWRITTEN\u202egpj.exe'
+    await call(h.core.dispatch, 'images.add', {
+      image: { base64: fs.readFileSync(catalogueItem(5)).toString('base64') },
+      productId,
+      picName,
+    })
+    // over the host's control channel? This host runs without one: the CLI opens the folder itself
+    // once the host is closed.
+    await h.close()
+    const r = await loupeAsync(['--data', t.dir, 'gallery', 'list'])
+    expect(r.code).toBe(0)
+    expect(rawControls(r.stdout)).toEqual([])
+    expect(r.stdout).toContain('p\\x1b]0;pwned\\x07\\x1b[2J  name\\rOVERWRITTEN\\u202egpj.exe')
+    // --json stays exact (JSON escapes control characters itself)
+    const j = await loupeAsync(['--data', t.dir, '--json', 'gallery', 'list'])
+    const items = (JSON.parse(j.stdout) as { items: { productId: string; picName: string }[] })
+      .items
+    expect(items.find((i) => i.productId === productId)?.picName).toBe(picName)
   })
 })
