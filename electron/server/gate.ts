@@ -4,6 +4,7 @@ import type https from 'node:https'
 import path from 'node:path'
 import { isLoopbackAddress } from '../core/engines/wire/index'
 import { errorStatus, type ErrorCode } from '../domain/errors'
+import { logValue } from '../core/log-text'
 
 /**
  * The one gate every request to the headless host passes (the engine API `POST /` excepted: it
@@ -95,13 +96,12 @@ export class GateError extends Error {
 
 const bad = (message: string) => new GateError('InvalidUrl', message)
 
-/** Untrusted text for a log line: control characters escaped, at most `max` characters. */
+/**
+ * Untrusted text for a log line, at most `max` characters: escaped and quoted as every untrusted
+ * value in a log line is (core/log-text.ts: `logValue`).
+ */
 export function printable(s: string, max = 200): string {
-  const t = s.length > max ? s.slice(0, max) + '…' : s
-  // eslint-disable-next-line no-control-regex
-  return t.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) =>
-    c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  )
+  return logValue(s.length > max ? s.slice(0, max) + '…' : s)
 }
 
 /**
