@@ -12,6 +12,7 @@ import { fromErrorData, toErrorData } from './errors'
 import { preparePicture } from './pipeline'
 import { createImagingPool, type ImagingPool } from './pool'
 import type { Reply, WireInput, WireResult } from './protocol'
+import type { PixelBudget } from '../util/pixel-budget'
 import type { Imaging, PrepareOptions, PreparedImage, PreviewOutcome } from './types'
 
 export type * from './types'
@@ -30,6 +31,13 @@ export {
 } from './region'
 export { sniffFormat, thumbnailExtension } from './sniff'
 export {
+  DEFAULT_BUDGET_PIXELS,
+  PixelBudget,
+  pixelBudgetStats,
+  processPixelBudget,
+  withPixels,
+} from '../util/pixel-budget'
+export {
   DEFAULT_LIMIT_PIXELS,
   DEFAULT_MAX_BYTES,
   THUMB_REUSE_MAX_BYTES,
@@ -41,6 +49,8 @@ export interface ImagingOptions {
   workers?: number
   /** Worker entry to load instead of the sibling worker.js / worker.ts (bundled hosts). */
   workerUrl?: URL
+  /** The decode budget (default: the process's, util/pixel-budget.ts). */
+  pixelBudget?: PixelBudget
 }
 
 function toBuffer(u: Uint8Array): Buffer {
@@ -56,7 +66,7 @@ export function createImaging(opts: ImagingOptions = {}): Imaging {
   let done = 0
   const getPool = () => {
     if (closed) throw new CoreError('InternalError', 'Imaging is closed.', { httpStatus: 500 })
-    pool ??= createImagingPool(workers, opts.workerUrl)
+    pool ??= createImagingPool(workers, opts.workerUrl, opts.pixelBudget)
     return pool
   }
 

@@ -2,14 +2,21 @@
 import { findWorkerEntry } from '../util/worker-entry'
 import { WorkerPool } from '../util/worker-pool'
 import { CoreError } from '../errors'
+import { processPixelBudget, type PixelBudget } from '../util/pixel-budget'
 import type { Reply, Request } from './protocol'
 
 export type ImagingPool = WorkerPool<Request, Reply>
 
-export function createImagingPool(size: number, workerUrl: URL = defaultWorkerUrl()): ImagingPool {
+export function createImagingPool(
+  size: number,
+  workerUrl: URL = defaultWorkerUrl(),
+  pixelBudget: PixelBudget = processPixelBudget(),
+): ImagingPool {
   return new WorkerPool<Request, Reply>({
     size,
     workerUrl,
+    // Decodes wait for their pixels in the process-wide budget (util/pixel-budget.ts).
+    pixelBudget,
     // Two requests per worker let reading and encoding overlap.
     perWorker: 2,
     errors: {

@@ -1,5 +1,6 @@
 /** Imaging worker thread: runs `preparePicture` for the pool. */
 import { parentPort } from 'node:worker_threads'
+import { isBudgetMessage } from '../util/pixel-budget'
 import { toErrorData } from './errors'
 import { preparePicture } from './pipeline'
 import type { Reply, Request, WireResult } from './protocol'
@@ -48,6 +49,7 @@ export async function handle(req: Request): Promise<{ reply: Reply; transfer: Ar
 if (parentPort) {
   const port = parentPort
   port.on('message', (req: Request) => {
+    if (isBudgetMessage(req)) return // answered by util/pixel-budget.ts
     void handle(req).then(({ reply, transfer }) => {
       try {
         port.postMessage(reply, transfer)

@@ -18,13 +18,14 @@ export function findWorkerEntry(base: string, names: string[], source = './worke
 }
 
 /** Start a worker thread; a `.ts` entry is loaded through tsx's ESM API. */
-export function spawnWorker(url: URL): Worker {
-  if (!url.pathname.endsWith('.ts')) return new Worker(url)
+export function spawnWorker(url: URL, workerData?: unknown): Worker {
+  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData })
   const href = JSON.stringify(url.href)
   return new Worker(
     `import(${JSON.stringify(tsxApi())}).then((m) => m.tsImport(${href}, ${href}))`,
     {
       eval: true,
+      workerData,
     },
   )
 }

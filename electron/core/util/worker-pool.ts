@@ -23,6 +23,7 @@
  * own work), and crash errors would need wrapping into ours anyway. So: this ~150-line pool.
  */
 import type { Worker } from 'node:worker_threads'
+import { BUDGET_WORKER_DATA, budgetRelay, isBudgetMessage, type PixelBudget } from './pixel-budget'
 import { spawnWorker } from './worker-entry'
 
 /** What every request and reply carries: the id that pairs them. */
@@ -40,6 +41,11 @@ export interface WorkerPoolOptions {
   workerUrl: URL
   /** Requests one worker holds at once (default 2). */
   perWorker?: number
+  /**
+   * The decode budget the workers' `withPixels()` draws on (util/pixel-budget.ts): the pool
+   * answers their `{ pixelBudget }` messages from it, and gives back what a dead worker held.
+   */
+  pixelBudget?: PixelBudget
   /** The errors callers see, in their own words. */
   errors: {
     /** run() after close(). */
@@ -61,6 +67,7 @@ interface Pending<Req, Rep> {
 interface Slot<Req, Rep> {
   worker: Worker
   busy: Map<number, Pending<Req, Rep>>
+  budget?: ReturnType<typeof budgetRelay>
 }
 
 export class WorkerPool<Req extends Envelope, Rep extends Envelope> {
@@ -106,7 +113,10 @@ export class WorkerPool<Req extends Envelope, Rep extends Envelope> {
     this.closed = true
     for (const p of this.queue.splice(0)) p.reject(this.opts.errors.closing())
     const slots = this.slots.splice(0)
-    for (const s of slots) for (const p of s.busy.values()) p.reject(this.opts.errors.closing())
+    for (const s of slots) {
+      s.budget?.close()
+      for (const p of s.busy.values()) p.reject(this.opts.errors.closing())
+    }
     await Promise.all(slots.map((s) => s.worker.terminate()))
   }
 
@@ -130,10 +140,22 @@ export class WorkerPool<Req extends Envelope, Rep extends Envelope> {
 
   private spawn(): Slot<Req, Rep> {
     // From TypeScript sources (tsx, vitest) the entry is loaded through tsx's API.
-    const worker = spawnWorker(this.opts.workerUrl)
-    const slot: Slot<Req, Rep> = { worker, busy: new Map() }
+    const budget = this.opts.pixelBudget
+    const worker = spawnWorker(
+      this.opts.workerUrl,
+      budget ? { [BUDGET_WORKER_DATA]: true } : undefined,
+    )
+    const slot: Slot<Req, Rep> = {
+      worker,
+      busy: new Map(),
+      ...(budget ? { budget: budgetRelay(budget, (m) => worker.postMessage(m)) } : {}),
+    }
     worker.unref()
     worker.on('message', (reply: Rep) => {
+      if (isBudgetMessage(reply)) {
+        slot.budget?.handle(reply)
+        return
+      }
       const p = slot.busy.get(reply.id)
       if (!p) return
       slot.busy.delete(reply.id)
@@ -148,6 +170,7 @@ export class WorkerPool<Req extends Envelope, Rep extends Envelope> {
       failed = true
       const i = this.slots.indexOf(slot)
       if (i >= 0) this.slots.splice(i, 1)
+      slot.budget?.close()
       for (const p of slot.busy.values()) p.reject(this.opts.errors.crashed(err))
       slot.busy.clear()
       if (!this.closed) this.pump()

@@ -2,6 +2,7 @@
  * The local engine's featurizer: image embeddings and subject detection, computed in worker
  * threads. See bench/README.md for how the descriptor was chosen.
  */
+import type { PixelBudget } from '../../../util/pixel-budget'
 import { EngineError, foreignCode } from '../../errors'
 import { DIM, VERSION } from './constants'
 import { createFeaturizerPool } from './pool'
@@ -16,6 +17,8 @@ export interface FeaturizerOptions {
   workers?: number
   /** Worker entry to load instead of the sibling worker.js / worker.ts (bundled hosts). */
   workerUrl?: URL
+  /** The decode budget (default: the process's, util/pixel-budget.ts). */
+  pixelBudget?: PixelBudget
 }
 
 /** The featurizer plus diagnostics: live worker threads and a work counter. */
@@ -32,7 +35,7 @@ export interface LocalFeaturizer extends Featurizer {
 export function createFeaturizer(opts: FeaturizerOptions = {}): LocalFeaturizer {
   const workers = opts.workers ?? 2
   if (workers <= 0) return inProcess()
-  const pool = createFeaturizerPool(workers, opts.workerUrl)
+  const pool = createFeaturizerPool(workers, opts.workerUrl, opts.pixelBudget)
   const unwrap = (r: Reply) => {
     if (!r.ok) {
       throw new EngineError(foreignCode(r.error.code ?? 'InternalError'), r.error.message, {

@@ -2,6 +2,7 @@
  * The featurizer's worker threads (util/worker-pool.ts). Each worker loads its model lazily on
  * its first request.
  */
+import { processPixelBudget, type PixelBudget } from '../../../util/pixel-budget'
 import { findWorkerEntry } from '../../../util/worker-entry'
 import { WorkerPool } from '../../../util/worker-pool'
 import { EngineError } from '../../errors'
@@ -12,10 +13,13 @@ export type FeaturizerPool = WorkerPool<Request, Reply>
 export function createFeaturizerPool(
   size: number,
   workerUrl: URL = defaultWorkerUrl(),
+  pixelBudget: PixelBudget = processPixelBudget(),
 ): FeaturizerPool {
   return new WorkerPool<Request, Reply>({
     size,
     workerUrl,
+    // Decodes wait for their pixels in the process-wide budget (util/pixel-budget.ts).
+    pixelBudget,
     // Two requests per worker let image decoding overlap with inference.
     perWorker: 2,
     errors: {

@@ -1,5 +1,6 @@
 /** Worker thread entry: runs featurizer requests for the pool (featurizer/pool.ts). */
 import { parentPort } from 'node:worker_threads'
+import { isBudgetMessage } from '../../../util/pixel-budget'
 import { describeImage, detectImage, embedImage } from './pipeline'
 import type { Reply, Request } from './protocol'
 
@@ -7,6 +8,7 @@ const port = parentPort
 if (!port) throw new Error('featurizer worker must run in a worker thread')
 
 port.on('message', (req: Request) => {
+  if (isBudgetMessage(req)) return // answered by util/pixel-budget.ts
   void handle(req).then((reply) => {
     if (reply.ok && (reply.op === 'embed' || reply.op === 'describe')) {
       port.postMessage(reply, [reply.result.vector.buffer as ArrayBuffer])
