@@ -44,8 +44,9 @@ export function tooManyPixels(
   name?: string,
 ): CoreError {
   const mp = (n: number) => `${Math.round((n / 1e6) * 10) / 10} MP`
+  // The cloud's code for a picture of unsupported pixel dimensions (refused from its header alone).
   return new CoreError(
-    'ImageTooLarge',
+    'UnsupportedPicPixels',
     `${label(name)} declares ${width} × ${height} pixels (${mp(width * height)}); the limit is ${mp(limit)}.`,
     {
       hint: 'Such a picture could exhaust memory (it may be a decompression bomb). Reduce it in an image editor first.',

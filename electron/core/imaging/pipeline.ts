@@ -10,7 +10,8 @@ import path from 'node:path'
 import { isMainThread } from 'node:worker_threads'
 import sharp, { type Metadata, type Sharp } from 'sharp'
 import { CoreError } from '../errors'
-import { decodeBmp } from './bmp'
+import { pixelLease } from '../util/pixel-budget'
+import { decodeBmp, readBmpHeader } from './bmp'
 import { boundsFor, planFit } from './bounds'
 import { encodeOutput, rawSource, type Encoded, type PictureSource } from './encode'
 import {
@@ -23,7 +24,8 @@ import {
 } from './errors'
 import { readJpegHeader } from './jpeg-header'
 import { phashRaw } from './phash'
-import { decodePnm, type RawImage } from './pnm'
+import { decodePnm, readPnmHeader, type RawImage } from './pnm'
+import { configureSharp } from './sharp-config'
 import { orientedSize, regionToProcessed, validateRegion } from './region'
 import { sniffFormat } from './sniff'
 import type {
@@ -54,6 +56,11 @@ const DEFAULT_KEEP: ImageFormat[] = ['jpeg', 'png', 'webp', 'gif', 'tiff']
 const LOSSLESS = new Set<ImageFormat>(['png', 'gif', 'bmp', 'ppm', 'tiff'])
 
 export type PrepareInput = { bytes: Buffer; name?: string } | { path: string }
+
+/** What holds the decode budget for one picture (util/pixel-budget.ts), taken once its size is known. */
+type Lease = ReturnType<typeof pixelLease>
+
+configureSharp()
 
 /** Read a file for the pipeline, with clear errors. */
 export async function readInput(file: string): Promise<Buffer> {
@@ -108,6 +115,7 @@ async function fromEncoded(
   format: ImageFormat,
   label: string,
   limit: number,
+  lease: Lease,
   name?: string,
 ): Promise<Source> {
   let meta: Metadata
@@ -134,6 +142,8 @@ async function fromEncoded(
     meta.pageHeight && meta.pages && meta.pages > 1 ? meta.pageHeight : (meta.height ?? 0)
   if (width < 1 || height < 1) throw corruptImage(label, 'it declares no size', name)
   if (width * height > limit) throw tooManyPixels(width, height, limit, name)
+  // From here on pixels get decoded: wait for them in the decode budget.
+  await lease.take(width * height)
   const space =
     meta.space && !['srgb', 'b-w', 'rgb16', 'grey16', 'rgb'].includes(meta.space)
       ? meta.space
@@ -170,10 +180,25 @@ function cleanVipsMessage(err: unknown): string {
   )
 }
 
-async function openSource(buf: Buffer, limit: number, name?: string): Promise<Source> {
+/**
+ * Sniff and open a picture. The size comes from its header; a picture over `limit` pixels is
+ * refused before anything is decoded (a decompression bomb costs a header read), and decoding
+ * waits for the picture's pixels in the decode budget (`lease`).
+ */
+async function openSource(
+  buf: Buffer,
+  limit: number,
+  lease: Lease,
+  name?: string,
+): Promise<Source> {
   const sniffed = sniffFormat(buf)
   if (!sniffed.supported) throw unsupportedFormat(sniffed.label, name)
   const format = sniffed.format
+  if (format === 'ppm' || format === 'bmp') {
+    const h = format === 'ppm' ? readPnmHeader(buf, name) : readBmpHeader(buf, name)
+    if (h.width * h.height > limit) throw tooManyPixels(h.width, h.height, limit, name)
+    await lease.take(h.width * h.height)
+  }
   if (format === 'ppm') return fromRaw('ppm', decodePnm(buf, limit, name))
   if (format === 'bmp') {
     const r = decodeBmp(buf, limit, name)
@@ -183,11 +208,12 @@ async function openSource(buf: Buffer, limit: number, name?: string): Promise<So
       r.format,
       `a BMP image embedding ${r.format.toUpperCase()}`,
       limit,
+      lease,
       name,
     )
     return { ...inner, format: 'bmp' }
   }
-  return fromEncoded(buf, format, sniffed.label, limit, name)
+  return fromEncoded(buf, format, sniffed.label, limit, lease, name)
 }
 
 function hasTransparency(data: Buffer, channels: number): boolean {
@@ -230,10 +256,26 @@ export interface PipelineResult extends PreparedImage {
   kept: boolean
 }
 
-/** Prepare one picture. `input.bytes` is not modified. */
+/**
+ * Prepare one picture. `input.bytes` is not modified. Its decoding holds width × height of the
+ * process's decode budget from the moment its size is known until the result is ready.
+ */
 export async function preparePicture(
   input: PrepareInput,
   opts: PrepareOptions = {},
+): Promise<PipelineResult> {
+  const lease = pixelLease()
+  try {
+    return await prepare(input, opts, lease)
+  } finally {
+    lease.release()
+  }
+}
+
+async function prepare(
+  input: PrepareInput,
+  opts: PrepareOptions,
+  lease: Lease,
 ): Promise<PipelineResult> {
   const name = 'path' in input ? path.basename(input.path) : input.name
   const buf = 'path' in input ? await readInput(input.path) : input.bytes
@@ -245,7 +287,7 @@ export async function preparePicture(
   const bounds = boundsFor(serviceType)
   const keep = new Set(opts.keepFormats ?? DEFAULT_KEEP)
 
-  const src = await openSource(buf, limit, name)
+  const src = await openSource(buf, limit, lease, name)
   const orientation =
     src.orientation && src.orientation >= 1 && src.orientation <= 8 ? src.orientation : 1
   const stored = { width: src.width, height: src.height }

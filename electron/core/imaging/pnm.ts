@@ -91,7 +91,7 @@ export function readPnmHeader(buf: Uint8Array, name?: string): PnmHeader {
   return { kind: kind as PnmHeader['kind'], width, height, maxval, offset: r.pos + 1 }
 }
 
-/** Decode a Netpbm file. Throws CorruptImage on malformed or truncated data, ImageTooLarge above `limitPixels`. */
+/** Decode a Netpbm file. Throws CorruptImage on malformed or truncated data, UnsupportedPicPixels above `limitPixels`. */
 export function decodePnm(buf: Uint8Array, limitPixels: number, name?: string): RawImage {
   const h = readPnmHeader(buf, name)
   const { kind, width, height, maxval } = h

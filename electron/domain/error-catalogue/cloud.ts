@@ -119,9 +119,12 @@ export const IMAGE_SEARCH_ERRORS = {
     'invalid',
     [
       'The image is too small or too large.',
-      'Each side must be within the service type’s bounds (100–4096 px for products).',
+      'Each side must be within the service type’s bounds (100–4096 px for products); Loupe shrinks larger pictures itself, up to 100 megapixels.',
     ],
-    ['图片尺寸过小或过大。', '每边须在服务类型的范围内(商品为 100–4096 像素)。'],
+    [
+      '图片尺寸过小或过大。',
+      '每边须在服务类型的范围内(商品为 100–4096 像素);不超过 1 亿像素的较大图片由 Loupe 自动缩小。',
+    ],
   ),
   NoSpecifiedPic: entry(
     400,

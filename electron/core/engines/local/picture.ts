@@ -1,7 +1,10 @@
 import sharp from 'sharp'
-import { decodeBmp } from '../../imaging/bmp'
-import { decodePnm, type RawImage } from '../../imaging/pnm'
-import { sniffFormat } from '../../imaging/sniff'
+import { decodeBmp, readBmpHeader } from '../../imaging/bmp'
+import { readJpegHeader } from '../../imaging/jpeg-header'
+import { configureSharp } from '../../imaging/sharp-config'
+import { decodePnm, readPnmHeader, type RawImage } from '../../imaging/pnm'
+import { sniffFormat, type Sniffed } from '../../imaging/sniff'
+import { withPixels } from '../../util/pixel-budget'
 import {
   PICTURE_MAX_BYTES,
   formatRegion as formatRegionText,
@@ -11,11 +14,15 @@ import {
 import { EngineError, type ErrorCode } from '../errors'
 import type { Box } from './featurizer/types'
 
+configureSharp()
+
 /** The cloud's limit on an image's size. */
 export const MAX_PICTURE_BYTES = PICTURE_MAX_BYTES
 
 /** Formats the cloud accepts (PNG, JPG, JPEG, BMP, GIF, WEBP, TIFF, PPM) as sharp names them. */
 const ACCEPTED_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'bmp', 'ppm', 'pnm'])
+
+const FORMAT_HINT = 'Use PNG, JPG, BMP, GIF, WebP, TIFF or PPM.'
 
 export interface PictureInfo {
   width: number
@@ -25,42 +32,85 @@ export interface PictureInfo {
   bytes: Buffer
 }
 
+/** Most pixels any decode here accepts (far above the cloud's 4096 × 4096; a safety net). */
 const LIMIT_PIXELS = 8192 * 8192
 
+/** What a picture's header declares, read without decoding a pixel. */
+interface Header {
+  format: string
+  width: number
+  height: number
+  orientation?: number
+}
+
+/**
+ * The format, size and orientation flag `bytes` declare: BMP, Netpbm and most JPEGs read here,
+ * the rest by sharp's header read (libvips opens lazily: no pixel is decoded, so a 30000 × 30000
+ * bomb costs no more than a thumbnail). Unreadable → UnsupportedPicFormat.
+ */
+async function readHeader(bytes: Buffer, sniffed: Sniffed, field: string): Promise<Header> {
+  const invalid = (err: unknown, label?: string) =>
+    new EngineError(
+      'UnsupportedPicFormat',
+      `The specified image format is invalid: ${field}${label ? ` (${label})` : ''} cannot be decoded${
+        err instanceof Error && label ? `: ${err.message}` : '.'
+      }`,
+      { hint: FORMAT_HINT, cause: err },
+    )
+  if (sniffed.supported && (sniffed.format === 'bmp' || sniffed.format === 'ppm')) {
+    try {
+      const h = sniffed.format === 'bmp' ? readBmpHeader(bytes) : readPnmHeader(bytes)
+      return { format: sniffed.format, width: h.width, height: h.height }
+    } catch (err) {
+      throw invalid(err, sniffed.label)
+    }
+  }
+  const jpeg = sniffed.supported && sniffed.format === 'jpeg' ? readJpegHeader(bytes) : null
+  if (jpeg) return { format: 'jpeg', ...jpeg }
+  try {
+    const meta = await sharp(bytes, { limitInputPixels: false }).metadata()
+    return {
+      format: meta.format ?? 'unknown',
+      width: meta.width ?? 0,
+      height: meta.height ?? 0,
+      ...(meta.orientation !== undefined ? { orientation: meta.orientation } : {}),
+    }
+  } catch (err) {
+    throw invalid(err)
+  }
+}
+
 /** BMP and Netpbm, which the cloud accepts but sharp cannot read, as PNG; others unchanged. */
-async function normalise(
-  bytes: Buffer,
-  field: string,
-): Promise<{ bytes: Buffer; format?: string }> {
-  const sniffed = sniffFormat(bytes)
-  if (!sniffed.supported || (sniffed.format !== 'bmp' && sniffed.format !== 'ppm')) return { bytes }
+async function normalise(bytes: Buffer, sniffed: Sniffed, field: string): Promise<Buffer> {
+  if (!sniffed.supported || (sniffed.format !== 'bmp' && sniffed.format !== 'ppm')) return bytes
   try {
     let raw: RawImage
     if (sniffed.format === 'bmp') {
       const r = decodeBmp(bytes, LIMIT_PIXELS)
-      if (r.kind === 'embedded') return { bytes: r.data, format: 'bmp' }
+      if (r.kind === 'embedded') return r.data
       raw = r
     } else {
       raw = decodePnm(bytes, LIMIT_PIXELS)
     }
-    const png = await sharp(raw.data, {
+    return await sharp(raw.data, {
       raw: { width: raw.width, height: raw.height, channels: raw.channels },
     })
       .png({ compressionLevel: 1 })
       .toBuffer()
-    return { bytes: png, format: sniffed.format }
   } catch (err) {
     throw new EngineError(
       'UnsupportedPicFormat',
       `The specified image format is invalid: ${field} (${sniffed.label}) cannot be decoded: ${(err as Error).message}`,
-      { hint: 'Use PNG, JPG, BMP, GIF, WebP, TIFF or PPM.', cause: err },
+      { hint: FORMAT_HINT, cause: err },
     )
   }
 }
 
 /**
- * Checks a picture as the cloud does: present, at most 4 MB, a decodable accepted format, no EXIF
- * rotation, each side within the service type's pixel bounds. `field` names the request field.
+ * Checks a picture as the cloud does: present, at most 4 MB, an accepted format, no EXIF
+ * rotation, each side within the service type's pixel bounds — all from its header, before any
+ * pixel is decoded, so a picture of the wrong size (or a decompression bomb) is refused with
+ * UnsupportedPicPixels at the cost of a header read. `field` names the request field.
  */
 export async function probePicture(
   bytes: Buffer | undefined,
@@ -83,37 +133,25 @@ export async function probePicture(
       { hint: 'Shrink or recompress the image below 4 MB.' },
     )
   }
-  const norm = await normalise(bytes, field)
-  let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>
-  try {
-    meta = await sharp(norm.bytes, { limitInputPixels: LIMIT_PIXELS }).metadata()
-  } catch (err) {
-    throw new EngineError(
-      'UnsupportedPicFormat',
-      `The specified image format is invalid: ${field} cannot be decoded.`,
-      {
-        hint: 'Use PNG, JPG, BMP, GIF, WebP, TIFF or PPM.',
-        cause: err,
-      },
-    )
-  }
-  const format = norm.format ?? meta.format ?? 'unknown'
-  if (!ACCEPTED_FORMATS.has(format) || !meta.width || !meta.height) {
+  const buf = bytes
+  const sniffed = sniffFormat(buf)
+  const head = await readHeader(buf, sniffed, field)
+  const { format, width, height } = head
+  if (!ACCEPTED_FORMATS.has(format) || !width || !height) {
     throw new EngineError(
       'UnsupportedPicFormat',
       `The specified image format is invalid: ${field} is ${format}.`,
-      { hint: 'Use PNG, JPG, BMP, GIF, WebP, TIFF or PPM.' },
+      { hint: FORMAT_HINT },
     )
   }
-  if (meta.orientation !== undefined && meta.orientation > 1) {
+  if (head.orientation !== undefined && head.orientation > 1) {
     throw new EngineError(
       'IncorrectOrientation',
-      `The image contains incorrect rotation flags in the meta data (${field} has EXIF orientation ${meta.orientation}).`,
+      `The image contains incorrect rotation flags in the meta data (${field} has EXIF orientation ${head.orientation}).`,
       { hint: 'Rotate the pixels and drop the EXIF orientation before sending the image.' },
     )
   }
   const b = pixelBounds(serviceType)
-  const { width, height } = meta
   const tooBig = (v: number) => (b.maxExclusive ? v >= b.max : v > b.max)
   if (width < b.min || height < b.min || tooBig(width) || tooBig(height)) {
     throw new EngineError(
@@ -123,7 +161,11 @@ export async function probePicture(
       { hint: `Resize the image so each side is between ${b.min} and ${b.max} pixels.` },
     )
   }
-  return { width, height, format, bytes: norm.bytes }
+  const normalised =
+    format === 'bmp' || format === 'ppm'
+      ? await withPixels(width * height, () => normalise(buf, sniffed, field))
+      : buf
+  return { width, height, format, bytes: normalised }
 }
 
 /** Parses `x1,x2,y1,y2` (electron/domain/region) and checks it lies inside a width x height picture. */
@@ -177,14 +219,16 @@ export async function makeSource(
 ): Promise<{ bytes: Buffer; scale: number }> {
   const longest = Math.max(info.width, info.height)
   const scale = longest > SOURCE_SIDE ? SOURCE_SIDE / longest : 1
-  const out = await sharp(bytes, { limitInputPixels: LIMIT_PIXELS })
-    .resize({
-      width: Math.max(1, Math.round(info.width * scale)),
-      height: Math.max(1, Math.round(info.height * scale)),
-      fit: 'fill',
-    })
-    .flatten({ background: '#ffffff' })
-    .jpeg({ quality: 92 })
-    .toBuffer()
+  const out = await withPixels(info.width * info.height, () =>
+    sharp(bytes, { limitInputPixels: LIMIT_PIXELS })
+      .resize({
+        width: Math.max(1, Math.round(info.width * scale)),
+        height: Math.max(1, Math.round(info.height * scale)),
+        fit: 'fill',
+      })
+      .flatten({ background: '#ffffff' })
+      .jpeg({ quality: 92 })
+      .toBuffer(),
+  )
   return { bytes: out, scale }
 }

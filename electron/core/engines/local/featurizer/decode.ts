@@ -1,6 +1,11 @@
 import sharp, { type ResizeOptions } from 'sharp'
+import { readJpegHeader } from '../../../imaging/jpeg-header'
+import { configureSharp } from '../../../imaging/sharp-config'
+import { withPixels } from '../../../util/pixel-budget'
 import { EngineError } from '../../errors'
 import type { Box } from './types'
+
+configureSharp()
 
 /** Largest input accepted (pixels): above the cloud's 4096 x 4096 limit, below a bomb. */
 const MAX_INPUT_PIXELS = 8192 * 8192
@@ -17,38 +22,73 @@ export interface Decoded {
   height: number
 }
 
+const FORMAT_HINT = 'Use a JPG, PNG, WebP, GIF or TIFF image.'
+
+/** Stored size and EXIF orientation from the header alone (a JPEG's read here, others by sharp). */
+async function header(
+  image: Uint8Array,
+): Promise<{ width: number; height: number; orientation: number }> {
+  const jpeg = readJpegHeader(image)
+  if (jpeg) return { width: jpeg.width, height: jpeg.height, orientation: jpeg.orientation ?? 1 }
+  const meta = await sharp(image, { limitInputPixels: false }).metadata()
+  return { width: meta.width ?? 0, height: meta.height ?? 0, orientation: meta.orientation ?? 1 }
+}
+
 /**
  * Decode an encoded image into a small oriented RGB working copy (transparency flattened onto
- * white). Throws `EngineError('UnsupportedPicFormat')` for anything sharp cannot decode.
+ * white). The size is read from the header first: a picture over MAX_INPUT_PIXELS is refused
+ * with `UnsupportedPicPixels` before any decoding, and the decode waits for its pixels in the
+ * process's decode budget (util/pixel-budget.ts). Throws `EngineError('UnsupportedPicFormat')`
+ * for anything sharp cannot decode.
  */
 export async function decode(image: Uint8Array): Promise<Decoded> {
   if (!(image instanceof Uint8Array)) {
     throw new EngineError('UnsupportedPicFormat', 'The picture is not a binary buffer.')
   }
   if (image.length === 0) throw new EngineError('UnsupportedPicFormat', 'The picture is empty.')
-  try {
-    const input = sharp(image, {
-      limitInputPixels: MAX_INPUT_PIXELS,
-      failOn: 'error',
-    })
-    const meta = await input.metadata()
-    const { data, info } = await input
-      .rotate()
-      .resize(WORK_SIDE, WORK_SIDE, { fit: 'inside', withoutEnlargement: true })
-      .flatten({ background: '#ffffff' })
-      .removeAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true })
-    const width = meta.autoOrient?.width ?? meta.width
-    const height = meta.autoOrient?.height ?? meta.height
-    return { data, w: info.width, h: info.height, width, height }
-  } catch (err) {
-    throw new EngineError(
+  const cannot = (err: unknown) =>
+    new EngineError(
       'UnsupportedPicFormat',
       `The picture cannot be decoded: ${(err as Error).message}`,
-      { hint: 'Use a JPG, PNG, WebP, GIF or TIFF image.', cause: err },
+      { hint: FORMAT_HINT, cause: err },
+    )
+  let head: { width: number; height: number; orientation: number }
+  try {
+    head = await header(image)
+  } catch (err) {
+    throw cannot(err)
+  }
+  const { width: sw, height: sh } = head
+  if (!sw || !sh) throw cannot(new Error('the picture declares no size'))
+  if (sw * sh > MAX_INPUT_PIXELS) {
+    throw new EngineError(
+      'UnsupportedPicPixels',
+      `The specified pixels is not supported: the picture is ${sw}x${sh} ` +
+        `(${Math.round((sw * sh) / 1e5) / 10} MP); at most ${MAX_INPUT_PIXELS / 1e6} MP can be decoded.`,
+      { hint: 'Resize the image so each side is at most 4096 pixels.' },
     )
   }
+  // Orientations 5-8 swap the sides.
+  const swap = head.orientation >= 5 && head.orientation <= 8
+  const width = swap ? sh : sw
+  const height = swap ? sw : sh
+  return withPixels(sw * sh, async () => {
+    try {
+      const { data, info } = await sharp(image, {
+        limitInputPixels: MAX_INPUT_PIXELS,
+        failOn: 'error',
+      })
+        .rotate()
+        .resize(WORK_SIDE, WORK_SIDE, { fit: 'inside', withoutEnlargement: true })
+        .flatten({ background: '#ffffff' })
+        .removeAlpha()
+        .raw()
+        .toBuffer({ resolveWithObject: true })
+      return { data, w: info.width, h: info.height, width, height }
+    } catch (err) {
+      throw cannot(err)
+    }
+  })
 }
 
 /** Clamp a box to a width x height image and round it outwards; null when it is empty. */
