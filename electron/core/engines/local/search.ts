@@ -170,10 +170,15 @@ export function createSearch(ctx: EngineContext, throttle: Throttle) {
       req: SearchImageByTextRequest,
     ): Promise<SearchResult> {
       void req
+      // The cloud's code for an action an instance cannot perform, with a 4xx status: the request,
+      // not the server, is what cannot work here, and trying again never helps.
       throw new EngineError(
         'UnsupportedOperationType',
         'The specified action is not supported: SearchImageByText needs a text-image model, which the local engine does not have.',
-        { hint: 'Search by image or by name, or use a cloud profile for search by text.' },
+        {
+          httpStatus: 400,
+          hint: 'Search by image or by name, or use a cloud profile for search by text.',
+        },
       )
     },
 

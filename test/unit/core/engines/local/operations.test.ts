@@ -222,10 +222,11 @@ describe('local engine: add, check, update, delete', () => {
     ).toBe('NoSpecifiedPic')
   })
 
-  it('answers SearchImageByText with UnsupportedOperationType (500) and a hint', async () => {
+  it('answers SearchImageByText with UnsupportedOperationType (400, not retryable) and a hint', async () => {
     const e = await rejection(h.engine.searchImageByText({ text: 'red dress' }))
     expect(e.code).toBe('UnsupportedOperationType')
-    expect(e.httpStatus).toBe(500)
+    expect(e.httpStatus).toBe(400)
+    expect((e as unknown as { retryable: boolean }).retryable).toBe(false)
     expect(e.hint).toBeTruthy()
   })
 
