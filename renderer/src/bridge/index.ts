@@ -2,6 +2,9 @@ import { contract, type Contract } from '@api/contract'
 import { createClient, type Bridge, type Transport } from '@api/client'
 import { HOST_STATUS_EVENT, type HostStatus } from '@api/host-status'
 import type { LoupePreload } from '@api/preload'
+import { notifyScopeRefused, notifySignInRequired, onSignedIn } from './auth'
+
+export * from './auth'
 
 declare global {
   interface Window {
@@ -18,6 +21,10 @@ export function ipcTransport(loupe: Pick<LoupePreload, 'invoke' | 'subscribe'>):
   }
 }
 
+function hasCode(body: unknown, code: string): boolean {
+  return (body as { error?: { code?: unknown } } | null)?.error?.code === code
+}
+
 /** Headless: the contract over HTTP on the page's own origin, events by Server-Sent Events. */
 export function httpTransport(base = ''): Transport {
   return {
@@ -32,6 +39,9 @@ export function httpTransport(base = ''): Transport {
           signal: ctl.signal,
         })
         const body = (await res.json().catch(() => null)) as unknown
+        // Remote mode: the session ended (signed out elsewhere, expired, token revoked).
+        if (res.status === 401) notifySignInRequired()
+        if (res.status === 403 && hasCode(body, 'TokenScopeTooNarrow')) notifyScopeRefused(name)
         if (body && typeof body === 'object') return body
         return { error: { code: 'HttpError', message: `HTTP ${res.status} from the Loupe host` } }
       } catch (e) {
@@ -48,19 +58,29 @@ export function httpTransport(base = ''): Transport {
       }
     },
     subscribe(listener) {
-      const es = new EventSource(`${base}/api/events`)
-      es.onmessage = (m) => {
-        try {
-          const { name, payload } = JSON.parse(m.data as string) as {
-            name: string
-            payload: unknown
+      let es: EventSource | null = null
+      const open = () => {
+        es?.close()
+        es = new EventSource(`${base}/api/events`)
+        es.onmessage = (m) => {
+          try {
+            const { name, payload } = JSON.parse(m.data as string) as {
+              name: string
+              payload: unknown
+            }
+            listener(name, payload)
+          } catch {
+            /* ignore malformed events */
           }
-          listener(name, payload)
-        } catch {
-          /* ignore malformed events */
         }
       }
-      return () => es.close()
+      open()
+      // A stream refused (401) or ended with the session is opened again after a sign-in.
+      const off = onSignedIn(open)
+      return () => {
+        off()
+        es?.close()
+      }
     },
   }
 }
