@@ -40,6 +40,19 @@ export default defineConfig({
       },
       {
         test: {
+          // The standing adversarial suite (test/adversarial/README.md): seeded (LOUPE_ADV_SEED),
+          // bounded, against real `loupe serve` processes; prints the tally at the end.
+          name: 'adversarial',
+          environment: 'node',
+          include: ['test/adversarial/**/*.test.ts'],
+          globalSetup: ['test/adversarial/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          pool: 'forks',
+        },
+      },
+      {
+        test: {
           name: 'e2e',
           environment: 'node',
           include: ['test/e2e/**/*.test.ts'],
