@@ -30,12 +30,14 @@ export default function setup(project: TestProject) {
           rejected: 0,
           answered: 0,
           misbehaved: 0,
+          pending: 0,
           failures: [],
         })
         acc.tried += t.tried
         acc.rejected += t.rejected
         acc.answered += t.answered
         acc.misbehaved += t.misbehaved
+        acc.pending += t.pending ?? 0
         acc.failures.push(...t.failures)
       }
     }
