@@ -132,7 +132,8 @@ export function expectRejected(family: string, name: string, got: Got, want: Wan
 
 export function shown(got: Got): string {
   if (got.transport) return `no HTTP answer (${got.transport})`
-  return `${got.code || 'a result'} (${got.status})`
+  if (got.code) return `${got.code} (${got.status})`
+  return got.status === 200 ? 'a result (200)' : `HTTP ${got.status} without an error code`
 }
 
 /** This file's tally, for the `afterAll` that prints and keeps it. */
