@@ -22,6 +22,8 @@ export interface Served {
   proc: ChildProcess
   /** Everything the child wrote on stdout and stderr. */
   output(): string
+  /** Waits (up to 10 s) until the output matches `re`. */
+  waitFor(re: RegExp): Promise<string>
   /** Answers a plain request (the renderer's index or a 404, anything but a reset) within 10 s. */
   alive(): Promise<boolean>
   /** `<data>/logs/loupe.log`, as it is now. */
@@ -82,6 +84,14 @@ export function serveChild(
         dataDir,
         proc,
         output: () => out,
+        async waitFor(re) {
+          const until = Date.now() + 10_000
+          while (!re.test(out)) {
+            if (Date.now() > until) throw new Error(`no ${re} in the output of serve:\n${out}`)
+            await new Promise((r) => setTimeout(r, 50))
+          }
+          return out
+        },
         alive: () => answers(port),
         log: () => {
           try {
