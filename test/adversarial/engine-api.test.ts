@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LIMITS } from '../../electron/domain/attributes'
 import { catalogueBytes } from '../helpers/images'
 import { resultOrNamed, rejects, show } from './cases'
-import { AK, freshDataDir, INSTANCE, SECRET, serveChild, type Served } from './host'
+import { AK, ownProfile, SECRET, sharedHost, type Served } from './host'
 import { flushTally, record, rng } from './tally'
 import {
   acs3,
@@ -28,7 +28,8 @@ import { toFormString } from '../../electron/core/engines/wire/encode'
 import { sha256Hex, signAcs3 } from '../../electron/core/engines/wire/acs3'
 
 const F = 'a. engine API'
-const data = freshDataDir()
+/** This file's own local profile on the shared server: the engine API's InstanceName. */
+const INSTANCE = 'adv-engine-api'
 let s: Served
 /** Images the server acknowledged (200 to AddImage): all must exist at the end. */
 const acked: { productId: string; picName: string }[] = []
@@ -38,7 +39,8 @@ const at = (r: RawRequest) => () => send(s.port, r)
 const MIN = 60_000
 
 beforeAll(async () => {
-  s = await serveChild(data.dir)
+  s = sharedHost()
+  await ownProfile(s, INSTANCE)
   for (const v1 of [false, true]) {
     for (let k = 0; k < 3; k++) {
       const key = { productId: `acked-${v1 ? 'v1' : 'acs3'}-${k}`, picName: `p${k}.jpg` }
@@ -53,8 +55,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const total = flushTally('engine-api')
-  await s?.stop()
-  data.cleanup()
   expect(total.misbehaved).toBe(0)
 })
 

@@ -17,7 +17,7 @@ import { catalogueBytes } from '../helpers/images'
 import { show } from './cases'
 import { call } from './contract'
 import { generateFilters, INT_VALUES, STR_VALUES } from './filter-gen'
-import { freshDataDir, INSTANCE, serveChild, type Served } from './host'
+import { ownProfile, sharedHost, type Served } from './host'
 import { flushTally, record, rng, shown, type Got } from './tally'
 import { acs3, client, sdk, send } from './wire'
 
@@ -26,7 +26,8 @@ const F_CONTRACT = 'b. filters — contract'
 /** How many filters (LOUPE_ADV_FILTERS overrides; each goes through three calls). */
 const COUNT = Number(process.env.LOUPE_ADV_FILTERS ?? 300)
 
-const data = freshDataDir()
+/** This file's own local profile on the shared server (only its pictures are searched). */
+const INSTANCE = 'adv-filters'
 let s: Served
 const QUERY = catalogueBytes(5).toString('base64')
 
@@ -37,7 +38,8 @@ interface Pic extends FilterRecord {
 const pics: Pic[] = []
 
 beforeAll(async () => {
-  s = await serveChild(data.dir)
+  s = sharedHost()
+  await ownProfile(s, INSTANCE)
   const r = rng('filters/pictures')
   const c = client(s.port)
   for (let i = 0; i < 12; i++) {
@@ -66,8 +68,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const total = flushTally('filters')
-  await s?.stop()
-  data.cleanup()
   expect(total.misbehaved).toBe(0)
 })
 
@@ -179,7 +179,11 @@ describe('family b: a seeded filter fuzzer', () => {
       const tooLong = f.text.length > MAX_FILTER_LENGTH
       const want = tooLong ? null : expected(f.text)
       const code = tooLong ? 'InvalidArgument' : 'InvalidFilterClause'
-      const byFilter = await call(s.port, 'search.byFilter', { filter: f.text, num: 100 })
+      const byFilter = await call(s.port, 'search.byFilter', {
+        profile: INSTANCE,
+        filter: f.text,
+        num: 100,
+      })
       const l1 = judge(
         F_CONTRACT,
         `#${i} ${f.kind} search.byFilter ${show(f.text)}`,
@@ -191,6 +195,7 @@ describe('family b: a seeded filter fuzzer', () => {
       // Search by picture for a sample (a third): every call decodes and featurizes the picture.
       if (i % 3 !== 0) continue
       const byPic = await call(s.port, 'search.byPic', {
+        profile: INSTANCE,
         image: { base64: QUERY },
         crop: false,
         filter: f.text,

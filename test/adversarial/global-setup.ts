@@ -7,14 +7,26 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { TestProject } from 'vitest/node'
+import { freshDataDir, serveChild } from './host'
 import { formatTally, seed, type FamilyTally } from './tally'
 
-export default function setup(project: TestProject) {
+export default async function setup(project: TestProject) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loupe-adv-tally-'))
   project.provide('advTallyDir', dir)
   project.provide('advSeed', seed())
   console.log(`adversarial suite: seed ${seed()} (set LOUPE_ADV_SEED=<n> to replay another run)`)
-  return () => {
+  // One `loupe serve` for the families that only need a server (a–d); f, g and e start their own.
+  const data = freshDataDir()
+  const shared = await serveChild(data.dir)
+  project.provide('advShared', { port: shared.port, dataDir: data.dir, url: shared.url })
+  return async () => {
+    const up = await shared.alive()
+    await shared.stop()
+    data.cleanup()
+    if (!up) {
+      console.log('adversarial suite: the shared loupe serve was DOWN at the end of the run')
+      process.exitCode = 1
+    }
     const all: Record<string, FamilyTally> = {}
     for (const f of fs
       .readdirSync(dir)
@@ -39,11 +51,16 @@ export default function setup(project: TestProject) {
         acc.misbehaved += t.misbehaved
         acc.pending += t.pending ?? 0
         acc.failures.push(...t.failures)
+        ;(acc.pendingLines ??= []).push(...(t.pendingLines ?? []))
       }
     }
     fs.rmSync(dir, { recursive: true, force: true })
     if (Object.keys(all).length) {
-      console.log(formatTally(all, `\nadversarial suite — total tally (seed ${seed()})`))
+      console.log(
+        formatTally(all, `\nadversarial suite — total tally (seed ${seed()})`, {
+          pendingDetail: false,
+        }),
+      )
     }
   }
 }

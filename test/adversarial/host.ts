@@ -8,6 +8,7 @@ import fs from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
+import { inject } from 'vitest'
 import { BIN, ROOT } from '../helpers/cli'
 
 export const AK = 'LPKadversary0000000001'
@@ -135,4 +136,64 @@ export function answers(port: number): Promise<boolean> {
     })
     req.on('error', () => resolve(false))
   })
+}
+
+/**
+ * The `loupe serve` the global setup started for the files that only need a server (families a–d):
+ * one start and one model load instead of one per file. It is not theirs to stop; each file works
+ * in a local profile of its own (`ownProfile`), so their images never meet.
+ */
+export function sharedHost(): Served {
+  const { port, dataDir, url } = inject('advShared')
+  const notMine = async () => {
+    throw new Error('the shared loupe serve is stopped by the global teardown')
+  }
+  return {
+    url,
+    port,
+    dataDir,
+    proc: null as unknown as ChildProcess,
+    output: () => '',
+    waitFor: notMine,
+    alive: () => answers(port),
+    log: () => {
+      try {
+        return fs.readFileSync(path.join(dataDir, 'logs', 'loupe.log'), 'utf8')
+      } catch {
+        return ''
+      }
+    },
+    stop: async () => {},
+    kill9: notMine,
+  }
+}
+
+/** Creates the local profile `name` (its engine is the engine API's instance of that name). */
+export async function ownProfile(served: Served, name: string): Promise<string> {
+  const body = JSON.stringify({ kind: 'local', name })
+  const res = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port: served.port,
+        method: 'POST',
+        path: '/api/call/profiles.create',
+        headers: {
+          host: `127.0.0.1:${served.port}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (r) => {
+        let text = ''
+        r.on('data', (c) => (text += c))
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, text }))
+      },
+    )
+    req.on('error', reject)
+    req.end(body)
+  })
+  if (res.status !== 200 || !res.text.includes('"result"'))
+    throw new Error(`profiles.create ${name}: ${res.status} ${res.text}`)
+  return name
 }

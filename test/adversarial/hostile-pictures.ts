@@ -161,10 +161,10 @@ export async function hostileCorpus(r: Rng): Promise<Hostile[]> {
   const png = await sharp(base).png().toBuffer()
   const FORMAT = ['UnsupportedPicFormat']
   const PIXELS = { helper: 'images', code: 'UnsupportedPicPixels' }
+  // A real, valid 9000 × 9000 JPEG (a flat colour: cheap to make, 81 MP to decode).
   const big = await sharp({
     create: { width: 9000, height: 9000, channels: 3, background: { r: 200, g: 40, b: 40 } },
   })
-    .composite([{ input: await sharp(base).resize(4000, 4000).toBuffer(), top: 2500, left: 2500 }])
     .jpeg({ quality: 70 })
     .toBuffer()
   return [

@@ -13,20 +13,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { errorStatus } from '../../electron/domain/errors'
 import { call } from './contract'
 import { hostileCorpus, svgs, type Hostile } from './hostile-pictures'
-import { freshDataDir, INSTANCE, serveChild, type Served } from './host'
+import { freshDataDir, ownProfile, sharedHost, type Served } from './host'
 import { LANDED, type Helper } from './landed'
 import { flushTally, pendingCase, record, rng, shown, type Got } from './tally'
 import { acs3, send } from './wire'
 
 const F = 'c. hostile pictures'
-const data = freshDataDir()
+/** This file's own local profile on the shared server. */
+const INSTANCE = 'adv-pictures'
+/** Holds the canary file (outside the server's data folder). */
+const data = freshDataDir('loupe-adv-canary-')
 let s: Served
 let corpus: Hostile[]
 let canary: { server: http.Server; url: string; hits: string[] }
-const canaryFile = path.join(data.dir, '..', `${path.basename(data.dir)}-canary.png`)
+const canaryFile = path.join(data.dir, 'canary.png')
 
 beforeAll(async () => {
-  ;[s, corpus] = await Promise.all([serveChild(data.dir), hostileCorpus(rng('pictures/corpus'))])
+  s = sharedHost()
+  ;[, corpus] = await Promise.all([ownProfile(s, INSTANCE), hostileCorpus(rng('pictures/corpus'))])
   const hits: string[] = []
   const server = http.createServer((req, res) => {
     hits.push(`${req.method} ${req.url}`)
@@ -39,7 +43,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const total = flushTally('pictures')
-  await s?.stop()
   await new Promise<void>((r) => (canary ? canary.server.close(() => r()) : r()))
   fs.rmSync(canaryFile, { force: true })
   data.cleanup()
@@ -156,7 +159,7 @@ async function throughEveryPath(h: Hostile): Promise<string[]> {
   const mode = h.contractExpect ?? h.expect
   const ckey = { productId: `hostile-c-${n}`, picName: `photo-c-${n}.jpg` }
   const image = { base64: b64, name: 'photo.jpg' }
-  const cadd = await call(s.port, 'images.add', { image, ...ckey })
+  const cadd = await call(s.port, 'images.add', { profile: INSTANCE, image, ...ckey })
   push(
     await judge(
       `${h.name} — contract images.add`,
@@ -165,7 +168,7 @@ async function throughEveryPath(h: Hostile): Promise<string[]> {
       h.contractCodes,
       h.awaits,
       async () => {
-        const found = await call(s.port, 'search.byPic', { image, num: 5 })
+        const found = await call(s.port, 'search.byPic', { profile: INSTANCE, image, num: 5 })
         const top = (found.result as { auctions?: { productId: string }[] } | undefined)
           ?.auctions?.[0]
         // The same bytes went in through the engine API above: either copy may come first.
@@ -175,14 +178,14 @@ async function throughEveryPath(h: Hostile): Promise<string[]> {
           top?.productId !== key.ProductId
         )
           return `search.byPic with it finds ${top?.productId ?? 'nothing'} first (${shown(found)})`
-        const ex = await call(s.port, 'images.exists', ckey)
+        const ex = await call(s.port, 'images.exists', { profile: INSTANCE, ...ckey })
         return (ex.result as { exist?: boolean } | undefined)?.exist
           ? null
           : 'images.exists says it is not there'
       },
     ),
   )
-  const csearch = await call(s.port, 'search.byPic', { image, num: 5 })
+  const csearch = await call(s.port, 'search.byPic', { profile: INSTANCE, image, num: 5 })
   push(
     await judge(
       `${h.name} — contract search.byPic`,

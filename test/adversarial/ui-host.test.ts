@@ -14,12 +14,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { catalogueBytes } from '../helpers/images'
 import { rejectsOrPending } from './cases'
 import { call } from './contract'
-import { freshDataDir, serveChild, type Served } from './host'
+import { ownProfile, sharedHost, type Served } from './host'
 import { flushTally, record, shown, type Got, type Want } from './tally'
 import { send, type RawAnswer } from './wire'
 
 const F = 'd. UI host'
-const data = freshDataDir()
+/** This file's own local profile on the shared server. */
+const P = 'adv-ui'
 let s: Served
 const PROBE = 'adversary probe — an export the host may serve\n'
 let thumb = ''
@@ -29,25 +30,25 @@ const INVALID: Want = { status: 400, code: 'InvalidUrl' }
 const NOT_FOUND: Want = { status: 404, code: 'NotFound' }
 
 beforeAll(async () => {
-  s = await serveChild(data.dir)
+  s = sharedHost()
+  await ownProfile(s, P)
   // Something worth stealing: a picture in the gallery (engine.db-wal, gallery.db, a thumbnail)…
   const add = await call(s.port, 'images.add', {
+    profile: P,
     image: { base64: catalogueBytes(7).toString('base64'), name: 'shirt.jpg' },
     productId: 'p1',
     picName: 'shirt.jpg',
   })
   expect(add.code).toBe('')
-  thumb = '/thumb/local/p1/shirt.jpg'
+  thumb = `/thumb/${P}/p1/shirt.jpg`
   // …and a file the host may serve (a profile's exports folder).
-  const exports = path.join(data.dir, 'profiles', 'local', 'exports')
+  const exports = path.join(s.dataDir, 'profiles', P, 'exports')
   fs.mkdirSync(exports, { recursive: true })
   fs.writeFileSync(path.join(exports, 'probe.txt'), PROBE)
 })
 
 afterAll(async () => {
   const total = flushTally('ui-host')
-  await s?.stop()
-  data.cleanup()
   expect(total.misbehaved).toBe(0)
 })
 
@@ -115,7 +116,7 @@ function routes(): { name: string; method: string; target: string; body?: string
     { name: 'renderer asset', method: 'GET', target: '/assets/index.js' },
     { name: 'contract call', method: 'POST', target: '/api/call/profiles.list', body: '{}' },
     { name: 'events', method: 'GET', target: '/api/events' },
-    { name: 'file download', method: 'GET', target: '/files/local/exports/probe.txt' },
+    { name: 'file download', method: 'GET', target: `/files/${P}/exports/probe.txt` },
     { name: 'thumbnail', method: 'GET', target: thumb },
   ]
 }
@@ -123,7 +124,7 @@ function routes(): { name: string; method: string; target: string; body?: string
 describe('family d: the UI host refuses what a hostile page or client sends', () => {
   it('the legitimate requests work (the control for every case below)', async () => {
     const fails: string[] = []
-    const file = await get('/files/local/exports/probe.txt')
+    const file = await get(`/files/${P}/exports/probe.txt`)
     const t = await get(thumb)
     const list = await call(s.port, 'profiles.list', {})
     for (const [name, ok] of [
@@ -234,31 +235,31 @@ describe('family d: the UI host refuses what a hostile page or client sends', ()
   it('path escapes out of the served folders: 400 InvalidUrl or 404 NotFound, never a byte', async () => {
     const fails: (string | null)[] = []
     const escapes = [
-      '/files/local/exports%2f..%2fengine%2fengine.db-wal',
-      '/files/local/dumps%2f..%2fgallery.db',
-      '/files/local/exports%2F..%2Fgallery.db',
-      '/files/local/exports/%2e%2e/gallery.db',
-      '/files/local/exports/%2E%2E/engine/engine.db',
-      '/files/local/exports/..%2fgallery.db',
-      '/files/local/exports/..%2f..%2f..%2fprofiles.json',
-      '/files/local/exports/%252e%252e/gallery.db',
-      '/files/local/exports%252f..%252fgallery.db',
-      '/files/local/exports/..%5cgallery.db',
-      '/files/local/exports/..\\gallery.db',
-      '/files/local/exports\\..\\..\\profiles.json',
-      '/files/local/exports/probe.txt%00.png',
-      '/files/local/exports/../gallery.db',
-      '/files/local/exports/./../gallery.db',
-      '/files/%2e%2e/profiles/local/gallery.db',
+      `/files/${P}/exports%2f..%2fengine%2fengine.db-wal`,
+      `/files/${P}/dumps%2f..%2fgallery.db`,
+      `/files/${P}/exports%2F..%2Fgallery.db`,
+      `/files/${P}/exports/%2e%2e/gallery.db`,
+      `/files/${P}/exports/%2E%2E/engine/engine.db`,
+      `/files/${P}/exports/..%2fgallery.db`,
+      `/files/${P}/exports/..%2f..%2f..%2fprofiles.json`,
+      `/files/${P}/exports/%252e%252e/gallery.db`,
+      `/files/${P}/exports%252f..%252fgallery.db`,
+      `/files/${P}/exports/..%5cgallery.db`,
+      `/files/${P}/exports/..\\gallery.db`,
+      `/files/${P}/exports\\..\\..\\profiles.json`,
+      `/files/${P}/exports/probe.txt%00.png`,
+      `/files/${P}/exports/../gallery.db`,
+      `/files/${P}/exports/./../gallery.db`,
+      `/files/%2e%2e/profiles/${P}/gallery.db`,
       '/files/..%2f..%2f..%2fetc%2fpasswd',
-      '/files/local/%2fetc%2fpasswd',
-      '/files/local/C:%5cwindows%5cwin.ini',
+      `/files/${P}/%2fetc%2fpasswd`,
+      `/files/${P}/C:%5cwindows%5cwin.ini`,
       '/thumb/%2e%2e/%2e%2e/gallery.db',
-      '/thumb/local/../../gallery.db',
-      '/thumb/local/..%2f..%2fgallery.db/x',
-      '/thumb/local/p1/..%2f..%2f..%2fgallery.db',
-      '/thumb/local/p1/shirt.jpg%00',
-      '/..%2f..%2fprofiles%2flocal%2fgallery.db',
+      `/thumb/${P}/../../gallery.db`,
+      `/thumb/${P}/..%2f..%2fgallery.db/x`,
+      `/thumb/${P}/p1/..%2f..%2f..%2fgallery.db`,
+      `/thumb/${P}/p1/shirt.jpg%00`,
+      `/..%2f..%2fprofiles%2f${P}%2fgallery.db`,
       '/%2e%2e/%2e%2e/etc/passwd',
       '/assets/..%2f..%2f..%2fpackage.json',
       '/assets/%252e%252e/%252e%252e/package.json',
@@ -269,13 +270,13 @@ describe('family d: the UI host refuses what a hostile page or client sends', ()
     }
     // Inside the profile but outside the allow-list, or not there: 404.
     for (const target of [
-      '/files/local/gallery.db',
-      '/files/local/engine/engine.db',
-      '/files/local/engine/engine.db-wal',
-      '/files/local/thumbs',
-      '/files/local/exports/missing.txt',
+      `/files/${P}/gallery.db`,
+      `/files/${P}/engine/engine.db`,
+      `/files/${P}/engine/engine.db-wal`,
+      `/files/${P}/thumbs`,
+      `/files/${P}/exports/missing.txt`,
       '/files/nobody/exports/probe.txt',
-      '/thumb/local/p1/other.jpg',
+      `/thumb/${P}/p1/other.jpg`,
       '/thumb/nobody/p1/shirt.jpg',
     ]) {
       fails.push(await refusedGet(`not served ${target}`, target, NOT_FOUND))
@@ -316,9 +317,9 @@ describe('family d: the UI host refuses what a hostile page or client sends', ()
       ['POST', '/api/call/profiles.%E0%A4%A'],
       ['POST', '/api/call/profiles.list?x=%zz'],
       ['GET', '/api/events?since=%'],
-      ['GET', '/files/local/exports/%zz'],
-      ['GET', '/files/local/%'],
-      ['GET', '/thumb/local/%zz/x.jpg'],
+      ['GET', `/files/${P}/exports/%zz`],
+      ['GET', `/files/${P}/%`],
+      ['GET', `/thumb/${P}/%zz/x.jpg`],
       ['GET', '/thumb/%/a/b'],
       ['GET', '/%'],
       ['GET', '/assets/%c3%28.js'],
@@ -351,12 +352,7 @@ describe('family d: the UI host refuses what a hostile page or client sends', ()
       ['GET', '/api/nothing', NOT_FOUND, false],
       ['POST', '/api/call', NOT_FOUND, true],
       ['GET', '/api/call/profiles.list', { status: 405, code: 'MethodNotAllowed' }, false],
-      [
-        'DELETE',
-        '/files/local/exports/probe.txt',
-        { status: 405, code: 'MethodNotAllowed' },
-        false,
-      ],
+      ['DELETE', `/files/${P}/exports/probe.txt`, { status: 405, code: 'MethodNotAllowed' }, false],
       ['PUT', '/', { status: 405, code: 'MethodNotAllowed' }, false],
       ['POST', '/api/events', { status: 405, code: 'MethodNotAllowed' }, true],
     ]
@@ -432,8 +428,14 @@ describe('family d: the UI host refuses what a hostile page or client sends', ()
     const names = ((list.result as { profiles?: { name: string }[] })?.profiles ?? []).map(
       (p) => p.name,
     )
-    const exists = await call(s.port, 'images.exists', { productId: 'p1', picName: 'shirt.jpg' })
-    const ok = names.join(',') === 'local' && (exists.result as { exist?: boolean })?.exist === true
+    const exists = await call(s.port, 'images.exists', {
+      profile: P,
+      productId: 'p1',
+      picName: 'shirt.jpg',
+    })
+    const ok =
+      !names.some((n) => n.startsWith('csrf')) &&
+      (exists.result as { exist?: boolean })?.exist === true
     const l = ok
       ? record(F, 'the gallery is as it was', 'answered')
       : record(
