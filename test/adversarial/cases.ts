@@ -6,7 +6,16 @@
 import { errorEntry } from '../../electron/domain/errors'
 import type { Served } from './host'
 import { LANDED, type Helper } from './landed'
-import { expectRejected, pendingCase, record, shown, type Got, type Want } from './tally'
+import {
+  expectRejected,
+  matches,
+  pendingCase,
+  record,
+  shown,
+  wanted,
+  type Got,
+  type Want,
+} from './tally'
 
 /** The attempt must be refused with `want`; the server must answer afterwards. */
 export async function rejects(
@@ -14,7 +23,7 @@ export async function rejects(
   name: string,
   served: Served,
   attempt: () => Promise<Got>,
-  want: Want,
+  want: Want | readonly Want[],
 ): Promise<string | null> {
   const got = await attempt()
   if (!(await served.alive()))
@@ -32,20 +41,18 @@ export async function rejectsOrPending(
   name: string,
   served: Served,
   attempt: () => Promise<Got>,
-  want: Want,
+  want: Want | readonly Want[],
   needs?: Helper,
 ): Promise<string | null> {
   const got = await attempt()
   if (!(await served.alive()))
     return record(family, name, 'misbehaved', `server down afterwards (answer: ${shown(got)})`)
-  const codes = typeof want.code === 'string' ? [want.code] : want.code
-  const right = !got.transport && got.status === want.status && codes.includes(got.code)
-  if (!right && needs && !LANDED[needs]) {
+  if (!matches(got, want) && needs && !LANDED[needs]) {
     return pendingCase(
       family,
       name,
       needs,
-      `answers ${shown(got)}; the issue wants ${codes.join(' | ')} (${want.status})`,
+      `answers ${shown(got)}; the issue wants ${wanted(want)}`,
     )
   }
   return expectRejected(family, name, got, want)

@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { catalogueBytes } from '../helpers/images'
 import { call } from './contract'
 import { freshDataDir, INSTANCE, serveChild, type Served } from './host'
-import { checkModes, openUp } from './modes'
+import { asOlderVersionLeftIt, checkModes } from './modes'
 import { flushTally, record, rng } from './tally'
 import { client, sdk } from './wire'
 
@@ -122,18 +122,21 @@ describe('family g: kill -9 of loupe serve during AddImage bursts', () => {
           record(F, name, 'misbehaved', `the server did not die (${served.proc.exitCode})`)!,
         )
 
-      // File modes (family f) after real work and a crash; then the folder is opened up (as an
-      // older version or a careless user leaves it) and the restart must tighten it again.
+      // File modes (family f) after real work and a crash; then the folder is made to look like
+      // an older version's (0755/0644, never tightened) and the restart must tighten it.
       const posix = process.platform !== 'win32'
       if (posix) {
         const m = checkModes(data.dir, `after AddImage bursts and kill -9 (round ${round})`)
         if (m) fails.push(m)
-        openUp(data.dir)
+        asOlderVersionLeftIt(data.dir)
       }
       // Restart on the same data folder.
       s = await serveChild(data.dir)
       if (posix) {
-        const m = checkModes(data.dir, `after a restart on an opened-up folder (round ${round})`)
+        const m = checkModes(
+          data.dir,
+          `after a restart on a folder an older version left 0755/0644 (round ${round})`,
+        )
         if (m) fails.push(m)
       }
       const after = await stored(s.port)

@@ -7,11 +7,11 @@ export const LANDED = {
   /** Pixel limits → UnsupportedPicPixels; unsupported operations → 4xx; decode budget. */
   images: false,
   /** One request gate for every UI-host route (Host/Origin, paths, 400/413/404). */
-  gate: false,
+  gate: true,
   /** Remote mode: tokens, sign-in, scopes. */
   auth: false,
   /** Log escaping, file modes. */
-  safety: false,
+  safety: true,
 } as const
 
 export type Helper = keyof typeof LANDED

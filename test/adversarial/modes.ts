@@ -54,8 +54,13 @@ export function checkModes(dataDir: string, when: string): string | null {
   )
 }
 
-/** What a user (or an old version) leaves: everything readable by everyone. */
-export function openUp(dataDir: string): void {
+/**
+ * Makes `dataDir` look like a data folder of an older version: everything readable by everyone,
+ * and no `.private-modes` (the marker with which Loupe notes that it tightened a folder once, see
+ * the README's "Where data lives").
+ */
+export function asOlderVersionLeftIt(dataDir: string): void {
+  fs.rmSync(path.join(dataDir, '.private-modes'), { force: true })
   for (const p of [dataDir, ...walkAll(dataDir)]) {
     const st = fs.lstatSync(p)
     if (st.isDirectory()) fs.chmodSync(p, 0o755)

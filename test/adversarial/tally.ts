@@ -118,20 +118,35 @@ export interface Want {
   code: string | readonly string[]
 }
 
+/** Whether `got` is one of the named errors `want` allows (a list: any of them). */
+export function matches(got: Got, want: Want | readonly Want[]): boolean {
+  const wants = Array.isArray(want) ? want : [want as Want]
+  return wants.some((w) => {
+    const codes = typeof w.code === 'string' ? [w.code] : w.code
+    return !got.transport && got.status === w.status && codes.includes(got.code)
+  })
+}
+
+/** `want` as text: "InvalidUrl (400) | NotFound (404)". */
+export function wanted(want: Want | readonly Want[]): string {
+  const wants = Array.isArray(want) ? want : [want as Want]
+  return wants
+    .map((w) => `${typeof w.code === 'string' ? w.code : w.code.join(' | ')} (${w.status})`)
+    .join(' | ')
+}
+
 /**
- * The named-error check: `got` must carry one of `want.code` with `want.status`. Records the case
+ * The named-error check: `got` must carry one of `want`'s codes with its status. Records the case
  * and returns the failure line (null when it was rejected correctly).
  */
-export function expectRejected(family: string, name: string, got: Got, want: Want): string | null {
-  const codes = typeof want.code === 'string' ? [want.code] : want.code
-  if (!got.transport && got.status === want.status && codes.includes(got.code))
-    return record(family, name, 'rejected')
-  return record(
-    family,
-    name,
-    'misbehaved',
-    `expected ${codes.join(' | ')} (${want.status}), got ${shown(got)}`,
-  )
+export function expectRejected(
+  family: string,
+  name: string,
+  got: Got,
+  want: Want | readonly Want[],
+): string | null {
+  if (matches(got, want)) return record(family, name, 'rejected')
+  return record(family, name, 'misbehaved', `expected ${wanted(want)}, got ${shown(got)}`)
 }
 
 export function shown(got: Got): string {
