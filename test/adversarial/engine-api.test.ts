@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LIMITS } from '../../electron/domain/attributes'
 import { catalogueBytes } from '../helpers/images'
 import { resultOrNamed, rejects, show } from './cases'
+import { call } from './contract'
 import { AK, ownProfile, SECRET, sharedHost, type Served } from './host'
 import { flushTally, record, rng } from './tally'
 import {
@@ -635,6 +636,37 @@ describe('family a: the engine API holds against forged, replayed and malformed 
         ),
       )
     }
+    expect(fails.filter(Boolean)).toEqual([])
+  })
+
+  it('an operation the local engine does not support is a 4xx, not a 500', async () => {
+    const fails: (string | null)[] = []
+    const UNSUPPORTED = { status: 400, code: 'UnsupportedOperationType' }
+    for (const v1 of [false, true]) {
+      fails.push(
+        await rejects(
+          F,
+          `${v1 ? 'v1' : 'ACS3'}: SearchImageByText on the local engine`,
+          s,
+          () =>
+            sdkOutcome(
+              client(s.port, { v1 }).searchImageByText(
+                new sdk.SearchImageByTextRequest({ instanceName: INSTANCE, text: 'red shirt' }),
+              ),
+            ),
+          UNSUPPORTED,
+        ),
+      )
+    }
+    fails.push(
+      await rejects(
+        F,
+        'contract: search.byText on a local profile',
+        s,
+        () => call(s.port, 'search.byText', { profile: INSTANCE, text: 'red shirt' }),
+        UNSUPPORTED,
+      ),
+    )
     expect(fails.filter(Boolean)).toEqual([])
   })
 

@@ -5,7 +5,7 @@
  */
 export const LANDED = {
   /** Pixel limits → UnsupportedPicPixels; unsupported operations → 4xx; decode budget. */
-  images: false,
+  images: true,
   /** One request gate for every UI-host route (Host/Origin, paths, 400/413/404). */
   gate: true,
   /** Remote mode: tokens, sign-in, scopes. */
