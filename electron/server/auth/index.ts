@@ -170,7 +170,11 @@ export function createAuthenticator(opts: AuthOptions): Authenticator {
     if (!t) {
       limiter.fail(addr)
       log('warn', `auth: failed sign-in from ${addr}`)
-      return sendJson(res, 401, apiError('InvalidToken', 'This access token is not valid'))
+      return sendJson(
+        res,
+        401,
+        apiError('InvalidToken', 'No access token of this server matches the one given'),
+      )
     }
     limiter.succeed(addr)
     // A session id is never reused: a sign-in replaces the browser's earlier session.

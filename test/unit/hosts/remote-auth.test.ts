@@ -1,6 +1,7 @@
 import http from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startHeadless } from '../../../electron/server/headless'
+import { isLoopbackHost } from '../../../electron/server/auth/index'
 import { createTokenStore } from '../../../electron/core/auth/tokens'
 import { tempDir } from '../../helpers/tmp'
 import { cookieOf, lanAddress, request } from '../../helpers/remote'
@@ -336,6 +337,34 @@ describe('plain HTTP on a non-loopback address', () => {
       expect(createTokenStore(d.dir).list()).toEqual([])
     } finally {
       d.cleanup()
+    }
+  })
+})
+
+describe('which binds are loopback', () => {
+  it('knows loopback names and addresses from the rest', () => {
+    for (const h of [
+      '127.0.0.1',
+      '127.1.2.3',
+      'localhost',
+      'LOCALHOST',
+      '::1',
+      '[::1]',
+      '::ffff:127.0.0.1',
+    ]) {
+      expect(isLoopbackHost(h), h).toBe(true)
+    }
+    for (const h of [
+      '0.0.0.0',
+      '::',
+      '192.0.2.2',
+      '10.0.0.1',
+      'fd00::2',
+      '::ffff:10.0.0.1',
+      'example.com',
+      '128.0.0.1',
+    ]) {
+      expect(isLoopbackHost(h), h).toBe(false)
     }
   })
 })
