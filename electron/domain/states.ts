@@ -61,5 +61,16 @@ export type WatchRuleState = (typeof WATCH_RULE_STATES)[number]
 /** What `watch.changed` reports: a rule's state, or `removed` once it is gone. */
 export const WATCH_EVENT_STATES = [...WATCH_RULE_STATES, 'removed'] as const
 
-export const WATCH_FILE_STATES = ['pending', 'synced', 'failed', 'rejected', 'deleting'] as const
+/**
+ * A watched file (or folder) row: `failed` also covers a file or folder that cannot be read (with
+ * the OS reason); `skipped` is a link the rule does not follow (it leaves the folder).
+ */
+export const WATCH_FILE_STATES = [
+  'pending',
+  'synced',
+  'failed',
+  'rejected',
+  'deleting',
+  'skipped',
+] as const
 export type WatchFileState = (typeof WATCH_FILE_STATES)[number]

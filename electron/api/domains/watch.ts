@@ -24,6 +24,11 @@ export const RuleInput = z.object({
   /** Globs relative to the folder (e.g. `**\/*.jpg`); empty = every picture. */
   include: z.array(Glob).max(50).optional(),
   exclude: z.array(Glob).max(50).optional(),
+  /**
+   * Follow links (to files or folders) whose target is outside the folder. Off by default: such
+   * a link is listed as skipped (WatchLinkOutside). Links inside the folder are always taken.
+   */
+  followSymlinks: z.boolean().optional(),
 })
 
 export const RULE_STATES = WATCH_RULE_STATES
@@ -37,6 +42,7 @@ export const WatchRule = z.object({
   onDelete: z.enum(['remove', 'keep']),
   include: z.array(z.string()),
   exclude: z.array(z.string()),
+  followSymlinks: z.boolean(),
   paused: z.boolean(),
   /** idle: no Loupe host runs the watchers; syncing: detail is "done/total". */
   state: z.enum(RULE_STATES),
@@ -45,14 +51,21 @@ export const WatchRule = z.object({
   detail: z.string().nullable(),
   lastScanAt: z.number().nullable(),
   lastSyncAt: z.number().nullable(),
+  /** When the files and folders that could not be read are tried again (null: none, or no runner). */
+  nextRetryAt: z.number().nullable(),
   createdAt: z.number(),
   updatedAt: z.number(),
   counts: z.object({
     tracked: z.number(),
     synced: z.number(),
     pending: z.number(),
+    /** Includes the files and folders that cannot be read (`unreadable`). */
     failed: z.number(),
     rejected: z.number(),
+    /** Links not followed (they leave the folder). */
+    skipped: z.number(),
+    /** Files and folders that cannot be read (EACCES…): tried again every minute or so. */
+    unreadable: z.number(),
   }),
   /** What the process running the watchers did with the last delegated `apply` (at: when). */
   applyResult: z
@@ -69,7 +82,12 @@ export const WatchRule = z.object({
 })
 export type WatchRule = z.infer<typeof WatchRule>
 
-const ItemError = z.object({ code: z.string(), message: z.string() })
+const ItemError = z.object({
+  code: z.string(),
+  message: z.string(),
+  /** The OS error code when a file or folder cannot be read (EACCES, ELOOP, ENOENT…). */
+  reason: z.string().optional(),
+})
 
 const PreviewItem = z.object({
   relPath: z.string(),
@@ -90,6 +108,10 @@ export const ReconcilePreview = z.object({
     delete: z.number(),
     unchanged: z.number(),
     rejected: z.number(),
+    /** Files and folders that cannot be read. */
+    unreadable: z.number(),
+    /** Links not followed. */
+    skipped: z.number(),
     kept: z.number(),
     inFlight: z.number(),
   }),
@@ -98,6 +120,8 @@ export const ReconcilePreview = z.object({
   update: z.array(PreviewItem),
   delete: z.array(PreviewDelete),
   rejected: z.array(PreviewItem),
+  unreadable: z.array(PreviewItem),
+  skipped: z.array(PreviewItem),
   kept: z.array(PreviewDelete),
 })
 export type ReconcilePreview = z.infer<typeof ReconcilePreview>
@@ -169,7 +193,19 @@ export const watchDomain = {
     }),
     { slow: true },
   ),
-  /** The pictures a rule tracks, e.g. its pending or failed ones. */
+  /**
+   * Scan the rule's folder again now (files and folders that could not be read are tried again).
+   * Done by the process running the watchers; the scan is over once the rule's `lastScanAt` is at
+   * least `requestedAt`. `running: false`: no Loupe host watches folders now.
+   */
+  rescan: method(
+    RuleId,
+    z.object({ running: z.boolean(), delegated: z.boolean(), requestedAt: z.number() }),
+  ),
+  /**
+   * The files a rule tracks, e.g. its pending or failed ones — failed also lists the files and
+   * folders (`sub/`) that cannot be read, with the OS reason; skipped lists links not followed.
+   */
   files: method(
     RuleId.extend({
       states: z.array(z.enum(WATCH_FILE_STATES)).optional(),

@@ -21,9 +21,17 @@ import {
   validateItem,
   type NamingRule,
 } from '../jobs/bulk-add/index'
+import { blockedPrefixes, osReason, type Accept, type ScanProblem, type ScannedFile } from './scan'
 import type { FileRecord, FileState, RuleRecord } from './store'
 
-export type Accept = (relPath: string) => boolean
+export {
+  sampleFolder,
+  scanPath,
+  walkFolder,
+  type Accept,
+  type ScanProblem,
+  type ScannedFile,
+} from './scan'
 
 /** Which relative paths a rule watches: pictures, not hidden, matching include and not exclude. */
 export function ruleMatcher(include: string[], exclude: string[]): Accept {
@@ -46,81 +54,13 @@ export function ruleMatcher(include: string[], exclude: string[]): Accept {
   }
 }
 
-export interface ScannedFile {
-  relPath: string
-  abs: string
-  size: number
-  mtimeMs: number
-}
-
-const toSlash = (p: string) => p.split(path.sep).join('/')
-
-/** Every accepted picture under `root` (sub-folders included, links to folders not followed). */
-export async function walkFolder(root: string, accept: Accept): Promise<ScannedFile[]> {
-  const out: ScannedFile[] = []
-  async function walk(dir: string): Promise<void> {
-    let entries: fs.Dirent[]
-    try {
-      entries = await fs.promises.readdir(dir, { withFileTypes: true })
-    } catch {
-      return
-    }
-    for (const d of entries) {
-      if (d.name.startsWith('.')) continue
-      const abs = path.join(dir, d.name)
-      if (d.isDirectory()) {
-        await walk(abs)
-        continue
-      }
-      if (!d.isFile() && !d.isSymbolicLink()) continue
-      const rel = toSlash(path.relative(root, abs))
-      if (!accept(rel)) continue
-      try {
-        const st = await fs.promises.stat(abs)
-        if (!st.isFile()) continue
-        out.push({ relPath: rel, abs, size: st.size, mtimeMs: Math.round(st.mtimeMs) })
-      } catch {
-        /* vanished while walking */
-      }
-    }
-  }
-  await walk(root)
-  out.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0))
-  return out
-}
-
-/** The first `max` accepted pictures under `root`, in name order (naming previews). */
-export async function sampleFolder(root: string, accept: Accept, max = 6): Promise<string[]> {
-  const out: string[] = []
-  async function walk(dir: string): Promise<void> {
-    let entries: fs.Dirent[]
-    try {
-      entries = await fs.promises.readdir(dir, { withFileTypes: true })
-    } catch {
-      return
-    }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    for (const d of entries) {
-      if (out.length >= max) return
-      if (d.name.startsWith('.')) continue
-      const abs = path.join(dir, d.name)
-      if (d.isDirectory()) await walk(abs)
-      else if (d.isFile() || d.isSymbolicLink()) {
-        const rel = toSlash(path.relative(root, abs))
-        if (accept(rel)) out.push(rel)
-      }
-    }
-  }
-  await walk(root)
-  return out
-}
-
 /** A picture of the folder with its ids and hash (or why it cannot be sent). */
 export interface Described extends ScannedFile {
   sha256: string | null
   productId: string | null
   picName: string | null
-  error: { code: string; message: string } | null
+  /** `reason`: the OS error code when the file cannot be read (EACCES…). */
+  error: { code: string; message: string; reason?: string | null } | null
 }
 
 /** The row that tracks a described picture in the rule's files table (`more` sets job and error). */
@@ -128,7 +68,9 @@ export function fileRow(
   ruleId: number,
   d: Described,
   state: FileState,
-  more: Partial<Pick<FileRecord, 'jobId' | 'itemKey' | 'errorCode' | 'errorMessage'>> = {},
+  more: Partial<
+    Pick<FileRecord, 'jobId' | 'itemKey' | 'errorCode' | 'errorMessage' | 'errorReason'>
+  > = {},
 ): Omit<FileRecord, 'updatedAt'> {
   return {
     ruleId,
@@ -143,6 +85,7 @@ export function fileRow(
     itemKey: null,
     errorCode: null,
     errorMessage: null,
+    errorReason: null,
     ...more,
   }
 }
@@ -173,15 +116,18 @@ export async function describeFiles(
     const k = known.get(f.relPath)
     let sha256: string | null = null
     let error: Described['error'] = null
-    if (k && k.sha256 && k.size === f.size && k.mtimeMs === f.mtimeMs) sha256 = k.sha256
-    else {
-      try {
-        sha256 = await sha256File(f.abs)
-      } catch (e) {
-        error = {
-          code: 'ImageUnreadable',
-          message: `Cannot read ${f.relPath}: ${(e as Error).message}`,
-        }
+    try {
+      if (k && k.sha256 && k.size === f.size && k.mtimeMs === f.mtimeMs) {
+        // Known content: not hashed again, but still readable? (a later change must be sent)
+        await fs.promises.access(f.abs, fs.constants.R_OK)
+        sha256 = k.sha256
+      } else sha256 = await sha256File(f.abs)
+    } catch (e) {
+      const r = osReason(e)
+      error = {
+        code: 'WatchFileUnreadable',
+        message: `Cannot read ${f.relPath}: ${r.text}`,
+        reason: r.reason,
       }
     }
     const d = deriveIds(f.relPath, naming, { rootName })
@@ -220,6 +166,10 @@ export interface ReconcilePlan {
   update: Described[]
   unchanged: Described[]
   rejected: Described[]
+  /** Pictures of the folder that cannot be read (failed, with the OS reason; retried). */
+  unreadable: Described[]
+  /** Folders that cannot be opened, links not followed or broken (see scan.ts). */
+  problems: ScanProblem[]
   /** Tracked pictures gone from the folder (or renamed) that the gallery still has. */
   delete: DeleteEntry[]
   /** Gone pictures left in the gallery because the rule keeps them (on delete: keep). */
@@ -230,13 +180,18 @@ export interface ReconcilePlan {
   inFlight: Described[]
 }
 
-/** Compare the folder (described) with the rule's tracked files and the gallery. */
+/**
+ * Compare the folder (described, and the scan's problems) with the rule's tracked files and the
+ * gallery. What the rule tracked under a folder that cannot be opened is neither deleted nor
+ * forgotten: it cannot be seen, which is not gone.
+ */
 export function diffFolder(
   rule: Pick<RuleRecord, 'onDelete'>,
   described: Described[],
   known: Map<string, FileRecord>,
   gallery: GalleryView,
   inFlight: (k: FileRecord) => boolean = () => false,
+  problems: ScanProblem[] = [],
 ): ReconcilePlan {
   const plan: ReconcilePlan = {
     inFlight: [],
@@ -244,14 +199,21 @@ export function diffFolder(
     update: [],
     unchanged: [],
     rejected: [],
+    unreadable: [],
+    problems,
     delete: [],
     kept: [],
     forget: [],
   }
   const keys = new Map<string, string>()
-  const present = new Set<string>()
+  const present = new Set<string>(problems.map((p) => p.relPath))
+  const blocked = blockedPrefixes(problems)
   for (const d of described) {
     present.add(d.relPath)
+    if (d.error?.code === 'WatchFileUnreadable') {
+      plan.unreadable.push(d)
+      continue
+    }
     if (d.error || !d.productId || !d.picName || !d.sha256) {
       plan.rejected.push(d)
       continue
@@ -298,6 +260,7 @@ export function diffFolder(
         (d) => d.relPath === rel && d.productId === k.productId && d.picName === k.picName,
       )
     if (present.has(rel) && !renamedIds) continue
+    if (!present.has(rel) && blocked.some((b) => rel.startsWith(b))) continue
     if (!k.productId || !k.picName || k.state === 'rejected') {
       if (!present.has(rel)) plan.forget.push(rel)
       continue

@@ -7,7 +7,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { CoreError } from '../errors'
 import { parseNamingRule } from '../jobs/bulk-add/index'
-import { ruleMatcher, type Described } from './reconcile'
+import { ruleMatcher, type Described, type ScanProblem } from './reconcile'
 import type { RuleInput, WatchServiceDeps } from './service'
 import type { OnDelete, RuleRecord, RuleState, WatchStore } from './store'
 
@@ -33,12 +33,14 @@ export function ruleView(db: () => WatchStore, r: RuleRecord, running: boolean) 
     onDelete: r.onDelete,
     include: r.include,
     exclude: r.exclude,
+    followSymlinks: r.followSymlinks,
     paused: r.paused,
     state,
     pauseReason,
     detail,
     lastScanAt: r.lastScanAt,
     lastSyncAt: r.lastSyncAt,
+    nextRetryAt: running ? r.nextRetryAt : null,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
     counts: {
@@ -47,6 +49,8 @@ export function ruleView(db: () => WatchStore, r: RuleRecord, running: boolean) 
       pending: c.pending + c.deleting,
       failed: c.failed,
       rejected: c.rejected,
+      skipped: c.skipped,
+      unreadable: db().unreadableCount(r.id),
     },
     applyResult: r.applyResult,
   }
@@ -58,8 +62,17 @@ export function previewItem(d: Described) {
     productId: d.productId,
     picName: d.picName,
     size: d.size,
-    error: d.error,
+    error: d.error ? rowError(d.error) : null,
   }
+}
+
+/** A folder that cannot be opened, or a link not followed, as a preview row. */
+export function problemItem(p: ScanProblem) {
+  return { relPath: p.relPath, productId: null, picName: null, size: 0, error: rowError(p.error) }
+}
+
+function rowError(e: { code: string; message: string; reason?: string | null }) {
+  return { code: e.code, message: e.message, ...(e.reason ? { reason: e.reason } : {}) }
 }
 
 export function validateRule(
@@ -104,5 +117,6 @@ export function validateRule(
     onDelete: input.onDelete ?? ('keep' as OnDelete),
     include,
     exclude,
+    followSymlinks: input.followSymlinks ?? false,
   }
 }

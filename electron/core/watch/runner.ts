@@ -9,6 +9,10 @@
  * (`folder-missing`), drops the pending changes — no mass delete — and resumes by itself when the
  * folder is back. If more than half of the tracked pictures (and over 20) vanish at once, the rule
  * pauses (`mass-delete`) until the user reviews it (Reconcile → apply, or resume).
+ *
+ * Files and folders that cannot be read are failed rows with the OS reason (scan.ts); while there
+ * are any, the whole folder is scanned again every `retryMs` (doubling up to `retryMaxMs` while
+ * nothing improves), and at once on `rescan()`. A folder readable again is watched live again.
  */
 
 import fs from 'node:fs'
@@ -19,11 +23,14 @@ import {
   diffFolder,
   fileRow,
   ruleMatcher,
+  scanPath,
   walkFolder,
   type Accept,
   type ReconcilePlan,
+  type ScanProblem,
   type ScannedFile,
 } from './reconcile'
+import { blockedPrefixes } from './scan'
 import type { FileRecord, PauseReason, RuleRecord, RuleState, WatchStore } from './store'
 import { sleep } from '../util/sleep'
 import { logf } from '../log-text'
@@ -62,6 +69,10 @@ export interface WatchTimings {
   pollMs: number
   /** How often the folder's existence is checked (default 3000 ms). */
   folderCheckMs: number
+  /** First retry of unreadable files and folders (default 60 s). */
+  retryMs: number
+  /** Longest wait between retries while nothing becomes readable (default 15 min). */
+  retryMaxMs: number
 }
 
 export const DEFAULT_TIMINGS: WatchTimings = {
@@ -70,6 +81,8 @@ export const DEFAULT_TIMINGS: WatchTimings = {
   stabilityMs: 250,
   pollMs: 50,
   folderCheckMs: 3000,
+  retryMs: 60_000,
+  retryMaxMs: 15 * 60_000,
 }
 
 const MASS_DELETE_MIN = 20
@@ -94,12 +107,16 @@ export class RuleRunner {
   private missing = false
   private accept: Accept
   private busy = 0
+  private retryTimer: NodeJS.Timeout | null = null
+  private retryDelay: number
+  private fullQueued = false
 
   constructor(
     private rule: RuleRecord,
     private readonly ctx: RunnerContext,
   ) {
     this.accept = ruleMatcher(rule.include, rule.exclude)
+    this.retryDelay = ctx.timings.retryMs
   }
 
   get id(): number {
@@ -125,6 +142,7 @@ export class RuleRunner {
     this.timer = null
     if (this.folderTimer) clearInterval(this.folderTimer)
     this.folderTimer = null
+    this.clearRetry()
     await this.closeWatcher()
     await this.chain.catch(() => {})
   }
@@ -139,12 +157,67 @@ export class RuleRunner {
     }
   }
 
+  /**
+   * Scan the whole folder again now (the user asked): unreadable files and folders are tried
+   * again, and the retry interval starts over.
+   */
+  rescan(): void {
+    if (this.stopped) return
+    this.retryDelay = this.ctx.timings.retryMs
+    this.clearRetry()
+    if (this.missing) this.checkFolder()
+    else this.queueFull('rescan')
+  }
+
+  /** A full sync, unless one is already waiting in the chain. */
+  private queueFull(why: string): void {
+    if (this.fullQueued) return
+    this.fullQueued = true
+    this.enqueue(() => {
+      this.fullQueued = false
+      return this.fullSync(why)
+    })
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer)
+    this.retryTimer = null
+  }
+
+  /**
+   * While files or folders cannot be read, scan again later (after a full sync: from now; after a
+   * live change: unless a retry is already planned).
+   */
+  private planRetry(afterFull: boolean): void {
+    if (this.stopped || this.missing) return
+    const n = this.ctx.store.unreadableCount(this.rule.id)
+    if (n === 0) {
+      this.clearRetry()
+      this.retryDelay = this.ctx.timings.retryMs
+      if (this.rule.nextRetryAt !== null) {
+        this.rule = this.ctx.store.updateRule(this.rule.id, { nextRetryAt: null }) ?? this.rule
+      }
+      return
+    }
+    if (this.retryTimer && !afterFull) return
+    this.clearRetry()
+    const delay = this.retryDelay
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null
+      this.queueFull('retry')
+    }, delay)
+    this.retryTimer.unref()
+    this.rule =
+      this.ctx.store.updateRule(this.rule.id, { nextRetryAt: Date.now() + delay }) ?? this.rule
+  }
+
   private async startWatcher(): Promise<void> {
     const root = this.rule.folder
     const w = watch(root, {
       ignoreInitial: true,
       persistent: true,
-      followSymlinks: false,
+      // Links to folders outside are watched only when the rule follows them (scan.ts decides).
+      followSymlinks: this.rule.followSymlinks,
       awaitWriteFinish: {
         stabilityThreshold: this.ctx.timings.stabilityMs,
         pollInterval: this.ctx.timings.pollMs,
@@ -168,11 +241,16 @@ export class RuleRunner {
       if (path.resolve(p) === path.resolve(root)) this.checkFolder()
       else this.markDirtyDir(path.relative(root, p).split(path.sep).join('/'))
     })
+    let ready = false
     w.on('error', (e: unknown) => {
       this.ctx.log(`watch rule ${this.rule.id}: watcher error`, e)
       this.checkFolder()
+      // A folder (or file) it cannot read: a full scan records it as failed, with the reason.
+      const code = (e as NodeJS.ErrnoException)?.code
+      if (ready && (code === 'EACCES' || code === 'EPERM')) this.queueFull('unreadable')
     })
     await new Promise<void>((resolve) => w.once('ready', () => resolve()))
+    ready = true
     this.watcher = w
   }
 
@@ -284,9 +362,29 @@ export class RuleRunner {
     if (this.missing || !folderExists(rule.folder)) return this.goMissing()
     this.ctx.setState(rule.id, 'scanning', `Scanning (${why})`)
     const known = this.ctx.store.fileMap(rule.id)
-    const files = await walkFolder(rule.folder, this.accept)
-    await this.send(rule, files, known, true)
+    const before = this.ctx.store.unreadableCount(rule.id)
+    const opts = { followSymlinks: rule.followSymlinks }
+    let scan = await walkFolder(rule.folder, this.accept, opts)
+    // A folder that could not be opened can be now: watch it live (a new watcher sees into it).
+    const wasBlocked = [...known.values()]
+      .filter((k) => k.state === 'failed' && k.errorCode === 'WatchFolderUnreadable')
+      .map((k) => k.relPath)
+    const blocked = new Set(scan.problems.filter((p) => p.dir).map((p) => p.relPath))
+    if (wasBlocked.some((rel) => !blocked.has(rel)) && this.watcher) {
+      this.ctx.log(`watch rule ${rule.id}: a folder that could not be read can be now`)
+      await this.closeWatcher()
+      if (this.stopped) return
+      await this.startWatcher()
+      scan = await walkFolder(rule.folder, this.accept, opts)
+    }
+    await this.send(rule, scan.files, known, true, known.size, scan.problems)
     this.ctx.store.updateRule(rule.id, { lastScanAt: Date.now() })
+    // Retrying while nothing improves: wait longer each time (up to retryMaxMs).
+    const after = this.ctx.store.unreadableCount(rule.id)
+    const { retryMs, retryMaxMs } = this.ctx.timings
+    if (after === 0 || after < before || why === 'rescan') this.retryDelay = retryMs
+    else if (why === 'retry') this.retryDelay = Math.min(retryMaxMs, this.retryDelay * 2)
+    this.planRetry(true)
   }
 
   /** Reconcile only the given paths (live changes). */
@@ -297,18 +395,17 @@ export class RuleRunner {
     const all = this.ctx.store.fileMap(rule.id)
     const known = new Map([...all].filter(([rel]) => paths.includes(rel)))
     const files: ScannedFile[] = []
+    const problems: ScanProblem[] = []
     for (const rel of paths) {
-      const abs = path.join(rule.folder, ...rel.split('/'))
-      try {
-        const st = fs.statSync(abs)
-        if (st.isFile() && this.accept(rel)) {
-          files.push({ relPath: rel, abs, size: st.size, mtimeMs: Math.round(st.mtimeMs) })
-        }
-      } catch {
-        /* gone: a delete */
-      }
+      // null: gone (a delete), or not the rule's
+      const r = await scanPath(rule.folder, rel, this.accept, {
+        followSymlinks: rule.followSymlinks,
+      })
+      if (r && 'state' in r) problems.push(r)
+      else if (r) files.push(r)
     }
-    await this.send(rule, files, known, false, all.size)
+    await this.send(rule, files, known, false, all.size, problems)
+    this.planRetry(false)
   }
 
   private async send(
@@ -317,11 +414,18 @@ export class RuleRunner {
     known: Map<string, FileRecord>,
     full: boolean,
     trackedTotal = known.size,
+    problems: ScanProblem[] = [],
   ): Promise<void> {
     const described = await describeFiles(rule, files, known)
-    const plan = diffFolder(rule, described, known, this.ctx.gallery(rule.profile), (k) =>
-      this.ctx.inFlight(k),
+    const plan = diffFolder(
+      rule,
+      described,
+      known,
+      this.ctx.gallery(rule.profile),
+      (k) => this.ctx.inFlight(k),
+      problems,
     )
+    const blocked = blockedPrefixes(problems)
     // Remember unchanged and rejected pictures (hash cache, reasons) without sending anything.
     this.ctx.store.transaction(() => {
       for (const d of plan.unchanged) {
@@ -335,8 +439,47 @@ export class RuleRunner {
           }),
         )
       }
+      // Unreadable files and folders, links not followed: failed or skipped, with the reason.
+      for (const d of plan.unreadable) {
+        const k = known.get(d.relPath)
+        this.ctx.store.upsertFile(
+          fileRow(rule.id, { ...d, sha256: d.sha256 ?? k?.sha256 ?? null }, 'failed', {
+            errorCode: d.error!.code,
+            errorMessage: d.error!.message,
+            errorReason: d.error!.reason ?? null,
+          }),
+        )
+      }
+      for (const p of plan.problems) {
+        const k = known.get(p.relPath)
+        this.ctx.store.upsertFile({
+          ruleId: rule.id,
+          relPath: p.relPath,
+          size: k?.size ?? 0,
+          mtimeMs: k?.mtimeMs ?? 0,
+          sha256: k?.sha256 ?? null,
+          productId: k?.productId ?? null,
+          picName: k?.picName ?? null,
+          state: p.state,
+          jobId: null,
+          itemKey: null,
+          errorCode: p.error.code,
+          errorMessage: p.error.message,
+          errorReason: p.error.reason,
+        })
+      }
       for (const rel of plan.forget) this.ctx.store.removeFile(rule.id, rel)
     })
+    if (plan.problems.length || plan.unreadable.length) {
+      this.ctx.log(
+        `watch rule ${rule.id}: ${plan.unreadable.length + plan.problems.filter((p) => p.state === 'failed').length} cannot be read, ${plan.problems.filter((p) => p.state === 'skipped').length} links not followed`,
+      )
+    }
+    // Tracked pictures under a folder that cannot be opened are not counted as vanished.
+    if (blocked.includes('')) trackedTotal = 0
+    else if (blocked.length) {
+      trackedTotal -= [...known.keys()].filter((r) => blocked.some((b) => r.startsWith(b))).length
+    }
     if (
       plan.delete.length > MASS_DELETE_MIN &&
       plan.delete.length > trackedTotal / 2 &&
@@ -354,7 +497,7 @@ export class RuleRunner {
     }
     const n = plan.add.length + plan.update.length + plan.delete.length
     if (n === 0) {
-      this.ctx.setState(rule.id, 'watching', null)
+      this.ctx.setState(rule.id, 'watching', this.failedDetail(rule.id))
       if (full) this.ctx.store.updateRule(rule.id, { lastSyncAt: Date.now() })
       return
     }
@@ -363,8 +506,14 @@ export class RuleRunner {
     this.lastJob = jobId
     if (jobId !== null) await this.ctx.whenSettled(jobId)
     if (this.stopped || this.missing) return
-    const failed = this.ctx.store.counts(rule.id).failed
     this.ctx.store.updateRule(rule.id, { lastSyncAt: Date.now() })
-    this.ctx.setState(rule.id, 'watching', failed ? `${failed} failed` : null)
+    this.ctx.setState(rule.id, 'watching', this.failedDetail(rule.id))
+  }
+
+  private failedDetail(ruleId: number): string | null {
+    const failed = this.ctx.store.counts(ruleId).failed
+    const unreadable = this.ctx.store.unreadableCount(ruleId)
+    if (!failed) return null
+    return unreadable ? `${failed} failed (${unreadable} cannot be read)` : `${failed} failed`
   }
 }

@@ -36,7 +36,7 @@ import {
 } from './reconcile'
 import { DEFAULT_TIMINGS, RuleRunner, type WatchTimings } from './runner'
 import { createWatchSync } from './sync'
-import { previewItem, ruleView, validateRule } from './rules'
+import { previewItem, problemItem, ruleView, validateRule } from './rules'
 import {
   WatchStore,
   type FileState,
@@ -70,6 +70,8 @@ export interface RuleInput {
   onDelete?: OnDelete
   include?: string[]
   exclude?: string[]
+  /** Follow links whose target is outside the folder (default: no, listed as skipped). */
+  followSymlinks?: boolean
 }
 
 const PREVIEW_TTL_MS = 10 * 60_000
@@ -182,6 +184,10 @@ export function createWatchService(deps: WatchServiceDeps) {
       } else if (!r.paused && !runners.has(r.id) && r.pauseReason !== 'mass-delete') {
         await startRunner(r)
       }
+      if (r.rescanRequest !== null) {
+        db().updateRule(r.id, { rescanRequest: null })
+        runners.get(r.id)?.rescan()
+      }
       if (r.applyRequest) {
         db().updateRule(r.id, { applyRequest: null })
         try {
@@ -218,9 +224,18 @@ export function createWatchService(deps: WatchServiceDeps) {
       })
     }
     const known = db().fileMap(rule.id)
-    const files = await walkFolder(rule.folder, ruleMatcher(rule.include, rule.exclude))
-    const described = await describeFiles(rule, files, known)
-    return diffFolder(rule, described, known, deps.galleries.get(rule.profile), inFlight)
+    const scan = await walkFolder(rule.folder, ruleMatcher(rule.include, rule.exclude), {
+      followSymlinks: rule.followSymlinks,
+    })
+    const described = await describeFiles(rule, scan.files, known)
+    return diffFolder(
+      rule,
+      described,
+      known,
+      deps.galleries.get(rule.profile),
+      inFlight,
+      scan.problems,
+    )
   }
 
   async function applyNow(id: number, token?: string) {
@@ -298,6 +313,7 @@ export function createWatchService(deps: WatchServiceDeps) {
           onDelete: input.patch.onDelete ?? r.onDelete,
           include: input.patch.include ?? r.include,
           exclude: input.patch.exclude ?? r.exclude,
+          followSymlinks: input.patch.followSymlinks ?? r.followSymlinks,
         },
         r.id,
       )
@@ -350,6 +366,9 @@ export function createWatchService(deps: WatchServiceDeps) {
           delete: plan.delete.length,
           unchanged: plan.unchanged.length,
           rejected: plan.rejected.length,
+          unreadable:
+            plan.unreadable.length + plan.problems.filter((p) => p.state === 'failed').length,
+          skipped: plan.problems.filter((p) => p.state === 'skipped').length,
           kept: plan.kept.length,
           inFlight: plan.inFlight.length,
         },
@@ -357,6 +376,14 @@ export function createWatchService(deps: WatchServiceDeps) {
         update: plan.update.slice(0, PREVIEW_LIST_MAX).map(previewItem),
         delete: plan.delete.slice(0, PREVIEW_LIST_MAX),
         rejected: plan.rejected.slice(0, PREVIEW_LIST_MAX).map(previewItem),
+        unreadable: [
+          ...plan.problems.filter((p) => p.state === 'failed').map(problemItem),
+          ...plan.unreadable.map(previewItem),
+        ].slice(0, PREVIEW_LIST_MAX),
+        skipped: plan.problems
+          .filter((p) => p.state === 'skipped')
+          .slice(0, PREVIEW_LIST_MAX)
+          .map(problemItem),
         kept: plan.kept.slice(0, PREVIEW_LIST_MAX),
       }
     },
@@ -371,6 +398,31 @@ export function createWatchService(deps: WatchServiceDeps) {
       }
       const r = await applyNow(input.id, input.token)
       return { delegated: false, ...r, requestedAt: null }
+    },
+    /**
+     * Scan the rule's folder again now: files and folders that could not be read are tried
+     * again. Done by the process running the watchers (asked through watch.db when it is another
+     * one); `requestedAt`: the rule's `lastScanAt` passes it once the scan (and its sync) is over.
+     */
+    async rescan(input: { id: number }) {
+      const r = mustRule(input.id)
+      if (r.paused || (r.state === 'paused' && r.pauseReason === 'mass-delete')) {
+        throw new CoreError('WatchRulePaused', `Watch rule ${r.id} is paused.`, {
+          hint: r.paused ? 'Resume it first.' : 'Review it with Reconcile, then apply or resume.',
+          httpStatus: 409,
+        })
+      }
+      const requestedAt = Date.now()
+      const owner = runnerOwner()
+      if (!owner) return { running: false, delegated: false, requestedAt }
+      if (!owner.self) {
+        db().updateRule(r.id, { rescanRequest: requestedAt })
+        return { running: true, delegated: true, requestedAt }
+      }
+      const runner = runners.get(r.id)
+      if (runner) runner.rescan()
+      else await startRunner(r)
+      return { running: true, delegated: false, requestedAt }
     },
     async files(input: { id: number; states?: FileState[]; offset?: number; limit?: number }) {
       mustRule(input.id)
@@ -387,7 +439,13 @@ export function createWatchService(deps: WatchServiceDeps) {
           state: f.state,
           size: f.size,
           jobId: f.jobId,
-          error: f.errorCode ? { code: f.errorCode, message: f.errorMessage ?? '' } : null,
+          error: f.errorCode
+            ? {
+                code: f.errorCode,
+                message: f.errorMessage ?? '',
+                ...(f.errorReason ? { reason: f.errorReason } : {}),
+              }
+            : null,
           updatedAt: f.updatedAt,
         })),
       }

@@ -7,7 +7,9 @@
  *   last scan and sync), plus an apply request another process may leave for the runner.
  * - `files`: every picture of the folder the rule tracks — size, mtime and SHA-256 (so a rescan
  *   only hashes what changed), the ids it was sent under, its sync state and last error, and the
- *   job item carrying its last change.
+ *   job item carrying its last change. A file or folder that cannot be read is a `failed` row with
+ *   the OS reason (`error_reason`, e.g. EACCES); a folder's row ends with `/` (the rule's own
+ *   folder is `./`); a link the rule does not follow is a `skipped` row.
  */
 
 import type Database from 'better-sqlite3'
@@ -29,6 +31,8 @@ export interface RuleRecord {
   onDelete: OnDelete
   include: string[]
   exclude: string[]
+  /** Follow links (to files or folders) whose target is outside the folder (default off). */
+  followSymlinks: boolean
   /** Paused by the user (the runner leaves it alone). */
   paused: boolean
   state: RuleState
@@ -36,6 +40,10 @@ export interface RuleRecord {
   detail: string | null
   lastScanAt: number | null
   lastSyncAt: number | null
+  /** Set by a process that is not the runner: scan the folder again now (when it was asked). */
+  rescanRequest: number | null
+  /** When the runner next tries the files and folders it could not read (null: none). */
+  nextRetryAt: number | null
   /** Set by a process that is not the runner: apply a reconcile (JSON {at}). */
   applyRequest: { at: number } | null
   /** What the runner did with the last request. */
@@ -64,7 +72,19 @@ export interface FileRecord {
   itemKey: string | null
   errorCode: string | null
   errorMessage: string | null
+  /** The OS error code of a file or folder that could not be read (EACCES, ELOOP…). */
+  errorReason: string | null
   updatedAt: number
+}
+
+/** The codes of a file or folder that could not be read (the rows the runner retries). */
+export const UNREADABLE_CODES = ['WatchFileUnreadable', 'WatchFolderUnreadable'] as const
+
+/** A row's error: code, message and, for an unreadable file or folder, the OS error code. */
+export interface RowError {
+  code: string
+  message: string
+  reason?: string | null
 }
 
 const MIGRATIONS = [
@@ -108,6 +128,12 @@ const MIGRATIONS = [
   CREATE INDEX files_job ON files(job_id, item_key);
   CREATE INDEX files_state ON files(rule_id, state);
   `,
+  `
+  ALTER TABLE rules ADD COLUMN follow_symlinks INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rules ADD COLUMN rescan_request INTEGER;
+  ALTER TABLE rules ADD COLUMN next_retry_at INTEGER;
+  ALTER TABLE files ADD COLUMN error_reason TEXT;
+  `,
 ]
 
 interface RuleRow {
@@ -119,6 +145,9 @@ interface RuleRow {
   on_delete: string
   include: string
   exclude: string
+  follow_symlinks: number
+  rescan_request: number | null
+  next_retry_at: number | null
   paused: number
   state: string
   pause_reason: string | null
@@ -144,6 +173,7 @@ interface FileRow {
   item_key: string | null
   error_code: string | null
   error_message: string | null
+  error_reason: string | null
   updated_at: number
 }
 
@@ -157,12 +187,15 @@ function toRule(r: RuleRow): RuleRecord {
     onDelete: r.on_delete as OnDelete,
     include: JSON.parse(r.include),
     exclude: JSON.parse(r.exclude),
+    followSymlinks: r.follow_symlinks === 1,
     paused: r.paused === 1,
     state: r.state as RuleState,
     pauseReason: r.pause_reason as PauseReason | null,
     detail: r.detail,
     lastScanAt: r.last_scan_at,
     lastSyncAt: r.last_sync_at,
+    rescanRequest: r.rescan_request,
+    nextRetryAt: r.next_retry_at,
     applyRequest: r.apply_request ? JSON.parse(r.apply_request) : null,
     applyResult: r.apply_result ? JSON.parse(r.apply_result) : null,
     createdAt: r.created_at,
@@ -184,6 +217,7 @@ function toFile(r: FileRow): FileRecord {
     itemKey: r.item_key,
     errorCode: r.error_code,
     errorMessage: r.error_message,
+    errorReason: r.error_reason,
     updatedAt: r.updated_at,
   }
 }
@@ -196,6 +230,9 @@ const RULE_COLUMNS: Record<string, string> = {
   onDelete: 'on_delete',
   include: 'include',
   exclude: 'exclude',
+  followSymlinks: 'follow_symlinks',
+  rescanRequest: 'rescan_request',
+  nextRetryAt: 'next_retry_at',
   paused: 'paused',
   state: 'state',
   pauseReason: 'pause_reason',
@@ -231,12 +268,13 @@ export class WatchStore {
     onDelete: OnDelete
     include: string[]
     exclude: string[]
+    followSymlinks?: boolean
   }): RuleRecord {
     const now = this.now()
     const res = this.db
       .prepare(
-        `INSERT INTO rules (folder, profile, naming, defaults, on_delete, include, exclude, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO rules (folder, profile, naming, defaults, on_delete, include, exclude, follow_symlinks, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         r.folder,
@@ -246,6 +284,7 @@ export class WatchStore {
         r.onDelete,
         JSON.stringify(r.include),
         JSON.stringify(r.exclude),
+        r.followSymlinks ? 1 : 0,
         now,
         now,
       )
@@ -330,6 +369,7 @@ export class WatchStore {
       failed: 0,
       rejected: 0,
       deleting: 0,
+      skipped: 0,
     }
     for (const r of this.db
       .prepare('SELECT state, count(*) n FROM files WHERE rule_id = ? GROUP BY state')
@@ -339,15 +379,29 @@ export class WatchStore {
     return out
   }
 
-  upsertFile(f: Omit<FileRecord, 'updatedAt'>): void {
+  /** Failed rows of files and folders that could not be read (what the runner retries). */
+  unreadableCount(ruleId: number): number {
+    return (
+      this.db
+        .prepare(
+          `SELECT count(*) n FROM files WHERE rule_id = ? AND state = 'failed' AND error_code IN (${UNREADABLE_CODES.map(() => '?').join(',')})`,
+        )
+        .get(ruleId, ...UNREADABLE_CODES) as { n: number }
+    ).n
+  }
+
+  upsertFile(
+    f: Omit<FileRecord, 'updatedAt' | 'errorReason'> & { errorReason?: string | null },
+  ): void {
     this.db
       .prepare(
-        `INSERT INTO files (rule_id, rel_path, size, mtime_ms, sha256, product_id, pic_name, state, job_id, item_key, error_code, error_message, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO files (rule_id, rel_path, size, mtime_ms, sha256, product_id, pic_name, state, job_id, item_key, error_code, error_message, error_reason, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(rule_id, rel_path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms,
            sha256 = excluded.sha256, product_id = excluded.product_id, pic_name = excluded.pic_name,
            state = excluded.state, job_id = excluded.job_id, item_key = excluded.item_key,
-           error_code = excluded.error_code, error_message = excluded.error_message, updated_at = excluded.updated_at`,
+           error_code = excluded.error_code, error_message = excluded.error_message,
+           error_reason = excluded.error_reason, updated_at = excluded.updated_at`,
       )
       .run(
         f.ruleId,
@@ -362,6 +416,7 @@ export class WatchStore {
         f.itemKey,
         f.errorCode,
         f.errorMessage,
+        f.errorReason ?? null,
         this.now(),
       )
   }
@@ -370,13 +425,21 @@ export class WatchStore {
     ruleId: number,
     relPath: string,
     state: FileState,
-    error: { code: string; message: string } | null = null,
+    error: RowError | null = null,
   ): void {
     this.db
       .prepare(
-        'UPDATE files SET state = ?, error_code = ?, error_message = ?, updated_at = ? WHERE rule_id = ? AND rel_path = ?',
+        'UPDATE files SET state = ?, error_code = ?, error_message = ?, error_reason = ?, updated_at = ? WHERE rule_id = ? AND rel_path = ?',
       )
-      .run(state, error?.code ?? null, error?.message ?? null, this.now(), ruleId, relPath)
+      .run(
+        state,
+        error?.code ?? null,
+        error?.message ?? null,
+        error?.reason ?? null,
+        this.now(),
+        ruleId,
+        relPath,
+      )
   }
 
   removeFile(ruleId: number, relPath: string): void {

@@ -146,6 +146,48 @@ export const JOB_ERRORS = {
     ['The watch rule no longer exists.', 'Refresh the Folders view.'],
     ['监视规则已不存在。', '请刷新“文件夹”视图。'],
   ),
+  WatchFileUnreadable: entry(
+    400,
+    'invalid',
+    [
+      'Loupe cannot read this file (its permissions, a broken link or a link loop).',
+      'Let the user Loupe runs as read it (e.g. chmod a+r). Loupe tries again every minute or so, or at once with Rescan now.',
+    ],
+    [
+      'Loupe 无法读取此文件(权限不足、链接失效或链接循环)。',
+      '请让运行 Loupe 的用户可以读取它(例如 chmod a+r)。Loupe 约每分钟重试一次,也可点击“立即重新扫描”。',
+    ],
+  ),
+  WatchFolderUnreadable: entry(
+    400,
+    'invalid',
+    [
+      'Loupe cannot open this folder: the pictures in it are not watched.',
+      'Let the user Loupe runs as read and enter it (e.g. chmod a+rx). Loupe tries again every minute or so, or at once with Rescan now; nothing in it is removed from the gallery meanwhile.',
+    ],
+    [
+      'Loupe 无法打开此文件夹:其中的图片未被监视。',
+      '请让运行 Loupe 的用户可以读取并进入它(例如 chmod a+rx)。Loupe 约每分钟重试一次,也可点击“立即重新扫描”;在此期间不会从图库删除其中的图片。',
+    ],
+  ),
+  WatchLinkOutside: entry(
+    400,
+    'invalid',
+    [
+      'This link points outside the watched folder: it is not followed.',
+      'To take it, turn on “Follow links that leave the folder” in the rule.',
+    ],
+    [
+      '此链接指向被监视文件夹之外:不会跟随。',
+      '如需收录,请在规则中开启“跟随指向文件夹之外的链接”。',
+    ],
+  ),
+  WatchRulePaused: entry(
+    409,
+    'invalid',
+    ['The watch rule is paused.', 'Resume it first.'],
+    ['监视规则已暂停。', '请先继续该规则。'],
+  ),
   InvalidGlob: entry(
     400,
     'invalid',
