@@ -23,6 +23,7 @@ import { createBatchService } from './tasks/batch/service'
 import { createBackground } from './background'
 import { createWatchService } from './watch/service'
 import { ensureDataFolder, tightenDataFolder } from './util/private-fs'
+import type { WatchTimings } from './watch/runner'
 
 export interface CoreOptions {
   dataDir: string
@@ -46,6 +47,8 @@ export interface CoreOptions {
   revealPath?: (absPath: string) => void
   /** Desktop host: let the user pick a folder (watch.pickFolder); absent elsewhere. */
   pickFolder?: () => Promise<string | null>
+  /** Folder watchers' timings (debounce, retry of unreadable files…); tests shorten them. */
+  watchTimings?: Partial<WatchTimings>
 }
 
 /**
@@ -153,6 +156,7 @@ export function createCore(opts: CoreOptions) {
     logger,
     host: opts.host,
     pickFolder: opts.pickFolder,
+    timings: opts.watchTimings,
   })
 
   const api: Implementation<Contract> = {

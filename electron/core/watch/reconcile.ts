@@ -206,7 +206,9 @@ export function diffFolder(
     forget: [],
   }
   const keys = new Map<string, string>()
-  const present = new Set<string>(problems.map((p) => p.relPath))
+  // A problem (cannot be read, a link not followed) is there: not gone, whatever it gave before.
+  const seenProblems = new Set<string>(problems.map((p) => p.relPath))
+  const present = new Set<string>(seenProblems)
   const blocked = blockedPrefixes(problems)
   for (const d of described) {
     present.add(d.relPath)
@@ -253,6 +255,7 @@ export function diffFolder(
     } else plan.update.push(d)
   }
   for (const [rel, k] of known) {
+    if (seenProblems.has(rel)) continue
     const renamedIds =
       present.has(rel) &&
       k.productId !== null &&

@@ -245,7 +245,18 @@ export async function scanPath(
     lst = await fs.promises.lstat(abs)
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
-    return code === 'ENOENT' || code === 'ENOTDIR' || !accept(rel) ? null : fileProblem(rel, e)
+    if (code === 'ENOENT' || code === 'ENOTDIR' || !accept(rel)) return null
+    // Shut out by a folder above it: that folder is the problem (its pictures are not gone).
+    const segs = rel.split('/').slice(0, -1)
+    for (let i = 0; i <= segs.length; i++) {
+      const dir = segs.slice(0, i)
+      try {
+        await fs.promises.access(path.join(root, ...dir), fs.constants.R_OK | fs.constants.X_OK)
+      } catch (e2) {
+        return folderProblem(dir.join('/'), e2)
+      }
+    }
+    return fileProblem(rel, e)
   }
   // Reached through a link to a folder? Only a followed link outside the folder counts.
   const parent = path.dirname(abs)

@@ -1,0 +1,89 @@
+/**
+ * A Loupe core (real SQLite, local engine, job queue, folder watchers) in a child process that
+ * runs as an unprivileged user — root reads files whatever their mode, so a test of unreadable
+ * files forks this when it runs as root. Driven over IPC by `unprivileged.ts`.
+ *
+ * Environment: LOUPE_TEST_DATA (data folder), LOUPE_TEST_UID / LOUPE_TEST_GID (drop to them
+ * before anything else is loaded; unset: stay as is), LOUPE_TEST_WATCH_TIMINGS (JSON).
+ */
+
+export {}
+
+const uid = process.env.LOUPE_TEST_UID
+const gid = process.env.LOUPE_TEST_GID
+if (uid && gid) {
+  process.setgroups!([Number(gid)])
+  process.setgid!(Number(gid))
+  process.setuid!(Number(uid))
+}
+
+const { createCore } = await import('../../../../electron/core/app')
+const { createMemorySecretStore } = await import('../../../../electron/core/profiles/secrets')
+
+const core = createCore({
+  dataDir: process.env.LOUPE_TEST_DATA!,
+  secrets: createMemorySecretStore(),
+  host: 'headless',
+  featurizerWorkers: 1,
+  imagingWorkers: 1,
+  watchTimings: JSON.parse(process.env.LOUPE_TEST_WATCH_TIMINGS ?? '{}'),
+})
+
+type OpRequest = { id: number; op: string; args: unknown[] }
+
+const ops: Record<string, (...args: never[]) => unknown> = {
+  /** Who this process is, and whether it can read a path (the test checks the drop worked). */
+  async whoami(file: string) {
+    const fs = await import('node:fs')
+    let readable = true
+    try {
+      fs.readFileSync(file)
+    } catch {
+      readable = false
+    }
+    return { uid: process.getuid?.() ?? null, gid: process.getgid?.() ?? null, readable }
+  },
+  async start() {
+    return core.watch.start()
+  },
+  /** A contract call through the dispatcher: `{ result }` or `{ error }`. */
+  async call(name: string, input: unknown) {
+    return core.dispatch(name as never, input)
+  },
+  async whenIdle(ruleId: number) {
+    await core.watch.whenIdle(ruleId)
+    return true
+  },
+  gallery(productId: string, picName: string) {
+    return core.galleries.get('local').get(productId, picName)
+  },
+  /** Every job item sent for pictures of `folder`: [relPath, op, state]. */
+  sent(folder: string) {
+    const q = core.jobs.queue()
+    const out: [string, string, string][] = []
+    for (const j of q.listJobs({ limit: 10_000 })) {
+      if ((j.params as { sources?: string[] }).sources?.[0] !== folder) continue
+      for (const it of q.listItems(j.id)) {
+        const p = it.payload as { relPath?: string; op?: string }
+        out.push([p.relPath ?? '?', p.op ?? '?', it.state])
+      }
+    }
+    return out
+  },
+  async close() {
+    await core.close()
+    setTimeout(() => process.exit(0), 50)
+    return true
+  },
+}
+
+process.on('message', async (m: OpRequest) => {
+  try {
+    const fn = ops[m.op] as (...a: unknown[]) => unknown
+    const result = await fn(...m.args)
+    process.send!({ id: m.id, result: result ?? null })
+  } catch (e) {
+    process.send!({ id: m.id, error: String((e as Error)?.stack ?? e) })
+  }
+})
+process.send!({ ready: true })
