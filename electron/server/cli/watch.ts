@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { Option, type CommandUnknownOpts } from '@commander-js/extra-typings'
-import type { WatchRule } from '../../api/domains/watch'
+import { WATCH_FILE_STATES, type WatchRule } from '../../api/domains/watch'
 import {
   attrOptions,
   attributeFields,
@@ -28,7 +28,14 @@ function when(ms: number | null): string {
 function ruleLine(r: WatchRule): string {
   const c = r.counts
   const state = r.state === 'syncing' && r.detail ? `syncing ${r.detail}` : r.state
-  return `${String(r.id).padStart(4)}  ${state.padEnd(16)} ${r.profile.padEnd(12)} ${r.folder}  [naming ${r.naming}, on delete ${r.onDelete}${r.include.length ? `, include ${r.include.join(' ')}` : ''}${r.exclude.length ? `, exclude ${r.exclude.join(' ')}` : ''}]  ${c.synced} synced, ${c.pending} pending, ${c.failed} failed, ${c.rejected} rejected; last sync ${when(r.lastSyncAt)}`
+  return `${String(r.id).padStart(4)}  ${state.padEnd(16)} ${r.profile.padEnd(12)} ${r.folder}  [naming ${r.naming}, on delete ${r.onDelete}${r.include.length ? `, include ${r.include.join(' ')}` : ''}${r.exclude.length ? `, exclude ${r.exclude.join(' ')}` : ''}${r.followSymlinks ? ', follows links leaving the folder' : ''}]  ${c.synced} synced, ${c.pending} pending, ${c.failed} failed${c.unreadable ? ` (${c.unreadable} cannot be read)` : ''}, ${c.rejected} rejected${c.skipped ? `, ${c.skipped} links not followed` : ''}; last sync ${when(r.lastSyncAt)}`
+}
+
+/** What a `loupe watch` user does about unreadable files and folders. */
+function unreadableNote(r: WatchRule): string | null {
+  if (!r.counts.unreadable) return null
+  const next = r.nextRetryAt ? `; next try ${when(r.nextRetryAt)}` : ''
+  return `        ${r.counts.unreadable} files or folders cannot be read (see: loupe watch files ${r.id} --state failed)${next}. Fix their permissions, then: loupe watch rescan ${r.id}`
 }
 
 export function registerWatchCommands(program: CommandUnknownOpts, run: Runner): void {
@@ -49,6 +56,10 @@ export function registerWatchCommands(program: CommandUnknownOpts, run: Runner):
     )
     .option('--include <glob>', 'only matching files (repeatable)', collect)
     .option('--exclude <glob>', 'never matching files (repeatable)', collect)
+    .option(
+      '--follow-symlinks',
+      'follow links whose target is outside the folder (default: listed as skipped)',
+    )
   for (const o of attrOptions()) add.addOption(o)
   add.action((folder, o, cmd) =>
     run.contract(cmd, async (ctx) => {
@@ -59,6 +70,7 @@ export function registerWatchCommands(program: CommandUnknownOpts, run: Runner):
         onDelete: o.onDelete,
         include: o.include ?? [],
         exclude: o.exclude ?? [],
+        followSymlinks: !!o.followSymlinks,
         defaults: defaults(o as AttrValues),
       })
       if (ctx.json) return ctx.printJson(r)
@@ -83,6 +95,8 @@ export function registerWatchCommands(program: CommandUnknownOpts, run: Runner):
         for (const x of r.rules) {
           ctx.out(ruleLine(x))
           if (x.detail && x.state !== 'syncing') ctx.out(`        ${x.detail}`)
+          const note = unreadableNote(x)
+          if (note) ctx.out(note)
         }
         ctx.out(
           r.runner
@@ -127,12 +141,12 @@ export function registerWatchCommands(program: CommandUnknownOpts, run: Runner):
     .argument('<id>', 'the rule', idArg)
     .addOption(
       new Option('--state <state>', 'only those in this state (repeatable)')
-        .choices(['pending', 'synced', 'failed', 'rejected', 'deleting'] as const)
+        .choices(WATCH_FILE_STATES)
         .argParser((v, prev: string[] | undefined) => collect(v, prev)),
     )
     .action((id, o, cmd) =>
       run.contract(cmd, async (ctx) => {
-        const states = o.state as ('pending' | 'synced' | 'failed' | 'rejected')[] | undefined
+        const states = o.state as (typeof WATCH_FILE_STATES)[number][] | undefined
         const r = await ctx.api.watch.files({
           id,
           ...(states?.length ? { states } : {}),
@@ -145,6 +159,46 @@ export function registerWatchCommands(program: CommandUnknownOpts, run: Runner):
           )
         }
         if (r.total > r.files.length) ctx.out(`… and ${r.total - r.files.length} more`)
+      }),
+    )
+
+  watch
+    .command('rescan')
+    .description(
+      'scan a watched folder again now: files and folders that could not be read are tried again',
+    )
+    .argument('<id>', 'the rule', idArg)
+    .option('--no-wait', 'do not wait for the scan to be over')
+    .action((id, o, cmd) =>
+      run.contract(cmd, async (ctx) => {
+        const r = await ctx.api.watch.rescan({ id })
+        if (!r.running) {
+          if (ctx.json) return ctx.printJson(r)
+          ctx.out('No Loupe host is watching folders now: the folder is scanned when one starts.')
+          return 0
+        }
+        if (!o.wait) {
+          if (ctx.json) return ctx.printJson(r)
+          ctx.out(`Rescan of rule ${id} asked; follow it with: loupe watch list`)
+          return 0
+        }
+        const end = Date.now() + 10 * 60_000
+        for (;;) {
+          const rule = (await ctx.api.watch.list({})).rules.find((x) => x.id === id)
+          if (!rule) return 1
+          if ((rule.lastScanAt ?? 0) >= r.requestedAt) {
+            if (ctx.json) return ctx.printJson(rule)
+            ctx.out(ruleLine(rule))
+            const note = unreadableNote(rule)
+            if (note) ctx.out(note)
+            return rule.counts.failed > 0 ? 1 : 0
+          }
+          if (Date.now() > end) {
+            ctx.out('The scan is not over yet (see loupe watch list).')
+            return 1
+          }
+          await sleep(250)
+        }
       }),
     )
 

@@ -90,6 +90,9 @@ describe('loupe batch and loupe watch', { timeout: 240_000 }, () => {
     expect(apply.stdout).toMatch(/Job \d+: 2 done, 0 failed/)
     const again = loupe(['--data', data, 'watch', 'reconcile', '1'])
     expect(again.stdout).toMatch(/^0 to add, 0 to update, 0 to delete, 2 unchanged/)
+    const rescan = loupe(['--data', data, 'watch', 'rescan', '1'])
+    expect(rescan.code, rescan.stderr).toBe(0)
+    expect(rescan.stdout).toContain('No Loupe host is watching folders now')
   })
 
   it('a running host picks up a rule added by the CLI and runs it; reconcile --apply is delegated to it', async () => {
@@ -112,7 +115,14 @@ describe('loupe batch and loupe watch', { timeout: 240_000 }, () => {
       )
     await until(() => rule2()?.counts.synced === 1)
     expect(rule2().state).toBe('watching')
+    // a rescan runs where the watchers run, and the command waits for it
+    const rescan = loupe(['--data', data, 'watch', 'rescan', String(rule2().id)])
+    expect(rescan.code, rescan.stderr).toBe(0)
+    expect(rescan.stdout).toMatch(/watching .* 1 synced, 0 pending, 0 failed, 0 rejected/)
     loupe(['--data', data, 'watch', 'pause', String(rule2().id)])
+    const paused = loupe(['--data', data, 'watch', 'rescan', String(rule2().id)])
+    expect(paused.code).toBe(1)
+    expect(paused.stderr).toMatch(/^WatchRulePaused: /)
     // the host notices a pause made by another process within its poll interval (2 s)
     await new Promise((r) => setTimeout(r, 3000))
     place(folder, { 'hat/2.jpg': 76 })
