@@ -55,6 +55,12 @@ export const useFoldersStore = defineStore('folders', () => {
     await load()
     return r
   }
+  /** Scan the folder again now (files and folders that could not be read are tried again). */
+  async function rescan(id: number) {
+    const r = await getBridge().api.watch.rescan({ id })
+    await load()
+    return r
+  }
   async function files(id: number, states?: WatchFile['state'][]) {
     return getBridge().api.watch.files({ id, ...(states ? { states } : {}), limit: 500 })
   }
@@ -79,6 +85,7 @@ export const useFoldersStore = defineStore('folders', () => {
     resume,
     reconcile,
     apply,
+    rescan,
     files,
     samples,
     pickFolder,

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { WatchFile, WatchRule } from '../../../../electron/api/domains/watch'
 import { cleanupTmp, place, tmp, until } from '../tasks/batch/helpers'
-import { AS_ROOT, giveToChild, startChildCore, type ChildCore } from './unprivileged'
+import { AS_ROOT, giveToChild, startChildCore, type ChildCore } from '../../../helpers/unprivileged'
 
 // Registered first, so it runs last (after hooks run in reverse order).
 afterAll(() => cleanupTmp())

@@ -3,12 +3,19 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 /**
- * Root reads a file whatever its mode, so tests of unreadable files run the Loupe core that reads
- * them in a child process as `nobody` (65534) when this process is root; otherwise as this user
- * (chmod then works as it is). Never skipped: the child proves it cannot read a chmod-000 file.
+ * Root reads a file whatever its mode, so tests of unreadable files run the Loupe part that reads
+ * them (a core, a headless host) in a child process as `nobody` (65534) when this process is root;
+ * otherwise as this user (chmod then works as it is). Never skipped: the tests check that the
+ * child cannot read a chmod-000 file.
+ *
+ * The child script drops to LOUPE_TEST_UID / LOUPE_TEST_GID first thing (see
+ * `dropPrivileges`), sends `{ ready: true, ...info }` when it is up and answers `{ id, op, args }`
+ * messages with `{ id, result }` or `{ id, error }`.
  */
 
-const ROOT = path.resolve(__dirname, '../../../..')
+// vitest defines __dirname; the child scripts run as ES modules under tsx (import.meta.dirname).
+const HERE = typeof __dirname === 'string' ? __dirname : import.meta.dirname
+const ROOT = path.resolve(HERE, '../..')
 export const AS_ROOT = process.getuid?.() === 0
 export const NOBODY = 65534
 
@@ -21,29 +28,63 @@ export function giveToChild(p: string): void {
   }
 }
 
+/** In the child, first thing: become the user the test asked for (nothing when not root). */
+export function dropPrivileges(): void {
+  const uid = process.env.LOUPE_TEST_UID
+  const gid = process.env.LOUPE_TEST_GID
+  if (!uid || !gid) return
+  process.setgroups!([Number(gid)])
+  process.setgid!(Number(gid))
+  process.setuid!(Number(uid))
+}
+
+/** In the child: answer the parent's `op` messages with these functions. */
+export function serveOps(ops: Record<string, (...args: never[]) => unknown>, info = {}): void {
+  process.on('message', async (m: { id: number; op: string; args: unknown[] }) => {
+    try {
+      const fn = ops[m.op] as (...a: unknown[]) => unknown
+      const result = await fn(...m.args)
+      process.send!({ id: m.id, result: result ?? null })
+    } catch (e) {
+      process.send!({ id: m.id, error: String((e as Error)?.stack ?? e) })
+    }
+  })
+  process.send!({ ready: true, ...info })
+}
+
 export interface ChildCore {
   proc: ChildProcess
+  /** What the child sent with `ready` (e.g. the host's URL). */
+  info: Record<string, unknown>
   op<T = unknown>(op: string, ...args: unknown[]): Promise<T>
   /** A contract call: the result, or throws `Code: message`. */
   call<T = unknown>(name: string, input?: unknown): Promise<T>
   close(): Promise<void>
 }
 
-export async function startChildCore(
+/** The Loupe core of `dataDir` in a child as the unprivileged user (unprivileged-core.ts). */
+export function startChildCore(
   dataDir: string,
   timings: Record<string, number> = {},
 ): Promise<ChildCore> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
+  return forkUnprivileged(path.join(HERE, 'unprivileged-core.ts'), {
     LOUPE_TEST_DATA: dataDir,
     LOUPE_TEST_WATCH_TIMINGS: JSON.stringify(timings),
     HOME: dataDir,
-  }
+  })
+}
+
+/** Fork a TypeScript child script (through tsx) as the unprivileged user when root. */
+export async function forkUnprivileged(
+  script: string,
+  extraEnv: NodeJS.ProcessEnv,
+): Promise<ChildCore> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv }
   if (AS_ROOT) {
     env.LOUPE_TEST_UID = String(NOBODY)
     env.LOUPE_TEST_GID = String(NOBODY)
   }
-  const proc = fork(path.join(__dirname, 'unprivileged-core.ts'), [], {
+  const proc = fork(script, [], {
     cwd: ROOT,
     env,
     execArgv: ['--import', 'tsx'],
@@ -57,10 +98,14 @@ export async function startChildCore(
     for (const w of waiting.values()) w.reject(exited)
     waiting.clear()
   })
+  let info: Record<string, unknown> = {}
   await new Promise<void>((resolve, reject) => {
     proc.once('exit', () => reject(exited))
     proc.on('message', (m: { ready?: boolean; id?: number; result?: unknown; error?: string }) => {
-      if (m.ready) return resolve()
+      if (m.ready) {
+        info = m
+        return resolve()
+      }
       const w = waiting.get(m.id!)
       if (!w) return
       waiting.delete(m.id!)
@@ -77,6 +122,7 @@ export async function startChildCore(
     })
   return {
     proc,
+    info,
     op,
     async call<T>(name: string, input: unknown = {}) {
       const r = await op<{ result?: T; error?: { code: string; message: string } }>(

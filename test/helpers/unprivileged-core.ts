@@ -1,24 +1,19 @@
 /**
  * A Loupe core (real SQLite, local engine, job queue, folder watchers) in a child process that
  * runs as an unprivileged user — root reads files whatever their mode, so a test of unreadable
- * files forks this when it runs as root. Driven over IPC by `unprivileged.ts`.
+ * files forks this when it runs as root. Driven over IPC by `unprivileged.ts` (startChildCore).
  *
  * Environment: LOUPE_TEST_DATA (data folder), LOUPE_TEST_UID / LOUPE_TEST_GID (drop to them
  * before anything else is loaded; unset: stay as is), LOUPE_TEST_WATCH_TIMINGS (JSON).
  */
 
-export {}
+import fs from 'node:fs'
+import { dropPrivileges, serveOps } from './unprivileged'
 
-const uid = process.env.LOUPE_TEST_UID
-const gid = process.env.LOUPE_TEST_GID
-if (uid && gid) {
-  process.setgroups!([Number(gid)])
-  process.setgid!(Number(gid))
-  process.setuid!(Number(uid))
-}
+dropPrivileges()
 
-const { createCore } = await import('../../../../electron/core/app')
-const { createMemorySecretStore } = await import('../../../../electron/core/profiles/secrets')
+const { createCore } = await import('../../electron/core/app')
+const { createMemorySecretStore } = await import('../../electron/core/profiles/secrets')
 
 const core = createCore({
   dataDir: process.env.LOUPE_TEST_DATA!,
@@ -29,12 +24,9 @@ const core = createCore({
   watchTimings: JSON.parse(process.env.LOUPE_TEST_WATCH_TIMINGS ?? '{}'),
 })
 
-type OpRequest = { id: number; op: string; args: unknown[] }
-
 const ops: Record<string, (...args: never[]) => unknown> = {
   /** Who this process is, and whether it can read a path (the test checks the drop worked). */
-  async whoami(file: string) {
-    const fs = await import('node:fs')
+  whoami(file: string) {
     let readable = true
     try {
       fs.readFileSync(file)
@@ -77,13 +69,4 @@ const ops: Record<string, (...args: never[]) => unknown> = {
   },
 }
 
-process.on('message', async (m: OpRequest) => {
-  try {
-    const fn = ops[m.op] as (...a: unknown[]) => unknown
-    const result = await fn(...m.args)
-    process.send!({ id: m.id, result: result ?? null })
-  } catch (e) {
-    process.send!({ id: m.id, error: String((e as Error)?.stack ?? e) })
-  }
-})
-process.send!({ ready: true })
+serveOps(ops)
