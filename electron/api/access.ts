@@ -93,6 +93,7 @@ export const METHOD_SCOPES: Record<MethodName<Contract>, AccessScope> = {
   'watch.resume': 'full',
   'watch.reconcile': 'full',
   'watch.apply': 'full',
+  'watch.rescan': 'full',
 
   'secrets.status': 'read',
   'secrets.setPlainText': 'full',

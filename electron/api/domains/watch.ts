@@ -172,7 +172,12 @@ export const watchDomain = {
   ),
   add: method(RuleInput, WatchRule, { serverPaths: (i) => [i.folder] }),
   update: method(RuleId.extend({ patch: RuleInput.partial() }), WatchRule, {
-    serverPaths: (i) => (i.patch.folder === undefined ? [] : [i.patch.folder]),
+    // Following links that leave the folder makes the server read files elsewhere: as naming a
+    // path, a remote caller may not turn it on (it may turn it off).
+    serverPaths: (i) => [
+      ...(i.patch.folder === undefined ? [] : [i.patch.folder]),
+      ...(i.patch.followSymlinks ? ['(targets of links leaving the watched folder)'] : []),
+    ],
   }),
   remove: method(RuleId, z.object({ ok: z.literal(true) })),
   pause: method(RuleId, WatchRule),

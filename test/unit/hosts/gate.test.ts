@@ -387,6 +387,8 @@ function remoteCases(
   refused('watch.samples', () => ({ folder: ctx().folder }))
   refused('watch.add', () => ({ folder: ctx().folder }))
   refused('watch.update', () => ({ id: 1, patch: { folder: ctx().folder } }))
+  // following links out of the watched folder reads server files elsewhere
+  refused('watch.update', () => ({ id: 1, patch: { followSymlinks: true } }))
   refused('bulk.plan', () => ({ sources: [ctx().folder] }))
   refused('bulk.plan', () => ({
     sources: [{ path: path.join(ctx().dataDir, 'staging', '..', 'profiles'), type: 'folder' }],
