@@ -200,6 +200,8 @@ describe('the headless host gate', { timeout: 120_000 }, () => {
       { method: 'GET', target: '/', ok: 200 },
       { method: 'GET', target: '/assets/app.js', ok: 200 },
       { method: 'GET', target: '/api/nothing', ok: 404 },
+      { method: 'POST', target: '/auth/session', ok: 200 },
+      { method: 'GET', target: '/auth/session', ok: 200 },
     ]
     const send = (r: (typeof routes)[number], headers: Record<string, string>) =>
       rawRequest(port, r.target, {
@@ -230,8 +232,14 @@ describe('the headless host gate', { timeout: 120_000 }, () => {
       }
     }
     // The event stream too.
-    const ev = await rawRequest(port, '/api/events', { headers: { host: 'evil.example' } })
-    expect(ev.status).toBe(403)
+    const evilStream: Record<string, string>[] = [
+      { host: 'evil.example' },
+      { origin: 'https://evil.example' },
+    ]
+    for (const headers of evilStream) {
+      const ev = await rawRequest(port, '/api/events', { headers })
+      expect(ev.status).toBe(403)
+    }
     // No Host header at all (HTTP/1.0).
     const noHost = await rawSocket(port, 'GET / HTTP/1.0\r\n\r\n')
     expect(noHost).toMatch(/^HTTP\/1\.1 403/)
@@ -627,3 +635,32 @@ describe(
     })
   },
 )
+
+describe('the engine API names no server path in its errors', { timeout: 60_000 }, () => {
+  it('answers a damaged AccessKey file without the data folder', async () => {
+    const t = tempDir('loupe-gate-wire-')
+    const h = await startHeadless({ dataDir: t.dir, port: 0, rendererDir: t.dir })
+    try {
+      fs.writeFileSync(path.join(t.dir, 'access-keys.json'), '{}')
+      const q = new URLSearchParams({
+        Action: 'DetailInstance',
+        AccessKeyId: 'LTAIexample',
+        Signature: 'x',
+        SignatureMethod: 'HMAC-SHA1',
+        SignatureVersion: '1.0',
+      })
+      const r = await rawRequest(h.port, `/?${q}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'InstanceName=local',
+      })
+      const body = JSON.parse(r.text) as { Code: string; Message: string }
+      expect(body.Code).toBe('KeyStoreCorrupt')
+      expect(body.Message).toBe('The AccessKey file access-keys.json is damaged.')
+      expect(r.text).not.toContain(t.dir)
+    } finally {
+      await h.close()
+      t.cleanup()
+    }
+  })
+})
