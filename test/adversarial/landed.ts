@@ -9,7 +9,7 @@ export const LANDED = {
   /** One request gate for every UI-host route (Host/Origin, paths, 400/413/404). */
   gate: true,
   /** Remote mode: tokens, sign-in, scopes. */
-  auth: false,
+  auth: true,
   /** Log escaping, file modes. */
   safety: true,
 } as const
