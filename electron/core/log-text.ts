@@ -5,7 +5,7 @@
  *
  * Two layers, both here:
  *
- * 1. The logger (core/log.ts) passes the whole content of every line through `escapeLogText`
+ * 1. The logger (core/log.ts) passes the whole content of every line through `logLineText`
  *    before it adds the line's own structure (timestamp, level, the final newline). So nothing
  *    can write a line break (or a terminal escape) into the log, whatever a caller forgot: one
  *    `log()` call is exactly one physical line. A multi-line text such as a stack trace is kept on
@@ -14,6 +14,11 @@
  *    be mistaken for the line's own words (empty, or with spaces, quotes, `=`, backslashes or
  *    escaped characters) is written as a double-quoted string, so `ak=evil status=200` cannot be
  *    forged within a line either: the log reads `ak="evil status=200"`.
+ *
+ * Lengths are bounded, so a caller cannot flood the log (and rotate earlier lines away) with one
+ * request: a value is cut after `MAX_LOG_VALUE` characters, a line's content after `MAX_LOG_LINE`,
+ * saying how much was left out. (Secrets are redacted by the logger before a line is cut; a value
+ * is cut by the caller, so values never carry secrets — they are not meant to anyway.)
  *
  * Escapes, readable and reversible: `\n` `\r` `\t`; other C0 controls, DEL and C1 controls as
  * `\xHH` (ESC is `\x1b`); U+2028/U+2029, the bidirectional marks, embeddings, overrides and isolates
@@ -57,6 +62,11 @@ export function escapeLogText(text: string): string {
   return text.replace(UNSAFE, escapeChar)
 }
 
+/** The content of one log line: cut after `MAX_LOG_LINE` characters, then escaped. */
+export function logLineText(text: string): string {
+  return escapeLogText(clip(text, MAX_LOG_LINE))
+}
+
 /** A value that can stand bare in a line: no space, quote, `=`, backslash or escaped character. */
 const BARE = new RegExp(`^[^\\s"'=\\\\${UNSAFE_CLASS}\\ud800-\\udfff]+$`, 'u')
 
@@ -66,14 +76,25 @@ function textOf(value: unknown): string {
   return String(value)
 }
 
+/** A value longer than this (characters) is cut in a log line: a caller cannot flood the log. */
+export const MAX_LOG_VALUE = 1024
+/** The content of one log line is cut after this many characters (a stack trace fits easily). */
+export const MAX_LOG_LINE = 16 * 1024
+
+/** `s` cut to `max` characters, saying how many were left out. */
+export function clip(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max)}…(+${s.length - max} characters)` : s
+}
+
 /**
  * One untrusted value for a log line: as it is when it can only be read one way (`abc-123`,
- * `/data/a.jpg`), otherwise double-quoted with `"`, `\` and every unsafe character escaped.
+ * `/data/a.jpg`), otherwise double-quoted with `"`, `\` and every unsafe character escaped. Cut
+ * after `max` characters.
  */
-export function logValue(value: unknown): string {
+export function logValue(value: unknown, max = MAX_LOG_VALUE): string {
   const s = textOf(value)
-  if (BARE.test(s)) return s
-  return `"${s.replace(UNSAFE_OR_QUOTE, escapeChar)}"`
+  if (s.length <= max && BARE.test(s)) return s
+  return `"${clip(s, max).replace(UNSAFE_OR_QUOTE, escapeChar)}"`
 }
 
 /**

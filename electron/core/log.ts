@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { escapeLogText, logValue } from './log-text'
+import { logLineText, logValue } from './log-text'
 import { PRIVATE_FILE, ensurePrivateDir } from './util/private-fs'
 
 export { escapeLogText, logf, logValue } from './log-text'
@@ -118,7 +118,7 @@ export function createLogger(
     },
     redact,
     log(level, message) {
-      const line = `${new Date().toISOString()} ${level.toUpperCase()} ${escapeLogText(redact(String(message)))}\n`
+      const line = `${new Date().toISOString()} ${level.toUpperCase()} ${logLineText(redact(String(message)))}\n`
       opts.sink?.(line.slice(0, -1))
       if (opts.file === false) return
       try {

@@ -1,7 +1,14 @@
 import fs from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createLogger, logFilePath } from '../../../electron/core/log'
-import { escapeLogText, escapeTerminalText, logValue, logf } from '../../../electron/core/log-text'
+import {
+  MAX_LOG_LINE,
+  MAX_LOG_VALUE,
+  escapeLogText,
+  escapeTerminalText,
+  logValue,
+  logf,
+} from '../../../electron/core/log-text'
 import { tempDir } from '../../helpers/tmp'
 
 const temps: { cleanup: () => void }[] = []
@@ -175,5 +182,20 @@ describe('the logger: one call is one line', () => {
       expect.stringMatching(/INFO multi\\n\*\*\*\\nline$/),
       expect.stringMatching(/INFO quoted ak="a b \*\*\*" other="\*\*\*"$/),
     ])
+  })
+})
+
+describe('lengths are bounded', () => {
+  it('a long value is cut, saying by how much; a long line too', () => {
+    const v = logValue('a'.repeat(5000))
+    expect(v).toBe(`"${'a'.repeat(MAX_LOG_VALUE)}…(+${5000 - MAX_LOG_VALUE} characters)"`)
+    const d = dir()
+    const log = createLogger(d)
+    log.log('info', `x${'\n'.repeat(100_000)}`)
+    const text = fs.readFileSync(logFilePath(d), 'utf8')
+    expect(text.split('\n').filter(Boolean)).toHaveLength(1)
+    // each newline is two characters once escaped: the cap counts what the caller gave
+    expect(text.length).toBeLessThan(2 * MAX_LOG_LINE + 200)
+    expect(text).toMatch(/…\(\+\d+ characters\)\n$/)
   })
 })

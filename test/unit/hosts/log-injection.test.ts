@@ -240,6 +240,35 @@ describe('engine API → loupe.log: untrusted values cannot forge a line', () =>
   })
 })
 
+describe('engine API → loupe.log: one request cannot flood the log', () => {
+  it('a 200,000-character InstanceName (signed, in the body) is cut in its line', async () => {
+    const body = { InstanceName: 'I'.repeat(200_000), ProductId: 'p', PicName: 'n' }
+    const system: Record<string, string> = {
+      Action: 'SearchImageByName',
+      Format: 'JSON',
+      Version: '2020-12-14',
+      AccessKeyId: ak.accessKeyId,
+      SignatureMethod: 'HMAC-SHA1',
+      SignatureVersion: '1.0',
+      SignatureNonce: `${Date.now()}-${Math.random()}`,
+      Timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    }
+    const signature = signRpcV1('POST', { ...system, ...body }, ak.accessKeySecret)
+    const a = await rawPost(
+      Object.entries({ ...system, Signature: signature })
+        .map(([k, v]) => `${enc(k)}=${enc(v)}`)
+        .join('&'),
+      Object.entries(body)
+        .map(([k, v]) => `${enc(k)}=${enc(v)}`)
+        .join('&'),
+    )
+    expect(a.code).toBe('InvalidInstance')
+    const line = logLines().find((l) => l.includes(a.requestId))!
+    expect(line.length).toBeLessThan(1500)
+    expect(line).toContain(`instance="${'I'.repeat(1024)}…(+198976 characters)"`)
+  })
+})
+
 describe('the CLI: what the data holds cannot drive the terminal', () => {
   it('`loupe gallery list` shows a ProductId and PicName with ESC, BEL and CR escaped', async () => {
     const productId = 'p\x1b]0;pwned\x07\x1b[2J'
