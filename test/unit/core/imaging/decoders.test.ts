@@ -98,7 +98,9 @@ describe('BMP', () => {
     const bomb = Buffer.from(full.subarray(0, 200))
     bomb.writeInt32LE(40000, 18)
     bomb.writeInt32LE(40000, 22)
-    expect(() => decodeBmp(bomb, LIMIT)).toThrow(expect.objectContaining({ code: 'UnsupportedPicPixels' }))
+    expect(() => decodeBmp(bomb, LIMIT)).toThrow(
+      expect.objectContaining({ code: 'UnsupportedPicPixels' }),
+    )
     const odd = Buffer.from(full)
     odd.writeUInt16LE(2, 28)
     expect(() => decodeBmp(odd, LIMIT)).toThrow(
