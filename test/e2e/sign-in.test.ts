@@ -172,6 +172,8 @@ describe('signing in to a remote Loupe in Chromium', () => {
     // `loupe tokens revoke`: the next call answers 401 and the sign-in screen comes back.
     expect(createTokenStore(t.dir).revoke(readOnly.id)).toBe(true)
     await page.getByTestId('nav').getByText('搜索', { exact: true }).click()
+    // (The search view is up before going back: a second click too soon is a duplicate navigation.)
+    await page.getByTestId('search-tabs').waitFor()
     await page.getByTestId('nav').getByText('图库', { exact: true }).click()
     await page.getByTestId('sign-in').waitFor({ timeout: 30_000 })
     expect(await page.getByTestId('signin-ended').textContent()).toContain('访问令牌已被撤销')
