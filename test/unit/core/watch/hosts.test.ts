@@ -66,6 +66,19 @@ describe('one runner per data folder', () => {
         const seen = await call<{ rules: WatchRule[] }>(b.dispatch, 'watch.list', {})
         return seen.rules.find((r) => r.id === rule.id)?.counts.synced === 1
       })
+      // A rescan asked through `b` is done by `a` (within its poll interval), and is seen done.
+      const asked = await call<{ running: boolean; delegated: boolean; requestedAt: number }>(
+        b.dispatch,
+        'watch.rescan',
+        { id: rule.id },
+      )
+      expect(asked).toMatchObject({ running: true, delegated: true })
+      await until(async () => {
+        const seen = await call<{ rules: WatchRule[] }>(b.dispatch, 'watch.list', {})
+        const r = seen.rules.find((x) => x.id === rule.id)!
+        return (r.lastScanAt ?? 0) >= asked.requestedAt
+      }, 30_000)
+      expect(a.watch.store().rule(rule.id)!.rescanRequest).toBeNull()
     } finally {
       await b.close()
       await a.close()

@@ -249,4 +249,28 @@ describe('a watched folder with unreadable files and folders, and links', () => 
     // the loop stays a failure, with its reason
     expect(f.get('links/loop.jpg')?.error?.reason).toBe('ELOOP')
   })
+
+  it('a watched folder that itself cannot be opened is a failure, and is watched live once fixed', async () => {
+    const root = path.join(base, 'closed root')
+    place(root, { 'z/1.jpg': 310 })
+    fs.chmodSync(root, CLOSED)
+    try {
+      const r = await core!.call<WatchRule>('watch.add', { folder: root })
+      await until(async () => (await files(r.id)).get('./')?.state === 'failed', 30_000)
+      expect((await files(r.id)).get('./')!.error).toMatchObject({
+        code: 'WatchFolderUnreadable',
+        reason: 'EACCES',
+      })
+      expect((await rule(r.id)).counts).toMatchObject({ failed: 1, unreadable: 1, synced: 0 })
+      fs.chmodSync(root, 0o755)
+      await core!.call('watch.rescan', { id: r.id })
+      await until(() => inGallery('z', '1.jpg'), 30_000)
+      await core!.op('whenIdle', r.id)
+      expect((await files(r.id)).has('./')).toBe(false)
+      place(root, { 'z/2.jpg': 311 })
+      await until(() => inGallery('z', '2.jpg'), 30_000)
+    } finally {
+      fs.chmodSync(root, 0o755)
+    }
+  })
 })
