@@ -5,6 +5,7 @@
  * the attacks, images are added (acknowledged by the server); forged DeleteImage requests aim at
  * them, and at the end every one must still be there.
  */
+import fs from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LIMITS } from '../../electron/domain/attributes'
 import { catalogueBytes } from '../helpers/images'
@@ -22,6 +23,7 @@ import {
   sdk,
   sdkOutcome,
   send,
+  type RawAnswer,
   type RawRequest,
 } from './wire'
 import { runtimeWith } from '../unit/core/engines/wire/sdk'
@@ -666,6 +668,66 @@ describe('family a: the engine API holds against forged, replayed and malformed 
         () => call(s.port, 'search.byText', { profile: INSTANCE, text: 'red shirt' }),
         UNSUPPORTED,
       ),
+    )
+    expect(fails.filter(Boolean)).toEqual([])
+  })
+
+  it('IncreaseInstance with hostile paths: a named error, and no server path in any answer', async () => {
+    const fails: (string | null)[] = []
+    const roots = [s.dataDir, fs.realpathSync(s.dataDir)]
+    const leaking = (a: RawAnswer) => roots.find((r) => a.text.includes(r))
+    for (const [bucket, p] of [
+      ['local', '/does/not/exist'],
+      ['local', '/../../../../etc'],
+      ['local', '/a/../../..'],
+      ['local', '/%2e%2e/%2e%2e'],
+      ['local', 'relative/path'],
+      ['local', '/\u0000x'],
+      ['other-bucket', '/x'],
+    ]) {
+      fails.push(
+        await resultOrNamed(
+          F,
+          `IncreaseInstance BucketName=${show(bucket)} Path=${show(p)}`,
+          s,
+          async () => {
+            const a = await send(
+              s.port,
+              acs3(s.port, 'IncreaseInstance', {
+                InstanceName: INSTANCE,
+                BucketName: bucket,
+                Path: p,
+              }),
+            )
+            return leaking(a)
+              ? { ...a, code: `SERVER-PATH(${a.code || a.status})`, status: 500 }
+              : a
+          },
+          // A task may be accepted (it then fails on its own, see IncreaseList below).
+          { verify: () => null },
+        ),
+      )
+    }
+    // The accepted tasks fail (no such folder): their error texts name no server path either.
+    let list: RawAnswer | null = null
+    for (let i = 0; i < 40; i++) {
+      list = await send(
+        s.port,
+        acs3(s.port, 'IncreaseList', { InstanceName: INSTANCE, BucketName: 'local' }),
+      )
+      if (!/PROCESSING/.test(list.text)) break
+      await new Promise((r) => setTimeout(r, 250))
+    }
+    const where = list && leaking(list)
+    fails.push(
+      list && list.status === 200 && !where
+        ? record(F, 'IncreaseList of the failed tasks names no server path', 'answered')
+        : record(
+            F,
+            'IncreaseList of the failed tasks names no server path',
+            'misbehaved',
+            list ? `${list.status} ${list.text.slice(0, 300)}` : 'no answer',
+          ),
     )
     expect(fails.filter(Boolean)).toEqual([])
   })
