@@ -7,6 +7,7 @@
  * remote caller may not name server paths (403 RemotePathRefused); the engine API keeps its own
  * signature check.
  */
+import fs from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -24,6 +25,8 @@ let s: Served
 let full = ''
 let readOnly = ''
 let bases: string[] = []
+/** Every answer a remote caller (the LAN address) got: none may name a path on the server. */
+const remoteAnswers: string[] = []
 
 function lanAddress(): string | null {
   for (const list of Object.values(os.networkInterfaces()))
@@ -92,6 +95,7 @@ async function req(
           } catch {
             code = ''
           }
+          if (addr !== '127.0.0.1') remoteAnswers.push(`${method} ${path}: ${text}`)
           resolve({
             status,
             code,
@@ -286,6 +290,54 @@ describe('family e: auth on a non-loopback bind', () => {
           { status: 403, code: 'RemotePathRefused' },
           'gate',
         ),
+      )
+    }
+    expect(fails.filter(Boolean)).toEqual([])
+  })
+
+  it('a remote caller is never shown a path on the server', async () => {
+    const addr = bases[0]
+    const fails: (string | null)[] = []
+    if (addr !== '127.0.0.1') {
+      const rw = await signIn(addr, full)
+      // Errors that are about files: a broken picture, a path, an unknown profile's folder.
+      for (const [m, input] of [
+        [
+          'images.add',
+          {
+            image: { base64: Buffer.from('not a picture').toString('base64'), name: 'x.jpg' },
+            productId: 'b',
+            picName: 'b.jpg',
+          },
+        ],
+        [
+          'images.add',
+          {
+            image: { path: `${data.dir}/profiles/local/gallery.db` },
+            productId: 'b',
+            picName: 'b.jpg',
+          },
+        ],
+        ['search.byPic', { image: { base64: Buffer.alloc(10).toString('base64') } }],
+        ['profiles.update', { name: 'nobody', patch: {} }],
+      ] as [string, unknown][]) {
+        await req(addr, 'POST', `/api/call/${m}`, { cookie: rw, body: input })
+      }
+      const roots = [data.dir, fs.realpathSync(data.dir)]
+      const leaks = remoteAnswers.filter((t) => roots.some((r) => t.includes(r)))
+      fails.push(
+        leaks.length
+          ? record(
+              F,
+              `${remoteAnswers.length} answers to a remote caller name no server path`,
+              'misbehaved',
+              leaks.slice(0, 3).join(' || ').slice(0, 600),
+            )
+          : record(
+              F,
+              `${remoteAnswers.length} answers to a remote caller name no server path`,
+              'rejected',
+            ),
       )
     }
     expect(fails.filter(Boolean)).toEqual([])
