@@ -74,6 +74,29 @@ function cookieValue(req: http.IncomingMessage, name: string): string | null {
   return null
 }
 
+/**
+ * Whom failed sign-ins are counted against: an IPv4 address, or an IPv6 /64 (one host usually
+ * holds a whole /64 and could otherwise try again from a fresh address each time).
+ */
+export function clientKey(address: string | undefined): string {
+  if (!address) return 'unknown'
+  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)
+  if (v4) return v4[1]!
+  if (!address.includes(':')) return address
+  const [head, tail = ''] = address.toLowerCase().split('::')
+  const left = head ? head.split(':') : []
+  const right = tail ? tail.split(':') : []
+  const groups = address.includes('::')
+    ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right]
+    : left
+  return (
+    groups
+      .slice(0, 4)
+      .map((g) => g.replace(/^0+(?=.)/, ''))
+      .join(':') + '::/64'
+  )
+}
+
 export function createAuthenticator(opts: AuthOptions): Authenticator {
   const tokens = opts.tokens ?? createTokenStore(opts.dataDir)
   const limits = { ...DEFAULT_SESSION_LIMITS, ...opts.limits }
@@ -136,7 +159,8 @@ export function createAuthenticator(opts: AuthOptions): Authenticator {
   }
 
   async function signIn(req: http.IncomingMessage, res: http.ServerResponse) {
-    const addr = req.socket.remoteAddress ?? 'unknown'
+    const from = req.socket.remoteAddress ?? 'unknown'
+    const addr = clientKey(req.socket.remoteAddress)
     const wait = limiter.blockedFor(addr)
     if (wait > 0) {
       res.setHeader('retry-after', String(wait))
@@ -169,7 +193,7 @@ export function createAuthenticator(opts: AuthOptions): Authenticator {
     const t = typeof token === 'string' ? tokens.verify(token) : null
     if (!t) {
       limiter.fail(addr)
-      log('warn', `auth: failed sign-in from ${addr}`)
+      log('warn', `auth: failed sign-in from ${from}`)
       return sendJson(
         res,
         401,
@@ -182,7 +206,7 @@ export function createAuthenticator(opts: AuthOptions): Authenticator {
     if (old) sessions.end(old)
     const s = sessions.create(t.id, t.scope)
     tokens.touch(t.id)
-    log('info', `auth: signed in from ${addr} with token ${t.id} (${t.scope})`)
+    log('info', `auth: signed in from ${from} with token ${t.id} (${t.scope})`)
     res.setHeader('set-cookie', cookie(s.id, Math.floor(limits.maxMs / 1000)))
     sendJson(res, 200, { required: true, signedIn: true, scope: s.scope } satisfies SessionState)
   }

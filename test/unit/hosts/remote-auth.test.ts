@@ -1,7 +1,7 @@
 import http from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startHeadless } from '../../../electron/server/headless'
-import { isLoopbackHost } from '../../../electron/server/auth/index'
+import { clientKey, isLoopbackHost } from '../../../electron/server/auth/index'
 import { createTokenStore } from '../../../electron/core/auth/tokens'
 import { tempDir } from '../../helpers/tmp'
 import { cookieOf, lanAddress, request } from '../../helpers/remote'
@@ -366,5 +366,18 @@ describe('which binds are loopback', () => {
     ]) {
       expect(isLoopbackHost(h), h).toBe(false)
     }
+  })
+})
+
+describe('failed sign-ins are counted per client', () => {
+  it('per IPv4 address, and per IPv6 /64', () => {
+    expect(clientKey('192.0.2.7')).toBe('192.0.2.7')
+    expect(clientKey('::ffff:192.0.2.7')).toBe('192.0.2.7')
+    expect(clientKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64')
+    expect(clientKey('2001:db8:1:2:bbbb:cccc:dddd:eeee')).toBe('2001:db8:1:2::/64')
+    expect(clientKey('2001:db8::1')).toBe('2001:db8:0:0::/64')
+    expect(clientKey('2001:db8:1:3::1')).not.toBe(clientKey('2001:db8:1:2::1'))
+    expect(clientKey('::1')).toBe('0:0:0:0::/64')
+    expect(clientKey(undefined)).toBe('unknown')
   })
 })
