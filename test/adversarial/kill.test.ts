@@ -113,7 +113,22 @@ describe('family g: kill -9 of loupe serve during AddImage bursts', () => {
         }
       }
       const workers = Array.from({ length: CLIENTS }, (_, w) => worker(w))
+      // A server that acknowledges nothing must not hang the run: kill it anyway after 60 s.
+      const guard = setTimeout(() => {
+        if (killed) return
+        killed = true
+        fails.push(
+          record(
+            F,
+            `round ${round}: the burst`,
+            'misbehaved',
+            `only ${ackedThisRound} of ${killAfter} adds acknowledged in 60 s`,
+          )!,
+        )
+        void served.kill9().then(resolveKill)
+      }, 60_000)
       await killedNow
+      clearTimeout(guard)
       await Promise.all(workers)
       const name = `round ${round}: SIGKILL after ${killAfter} acknowledged adds (${inFlightAtKill.length} in flight)`
       const died = served.proc.signalCode === 'SIGKILL'
