@@ -118,6 +118,46 @@ describe('signing in to a remote Loupe in Chromium', () => {
     await page.close()
   })
 
+  it('a full session edits a watch rule, but a browser on another machine cannot name a server folder', async () => {
+    const watched = path.join(shots.dir, 'watched')
+    fs.mkdirSync(watched, { recursive: true })
+    const added = (await host.core.dispatch('watch.add', { folder: watched })) as {
+      result: { id: number }
+    }
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    const errors = watchConsole(page)
+    await page.addInitScript(() => localStorage.setItem('loupe.locale', 'en-US'))
+    await page.goto(`${url}/#/folders`)
+    await page.getByTestId('signin-token').locator('input').fill(full)
+    await page.getByTestId('signin-submit').click()
+    const card = page.getByTestId(`rule-${added.result.id}`)
+    await card.waitFor()
+    // Editing the naming rule sends no folder: accepted from another machine too.
+    await card.getByTestId('rule-edit').click()
+    await page.getByTestId('bulk-naming-file').click()
+    await page.getByTestId('rule-save').click()
+    await page.getByTestId('rule-dialog').waitFor({ state: 'detached' })
+    const list = (await host.core.dispatch('watch.list', {})) as {
+      result: { rules: { id: number; naming: string; folder: string }[] }
+    }
+    const rule = list.result.rules.find((r) => r.id === added.result.id)
+    expect(rule).toMatchObject({ naming: 'file', folder: watched })
+    if (LAN) {
+      // A new rule names a folder of the server: refused, and the app says why.
+      await page.getByTestId('folders-add').click()
+      await page.getByTestId('rule-folder').locator('input').fill(path.join(shots.dir, 'other'))
+      await page.getByTestId('rule-save').click()
+      await page.getByTestId('error-alert').waitFor()
+      expect(await page.getByTestId('error-alert').textContent()).toContain(
+        'Loupe does not read or write files on the server by their path',
+      )
+      const after = (await host.core.dispatch('watch.list', {})) as { result: { rules: unknown[] } }
+      expect(after.result.rules).toHaveLength(1)
+    }
+    expect(errors.filter((e) => !e.includes('Failed to load resource'))).toEqual([])
+    await page.close()
+  })
+
   it('zh-CN: a read-only session shows its badge, cannot switch profiles, and a revoke signs it out', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
     const errors = watchConsole(page)
