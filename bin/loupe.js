@@ -7,6 +7,35 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
+/** The command word of `argv` (global options and their values skipped), e.g. 'serve'. */
+function commandOf(argv) {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    if (a === '--data' || a === '--profile') i++
+    else if (!a.startsWith('-')) return a
+  }
+  return null
+}
+
+// `loupe serve` decodes pictures for hours: on Linux it restarts itself once, in place (same pid),
+// with glibc's allocator settings that keep its memory from creeping under huge pictures (the
+// values and the measurement: electron/core/util/malloc-env.ts, DECODE_MALLOC_ENV).
+if (
+  process.platform === 'linux' &&
+  process.env.MALLOC_MMAP_THRESHOLD_ === undefined &&
+  typeof process.execve === 'function' &&
+  commandOf(process.argv.slice(2)) === 'serve'
+) {
+  process.execve(
+    process.execPath,
+    [process.execPath, ...process.execArgv, ...process.argv.slice(1)],
+    {
+      ...process.env,
+      MALLOC_MMAP_THRESHOLD_: '131072',
+    },
+  )
+}
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const built = path.join(root, 'out/cli/cli.js')
 const source = path.join(root, 'electron/server/cli.ts')

@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import type { ConnFrame, PortLike, ToCore, ToMain } from './protocol'
 import { isMessage } from './protocol'
 import type { CoreLauncher, CoreProcess } from './supervisor'
+import { withDecodeMallocEnv } from '../core/util/malloc-env'
 
 export interface ForkLauncherOptions {
   /** The core process entry: `out/main/core-host.js`, or `electron/core-host/entry.ts` with tsx. */
@@ -24,7 +25,8 @@ export function forkLauncher(opts: ForkLauncherOptions): CoreLauncher<PortLike> 
       execPath: process.execPath,
       execArgv: opts.execArgv ?? [],
       cwd: opts.cwd,
-      env: opts.env,
+      // glibc's allocator settings for a process decoding huge pictures (util/malloc-env.ts).
+      env: withDecodeMallocEnv(opts.env ?? process.env),
       serialization: 'advanced',
       stdio: opts.output ? ['ignore', 'pipe', 'pipe', 'ipc'] : 'inherit',
     })

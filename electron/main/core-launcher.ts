@@ -1,6 +1,7 @@
 import type { MessagePortMain, UtilityProcess } from 'electron'
 import type { ToCore, ToMain } from '../core-host/protocol'
 import type { CoreLauncher } from '../core-host/supervisor'
+import { withDecodeMallocEnv } from '../core/util/malloc-env'
 
 /** The core process's name (`app.getAppMetrics`, `child-process-gone` details). */
 export const CORE_SERVICE_NAME = 'Loupe engine'
@@ -30,6 +31,8 @@ export function utilityLauncher(
     const child = electron.utilityProcess.fork(entry, [], {
       serviceName: CORE_SERVICE_NAME,
       stdio: 'inherit',
+      // glibc's allocator settings for a process decoding huge pictures (util/malloc-env.ts).
+      env: withDecodeMallocEnv(process.env),
     })
     child.on('error', (type: string, location: string) =>
       log?.(`core process error: ${type} at ${location}`),
