@@ -3,14 +3,15 @@
  * process, `loupe serve`).
  *
  * Measured with bench/huge-images.ts (8 parallel 96 MP searches, repeated): with glibc's defaults
- * the RSS grows round after round (1.29 → 1.55 GB over 6 rounds, 1.34 → 1.89 GB before the decode
- * budget) although the JS heap and the budget stay flat. The cause is glibc's *dynamic* mmap
+ * the RSS grows round after round (1.23 → 1.50 GB over 10 rounds; 1.45 → 1.87 GB over 4 before the
+ * decode budget) although the JS heap and the budget stay flat. The cause is glibc's *dynamic* mmap
  * threshold: once a large block (libvips' strips and buffers, several MB) is freed, glibc raises
  * the threshold up to 32 MB, so later blocks of that size come from the heap arenas of the many
  * decoding threads, where freed memory fragments and is not given back. A fixed threshold
  * (`MALLOC_MMAP_THRESHOLD_`, here glibc's own starting value of 128 KiB) keeps every large block
  * in its own mapping, returned to the system when freed: the RSS then stays flat (752 → 746 MB
- * over the same 6 rounds). 1 MiB was not enough (835 → 932 MB).
+ * over the same 6 rounds; 757 → 760 MB over 10, bench/README.md). 1 MiB swung more (835 MB,
+ * up to 932).
  *
  * glibc reads these variables when a process starts, so they are set in the environment of the
  * process to start (`withDecodeMallocEnv`), or the process restarts itself once with them
