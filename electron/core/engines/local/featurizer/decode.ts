@@ -8,7 +8,7 @@ import type { Box } from './types'
 configureSharp()
 
 /** Largest input accepted (pixels): above the cloud's 4096 x 4096 limit, below a bomb. */
-const MAX_INPUT_PIXELS = 8192 * 8192
+const MAX_INPUT_PIXELS = 8192 * 8192 // the message below names it
 /** Longest side of the working copy every descriptor and the detector are computed from. */
 export const WORK_SIDE = 512
 
@@ -64,7 +64,7 @@ export async function decode(image: Uint8Array): Promise<Decoded> {
     throw new EngineError(
       'UnsupportedPicPixels',
       `The specified pixels is not supported: the picture is ${sw}x${sh} ` +
-        `(${Math.round((sw * sh) / 1e5) / 10} MP); at most ${MAX_INPUT_PIXELS / 1e6} MP can be decoded.`,
+        `(${Math.round((sw * sh) / 1e5) / 10} MP); at most 8192 x 8192 (67.1 MP) can be decoded.`,
       { hint: 'Resize the image so each side is at most 4096 pixels.' },
     )
   }

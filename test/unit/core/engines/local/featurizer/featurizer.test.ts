@@ -4,6 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { EngineError } from '../../../../../../electron/core/engines/errors'
 import { createFeaturizer } from '../../../../../../electron/core/engines/local/featurizer/index'
 import { dot } from '../../../../../../electron/core/engines/local/featurizer/vector'
+import { PixelBudget } from '../../../../../../electron/core/util/pixel-budget'
+import { pngBomb } from '../../../imaging/fixtures'
 import { catalogueBytes as catalogue } from '../../../../../helpers/images'
 import { iconicPath, productPhoto } from '../../../../../helpers/photos'
 
@@ -110,6 +112,28 @@ describe('featurizer', () => {
     await expect(f.detect(Buffer.from('not an image'))).rejects.toBeInstanceOf(EngineError)
     const e = await f.embed(catalogue(2))
     expect(e.vector.length).toBe(f.dim)
+  })
+})
+
+describe('featurizer and huge pictures', () => {
+  it('refuses a picture over its pixel limit from the header (UnsupportedPicPixels), decoding nothing', async () => {
+    const budget = new PixelBudget()
+    const f = createFeaturizer({ workers: 1, pixelBudget: budget })
+    try {
+      const bomb = pngBomb(30000, 30000) // a few hundred bytes declaring 900 MP
+      const e = await f.describe(bomb, { detect: true }).catch((err: unknown) => err)
+      expect(e).toMatchObject({ code: 'UnsupportedPicPixels' })
+      expect((e as Error).message).toMatch(
+        /30000x30000 \(900 MP\); at most 8192 x 8192 \(67\.1 MP\)/,
+      )
+      expect(budget.stats().grants).toBe(0)
+      // …and goes on: a normal picture is decoded through the budget.
+      const d = await f.describe(catalogue(2), { detect: false })
+      expect(d.vector.length).toBe(f.dim)
+      expect(budget.stats().grants).toBe(1)
+    } finally {
+      await f.close()
+    }
   })
 })
 
