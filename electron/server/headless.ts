@@ -166,9 +166,11 @@ export async function startHeadless(opts: HeadlessOptions): Promise<{
   const bridge = createHttpBridge({
     dispatch: core.dispatch,
     events: core.events,
-    // A browser on another machine plans a bulk add from the files it staged (bulk.stage).
+    // A browser on another machine plans a bulk add from the files it staged (bulk.stage); it is
+    // shown paths relative to the data folder and gives them back so.
     remotePathAllowed: (p) => insideRealPath(staging, p),
     scrub: dataDirScrubber(opts.dataDir),
+    resolveRemotePath: (p) => path.resolve(opts.dataDir, p),
   })
   const keys = createKeyStore(opts.dataDir)
   const localProfile = (name: string) => {

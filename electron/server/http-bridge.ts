@@ -1,4 +1,5 @@
 import type http from 'node:http'
+import path from 'node:path'
 import { contract } from '../api/contract'
 import { lookupMethod, serverPathsOf } from '../api/define'
 import type { DispatchReply } from '../api/dispatch'
@@ -27,6 +28,16 @@ export async function readBody(req: http.IncomingMessage, limit = MAX_CALL_BODY)
   )
 }
 
+/** Every string of a JSON value mapped through `f` (a new value; the input is not changed). */
+function mapStrings(v: unknown, f: (s: string) => string): unknown {
+  if (typeof v === 'string') return f(v)
+  if (Array.isArray(v)) return v.map((x) => mapStrings(x, f))
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mapStrings(x, f)]))
+  }
+  return v
+}
+
 /** What the bridge knows about a caller (from the gate). */
 export type CallContext = Pick<GateContext<unknown>, 'req' | 'res' | 'remote' | 'body'>
 
@@ -35,21 +46,32 @@ export type CallContext = Pick<GateContext<unknown>, 'req' | 'res' | 'remote' | 
  * `{ result }` or `{ error }`; `GET /api/events` streams the core's events as Server-Sent Events.
  * Remote callers (another machine) only send bytes: a method given a path on this machine is
  * refused them (RemotePathRefused) unless `remotePathAllowed` says the host handed the path out,
- * and `scrub` takes this machine's paths out of the errors they get.
+ * and `scrub` takes this machine's paths out of everything they get (answers, errors, events):
+ * paths inside the data folder are shown relative to it. A relative path a remote caller gives
+ * back (a staged upload, `staging/<id>/…`) is resolved with `resolveRemotePath`.
  */
 export function createHttpBridge(deps: {
   dispatch: (name: string, input: unknown) => Promise<DispatchReply>
   events: EventBus
   remotePathAllowed?: (p: string) => boolean
   scrub?: (text: string) => string
+  resolveRemotePath?: (p: string) => string
 }) {
-  const clients = new Set<http.ServerResponse>()
+  /** Open event streams; true: the caller is remote. */
+  const clients = new Map<http.ServerResponse, boolean>()
   const unsub = deps.events.onAny((name, payload) => {
     const line = `event: message\ndata: ${JSON.stringify({ name, payload })}\n\n`
-    for (const c of clients) c.write(line)
+    let remoteLine: string | null = null
+    for (const [c, remote] of clients) {
+      if (!remote) c.write(line)
+      else {
+        remoteLine ??= `event: message\ndata: ${JSON.stringify({ name, payload: mapStrings(payload, scrub) })}\n\n`
+        c.write(remoteLine)
+      }
+    }
   })
   const ping = setInterval(() => {
-    for (const c of clients) c.write(': ping\n\n')
+    for (const c of clients.keys()) c.write(': ping\n\n')
   }, 20_000)
   ping.unref()
   const scrub = deps.scrub ?? ((t: string) => t)
@@ -66,6 +88,20 @@ export function createHttpBridge(deps: {
       ...(e.hint !== undefined ? { hint: scrub(e.hint) } : {}),
       ...(details ? { details } : {}),
     }
+  }
+
+  /**
+   * A remote caller's argument with the relative server paths it names (as it was shown them)
+   * made absolute: exactly the strings `serverPaths` reports, nothing else.
+   */
+  function resolvePaths(name: string, input: unknown): unknown {
+    const resolve = deps.resolveRemotePath
+    if (!resolve) return input
+    const relative = new Set(
+      serverPathsOf(lookupMethod(contract, name), input).filter((p) => !path.isAbsolute(p)),
+    )
+    if (relative.size === 0) return input
+    return mapStrings(input, (s) => (relative.has(s) ? resolve(s) : s))
   }
 
   /** RemotePathRefused for the first server path of the call a remote caller may not name. */
@@ -100,6 +136,7 @@ export function createHttpBridge(deps: {
         })
       }
       if (ctx.remote) {
+        input = resolvePaths(name, input)
         const refused = refusePaths(name, input)
         if (refused) return sendJson(res, 403, { error: refused })
       }
@@ -108,9 +145,9 @@ export function createHttpBridge(deps: {
         const status = reply.error.code === 'UnknownMethod' ? 404 : 200
         return sendJson(res, status, ctx.remote ? { error: scrubError(reply.error) } : reply)
       }
-      sendJson(res, 200, reply)
+      sendJson(res, 200, ctx.remote ? { result: mapStrings(reply.result, scrub) } : reply)
     },
-    events(ctx: Pick<CallContext, 'req' | 'res'>): void {
+    events(ctx: Pick<CallContext, 'req' | 'res' | 'remote'>): void {
       const { req, res } = ctx
       res.writeHead(200, {
         'content-type': 'text/event-stream',
@@ -118,13 +155,13 @@ export function createHttpBridge(deps: {
         connection: 'keep-alive',
       })
       res.write(': connected\n\n')
-      clients.add(res)
+      clients.set(res, ctx.remote)
       req.on('close', () => clients.delete(res))
     },
     close() {
       unsub()
       clearInterval(ping)
-      for (const c of clients) c.end()
+      for (const c of clients.keys()) c.end()
       clients.clear()
     },
   }

@@ -410,7 +410,7 @@ function remoteCases(
   refused('tasks.dumpDiff', () => ({ source: { file: ctx().picture } }))
   refused('tasks.dumpImport', () => ({ source: { file: ctx().picture } }))
 
-  it('takes pictures as bytes, and plans from what it staged', async () => {
+  it('takes pictures as bytes, and plans from what it staged (shown relative to the data folder)', async () => {
     const bytes = fs.readFileSync(ctx().picture).toString('base64')
     const added = await call('images.add', {
       image: { base64: bytes, name: 'a.jpg' },
@@ -419,12 +419,41 @@ function remoteCases(
     })
     expect(added.status, added.text).toBe(200)
     expect(JSON.parse(added.text)).toHaveProperty('result')
-    const staged = JSON.parse(
-      (await call('bulk.stage', { files: [{ relPath: 'drop/b.jpg', base64: bytes }] })).text,
-    ) as { result: { sources: string[] } }
+    const stagedReply = await call('bulk.stage', {
+      files: [{ relPath: 'drop/b.jpg', base64: bytes }],
+    })
+    expect(stagedReply.text).not.toContain(ctx().dataDir)
+    const staged = JSON.parse(stagedReply.text) as { result: { sources: string[] } }
+    expect(staged.result.sources).toEqual([expect.stringMatching(/^staging\/[a-z0-9-]+\/drop$/)])
     const plan = await call('bulk.plan', { sources: staged.result.sources })
-    expect(plan.status).toBe(200)
-    expect(JSON.parse(plan.text)).toHaveProperty('result.planId')
+    expect(plan.status, plan.text).toBe(200)
+    const planId = (JSON.parse(plan.text) as { result: { planId: string } }).result.planId
+    // The plan read the staged picture: the same bytes as a.jpg, added above, so it is skipped.
+    let rows: { action: string; relPath: string }[] = []
+    for (let i = 0; i < 100 && !rows.length; i++) {
+      const page = await call('bulk.planPage', { planId })
+      expect(page.text).not.toContain(ctx().dataDir)
+      rows = (JSON.parse(page.text) as { result: { rows: typeof rows } }).result.rows
+      if (!rows.length) await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(rows.map((r) => [r.relPath, r.action])).toEqual([['b.jpg', 'skip']])
+    // A relative path outside the staging folder is still refused.
+    const outside = await call('bulk.plan', { sources: ['profiles/local'] })
+    expect(outside.status).toBe(403)
+  })
+
+  it('shows no server path in answers: app info, exports, secrets', async () => {
+    for (const [name, input] of [
+      ['app.info', {}],
+      ['gallery.export', { format: 'csv', to: 'file' }],
+      ['secrets.status', {}],
+    ] as const) {
+      const r = await call(name, input)
+      expect(r.status, r.text).toBe(200)
+      expect(r.text, name).not.toContain(ctx().dataDir)
+    }
+    const info = JSON.parse((await call('app.info', {})).text) as { result: { dataDir: string } }
+    expect(info.result.dataDir).toBe('.')
   })
 
   it('refuses a staged path that a symbolic link takes out of the staging folder', async () => {
@@ -516,6 +545,7 @@ describe(
         events: h.core.events,
         remotePathAllowed: (p) => insideRealPath(path.join(dataDir, 'staging'), p),
         scrub: dataDirScrubber(dataDir),
+        resolveRemotePath: (p) => path.resolve(dataDir, p),
       })
       let remote = true
       const gate = createGate<true>({
