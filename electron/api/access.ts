@@ -29,6 +29,7 @@ export const METHOD_SCOPES: Record<MethodName<Contract>, AccessScope> = {
   'images.update': 'full',
   'images.remove': 'full',
   'images.exists': 'read',
+  'images.inspect': 'read',
 
   'search.byPic': 'read',
   'search.byName': 'read',

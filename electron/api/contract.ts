@@ -45,6 +45,10 @@ export const contract = {
     update: method(S.UpdateImageInput, z.object({ requestId: z.string() })),
     remove: method(S.DeleteImageInput, S.DeleteImageResult, { slow: true }),
     exists: method(S.ProfileRef.extend(S.ImageKey.shape), S.ExistsResult),
+    /** Check a picture as it is chosen: sniffed and decoded by the core, nothing sent to an engine. */
+    inspect: method(S.InspectImageInput, S.InspectImageResult, {
+      serverPaths: (i) => imagePaths(i.image),
+    }),
   },
   search: {
     byPic: method(S.SearchByPicInput, S.SearchResult, {

@@ -155,6 +155,12 @@ export type ImageInput = z.infer<typeof ImageInput>
 
 export const RegionText = z.string().regex(REGION_TEXT_RE, 'Region is x1,x2,y1,y2 in pixels')
 
+/**
+ * What to do with a picture smaller than the service type's minimum side: refuse (default),
+ * upscale, or pad — the one option Bulk add, single Add and Search share.
+ */
+export const SmallImage = z.enum(['reject', 'upscale', 'pad'])
+
 export const Attributes = z.object({
   categoryId: z.number().int().min(0).optional(),
   customContent: z.string().max(LIMITS.customContent).optional(),
@@ -176,6 +182,7 @@ export const AddImageInput = ProfileRef.extend({
   crop: z.boolean().optional(),
   /** Region on the original image (before preprocessing). */
   region: RegionText.optional(),
+  smallImage: SmallImage.optional(),
 })
   .extend(ImageKey.shape)
   .extend(Attributes.shape)
@@ -189,6 +196,36 @@ export const AddImageResult = z.object({
   regionOnOriginal: z.string().nullable(),
   preprocessing: z.array(z.string()),
 })
+
+export const InspectImageInput = ProfileRef.extend({ image: ImageInput })
+
+const PixelSize = z.object({ width: z.number().int(), height: z.number().int() })
+
+/**
+ * A picture checked when it is chosen (before any engine call): what it really is, its size as
+ * shown (EXIF orientation applied), the profile's engine bounds and, when it is below the
+ * minimum, the size upscaling or padding would give. `preview` is a small picture any browser
+ * shows (at most 256 px a side), for formats a browser cannot display (TIFF, BMP, PPM).
+ */
+export const InspectImageResult = z.object({
+  format: z.enum(['jpeg', 'png', 'gif', 'webp', 'tiff', 'bmp', 'ppm']),
+  width: z.number().int(),
+  height: z.number().int(),
+  bytes: z.number().int(),
+  /** The engine's bounds per side for the profile's service type. */
+  min: z.number().int(),
+  max: z.number().int(),
+  /** A side is below `min`: refused unless upscaled or padded. */
+  small: z.boolean(),
+  /** A side is above `max`: scaled down on the way (nothing to choose). */
+  downscaled: z.boolean(),
+  /** Sizes the small-picture options would give (`upscale` null: too elongated to scale). */
+  fits: z.object({ upscale: PixelSize.nullable(), pad: PixelSize }).nullable(),
+  /** Whether browsers show the format as it is. */
+  browserShows: z.boolean(),
+  preview: z.object({ mime: z.string(), base64: z.string() }),
+})
+export type InspectImageResult = z.infer<typeof InspectImageResult>
 
 export const UpdateImageInput = ProfileRef.extend(ImageKey.shape).extend(Attributes.shape)
 
@@ -213,6 +250,7 @@ export const SearchByPicInput = ProfileRef.extend({
   image: ImageInput,
   crop: z.boolean().optional(),
   region: RegionText.optional(),
+  smallImage: SmallImage.optional(),
 }).extend(SearchOptions.shape)
 
 export const SearchByNameInput = ProfileRef.extend(ImageKey.shape).extend(SearchOptions.shape)

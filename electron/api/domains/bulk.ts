@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { method } from '../define'
-import { Attributes, ProfileRef } from '../schemas'
+import { Attributes, ProfileRef, SmallImage } from '../schemas'
 import { JobError } from './jobs'
 
 /**
@@ -32,7 +32,7 @@ export const BulkOptions = ProfileRef.extend({
    */
   duplicates: z.enum(['skip', 'add']).optional(),
   /** Pictures smaller than the service type's minimum side. Default reject. */
-  smallImage: z.enum(['reject', 'upscale', 'pad']).optional(),
+  smallImage: SmallImage.optional(),
   /** Skip pictures already in the gallery under the same id with the same bytes. Default true. */
   skipUnchanged: z.boolean().optional(),
   recursive: z.boolean().optional(),

@@ -3,8 +3,9 @@ import type * as S from '../../api/schemas'
 import type { ProfileStore } from '../profiles/store'
 import type { EngineRegistry } from '../engines/registry'
 import type { Logger } from '../log'
-import type { Action, PreparedImage, PrepareOptions } from '../imaging/types'
+import type { Action, PreparedImage, PrepareOptions, SmallImagePolicy } from '../imaging/types'
 import { regionToOriginal } from '../imaging/region'
+import { inspectPicture } from './inspect'
 import type { SearchResult } from '../engines/types'
 import { CoreError } from '../errors'
 import type { PictureResolver } from './gallery-picture'
@@ -68,12 +69,14 @@ export function createImageService(d: ImageServiceDeps) {
     profile: string,
     img: In<typeof S.ImageInput> | { src: Buffer | string; name?: string },
     region?: string,
+    smallImage?: SmallImagePolicy,
   ) {
     const p = d.profiles.get(profile)
     const { src, name } = 'src' in img ? img : imageSource(img)
     return d.imaging().prepare(src, {
       serviceType: p.serviceType,
       region: region ?? null,
+      smallImage: smallImage ?? 'reject',
       name,
       thumbnail: true,
       hashes: true,
@@ -94,19 +97,21 @@ export function createImageService(d: ImageServiceDeps) {
     profile: string,
     img: In<typeof S.ImageInput> | { src: Buffer | string; name?: string },
     region?: string,
+    smallImage: SmallImagePolicy = 'reject',
   ): Promise<PreparedImage> {
     const p = d.profiles.get(profile)
     const { src, name } = 'src' in img ? img : imageSource(img)
     const opts = {
       serviceType: p.serviceType,
       region: region ?? null,
+      smallImage,
       name,
       thumbnail: false,
       hashes: false,
     }
     // A path is read by the imaging worker itself: only bytes in hand are hashed and cached.
     if (typeof src === 'string') return d.imaging().prepare(src, opts)
-    const key = `${await contentHash(src)}|${p.serviceType}|${region ?? ''}`
+    const key = `${await contentHash(src)}|${p.serviceType}|${region ?? ''}|${smallImage}`
     const hit = queries.get(key)
     if (hit) return hit
     const prepared = await d.imaging().prepare(src, opts)
@@ -138,8 +143,17 @@ export function createImageService(d: ImageServiceDeps) {
     images: {
       async add(input: In<typeof S.AddImageInput>) {
         const p = profileOf(input.profile)
-        const { image, profile: _p, crop, region, productId, picName, ...attributes } = input
-        const prepared = await prepare(p.name, image, region)
+        const {
+          image,
+          profile: _p,
+          crop,
+          region,
+          smallImage,
+          productId,
+          picName,
+          ...attributes
+        } = input
+        const prepared = await prepare(p.name, image, region, smallImage)
         const engine = await d.engines.get(p.name)
         // The registry's engine records the picture in the gallery cache (write-through).
         const res = await engine.addImage(
@@ -181,6 +195,12 @@ export function createImageService(d: ImageServiceDeps) {
           isDeleteByFilter: !!input.filter,
         })
       },
+      /** A picture checked as it is chosen (images/inspect.ts): no engine call. */
+      async inspect(input: In<typeof S.InspectImageInput>) {
+        const p = profileOf(input.profile)
+        const { src, name } = imageSource(input.image)
+        return inspectPicture(d.imaging(), src, { serviceType: p.serviceType, name })
+      },
       async exists(input: { profile?: string; productId: string; picName: string }) {
         const p = profileOf(input.profile)
         return (await d.engines.get(p.name)).checkImageExists({
@@ -192,8 +212,8 @@ export function createImageService(d: ImageServiceDeps) {
     search: {
       async byPic(input: In<typeof S.SearchByPicInput>) {
         const p = profileOf(input.profile)
-        const { image, profile: _p, crop, region, ...opts } = input
-        const prepared = await prepareQuery(p.name, image, region)
+        const { image, profile: _p, crop, region, smallImage, ...opts } = input
+        const prepared = await prepareQuery(p.name, image, region, smallImage)
         const res = await (
           await d.engines.get(p.name)
         ).searchImageByPic({

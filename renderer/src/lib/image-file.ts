@@ -1,6 +1,7 @@
 /** Images the user picks, drops or pastes, ready for the contract (`{ base64, name }`). */
 
 import { PICTURE_EXTENSIONS } from '@domain/picture'
+import type { InspectImageResult } from '@api/schemas'
 
 export const ACCEPT = ['image/*', ...PICTURE_EXTENSIONS.map((e) => `.${e}`)].join(',')
 
@@ -13,8 +14,10 @@ export interface PickedImage {
   type: string
   /** The bytes in base64, as the contract takes them. */
   base64: string
-  /** An object URL to show the picture (revoke with `releaseImage`). */
+  /** An object URL to show the picture (revoke with `releaseImage`), or the core's preview. */
   url: string
+  /** What the core found when the picture was chosen (composables/pick-image.ts). */
+  info?: InspectImageResult
 }
 
 export type RejectReason = 'notImage' | 'tooLarge' | 'empty' | 'unreadable'

@@ -11,6 +11,16 @@ import { toUiError } from '@renderer/lib/errors'
 
 export type SearchMode = 'pic' | 'name' | 'filter'
 
+/** What the pipeline does with a picture below the engine's minimum (as Bulk add's option). */
+export type SmallImage = 'reject' | 'upscale' | 'pad'
+
+/** The option offered for a chosen picture: enlarge when it can, else pad; none when not small. */
+export function smallImageFor(img: PickedImage | null): SmallImage {
+  const i = img?.info
+  if (!i?.small) return 'reject'
+  return i.fits?.upscale ? 'upscale' : 'pad'
+}
+
 /** The engine's paging limits: Num 1..100, Start + Num <= 500. */
 export const MAX_NUM = 100
 export const MAX_RESULTS = 500
@@ -31,6 +41,7 @@ type LastQuery =
       image: PickedImage
       region: Box | null
       crop: boolean
+      smallImage: SmallImage
       opts: Options
     }
   | { mode: 'name'; profile: string; productId: string; picName: string; opts: Options }
@@ -63,6 +74,7 @@ export const useSearchStore = defineStore('search', () => {
   const imageSize = ref<Size | null>(null)
   const region = ref<Box | null>(null)
   const crop = ref(true)
+  const smallImage = ref<SmallImage>('reject')
   const categoryId = ref<number | null>(null)
   const filter = ref('')
   const pageSize = ref<number>(20)
@@ -115,7 +127,9 @@ export const useSearchStore = defineStore('search', () => {
       releaseImage(image.value)
     }
     image.value = img
-    imageSize.value = null
+    // The core's size (orientation applied): a region drawn on its preview maps onto the original.
+    imageSize.value = img.info ? { width: img.info.width, height: img.info.height } : null
+    smallImage.value = smallImageFor(img)
     region.value = null
     detected.value = null
     searchedRegion.value = null
@@ -144,6 +158,7 @@ export const useSearchStore = defineStore('search', () => {
         profile: q.profile,
         image: { base64: q.image.base64, name: q.image.name },
         ...(q.region ? { region: formatRegion(q.region) } : { crop: q.crop }),
+        ...(q.smallImage !== 'reject' ? { smallImage: q.smallImage } : {}),
         ...q.opts,
         ...paging,
       })
@@ -214,6 +229,7 @@ export const useSearchStore = defineStore('search', () => {
       image: image.value,
       region: region.value,
       crop: crop.value,
+      smallImage: smallImage.value,
       opts: options(),
     })
   }
@@ -338,6 +354,7 @@ export const useSearchStore = defineStore('search', () => {
     imageSize,
     region,
     crop,
+    smallImage,
     categoryId,
     filter,
     pageSize,

@@ -103,6 +103,28 @@ describe('desktop messages in the page', () => {
     w.unmount()
   })
 
+  it('"Open with" a text file named .jpg: checked by the core, refused with the catalogue’s words', async () => {
+    const w = mountIt()
+    const search = useSearchStore()
+    const before = search.image
+    emit('desktop.open-paths', {
+      target: 'search',
+      paths: ['/home/me/Desktop/readme.jpg'],
+      hasFolder: false,
+      image: {
+        name: 'readme.jpg',
+        type: 'image/jpeg',
+        base64: Buffer.from('not a picture at all\n').toString('base64'),
+      },
+    })
+    await vi.waitFor(() =>
+      expect(document.body.textContent).toContain('This image format is not supported.'),
+    )
+    expect(document.body.textContent).toContain('readme.jpg')
+    expect(search.image).toBe(before)
+    w.unmount()
+  })
+
   it('folders open Bulk add with them as sources', async () => {
     const w = mountIt()
     const dir = path.join(t.dir, 'catalogue')

@@ -1,12 +1,8 @@
 import { events } from '@api/events'
 import { VIEWS } from '@renderer/router'
 import type { Picked } from '@renderer/lib/files'
-import {
-  ImageRejected,
-  readImage,
-  type PickedImage,
-  type RejectReason,
-} from '@renderer/lib/image-file'
+import type { PickedImage } from '@renderer/lib/image-file'
+import { pickImage, pickProblem, type PickProblem } from '@renderer/composables/pick-image'
 
 /**
  * What the desktop's main process asks of the page: files handed to Loupe by the OS (a second
@@ -23,8 +19,8 @@ export interface DesktopDeps {
   takeBulk(picked: Picked, profile: string): Promise<unknown>
   /** The search store: the query picture, in picture mode. */
   searchPicture(image: PickedImage): void
-  /** A picture Search cannot take: tell the user why. */
-  rejected(reason: RejectReason, name: string): void
+  /** A picture Search cannot take: tell the user why (checked by the core as a drop is). */
+  rejected(problem: PickProblem, name: string): void
 }
 
 function fileFrom(image: { name: string; type: string; base64: string }): File {
@@ -51,11 +47,11 @@ export async function openPaths(raw: unknown, d: DesktopDeps): Promise<void> {
   }
   const name = baseName(m.paths[0] ?? '')
   await d.push({ name: 'search' })
-  if (!m.image) return d.rejected(m.problem ?? 'unreadable', name)
+  if (!m.image) return d.rejected({ reason: m.problem ?? 'unreadable' }, name)
   try {
-    d.searchPicture(await readImage(fileFrom(m.image)))
+    d.searchPicture(await pickImage(fileFrom(m.image), d.activeProfile()))
   } catch (e) {
-    d.rejected(e instanceof ImageRejected ? e.reason : 'unreadable', name)
+    d.rejected(pickProblem(e), name)
   }
 }
 

@@ -61,6 +61,15 @@ const en = {
       main: 'Main subject',
       subject: 'Subject {n}',
     },
+    small: {
+      title: 'Smaller than the engine accepts',
+      body: 'This picture is {size} px; the engine needs at least {min} px on each side.',
+      upscale: 'Enlarge it to {size} px',
+      pad: 'Pad it to {size} px (white border)',
+      cannotUpscale: 'Enlarge it (not possible: too elongated)',
+      reject: 'Leave it as is (the engine refuses it)',
+    },
+    shownAs: 'Shown as a preview made by Loupe: this browser cannot display {format} files.',
     drop: {
       title: 'Drop a picture here, paste it, or click to choose',
       sub: 'Ctrl+V or ⌘V pastes a picture from the clipboard',
@@ -272,6 +281,15 @@ const zh: typeof en = {
       main: '主体',
       subject: '主体 {n}',
     },
+    small: {
+      title: '图片小于引擎的最小尺寸',
+      body: '此图片为 {size} 像素;引擎要求每边至少 {min} 像素。',
+      upscale: '放大到 {size} 像素',
+      pad: '填充到 {size} 像素(白色边框)',
+      cannotUpscale: '放大(无法放大:长宽比过大)',
+      reject: '保持原样(引擎会拒绝)',
+    },
+    shownAs: '显示的是 Loupe 生成的预览:此浏览器无法显示 {format} 文件。',
     drop: {
       title: '将图片拖到此处、粘贴,或点击选择',
       sub: '按 Ctrl+V 或 ⌘V 粘贴剪贴板中的图片',

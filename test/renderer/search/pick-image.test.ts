@@ -1,0 +1,230 @@
+import { randomBytes } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
+import { createPinia, setActivePinia } from 'pinia'
+import { defineComponent, h } from 'vue'
+import { createRouter, createMemoryHistory } from 'vue-router'
+import sharp from 'sharp'
+import { NConfigProvider, NDialogProvider, NMessageProvider } from 'naive-ui'
+import { contract } from '@api/contract'
+import { createClient } from '@api/client'
+import { setBridge } from '@renderer/bridge'
+import { i18n } from '@renderer/i18n'
+import { useSearchStore } from '@renderer/stores/search'
+import AddView from '@renderer/views/AddView.vue'
+import SearchView from '@renderer/views/SearchView.vue'
+import { tempDir } from '../../helpers/tmp'
+import { serve } from '../../helpers/cli'
+import { postJson } from '../../helpers/http'
+import { catalogueBytes } from '../../helpers/images'
+import { bmp, scene } from '../../unit/core/imaging/fixtures'
+
+/**
+ * A picture is checked by the core the moment it is chosen (issue 13, point 5): a file that is not
+ * a picture is refused there with the catalogue's explanation, a TIFF or BMP is shown from the
+ * core's preview, a picture below the engine's minimum is offered upscale/pad — against a real
+ * Loupe host (`loupe serve`) with its local engine.
+ */
+let host: Awaited<ReturnType<typeof serve>>
+const call = (name: string, input: unknown) => postJson(`${host.url}/api/call/${name}`, input)
+const t = tempDir('loupe-pick-image-')
+const router = createRouter({
+  history: createMemoryHistory(),
+  routes: [
+    { path: '/search', name: 'search', component: { render: () => null } },
+    { path: '/add', name: 'add', component: { render: () => null } },
+  ],
+})
+
+function wrap(component: unknown) {
+  const Root = defineComponent({
+    render: () =>
+      h(NConfigProvider, null, () =>
+        h(NMessageProvider, null, () => h(NDialogProvider, null, () => h(component as never))),
+      ),
+  })
+  return mount(Root, { global: { plugins: [i18n, router] }, attachTo: document.body })
+}
+
+async function until(cond: () => boolean, ms = 20_000) {
+  const t0 = Date.now()
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error('timed out')
+    await flushPromises()
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+async function choose(w: VueWrapper, testid: string, f: File) {
+  const input = w.get(`[data-testid="${testid}-input"]`)
+  Object.defineProperty(input.element, 'files', { value: [f], configurable: true })
+  await input.trigger('change')
+}
+
+/** A text file named .jpg and random bytes named .png: what a user may drop by mistake. */
+const TEXT_JPG = () =>
+  new File(['Order 1234: 3 × red bag\nshipped on Monday\n'], 'notes.jpg', { type: 'image/jpeg' })
+function RANDOM_PNG() {
+  const b = randomBytes(4096)
+  b[0] = 0x13 // no picture format starts so
+  return new File([b], 'noise.png', { type: 'image/png' })
+}
+const small = async () =>
+  new File(
+    [await sharp(catalogueBytes(5)).resize(60, 60, { fit: 'fill' }).png().toBuffer()],
+    'tiny.png',
+    { type: 'image/png' },
+  )
+
+const FAKES = [
+  ['a text file named .jpg', TEXT_JPG, 'a text file, although it is named .jpg'],
+  ['random bytes named .png', RANDOM_PNG, 'unrecognised binary data, although it is named .png'],
+] as const
+
+describe('a picture is checked when it is chosen', () => {
+  beforeAll(async () => {
+    setActivePinia(createPinia())
+    host = await serve(['--data', t.dir, '--port', '0'])
+    setBridge(
+      createClient(contract, {
+        invoke: (name, input) => call(name, input),
+        subscribe: () => () => {},
+      }),
+    )
+    i18n.global.locale.value = 'en-US'
+    await router.push('/search')
+    for (let i = 0; i < 6; i++) {
+      const r = (await call('images.add', {
+        image: { base64: catalogueBytes(i).toString('base64'), name: `c${i}.jpg` },
+        productId: `c${i}`,
+        picName: `c${i}.jpg`,
+      })) as { error?: unknown }
+      expect(r.error).toBeUndefined()
+    }
+  })
+  afterAll(() => {
+    host.proc.kill('SIGTERM')
+    t.cleanup()
+    i18n.global.locale.value = 'en-US'
+  })
+
+  for (const [what, make, detail] of FAKES) {
+    it(`Search refuses ${what} at once, in the UI's language`, async () => {
+      const store = useSearchStore()
+      const w = wrap(SearchView)
+      await choose(w, 'search-drop', make())
+      await until(() => w.find('[data-testid="error-alert"]').exists())
+      expect(store.image).toBeNull()
+      expect(w.get('[data-testid="error-alert"]').text()).toContain(
+        'This image format is not supported.',
+      )
+      expect(w.get('[data-testid="error-detail"]').text()).toContain(detail)
+      expect(w.find('[data-testid="region-stage"]').exists()).toBe(false)
+      expect(w.get('[data-testid="search-pic"]').attributes('disabled')).toBeDefined()
+      w.unmount()
+      // In Chinese: the catalogue's title and hint, the English detail only under technical details.
+      i18n.global.locale.value = 'zh-CN'
+      const z = wrap(SearchView)
+      await choose(z, 'search-drop', make())
+      await until(() => z.find('[data-testid="error-alert"]').exists())
+      expect(z.get('[data-testid="error-alert"]').text()).toContain('不支持此图片格式。')
+      expect(z.get('[data-testid="error-hint"]').text()).toContain('请使用 JPEG')
+      expect(z.find('[data-testid="error-detail"]').exists()).toBe(false)
+      expect(store.image).toBeNull()
+      z.unmount()
+      i18n.global.locale.value = 'en-US'
+    })
+
+    it(`Add refuses ${what} at once and keeps no picture`, async () => {
+      const w = wrap(AddView)
+      await choose(w, 'add-drop', make())
+      await until(() => w.find('[data-testid="image-drop-problem"]').exists())
+      expect(w.get('[data-testid="image-drop-problem"]').text()).toContain(
+        'This image format is not supported.',
+      )
+      expect(w.find('[data-testid="region-stage"]').exists()).toBe(false)
+      expect(w.get('[data-testid="add-submit"]').attributes('disabled')).toBeDefined()
+      expect(
+        (w.get('[data-testid="add-product-id"] input').element as HTMLInputElement).value,
+      ).toBe('')
+      w.unmount()
+    })
+  }
+
+  it('a TIFF in Search and a BMP in Add are shown from the core’s preview, at their own size', async () => {
+    const store = useSearchStore()
+    const s = wrap(SearchView)
+    const tiff = await sharp(catalogueBytes(2)).resize(300, 200, { fit: 'fill' }).tiff().toBuffer()
+    await choose(s, 'search-drop', new File([tiff], 'photo.tif', { type: 'image/tiff' }))
+    await until(() => !!store.image)
+    expect(store.image!.info).toMatchObject({ format: 'tiff', width: 300, height: 200 })
+    expect(store.image!.url).toMatch(/^data:image\/(webp|png|jpeg);base64,/)
+    // The preview decodes to a picture of the same shape.
+    const prev = await sharp(Buffer.from(store.image!.url.split(',')[1], 'base64')).metadata()
+    expect((prev.width ?? 0) / (prev.height ?? 1)).toBeCloseTo(1.5, 1)
+    expect(store.imageSize).toEqual({ width: 300, height: 200 })
+    expect(s.get('[data-testid="search-shown-as"]').text()).toContain('cannot display TIFF files')
+    expect(s.find('[data-testid="search-small"]').exists()).toBe(false)
+    // The search works with it.
+    await s.get('[data-testid="search-pic"]').trigger('click')
+    await until(() => s.find('[data-testid="results-grid"]').exists())
+    expect(s.findAll('[data-testid="result-product-id"]').map((x) => x.text())[0]).toBe('c2')
+    s.unmount()
+
+    const a = wrap(AddView)
+    const bmpBytes = bmp(scene(180, 120), { bpp: 24 })
+    await choose(a, 'add-drop', new File([bmpBytes], 'scan.bmp', { type: 'image/bmp' }))
+    await until(() => a.find('[data-testid="add-shown-as"]').exists())
+    expect(a.get('[data-testid="add-shown-as"]').text()).toContain('cannot display BMP files')
+    expect(a.get('[data-testid="region-canvas"] img').attributes('src')).toMatch(/^data:image\//)
+    a.unmount()
+  })
+
+  it('a 60 × 60 picture: Add offers enlarge/pad with the sizes, and adds it enlarged', async () => {
+    const w = wrap(AddView)
+    await choose(w, 'add-drop', await small())
+    await until(() => w.find('[data-testid="add-small"]').exists())
+    const offer = w.get('[data-testid="add-small"]').text()
+    expect(offer).toContain('This picture is 60 × 60 px; the engine needs at least 100 px')
+    expect(offer).toContain('Enlarge it to 100 × 100 px')
+    expect(offer).toContain('Pad it to 100 × 100 px')
+    // Enlarging is the choice made for the user; "leave it" is refused by the engine's bounds.
+    await w.get('[data-testid="add-small-reject"] input').setValue(true)
+    await w.get('form').trigger('submit')
+    await until(() => w.find('[data-testid="error-alert"]').exists())
+    expect(w.get('[data-testid="error-alert"]').text()).toContain(
+      'The image is too small or too large.',
+    )
+    await w.get('[data-testid="add-small-upscale"] input').setValue(true)
+    await w.get('form').trigger('submit')
+    await until(() => w.find('[data-testid="add-outcome"]').exists())
+    expect(w.get('[data-testid="add-outcome-steps"]').text()).toContain('60×60 → 100×100')
+    const found = (await call('search.byName', { productId: 'tiny', picName: 'tiny.png' })) as {
+      result?: { auctions: { productId: string }[] }
+      error?: unknown
+    }
+    expect(found.error).toBeUndefined()
+    expect(found.result!.auctions[0].productId).toBe('tiny')
+    w.unmount()
+  })
+
+  it('a 60 × 60 picture: Search offers the same and searches with it padded', async () => {
+    const store = useSearchStore()
+    const w = wrap(SearchView)
+    await choose(w, 'search-drop', await small())
+    await until(() => w.find('[data-testid="search-small"]').exists())
+    expect(store.smallImage).toBe('upscale')
+    await w.get('[data-testid="search-small-pad"] input').setValue(true)
+    expect(store.smallImage).toBe('pad')
+    await w.get('[data-testid="search-pic"]').trigger('click')
+    await until(() => !store.loading && (!!store.head || !!store.error))
+    expect(store.error).toBeNull()
+    expect(store.results.length).toBeGreaterThan(0)
+    // A picture within the bounds offers nothing.
+    await choose(w, 'search-replace', new File([catalogueBytes(1)], 'c1.jpg'))
+    await until(() => store.image?.name === 'c1.jpg')
+    expect(w.find('[data-testid="search-small"]').exists()).toBe(false)
+    expect(store.smallImage).toBe('reject')
+    w.unmount()
+  })
+})
