@@ -46,6 +46,7 @@ export const METHOD_SCOPES: Record<MethodName<Contract>, AccessScope> = {
   'jobs.resume': 'full',
   'jobs.cancel': 'full',
   'jobs.retryFailed': 'full',
+  'jobs.addRemaining': 'full',
   'jobs.remove': 'full',
 
   'bulk.plan': 'full',

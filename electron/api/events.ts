@@ -57,13 +57,14 @@ export const events = {
   'gallery.changed': z.object({ profile: z.string(), reason: z.string() }),
   /**
    * A long task of the core on a profile's data, which runs without blocking anything: opening
-   * the local engine (loading its vectors), filling the gallery's search index after a migration,
+   * the local engine (loading its vectors), the picture model loading on first use (`model-load`,
+   * profile ''), filling the gallery's search index after a migration,
    * a dump import (`stage` reading, then applying). At most ~10 a second while `running`, then one
    * `done` (done = total) or `failed`.
    */
   'core.status': z.object({
     profile: z.string(),
-    task: z.enum(['engine-load', 'gallery-migration', 'dump-import']),
+    task: z.enum(['engine-load', 'model-load', 'gallery-migration', 'dump-import']),
     stage: z.enum(['reading', 'applying']).optional(),
     phase: z.enum(['running', 'done', 'failed']),
     done: z.number(),

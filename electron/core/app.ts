@@ -12,6 +12,7 @@ import { createStatusReporter } from './core-status'
 import { createLogger } from './log'
 import type { Featurizer } from './engines/local/featurizer/types'
 import { createFeaturizer } from './engines/local/featurizer/index'
+import { reportModelLoad } from './featurizer-status'
 import { createImageService } from './images/service'
 import { galleryPictures } from './images/gallery-picture'
 import { createImaging } from './imaging/index'
@@ -62,13 +63,14 @@ export function createCore(opts: CoreOptions) {
   const profiles = new ProfileStore(opts.dataDir)
   profiles.init()
 
-  let featurizer: Featurizer | null = null
-  const getFeaturizer = () => (featurizer ??= createFeaturizer({ workers: opts.featurizerWorkers }))
-  let imaging: ReturnType<typeof createImaging> | null = null
-  const getImaging = () => (imaging ??= createImaging({ workers: opts.imagingWorkers }))
-
   // Long work on a profile's data (engine load, index fill, dump import) as `core.status`.
   const status = createStatusReporter((s) => events.emit('core.status', s))
+
+  let featurizer: Featurizer | null = null
+  const getFeaturizer = () =>
+    (featurizer ??= reportModelLoad(createFeaturizer({ workers: opts.featurizerWorkers }), status))
+  let imaging: ReturnType<typeof createImaging> | null = null
+  const getImaging = () => (imaging ??= createImaging({ workers: opts.imagingWorkers }))
   const galleries = createGalleries({
     profiles,
     logger,

@@ -38,6 +38,7 @@ const view = (state: JobView['state'], done: number): JobView => ({
   createdAt: 1,
   updatedAt: 1,
   finishedAt: state === 'done' ? 2 : null,
+  continuedBy: null,
 })
 
 function coreSide() {

@@ -43,6 +43,8 @@ export const JobView = z.object({
   createdAt: z.number(),
   updatedAt: z.number(),
   finishedAt: z.number().nullable(),
+  /** A cancelled job whose remaining pictures were made a new job (`addRemaining`): that job. */
+  continuedBy: z.number().nullable(),
 })
 export type JobView = z.infer<typeof JobView>
 
@@ -108,6 +110,11 @@ export const jobsDomain = {
   cancel: method(JobRef, JobView),
   /** Put the failed items back in the queue (not those refused while planning). */
   retryFailed: method(JobRef, z.object({ requeued: z.number(), job: JobView })),
+  /**
+   * A cancelled bulk add's pictures not yet sent, as a new job (same profile and options). Asked
+   * twice, it answers the job made the first time (`created: false`).
+   */
+  addRemaining: method(JobRef, z.object({ created: z.boolean(), job: JobView })),
   /** Failed (and optionally skipped) items as CSV text, for a download. */
   failuresCsv: method(
     JobRef.extend({ includeSkipped: z.boolean().optional() }),

@@ -37,6 +37,7 @@ import { lockOwner, tryLock } from '../util/lock'
 import { createStaging } from './staging'
 import type { JobHandler, JobId, JobInfo } from './types'
 import { itemView, jobView } from './views'
+import { addRemaining } from './remaining'
 import { logf } from '../log-text'
 
 type In<M extends { input: z.ZodType }> = z.output<M['input']>
@@ -342,6 +343,12 @@ export function createJobService(d: JobServiceDeps) {
       const requeued = getQueue().retryFailed(job.id)
       return { requeued, job: view(mustJob(job.id)) }
     },
+    async addRemaining(input: In<typeof jobsDomain.addRemaining>) {
+      const job = mustJob(input.jobId)
+      startJobs()
+      const r = addRemaining(getQueue(), job)
+      return { created: r.created, job: view(mustJob(r.jobId)) }
+    },
     async failuresCsv(input: In<typeof jobsDomain.failuresCsv>) {
       const job = mustJob(input.jobId)
       const csv = getQueue().exportFailuresCsv(job.id, { includeSkipped: input.includeSkipped })
@@ -357,11 +364,15 @@ export function createJobService(d: JobServiceDeps) {
       }
       getQueue().deleteJob(job.id)
       lastState.delete(job.id)
-      const stages = new Set(
-        ((job.params as Partial<BulkAddParams>)?.sources ?? [])
+      const stagesOf = (j: JobInfo) =>
+        ((j.params as Partial<BulkAddParams>)?.sources ?? [])
           .map((s) => staging.stageOf(s))
-          .filter((s): s is string => !!s),
-      )
+          .filter((s): s is string => !!s)
+      const stages = new Set(stagesOf(job))
+      // The job of its remaining pictures (addRemaining) reads the same uploads: keep them.
+      for (const other of getQueue().listJobs({ limit: 10_000 })) {
+        if (other.id !== job.id) for (const s of stagesOf(other)) stages.delete(s)
+      }
       for (const s of stages) staging.discard(s)
       return { ok: true as const }
     },

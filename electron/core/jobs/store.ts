@@ -90,6 +90,9 @@ export class JobStore {
         `SELECT * FROM jobs WHERE fingerprint = ? AND state IN ('queued','running','paused')
          ORDER BY id DESC LIMIT 1`,
       ),
+      anyByFingerprint: db.prepare(
+        `SELECT * FROM jobs WHERE fingerprint = ? ORDER BY id DESC LIMIT 1`,
+      ),
       resumable: db.prepare(`SELECT * FROM jobs WHERE state IN ('queued','running') ORDER BY id`),
       releaseRunning: db.prepare(
         `UPDATE job_items SET state = 'pending', updated_at = ? WHERE job_id = ? AND state = 'running'`,
@@ -212,6 +215,12 @@ export class JobStore {
 
   findByFingerprint(fingerprint: string): JobInfo | undefined {
     const row = this.stmt.byFingerprint.get(fingerprint) as JobRow | undefined
+    return row ? toJobInfo(row) : undefined
+  }
+
+  /** The newest job with this fingerprint, whatever its state. */
+  findAnyByFingerprint(fingerprint: string): JobInfo | undefined {
+    const row = this.stmt.anyByFingerprint.get(fingerprint) as JobRow | undefined
     return row ? toJobInfo(row) : undefined
   }
 

@@ -2,6 +2,7 @@
 import type { JobItemView, JobView } from '../../api/domains/jobs'
 import type { BulkAddParams, BulkAddPayload, BulkAddResult } from './bulk-add/index'
 import type { JobQueue } from './queue'
+import { continuedBy } from './remaining'
 import type { ItemRecord, JobId, JobInfo, JobProgress } from './types'
 
 export function jobView(queue: JobQueue, job: JobInfo): JobView {
@@ -28,6 +29,7 @@ export function jobView(queue: JobQueue, job: JobInfo): JobView {
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
     finishedAt: job.finishedAt,
+    continuedBy: continuedBy(queue, job),
   }
 }
 

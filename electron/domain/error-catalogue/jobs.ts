@@ -24,6 +24,21 @@ export const JOB_ERRORS = {
     ['The job was cancelled.', 'Start the bulk add again.'],
     ['任务已取消。', '请重新开始批量添加。'],
   ),
+  JobNotCancelled: entry(
+    409,
+    'invalid',
+    [
+      'Only a cancelled bulk add has pictures left to add as a new job.',
+      'Resume or retry this job instead.',
+    ],
+    ['只有已取消的批量添加才有剩余图片可作为新任务添加。', '请改为继续或重试此任务。'],
+  ),
+  NothingRemaining: entry(
+    409,
+    'invalid',
+    ['Every picture of this job was already sent.', 'Nothing is left to add.'],
+    ['此任务的所有图片都已发送。', '没有剩余的图片需要添加。'],
+  ),
   PlanNotFound: entry(
     404,
     'invalid',

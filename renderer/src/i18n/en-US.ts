@@ -82,8 +82,22 @@ export default {
     accessKeySecret: 'AccessKey secret',
     secretPlaceholderNew: 'Paste the AccessKey secret',
     secretPlaceholderKeep: 'Stored — type to replace',
-    secretHelp: 'Write-only: the secret is kept by the system keychain and never shown again.',
+    secretHelp: 'Write-only: the secret is stored by Loupe’s host and never shown again.',
+    secretHelpKeychain:
+      'Write-only: the secret is encrypted with the system keychain of this computer and never shown again.',
+    secretHelpFile:
+      'Write-only: the secret is kept on the Loupe host, in a file of its data folder only its user can read (0600), and never shown again.',
     securityToken: 'STS security token (optional)',
+    tokenPlaceholder: 'Only with temporary STS credentials — leave empty otherwise',
+    valid: {
+      name: 'Give the profile a name, e.g. shop-cloud.',
+      namePattern: 'Use 1–64 letters, digits, dots, underscores or hyphens — no spaces.',
+      instanceName: 'Enter the instance name as the Image Search console shows it.',
+      accessKeyId: 'Enter the AccessKey ID (it starts with LTAI) from the RAM console.',
+      accessKeySecret: 'Paste the AccessKey secret that belongs to this AccessKey ID.',
+      endpoint:
+        'Write only the host and an optional port, e.g. 127.0.0.1:7070 — no http:// and no path.',
+    },
     builtin: 'Built-in',
     hasSecret: 'Secret stored',
     noSecret: 'No secret',

@@ -4,6 +4,7 @@ import { computed, ref } from 'vue'
 import type { JobView } from '@api/domains/jobs'
 import type { EventPayload } from '@api/events'
 import { getBridge } from '@renderer/bridge'
+import type { CoreTask } from '@renderer/lib/core-tasks'
 
 export type { JobView }
 
@@ -20,6 +21,12 @@ export const useJobsStore = defineStore('jobs', () => {
   /** Bumped on every progress event (per-file tables refresh on it). */
   const tick = ref(0)
   let unsub: (() => void) | null = null
+  /** The core's long tasks running now (`core.status`): what a job starting up waits for. */
+  const coreTasks = ref<CoreTask[]>([])
+  function onCoreStatus(s: CoreTask) {
+    const rest = coreTasks.value.filter((x) => x.profile !== s.profile || x.task !== s.task)
+    coreTasks.value = s.phase === 'running' ? [...rest, s] : rest
+  }
 
   const list = computed(() => Object.values(byId.value).sort((a, b) => b.jobId - a.jobId))
   const active = computed(() => list.value.filter((j) => ACTIVE.has(j.state)))
@@ -107,7 +114,14 @@ export const useJobsStore = defineStore('jobs', () => {
   }
 
   async function load() {
-    if (!unsub) unsub = getBridge().on('job.progress', onProgress)
+    if (!unsub) {
+      const offProgress = getBridge().on('job.progress', onProgress)
+      const offStatus = getBridge().on('core.status', onCoreStatus)
+      unsub = () => {
+        offProgress()
+        offStatus()
+      }
+    }
     const seen = new Map(eventsSeen)
     const r = await getBridge().api.jobs.list({ limit: 50 })
     const next: Record<number, JobView> = {}
@@ -128,6 +142,13 @@ export const useJobsStore = defineStore('jobs', () => {
     const r = await getBridge().api.jobs.retryFailed({ jobId })
     put(r.job)
     return r.requeued
+  }
+  /** A cancelled bulk add's unsent pictures as a new job; answers that job's id. */
+  async function addRemaining(jobId: number): Promise<number> {
+    const r = await getBridge().api.jobs.addRemaining({ jobId })
+    put(r.job)
+    void fetchOne(jobId)
+    return r.job.jobId
   }
   async function remove(jobId: number) {
     await getBridge().api.jobs.remove({ jobId })
@@ -156,6 +177,7 @@ export const useJobsStore = defineStore('jobs', () => {
     running,
     loaded,
     tick,
+    coreTasks,
     load,
     fetchOne,
     put,
@@ -164,6 +186,7 @@ export const useJobsStore = defineStore('jobs', () => {
     resume: (id: number) => act(id, 'resume'),
     cancel: (id: number) => act(id, 'cancel'),
     retryFailed,
+    addRemaining,
     remove,
     downloadFailures,
   }

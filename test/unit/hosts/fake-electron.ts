@@ -315,6 +315,7 @@ export function jobView(p: Partial<JobView> & Pick<JobView, 'jobId'>): JobView {
     createdAt: 1,
     updatedAt: 1,
     finishedAt: null,
+    continuedBy: null,
     ...p,
   }
 }

@@ -3,6 +3,7 @@ const en = {
   add: {
     title: 'Add images',
     subtitle: 'Add a picture to the gallery of profile {profile}',
+    subtitleBulk: 'Add many pictures at once — folders, files or a manifest — to the gallery of profile {profile}',
     mode: 'How many pictures',
     single: 'Single',
     bulk: 'Bulk',
@@ -63,7 +64,8 @@ const en = {
 const zh: typeof en = {
   add: {
     title: '添加图片',
-    subtitle: '向配置 {profile} 的图库添加图片',
+    subtitle: '向配置 {profile} 的图库添加一张图片',
+    subtitleBulk: '一次向配置 {profile} 的图库添加多张图片(文件夹、文件或清单)',
     mode: '添加方式',
     single: '单张',
     bulk: '批量',

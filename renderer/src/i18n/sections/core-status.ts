@@ -9,11 +9,15 @@ const en = {
     reason: 'Reason: {reason}',
     task: {
       engineLoad: 'Loading the search index of “{profile}”',
+      modelLoad: 'Starting the local engine: loading the picture model',
       galleryMigration: 'Updating the gallery cache of “{profile}”',
       dumpImport: 'Importing the gallery export of “{profile}”',
       other: 'Working on “{profile}”',
     },
     stage: { reading: 'reading the file', applying: 'writing the cache' },
+    /** A job that has started but finished no picture yet (its first calls are on their way). */
+    warming: 'Starting the engine…',
+    warmingSend: 'sending the first pictures',
   },
 }
 
@@ -27,11 +31,14 @@ const zh: typeof en = {
     reason: '原因:{reason}',
     task: {
       engineLoad: '正在加载“{profile}”的搜索索引',
+      modelLoad: '正在启动本地引擎:加载图片模型',
       galleryMigration: '正在更新“{profile}”的图库缓存',
       dumpImport: '正在导入“{profile}”的图库导出',
       other: '正在处理“{profile}”',
     },
     stage: { reading: '读取文件', applying: '写入缓存' },
+    warming: '正在启动引擎…',
+    warmingSend: '正在发送第一批图片',
   },
 }
 

@@ -34,8 +34,9 @@ const en = {
     empty: 'No image matches.',
     emptyGallery: 'The gallery cache is empty.',
     emptyHint:
-      'Images appear here as you add them with Loupe, or import a metadata export from the Tasks view.',
-    goTasks: 'Open Tasks',
+      'Add pictures (one, or whole folders at once), or import a metadata export of a cloud gallery from the Tasks view.',
+    goAdd: 'Add images',
+    goTasks: 'Import an export (Tasks)',
     noThumb: 'No thumbnail',
     loadingPage: 'Loading…',
     offline: {
@@ -164,8 +165,9 @@ const zh: typeof en = {
     groupsCount: '{n} 个商品',
     empty: '没有匹配的图片。',
     emptyGallery: '图库缓存为空。',
-    emptyHint: '使用 Loupe 添加图片后会显示在这里,也可以在“任务”中导入元信息导出。',
-    goTasks: '打开任务',
+    emptyHint: '添加图片(单张或整个文件夹),或在“任务”中导入云端图库的元信息导出。',
+    goAdd: '添加图片',
+    goTasks: '导入导出文件(任务)',
     noThumb: '无缩略图',
     loadingPage: '加载中…',
     offline: {

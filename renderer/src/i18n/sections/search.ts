@@ -58,6 +58,8 @@ const en = {
       draw: 'Drag on the picture to draw a region.',
       whole: 'Select the whole picture',
       keys: 'Keyboard: arrows move the region 1 px (Shift: 10 px), Alt+arrows resize it, Delete clears it, Enter searches.',
+      keysAdd:
+        'Keyboard: arrows move the region 1 px (Shift: 10 px), Alt+arrows resize it, Delete clears it, Enter adds the picture.',
       main: 'Main subject',
       subject: 'Subject {n}',
     },
@@ -278,6 +280,8 @@ const zh: typeof en = {
       draw: '在图片上拖动以绘制区域。',
       whole: '选择整张图片',
       keys: '键盘:方向键移动区域 1 像素(Shift:10 像素),Alt+方向键调整大小,Delete 清除,Enter 搜索。',
+      keysAdd:
+        '键盘:方向键移动区域 1 像素(Shift:10 像素),Alt+方向键调整大小,Delete 清除,Enter 添加图片。',
       main: '主体',
       subject: '主体 {n}',
     },

@@ -334,6 +334,35 @@ describe(
       })
       expect(list.jobs.map((j) => j.jobId)).toEqual([id])
       expect((await ok<{ jobs: unknown[] }>('jobs.list', { active: true })).jobs).toEqual([])
+
+      // the pictures not sent become a new job of the same profile and options, once
+      type J = { jobId: number; state: string; total: number; pending: number; running: number }
+      type V = J & { continuedBy: number | null; profile: string; sources: string[] }
+      const settled = await until(
+        () => ok<V>('jobs.get', { jobId: id }),
+        (j) => j.running === 0,
+      )
+      expect(settled.pending).toBe(3)
+      expect(settled.continuedBy).toBeNull()
+      const more = await ok<{ created: boolean; job: V }>('jobs.addRemaining', { jobId: id })
+      expect(more.created).toBe(true)
+      expect(more.job.jobId).not.toBe(id)
+      expect(more.job).toMatchObject({ profile: 'offline', total: 3, sources: [dir] })
+      expect(more.job.state).toMatch(/queued|running/)
+      const twice = await ok<{ created: boolean; job: V }>('jobs.addRemaining', { jobId: id })
+      expect(twice).toMatchObject({ created: false, job: { jobId: more.job.jobId } })
+      expect((await ok<V>('jobs.get', { jobId: id })).continuedBy).toBe(more.job.jobId)
+      const items = await ok<{ items: { key: string }[] }>('jobs.items', {
+        jobId: more.job.jobId,
+      })
+      expect(items.items).toHaveLength(3)
+      // only a cancelled job has "remaining" pictures
+      const notCancelled = await call('jobs.addRemaining', { jobId: more.job.jobId })
+      expect(notCancelled.error?.code).toBe('JobNotCancelled')
+      await ok('jobs.cancel', { jobId: more.job.jobId })
+      // removing the cancelled job keeps the new one working
+      await ok('jobs.remove', { jobId: id })
+      expect((await ok<V>('jobs.get', { jobId: more.job.jobId })).total).toBe(3)
     })
   },
 )
