@@ -89,6 +89,9 @@ export default {
       'Write-only: the secret is kept on the Loupe host, in a file of its data folder only its user can read (0600), and never shown again.',
     securityToken: 'STS security token (optional)',
     tokenPlaceholder: 'Only with temporary STS credentials — leave empty otherwise',
+    namePlaceholder: 'e.g. shop-cloud',
+    instancePlaceholder: 'As the Image Search console shows it',
+    keyIdPlaceholder: 'LTAI…',
     valid: {
       name: 'Give the profile a name, e.g. shop-cloud.',
       namePattern: 'Use 1–64 letters, digits, dots, underscores or hyphens — no spaces.',

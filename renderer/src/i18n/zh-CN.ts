@@ -86,6 +86,9 @@ const zh: typeof en = {
       '只写:密钥保存在 Loupe 主机数据文件夹中的一个仅其用户可读的文件(0600)里,不会再次显示。',
     securityToken: 'STS 安全令牌(可选)',
     tokenPlaceholder: '仅在使用 STS 临时凭证时填写,否则留空',
+    namePlaceholder: '例如 shop-cloud',
+    instancePlaceholder: '与图像搜索控制台中显示的一致',
+    keyIdPlaceholder: 'LTAI…',
     valid: {
       name: '请为配置命名,例如 shop-cloud。',
       namePattern: '使用 1–64 个字母、数字、点、下划线或连字符,不含空格。',
