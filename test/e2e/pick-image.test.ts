@@ -80,7 +80,7 @@ async function overflow(page: Page): Promise<string[]> {
     }
     for (const card of cards) {
       const r = card.getBoundingClientRect()
-      for (const el of card.querySelectorAll<HTMLElement>('*')) {
+      for (const el of Array.from(card.querySelectorAll<HTMLElement>('*'))) {
         const e = el.getBoundingClientRect()
         if (e.width > 0 && (e.right > r.right + 1 || e.left < r.left - 1)) {
           out.push(`${el.className || el.tagName} ${Math.round(e.left)}–${Math.round(e.right)}`)
