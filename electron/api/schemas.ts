@@ -187,7 +187,14 @@ export const AddImageInput = ProfileRef.extend({
   .extend(ImageKey.shape)
   .extend(Attributes.shape)
 
-export const PicInfo = z.object({ categoryId: z.number(), region: z.string().nullable() })
+/** Local engine: the category is Other only because no gallery neighbour has one to learn from. */
+const CategoryNote = z.literal('noLabelledNeighbours')
+
+export const PicInfo = z.object({
+  categoryId: z.number(),
+  region: z.string().nullable(),
+  categoryNote: CategoryNote.optional(),
+})
 
 export const AddImageResult = z.object({
   requestId: z.string(),
@@ -289,6 +296,7 @@ export const SearchResult = z.object({
   picInfo: z
     .object({
       categoryId: z.number().nullable(),
+      categoryNote: CategoryNote.optional(),
       region: z.string().nullable(),
       allCategories: z.array(z.object({ id: z.number(), name: z.string() })),
       multiRegion: z.array(z.string()),

@@ -45,9 +45,17 @@ export interface PictureFacts {
   geometry?: Geometry
 }
 
+/**
+ * Local engine only: the category could not be predicted — none of the picture's nearest gallery
+ * neighbours has a category of its own (all "Other"), so there was nothing to learn it from.
+ */
+export type CategoryNote = 'noLabelledNeighbours'
+
 export interface PicInfo {
   categoryId: number
   region: RegionString | null
+  /** Set when `categoryId` is Other only for want of labelled neighbours (local engine). */
+  categoryNote?: CategoryNote
 }
 
 export interface AddImageResult {
@@ -136,6 +144,8 @@ export interface Category {
 
 export interface SearchPicInfo {
   categoryId: number | null
+  /** Set when `categoryId` is Other only for want of labelled neighbours (local engine). */
+  categoryNote?: CategoryNote
   region: RegionString | null
   allCategories: Category[]
   multiRegion: RegionString[]

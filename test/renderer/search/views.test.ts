@@ -123,7 +123,13 @@ describe('Search and Add views against a real core', () => {
     await w.get('form').trigger('submit')
     await until(() => w.find('[data-testid="add-outcome"]').exists())
     expect(text(w, 'add-outcome')).toContain('new-product / item0020.jpg is in the gallery.')
-    expect(text(w, 'add-outcome-category')).toBe('Other')
+    // The gallery was added without categories: the local engine had nothing to learn one from,
+    // and says so instead of a bare "Other · 88888888".
+    expect(text(w, 'add-outcome-category')).toBe('Not predicted (no labelled neighbours)')
+    expect(text(w, 'add-outcome-unpredicted')).toContain(
+      'no similar gallery picture has a category',
+    )
+    expect(text(w, 'add-outcome')).not.toContain('88888888')
     // One region format on screen (corners and size), the API's x1,x2,y1,y2 beside a copy button.
     const shown = w.get('[data-testid="add-outcome-region"] [data-testid="region-label"]').text()
     const m = /^\((\d+), (\d+)\) – \((\d+), (\d+)\) · (\d+) × (\d+) px$/.exec(shown)
@@ -161,6 +167,7 @@ describe('Search and Add views against a real core', () => {
     await until(() => w.find('[data-testid="results-grid"]').exists())
     expect(all(w, '[data-testid="result-product-id"]')[0]).toBe('item0003')
     expect(all(w, '[data-testid="result-product-id"]')).toHaveLength(10)
+    expect(text(w, 'results-category')).toBe('Category: not predicted (no labelled neighbours)')
     expect(text(w, 'results-count')).toBe('10 of 13 results')
     expect(Number(all(w, '[data-testid="result-score"]')[0])).toBeGreaterThan(0.99)
     // The engine's subject is drawn (sized from the result's original size) and can be searched.

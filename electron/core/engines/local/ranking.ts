@@ -20,24 +20,42 @@ export interface RankOptions {
   scoreThreshold?: number
 }
 
-/** Category prediction: score-weighted vote of the nearest neighbours' categories. */
-export function predictCategory(ctx: EngineContext, vec: Float32Array): number {
+export interface Prediction {
+  categoryId: number
+  /** Other only because no neighbour has a category of its own (nothing to learn from). */
+  noLabelledNeighbours: boolean
+}
+
+/**
+ * Category prediction: score-weighted vote of the nearest neighbours' categories. The local engine
+ * can only learn categories from labelled gallery pictures: when none of the neighbours has one
+ * (an empty gallery, or one added without categories) the answer is Other, and says why.
+ */
+export function predictCategory(ctx: EngineContext, vec: Float32Array): Prediction {
   const { index, isProduct } = ctx
-  if (!isProduct || index.size === 0) return OTHER_CATEGORY_ID
+  const other = (noLabelledNeighbours: boolean) => ({
+    categoryId: OTHER_CATEGORY_ID,
+    noLabelledNeighbours,
+  })
+  if (!isProduct) return other(false)
+  if (index.size === 0) return other(true)
   const { hits } = index.search({ query: vec, k: 10 })
   const votes = new Map<number, number>()
   let total = 0
+  let labelled = 0
   for (const h of hits) {
     const w = Math.max(0, h.sim) ** 2
     const c = index.categoryOf(h.rowId)!
+    if (c !== OTHER_CATEGORY_ID) labelled++
     votes.set(c, (votes.get(c) ?? 0) + w)
     total += w
   }
+  if (labelled === 0) return other(true)
   let best = OTHER_CATEGORY_ID
   let bestW = 0
   for (const [c, w] of votes) if (w > bestW) [best, bestW] = [c, w]
-  if (total <= 0 || bestW / total < 0.5 || (hits[0]?.sim ?? 0) < 0.5) return OTHER_CATEGORY_ID
-  return best
+  if (total <= 0 || bestW / total < 0.5 || (hits[0]?.sim ?? 0) < 0.5) return other(false)
+  return { categoryId: best, noLabelledNeighbours: false }
 }
 
 /** One page of the nearest images to `vec`, and how many images matched in all. */

@@ -76,10 +76,14 @@ export function createSearch(ctx: EngineContext, throttle: Throttle) {
       const ast = parseOptionalFilter(o.filter)
       throttle.check()
       const { vector: vec, box, all } = await queryOf(req.picContent, crop, region)
-      const categoryId = isProduct ? (o.categoryId ?? predictCategory(ctx, vec)) : OTHER_CATEGORY_ID
+      const predicted = isProduct && o.categoryId == null ? predictCategory(ctx, vec) : null
+      const categoryId = isProduct ? (o.categoryId ?? predicted!.categoryId) : OTHER_CATEGORY_ID
       const { auctions, matched } = rank(ctx, vec, o, ast)
       const picInfo: SearchPicInfo = {
         categoryId,
+        ...(predicted?.noLabelledNeighbours
+          ? { categoryNote: 'noLabelledNeighbours' as const }
+          : {}),
         region: box ? formatRegion(box) : null,
         allCategories: ALL_CATEGORIES.map((c) => ({ ...c })),
         multiRegion: all.map(formatRegion),

@@ -76,9 +76,8 @@ export function createWrites(ctx: EngineContext) {
     const exists = () => store.idOf(productId, picName) !== null
     if (!exists() && store.count() >= ctx.capacity) throw overQuota(ctx.capacity)
     const { vector: vec, box } = await describePicture(ctx, info, crop, region, false)
-    const categoryId = isProduct
-      ? (attrs.categoryId ?? predictCategory(ctx, vec))
-      : OTHER_CATEGORY_ID
+    const predicted = isProduct && attrs.categoryId == null ? predictCategory(ctx, vec) : null
+    const categoryId = isProduct ? (attrs.categoryId ?? predicted!.categoryId) : OTHER_CATEGORY_ID
     const source = await makeSource(info.bytes, info)
     if (ctx.closed)
       throw new EngineError('InstanceStatusError', 'The local engine is closed.', {
@@ -101,7 +100,11 @@ export function createWrites(ctx: EngineContext) {
       return store.upsert({ ...row, vector: vec, fversion: featurizer.version, source }, Date.now())
     })
     index.upsert({ rowId: id, ...row }, vec)
-    return { categoryId, region: regionText }
+    return {
+      categoryId,
+      region: regionText,
+      ...(predicted?.noLabelledNeighbours ? { categoryNote: 'noLabelledNeighbours' as const } : {}),
+    }
   }
 
   /** Removes one picture of a product, or all of them when picName is empty. */

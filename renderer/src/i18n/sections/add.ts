@@ -3,7 +3,8 @@ const en = {
   add: {
     title: 'Add images',
     subtitle: 'Add a picture to the gallery of profile {profile}',
-    subtitleBulk: 'Add many pictures at once — folders, files or a manifest — to the gallery of profile {profile}',
+    subtitleBulk:
+      'Add many pictures at once — folders, files or a manifest — to the gallery of profile {profile}',
     mode: 'How many pictures',
     single: 'Single',
     bulk: 'Bulk',
@@ -52,6 +53,9 @@ const en = {
       added: '{id} / {pic} is in the gallery.',
       category: 'Category',
       detected: 'detected',
+      unpredicted: 'Not predicted (no labelled neighbours)',
+      noLabelledNeighbours:
+        'Not predicted: no similar gallery picture has a category yet (the local engine learns categories from labelled pictures). Set the category to have it used and learnt.',
       region: 'Indexed region',
       noRegion: 'The whole picture',
       preprocessing: 'Preprocessing',
@@ -114,6 +118,9 @@ const zh: typeof en = {
       added: '{id} / {pic} 已加入图库。',
       category: '类目',
       detected: '自动识别',
+      unpredicted: '未预测(相似图片均无类目)',
+      noLabelledNeighbours:
+        '未能预测:图库中相似的图片都还没有类目(本地引擎从已设类目的图片中学习类目)。设置类目后即会使用并学习。',
       region: '索引区域',
       noRegion: '整张图片',
       preprocessing: '预处理',

@@ -174,6 +174,9 @@ const en = {
       byName: 'like {id} / {pic}',
       byFilter: 'matching {filter}',
       category: 'Category: {name}',
+      categoryUnpredicted: 'Category: not predicted (no labelled neighbours)',
+      categoryUnpredictedHelp:
+        'The local engine learns categories from gallery pictures that have one; none of the similar pictures has a category yet.',
       time: '{ms} ms',
     },
     empty: {
@@ -393,6 +396,8 @@ const zh: typeof en = {
       byName: '与 {id} / {pic} 相似',
       byFilter: '匹配 {filter}',
       category: '类目:{name}',
+      categoryUnpredicted: '类目:未预测(相似图片均无类目)',
+      categoryUnpredictedHelp: '本地引擎从已设类目的图库图片中学习类目;相似的图片都还没有类目。',
       time: '{ms} 毫秒',
     },
     empty: {

@@ -130,11 +130,49 @@ describe('local engine: ranking, paging and filters', () => {
     })
     expect(s.auctions[0].productId).toBe('obj12')
     expect(s.picInfo!.categoryId).toBe(20)
+    expect(s.picInfo!.categoryNote).toBeUndefined()
     const empty = await h.open({ dir: h.dir + '-empty' })
     const e = await empty.searchImageByPic({ picContent: photo(12, HELD_OUT) })
     expect(e.picInfo!.categoryId).toBe(88888888)
+    // Nothing to learn from: said so, not a bare "Other".
+    expect(e.picInfo!.categoryNote).toBe('noLabelledNeighbours')
     expect(e.auctions).toEqual([])
     expect(e.head).toMatchObject({ docsFound: 0, docsReturn: 0 })
+  })
+
+  it('says when a category was not predicted for want of labelled neighbours', async () => {
+    // A catalogue added without categories: every picture is Other, and says why.
+    const g = await h.open({ dir: h.dir + '-unlabelled' })
+    for (const obj of [3, 4, 5]) {
+      const r = await g.addImage({
+        productId: `u${obj}`,
+        picName: '0.jpg',
+        picContent: photo(obj, 0),
+        crop: false,
+      })
+      expect(r.picInfo).toMatchObject({
+        categoryId: 88888888,
+        categoryNote: 'noLabelledNeighbours',
+      })
+    }
+    const q = await g.searchImageByPic({ picContent: photo(3, HELD_OUT), crop: false })
+    expect(q.picInfo).toMatchObject({ categoryId: 88888888, categoryNote: 'noLabelledNeighbours' })
+    // A category given is the user's: no note. Once a neighbour has a category, it is predicted.
+    const given = await g.addImage({
+      productId: 'u3',
+      picName: '1.jpg',
+      picContent: photo(3, 1),
+      categoryId: 20,
+      crop: false,
+    })
+    expect(given.picInfo.categoryNote).toBeUndefined()
+    expect(
+      (await g.searchImageByPic({ picContent: photo(3, HELD_OUT), crop: false, categoryId: 4 }))
+        .picInfo!.categoryNote,
+    ).toBeUndefined()
+    const learnt = await g.searchImageByPic({ picContent: photo(3, 1), crop: false })
+    expect(learnt.picInfo!.categoryNote).toBeUndefined()
+    expect(learnt.picInfo!.categoryId).toBe(20)
   })
 
   it('distinctProductId keeps the best picture of each product', async () => {
