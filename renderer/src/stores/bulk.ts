@@ -47,6 +47,8 @@ export const useBulkStore = defineStore('bulk', () => {
   const profile = ref('local')
 
   const namingMode = ref<NamingMode>('folder')
+  /** "File = product" was chosen because every picture sits directly in the chosen folder. */
+  const namingSuggested = ref(false)
   const template = ref('{product}/{name}')
   const naming = computed(() =>
     namingMode.value === 'template' ? template.value : namingMode.value,
@@ -111,6 +113,7 @@ export const useBulkStore = defineStore('bulk', () => {
     jobId.value = null
     resumed.value = false
     error.value = null
+    namingSuggested.value = false
   }
 
   /** Take dropped or chosen files: read them, upload them (browser) and get ready to preview. */
@@ -129,7 +132,11 @@ export const useBulkStore = defineStore('bulk', () => {
         error.value = { code: 'NoPictures', message: 'No pictures were found in what was dropped.' }
         return
       }
-      if (!p.hasFolder) namingMode.value = 'file'
+      // Loose files, or a folder whose pictures all sit directly in it (a flat folder of 200
+      // photos): "Folder = product" would make them ONE product — suggest "File = product".
+      const flat = p.files.length > 1 && p.files.every((f) => f.relPath.split('/').length <= 2)
+      namingSuggested.value = p.hasFolder && flat
+      if (!p.hasFolder || flat) namingMode.value = 'file'
       if (p.paths.length) {
         sources.value = p.paths
       } else {
@@ -272,6 +279,7 @@ export const useBulkStore = defineStore('bulk', () => {
     stageId,
     profile,
     namingMode,
+    namingSuggested,
     template,
     naming,
     categoryId,

@@ -5,6 +5,7 @@ import type { ApiError } from '@api/errors'
 import { getBridge } from '@renderer/bridge'
 import { useLiveResource } from '@renderer/composables/live-resource'
 import { useProfilesStore } from './profiles'
+import { realPath, upload } from '@renderer/lib/files'
 
 /** An export by its task id, or a file (a console export, an increment.meta). */
 export type DumpSource = { id: number } | { file: string }
@@ -55,6 +56,17 @@ export const useDumpsStore = defineStore('dumps', () => {
   function importDump(source: DumpSource, opId: string) {
     return getBridge().api.tasks.dumpImport({ profile: profiles.active, source, opId })
   }
+  /**
+   * A file chosen with the system's file dialog, as the path the core reads it from: the desktop
+   * app's real path (the preload's pathForFile), or, from a browser, the file uploaded to the
+   * host's staging folder first (the same upload as a bulk add).
+   */
+  async function chosenFile(file: File): Promise<string> {
+    const path = realPath(file)
+    if (path) return path
+    const r = await upload(getBridge().api.bulk, [{ file, relPath: file.name }], () => {})
+    return r.sources[0]!
+  }
   /** Stop a running diff or import (its `opId`); quietly does nothing if it already ended. */
   async function cancelOp(opId: string) {
     await getBridge()
@@ -73,6 +85,7 @@ export const useDumpsStore = defineStore('dumps', () => {
     download,
     diff,
     importDump,
+    chosenFile,
     cancelOp,
     start,
     stop,

@@ -369,7 +369,13 @@ export const useGalleryStore = defineStore('gallery', () => {
     { deep: true },
   )
 
+  /** Whether the engine has this id now (the cache may list a picture the engine lost). */
+  async function inEngine(profile: string, productId: string, picName: string) {
+    return (await getBridge().api.images.exists({ profile, productId, picName })).exist
+  }
+
   return {
+    inEngine,
     profile,
     text,
     filter,

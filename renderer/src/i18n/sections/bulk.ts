@@ -39,6 +39,8 @@ const en = {
       file: 'File = product',
       template: 'Template',
       examples: 'Examples:',
+      suggestedFile:
+        'Every picture sits directly in the chosen folder, so each file is its own product (“Folder = product” would make them all one product).',
       help: {
         folder:
           'productId is the name of the folder holding the picture; picName is its file name.',
@@ -79,7 +81,21 @@ const en = {
       'Preview to see, for every picture, its ids, what preprocessing will do, and duplicates already in the gallery. Nothing is sent before you start.',
     resumable:
       'An unfinished job (#{id}) was made from these same files and options: starting resumes it.',
-    filter: { all: 'All', add: 'To add', skip: 'Skipped', reject: 'Refused', dup: 'Duplicates' },
+    filter: {
+      all: 'All',
+      add: 'To add',
+      skip: 'Skipped',
+      reject: 'Refused',
+      dup: 'Duplicates',
+      dupHelp:
+        'Duplicates: pictures with the same bytes as a gallery picture under another id, or as another file of this batch (those are all added).',
+    },
+    skipWhy: {
+      lead: '{n} skipped: {why}.',
+      unchanged: '{n} already in the gallery under the same ids, unchanged',
+      copies: '{n} copies of gallery pictures under other ids',
+      chosen: '{n} set to skip by you',
+    },
     dupAddAll: 'Add all copies of gallery pictures anyway',
     dupSkipAll: 'Skip all copies of gallery pictures',
     start: 'Add no picture | Add 1 picture | Add {n} pictures',
@@ -195,6 +211,8 @@ const zh: typeof en = {
       file: '文件 = 商品',
       template: '模板',
       examples: '示例:',
+      suggestedFile:
+        '所有图片都直接位于所选文件夹中,因此每个文件各为一个商品(“文件夹 = 商品”会把它们都归为同一个商品)。',
       help: {
         folder: 'productId 为图片所在文件夹的名称;picName 为文件名。',
         file: 'productId 为不含扩展名的文件名;picName 为文件名。',
@@ -233,7 +251,20 @@ const zh: typeof en = {
     previewHint:
       '预览可查看每张图片的 ID、预处理将做什么,以及图库中已有的重复图片。开始之前不会发送任何内容。',
     resumable: '已有一个由相同文件和选项创建的未完成任务(#{id}):开始将继续该任务。',
-    filter: { all: '全部', add: '待添加', skip: '跳过', reject: '拒绝', dup: '重复' },
+    filter: {
+      all: '全部',
+      add: '待添加',
+      skip: '跳过',
+      reject: '拒绝',
+      dup: '重复',
+      dupHelp: '重复:与图库中另一 ID 的图片内容完全相同,或与本批次中其他文件相同(后者都会添加)。',
+    },
+    skipWhy: {
+      lead: '跳过 {n} 张:{why}。',
+      unchanged: '{n} 张已以相同 ID 存在于图库且未改变',
+      copies: '{n} 张是图库中其他 ID 图片的副本',
+      chosen: '{n} 张由你设为跳过',
+    },
     dupAddAll: '图库中已有的重复图片全部仍然添加',
     dupSkipAll: '跳过图库中已有的全部重复图片',
     start: '添加 {n} 张图片',

@@ -47,7 +47,7 @@ const en = {
       remove: 'Deleted files leave the gallery',
       keep: 'Deleted files stay in the gallery',
     },
-    naming: 'Naming: {rule}',
+    naming: 'Template: {rule}',
     actions: {
       reconcile: 'Reconcile…',
       rescan: 'Rescan now',
@@ -284,7 +284,7 @@ const zh: typeof en = {
       remove: '删除的文件会从图库移除',
       keep: '删除的文件保留在图库中',
     },
-    naming: '命名:{rule}',
+    naming: '模板:{rule}',
     actions: {
       reconcile: '对账…',
       rescan: '立即重新扫描',

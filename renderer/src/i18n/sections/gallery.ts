@@ -61,6 +61,10 @@ const en = {
       'pending-update': 'Updating',
       'pending-delete': 'Deleting',
       error: 'Error',
+      missing: 'Not in the engine',
+      missingHint:
+        'The gallery cache lists this picture, but the engine has no image with this id (deleted elsewhere, or the cache came from another instance). Add it again, or delete it from the cache.',
+      notFoundNow: 'Not found by the engine just now',
     },
     select: {
       one: 'Select {name}',
@@ -192,6 +196,10 @@ const zh: typeof en = {
       'pending-update': '更新中',
       'pending-delete': '删除中',
       error: '错误',
+      missing: '引擎中不存在',
+      missingHint:
+        '图库缓存中有这张图片,但引擎中没有此 ID 的图片(已在别处删除,或缓存来自另一个实例)。请重新添加,或从缓存中删除。',
+      notFoundNow: '引擎刚才未找到',
     },
     select: {
       one: '选择 {name}',
