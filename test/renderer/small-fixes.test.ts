@@ -1,0 +1,162 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mount, flushPromises } from '@vue/test-utils'
+import { createPinia, setActivePinia } from 'pinia'
+import { defineComponent, h, nextTick } from 'vue'
+import { NConfigProvider, NDialogProvider, NMessageProvider } from 'naive-ui'
+import { contract } from '@api/contract'
+import { createClient } from '@api/client'
+import type { GalleryImage } from '@api/domains/gallery'
+import { setBridge } from '@renderer/bridge'
+import { i18n } from '@renderer/i18n'
+import { useBulkStore } from '@renderer/stores/bulk'
+import DetailDrawer from '@renderer/components/gallery/DetailDrawer.vue'
+import DumpTasks from '@renderer/components/tasks/DumpTasks.vue'
+import { tempDir } from '../helpers/tmp'
+import { serve } from '../helpers/cli'
+import { postJson } from '../helpers/http'
+import { catalogueBytes } from '../helpers/images'
+
+/** Issue 13's smaller items, against a real Loupe host (`loupe serve`). */
+let host: Awaited<ReturnType<typeof serve>>
+const t = tempDir()
+
+function wrap(component: unknown, props: Record<string, unknown> = {}) {
+  const Root = defineComponent({
+    render: () =>
+      h(NConfigProvider, null, () =>
+        h(NMessageProvider, null, () =>
+          h(NDialogProvider, null, () => h(component as never, props)),
+        ),
+      ),
+  })
+  return mount(Root, { global: { plugins: [i18n] }, attachTo: document.body })
+}
+async function until(what: () => boolean, ms = 15_000, say = () => ''): Promise<void> {
+  const end = Date.now() + ms
+  while (!what()) {
+    if (Date.now() > end) throw new Error(`timed out: ${say()}`)
+    await new Promise((r) => setTimeout(r, 50))
+    await flushPromises()
+  }
+}
+async function call<T>(name: string, input: unknown): Promise<T> {
+  const r = (await postJson(`${host.url}/api/call/${name}`, input)) as {
+    result?: T
+    error?: unknown
+  }
+  expect(r.error, `${name}: ${JSON.stringify(r.error)}`).toBeUndefined()
+  return r.result as T
+}
+
+describe('issue 13, smaller items', () => {
+  beforeAll(async () => {
+    setActivePinia(createPinia())
+    host = await serve(['--data', t.dir, '--port', '0'])
+    setBridge(
+      createClient(contract, {
+        invoke: (name, input) => postJson(`${host.url}/api/call/${name}`, input),
+        subscribe: () => () => {},
+      }),
+    )
+  })
+  afterAll(() => {
+    host.proc.kill('SIGTERM')
+    t.cleanup()
+  })
+
+  it('a gallery row the engine does not have is "Not in the engine", not "In sync"', async () => {
+    i18n.global.locale.value = 'en-US'
+    // an export of another instance imported into the cache: its ids are not in this engine
+    const file = path.join(t.dir, 'other.jsonl')
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ ProductId: 'p9', PicName: 'x.jpg', CategoryId: 3 }) + '\n',
+    )
+    await call('tasks.dumpImport', { source: { file } })
+    const list = await call<{ items: GalleryImage[] }>('gallery.list', {})
+    const item = list.items.find((i) => i.productId === 'p9')!
+    expect(item.syncState).toBe('synced')
+    const w = wrap(DetailDrawer, { item, profile: 'local', writeBlock: null })
+    await until(
+      () =>
+        document.querySelector('[data-testid="detail-sync"]')?.textContent?.trim() ===
+        'Not in the engine',
+    )
+    expect(document.body.textContent).not.toContain('In sync')
+    expect(document.querySelector('[data-testid="detail-seen"]')!.textContent).toContain(
+      'Not found by the engine just now',
+    )
+    i18n.global.locale.value = 'zh-CN'
+    await nextTick()
+    expect(document.querySelector('[data-testid="detail-sync"]')!.textContent!.trim()).toBe(
+      '引擎中不存在',
+    )
+    i18n.global.locale.value = 'en-US'
+    w.unmount()
+  })
+
+  it('"Import a file…" has a file picker: the chosen file is uploaded and previewed for import', async () => {
+    i18n.global.locale.value = 'en-US'
+    const w = wrap(DumpTasks)
+    await flushPromises()
+    await w.get('[data-testid="dump-import-file"]').trigger('click')
+    await until(() => !!document.querySelector('[data-testid="dump-import-choose"]'))
+    const input = document.querySelector(
+      '[data-testid="dump-import-file-input"]',
+    ) as HTMLInputElement
+    const body = JSON.stringify({ ProductId: 'q1', PicName: 'y.jpg', CategoryId: 3 }) + '\n'
+    const chosen = new File([body], 'export.jsonl', { type: 'application/json' })
+    Object.defineProperty(input, 'files', { value: [chosen], configurable: true })
+    input.dispatchEvent(new Event('change'))
+    // the import dialog opens on the uploaded file (previewed by the core from staging)
+    await until(
+      () => !!document.querySelector('[data-testid="dump-import-dialog"]'),
+      15_000,
+      () => document.body.textContent ?? '',
+    )
+    expect(document.body.textContent).toContain('export.jsonl')
+    const staged = fs.readdirSync(path.join(t.dir, 'staging'))
+    expect(staged.length).toBeGreaterThan(0)
+    w.unmount()
+  })
+
+  it('a folder whose pictures all sit directly in it suggests "File = product"', async () => {
+    const bulk = useBulkStore()
+    const file = (rel: string, n: number) => ({
+      file: new File([catalogueBytes(n)], rel.split('/').pop()!, { type: 'image/jpeg' }),
+      relPath: rel,
+    })
+    await bulk.take(
+      { files: [file('shop/a.jpg', 1), file('shop/b.jpg', 2)], paths: [], hasFolder: true },
+      'local',
+    )
+    expect(bulk.namingMode).toBe('file')
+    expect(bulk.namingSuggested).toBe(true)
+    bulk.reset()
+    bulk.namingMode = 'folder'
+    await bulk.take(
+      { files: [file('shop/p1/a.jpg', 1), file('shop/p2/b.jpg', 2)], paths: [], hasFolder: true },
+      'local',
+    )
+    expect(bulk.namingMode).toBe('folder')
+    expect(bulk.namingSuggested).toBe(false)
+    bulk.reset()
+  })
+
+  it('plurals, distinct words for Jobs and Tasks in zh-CN, the Add view says what Enter does', () => {
+    const { t: tr } = i18n.global
+    i18n.global.locale.value = 'en-US'
+    expect(tr('bulk.start', { n: 1 }, 1)).toBe('Add 1 picture')
+    expect(tr('bulk.start', { n: 200 }, 200)).toBe('Add 200 pictures')
+    expect(tr('add.subtitleBulk', { profile: 'local' })).not.toMatch(/Add a picture/)
+    expect(tr('search.region.keysAdd')).not.toMatch(/Enter searches/)
+    expect(tr('search.region.keysAdd')).toMatch(/Enter adds/)
+    i18n.global.locale.value = 'zh-CN'
+    expect(tr('bulk.jobs.title')).not.toBe(tr('nav.tasks'))
+    expect(tr('bulk.jobs.short')).not.toBe(tr('nav.tasks'))
+    expect(tr('bulk.start', { n: 1 }, 1)).toBe('添加 1 张图片')
+    i18n.global.locale.value = 'en-US'
+  })
+})
