@@ -30,12 +30,16 @@ const WORDS = {
     shownAs: 'cannot display TIFF files',
     small: 'Enlarge it to 100 × 100 px',
     enlarged: 'Enlarged 60×60 → 100×100',
+    unpredicted: 'Not predicted (no labelled neighbours)',
+    reason: 'smaller than 100 px',
   },
   'zh-CN': {
     unsupported: '不支持此图片格式。',
     shownAs: '无法显示 TIFF 文件',
     small: '放大到 100 × 100 像素',
     enlarged: '已放大 60×60 → 100×100',
+    unpredicted: '未预测(相似图片均无类目)',
+    reason: '小于 100 像素',
   },
 } as const
 
@@ -74,7 +78,13 @@ async function overflow(page: Page): Promise<string[]> {
     if (doc.scrollWidth > doc.clientWidth + 1)
       out.push(`page ${doc.scrollWidth}>${doc.clientWidth}`)
     const cards = new Set<HTMLElement>()
-    for (const id of ['image-drop-problem', 'region-canvas', 'search-small', 'add-small']) {
+    for (const id of [
+      'image-drop-problem',
+      'region-canvas',
+      'search-small',
+      'add-small',
+      'add-outcome',
+    ]) {
       const card = document.querySelector(`[data-testid="${id}"]`)?.closest<HTMLElement>('.n-card')
       if (card) cards.add(card)
     }
@@ -213,7 +223,19 @@ describe('pictures checked when chosen, in Chromium (headless host, local engine
       await page.setViewportSize({ width: 1000, height: 700 })
       await page.getByTestId('add-submit').click()
       await page.getByTestId('add-outcome').waitFor({ timeout: 60_000 })
-      expect(await page.getByTestId('add-outcome-steps').textContent()).toContain(w.enlarged)
+      const steps = (await page.getByTestId('add-outcome-steps').textContent()) ?? ''
+      expect(steps).toContain(w.enlarged)
+      // The pipeline's reasons too are in the UI's language.
+      expect(steps).toContain(w.reason)
+      // The gallery has no categories: the local engine says it could not predict one.
+      expect(await page.getByTestId('add-outcome-category').textContent()).toBe(w.unpredicted)
+      expect(await page.getByTestId('add-outcome').textContent()).not.toContain('88888888')
+      await page.getByTestId('add-outcome').scrollIntoViewIfNeeded()
+      expect(await overflow(page)).toEqual([])
+      await page.screenshot({
+        path: path.join(SHOTS ?? t.dir, `pick-add-outcome-${locale}-1000.png`),
+        animations: 'disabled',
+      })
       const r = (await host.core.dispatch('search.byName', {
         productId: `tiny-${locale}`,
         picName: `tiny-${locale}.png`,

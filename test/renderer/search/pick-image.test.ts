@@ -18,6 +18,7 @@ import { serve } from '../../helpers/cli'
 import { postJson } from '../../helpers/http'
 import { catalogueBytes } from '../../helpers/images'
 import { bmp, scene } from '../../unit/core/imaging/fixtures'
+import { translateStep } from '@renderer/components/search/steps'
 
 /**
  * A picture is checked by the core the moment it is chosen (issue 13, point 5): a file that is not
@@ -226,5 +227,27 @@ describe('a picture is checked when it is chosen', () => {
     expect(w.find('[data-testid="search-small"]').exists()).toBe(false)
     expect(store.smallImage).toBe('reject')
     w.unmount()
+  })
+})
+
+describe('preprocessing steps in the UI’s language', () => {
+  it('translates the pipeline’s reasons, and leaves an unknown one as written', () => {
+    const tr = (s: string, locale: 'en-US' | 'zh-CN') => {
+      i18n.global.locale.value = locale
+      try {
+        return translateStep(s, (k, p) => i18n.global.t(k, p ?? {}))
+      } finally {
+        i18n.global.locale.value = 'en-US'
+      }
+    }
+    const step = 're-encoded as png (smaller than 100 px; over 4 MB)'
+    expect(tr(step, 'en-US')).toBe('Re-encoded as png (smaller than 100 px; over 4 MB)')
+    expect(tr(step, 'zh-CN')).toBe('已重新编码为 png(小于 100 像素;超过 4 MB)')
+    expect(tr('converted bmp → jpeg (BMP is converted for the engines)', 'zh-CN')).toBe(
+      '已转换 bmp → jpeg(BMP 需转换后才能发送给引擎)',
+    )
+    expect(tr('re-encoded as jpeg q80 (a new reason)', 'zh-CN')).toBe(
+      '已重新编码为 jpeg q80(a new reason)',
+    )
   })
 })
