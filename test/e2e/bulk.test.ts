@@ -181,16 +181,41 @@ describe('Bulk add in Chromium (headless host, local engine)', () => {
     await page.waitForFunction(() =>
       /Running|Queued/.test(document.querySelector('[data-testid="job-state"]')?.textContent ?? ''),
     )
-    expect(await page.getByTestId('jobs-indicator').textContent()).toMatch(/\d+ %/)
+    // nothing sent yet, in its first seconds: the engine is starting (not "0 %" / "0.0/s")
+    expect(await page.getByTestId('jobs-indicator').textContent()).toMatch(
+      /\d+ %|Starting the engine/,
+    )
     await page.getByTestId('job-cancel').click()
-    await page.locator('.n-popconfirm').getByRole('button', { name: 'Confirm' }).click()
+    const confirm = page.getByTestId('job-cancel-confirm')
+    await confirm.waitFor()
+    expect(await confirm.textContent()).toContain('The 6 not sent yet are not added')
+    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'bulk-stop-confirm.png') })
+    await page.locator('.n-popconfirm').getByRole('button', { name: 'Stop the job' }).click()
     await page.waitForFunction(
       () => document.querySelector('[data-testid="job-state"]')?.textContent === 'Cancelled',
     )
     const jobs = (await host.core.dispatch('jobs.list', { profile: 'offline' })) as {
-      result: { jobs: { state: string; done: number; total: number }[] }
+      result: { jobs: { jobId: number; state: string; done: number; total: number }[] }
     }
     expect(jobs.result.jobs[0]).toMatchObject({ state: 'cancelled', done: 0, total: 6 })
+    // one Remove, and the pictures not sent offered as a new job
+    await page.getByTestId('job-add-remaining').waitFor({ timeout: 30_000 })
+    expect(await page.getByTestId('job-remove').count()).toBe(1)
+    expect(await page.getByTestId('job-add-remaining').textContent()).toContain(
+      'Add the remaining 6',
+    )
+    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'bulk-cancelled.png') })
+    await page.getByTestId('job-add-remaining').click()
+    await page.waitForFunction(() =>
+      /Running|Queued/.test(document.querySelector('[data-testid="job-state"]')?.textContent ?? ''),
+    )
+    const after = (await host.core.dispatch('jobs.list', { profile: 'offline' })) as {
+      result: { jobs: { jobId: number; state: string; total: number }[] }
+    }
+    expect(after.result.jobs).toHaveLength(2)
+    expect(after.result.jobs[0]!.jobId).not.toBe(jobs.result.jobs[0]!.jobId)
+    expect(after.result.jobs[0]!.total).toBe(6)
+    await host.core.dispatch('jobs.cancel', { jobId: after.result.jobs[0]!.jobId })
     expect(consoleErrors.filter((e) => !e.includes('Failed to load resource'))).toEqual([])
   })
 })

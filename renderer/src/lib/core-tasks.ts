@@ -27,3 +27,28 @@ export function warmingTasks(tasks: CoreTask[], profile: string): CoreTask[] {
       (s.task === 'model-load' && s.profile === ''),
   )
 }
+
+/** How long after its creation a job with nothing finished yet counts as starting up. */
+export const WARM_MS = 30_000
+
+interface JobLike {
+  state: string
+  profile: string
+  total: number
+  done: number
+  failed: number
+  skipped: number
+  rate: number
+  createdAt: number
+}
+
+/**
+ * A job that runs but finished no picture yet, while its engine or the picture model loads (the
+ * core says so) or in its first seconds: "Starting the engine…", not "0.0 pictures/s". A job that
+ * still has nothing after that (an engine that cannot be reached) shows its rate as usual.
+ */
+export function isWarming(j: JobLike, tasks: CoreTask[], now = Date.now()): boolean {
+  if (j.state !== 'running' && j.state !== 'queued') return false
+  if (j.done + j.failed + j.skipped > 0 || j.total === 0 || j.rate > 0) return false
+  return warmingTasks(tasks, j.profile).length > 0 || now - j.createdAt < WARM_MS
+}

@@ -1,0 +1,98 @@
+/// <reference lib="dom" />
+import fs from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser } from 'playwright-core'
+import { launchBrowser } from '../helpers/browser'
+import { startHost } from '../helpers/headless'
+import { tempDir } from '../helpers/tmp'
+
+const SHOTS = process.env.LOUPE_SHOTS
+const SIZES = [
+  { width: 1360, height: 880 },
+  { width: 1000, height: 700 },
+] as const
+
+/**
+ * Issue 13 in Chromium (headless host): the empty gallery offers "Add images"; the profile form's
+ * messages say how to fix a field, required fields carry the asterisk, the STS token has a real
+ * placeholder and the secret's help names the 0600 file — in en-US and zh-CN, at 1360×880 and
+ * 1000×700, with nothing wider than the window.
+ */
+describe('Empty gallery and profile form in Chromium', () => {
+  const t = tempDir('loupe-e2e-i13-')
+  let host: Awaited<ReturnType<typeof startHost>>
+  let browser: Browser
+
+  beforeAll(async () => {
+    host = await startHost(path.join(t.dir, 'data'))
+    browser = await launchBrowser()
+    if (SHOTS) fs.mkdirSync(SHOTS, { recursive: true })
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await host?.close()
+    t.cleanup()
+  })
+
+  for (const locale of ['en-US', 'zh-CN'] as const) {
+    for (const size of SIZES) {
+      it(`${locale} ${size.width}×${size.height}`, async () => {
+        const page = await browser.newPage({ viewport: size })
+        await page.addInitScript((l) => localStorage.setItem('loupe.locale', l), locale)
+        const zh = locale === 'zh-CN'
+        const overflow = () =>
+          page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+
+        // the empty gallery: "Add images" leads to the bulk add
+        await page.goto(`${host.url}/#/gallery`)
+        await page.getByTestId('gallery-empty-add').waitFor()
+        expect(await page.getByTestId('gallery-empty-add').textContent()).toBe(
+          zh ? '添加图片' : 'Add images',
+        )
+        expect(await overflow()).toBeLessThanOrEqual(0)
+        if (SHOTS)
+          await page.screenshot({
+            path: path.join(SHOTS, `gallery-empty-${locale}-${size.width}.png`),
+          })
+        await page.getByTestId('gallery-empty-add').click()
+        await page.getByTestId('bulk-folder-input').waitFor({ state: 'attached' })
+        expect(page.url()).toContain('mode=bulk')
+
+        // a new cloud profile, saved empty
+        await page.goto(`${host.url}/#/profiles`)
+        await page.getByTestId('profile-new').click()
+        await page.getByTestId('kind-cloud').click()
+        await page.getByTestId('cloud-endpoint').locator('input').fill('http://host/x')
+        await page.getByTestId('profile-save').click()
+        const form = page.getByTestId('profile-form')
+        await form.locator('.n-form-item-feedback--error').first().waitFor()
+        const feedback = await form.locator('.n-form-item-feedback__line').allTextContents()
+        expect(feedback).toContain(
+          zh
+            ? '只填写主机名和可选端口,例如 127.0.0.1:7070,不要带 http:// 或路径。'
+            : 'Write only the host and an optional port, e.g. 127.0.0.1:7070 — no http:// and no path.',
+        )
+        expect(feedback).toContain(
+          zh ? '请为配置命名,例如 shop-cloud。' : 'Give the profile a name, e.g. shop-cloud.',
+        )
+        expect(await form.locator('.n-form-item-label__asterisk').count()).toBeGreaterThanOrEqual(4)
+        expect(
+          await page.getByTestId('cloud-token').locator('input').getAttribute('placeholder'),
+        ).not.toMatch(/Please Input|请输入$/)
+        expect(await page.getByTestId('cloud-secret-help').textContent()).toContain('0600')
+        expect(await form.textContent()).not.toContain('Please Input')
+        // the dialog's form fits the window
+        const box = await form.boundingBox()
+        expect(box!.x + box!.width).toBeLessThanOrEqual(size.width)
+        expect(await overflow()).toBeLessThanOrEqual(0)
+        if (SHOTS)
+          await page.screenshot({
+            path: path.join(SHOTS, `profile-form-${locale}-${size.width}.png`),
+          })
+        await page.keyboard.press('Escape')
+        await page.close()
+      })
+    }
+  }
+})
