@@ -13,6 +13,9 @@ import { i18n } from '@renderer/i18n'
 import { useBulkStore } from '@renderer/stores/bulk'
 import DetailDrawer from '@renderer/components/gallery/DetailDrawer.vue'
 import DumpTasks from '@renderer/components/tasks/DumpTasks.vue'
+import RuleCard from '@renderer/components/folders/RuleCard.vue'
+import BulkAdd from '@renderer/components/bulk/BulkAdd.vue'
+import type { WatchRule } from '@api/domains/watch'
 import { tempDir } from '../helpers/tmp'
 import { serve } from '../helpers/cli'
 import { postJson } from '../helpers/http'
@@ -142,6 +145,59 @@ describe('issue 13, smaller items', () => {
     )
     expect(bulk.namingMode).toBe('folder')
     expect(bulk.namingSuggested).toBe(false)
+    bulk.reset()
+  })
+
+  it('a watched folder\'s card names its rule as the editor does: "File = product"', async () => {
+    i18n.global.locale.value = 'en-US'
+    const folder = path.join(t.dir, 'watched')
+    fs.mkdirSync(folder, { recursive: true })
+    const rule = await call<WatchRule>('watch.add', { folder, naming: 'file' })
+    const w = wrap(RuleCard, { rule })
+    await flushPromises()
+    expect(w.get('[data-testid="rule-naming"]').text()).toBe('File = product')
+    i18n.global.locale.value = 'zh-CN'
+    await nextTick()
+    expect(w.get('[data-testid="rule-naming"]').text()).toBe('文件 = 商品')
+    i18n.global.locale.value = 'en-US'
+    w.unmount()
+    await call('watch.remove', { id: rule.id })
+  })
+
+  it('the preview explains why Skipped and Duplicates differ', async () => {
+    i18n.global.locale.value = 'en-US'
+    // one picture already in the gallery under another id: a gallery copy, skipped
+    await call('images.add', {
+      image: { base64: catalogueBytes(30).toString('base64'), name: 'seed.jpg' },
+      productId: 'seed',
+      picName: 'seed.jpg',
+    })
+    const bulk = useBulkStore()
+    const file = (rel: string, n: number) => ({
+      file: new File([catalogueBytes(n)], rel.split('/').pop()!, { type: 'image/jpeg' }),
+      relPath: rel,
+    })
+    await bulk.take(
+      {
+        files: [file('c/p1/a.jpg', 30), file('c/p1/b.jpg', 31), file('c/p2/c.jpg', 32)],
+        paths: [],
+        hasFolder: true,
+      },
+      'local',
+    )
+    const w = wrap(BulkAdd)
+    await flushPromises()
+    await bulk.preview()
+    await until(
+      () => bulk.phase === 'preview',
+      60_000,
+      () => bulk.phase,
+    )
+    await until(() => w.find('[data-testid="bulk-counts-why"]').text().length > 0)
+    const why = w.get('[data-testid="bulk-counts-why"]').text()
+    expect(why).toContain('1 skipped: 1 copy of a gallery picture under another id.')
+    expect(why).toContain('Duplicates: pictures with the same bytes as a gallery picture')
+    w.unmount()
     bulk.reset()
   })
 

@@ -92,9 +92,11 @@ const en = {
     },
     skipWhy: {
       lead: '{n} skipped: {why}.',
-      unchanged: '{n} already in the gallery under the same ids, unchanged',
-      copies: '{n} copies of gallery pictures under other ids',
-      chosen: '{n} set to skip by you',
+      unchanged:
+        '1 already in the gallery under the same id, unchanged | {n} already in the gallery under the same ids, unchanged',
+      copies:
+        '1 copy of a gallery picture under another id | {n} copies of gallery pictures under other ids',
+      chosen: '1 set to skip by you | {n} set to skip by you',
     },
     dupAddAll: 'Add all copies of gallery pictures anyway',
     dupSkipAll: 'Skip all copies of gallery pictures',
