@@ -268,7 +268,7 @@ describe('cloud engine -> wire server -> local engine', () => {
       expect(viaWire.requestId, what).toMatch(/^[0-9A-F-]{36}$/)
     }
     const text = await error(cloud.searchImageByText({ text: 'x' }))
-    expect([text.code, text.httpStatus]).toEqual(['UnsupportedOperationType', 500])
+    expect([text.code, text.httpStatus]).toEqual(['UnsupportedOperationType', 400])
   })
 
   it('a wrong secret: SignatureDoesNotMatch with a hint, and the secret in no message', async () => {
