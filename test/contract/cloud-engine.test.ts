@@ -51,7 +51,14 @@ function strip<T extends { requestId: string }>(r: T): Omit<T, 'requestId'> {
 }
 function stripSearch(r: SearchResult) {
   const { requestId: _r, head, ...rest } = r
-  return { ...rest, head: { docsFound: head.docsFound, docsReturn: head.docsReturn } }
+  // The wire carries the cloud's fields only: the local engine's own note on a category it could
+  // not predict (picInfo.categoryNote) stays with callers of the engine itself.
+  const picInfo = rest.picInfo && { ...rest.picInfo, categoryNote: undefined }
+  return {
+    ...rest,
+    ...(picInfo ? { picInfo } : {}),
+    head: { docsFound: head.docsFound, docsReturn: head.docsReturn },
+  }
 }
 async function error(p: Promise<unknown>): Promise<EngineError> {
   try {
