@@ -322,7 +322,12 @@ export type SearchResult = z.infer<typeof SearchResult>
 export const CompareImage = z.union([ImageInput, ImageKey.strict()])
 export type CompareImage = z.infer<typeof CompareImage>
 
-export const CompareInput = ProfileRef.extend({ primary: CompareImage, secondary: CompareImage })
+export const CompareInput = ProfileRef.extend({
+  primary: CompareImage,
+  secondary: CompareImage,
+  /** A picture below the engine's minimum (either side): as for a search by picture. */
+  smallImage: SmallImage.optional(),
+})
 export const CompareResult = z.object({ requestId: z.string(), score: z.number() })
 
 export const ExistsResult = z.object({ requestId: z.string(), exist: z.boolean() })

@@ -249,8 +249,8 @@ export function createImageService(d: ImageServiceDeps) {
           return { src: r.bytes, name: r.name }
         }
         const [a, b] = await Promise.all([
-          side(input.primary).then((i) => prepareQuery(p.name, i)),
-          side(input.secondary).then((i) => prepareQuery(p.name, i)),
+          side(input.primary).then((i) => prepareQuery(p.name, i, undefined, input.smallImage)),
+          side(input.secondary).then((i) => prepareQuery(p.name, i, undefined, input.smallImage)),
         ])
         return (await d.engines.get(p.name)).compareSimilarByImage({
           primaryPicContent: a.data,

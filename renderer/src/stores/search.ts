@@ -15,7 +15,7 @@ export type SearchMode = 'pic' | 'name' | 'filter'
 export type SmallImage = 'reject' | 'upscale' | 'pad'
 
 /** The option offered for a chosen picture: enlarge when it can, else pad; none when not small. */
-export function smallImageFor(img: PickedImage | null): SmallImage {
+export function smallImageFor(img: Pick<PickedImage, 'info'> | null): SmallImage {
   const i = img?.info
   if (!i?.small) return 'reject'
   return i.fits?.upscale ? 'upscale' : 'pad'
@@ -283,13 +283,16 @@ export const useSearchStore = defineStore('search', () => {
   /** Similarity of two pictures the user picked (the Compare dialog). */
   async function comparePictures(
     profile: string,
-    a: { base64: string; name?: string },
-    b: { base64: string; name?: string },
+    a: { base64: string; name?: string; info?: PickedImage['info'] },
+    b: { base64: string; name?: string; info?: PickedImage['info'] },
   ) {
+    // A small picture is enlarged (or padded when too elongated), as a search would offer.
+    const small = [a, b].map(smallImageFor).find((x) => x !== 'reject')
     return getBridge().api.search.compare({
       profile,
       primary: { base64: a.base64, name: a.name },
       secondary: { base64: b.base64, name: b.name },
+      ...(small ? { smallImage: small } : {}),
     })
   }
 
@@ -304,6 +307,7 @@ export const useSearchStore = defineStore('search', () => {
         profile: q.profile,
         primary: { base64: q.image.base64, name: q.image.name },
         secondary: { productId: a.productId, picName: a.picName },
+        ...(q.smallImage !== 'reject' ? { smallImage: q.smallImage } : {}),
       })
       state = { loading: false, score: r.score }
     } catch (e) {

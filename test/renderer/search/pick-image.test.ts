@@ -228,6 +228,26 @@ describe('a picture is checked when it is chosen', () => {
     expect(store.smallImage).toBe('reject')
     w.unmount()
   })
+
+  it('compare: a small picture is enlarged as a search does, instead of refused', async () => {
+    const store = useSearchStore()
+    const tiny = {
+      base64: (await sharp(catalogueBytes(5)).resize(60, 60).png().toBuffer()).toString('base64'),
+      name: 'tiny.png',
+    }
+    const info = (await call('images.inspect', { image: tiny })) as {
+      result: NonNullable<Parameters<typeof store.comparePictures>[1]['info']>
+    }
+    expect(info.result.small).toBe(true)
+    const other = { base64: catalogueBytes(5).toString('base64'), name: 'c5.jpg' }
+    // As the core sees it without the option: refused for its size.
+    const raw = (await call('search.compare', { primary: tiny, secondary: other })) as {
+      error?: { code: string }
+    }
+    expect(raw.error?.code).toBe('UnsupportedPicPixels')
+    const r = await store.comparePictures('local', { ...tiny, info: info.result }, other)
+    expect(r.score).toBeGreaterThan(0.5)
+  })
 })
 
 describe('preprocessing steps in the UI’s language', () => {
