@@ -6,6 +6,7 @@ import type { Browser } from 'playwright-core'
 import { launchBrowser } from '../helpers/browser'
 import { startHost } from '../helpers/headless'
 import { tempDir } from '../helpers/tmp'
+import { catalogueBytes } from '../helpers/images'
 
 const SHOTS = process.env.LOUPE_SHOTS
 const SIZES = [
@@ -36,6 +37,64 @@ describe('Empty gallery and profile form in Chromium', () => {
   })
 
   for (const locale of ['en-US', 'zh-CN'] as const) {
+    it(`${locale} 1000×700: stopping a job from the Jobs drawer, then adding the remaining`, async () => {
+      const zh = locale === 'zh-CN'
+      const name = `offline-${locale}`
+      const r = (await host.core.dispatch('profiles.create', {
+        kind: 'cloud',
+        name,
+        cloud: {
+          instanceName: 'nowhere',
+          endpoint: '127.0.0.1:9',
+          protocol: 'http',
+          accessKeyId: 'LTAIofflineKey01',
+          accessKeySecret: 'offline-secret-0123456789',
+        },
+      })) as { error?: unknown }
+      expect(r.error).toBeUndefined()
+      const src = path.join(t.dir, `src-${locale}`, 'p')
+      fs.mkdirSync(src, { recursive: true })
+      for (const n of [60, 61, 62]) fs.writeFileSync(path.join(src, `${n}.jpg`), catalogueBytes(n))
+      const started = (await host.core.dispatch('bulk.start', {
+        profile: name,
+        sources: [src],
+      })) as {
+        result: { jobId: number }
+      }
+      const jobId = started.result.jobId
+      const page = await browser.newPage({ viewport: { width: 1000, height: 700 } })
+      await page.addInitScript((l) => localStorage.setItem('loupe.locale', l), locale)
+      await page.goto(`${host.url}/#/gallery`)
+      await page.getByTestId('jobs-indicator').click()
+      await page.getByTestId(`jobs-drawer-job-${jobId}`).locator('.ji-row').click()
+      await page.getByTestId('job-cancel').click()
+      await page.getByTestId('job-cancel-confirm').waitFor()
+      expect(await page.getByTestId('job-cancel-confirm').textContent()).toContain(
+        zh ? '尚未发送的 3 张不会添加' : 'The 3 not sent yet are not added',
+      )
+      if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `job-stop-${locale}-1000.png`) })
+      await page
+        .locator('.n-popconfirm')
+        .getByRole('button', { name: zh ? '停止作业' : 'Stop the job' })
+        .click()
+      await page.getByTestId('job-add-remaining').waitFor({ timeout: 30_000 })
+      expect(await page.getByTestId('job-remove').count()).toBe(1)
+      if (SHOTS)
+        await page.screenshot({ path: path.join(SHOTS, `job-cancelled-${locale}-1000.png`) })
+      await page.getByTestId('job-add-remaining').click()
+      // the drawer opens the new job (the cancelled one says where its pictures went)
+      type L = { result: { jobs: { jobId: number; total: number }[] } }
+      let list = (await host.core.dispatch('jobs.list', { profile: name })) as L
+      for (let i = 0; i < 100 && list.result.jobs.length < 2; i++) {
+        await new Promise((res) => setTimeout(res, 100))
+        list = (await host.core.dispatch('jobs.list', { profile: name })) as L
+      }
+      expect(list.result.jobs.map((j) => j.total)).toEqual([3, 3])
+      await page.getByTestId(`job-panel-${list.result.jobs[0]!.jobId}`).waitFor()
+      await host.core.dispatch('jobs.cancel', { jobId: list.result.jobs[0]!.jobId })
+      await page.close()
+    })
+
     for (const size of SIZES) {
       it(`${locale} ${size.width}×${size.height}`, async () => {
         const page = await browser.newPage({ viewport: size })
