@@ -154,4 +154,55 @@ describe('Empty gallery and profile form in Chromium', () => {
       })
     }
   }
+
+  // after the empty-gallery checks: these fill the gallery cache
+  for (const locale of ['en-US', 'zh-CN'] as const) {
+    it(`${locale} 1000×700: import picker, a row not in the engine, a flat folder`, async () => {
+      const zh = locale === 'zh-CN'
+      const page = await browser.newPage({ viewport: { width: 1000, height: 700 } })
+      await page.addInitScript((l) => localStorage.setItem('loupe.locale', l), locale)
+      // "Import a file…" opens the system's file chooser; the chosen export is previewed
+      const dump = path.join(t.dir, `other-${locale}.jsonl`)
+      fs.writeFileSync(
+        dump,
+        JSON.stringify({ ProductId: `gone-${locale}`, PicName: 'x.jpg', CategoryId: 3 }) + '\n',
+      )
+      await page.goto(`${host.url}/#/tasks`)
+      await page.getByTestId('dump-import-file').click()
+      await page.getByTestId('dump-import-choose').waitFor()
+      const chooser = page.waitForEvent('filechooser')
+      await page.getByTestId('dump-import-choose').click()
+      await (await chooser).setFiles(dump)
+      await page.getByTestId('dump-import-dialog').waitFor()
+      expect(await page.getByTestId('dump-import-dialog').textContent()).toContain(
+        path.basename(dump),
+      )
+      if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `import-picked-${locale}.png`) })
+      await page.keyboard.press('Escape')
+
+      // a cache row whose id the engine does not have
+      const r = (await host.core.dispatch('tasks.dumpImport', { source: { file: dump } })) as {
+        error?: unknown
+      }
+      expect(r.error).toBeUndefined()
+      await page.goto(`${host.url}/#/gallery`)
+      await page.reload()
+      await page.getByTestId('gallery-card').first().click()
+      await page.getByTestId('detail-missing').waitFor()
+      expect(await page.getByTestId('detail-sync').textContent()).toContain(
+        zh ? '引擎中不存在' : 'Not in the engine',
+      )
+      if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `detail-missing-${locale}.png`) })
+
+      // a flat folder of pictures: "File = product" is suggested
+      const flat = path.join(t.dir, `flat-${locale}`)
+      fs.mkdirSync(flat, { recursive: true })
+      for (const n of [70, 71, 72]) fs.writeFileSync(path.join(flat, `${n}.jpg`), catalogueBytes(n))
+      await page.goto(`${host.url}/#/add?mode=bulk`)
+      await page.getByTestId('bulk-folder-input').setInputFiles(flat)
+      await page.getByTestId('bulk-naming-suggested').waitFor({ timeout: 60_000 })
+      if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `flat-folder-${locale}.png`) })
+      await page.close()
+    })
+  }
 })
