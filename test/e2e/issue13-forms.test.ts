@@ -67,6 +67,12 @@ describe('Empty gallery and profile form in Chromium', () => {
       await page.goto(`${host.url}/#/gallery`)
       await page.getByTestId('jobs-indicator').click()
       await page.getByTestId(`jobs-drawer-job-${jobId}`).locator('.ji-row').click()
+      // the percentage sits beside its bar, not inside a 2 % sliver of it
+      const bar = page.getByTestId('job-progress')
+      expect(await bar.locator('.n-progress-graph-line-indicator').count()).toBe(0)
+      const rail = await bar.locator('.n-progress-graph-line-rail').boundingBox()
+      const label = await bar.locator('.n-progress-icon').boundingBox()
+      expect(label!.x).toBeGreaterThanOrEqual(rail!.x + rail!.width)
       await page.getByTestId('job-cancel').click()
       await page.getByTestId('job-cancel-confirm').waitFor()
       expect(await page.getByTestId('job-cancel-confirm').textContent()).toContain(

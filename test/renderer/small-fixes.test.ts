@@ -206,6 +206,11 @@ describe('issue 13, smaller items', () => {
     i18n.global.locale.value = 'en-US'
     expect(tr('bulk.start', { n: 1 }, 1)).toBe('Add 1 picture')
     expect(tr('bulk.start', { n: 200 }, 200)).toBe('Add 200 pictures')
+    expect(tr('bulk.job.allDone', { n: 1 }, 1)).toBe('The picture is in the gallery.')
+    expect(tr('bulk.job.retried', { n: 1 }, 1)).toBe('1 picture queued again')
+    expect(tr('bulk.skipWhy.copies', { n: 1 }, 1)).toBe(
+      '1 copy of a gallery picture under another id',
+    )
     expect(tr('add.subtitleBulk', { profile: 'local' })).not.toMatch(/Add a picture/)
     expect(tr('search.region.keysAdd')).not.toMatch(/Enter searches/)
     expect(tr('search.region.keysAdd')).toMatch(/Enter adds/)

@@ -116,7 +116,8 @@ const en = {
         'The {n} not sent yet are not added; you can add them later as a new job (“Add the remaining”).',
       cancelYes: 'Stop the job',
       cancelNo: 'Keep running',
-      cancelling: 'Stopping: waiting for {n} pictures on their way…',
+      cancelling:
+        'Stopping: waiting for the picture on its way… | Stopping: waiting for {n} pictures on their way…',
       cancelledLeft:
         'Stopped. 1 picture was not sent: add it as a new job. | Stopped. {n} pictures were not sent: add them as a new job.',
       cancelledNoneLeft: 'Stopped. Every picture had been sent.',
@@ -134,8 +135,8 @@ const en = {
       eta: '{eta} left',
       planning: 'still checking pictures…',
       stoppedBy: 'The job stopped by itself',
-      allDone: 'All {n} pictures are in the gallery.',
-      retried: '{n} pictures queued again',
+      allDone: 'The picture is in the gallery. | All {n} pictures are in the gallery.',
+      retried: '1 picture queued again | {n} pictures queued again',
       csvSaved: 'Saved {n} rows',
       noneRetryable:
         'Nothing to retry: these pictures were refused before sending. Fix them and add them again.',
