@@ -73,6 +73,9 @@ describe('Empty gallery and profile form in Chromium', () => {
       const rail = await bar.locator('.n-progress-graph-line-rail').boundingBox()
       const label = await bar.locator('.n-progress-icon').boundingBox()
       expect(label!.x).toBeGreaterThanOrEqual(rail!.x + rail!.width)
+      expect(await page.getByTestId(`job-panel-${jobId}`).textContent()).toContain(
+        zh ? '批量添加:p' : 'Bulk add: p',
+      )
       await page.getByTestId('job-cancel').click()
       await page.getByTestId('job-cancel-confirm').waitFor()
       expect(await page.getByTestId('job-cancel-confirm').textContent()).toContain(

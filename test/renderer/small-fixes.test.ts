@@ -16,6 +16,7 @@ import DumpTasks from '@renderer/components/tasks/DumpTasks.vue'
 import RuleCard from '@renderer/components/folders/RuleCard.vue'
 import BulkAdd from '@renderer/components/bulk/BulkAdd.vue'
 import type { WatchRule } from '@api/domains/watch'
+import { jobTitle } from '@renderer/components/bulk/explain'
 import { tempDir } from '../helpers/tmp'
 import { serve } from '../helpers/cli'
 import { postJson } from '../helpers/http'
@@ -218,6 +219,10 @@ describe('issue 13, smaller items', () => {
     expect(tr('bulk.jobs.title')).not.toBe(tr('nav.tasks'))
     expect(tr('bulk.jobs.short')).not.toBe(tr('nav.tasks'))
     expect(tr('bulk.start', { n: 1 }, 1)).toBe('添加 1 张图片')
+    // the core's own title of a bulk add, in the UI's language (folder names kept)
+    expect(jobTitle('Bulk add: p', tr)).toBe('批量添加:p')
+    expect(jobTitle('Bulk add: a, b, c and 2 more', tr)).toBe('批量添加:a, b, c 等另外 2 项')
+    expect(jobTitle('tops · 6', tr)).toBe('tops · 6')
     i18n.global.locale.value = 'en-US'
   })
 })

@@ -28,3 +28,19 @@ export function kindLabel(
   const key = `bulk.jobKind.${kind}`
   return i18n.te(key) ? i18n.t(key) : kind
 }
+
+/**
+ * A job's title in the UI's language. The core titles a bulk add it planned itself (CLI, folder
+ * watch, `bulk.start` without a title) "Bulk add: a, b, c and N more"; the folder names are kept,
+ * the words translated. Other titles are shown as given.
+ */
+export function jobTitle(
+  title: string,
+  t: (key: string, named?: Record<string, unknown>) => string,
+): string {
+  const m = /^Bulk add: (.*?)(?: and (\d+) more)?$/.exec(title)
+  if (!m) return title
+  return m[2]
+    ? t('bulk.jobTitleMore', { names: m[1], n: Number(m[2]) })
+    : t('bulk.jobTitle', { names: m[1] })
+}

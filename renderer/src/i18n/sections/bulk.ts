@@ -102,6 +102,8 @@ const en = {
     dupSkipAll: 'Skip all copies of gallery pictures',
     start: 'Add no picture | Add 1 picture | Add {n} pictures',
     resumed: 'Job #{id} with these files was unfinished: it was resumed.',
+    jobTitle: 'Bulk add: {names}',
+    jobTitleMore: 'Bulk add: {names} and {n} more',
     new: 'New bulk add',
     keepsRunning: 'The job goes on if you leave this view; the ⟳ button in the header shows it.',
     job: {
@@ -272,6 +274,8 @@ const zh: typeof en = {
     dupSkipAll: '跳过图库中已有的全部重复图片',
     start: '添加 {n} 张图片',
     resumed: '使用这些文件的作业 #{id} 尚未完成:已继续运行。',
+    jobTitle: '批量添加:{names}',
+    jobTitleMore: '批量添加:{names} 等另外 {n} 项',
     new: '新的批量添加',
     keepsRunning: '离开此页面作业仍会继续;页眉中的 ⟳ 按钮会显示它。',
     job: {
