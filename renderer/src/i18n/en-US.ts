@@ -8,6 +8,8 @@ export default {
     dark: 'Dark',
     language: 'Language',
     offline: 'The engine cannot be reached',
+    collapseSidebar: 'Collapse the sidebar',
+    expandSidebar: 'Expand the sidebar',
   },
   nav: {
     search: 'Search',

@@ -10,6 +10,8 @@ const zh: typeof en = {
     dark: '深色',
     language: '语言',
     offline: '无法连接到引擎',
+    collapseSidebar: '收起侧边栏',
+    expandSidebar: '展开侧边栏',
   },
   nav: {
     search: '搜索',
