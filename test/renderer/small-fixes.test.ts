@@ -129,7 +129,9 @@ describe('issue 13, smaller items', () => {
   it('a folder whose pictures all sit directly in it suggests "File = product"', async () => {
     const bulk = useBulkStore()
     const file = (rel: string, n: number) => ({
-      file: new File([catalogueBytes(n)], rel.split('/').pop()!, { type: 'image/jpeg' }),
+      file: new File([new Uint8Array(catalogueBytes(n))], rel.split('/').pop()!, {
+        type: 'image/jpeg',
+      }),
       relPath: rel,
     })
     await bulk.take(
@@ -175,7 +177,9 @@ describe('issue 13, smaller items', () => {
     })
     const bulk = useBulkStore()
     const file = (rel: string, n: number) => ({
-      file: new File([catalogueBytes(n)], rel.split('/').pop()!, { type: 'image/jpeg' }),
+      file: new File([new Uint8Array(catalogueBytes(n))], rel.split('/').pop()!, {
+        type: 'image/jpeg',
+      }),
       relPath: rel,
     })
     await bulk.take(

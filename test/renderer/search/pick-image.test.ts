@@ -174,7 +174,11 @@ describe('a picture is checked when it is chosen', () => {
 
     const a = wrap(AddView)
     const bmpBytes = bmp(scene(180, 120), { bpp: 24 })
-    await choose(a, 'add-drop', new File([bmpBytes], 'scan.bmp', { type: 'image/bmp' }))
+    await choose(
+      a,
+      'add-drop',
+      new File([new Uint8Array(bmpBytes)], 'scan.bmp', { type: 'image/bmp' }),
+    )
     await until(() => a.find('[data-testid="add-shown-as"]').exists())
     expect(a.get('[data-testid="add-shown-as"]').text()).toContain('cannot display BMP files')
     expect(a.get('[data-testid="region-canvas"] img').attributes('src')).toMatch(/^data:image\//)
@@ -222,7 +226,7 @@ describe('a picture is checked when it is chosen', () => {
     expect(store.error).toBeNull()
     expect(store.results.length).toBeGreaterThan(0)
     // A picture within the bounds offers nothing.
-    await choose(w, 'search-replace', new File([catalogueBytes(1)], 'c1.jpg'))
+    await choose(w, 'search-replace', new File([new Uint8Array(catalogueBytes(1))], 'c1.jpg'))
     await until(() => store.image?.name === 'c1.jpg')
     expect(w.find('[data-testid="search-small"]').exists()).toBe(false)
     expect(store.smallImage).toBe('reject')
