@@ -155,6 +155,12 @@ describe('every view at 1000×700 and 1360×880, en-US and zh-CN', () => {
             await page.getByTestId('pic-opts-filter-value-0').waitFor()
           }
           for (const p of await layoutProblems(page)) problems.push(`${view}: ${p}`)
+          if (view === 'add') {
+            // the primary action is in view without scrolling (sticky bar)
+            const box = await page.getByTestId('add-submit').boundingBox()
+            if (!box || box.y < 0 || box.y + box.height > size.height)
+              problems.push(`add: "Add to the gallery" is not in view (${JSON.stringify(box)})`)
+          }
           if (SHOTS)
             await page.screenshot({
               path: path.join(SHOTS, `${locale}-${size.width}-${view.replace(/\W+/g, '_')}.png`),
