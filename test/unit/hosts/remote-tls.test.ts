@@ -185,8 +185,13 @@ describe('HTTPS with --tls-cert / --tls-key', () => {
       let err = ''
       s.proc.stdout!.on('data', (c) => (out += c))
       s.proc.stderr!.on('data', (c) => (err += c))
-      await new Promise((r) => setTimeout(r, 1500))
-      const token = /\n {2}(loupe_[A-Za-z0-9_-]{43})\n/.exec(out)?.[1]
+      // The token and the warning follow the first line; on a busy machine not at once.
+      const tokenRe = /\n {2}(loupe_[A-Za-z0-9_-]{43})\n/
+      for (let t = Date.now(); Date.now() - t < 20_000;) {
+        if (tokenRe.test(out) && err.includes('Warning: serving plain HTTP')) break
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      const token = tokenRe.exec(out)?.[1]
       expect(token, out).toBeDefined()
       expect(out).toContain('Remote mode: every browser signs in')
       expect(err).toContain('Warning: serving plain HTTP on 0.0.0.0')
