@@ -155,6 +155,19 @@ describe('every view at 1000×700 and 1360×880, en-US and zh-CN', () => {
             await page.getByTestId('pic-opts-filter-value-0').waitFor()
           }
           for (const p of await layoutProblems(page)) problems.push(`${view}: ${p}`)
+          if (view === 'search') {
+            // after a search its results are in view (no scrolling to find them)
+            await page.getByTestId('search-tabs').locator('.n-tabs-tab').nth(2).click()
+            await page.getByTestId('filter-query-mode-raw').click()
+            const raw = page.getByTestId('filter-query-raw').locator('textarea')
+            await raw.fill('str_attr = "catalogue"')
+            await raw.press('Enter')
+            await page.getByTestId('results-summary').waitFor()
+            await page.waitForTimeout(700)
+            const box = await page.getByTestId('results-summary').boundingBox()
+            if (!box || box.y < 0 || box.y + box.height > size.height)
+              problems.push(`search: the results are not in view (${JSON.stringify(box)})`)
+          }
           if (view === 'add') {
             // the primary action is in view without scrolling (sticky bar)
             const box = await page.getByTestId('add-submit').boundingBox()
