@@ -46,7 +46,7 @@ async function layoutProblems(page: Page, scope = 'main'): Promise<string[]> {
         .map((c) => `${scope} ${c}`)
         .join(', '),
     )
-    for (const el of controls) {
+    for (const el of Array.from(controls)) {
       const card = el.closest('.n-card') as HTMLElement | null
       const r = el.getBoundingClientRect()
       if (r.width === 0 || r.height === 0) continue
