@@ -8,6 +8,7 @@ import { regionToOriginal } from '../imaging/region'
 import { inspectPicture } from './inspect'
 import type { SearchResult } from '../engines/types'
 import { CoreError } from '../errors'
+import { withKnownImage } from './unknown-image'
 import type { PictureResolver } from './gallery-picture'
 import { regionOnOriginal as regionOnOriginalOf } from '../gallery/write-through'
 import { LruCache, contentHash } from '../util/lru'
@@ -184,7 +185,8 @@ export function createImageService(d: ImageServiceDeps) {
       async update(input: In<typeof S.UpdateImageInput>) {
         const p = profileOf(input.profile)
         const { profile: _p, ...req } = input
-        return (await d.engines.get(p.name)).updateImage(req)
+        const engine = await d.engines.get(p.name)
+        return withKnownImage(engine, req, () => engine.updateImage(req))
       },
       async remove(input: In<typeof S.DeleteImageInput>) {
         const p = profileOf(input.profile)
@@ -227,7 +229,8 @@ export function createImageService(d: ImageServiceDeps) {
       async byName(input: In<typeof S.SearchByNameInput>) {
         const p = profileOf(input.profile)
         const { profile: _p, ...req } = input
-        return (await d.engines.get(p.name)).searchImageByName(req)
+        const engine = await d.engines.get(p.name)
+        return withKnownImage(engine, req, () => engine.searchImageByName(req))
       },
       async byFilter(input: In<typeof S.SearchByFilterInput>) {
         const p = profileOf(input.profile)

@@ -38,6 +38,21 @@ export const PICTURE_ERRORS = {
     ],
     ['区域不在图片范围内。', '请重新绘制区域,或清除区域让引擎自动识别主体。'],
   ),
+  // The cloud answers an unknown image with a bare BadRequest ("The request has invalid
+  // parameters."), the local engine (same wire protocol) with BadRequest naming it: the core asks
+  // the engine whether the image exists and reports this instead (core/images/unknown-image.ts).
+  ImageNotFound: entry(
+    404,
+    'invalid',
+    [
+      'The instance has no picture “{picName}” of product “{productId}”.',
+      'Check the product ID and the picture name (both must match exactly, including case and spaces; copy them from the Gallery or a search result), the active profile, or add the picture first.',
+    ],
+    [
+      '实例中没有商品“{productId}”的图片“{picName}”。',
+      '请检查商品 ID 和图片名称(须完全一致,包括大小写和空格;可从图库或搜索结果中复制)以及当前的连接配置,或先添加这张图片。',
+    ],
+  ),
   NoPictureCopy: entry(
     400,
     'invalid',
