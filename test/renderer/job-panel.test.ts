@@ -1,22 +1,15 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mount, flushPromises, type VueWrapper } from '@vue/test-utils'
-import { createPinia, setActivePinia } from 'pinia'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { flushPromises } from '@vue/test-utils'
 import { defineComponent, h, nextTick } from 'vue'
-import { NConfigProvider, NDialogProvider, NMessageProvider, NNotificationProvider } from 'naive-ui'
-import { contract } from '@api/contract'
-import { createClient } from '@api/client'
-import { setBridge } from '@renderer/bridge'
 import { i18n } from '@renderer/i18n'
 import { useJobsStore } from '@renderer/stores/jobs'
 import JobPanel from '@renderer/components/bulk/JobPanel.vue'
 import JobsIndicator from '@renderer/components/bulk/JobsIndicator.vue'
 import Notifications from '@renderer/components/tasks/Notifications.vue'
-import { tempDir } from '../helpers/tmp'
-import { serve } from '../helpers/cli'
-import { postJson, subscribeSse } from '../helpers/http'
 import { catalogueBytes } from '../helpers/images'
+import { until, useRendererHost, wrap as wrapWith } from './host'
 
 /**
  * A bulk add's panel against a real Loupe host (`loupe serve`, its events over SSE): stopping a
@@ -24,26 +17,7 @@ import { catalogueBytes } from '../helpers/images'
  * not sent become a new job ("Add the remaining N"); a job that has not finished a picture yet
  * says the engine is starting instead of "0.0 pictures/s"; a finished job is announced once.
  */
-let host: Awaited<ReturnType<typeof serve>>
-const t = tempDir()
-const events: { name: string; payload: Record<string, unknown> }[] = []
-let stopSse: () => void = () => {}
-
-type Reply<T> = { result?: T; error?: { code: string } }
-async function call<T = Record<string, unknown>>(name: string, input: unknown): Promise<T> {
-  const r = (await postJson(`${host.url}/api/call/${name}`, input)) as Reply<T>
-  expect(r.error, `${name}: ${JSON.stringify(r.error)}`).toBeUndefined()
-  return r.result as T
-}
-
-async function until(what: () => boolean, ms = 30_000, say = () => ''): Promise<void> {
-  const end = Date.now() + ms
-  while (!what()) {
-    if (Date.now() > end) throw new Error(`timed out: ${say()}`)
-    await new Promise((r) => setTimeout(r, 50))
-    await flushPromises()
-  }
-}
+const { t, callOk: call, events } = useRendererHost({ events: true })
 
 function photos(dir: string, ns: number[]): string {
   fs.mkdirSync(path.join(dir, 'p'), { recursive: true })
@@ -51,41 +25,14 @@ function photos(dir: string, ns: number[]): string {
   return dir
 }
 
-function wrap(component: unknown, props: Record<string, unknown> = {}): VueWrapper {
-  const Root = defineComponent({
-    render: () =>
-      h(NConfigProvider, null, () =>
-        h(NNotificationProvider, null, () =>
-          h(NMessageProvider, null, () =>
-            h(NDialogProvider, null, () => h(component as never, props)),
-          ),
-        ),
-      ),
-  })
-  return mount(Root, { global: { plugins: [i18n] }, attachTo: document.body })
-}
+const wrap = (c: unknown, props: Record<string, unknown> = {}) =>
+  wrapWith(c, props, { notifications: true })
 
 const buttons = () => [...document.body.querySelectorAll('button')]
 const button = (text: string) => buttons().find((b) => b.textContent?.trim() === text)
 
 describe('job panel', { timeout: 120_000 }, () => {
   beforeAll(async () => {
-    setActivePinia(createPinia())
-    host = await serve(['--data', t.dir, '--port', '0'])
-    let listener: (name: string, payload: unknown) => void = () => {}
-    stopSse = await subscribeSse(`${host.url}/api/events`, (name, payload) => {
-      events.push({ name, payload: payload as Record<string, unknown> })
-      listener(name, payload)
-    })
-    setBridge(
-      createClient(contract, {
-        invoke: (name, input) => postJson(`${host.url}/api/call/${name}`, input),
-        subscribe: (l) => {
-          listener = l as typeof listener
-          return () => (listener = () => {})
-        },
-      }),
-    )
     await call('profiles.create', {
       kind: 'cloud',
       name: 'offline',
@@ -97,11 +44,6 @@ describe('job panel', { timeout: 120_000 }, () => {
         accessKeySecret: 'offline-secret-0123456789',
       },
     })
-  })
-  afterAll(() => {
-    stopSse()
-    host.proc.kill('SIGTERM')
-    t.cleanup()
   })
 
   it('stopping says what happens to the pictures; the ones not sent become a new job', async () => {

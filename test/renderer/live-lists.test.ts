@@ -5,33 +5,18 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { createPinia, setActivePinia } from 'pinia'
-import { contract } from '@api/contract'
-import { createClient } from '@api/client'
-import { setBridge } from '@renderer/bridge'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { useFoldersStore } from '@renderer/stores/folders'
 import { useDumpsStore } from '@renderer/stores/dumps'
 import { useBatchStore } from '@renderer/stores/batch'
 import { useProfilesStore } from '@renderer/stores/profiles'
-import { tempDir } from '../helpers/tmp'
-import { serve } from '../helpers/cli'
-import { postJson, subscribeSse } from '../helpers/http'
 import { catalogueItem } from '../helpers/images'
+import { useRendererHost } from './host'
 
-let host: Awaited<ReturnType<typeof serve>>
-let closeEvents: () => void = () => {}
-const t = tempDir('loupe-live-lists-')
+const { t, callOk } = useRendererHost({ tmpPrefix: 'loupe-live-lists-', events: true })
 
 /** A contract call made elsewhere (another window, the CLI): not through the store. */
-async function elsewhere(name: string, input: unknown) {
-  const r = (await postJson(`${host.url}/api/call/${name}`, input)) as {
-    result?: unknown
-    error?: { message: string }
-  }
-  if (r.error) throw new Error(`${name}: ${r.error.message}`)
-  return r.result as Record<string, unknown>
-}
+const elsewhere = (name: string, input: unknown) => callOk(name, input)
 
 function folder(name: string): string {
   const dir = path.join(t.dir, 'in', name)
@@ -42,28 +27,7 @@ function folder(name: string): string {
 
 describe('live lists', { timeout: 120_000 }, () => {
   beforeAll(async () => {
-    setActivePinia(createPinia())
-    host = await serve(['--data', t.dir, '--port', '0'])
-    const listeners = new Set<(n: string, p: unknown) => void>()
-    closeEvents = await subscribeSse(`${host.url}/api/events`, (n, p) =>
-      listeners.forEach((l) => l(n, p)),
-    )
-    setBridge(
-      createClient(contract, {
-        invoke: (name, input) => postJson(`${host.url}/api/call/${name}`, input),
-        subscribe: (l) => {
-          listeners.add(l)
-          return () => listeners.delete(l)
-        },
-      }),
-    )
     await useProfilesStore().load()
-  })
-  afterAll(() => {
-    closeEvents()
-    setBridge(null)
-    host?.proc.kill('SIGTERM')
-    t.cleanup()
   })
 
   it('watch rules: a rule added elsewhere appears with its state; none after stop()', async () => {

@@ -1,34 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mount, flushPromises } from '@vue/test-utils'
-import { createPinia, setActivePinia } from 'pinia'
-import { defineComponent, h, nextTick } from 'vue'
-import { NConfigProvider, NDialogProvider, NMessageProvider } from 'naive-ui'
-import { contract } from '@api/contract'
-import { createClient } from '@api/client'
-import { setBridge } from '@renderer/bridge'
+import { describe, expect, it } from 'vitest'
+import { flushPromises } from '@vue/test-utils'
+import { nextTick } from 'vue'
 import { i18n } from '@renderer/i18n'
 import ProfileForm from '@renderer/components/ProfileForm.vue'
-import { tempDir } from '../helpers/tmp'
-import { serve } from '../helpers/cli'
-import { postJson } from '../helpers/http'
+import { useRendererHost, wrap as wrapWith } from './host'
 
 /**
  * The profile form against a real headless host (`loupe serve`): a validation message says what is
  * wrong and how to fix it, required fields carry the asterisk, the STS token field has its own
  * placeholder, and the secret's help says where THIS host keeps it (a 0600 file, not a keychain).
  */
-let host: Awaited<ReturnType<typeof serve>>
-const t = tempDir()
-
-function wrap() {
-  const Root = defineComponent({
-    render: () =>
-      h(NConfigProvider, null, () =>
-        h(NMessageProvider, null, () => h(NDialogProvider, null, () => h(ProfileForm))),
-      ),
-  })
-  return mount(Root, { global: { plugins: [i18n] }, attachTo: document.body })
-}
+useRendererHost()
+const wrap = () => wrapWith(ProfileForm)
 
 async function settle() {
   for (let i = 0; i < 5; i++) {
@@ -38,21 +21,6 @@ async function settle() {
 }
 
 describe('profile form', () => {
-  beforeAll(async () => {
-    setActivePinia(createPinia())
-    host = await serve(['--data', t.dir, '--port', '0'])
-    setBridge(
-      createClient(contract, {
-        invoke: (name, input) => postJson(`${host.url}/api/call/${name}`, input),
-        subscribe: () => () => {},
-      }),
-    )
-  })
-  afterAll(() => {
-    host.proc.kill('SIGTERM')
-    t.cleanup()
-  })
-
   for (const locale of ['en-US', 'zh-CN'] as const) {
     it(`a new cloud profile: messages say how to fix, asterisks, placeholders (${locale})`, async () => {
       i18n.global.locale.value = locale

@@ -1,14 +1,9 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mount, flushPromises } from '@vue/test-utils'
-import { createPinia, setActivePinia } from 'pinia'
-import { defineComponent, h, nextTick } from 'vue'
-import { NConfigProvider, NDialogProvider, NMessageProvider } from 'naive-ui'
-import { contract } from '@api/contract'
-import { createClient } from '@api/client'
+import { describe, expect, it } from 'vitest'
+import { flushPromises } from '@vue/test-utils'
+import { nextTick } from 'vue'
 import type { GalleryImage } from '@api/domains/gallery'
-import { setBridge } from '@renderer/bridge'
 import { i18n } from '@renderer/i18n'
 import { useBulkStore } from '@renderer/stores/bulk'
 import DetailDrawer from '@renderer/components/gallery/DetailDrawer.vue'
@@ -17,59 +12,13 @@ import RuleCard from '@renderer/components/folders/RuleCard.vue'
 import BulkAdd from '@renderer/components/bulk/BulkAdd.vue'
 import type { WatchRule } from '@api/domains/watch'
 import { jobTitle } from '@renderer/components/bulk/explain'
-import { tempDir } from '../helpers/tmp'
-import { serve } from '../helpers/cli'
-import { postJson } from '../helpers/http'
 import { catalogueBytes } from '../helpers/images'
+import { until, useRendererHost, wrap } from './host'
 
 /** Issue 13's smaller items, against a real Loupe host (`loupe serve`). */
-let host: Awaited<ReturnType<typeof serve>>
-const t = tempDir()
-
-function wrap(component: unknown, props: Record<string, unknown> = {}) {
-  const Root = defineComponent({
-    render: () =>
-      h(NConfigProvider, null, () =>
-        h(NMessageProvider, null, () =>
-          h(NDialogProvider, null, () => h(component as never, props)),
-        ),
-      ),
-  })
-  return mount(Root, { global: { plugins: [i18n] }, attachTo: document.body })
-}
-async function until(what: () => boolean, ms = 15_000, say = () => ''): Promise<void> {
-  const end = Date.now() + ms
-  while (!what()) {
-    if (Date.now() > end) throw new Error(`timed out: ${say()}`)
-    await new Promise((r) => setTimeout(r, 50))
-    await flushPromises()
-  }
-}
-async function call<T>(name: string, input: unknown): Promise<T> {
-  const r = (await postJson(`${host.url}/api/call/${name}`, input)) as {
-    result?: T
-    error?: unknown
-  }
-  expect(r.error, `${name}: ${JSON.stringify(r.error)}`).toBeUndefined()
-  return r.result as T
-}
+const { t, callOk: call } = useRendererHost()
 
 describe('issue 13, smaller items', () => {
-  beforeAll(async () => {
-    setActivePinia(createPinia())
-    host = await serve(['--data', t.dir, '--port', '0'])
-    setBridge(
-      createClient(contract, {
-        invoke: (name, input) => postJson(`${host.url}/api/call/${name}`, input),
-        subscribe: () => () => {},
-      }),
-    )
-  })
-  afterAll(() => {
-    host.proc.kill('SIGTERM')
-    t.cleanup()
-  })
-
   it('a gallery row the engine does not have is "Not in the engine", not "In sync"', async () => {
     i18n.global.locale.value = 'en-US'
     // an export of another instance imported into the cache: its ids are not in this engine

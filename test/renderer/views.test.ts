@@ -1,57 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mount, flushPromises } from '@vue/test-utils'
-import { createPinia, setActivePinia } from 'pinia'
-import { defineComponent, h } from 'vue'
-import { NConfigProvider, NDialogProvider, NMessageProvider } from 'naive-ui'
-import { contract } from '@api/contract'
-import { createClient } from '@api/client'
+import { describe, expect, it } from 'vitest'
+import { flushPromises } from '@vue/test-utils'
 import { LoupeError } from '@api/errors'
-import { getBridge, setBridge } from '@renderer/bridge'
+import { getBridge } from '@renderer/bridge'
 import { toUiError } from '@renderer/lib/errors'
 import { i18n } from '@renderer/i18n'
 import InstanceView from '@renderer/views/InstanceView.vue'
 import ErrorAlert from '@renderer/components/ErrorAlert.vue'
 import PlannedView from '@renderer/components/PlannedView.vue'
-import { tempDir } from '../helpers/tmp'
-import { serve } from '../helpers/cli'
-import { postJson } from '../helpers/http'
+import { until, useRendererHost, wrap } from './host'
 
 /** Components talk to a real Loupe host (`loupe serve`) through the same client the app uses. */
-let host: Awaited<ReturnType<typeof serve>>
-const t = tempDir()
-
-function wrap(component: unknown, props: Record<string, unknown> = {}) {
-  const Root = defineComponent({
-    render: () =>
-      h(NConfigProvider, null, () =>
-        h(NMessageProvider, null, () =>
-          h(NDialogProvider, null, () => h(component as never, props)),
-        ),
-      ),
-  })
-  return mount(Root, { global: { plugins: [i18n] } })
-}
+useRendererHost()
 
 describe('renderer components', () => {
-  beforeAll(async () => {
-    setActivePinia(createPinia())
-    host = await serve(['--data', t.dir, '--port', '0'])
-    setBridge(
-      createClient(contract, {
-        invoke: (name, input) => postJson(`${host.url}/api/call/${name}`, input),
-        subscribe: () => () => {},
-      }),
-    )
-  })
-  afterAll(() => {
-    host.proc.kill('SIGTERM')
-    t.cleanup()
-  })
-
   it('Instance view shows the Detail of the active profile with a capacity bar', async () => {
     i18n.global.locale.value = 'en-US'
     const w = wrap(InstanceView)
-    await vi_waitFor(
+    await until(
       () => w.find('[data-testid="instance-name"]').exists(),
       10_000,
       () => w.text(),
@@ -120,12 +85,3 @@ describe('renderer components', () => {
     expect(w.text()).toContain('监视文件夹')
   })
 })
-
-async function vi_waitFor(cond: () => boolean, ms = 10_000, describe?: () => string) {
-  const t0 = Date.now()
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out${describe ? `: ${describe()}` : ''}`)
-    await flushPromises()
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}

@@ -1,24 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
-import { createPinia, setActivePinia } from 'pinia'
-import { defineComponent, h } from 'vue'
-import { createRouter, createMemoryHistory } from 'vue-router'
 import sharp from 'sharp'
-import { NConfigProvider, NDialogProvider, NMessageProvider } from 'naive-ui'
-import { contract } from '@api/contract'
-import { createClient } from '@api/client'
-import { setBridge } from '@renderer/bridge'
 import { i18n } from '@renderer/i18n'
 import { useSearchStore } from '@renderer/stores/search'
 import AddView from '@renderer/views/AddView.vue'
 import SearchView from '@renderer/views/SearchView.vue'
-import { tempDir } from '../../helpers/tmp'
-import { serve } from '../../helpers/cli'
-import { postJson } from '../../helpers/http'
 import { catalogueBytes } from '../../helpers/images'
 import { bmp, scene } from '../../unit/core/imaging/fixtures'
 import { translateStep } from '@renderer/components/search/steps'
+import { choose, until, useRendererHost, viewRouter, wrap as wrapWith } from '../host'
 
 /**
  * A picture is checked by the core the moment it is chosen (issue 13, point 5): a file that is not
@@ -26,41 +16,9 @@ import { translateStep } from '@renderer/components/search/steps'
  * core's preview, a picture below the engine's minimum is offered upscale/pad — against a real
  * Loupe host (`loupe serve`) with its local engine.
  */
-let host: Awaited<ReturnType<typeof serve>>
-const call = (name: string, input: unknown) => postJson(`${host.url}/api/call/${name}`, input)
-const t = tempDir('loupe-pick-image-')
-const router = createRouter({
-  history: createMemoryHistory(),
-  routes: [
-    { path: '/search', name: 'search', component: { render: () => null } },
-    { path: '/add', name: 'add', component: { render: () => null } },
-  ],
-})
-
-function wrap(component: unknown) {
-  const Root = defineComponent({
-    render: () =>
-      h(NConfigProvider, null, () =>
-        h(NMessageProvider, null, () => h(NDialogProvider, null, () => h(component as never))),
-      ),
-  })
-  return mount(Root, { global: { plugins: [i18n, router] }, attachTo: document.body })
-}
-
-async function until(cond: () => boolean, ms = 20_000) {
-  const t0 = Date.now()
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error('timed out')
-    await flushPromises()
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
-
-async function choose(w: VueWrapper, testid: string, f: File) {
-  const input = w.get(`[data-testid="${testid}-input"]`)
-  Object.defineProperty(input.element, 'files', { value: [f], configurable: true })
-  await input.trigger('change')
-}
+const { call } = useRendererHost({ tmpPrefix: 'loupe-pick-image-' })
+const router = viewRouter('search', 'add')
+const wrap = (c: unknown, props: Record<string, unknown> = {}) => wrapWith(c, props, { router })
 
 /** A text file named .jpg and random bytes named .png: what a user may drop by mistake. */
 const TEXT_JPG = () =>
@@ -84,14 +42,6 @@ const FAKES = [
 
 describe('a picture is checked when it is chosen', () => {
   beforeAll(async () => {
-    setActivePinia(createPinia())
-    host = await serve(['--data', t.dir, '--port', '0'])
-    setBridge(
-      createClient(contract, {
-        invoke: (name, input) => call(name, input),
-        subscribe: () => () => {},
-      }),
-    )
     i18n.global.locale.value = 'en-US'
     await router.push('/search')
     for (let i = 0; i < 6; i++) {
@@ -104,8 +54,6 @@ describe('a picture is checked when it is chosen', () => {
     }
   })
   afterAll(() => {
-    host.proc.kill('SIGTERM')
-    t.cleanup()
     i18n.global.locale.value = 'en-US'
   })
 

@@ -1,14 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
-import { createPinia, setActivePinia } from 'pinia'
-import { defineComponent, h } from 'vue'
-import { createRouter, createMemoryHistory } from 'vue-router'
-import { NConfigProvider, NDialogProvider, NMessageProvider } from 'naive-ui'
-import { contract } from '@api/contract'
-import { createClient } from '@api/client'
-import { setBridge } from '@renderer/bridge'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { flushPromises, type VueWrapper } from '@vue/test-utils'
 import { i18n } from '@renderer/i18n'
 import { useSearchStore } from '@renderer/stores/search'
 import AddView from '@renderer/views/AddView.vue'
@@ -16,10 +9,8 @@ import SearchView from '@renderer/views/SearchView.vue'
 import AttributesDialog from '@renderer/components/AttributesDialog.vue'
 import CompareDialog from '@renderer/components/search/CompareDialog.vue'
 import ResultCard from '@renderer/components/search/ResultCard.vue'
-import { tempDir } from '../../helpers/tmp'
-import { serve } from '../../helpers/cli'
-import { postJson } from '../../helpers/http'
 import { CATALOGUE_DIR } from '../../helpers/images'
+import { choose, until, useRendererHost, viewRouter, wrap as wrapWith } from '../host'
 
 const DS = CATALOGUE_DIR
 const bytes = (n: string) => fs.readFileSync(path.join(DS, n))
@@ -27,58 +18,15 @@ const file = (n: string) => new File([bytes(n)], n, { type: 'image/jpeg' })
 const GALLERY = Array.from({ length: 13 }, (_, i) => `item${String(i).padStart(4, '0')}.jpg`)
 
 /** A real Loupe host (`loupe serve`): the core cannot run inside happy-dom (browser URL, fetch). */
-let host: Awaited<ReturnType<typeof serve>>
-const call = (name: string, input: unknown) => postJson(`${host.url}/api/call/${name}`, input)
-const t = tempDir()
-const router = createRouter({
-  history: createMemoryHistory(),
-  routes: [
-    { path: '/search', name: 'search', component: { render: () => null } },
-    { path: '/add', name: 'add', component: { render: () => null } },
-  ],
-})
-
-function wrap(component: unknown, props: Record<string, unknown> = {}) {
-  const Root = defineComponent({
-    render: () =>
-      h(NConfigProvider, null, () =>
-        h(NMessageProvider, null, () =>
-          h(NDialogProvider, null, () => h(component as never, props)),
-        ),
-      ),
-  })
-  return mount(Root, { global: { plugins: [i18n, router] }, attachTo: document.body })
-}
-
-async function until(cond: () => boolean, ms = 20_000) {
-  const t0 = Date.now()
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error('timed out')
-    await flushPromises()
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
-
-/** Gives a file to an ImageDrop's <input type=file>, as choosing it in the dialog does. */
-async function choose(w: VueWrapper, testid: string, f: File) {
-  const input = w.get(`[data-testid="${testid}-input"]`)
-  Object.defineProperty(input.element, 'files', { value: [f], configurable: true })
-  await input.trigger('change')
-}
+const { call } = useRendererHost()
+const router = viewRouter('search', 'add')
+const wrap = (c: unknown, props: Record<string, unknown> = {}) => wrapWith(c, props, { router })
 
 const text = (w: VueWrapper, testid: string) => w.get(`[data-testid="${testid}"]`).text()
 const all = (w: VueWrapper, sel: string) => w.findAll(sel).map((x) => x.text())
 
 describe('Search and Add views against a real core', () => {
   beforeAll(async () => {
-    setActivePinia(createPinia())
-    host = await serve(['--data', t.dir, '--port', '0'])
-    setBridge(
-      createClient(contract, {
-        invoke: (name, input) => call(name, input),
-        subscribe: () => () => {},
-      }),
-    )
     i18n.global.locale.value = 'en-US'
     await router.push('/search')
     for (const [i, n] of GALLERY.entries()) {
@@ -91,10 +39,6 @@ describe('Search and Add views against a real core', () => {
       })) as { error?: unknown }
       expect(r.error).toBeUndefined()
     }
-  })
-  afterAll(() => {
-    host.proc.kill('SIGTERM')
-    t.cleanup()
   })
 
   it('Add view: validates the fields, adds the picture and shows what the engine found', async () => {
