@@ -18,19 +18,11 @@
  * RSS to the first's (target ≤ 1.10).
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
-import { createFeaturizer } from '../electron/core/engines/local/featurizer/index'
-import { createEngineRegistry } from '../electron/core/engines/registry'
-import { createGalleries } from '../electron/core/galleries'
-import { createImageService } from '../electron/core/images/service'
-import { createImaging } from '../electron/core/imaging/index'
-import { createLogger } from '../electron/core/log'
-import { createMemorySecretStore } from '../electron/core/profiles/secrets'
-import { ProfileStore } from '../electron/core/profiles/store'
 import { hasDecodeMallocEnv, reexecWithDecodeMallocEnv } from '../electron/core/util/malloc-env'
 import { pixelBudgetStats, processPixelBudget } from '../electron/core/util/pixel-budget'
+import { coreStack } from './lib/core-stack'
 import { catalogueForBench } from './lib/datasets'
 
 function arg(name: string, def: string): string {
@@ -51,22 +43,7 @@ const files = fs
   .sort()
   .map((f) => path.join(dir, f))
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'loupe-bench-huge-'))
-const featurizer = createFeaturizer({ workers: 2 })
-const imaging = createImaging({ workers: 2 })
-const profiles = new ProfileStore(root)
-profiles.init()
-const logger = createLogger(root, { file: false })
-const galleries = createGalleries({ profiles, logger })
-const engines = createEngineRegistry({
-  profiles,
-  secrets: createMemorySecretStore(),
-  logger,
-  featurizer: () => featurizer,
-  cache: galleries.sink,
-})
-const service = createImageService({ profiles, engines, logger, imaging: () => imaging })
-const engine = await engines.get('local')
+const { service, engine, close } = await coreStack('huge')
 
 const mb = (n: number) => `${(n / 1048576).toFixed(0).padStart(5)} MB`
 
@@ -183,9 +160,5 @@ console.log(
   `\nRSS after the last round / after the first: ${ratio.toFixed(3)} (${mb(ends[ends.length - 1]).trim()} / ${mb(ends[0]).trim()}); peaks: ${peakRatio.toFixed(3)}; target ≤ 1.10: ${ratio <= 1.1 ? 'met' : 'NOT met'}`,
 )
 
-await engines.closeAll()
-galleries.close()
-await featurizer.close()
-await imaging.close()
-fs.rmSync(root, { recursive: true, force: true })
+await close()
 process.exit(0)

@@ -15,17 +15,9 @@
  * 3. Detect + embed: two featurizer requests (two decodes, as before) vs one `describe`.
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
-import { createFeaturizer } from '../electron/core/engines/local/featurizer/index'
-import { createEngineRegistry } from '../electron/core/engines/registry'
-import { createGalleries } from '../electron/core/galleries'
-import { createImageService } from '../electron/core/images/service'
-import { createImaging } from '../electron/core/imaging/index'
-import { createLogger } from '../electron/core/log'
-import { createMemorySecretStore } from '../electron/core/profiles/secrets'
-import { ProfileStore } from '../electron/core/profiles/store'
+import { coreStack } from './lib/core-stack'
 import { catalogueForBench } from './lib/datasets'
 
 function arg(name: string, def: string): string {
@@ -45,22 +37,7 @@ const files = fs
 const galleryFiles = files.slice(0, GALLERY)
 const queryFiles = files.slice(GALLERY)
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'loupe-bench-search-'))
-const featurizer = createFeaturizer({ workers: 2 })
-const imaging = createImaging({ workers: 2 })
-const profiles = new ProfileStore(root)
-profiles.init()
-const logger = createLogger(root, { file: false })
-const galleries = createGalleries({ profiles, logger })
-const engines = createEngineRegistry({
-  profiles,
-  secrets: createMemorySecretStore(),
-  logger,
-  featurizer: () => featurizer,
-  cache: galleries.sink,
-})
-const service = createImageService({ profiles, engines, logger, imaging: () => imaging })
-const engine = await engines.get('local')
+const { featurizer, imaging, service, engine, close } = await coreStack('search')
 
 process.stdout.write(`adding ${GALLERY} catalogue pictures… `)
 let next = 0
@@ -204,8 +181,4 @@ for (let i = 0; i < 2; i++) {
   console.log(`  ratio now / before: ${(o / t).toFixed(3)}`)
 }
 
-await engines.closeAll()
-galleries.close()
-await featurizer.close()
-await imaging.close()
-fs.rmSync(root, { recursive: true, force: true })
+await close()
