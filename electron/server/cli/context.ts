@@ -131,6 +131,18 @@ export function attributeFields(o: AttrValues): Record<string, string | number> 
   return { ...out, ...definedAttrs(o) }
 }
 
+/** Those fields, or undefined when no attribute option was given (a rule's or task's defaults). */
+export function attributeDefaults(o: AttrValues): Record<string, string | number> | undefined {
+  const out = attributeFields(o)
+  return Object.keys(out).length ? out : undefined
+}
+
+/** A moment as `YYYY-MM-DD HH:MM:SS` (UTC), or `-` for none: the CLI's tables. */
+export function when(ms: number | null): string {
+  if (!ms) return '-'
+  return new Date(ms).toISOString().replace('T', ' ').slice(0, 19)
+}
+
 /** Progress on stderr, only when it is a terminal (scripts get clean output). */
 export function progressLine(kind: string) {
   const tty = process.stderr.isTTY

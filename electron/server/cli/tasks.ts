@@ -4,29 +4,20 @@ import type { CommandUnknownOpts } from '@commander-js/extra-typings'
 import type { BatchTask } from '../../api/domains/batch'
 import {
   attrOptions,
-  attributeFields,
+  attributeDefaults,
   collect,
   idArg,
   intArg,
   sleep,
   type AttrValues,
   type CommandContext,
+  when,
 } from './context'
 import type { Runner } from './runner'
 import { escapeLogText } from '../../core/log-text'
 import { registerWatchCommands } from './watch'
 
 /** `loupe batch …` (and `loupe watch …`, in watch.ts). */
-
-function defaults(o: AttrValues): Record<string, string | number> | undefined {
-  const out = attributeFields(o)
-  return Object.keys(out).length ? out : undefined
-}
-
-function when(ms: number | null): string {
-  if (!ms) return '-'
-  return new Date(ms).toISOString().replace('T', ' ').slice(0, 19)
-}
 
 function took(a: number | null, b: number | null): string {
   if (!a || !b) return ''
@@ -144,7 +135,7 @@ export function registerTaskCommands(program: CommandUnknownOpts, run: Runner): 
         profile: await ctx.profile(),
         source: batchSource(o.from),
         naming: o.naming,
-        defaults: defaults(o as AttrValues),
+        defaults: attributeDefaults(o as AttrValues),
         prepare: o.prepare,
         bucket: o.bucket,
         path: o.path,

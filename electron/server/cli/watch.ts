@@ -3,27 +3,18 @@ import { Option, type CommandUnknownOpts } from '@commander-js/extra-typings'
 import { WATCH_FILE_STATES, type WatchRule } from '../../api/domains/watch'
 import {
   attrOptions,
-  attributeFields,
+  attributeDefaults,
   collect,
   idArg,
   settledJob,
   sleep,
   type AttrValues,
   type CommandContext,
+  when,
 } from './context'
 import type { Runner } from './runner'
 
 /** `loupe watch …`: watched folders. */
-
-function defaults(o: AttrValues): Record<string, string | number> | undefined {
-  const out = attributeFields(o)
-  return Object.keys(out).length ? out : undefined
-}
-
-function when(ms: number | null): string {
-  if (!ms) return '-'
-  return new Date(ms).toISOString().replace('T', ' ').slice(0, 19)
-}
 
 function ruleLine(r: WatchRule): string {
   const c = r.counts
@@ -71,7 +62,7 @@ export function registerWatchCommands(program: CommandUnknownOpts, run: Runner):
         include: o.include ?? [],
         exclude: o.exclude ?? [],
         followSymlinks: !!o.followSymlinks,
-        defaults: defaults(o as AttrValues),
+        defaults: attributeDefaults(o as AttrValues),
       })
       if (ctx.json) return ctx.printJson(r)
       ctx.out(`Watch rule ${r.id}: ${r.folder} → profile ${r.profile}`)
