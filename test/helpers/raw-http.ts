@@ -18,7 +18,8 @@ export function rawRequest(
   opts: {
     method?: string
     headers?: Record<string, string | number>
-    body?: Buffer | string
+    /** The body, or a function writing it (and ending the request) as it likes, e.g. chunked. */
+    body?: Buffer | string | ((req: http.ClientRequest) => void)
     host?: string
   } = {},
 ): Promise<RawReply> {
@@ -48,7 +49,8 @@ export function rawRequest(
       },
     )
     req.on('error', reject)
-    req.end(opts.body)
+    if (typeof opts.body === 'function') opts.body(req)
+    else req.end(opts.body)
   })
 }
 

@@ -296,42 +296,21 @@ describe('the headless host gate', { timeout: 120_000 }, () => {
     expect(json(declared).error?.code).toBe('PayloadTooLarge')
 
     // Chunked: read until over the limit, then 413.
-    const chunked = await new Promise<RawReply>((resolve, reject) => {
-      const req = http.request(
-        {
-          host: '127.0.0.1',
-          port,
-          path: '/api/call/bulk.stage',
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
-          agent: false,
-        },
-        (res) => {
-          const chunks: Buffer[] = []
-          res.on('data', (c: Buffer) => chunks.push(c))
-          res.on('end', () => {
-            const body = Buffer.concat(chunks)
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              body,
-              text: body.toString(),
-            })
-          })
-        },
-      )
-      req.on('error', reject)
-      const piece = Buffer.alloc(1024 * 1024, 0x20)
-      let sent = 0
-      const pump = () => {
-        while (sent < MAX_CALL_BODY + 4 * piece.length) {
-          sent += piece.length
-          if (!req.write(piece)) return req.once('drain', pump)
+    const chunked = await rawRequest(port, '/api/call/bulk.stage', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      body: (req) => {
+        const piece = Buffer.alloc(1024 * 1024, 0x20)
+        let sent = 0
+        const pump = () => {
+          while (sent < MAX_CALL_BODY + 4 * piece.length) {
+            sent += piece.length
+            if (!req.write(piece)) return req.once('drain', pump)
+          }
+          req.end()
         }
-        req.end()
-      }
-      req.on('error', () => {}) // the server may close while we still send: the answer counts
-      pump()
+        pump()
+      },
     })
     expect(chunked.status).toBe(413)
     expect(chunked.headers.connection).toBe('close')
