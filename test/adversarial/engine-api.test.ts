@@ -28,7 +28,8 @@ import {
 } from './wire'
 import { runtimeWith } from '../unit/core/engines/wire/sdk'
 import { toFormString } from '../../electron/core/engines/wire/encode'
-import { sha256Hex, signAcs3 } from '../../electron/core/engines/wire/acs3'
+import { sha256Hex } from '../../electron/core/engines/wire/acs3'
+import { withAcs3Signature } from '../helpers/acs3-request'
 
 const F = 'a. engine API'
 /** This file's own local profile on the shared server: the engine API's InstanceName. */
@@ -790,14 +791,9 @@ function acs3NoNonce(): RawRequest {
 }
 
 function signedWith(headers: Record<string, string>, body: string): RawRequest {
-  const signed = signAcs3({
-    method: 'POST',
-    pathname: '/',
-    query: {},
-    headers,
+  return {
+    path: '/',
+    headers: withAcs3Signature(headers, body, { accessKeyId: AK, secret: SECRET }),
     body,
-    accessKeyId: AK,
-    accessKeySecret: SECRET,
-  })
-  return { path: '/', headers: { ...headers, ...signed }, body }
+  }
 }

@@ -5,9 +5,9 @@
  */
 import crypto from 'node:crypto'
 import http from 'node:http'
-import { signAcs3 } from '../../electron/core/engines/wire/acs3'
 import { percentEncode, toFormString } from '../../electron/core/engines/wire/encode'
 import { signRpcV1 } from '../../electron/core/engines/wire/rpc-v1'
+import { acs3Headers, withAcs3Signature } from '../helpers/acs3-request'
 import { makeClient, sdk, type ImageSearchClient } from '../unit/core/engines/wire/sdk'
 import { AK, INSTANCE, SECRET } from './host'
 import type { Got } from './tally'
@@ -93,26 +93,14 @@ export function acs3(
   } = {},
 ): RawRequest {
   const body = toFormString(params)
-  const headers: Record<string, string> = {
-    host: `127.0.0.1:${port}`,
-    'x-acs-action': action,
-    'x-acs-version': o.version ?? '2020-12-14',
-    'x-acs-date': o.date ?? isoNow(),
-    'x-acs-signature-nonce': o.nonce ?? nonce(),
-    'content-type': 'application/x-www-form-urlencoded',
-    ...o.extraHeaders,
-  }
+  const headers = acs3Headers(port, action, o)
   const query = o.query ?? {}
-  const signed = signAcs3({
-    method: 'POST',
-    pathname: '/',
-    query,
-    headers,
+  const key = { accessKeyId: o.accessKeyId ?? AK, secret: o.secret ?? SECRET }
+  return {
+    path: `/${queryString(query)}`,
+    headers: withAcs3Signature(headers, body, key, query),
     body,
-    accessKeyId: o.accessKeyId ?? AK,
-    accessKeySecret: o.secret ?? SECRET,
-  })
-  return { path: `/${queryString(query)}`, headers: { ...headers, ...signed }, body }
+  }
 }
 
 /** A signature-v1 (HMAC-SHA1) request: system parameters and Signature in the query. */

@@ -2,9 +2,9 @@ import http from 'node:http'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { EngineError } from '../../../../../electron/core/engines/errors'
 import type { Engine } from '../../../../../electron/core/engines/types'
-import { signAcs3 } from '../../../../../electron/core/engines/wire/acs3'
 import { toFormString } from '../../../../../electron/core/engines/wire/encode'
 import { createWireHandler } from '../../../../../electron/core/engines/wire/server'
+import { acs3Headers, withAcs3Signature } from '../../../../helpers/acs3-request'
 import { recordingEngine, SEARCH } from './recording-engine'
 import { listen, makeClient, runtimeWith, sdk, sdkError, type Listening } from './sdk'
 
@@ -62,26 +62,14 @@ async function rawAcs3(
   opts: { version?: string; contentType?: string; body?: string; secret?: string } = {},
 ) {
   const body = opts.body ?? toFormString(params)
-  const headers: Record<string, string> = {
-    host: `127.0.0.1:${port}`,
-    'x-acs-action': action,
-    'x-acs-version': opts.version ?? '2020-12-14',
-    'x-acs-date': new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    'x-acs-signature-nonce': Math.random().toString(36).slice(2),
-    'content-type': opts.contentType ?? 'application/x-www-form-urlencoded',
-  }
-  const signed = signAcs3({
-    method: 'POST',
-    pathname: '/',
-    query: {},
-    headers,
-    body,
+  const headers = acs3Headers(port, action, opts)
+  const signed = withAcs3Signature(headers, body, {
     accessKeyId: AK,
-    accessKeySecret: opts.secret ?? SECRET,
+    secret: opts.secret ?? SECRET,
   })
   const res = await fetch(`http://127.0.0.1:${port}/`, {
     method: 'POST',
-    headers: { ...headers, ...signed },
+    headers: signed,
     body,
   })
   return { status: res.status, body: (await res.json()) as Record<string, unknown> }
@@ -538,26 +526,14 @@ describe('engine errors and parameter checks', () => {
     expect(((await res.json()) as { Code: string }).Code).toBe('IncompleteSignature')
 
     const body = toFormString({ InstanceName: 'demo', ProductId: 'p', PicName: 'n' })
-    const headers: Record<string, string> = {
-      host: `127.0.0.1:${srv.port}`,
-      'x-acs-action': 'CheckImageExists',
-      'x-acs-version': '2020-12-14',
-      'x-acs-date': new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-      'x-acs-signature-nonce': 'n-tamper',
-      'content-type': 'application/x-www-form-urlencoded',
-    }
-    const signed = signAcs3({
-      method: 'POST',
-      pathname: '/',
-      query: {},
-      headers,
+    const signed = withAcs3Signature(
+      acs3Headers(srv.port, 'CheckImageExists', { nonce: 'n-tamper' }),
       body,
-      accessKeyId: AK,
-      accessKeySecret: SECRET,
-    })
+      { accessKeyId: AK, secret: SECRET },
+    )
     const tampered = await fetch(`${srv.url}/`, {
       method: 'POST',
-      headers: { ...headers, ...signed },
+      headers: signed,
       body: body.replace('PicName=n', 'PicName=m'),
     })
     expect(tampered.status).toBe(400)
@@ -565,7 +541,7 @@ describe('engine errors and parameter checks', () => {
     // An unsigned x-acs-* header is refused too.
     const extra = await fetch(`${srv.url}/`, {
       method: 'POST',
-      headers: { ...headers, ...signed, 'x-acs-signature-nonce': 'n2', 'x-acs-extra': '1' },
+      headers: { ...signed, 'x-acs-signature-nonce': 'n2', 'x-acs-extra': '1' },
       body,
     })
     expect(((await extra.json()) as { Code: string }).Code).toBe('IncompleteSignature')
@@ -718,23 +694,11 @@ describe('clock', () => {
 
   it('a raw request with a malformed date is InvalidTimeStamp.Format', async () => {
     const body = toFormString({ InstanceName: 'demo' })
-    const headers: Record<string, string> = {
-      host: `127.0.0.1:${srv.port}`,
-      'x-acs-action': 'Detail',
-      'x-acs-version': '2020-12-14',
-      'x-acs-date': 'yesterday',
-      'x-acs-signature-nonce': 'fmt',
-      'content-type': 'application/x-www-form-urlencoded',
-    }
-    const signed = signAcs3({
-      method: 'POST',
-      pathname: '/',
-      query: {},
-      headers,
+    const signed = withAcs3Signature(
+      acs3Headers(srv.port, 'Detail', { date: 'yesterday', nonce: 'fmt' }),
       body,
-      accessKeyId: AK,
-      accessKeySecret: SECRET,
-    })
+      { accessKeyId: AK, secret: SECRET },
+    )
     const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const r = http.request(
         {
@@ -742,7 +706,7 @@ describe('clock', () => {
           port: srv.port,
           method: 'POST',
           path: '/',
-          headers: { ...headers, ...signed },
+          headers: signed,
         },
         (res) => {
           let t = ''
