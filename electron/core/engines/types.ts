@@ -68,6 +68,37 @@ export interface UpdateImageRequest extends ImageAttributes {
   picName: string
 }
 
+/**
+ * Local engine only (not an operation of the cloud, whose UpdateImage cannot change a category):
+ * set the category of an indexed image as the user's, without describing the picture again.
+ */
+export interface SetCategoryRequest {
+  productId: string
+  picName: string
+  categoryId: number
+}
+
+/** What predicting the category of every image the user did not label changed and found. */
+export interface PredictCategoriesResult {
+  /** Images not labelled by the user, i.e. looked at. */
+  total: number
+  /** Got a category other than Other from labelled neighbours. */
+  predicted: number
+  /** No labelled picture is close enough: still Other, with the note. */
+  noLabelledNeighbours: number
+  /** Labelled neighbours disagree (no category has half the votes): Other. */
+  undecided: number
+  /** Images whose stored category or note changed (what a cache has to follow). */
+  changed: {
+    productId: string
+    picName: string
+    categoryId: number
+    categoryNote: CategoryNote | null
+  }[]
+  /** Stopped by the signal before the end (what was done is kept). */
+  cancelled: boolean
+}
+
 export interface DeleteImageRequest {
   productId?: string
   picName?: string

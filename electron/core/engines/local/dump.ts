@@ -10,7 +10,8 @@ export const KEEP_DUMP_TASKS = 30
 /**
  * One line of a metadata export, in the console's format ("元信息导出"): ProductId, PicName,
  * CategoryId (a string, as the console writes it), CustomContent, IntAttr.., StrAttr..; attributes
- * that were never set are left out.
+ * that were never set are left out. `CategoryNote` (Loupe's, only when set) says that the
+ * category is Other for want of labelled neighbours.
  */
 export function dumpLine(r: ImageRow): string {
   const o: Record<string, string | number> = {
@@ -20,6 +21,8 @@ export function dumpLine(r: ImageRow): string {
   }
   if (r.customContent !== null) o.CustomContent = r.customContent
   for (const k of CONSOLE_ATTR_ORDER) if (r[k] !== null) o[ATTR_WIRE[k]] = r[k]
+  // Loupe's own key (the console has none): why the category is Other, for the gallery cache.
+  if (r.categoryNote) o.CategoryNote = r.categoryNote
   return JSON.stringify(o)
 }
 

@@ -31,12 +31,13 @@
  */
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { DetailResult, Engine } from '../types'
+import type { DetailResult, Engine, PredictCategoriesResult, SetCategoryRequest } from '../types'
 import { createBackground, type ReindexStatus } from './background'
 import type { EngineContext } from './context'
 import type { Featurizer } from './featurizer/types'
 import { loadIndex } from './load-index'
 import { lockDir } from './lock'
+import { predictRest, type PredictRestOptions } from './predict-rest'
 import { op } from './request'
 import { createSearch } from './search'
 import { Store } from './store'
@@ -88,6 +89,16 @@ export interface LocalEngine extends Engine {
   whenIdle(): Promise<void>
   /** The stored copy (JPEG, at most 512 px a side) of an indexed picture, or null. */
   storedPicture(productId: string, picName: string): Buffer | null
+  /**
+   * Sets an image's category as the user's (labelled) without describing the picture again (the
+   * cloud's UpdateImage cannot change a category; this is the local engine's own operation).
+   */
+  setCategory(req: SetCategoryRequest): Promise<{ requestId: string; categoryId: number }>
+  /**
+   * Predicts the category of every image the user did not label from the labelled ones
+   * (predict-rest.ts); what changed is in the result.
+   */
+  predictCategories(opts?: PredictRestOptions): Promise<PredictCategoriesResult>
 }
 
 export const DEFAULT_CAPACITY = 100_000
@@ -185,6 +196,9 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Local
       const id = store.idOf(productId, picName)
       return id === null ? null : (store.source(id)?.bytes ?? null)
     },
+
+    setCategory: (req) => op(ctx, async (requestId) => ({ requestId, ...writes.setCategory(req) })),
+    predictCategories: (o) => op(ctx, () => predictRest(ctx, o)),
 
     addImage: (req) => op(ctx, (id) => writes.addImage(id, req)),
     updateImage: (req) => op(ctx, (id) => writes.updateImage(id, req)),

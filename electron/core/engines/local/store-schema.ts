@@ -16,6 +16,10 @@ export type ImageRow = AttrValues & {
   region: string | null
   width: number
   height: number
+  /** 1 when the category was given by the user (AddImage/UpdateImage/setCategory), 0 when predicted. */
+  labelled: number
+  /** Why a predicted category is Other: 'noLabelledNeighbours' (nothing to learn it from). */
+  categoryNote: CategoryNote | null
   utcCreated: number
   utcModified: number
 }
@@ -60,7 +64,14 @@ export interface IncreaseTaskRow {
   utcModified: number
 }
 
-export const SCHEMA_VERSION = 1
+/**
+ * 1: the first schema. 2: `labelled` (the category was set by the user, not predicted) and
+ * `category_note` (why a predicted category is Other); see migrateStore.
+ */
+export const SCHEMA_VERSION = 2
+
+/** Why a predicted category is Other (engines/types.ts CategoryNote). */
+export type CategoryNote = 'noLabelledNeighbours'
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -75,6 +86,8 @@ CREATE TABLE IF NOT EXISTS images (
   region TEXT,
   width INTEGER NOT NULL,
   height INTEGER NOT NULL,
+  labelled INTEGER NOT NULL DEFAULT 0,
+  category_note TEXT,
   vector BLOB NOT NULL,
   fversion TEXT NOT NULL,
   utc_created INTEGER NOT NULL,
@@ -127,7 +140,8 @@ CREATE TABLE IF NOT EXISTS increase_failures (
 
 export const IMAGE_COLS = `id, product_id AS productId, pic_name AS picName, category_id AS categoryId,
   custom_content AS customContent, ${ATTR_KEYS.map((k) => `${ATTR_FIELD[k]} AS ${k}`).join(', ')},
-  region, width, height, utc_created AS utcCreated, utc_modified AS utcModified`
+  region, width, height, labelled, category_note AS categoryNote, utc_created AS utcCreated,
+  utc_modified AS utcModified`
 
 /** Column names for filterToSql over the images table. */
 export const IMAGE_FILTER_COLUMNS = Object.fromEntries(
@@ -142,6 +156,10 @@ export type NewImage = AttrValues & {
   region: string | null
   width: number
   height: number
+  /** Default false (predicted). */
+  labelled?: boolean
+  /** Default null. */
+  categoryNote?: CategoryNote | null
   vector: Float32Array
   fversion: string
   source: { bytes: Buffer; scale: number } | null
@@ -164,4 +182,28 @@ export function blobToVector(b: Buffer): Float32Array {
   const out = new Float32Array(b.byteLength / 4)
   new Uint8Array(out.buffer).set(b)
   return out
+}
+
+/**
+ * Brings a store written by an older Loupe to SCHEMA_VERSION (the tables were just created with
+ * `CREATE TABLE IF NOT EXISTS`, so an old `images` lacks the new columns).
+ * 1 → 2: `labelled`, `category_note`. Whether an existing category was given or predicted was not
+ * recorded; every category other than Other is taken as given (labelled), so that predicting the
+ * rest never overwrites a category the user may have set; Other is taken as not labelled.
+ */
+export function migrateStore(db: import('better-sqlite3').Database, from: number): void {
+  if (from < 2) {
+    const cols = new Set(
+      (db.prepare('PRAGMA table_info(images)').all() as { name: string }[]).map((c) => c.name),
+    )
+    db.transaction(() => {
+      if (!cols.has('labelled'))
+        db.exec('ALTER TABLE images ADD COLUMN labelled INTEGER NOT NULL DEFAULT 0')
+      if (!cols.has('category_note')) db.exec('ALTER TABLE images ADD COLUMN category_note TEXT')
+      db.prepare('UPDATE images SET labelled = 1 WHERE category_id != ?').run(88888888)
+      db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(
+        String(SCHEMA_VERSION),
+      )
+    })()
+  }
 }

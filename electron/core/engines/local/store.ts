@@ -8,8 +8,10 @@ import {
   SCHEMA,
   SCHEMA_VERSION,
   blobToVector,
+  migrateStore,
   vectorToBlob,
   type AttributePatch,
+  type CategoryNote,
   type DumpTaskRow,
   type ImageRow,
   type IncreaseTaskRow,
@@ -24,6 +26,7 @@ export {
   blobToVector,
   vectorToBlob,
   type AttributePatch,
+  type CategoryNote,
   type DumpTaskRow,
   type ImageRow,
   type IncreaseTaskRow,
@@ -57,23 +60,27 @@ export class Store {
       throw new Error(
         `The local engine's database ${file} was written by a newer Loupe (schema ${version}).`,
       )
-    }
+    } else if (Number(version) < SCHEMA_VERSION) migrateStore(this.db, Number(version))
     const db = this.db
     this.stmts = {
       count: db.prepare('SELECT count(*) FROM images').pluck(),
       byKey: db.prepare(`SELECT ${IMAGE_COLS} FROM images WHERE product_id = ? AND pic_name = ?`),
       byId: db.prepare(`SELECT ${IMAGE_COLS} FROM images WHERE id = ?`),
+      setCategory: db.prepare(`UPDATE images SET category_id = ?, labelled = ?, category_note = ?,
+          utc_modified = ? WHERE id = ?`),
       idByKey: db.prepare('SELECT id FROM images WHERE product_id = ? AND pic_name = ?').pluck(),
       upsert: db.prepare(`INSERT INTO images (product_id, pic_name, category_id, custom_content,
           ${ATTR_FIELDS.join(', ')},
-          region, width, height, vector, fversion, utc_created, utc_modified)
+          region, width, height, labelled, category_note, vector, fversion, utc_created,
+          utc_modified)
         VALUES (@productId, @picName, @categoryId, @customContent,
           ${ATTR_KEYS.map((k) => `@${k}`).join(', ')},
-          @region, @width, @height, @vector, @fversion, @now, @now)
+          @region, @width, @height, @labelled, @categoryNote, @vector, @fversion, @now, @now)
         ON CONFLICT (product_id, pic_name) DO UPDATE SET category_id = excluded.category_id,
           custom_content = excluded.custom_content,
           ${ATTR_FIELDS.map((f) => `${f} = excluded.${f}`).join(', ')},
-          region = excluded.region, width = excluded.width,
+          region = excluded.region, width = excluded.width, labelled = excluded.labelled,
+          category_note = excluded.category_note,
           height = excluded.height, vector = excluded.vector, fversion = excluded.fversion,
           utc_modified = excluded.utc_modified
         RETURNING id`),
@@ -132,6 +139,8 @@ export class Store {
   upsert(img: NewImage, now: number): number {
     const id = this.stmts.upsert.pluck().get({
       ...img,
+      labelled: img.labelled ? 1 : 0,
+      categoryNote: img.categoryNote ?? null,
       vector: vectorToBlob(img.vector),
       now,
     }) as number
@@ -147,6 +156,27 @@ export class Store {
     this.db
       .prepare(`UPDATE images SET ${sets}, utc_modified = @now WHERE id = @id`)
       .run({ ...patch, now, id })
+  }
+
+  /**
+   * Sets an image's category without touching its vector: `labelled` when the user set it,
+   * else a prediction (with its note, if any).
+   */
+  setCategory(
+    id: number,
+    categoryId: number,
+    labelled: boolean,
+    note: CategoryNote | null,
+    now: number,
+  ): void {
+    this.stmts.setCategory.run(categoryId, labelled ? 1 : 0, note, now, id)
+  }
+
+  /** Ids and categories of the images whose category the user set (labelled) or not, in id order. */
+  idsByLabelled(labelled: boolean): { id: number; categoryId: number }[] {
+    return this.db
+      .prepare('SELECT id, category_id AS categoryId FROM images WHERE labelled = ? ORDER BY id')
+      .all(labelled ? 1 : 0) as { id: number; categoryId: number }[]
   }
 
   deleteById(id: number): void {

@@ -9,6 +9,7 @@ import type {
   CheckImageExistsResult,
   DeleteImageRequest,
   DeleteImageResult,
+  SetCategoryRequest,
   UpdateImageRequest,
 } from '../types'
 import type { EngineContext } from './context'
@@ -93,6 +94,9 @@ export function createWrites(ctx: EngineContext) {
       region: regionText,
       width: info.width,
       height: info.height,
+      // A category given with the picture is the user's (labelled); a predicted one is not.
+      labelled: isProduct && attrs.categoryId != null,
+      categoryNote: predicted?.noLabelledNeighbours ? ('noLabelledNeighbours' as const) : null,
     }
     const id = store.tx(() => {
       // Checked again here: other adds may have landed while this one was being described.
@@ -116,9 +120,32 @@ export function createWrites(ctx: EngineContext) {
     return removeIds(store.idsByProduct(productId))
   }
 
+  /**
+   * Sets the category of one image as the user's (labelled) without describing the picture
+   * again: the vector, region and attributes stay. Product search only (other service types
+   * have no categories, as on the cloud).
+   */
+  function setCategory(req: SetCategoryRequest): { categoryId: number } {
+    const productId = requireString(req?.productId, 'ProductId', LIMITS.productId)
+    const picName = requireString(req.picName, 'PicName', LIMITS.picName)
+    const { categoryId } = cleanAttributes({ categoryId: req.categoryId })
+    if (categoryId === undefined) throw badRequest('CategoryId is required.')
+    if (!isProduct) {
+      throw badRequest(
+        `The ${serviceType} service type has no categories.`,
+        'Categories belong to product search instances.',
+      )
+    }
+    const row = requireExisting(ctx, productId, picName)
+    store.setCategory(row.id, categoryId, true, null, Date.now())
+    index.updateEntry(entryOf({ ...row, categoryId }))
+    return { categoryId }
+  }
+
   return {
     add,
     removeByKey,
+    setCategory,
 
     async addImage(requestId: string, req: AddImageRequest): Promise<AddImageResult> {
       const picInfo = await add(req)
@@ -133,7 +160,13 @@ export function createWrites(ctx: EngineContext) {
       const patch: Record<string, unknown> = {}
       for (const [k, v] of Object.entries(attrs)) if (v !== undefined) patch[k] = v
       if (!isProduct) delete patch.categoryId
-      store.patch(row.id, patch, Date.now())
+      const now = Date.now()
+      store.tx(() => {
+        const { categoryId, ...rest } = patch
+        store.patch(row.id, rest, now)
+        // A category given here is the user's: labelled, no longer a prediction.
+        if (typeof categoryId === 'number') store.setCategory(row.id, categoryId, true, null, now)
+      })
       const updated = store.getById(row.id)!
       index.updateEntry(entryOf(updated))
       return { requestId }
