@@ -63,6 +63,8 @@ export const METHOD_SCOPES: Record<MethodName<Contract>, AccessScope> = {
   'gallery.stats': 'read',
   'gallery.status': 'read',
   'gallery.update': 'full',
+  'gallery.setCategory': 'full',
+  'gallery.predictCategories': 'full',
   'gallery.remove': 'full',
   'gallery.export': 'full',
   'gallery.cancel': 'full',

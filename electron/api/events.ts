@@ -48,7 +48,16 @@ export const events = {
   'gallery.progress': z.object({
     profile: z.string(),
     opId: z.string(),
-    kind: z.enum(['update', 'delete', 'export', 'download', 'diff', 'import']),
+    kind: z.enum([
+      'update',
+      'delete',
+      'category',
+      'predict',
+      'export',
+      'download',
+      'diff',
+      'import',
+    ]),
     phase: z.enum(['running', 'applying', 'done']),
     done: z.number(),
     total: z.number(),

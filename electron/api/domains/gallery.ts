@@ -38,6 +38,8 @@ export const GalleryImage = z.object({
   addedAt: z.number(),
   updatedAt: z.number(),
   seenAt: z.number().nullable(),
+  /** The local engine could not predict the category: no labelled neighbours (Other). */
+  categoryNote: z.literal('noLabelledNeighbours').nullish(),
 })
 export type GalleryImage = z.infer<typeof GalleryImage>
 
@@ -132,6 +134,37 @@ export const BulkUpdateInput = ProfileRef.extend({
 
 export const BulkDeleteInput = ProfileRef.extend({ selection: Selection, opId: OpId.optional() })
 
+/**
+ * Sets the category of the selected images as the user's. Local engine: without describing the
+ * pictures again. Cloud: UpdateImage cannot change a category, so each picture is added again
+ * from its source file — only where that file is known and unchanged (else the item fails and
+ * says why).
+ */
+export const SetCategoryInput = ProfileRef.extend({
+  selection: Selection,
+  categoryId: z.number().int().min(0),
+  opId: OpId.optional(),
+})
+
+/** Local engine: predicts the category of every image the user did not label. */
+export const PredictCategoriesInput = ProfileRef.extend({ opId: OpId.optional() })
+
+export const PredictCategoriesResult = z.object({
+  opId: z.string(),
+  /** Images not labelled by the user (looked at). */
+  total: z.number(),
+  /** Got a category from labelled neighbours. */
+  predicted: z.number(),
+  /** No labelled picture near: still Other ("no labelled neighbours"). */
+  noLabelledNeighbours: z.number(),
+  /** Labelled neighbours disagree: Other. */
+  undecided: z.number(),
+  /** Images whose category or note changed. */
+  changed: z.number(),
+  cancelled: z.boolean(),
+})
+export type PredictCategoriesResult = z.infer<typeof PredictCategoriesResult>
+
 export const ItemFailure = z.object({
   productId: z.string(),
   picName: z.string(),
@@ -197,6 +230,8 @@ export const galleryDomain = {
   status: method(ProfileRef.extend({ refresh: z.boolean().optional() }), EngineStatus),
   update: method(BulkUpdateInput, BulkResult, { slow: true }),
   remove: method(BulkDeleteInput, BulkResult, { slow: true }),
+  setCategory: method(SetCategoryInput, BulkResult, { slow: true }),
+  predictCategories: method(PredictCategoriesInput, PredictCategoriesResult, { slow: true }),
   export: method(ExportInput, ExportResult, { slow: true }),
   /** Stops a running bulk update/delete, export or dump import by its opId. */
   cancel: method(z.object({ opId: OpId }), z.object({ cancelled: z.boolean() })),

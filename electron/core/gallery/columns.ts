@@ -46,6 +46,7 @@ const IMAGE_COLUMNS: readonly (readonly [column: string, key: keyof GalleryImage
   ['added_at', 'addedAt'],
   ['updated_at', 'updatedAt'],
   ['seen_at', 'seenAt'],
+  ['category_note', 'categoryNote'],
 ]
 
 /** The columns a GalleryImage is read from. */
@@ -76,6 +77,7 @@ export type ImageRow = { [F in IntAttrField]: number | null } & {
   added_at: number
   updated_at: number
   seen_at: number | null
+  category_note: string | null
 }
 
 export function rowToImage(r: ImageRow): GalleryImage {

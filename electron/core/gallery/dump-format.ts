@@ -21,6 +21,12 @@ export interface DumpRecord extends GalleryAttributes {
   picName: string
   /** Only when the line has a Region key: the console's export has none, so the cache keeps its own. */
   region?: string | null
+  /**
+   * Only when the line has a CategoryNote key (Loupe's local engine writes it when the category
+   * is Other for want of labelled neighbours): without one, the cache keeps its note while the
+   * category stays the same.
+   */
+  categoryNote?: 'noLabelledNeighbours' | null
 }
 
 type Field = keyof DumpRecord | 'operationType'
@@ -34,6 +40,7 @@ const KEY_MAP: Record<string, Field> = {
   intattr1: 'intAttr',
   strattr1: 'strAttr',
   region: 'region',
+  categorynote: 'categoryNote',
   operationtype: 'operationType',
 }
 
@@ -119,6 +126,10 @@ export function parseDumpLine(text: string, line: number): DumpRecord | null {
   if ('region' in v) {
     const r = optStr(v.region, 'Region', line)
     rec.region = r === null ? null : r.replace(/\s+/g, '')
+  }
+  if ('categoryNote' in v) {
+    // One known value; anything else (a newer Loupe's note) is no note here.
+    rec.categoryNote = v.categoryNote === 'noLabelledNeighbours' ? v.categoryNote : null
   }
   return rec
 }

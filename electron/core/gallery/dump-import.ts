@@ -44,10 +44,11 @@ export async function stageDump(db: DB, file: string, opts: DumpOptions = {}): P
   const table = `temp.gallery_dump_${process.pid}_${++stageSeq}`
   db.exec(`CREATE TABLE ${table} (
     product_id TEXT NOT NULL, pic_name TEXT NOT NULL, ${ATTR_COLS},
-    region TEXT, has_region INTEGER NOT NULL, line INTEGER NOT NULL,
+    region TEXT, has_region INTEGER NOT NULL, category_note TEXT, has_note INTEGER NOT NULL,
+    line INTEGER NOT NULL,
     PRIMARY KEY (product_id, pic_name)) WITHOUT ROWID`)
   const insert = db.prepare(`INSERT OR REPLACE INTO ${table} VALUES
-    (${Array(ATTR_FIELDS.length + 7)
+    (${Array(ATTR_FIELDS.length + 9)
       .fill('?')
       .join(', ')})`)
   const insertBatch = db.transaction((recs: [DumpRecord, number][]) => {
@@ -60,6 +61,8 @@ export async function stageDump(db: DB, file: string, opts: DumpOptions = {}): P
         ...ATTR_KEYS.map((k) => r[k]),
         r.region ?? null,
         r.region === undefined ? 0 : 1,
+        r.categoryNote ?? null,
+        r.categoryNote === undefined ? 0 : 1,
         line,
       )
     }
@@ -118,7 +121,8 @@ const MATCH = (s: string) =>
 
 const DIFFERS = `(i.category_id IS NOT s.category_id OR i.custom_content IS NOT s.custom_content
   OR ${ATTR_FIELDS.map((f) => `i.${f} IS NOT s.${f}`).join(' OR ')}
-  OR (s.has_region AND i.region IS NOT s.region))`
+  OR (s.has_region AND i.region IS NOT s.region)
+  OR (s.has_note AND i.category_note IS NOT s.category_note))`
 
 function sqlFor(t: string) {
   const join = `FROM ${t} s JOIN images i ON i.product_id = s.product_id AND i.pic_name = s.pic_name`
@@ -216,6 +220,8 @@ function updateRows(db: DB, table: string, now: number): void {
     `UPDATE images AS i SET category_id = s.category_id, custom_content = s.custom_content,
       ${ATTR_FIELDS.map((f) => `${f} = s.${f}`).join(', ')},
       region = CASE WHEN s.has_region THEN s.region ELSE i.region END,
+      category_note = CASE WHEN s.has_note THEN s.category_note
+        WHEN i.category_id IS s.category_id THEN i.category_note END,
       sync_state = 'synced', sync_error = NULL, updated_at = @now, seen_at = @now
     FROM ${table} s
     WHERE i.product_id = s.product_id AND i.pic_name = s.pic_name
@@ -231,10 +237,10 @@ function updateRows(db: DB, table: string, now: number): void {
 
 function insertAdded(db: DB, table: string, now: number): void {
   db.prepare(
-    `INSERT INTO images (product_id, pic_name, ${ATTR_COLS}, region, sync_state,
+    `INSERT INTO images (product_id, pic_name, ${ATTR_COLS}, region, category_note, sync_state,
       added_at, updated_at, seen_at)
     SELECT s.product_id, s.pic_name, ${ATTR_COLS.replace(/(\w+)/g, 's.$1')}, s.region,
-      'synced', @now, @now, @now
+      s.category_note, 'synced', @now, @now, @now
     ${sqlFor(table).added}
     ORDER BY s.product_id, s.pic_name`,
   ).run({ now })

@@ -1,6 +1,13 @@
 import { ATTR_FIELDS, ATTR_KEYS, attrShape, attrsOrNull } from '../../domain'
 import { ATTRIBUTE_KEYS } from './types'
-import type { AddedRecord, GalleryImage, ImageKey, SyncState, UpdatedFields } from './types'
+import type {
+  AddedRecord,
+  CategoryNote,
+  GalleryImage,
+  ImageKey,
+  SyncState,
+  UpdatedFields,
+} from './types'
 import { rowToImage } from './columns'
 import type { ImportGate } from './import-gate'
 import { normalizePhash, normalizeSha256, phashBands } from './phash'
@@ -50,19 +57,20 @@ export class GalleryRecords {
       img.addedAt,
       img.updatedAt,
       img.seenAt,
+      img.categoryNote,
     ]
     if (id === undefined) {
       this.stmt(
         `INSERT INTO images (product_id, pic_name, category_id, custom_content, ${ATTR_SQL},
           region, source_path, sha256, phash, ph0, ph1, ph2, ph3, thumbnail, sync_state, sync_error,
-          added_at, updated_at, seen_at)
-        VALUES (${Array(26).fill('?').join(', ')})`,
+          added_at, updated_at, seen_at, category_note)
+        VALUES (${Array(27).fill('?').join(', ')})`,
       ).run(img.productId, img.picName, ...values)
     } else {
       this.stmt(
         `UPDATE images SET category_id = ?, custom_content = ?, ${ATTR_SET_SQL}, region = ?, source_path = ?, sha256 = ?, phash = ?, ph0 = ?, ph1 = ?,
           ph2 = ?, ph3 = ?, thumbnail = ?, sync_state = ?, sync_error = ?, added_at = ?,
-          updated_at = ?, seen_at = ?
+          updated_at = ?, seen_at = ?, category_note = ?
         WHERE id = ?`,
       ).run(...values, id)
     }
@@ -108,6 +116,7 @@ export class GalleryRecords {
         addedAt: old?.addedAt ?? now,
         updatedAt: now,
         seenAt: state === 'synced' ? now : (old?.seenAt ?? null),
+        categoryNote: checkNote(rec.categoryNote),
       }
       return this.commit(old, next, row?.id, dry)
     }
@@ -128,6 +137,7 @@ export class GalleryRecords {
       const changed =
         ATTRIBUTE_KEYS.some((k) => old[k] !== next[k]) ||
         old.region !== next.region ||
+        old.categoryNote !== next.categoryNote ||
         old.sha256 !== next.sha256 ||
         old.phash !== next.phash ||
         old.sourcePath !== next.sourcePath ||
@@ -163,6 +173,7 @@ export class GalleryRecords {
         addedAt: now,
         updatedAt: now,
         seenAt: null,
+        categoryNote: null,
       }
       const next: GalleryImage = { ...base, updatedAt: now }
       for (const a of ATTRIBUTE_KEYS) {
@@ -174,6 +185,9 @@ export class GalleryRecords {
         }
       }
       if (fields.region !== undefined) next.region = optStr(fields.region, 'region')
+      // A note belongs to the category it was given with.
+      if (fields.categoryNote !== undefined) next.categoryNote = checkNote(fields.categoryNote)
+      else if (next.categoryId !== base.categoryId) next.categoryNote = null
       const state = checkState(fields.syncState ?? 'synced')
       next.syncState = state
       next.syncError = state === 'error' ? (fields.syncError ?? 'Unknown error') : null
@@ -297,4 +311,11 @@ export class GalleryRecords {
       () => this.existing([k]) > 0,
     )
   }
+}
+
+/** A category note as recorded: the one known value, or none. */
+function checkNote(v: unknown): CategoryNote | null {
+  if (v === undefined || v === null) return null
+  if (v === 'noLabelledNeighbours') return v
+  throw invalid(`categoryNote must be 'noLabelledNeighbours' or null, got ${JSON.stringify(v)}`)
 }

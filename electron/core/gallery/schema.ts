@@ -324,6 +324,16 @@ export const MIGRATIONS: Migration[] = [
       requestFtsFill(db)
     },
   },
+  {
+    version: 5,
+    name: 'category note',
+    up: (db) => {
+      // Why a category is Other: 'noLabelledNeighbours' when the local engine had no labelled
+      // neighbour to predict it from (AddImage's PicInfo, "predict the rest", a local dump's
+      // CategoryNote). NULL otherwise, and for every existing row (not known before).
+      db.exec(`ALTER TABLE images ADD COLUMN category_note TEXT`)
+    },
+  },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version

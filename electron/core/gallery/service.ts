@@ -6,6 +6,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { z } from 'zod'
 import type * as G from '../../api/domains/gallery'
+import type * as S from '../../api/schemas'
 import type { ApiError } from '../../api/errors'
 import { toApiError } from '../../api/dispatch'
 import { foreignCode } from '../../domain/errors'
@@ -21,6 +22,7 @@ import { cloudRateLimits } from '../jobs/limits'
 import type { Logger } from '../log'
 import type { ProfileStore } from '../profiles/store'
 import { runBulk } from './bulk'
+import { createCategoryOps } from './categories'
 import { formatter } from './export-format'
 import { MAX_TEXT_EXPORT, exportPages, stamp, writeExport } from './export-writer'
 import { selectionKeys, toQuery } from './selection'
@@ -30,6 +32,7 @@ type In<T extends z.ZodType> = z.output<T>
 
 /** The `images.*` writes a bulk change goes through, so the cache listener records each one. */
 export interface ImageWrites {
+  add(input: z.input<typeof S.AddImageInput>): Promise<unknown>
   update(input: { profile?: string; productId: string; picName: string } & Attrs): Promise<unknown>
   remove(input: { profile?: string; productId?: string; picName?: string }): Promise<unknown>
 }
@@ -70,9 +73,15 @@ export interface GalleryServiceDeps {
 }
 
 /** Job kinds of bulk gallery changes. */
-export const GALLERY_JOB_KINDS = { update: 'gallery-update', delete: 'gallery-delete' } as const
+export const GALLERY_JOB_KINDS = {
+  update: 'gallery-update',
+  delete: 'gallery-delete',
+  category: 'gallery-category',
+} as const
+type BulkKind = keyof typeof GALLERY_JOB_KINDS
 interface BulkJobParams {
   attributes?: Attrs
+  categoryId?: number
 }
 
 const STATUS_TTL_ONLINE = 20_000
@@ -116,11 +125,23 @@ export function createGalleryService(d: GalleryServiceDeps) {
     return { id, ctl, done: () => ops.delete(id) }
   }
 
-  function limiterFor(profile: string, cls: 'update' | 'delete'): RateLimiter {
+  const categories = createCategoryOps({
+    profiles: d.profiles,
+    engines: d.engines,
+    galleries: d.galleries,
+    addImage: (input) => d.images.add(input),
+  })
+
+  /** The rate class of a bulk kind: on the cloud a category is changed by adding again. */
+  const rateClass = (kind: BulkKind, cloud: boolean) =>
+    kind === 'category' ? (cloud ? 'add' : 'update') : kind
+
+  function limiterFor(profile: string, kind: BulkKind): RateLimiter {
+    const p = d.profiles.get(profile)
+    const cls = rateClass(kind, p.kind === 'cloud')
     const key = `${profile}:${cls}`
     let l = limiters.get(key)
     if (!l) {
-      const p = d.profiles.get(profile)
       const rate = p.kind === 'cloud' ? (cloudRateLimits()[cls] ?? null) : null
       l = new RateLimiter({ ratePerSec: rate })
       limiters.set(key, l)
@@ -172,14 +193,17 @@ export function createGalleryService(d: GalleryServiceDeps) {
   }
 
   /** The bulk job kinds, registered with the queue when the core is built. */
-  for (const kind of ['update', 'delete'] as const) {
+  for (const kind of ['update', 'delete', 'category'] as const) {
     d.jobs?.register<ImageKey, null, void>(GALLERY_JOB_KINDS[kind], {
-      opClass: () => kind,
+      opClass: (_item, ctx) => rateClass(kind, d.profiles.get(ctx.profile).kind === 'cloud'),
       async run(item: ItemRecord<ImageKey>, ctx) {
         const { productId, picName } = item.payload
         if (kind === 'update') {
           const attrs = (ctx.params as BulkJobParams).attributes ?? {}
           await d.images.update({ profile: ctx.profile, productId, picName, ...attrs })
+        } else if (kind === 'category') {
+          const { categoryId } = ctx.params as BulkJobParams
+          await categories.setOne(ctx.profile, { productId, picName }, categoryId!)
         } else {
           await d.images.remove({ profile: ctx.profile, productId, picName })
         }
@@ -205,7 +229,7 @@ export function createGalleryService(d: GalleryServiceDeps) {
 
   async function runAsJob(
     q: JobQueue,
-    kind: 'update' | 'delete',
+    kind: BulkKind,
     profile: string,
     keys: ImageKey[],
     params: BulkJobParams,
@@ -216,10 +240,11 @@ export function createGalleryService(d: GalleryServiceDeps) {
     const jobId = q.createJob({
       kind: GALLERY_JOB_KINDS[kind],
       profile,
-      title:
-        kind === 'update'
-          ? `Update attributes of ${keys.length} image${keys.length === 1 ? '' : 's'}`
-          : `Delete ${keys.length} image${keys.length === 1 ? '' : 's'}`,
+      title: {
+        update: `Update attributes of ${keys.length} image${keys.length === 1 ? '' : 's'}`,
+        delete: `Delete ${keys.length} image${keys.length === 1 ? '' : 's'}`,
+        category: `Set the category of ${keys.length} image${keys.length === 1 ? '' : 's'}`,
+      }[kind],
       params,
       items: keys.map((k) => ({ key: `${k.productId}\u0000${k.picName}`, payload: k })),
     })
@@ -262,7 +287,7 @@ export function createGalleryService(d: GalleryServiceDeps) {
   }
 
   async function bulk(
-    kind: 'update' | 'delete',
+    kind: BulkKind,
     input: { profile?: string; selection: In<typeof G.Selection>; opId?: string },
     params: BulkJobParams,
     run: (profile: string, key: ImageKey) => Promise<void>,
@@ -422,6 +447,44 @@ export function createGalleryService(d: GalleryServiceDeps) {
         return bulk('update', input, { attributes: input.attributes }, async (profile, k) => {
           await d.images.update({ profile, ...k, ...input.attributes })
         })
+      },
+      async setCategory(input: In<typeof G.SetCategoryInput>) {
+        const params = { categoryId: input.categoryId }
+        return bulk('category', input, params, (profile, k) =>
+          categories.setOne(profile, k, input.categoryId),
+        )
+      },
+      async predictCategories(input: In<typeof G.PredictCategoriesInput>) {
+        const p = profileOf(input.profile)
+        const op = newOp(input.opId)
+        const emit = (done: number, total: number, phase: 'running' | 'done') =>
+          d.events.emit('gallery.progress', {
+            profile: p.name,
+            opId: op.id,
+            kind: 'predict',
+            phase,
+            done,
+            total,
+          })
+        try {
+          await requireOnline(p.name)
+          const r = await categories.predictRest(p.name, {
+            signal: op.ctl.signal,
+            onProgress: (done, total) => emit(done, total, 'running'),
+          })
+          emit(r.total, r.total, 'done')
+          if (r.changed.length > 0) {
+            d.events.emit('gallery.changed', { profile: p.name, reason: 'category' })
+          }
+          d.logger.log(
+            'info',
+            `gallery predict ${op.id} on ${p.name}: ${r.predicted} predicted, ${r.noLabelledNeighbours} without labelled neighbours, ${r.undecided} undecided, ${r.changed.length} changed`,
+          )
+          const { changed, ...counts } = r
+          return { opId: op.id, ...counts, changed: changed.length }
+        } finally {
+          op.done()
+        }
       },
       async remove(input: In<typeof G.BulkDeleteInput>) {
         return bulk('delete', input, {}, async (profile, k) => {

@@ -34,6 +34,9 @@ export const ATTRIBUTE_KEYS = [
   ...ATTR_KEYS,
 ] as const satisfies readonly (keyof GalleryAttributes)[]
 
+/** Why a category is Other: the local engine had no labelled neighbour to predict it from. */
+export type CategoryNote = 'noLabelledNeighbours'
+
 /** One cached image. Timestamps are milliseconds since the epoch. */
 export interface GalleryImage extends ImageKey, GalleryAttributes {
   /** Subject region `x1,x2,y1,y2` as the engine reported or was given it. */
@@ -53,11 +56,15 @@ export interface GalleryImage extends ImageKey, GalleryAttributes {
   updatedAt: number
   /** Last time the engine confirmed the image (a recorded operation or a dump import). */
   seenAt: number | null
+  /** Set when the category is Other for want of labelled neighbours (local engine). */
+  categoryNote: CategoryNote | null
 }
 
 /** What `recordAdded` takes: the key, the attributes sent with AddImage, and local facts. */
 export interface AddedRecord extends ImageKey, Partial<GalleryAttributes> {
   region?: string | null
+  /** What the engine said of the category it settled on (default none). */
+  categoryNote?: CategoryNote | null
   sourcePath?: string | null
   sha256?: string | null
   phash?: string | null
@@ -70,6 +77,8 @@ export interface AddedRecord extends ImageKey, Partial<GalleryAttributes> {
 /** What `recordUpdated` takes: only the given fields change (UpdateImage semantics). */
 export type UpdatedFields = Partial<GalleryAttributes> & {
   region?: string | null
+  /** Not given: kept if the category stays, cleared if it changes. */
+  categoryNote?: CategoryNote | null
   syncState?: SyncState
   syncError?: string | null
 }

@@ -21,11 +21,13 @@ import type {
   DeleteImageResult,
   Engine,
   PictureFacts,
+  PredictCategoriesResult,
+  SetCategoryRequest,
   UpdateImageRequest,
 } from '../engines/types'
 import { regionToOriginal } from '../imaging/region'
 import type { Gallery } from './gallery'
-import type { AddedRecord, ImageKey, UpdatedFields } from './types'
+import type { AddedRecord, CategoryNote, ImageKey, UpdatedFields } from './types'
 
 /** What the wrapper needs of a profile's cache. */
 export interface GalleryCacheSink {
@@ -46,6 +48,8 @@ export type AppliedWrite =
       facts?: PictureFacts
     }
   | { op: 'update'; req: UpdateImageRequest }
+  /** A category set or predicted by the local engine's own operations (no UpdateImage). */
+  | { op: 'category'; key: ImageKey; categoryId: number; categoryNote: CategoryNote | null }
   | { op: 'delete'; req: DeleteImageRequest; res?: DeleteImageResult }
 
 /** An engine whose writes land in the gallery cache. */
@@ -93,6 +97,7 @@ export function addedRecord(
     productId: r.productId,
     picName: r.picName,
     categoryId: res?.picInfo.categoryId ?? r.categoryId ?? null,
+    categoryNote: res?.picInfo.categoryNote ?? null,
     customContent: r.customContent ?? null,
     ...attrsOrNull(r),
     region: regionOnOriginal(res?.picInfo.region ?? r.region, facts?.geometry),
@@ -124,6 +129,11 @@ function apply(g: Gallery, w: AppliedWrite, saveThumb: GalleryCacheSink['saveThu
           { productId: w.req.productId, picName: w.req.picName },
           updatedFields(w.req),
         )
+      }
+      return
+    case 'category':
+      if (g.get(w.key.productId, w.key.picName)) {
+        g.recordUpdated(w.key, { categoryId: w.categoryId, categoryNote: w.categoryNote })
       }
       return
     case 'delete': {
@@ -164,7 +174,13 @@ export function recordWrites(sink: GalleryCacheSink, writes: AppliedWrite[]): bo
   }
 }
 
-const REASON = { add: 'add', update: 'update', delete: 'delete' } as const
+const REASON = { add: 'add', update: 'update', category: 'update', delete: 'delete' } as const
+
+/** The local engine's category operations, when the engine has them (engines/local). */
+interface CategoryOps {
+  setCategory(req: SetCategoryRequest): Promise<{ requestId: string; categoryId: number }>
+  predictCategories(opts?: unknown): Promise<PredictCategoriesResult>
+}
 
 /**
  * Wraps an engine so its writes land in the cache. The wrapper inherits everything else from the
@@ -199,5 +215,35 @@ export function writeThrough<E extends Engine>(engine: E, sink: GalleryCacheSink
       if (writes.length && recordWrites(sink, writes)) sink.changed?.('batch')
     },
   }
-  return Object.assign(Object.create(engine) as E, overrides) as CachedEngine<E>
+  const local = engine as Partial<CategoryOps>
+  const categoryOps: Partial<CategoryOps> = {}
+  if (typeof local.setCategory === 'function') {
+    const set = local.setCategory
+    categoryOps.setCategory = async (req) => {
+      const res = await set(req)
+      record({
+        op: 'category',
+        key: { productId: req.productId, picName: req.picName },
+        categoryId: res.categoryId,
+        categoryNote: null,
+      })
+      return res
+    }
+  }
+  if (typeof local.predictCategories === 'function') {
+    const predict = local.predictCategories
+    categoryOps.predictCategories = async (opts) => {
+      const res = await predict(opts)
+      overrides.recordApplied(
+        res.changed.map((c) => ({
+          op: 'category' as const,
+          key: { productId: c.productId, picName: c.picName },
+          categoryId: c.categoryId,
+          categoryNote: c.categoryNote,
+        })),
+      )
+      return res
+    }
+  }
+  return Object.assign(Object.create(engine) as E, overrides, categoryOps) as CachedEngine<E>
 }

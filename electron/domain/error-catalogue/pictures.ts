@@ -150,4 +150,50 @@ export const GALLERY_ERRORS = {
     ['The source file no longer exists.', 'It was moved or deleted after the image was added.'],
     ['源文件已不存在。', '图片添加后,该文件已被移动或删除。'],
   ),
+  // Categories: the cloud cannot change one in place (UpdateImage), only by adding the picture again
+  CategoryNeedsSourceFile: entry(
+    400,
+    'invalid',
+    [
+      'The cloud cannot change the category of this picture in place, and Loupe does not know its source file to add it again.',
+      'Add the picture again from its file with the category you want.',
+    ],
+    [
+      '云端无法直接修改此图片的类目,且 Loupe 不知道它的源文件,无法重新添加。',
+      '请从图片文件重新添加,并选择所需类目。',
+    ],
+  ),
+  CategorySourceFileMissing: entry(
+    400,
+    'invalid',
+    [
+      'The category was not changed: the cloud can only change it by adding the picture again, and its source file no longer exists.',
+      'Add the picture again from wherever the file is now, with the category you want.',
+    ],
+    [
+      '类目未修改:云端只能通过重新添加图片来修改类目,而其源文件已不存在。',
+      '请从文件的新位置重新添加图片,并选择所需类目。',
+    ],
+  ),
+  CategorySourceFileChanged: entry(
+    400,
+    'invalid',
+    [
+      'The category was not changed: the source file changed since the picture was added, so adding it again would index another picture.',
+      'If the new file is what you want, add it again on purpose with the category you want.',
+    ],
+    [
+      '类目未修改:图片添加后源文件已改变,重新添加会索引另一张图片。',
+      '如果确实需要新文件,请有意地重新添加它,并选择所需类目。',
+    ],
+  ),
+  PredictNeedsLocalEngine: entry(
+    400,
+    'invalid',
+    [
+      'Only the local engine predicts categories from your labelled pictures.',
+      'The cloud predicts the category of each picture itself when it is added.',
+    ],
+    ['只有本地引擎会根据你标注的图片预测类目。', '云端在添加每张图片时自行预测其类目。'],
+  ),
 } as const

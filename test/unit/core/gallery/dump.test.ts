@@ -198,6 +198,37 @@ describe('gallery dump import', () => {
     expect(g.get('p', 'a.jpg')).toMatchObject({ region: '10,20,30,40', intAttr2: null })
   })
 
+  it("mirrors the local engine's CategoryNote; a note stays with its category", async () => {
+    const { g, dir } = newGallery()
+    const other = { CategoryId: '88888888' }
+    const note = { ...other, CategoryNote: 'noLabelledNeighbours' }
+    // First import: rows with and without the note (both paths: bulk for a first import).
+    const f1 = writeLines(path.join(dir, 'd1.jsonl'), [
+      line('p', 'a.jpg', note),
+      line('p', 'b.jpg', note),
+      line('p', 'c.jpg', other),
+    ])
+    expect(await g.importDump(f1)).toMatchObject({ added: 3 })
+    expect(g.get('p', 'a.jpg')!.categoryNote).toBe('noLabelledNeighbours')
+    expect(g.get('p', 'c.jpg')!.categoryNote).toBeNull()
+    // Later: a gets a category (the note goes), b stays Other without the key (a console export:
+    // the note is kept), c gets the note.
+    const f2 = writeLines(path.join(dir, 'd2.jsonl'), [
+      line('p', 'a.jpg', { CategoryId: '3' }),
+      line('p', 'b.jpg', other),
+      line('p', 'c.jpg', note),
+    ])
+    expect(await g.importDump(f2)).toMatchObject({ changed: 2, unchanged: 1 })
+    expect(g.get('p', 'a.jpg')).toMatchObject({ categoryId: 3, categoryNote: null })
+    expect(g.get('p', 'b.jpg')!.categoryNote).toBe('noLabelledNeighbours')
+    expect(g.get('p', 'c.jpg')!.categoryNote).toBe('noLabelledNeighbours')
+    // An update that changes the category drops the note; one that gives it keeps it.
+    g.recordUpdated({ productId: 'p', picName: 'b.jpg' }, { intAttr: 1 })
+    expect(g.get('p', 'b.jpg')!.categoryNote).toBe('noLabelledNeighbours')
+    g.recordUpdated({ productId: 'p', picName: 'b.jpg' }, { categoryId: 4 })
+    expect(g.get('p', 'b.jpg')).toMatchObject({ categoryId: 4, categoryNote: null })
+  })
+
   it('leaves rows with a pending local change alone', async () => {
     const { g, dir } = newGallery()
     g.recordAdded({ productId: 'p', picName: 'new.jpg', syncState: 'pending-add' })

@@ -38,6 +38,7 @@ describe('gallery records', () => {
       addedAt: 1000,
       updatedAt: 1000,
       seenAt: 1000,
+      categoryNote: null,
     })
     expect(g.get(rec.productId, rec.picName)).toEqual(first)
     const again = g.recordAdded(rec)
