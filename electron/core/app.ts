@@ -50,6 +50,12 @@ export interface CoreOptions {
   pickFolder?: () => Promise<string | null>
   /** Folder watchers' timings (debounce, retry of unreadable files…); tests shorten them. */
   watchTimings?: Partial<WatchTimings>
+  /**
+   * `start()` warms the local engine's picture model (default true): when a local profile exists
+   * (or a local engine opens later), every featurizer worker loads the model and runs it once, so
+   * the first search does not wait for it. False leaves it to the first request.
+   */
+  warmModel?: boolean
 }
 
 /**
@@ -69,6 +75,16 @@ export function createCore(opts: CoreOptions) {
   let featurizer: Featurizer | null = null
   const getFeaturizer = () =>
     (featurizer ??= reportModelLoad(createFeaturizer({ workers: opts.featurizerWorkers }), status))
+  /** Set by start() (warmModel): warm the model now and whenever a local engine opens. */
+  let warmWanted = false
+  const warmModel = () => {
+    if (!warmWanted) return
+    void getFeaturizer()
+      .warm?.()
+      .catch((e: Error) => {
+        if (!closing) logger.log('warn', `picture model warm-up failed: ${e.message}`)
+      })
+  }
   let imaging: ReturnType<typeof createImaging> | null = null
   const getImaging = () => (imaging ??= createImaging({ workers: opts.imagingWorkers }))
   const galleries = createGalleries({
@@ -82,6 +98,7 @@ export function createCore(opts: CoreOptions) {
     secrets: opts.secrets,
     logger,
     featurizer: getFeaturizer,
+    onLocalOpen: warmModel,
     fileUrl: opts.fileUrl,
     cloudTimeouts: opts.cloudTimeouts,
     status,
@@ -239,9 +256,16 @@ export function createCore(opts: CoreOptions) {
      * is up: the job queue (unfinished jobs resume), gallery operations, metadata exports still
      * running, batch tasks, folder watchers, in that order. Work another live process already runs
      * (its lock is held) is left to it. A second call returns the first call's outcome. Alongside,
-     * the data folder's modes are tightened once (util/private-fs.ts: tightenDataFolder).
+     * the data folder's modes are tightened once (util/private-fs.ts: tightenDataFolder). When a
+     * local profile exists, the picture model is warmed meanwhile (CoreOptions.warmModel).
      */
-    start: async () => (await Promise.all([background.start(), tighten()]))[0],
+    start: async () => {
+      if (opts.warmModel !== false && !warmWanted && !closing) {
+        warmWanted = true
+        if (profiles.list().profiles.some((p) => p.kind === 'local')) warmModel()
+      }
+      return (await Promise.all([background.start(), tighten()]))[0]
+    },
     /** Stop the background work (reverse order; everything stays resumable), close everything. */
     close(): Promise<void> {
       closing ??= (async () => {

@@ -6,7 +6,8 @@ import type { StatusReporter } from './core-status'
  * on a cold start: the first search or the first pictures of a bulk add wait for it. This wrapper
  * reports that wait as a `core.status` task (`model-load`, on no profile: the model is shared) so
  * the UI can say "starting the engine" instead of showing a job at 0 pictures/s. Only the first
- * call is reported; it ends when that call settles (the model is then loaded, or failed to).
+ * call is reported; it ends when that call settles (the model is then loaded, or failed to). With
+ * a warm start (CoreOptions.warmModel) that first call is `warm()`, made at start.
  */
 export function reportModelLoad(f: Featurizer, status: StatusReporter): Featurizer {
   let first: Promise<unknown> | null = null
@@ -31,6 +32,8 @@ export function reportModelLoad(f: Featurizer, status: StatusReporter): Featuriz
     detect: (image) => watch(f.detect(image)),
     embed: (image, box) => watch(f.embed(image, box)),
     describe: (image, o) => watch(f.describe(image, o)),
+    // The warm-up at start is usually that first call: the model loads before any request.
+    ...(f.warm ? { warm: () => watch(f.warm!()) } : {}),
     close: () => f.close(),
   }
 }

@@ -17,6 +17,8 @@ export interface EngineRegistryOptions {
   secrets: SecretStore
   logger: Logger
   featurizer: () => Featurizer
+  /** Called when a local engine starts opening (the core warms the picture model then). */
+  onLocalOpen?: () => void
   fileUrl?: (profile: string, absPath: string) => string
   cloudTimeouts?: { connectTimeoutMs?: number; readTimeoutMs?: number }
   /** Progress of opening a local engine (its vectors loading), as `core.status` events. */
@@ -38,6 +40,7 @@ export function createEngineRegistry(opts: EngineRegistryOptions) {
     if (p.kind === 'local') {
       const dir = opts.profiles.dirOf(p.name)
       const load = opts.status?.(p.name, 'engine-load')
+      opts.onLocalOpen?.()
       const engine = createLocalEngine({
         dir: path.join(dir, 'engine'),
         name: p.name,

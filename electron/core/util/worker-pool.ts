@@ -99,6 +99,26 @@ export class WorkerPool<Req extends Envelope, Rep extends Envelope> {
     })
   }
 
+  /**
+   * Send `req` to every worker, starting any not yet running (up to `size`): one copy each, ahead
+   * of the queue and outside the `requests` count — a warm-up. Resolves with their replies.
+   */
+  runEach(req: WithoutId<Req>): Promise<Rep[]> {
+    if (this.closed) return Promise.reject(this.opts.errors.closed())
+    while (this.slots.length < this.opts.size) this.spawn()
+    return Promise.all(
+      this.slots.map(
+        (slot) =>
+          new Promise<Rep>((resolve, reject) => {
+            const p = { resolve, reject, req: { ...req, id: this.nextId++ } as unknown as Req }
+            slot.busy.set(p.req.id, { ...p, transfer: [] })
+            slot.worker.ref()
+            slot.worker.postMessage(p.req)
+          }),
+      ),
+    )
+  }
+
   /** Live worker threads (started lazily; 0 before first use and after close). */
   get threads(): number {
     return this.slots.length

@@ -30,13 +30,22 @@ export interface LocalFeaturizer extends Featurizer {
    * decodes its picture once). Tests and benchmarks count work with it.
    */
   readonly requests: number
+  /**
+   * Requests (embed, describe) that found their worker's model not loaded yet and waited for it:
+   * after `warm()`, none should.
+   */
+  readonly coldRequests: number
+  warm(): Promise<void>
 }
 
 export function createFeaturizer(opts: FeaturizerOptions = {}): LocalFeaturizer {
   const workers = opts.workers ?? 2
   if (workers <= 0) return inProcess()
   const pool = createFeaturizerPool(workers, opts.workerUrl, opts.pixelBudget)
+  let cold = 0
+  let warming: Promise<void> | null = null
   const unwrap = (r: Reply) => {
+    if (r.cold && (!r.ok || r.op !== 'warm')) cold++
     if (!r.ok) {
       throw new EngineError(foreignCode(r.error.code ?? 'InternalError'), r.error.message, {
         hint: r.error.hint,
@@ -65,12 +74,28 @@ export function createFeaturizer(opts: FeaturizerOptions = {}): LocalFeaturizer 
       if (r.op !== 'describe') throw unexpected()
       return r.result
     },
+    warm() {
+      // Once per featurizer (a worker started later, after a crash, loads on first use).
+      warming ??= pool
+        .runEach({ op: 'warm' })
+        .then((replies) => {
+          for (const r of replies) unwrap(r)
+        })
+        .catch((err: unknown) => {
+          warming = null
+          throw err
+        })
+      return warming
+    },
     close: () => pool.close(),
     get threads() {
       return pool.threads
     },
     get requests() {
       return pool.requests
+    },
+    get coldRequests() {
+      return cold
     },
   }
 }
@@ -97,6 +122,10 @@ function inProcess(): LocalFeaturizer {
       check()
       return (await import('./pipeline')).describeImage(image, o)
     },
+    async warm() {
+      if (closed) throw new EngineError('InternalError', 'The featurizer is closed.')
+      await (await import('./warm')).warmUp()
+    },
     async close() {
       closed = true
     },
@@ -104,5 +133,6 @@ function inProcess(): LocalFeaturizer {
     get requests() {
       return requests
     },
+    coldRequests: 0,
   }
 }

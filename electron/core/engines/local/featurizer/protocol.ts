@@ -5,10 +5,15 @@ export type Job =
   | { op: 'embed'; image: Uint8Array; box: Box | null }
   | { op: 'detect'; image: Uint8Array }
   | { op: 'describe'; image: Uint8Array; opts: DescribeOptions }
+  | { op: 'warm' }
 
 export type Request = Job & { id: number }
 
-export type Reply =
+/**
+ * `cold`: the request found the worker's model not loaded yet and waited for it (embed, describe
+ * and warm; detect does not use the model).
+ */
+export type Reply = (
   | { id: number; ok: true; op: 'embed'; result: Embedding }
   | {
       id: number
@@ -17,8 +22,10 @@ export type Reply =
       result: Subjects & { width: number; height: number }
     }
   | { id: number; ok: true; op: 'describe'; result: Description }
+  | { id: number; ok: true; op: 'warm'; result: { ms: number } }
   | {
       id: number
       ok: false
       error: { code?: string; message: string; hint?: string }
     }
+) & { cold?: boolean }

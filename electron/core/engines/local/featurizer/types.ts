@@ -56,5 +56,11 @@ export interface Featurizer {
    * engine's searches and adds use.
    */
   describe(image: Buffer, opts: DescribeOptions): Promise<Description>
+  /**
+   * Load the model in every worker and run the whole picture path once on a small picture of the
+   * real input shape, so the first real request pays neither the model load nor the first run's
+   * set-up. Called at start; optional (test doubles need not warm anything).
+   */
+  warm?(): Promise<void>
   close(): Promise<void>
 }

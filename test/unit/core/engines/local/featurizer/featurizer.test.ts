@@ -149,6 +149,40 @@ describe('featurizer lifecycle', () => {
   })
 })
 
+describe('featurizer warm-up', () => {
+  it('warm() loads the model in every worker: the first pictures after it do not wait for a load', async () => {
+    const warm = createFeaturizer({ workers: 2 })
+    const cold = createFeaturizer({ workers: 1 })
+    try {
+      await warm.warm()
+      // Both workers started and warmed; the warm-up is no picture of the caller's.
+      expect(warm.threads).toBe(2)
+      expect(warm.requests).toBe(0)
+      expect(warm.coldRequests).toBe(0)
+      const [a, b] = await Promise.all([
+        warm.describe(catalogue(8), { detect: true }),
+        warm.describe(catalogue(9), { detect: true }),
+      ])
+      expect(warm.requests).toBe(2)
+      expect(warm.coldRequests).toBe(0)
+      // Without warm(), the first picture is the one that waits for the model…
+      const c = await cold.describe(catalogue(8), { detect: true })
+      expect(cold.coldRequests).toBe(1)
+      await cold.describe(catalogue(9), { detect: true })
+      expect(cold.coldRequests).toBe(1)
+      // …and warming changes no result.
+      expect(a.box).toEqual(c.box)
+      expect(dot(a.vector, c.vector)).toBeGreaterThan(0.99999)
+      expect(dot(a.vector, b.vector)).toBeLessThan(0.99)
+      // A second warm() is the first one's: nothing runs again.
+      await warm.warm()
+      expect(warm.requests).toBe(2)
+    } finally {
+      await Promise.all([warm.close(), cold.close()])
+    }
+  })
+})
+
 describe('subject detection on real catalogue photos', () => {
   const f = createFeaturizer({ workers: 1 })
   afterAll(() => f.close())
