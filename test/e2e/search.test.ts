@@ -89,7 +89,9 @@ describe('Search and Add views in Chromium (headless host, local engine)', () =>
     await page.getByTestId('search-pic').click()
     await page.getByTestId('results-grid').waitFor({ timeout: 60_000 })
     expect((await ids(page))[0]).toBe('shop-B')
-    await page.getByTestId('region-pick-0').waitFor()
+    // The query folded into a strip that offers the other subjects the engine found.
+    await page.getByTestId('query-strip').waitFor()
+    expect(await page.getByTestId('search-tabs').isVisible()).toBe(false)
     // “Compare with this result”: the renderer names the result and the core compares its own
     // copy of it (here the local engine's stored copy of the uploaded picture: 0.9…–1.0000).
     // Thumbnails are blocked meanwhile, as the desktop's CSP forbids the renderer to fetch them.
@@ -116,6 +118,8 @@ describe('Search and Add views in Chromium (headless host, local engine)', () =>
     ])
 
     // Draw a region with the mouse over most of the product (starting below the subject's label).
+    await page.getByTestId('query-strip-edit').click()
+    await stage.waitFor()
     await stage.scrollIntoViewIfNeeded()
     const box = (await stage.boundingBox())!
     await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.18)
@@ -143,8 +147,16 @@ describe('Search and Add views in Chromium (headless host, local engine)', () =>
     )
     expect((await ids(page))[0]).toBe('shop-B')
 
-    // Click a detected subject's box label: it becomes the region and the search runs with it.
-    await page.getByTestId('region-pick-0').click()
+    // The strip names the region searched; one of the other subjects found, clicked there,
+    // becomes the region and the search runs with it.
+    expect(await page.getByTestId('query-strip-chip-region').textContent()).toContain(
+      `(${x1 + 1}, `,
+    )
+    await page
+      .getByTestId('query-strip')
+      .locator('[data-testid^="query-strip-subject-"]')
+      .first()
+      .click()
     await page.waitForFunction(
       (old) =>
         (document.querySelector('[data-testid="region-x1"] input') as HTMLInputElement | null)
@@ -165,6 +177,7 @@ describe('Search and Add views in Chromium (headless host, local engine)', () =>
   })
 
   it('filters: a builder condition on the search by picture, and an expression checked as typed', async () => {
+    await page.getByTestId('query-strip-edit').click()
     await page.getByTestId('pic-opts-filter-value-0').locator('input').fill('8')
     expect(await page.getByTestId('pic-opts-filter-preview').textContent()).toBe('int_attr = 8')
     await page.getByTestId('search-pic').click()
@@ -172,7 +185,11 @@ describe('Search and Add views in Chromium (headless host, local engine)', () =>
       () => document.querySelectorAll('[data-testid="result-product-id"]').length === 1,
     )
     expect(await ids(page)).toEqual(['shop-B'])
+    expect(await page.getByTestId('query-strip-chip-filter').textContent()).toContain(
+      'int_attr = 8',
+    )
 
+    await page.getByTestId('query-strip-edit').click()
     await page.getByTestId('search-tabs').getByText('By filter', { exact: true }).click()
     await page.getByTestId('filter-query-mode-raw').click()
     const raw = page.getByTestId('filter-query-raw').locator('textarea')
@@ -203,6 +220,7 @@ describe('Search and Add views in Chromium (headless host, local engine)', () =>
   })
 
   it('a picture pasted with Ctrl+V becomes the query; “Similar” searches by name', async () => {
+    await page.getByTestId('query-strip-edit').click()
     await page.getByTestId('search-tabs').getByText('By picture', { exact: true }).click()
     await page.getByTestId('pic-opts-filter-remove-0').click()
     const b64 = fs.readFileSync(path.join(DS, 'item0300.jpg')).toString('base64')
