@@ -93,12 +93,16 @@ export function createImageService(d: ImageServiceDeps) {
     sizeOf: (p) => p.data.length + 4096,
   })
 
-  /** A picture to search with or compare: no thumbnail, no hashes (nothing would use them). */
+  /**
+   * A picture to search with or compare: no thumbnail, no hashes (nothing would use them).
+   * `verify: false`: a picture kept as it is is not decoded (the caller's engine decodes it).
+   */
   async function prepareQuery(
     profile: string,
     img: In<typeof S.ImageInput> | { src: Buffer | string; name?: string },
     region?: string,
     smallImage: SmallImagePolicy = 'reject',
+    verify = true,
   ): Promise<PreparedImage> {
     const p = d.profiles.get(profile)
     const { src, name } = 'src' in img ? img : imageSource(img)
@@ -109,10 +113,11 @@ export function createImageService(d: ImageServiceDeps) {
       name,
       thumbnail: false,
       hashes: false,
+      verify,
     }
     // A path is read by the imaging worker itself: only bytes in hand are hashed and cached.
     if (typeof src === 'string') return d.imaging().prepare(src, opts)
-    const key = `${await contentHash(src)}|${p.serviceType}|${region ?? ''}|${smallImage}`
+    const key = `${await contentHash(src)}|${p.serviceType}|${region ?? ''}|${smallImage}|${verify ? 1 : 0}`
     const hit = queries.get(key)
     if (hit) return hit
     const prepared = await d.imaging().prepare(src, opts)
@@ -215,16 +220,25 @@ export function createImageService(d: ImageServiceDeps) {
       async byPic(input: In<typeof S.SearchByPicInput>) {
         const p = profileOf(input.profile)
         const { image, profile: _p, crop, region, smallImage, ...opts } = input
-        const prepared = await prepareQuery(p.name, image, region, smallImage)
-        const res = await (
-          await d.engines.get(p.name)
-        ).searchImageByPic({
-          ...opts,
-          picContent: prepared.data,
-          crop: region ? false : (crop ?? true),
-          ...(prepared.region ? { region: prepared.region } : {}),
-        })
-        return mapBack(res, prepared)
+        // The local engine decodes the search picture itself (one featurizer request, one
+        // decode): imaging need not decode a picture it keeps as it is only to prove it decodes.
+        // Should the engine then fail to decode it, imaging's own decode says why, as before.
+        const verify = p.kind !== 'local'
+        const prepared = await prepareQuery(p.name, image, region, smallImage, verify)
+        const engine = await d.engines.get(p.name)
+        try {
+          const res = await engine.searchImageByPic({
+            ...opts,
+            picContent: prepared.data,
+            crop: region ? false : (crop ?? true),
+            ...(prepared.region ? { region: prepared.region } : {}),
+          })
+          return mapBack(res, prepared)
+        } catch (e) {
+          if (!verify && (e as { code?: unknown }).code === 'UnsupportedPicFormat')
+            await prepareQuery(p.name, image, region, smallImage, true)
+          throw e
+        }
       },
       async byName(input: In<typeof S.SearchByNameInput>) {
         const p = profileOf(input.profile)

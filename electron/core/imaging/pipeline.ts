@@ -447,8 +447,10 @@ async function prepare(
     })
   } else {
     // Nothing to change: one decode straight to thumbnail size (JPEG shrinks on load). It also
-    // proves the whole file decodes: a truncated or damaged picture fails here.
-    small = await decode(toThumbSize(src.image(), oriented))
+    // proves the whole file decodes: a truncated or damaged picture fails here (unless the caller
+    // decodes it itself and asked for no proof: `verify: false`).
+    if (wantThumb || wantHash || opts.verify !== false)
+      small = await decode(toThumbSize(src.image(), oriented))
     actions.push({ kind: 'kept' })
   }
 

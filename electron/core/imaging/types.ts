@@ -47,6 +47,12 @@ export interface PrepareOptions {
   thumbnail?: boolean
   /** Compute SHA-256 and the perceptual hash (default true). */
   hashes?: boolean
+  /**
+   * A picture kept as it is, with neither thumbnail nor hashes asked for, is still decoded once to
+   * prove it decodes (default true). False leaves that to the caller: the local engine decodes
+   * every search picture itself, so a search need not decode it twice.
+   */
+  verify?: boolean
   /** A name for the input used in messages when it is a buffer (a path names itself). */
   name?: string
 }

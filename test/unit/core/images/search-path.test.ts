@@ -27,7 +27,10 @@ describe('the picture path of a search', () => {
   let featurizer: LocalFeaturizer
   let imaging: Imaging
   /** Every picture imaging prepared, as the image service received it. */
-  const prepared: { opts: { thumbnail?: boolean; hashes?: boolean }; out: PreparedImage }[] = []
+  const prepared: {
+    opts: { thumbnail?: boolean; hashes?: boolean; verify?: boolean }
+    out: PreparedImage
+  }[] = []
   let galleries: ReturnType<typeof createGalleries>
   let engines: ReturnType<typeof createEngineRegistry>
   let service: ReturnType<typeof createImageService>
@@ -164,6 +167,26 @@ describe('the picture path of a search', () => {
         code: 'UnsupportedPicPixels',
       })
     }
+  })
+
+  it('a search picture kept as it is is decoded once, by the featurizer; a damaged one fails as before', async () => {
+    // The catalogue JPEG needs no change: imaging reads its header and hands it on undecoded.
+    prepared.length = 0
+    const pic = catalogueBytes(5)
+    const r = await service.search.byPic({ profile: 'local', image: b64(pic), num: 3 })
+    expect(r.auctions[0].picName).toBe('5.jpg')
+    expect(prepared).toHaveLength(1)
+    expect(prepared[0].opts).toMatchObject({ verify: false })
+    expect(prepared[0].out.actions).toEqual([{ kind: 'kept' }])
+    // A damaged picture: the featurizer cannot decode it, and imaging's decode says why — the
+    // same CorruptImage as when imaging proved every search picture decodes.
+    const big = await sharp(pic).resize(900, 1050).jpeg({ quality: 90 }).toBuffer()
+    const damaged = big.subarray(0, big.length - 3000)
+    const f0 = featurizer.requests
+    await expect(
+      service.search.byPic({ profile: 'local', image: b64(damaged), num: 3 }),
+    ).rejects.toMatchObject({ code: 'CorruptImage' })
+    expect(featurizer.requests - f0).toBe(1)
   })
 
   it('compare describes both pictures in one featurizer request each', async () => {

@@ -316,6 +316,19 @@ describe('imaging pipeline (worker threads)', () => {
       'CorruptImage',
       /premature end/,
     )
+    // …unless the caller decodes it itself (a search on the local engine) and asks for no proof:
+    // then nothing is decoded, so the damage cannot show here.
+    const query = { thumbnail: false, hashes: false } as const
+    const damaged = large.subarray(0, large.length - 5000)
+    await rejects(imaging.prepare(damaged, query), 'CorruptImage', /premature end/)
+    const unverified = await imaging.prepare(damaged, { ...query, verify: false })
+    expect(unverified.actions).toEqual([{ kind: 'kept' }])
+    expect(unverified.data.equals(damaged)).toBe(true)
+    // A picture that must change is decoded whatever `verify` says.
+    await rejects(
+      imaging.prepare(damaged, { ...query, verify: false, maxBytes: 20_000 }),
+      'CorruptImage',
+    )
     const png = await fromRaw(scene(300, 300)).png().toBuffer()
     await rejects(imaging.prepare(png.subarray(0, png.length - 2000)), 'CorruptImage', /PNG/)
 
