@@ -1,127 +1,265 @@
 /// <reference lib="dom" />
+/**
+ * The screenshot suite: every view and its states (empty, with real content, one error each)
+ * in en-US / zh-CN × light / dark at 1000×700 and 1360×880, in one browser page against one
+ * headless host in remote mode (its sign-in screen is the first view). Language, theme and size
+ * are switched in place. Each state fails on a page that scrolls sideways, a control clipped by
+ * its card or the window, an untranslated word on a zh-CN page, an error code without its title
+ * (test/helpers/screens.ts). With LOUPE_SHOTS=dir every state is kept as
+ * `<state>__<locale>__<theme>__<w>x<h>.png` (scripts/contact-sheet.ts tiles them).
+ */
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { launchBrowser, watchConsole } from '../helpers/browser'
-import { startHost } from '../helpers/headless'
+import { RENDERER_DIR, rendererBuilt } from '../helpers/headless'
 import { tempDir } from '../helpers/tmp'
 import { CATALOGUE_DIR, catalogueName } from '../helpers/images'
+import {
+  pageProblems,
+  settle,
+  switchLanguageTheme,
+  type Locale,
+  type Size,
+  type Theme,
+} from '../helpers/screens'
+import { startHeadless } from '../../electron/server/headless'
 
 const SHOTS = process.env.LOUPE_SHOTS
-const SIZES = [
-  { width: 1000, height: 700 },
+const SIZES: Size[] = [
   { width: 1360, height: 880 },
-] as const
-const VIEWS = [
-  'search',
-  'gallery',
-  'add',
-  'add?mode=bulk',
-  'folders',
-  'tasks',
-  'instance',
-  'profiles',
-  'settings',
-] as const
+  { width: 1000, height: 700 },
+]
+const LOCALES: Locale[] = ['en-US', 'zh-CN']
+const THEMES: Theme[] = ['light', 'dark']
+const COMBOS = SIZES.flatMap((size) =>
+  LOCALES.flatMap((locale) => THEMES.map((theme) => ({ size, locale, theme }))),
+)
+type Combo = (typeof COMBOS)[number]
+const label = (c: Combo) => `${c.locale} ${c.theme} ${c.size.width}×${c.size.height}`
 
 /**
- * What the page shows wider than the window, and controls that stick out of their card: a
- * button, input or table cell whose box goes past its card's right (or left) edge.
+ * The real catalogue photos (catalogue-hm, ../shared/datasets or LOUPE_DATASETS) when they are
+ * there, else the generated look-alikes of test/helpers/images.ts (same names, size and kind).
  */
-async function layoutProblems(page: Page, scope = 'main'): Promise<string[]> {
-  return page.evaluate((scope) => {
-    const out: string[] = []
-    const se = document.scrollingElement!
-    if (se.scrollWidth > se.clientWidth + 1)
-      out.push(`page scrolls sideways: ${se.scrollWidth} > ${se.clientWidth}`)
-    const main = document.querySelector('main.main') as HTMLElement | null
-    if (main) {
-      const box = main.getBoundingClientRect()
-      if (box.right > window.innerWidth + 1)
-        out.push(`main ends at ${Math.round(box.right)} > ${window.innerWidth}`)
-    }
-    const controls = document.querySelectorAll<HTMLElement>(
-      ['button', 'input', '.n-input', '.n-base-selection', 'th', 'td', '.n-tag']
-        .map((c) => `${scope} ${c}`)
-        .join(', '),
-    )
-    for (const el of Array.from(controls)) {
-      const card = el.closest('.n-card') as HTMLElement | null
-      const r = el.getBoundingClientRect()
-      if (r.width === 0 || r.height === 0) continue
-      // Inside a container that scrolls sideways on purpose (a wide table), clipping is fine
-      // only when that container is itself within the card — checked for the container instead.
-      let scroller: HTMLElement | null = el.parentElement
-      while (scroller && scroller !== card) {
-        const cs = getComputedStyle(scroller)
-        if (
-          /(auto|scroll|hidden)/.test(cs.overflowX) &&
-          scroller.scrollWidth > scroller.clientWidth + 1
-        )
-          break
-        scroller = scroller.parentElement
-      }
-      if (scroller && scroller !== card) {
-        if (el.tagName === 'TH' || el.tagName === 'TD') {
-          const s = scroller.getBoundingClientRect()
-          if (r.right > s.right + 1 && !scroller.dataset.reported) {
-            scroller.dataset.reported = '1'
-            out.push(
-              `table scrolls sideways (${scroller.scrollWidth} > ${scroller.clientWidth}): ${(scroller.closest('[data-testid]') as HTMLElement | null)?.dataset.testid ?? scroller.className}`,
-            )
-          }
-        }
-        continue
-      }
-      const limit = card ? card.getBoundingClientRect() : { left: 0, right: window.innerWidth }
-      if (r.right > limit.right + 1 || r.left < limit.left - 1) {
-        const id =
-          el.dataset.testid ??
-          (el.closest('[data-testid]') as HTMLElement | null)?.dataset.testid ??
-          el.className
-        out.push(
-          `${el.tagName.toLowerCase()} ${id} (${Math.round(r.left)}–${Math.round(r.right)}) outside ${card ? 'its card' : 'the window'} (${Math.round(limit.left)}–${Math.round(limit.right)})`,
-        )
-      }
-    }
-    document
-      .querySelectorAll<HTMLElement>('[data-reported]')
-      .forEach((e) => delete e.dataset.reported)
-    return out
-  }, scope)
+function catalogueDir(): string {
+  for (const c of [
+    process.env.LOUPE_DATASETS,
+    path.resolve(__dirname, '../../../shared/datasets'),
+  ]) {
+    if (c && fs.existsSync(path.join(c, 'catalogue-hm', catalogueName(0))))
+      return path.join(c, 'catalogue-hm')
+  }
+  return CATALOGUE_DIR
+}
+const PICS = catalogueDir()
+const pic = (n: number) => path.join(PICS, catalogueName(n))
+
+/** One state of a view: how to get there from anywhere, and what to check. */
+interface State {
+  name: string
+  open: (page: Page, c: Combo) => Promise<void>
+  /** Where controls are checked for clipping (default: the view). */
+  scope?: string
+  /** What else must hold in this state (a problem line each). */
+  check?: (page: Page, c: Combo) => Promise<string[]>
+  /** Back to a neutral state afterwards (close a drawer or dialog). */
+  close?: (page: Page) => Promise<void>
 }
 
-describe('every view at 1000×700 and 1360×880, en-US and zh-CN', () => {
+/** `testid` is within the window (no scrolling to find it). */
+async function inView(page: Page, testid: string, c: Combo): Promise<string[]> {
+  const box = await page.getByTestId(testid).first().boundingBox()
+  return box && box.y >= 0 && box.y + box.height <= c.size.height
+    ? []
+    : [`${testid} is not in view (${JSON.stringify(box)})`]
+}
+
+async function go(page: Page, route: string, ready: string) {
+  await page.evaluate((r) => (location.hash = r), `#/${route}`)
+  await page.getByTestId(ready).first().waitFor()
+}
+const escape = async (page: Page) => {
+  await page.keyboard.press('Escape')
+  await page.waitForTimeout(250)
+}
+
+const EMPTY: State[] = [
+  { name: 'search-empty', open: (p) => go(p, 'search', 'search-tabs') },
+  { name: 'gallery-empty', open: (p) => go(p, 'gallery', 'gallery-empty') },
+  { name: 'tasks-empty', open: (p) => go(p, 'tasks', 'batch-tasks') },
+  { name: 'watch-empty', open: (p) => go(p, 'folders', 'folders-empty') },
+  {
+    name: 'jobs-empty',
+    open: async (p) => {
+      await p.getByTestId('jobs-indicator').click()
+      await p.locator('.n-drawer').waitFor()
+    },
+    scope: '.n-drawer',
+    close: escape,
+  },
+]
+
+describe('the screenshot suite: every view, en-US/zh-CN × light/dark × 1360×880/1000×700', () => {
   const t = tempDir('loupe-e2e-layout-')
-  let host: Awaited<ReturnType<typeof startHost>>
+  let host: Awaited<ReturnType<typeof startHeadless>>
   let browser: Browser
-  let jobId = 0
+  let page: Page
+  let errors: string[]
+  const ids = { done: 0, failed: 0 }
+  const fake = path.join(t.dir, 'not-a-picture.jpg')
+
+  const CONTENT: State[] = [
+    {
+      name: 'search',
+      // the picture is kept; searching again shows the view as it is right after a search
+      open: async (p) => {
+        await go(p, 'search', 'results-grid')
+        await p.getByTestId('search-pic').click()
+        await p.getByTestId('results-summary').waitFor()
+        await p.waitForTimeout(600)
+      },
+      // after a search its results are in view
+      check: (p, c) => inView(p, 'results-summary', c),
+    },
+    {
+      name: 'add-error',
+      open: async (p) => {
+        await go(p, 'add', 'add-tabs')
+        await p.getByTestId('add-drop-input').setInputFiles(fake)
+        await p.getByTestId('image-drop-problem').waitFor()
+      },
+    },
+    {
+      name: 'add',
+      open: async (p) => {
+        await go(p, 'add', 'add-tabs')
+        await p.getByTestId('add-drop-input').setInputFiles(pic(12))
+        await p.getByTestId('region-stage').waitFor()
+      },
+      // the primary action is in view without scrolling (sticky bar)
+      check: (p, c) => inView(p, 'add-submit', c),
+    },
+    { name: 'bulk', open: (p) => go(p, 'add?mode=bulk', 'bulk-counts') },
+    { name: 'gallery', open: (p) => go(p, 'gallery', 'gallery-card') },
+    {
+      name: 'gallery-detail',
+      open: async (p) => {
+        await go(p, 'gallery', 'gallery-card')
+        await p.getByTestId('gallery-card').first().click()
+        await p.getByTestId('gallery-detail').waitFor()
+      },
+      scope: '.n-drawer',
+      close: escape,
+    },
+    {
+      name: 'gallery-error',
+      open: async (p) => {
+        await go(p, 'gallery', 'gallery-card')
+        await p.getByTestId('gallery-filter').locator('input').fill('int_attr >> 4')
+        await p.getByTestId('gallery-filter-error').waitFor()
+      },
+      close: async (p) => {
+        await p.getByTestId('gallery-filter').locator('input').fill('')
+      },
+    },
+    { name: 'tasks', open: (p) => go(p, 'tasks', 'batch-tasks') },
+    { name: 'watch', open: (p) => go(p, 'folders', 'folders-list') },
+    { name: 'instance', open: (p) => go(p, 'instance', 'instance-name') },
+    {
+      name: 'jobs',
+      open: async (p) => {
+        await p.getByTestId('jobs-indicator').click()
+        await openJob(p, ids.done)
+      },
+      scope: '.n-drawer',
+      close: escape,
+    },
+    {
+      name: 'jobs-failed',
+      open: async (p) => {
+        await p.getByTestId('jobs-indicator').click()
+        await openJob(p, ids.failed)
+      },
+      scope: '.n-drawer',
+      close: escape,
+    },
+    { name: 'profiles', open: (p) => go(p, 'profiles', 'profile-card-shop') },
+    {
+      name: 'profile-error',
+      open: async (p) => {
+        await go(p, 'profiles', 'profile-card-shop')
+        await p.getByTestId('profile-test-shop').click()
+        await p.getByTestId('profile-test-result-shop').getByTestId('error-alert').waitFor()
+      },
+    },
+    {
+      name: 'profile-form',
+      open: async (p) => {
+        await go(p, 'profiles', 'profile-new')
+        await p.getByTestId('profile-new').click()
+        await p.getByTestId('profile-form').waitFor()
+      },
+      scope: '.n-modal',
+      close: escape,
+    },
+    { name: 'settings', open: (p) => go(p, 'settings', 'security') },
+  ]
+
+  async function openJob(p: Page, jobId: number) {
+    await p.getByTestId(`jobs-drawer-job-${jobId}`).waitFor()
+    if (!(await p.getByTestId(`job-panel-${jobId}`).isVisible()))
+      await p.getByTestId(`jobs-drawer-job-${jobId}`).locator('.ji-row').click()
+    await p.getByTestId(`job-panel-${jobId}`).locator('[data-testid="job-items"]').waitFor()
+  }
+
+  /** Walks `states` in every combination; returns the problems found, one line each. */
+  async function walk(states: State[]): Promise<string[]> {
+    const problems: string[] = []
+    for (const c of COMBOS) {
+      await page.setViewportSize(c.size)
+      await switchLanguageTheme(page, c.locale, c.theme)
+      for (const s of states) {
+        await s.open(page, c)
+        await settle(page)
+        for (const p of await pageProblems(page, { locale: c.locale, scope: s.scope }))
+          problems.push(`${s.name} (${label(c)}): ${p}`)
+        for (const p of (await s.check?.(page, c)) ?? [])
+          problems.push(`${s.name} (${label(c)}): ${p}`)
+        await shot(s.name, c)
+        await s.close?.(page)
+      }
+    }
+    return problems
+  }
+
+  async function shot(name: string, c: Combo) {
+    if (!SHOTS) return
+    await page.screenshot({
+      path: path.join(
+        SHOTS,
+        `${name}__${c.locale}__${c.theme}__${c.size.width}x${c.size.height}.png`,
+      ),
+    })
+  }
 
   beforeAll(async () => {
-    host = await startHost(path.join(t.dir, 'data'))
-    for (const n of [400, 401, 402, 403, 404, 405]) {
-      const r = (await host.core.dispatch('images.add', {
-        image: { path: path.join(CATALOGUE_DIR, catalogueName(n)) },
-        productId: `sku-${n % 3}`,
-        picName: catalogueName(n),
-        strAttr: 'catalogue',
-      })) as { error?: unknown }
-      expect(r.error).toBeUndefined()
-    }
-    // one finished bulk job, for the Jobs drawer
-    const src = path.join(t.dir, 'src', 'p')
-    fs.mkdirSync(src, { recursive: true })
-    for (const n of [410, 411, 412])
-      fs.copyFileSync(path.join(CATALOGUE_DIR, catalogueName(n)), path.join(src, `${n}.jpg`))
-    const started = (await host.core.dispatch('bulk.start', {
-      profile: 'local',
-      sources: [src],
-    })) as {
-      result: { jobId: number }
-    }
-    jobId = started.result.jobId
+    if (!rendererBuilt()) throw new Error('Run `npx electron-vite build` first')
+    fs.writeFileSync(fake, 'this is a text file with a picture’s name\n')
+    host = await startHeadless({
+      dataDir: path.join(t.dir, 'data'),
+      host: '127.0.0.1',
+      auth: 'required',
+      port: 0,
+      rendererDir: RENDERER_DIR,
+      log: () => {},
+      control: false,
+      sessions: { signInFailures: { max: 100, windowMs: 60_000 } },
+    })
     browser = await launchBrowser()
+    page = await browser.newPage({ viewport: SIZES[0] })
+    errors = watchConsole(page)
     if (SHOTS) fs.mkdirSync(SHOTS, { recursive: true })
   }, 60_000)
   afterAll(async () => {
@@ -130,89 +268,138 @@ describe('every view at 1000×700 and 1360×880, en-US and zh-CN', () => {
     t.cleanup()
   })
 
-  for (const locale of ['en-US', 'zh-CN'] as const) {
-    for (const size of SIZES) {
-      const theme = size.width === 1000 ? 'light' : 'dark'
-      it(`${locale} ${size.width}×${size.height} ${theme}: no view is wider than the window`, async () => {
-        const page = await browser.newPage({ viewport: size })
-        const errors = watchConsole(page)
-        await page.addInitScript(
-          ([l, th]) => {
-            localStorage.setItem('loupe.locale', l)
-            localStorage.setItem('loupe.theme', th)
-          },
-          [locale, theme],
-        )
-        const problems: string[] = []
-        for (const view of VIEWS) {
-          await page.goto(`${host.url}/#/${view}`)
-          await page.locator('main.main h2').first().waitFor()
-          await page.waitForLoadState('networkidle')
-          await page.waitForTimeout(150)
-          if (view === 'search') {
-            // a filter row in the options card: value box and × stay inside the card
-            await page.getByTestId('pic-opts-filter-add').click()
-            await page.getByTestId('pic-opts-filter-value-0').waitFor()
-          }
-          for (const p of await layoutProblems(page)) problems.push(`${view}: ${p}`)
-          if (view === 'search') {
-            // after a search its results are in view (no scrolling to find them)
-            await page.getByTestId('search-tabs').locator('.n-tabs-tab').nth(2).click()
-            await page.getByTestId('filter-query-mode-raw').click()
-            const raw = page.getByTestId('filter-query-raw').locator('textarea')
-            await raw.fill('str_attr = "catalogue"')
-            await raw.press('Enter')
-            await page.getByTestId('results-summary').waitFor()
-            await page.waitForTimeout(700)
-            const box = await page.getByTestId('results-summary').boundingBox()
-            if (!box || box.y < 0 || box.y + box.height > size.height)
-              problems.push(`search: the results are not in view (${JSON.stringify(box)})`)
-          }
-          if (view === 'add') {
-            // the primary action is in view without scrolling (sticky bar)
-            const box = await page.getByTestId('add-submit').boundingBox()
-            if (!box || box.y < 0 || box.y + box.height > size.height)
-              problems.push(`add: "Add to the gallery" is not in view (${JSON.stringify(box)})`)
-          }
-          if (SHOTS)
-            await page.screenshot({
-              path: path.join(SHOTS, `${locale}-${size.width}-${view.replace(/\W+/g, '_')}.png`),
-            })
-        }
-        // the Jobs drawer's per-file table keeps its detail column in view
-        await page.getByTestId('jobs-indicator').click()
-        await page.getByTestId(`jobs-drawer-job-${jobId}`).waitFor()
-        if (!(await page.getByTestId(`job-panel-${jobId}`).isVisible()))
-          await page.getByTestId(`jobs-drawer-job-${jobId}`).locator('.ji-row').click()
-        await page.locator('.n-drawer [data-testid="job-items"]').waitFor()
-        await page.waitForTimeout(300)
-        for (const p of await layoutProblems(page, '.n-drawer')) problems.push(`jobs drawer: ${p}`)
-        if (SHOTS)
-          await page.screenshot({ path: path.join(SHOTS, `${locale}-${size.width}-jobs.png`) })
-        await page.keyboard.press('Escape')
-        // the sidebar shows icons only in a narrow window, and every icon keeps its name
-        const sider = page.getByTestId('sider')
-        expect(await sider.getAttribute('data-collapsed')).toBe(
-          size.width < 1100 ? 'true' : 'false',
-        )
-        const labels = await page
-          .locator('[data-nav]')
-          .evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')))
-        expect(labels).toHaveLength(8)
-        expect(labels.every((l) => !!l)).toBe(true)
-        expect(problems).toEqual([])
-        expect(errors).toEqual([])
-        await page.close()
-      })
+  it('the sign-in screen of remote mode, and a wrong token', async () => {
+    const problems: string[] = []
+    await page.goto(`${host.url}/#/search`)
+    for (const c of COMBOS) {
+      await page.setViewportSize(c.size)
+      await page.evaluate(
+        ([l, th]) => {
+          localStorage.setItem('loupe.locale', l)
+          localStorage.setItem('loupe.theme', th)
+        },
+        [c.locale, c.theme],
+      )
+      await page.reload()
+      await page.getByTestId('signin-token').waitFor()
+      await settle(page)
+      for (const p of await pageProblems(page, { locale: c.locale, scope: 'body' }))
+        problems.push(`sign-in (${label(c)}): ${p}`)
+      await shot('sign-in', c)
+      await page.getByTestId('signin-token').locator('input').fill('not-a-token')
+      await page.getByTestId('signin-submit').click()
+      await page.getByTestId('signin-error').waitFor()
+      await settle(page)
+      for (const p of await pageProblems(page, { locale: c.locale, scope: 'body' }))
+        problems.push(`sign-in-error (${label(c)}): ${p}`)
+      await shot('sign-in-error', c)
     }
-  }
+    // the rest of the suite runs signed in, starting from the last combination
+    await page.getByTestId('signin-token').locator('input').fill(host.auth.createdToken!.token)
+    await page.getByTestId('signin-submit').click()
+    await page.getByTestId('nav').waitFor()
+    expect(problems).toEqual([])
+  }, 120_000)
+
+  it('the empty states: no pictures, no tasks, no watched folders, no jobs', async () => {
+    expect(await walk(EMPTY)).toEqual([])
+  }, 120_000)
+
+  it('every view with real content and one error each', async () => {
+    // a gallery of catalogue photos
+    for (let i = 0; i < 18; i++) {
+      const r = (await host.core.dispatch('images.add', {
+        image: { path: pic(i) },
+        productId: `hm-${String(100 + (i >> 1)).padStart(4, '0')}`,
+        picName: catalogueName(i),
+        intAttr: i,
+        strAttr: i % 2 ? 'summer' : 'basics',
+      })) as { error?: unknown }
+      expect(r.error).toBeUndefined()
+    }
+    // a finished bulk job (3 pictures), a watched folder
+    const src = path.join(t.dir, 'drop', 'new-arrivals')
+    fs.mkdirSync(src, { recursive: true })
+    for (const n of [30, 31, 32]) fs.copyFileSync(pic(n), path.join(src, catalogueName(n)))
+    const done = (await host.core.dispatch('bulk.start', { profile: 'local', sources: [src] })) as {
+      result: { jobId: number }
+    }
+    ids.done = done.result.jobId
+    const watched = path.join(t.dir, 'watched')
+    fs.mkdirSync(path.join(watched, 'coats'), { recursive: true })
+    for (const n of [40, 41]) fs.copyFileSync(pic(n), path.join(watched, 'coats', catalogueName(n)))
+    expect(
+      ((await host.core.dispatch('watch.add', { folder: watched })) as { error?: unknown }).error,
+    ).toBeUndefined()
+    // a cloud profile whose endpoint does not answer, and a job on it that fails
+    const created = (await host.core.dispatch('profiles.create', {
+      kind: 'cloud',
+      name: 'shop',
+      cloud: {
+        instanceName: 'shopinst',
+        endpoint: '127.0.0.1:9',
+        protocol: 'http',
+        accessKeyId: 'LTAI5tExampleKey01',
+        accessKeySecret: 'example-secret-0123456789',
+      },
+    })) as { error?: unknown }
+    expect(created.error).toBeUndefined()
+    const failSrc = path.join(t.dir, 'drop', 'to-the-cloud')
+    fs.mkdirSync(failSrc, { recursive: true })
+    for (const n of [50, 51]) fs.copyFileSync(pic(n), path.join(failSrc, catalogueName(n)))
+    const failed = (await host.core.dispatch('bulk.start', {
+      profile: 'shop',
+      sources: [failSrc],
+    })) as { result: { jobId: number } }
+    ids.failed = failed.result.jobId
+    for (let i = 0; i < 300; i++) {
+      const list = (await host.core.dispatch('jobs.list', {})) as {
+        result: { jobs: { jobId: number; state: string }[] }
+      }
+      const states = list.result.jobs.map((j) => j.state)
+      if (states.length >= 2 && states.every((s) => !/queued|running|paused/.test(s))) break
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    // the app starts over with the new profile (its store reads the list once)
+    await page.reload()
+    await page.getByTestId('nav').waitFor()
+    // a search with results (a picture), and a previewed bulk add (kept by their stores)
+    await page.evaluate(() => (location.hash = '#/search'))
+    await page.getByTestId('search-drop-input').setInputFiles(pic(3))
+    await page.getByTestId('region-stage').waitFor()
+    await page.getByTestId('search-pic').click()
+    await page.getByTestId('results-grid').waitFor({ timeout: 60_000 })
+    await go(page, 'add?mode=bulk', 'add-bulk')
+    const bulkDir = path.join(t.dir, 'drop', 'spring')
+    for (const [i, n] of [5, 60, 61, 62, 63].entries()) {
+      const sub = path.join(bulkDir, i < 3 ? 'dresses' : 'shirts')
+      fs.mkdirSync(sub, { recursive: true })
+      fs.copyFileSync(pic(n), path.join(sub, catalogueName(n)))
+    }
+    await page.getByTestId('bulk-folder-input').setInputFiles(bulkDir)
+    await page.getByTestId('bulk-preview').click()
+    await page.getByTestId('bulk-counts').waitFor({ timeout: 60_000 })
+
+    expect(await walk(CONTENT)).toEqual([])
+    expect(errors.filter((e) => !/status of 40[0-9]/.test(e))).toEqual([])
+  }, 300_000)
 
   it('the sidebar toggle works from the keyboard and is remembered', async () => {
-    const page = await browser.newPage({ viewport: { width: 1000, height: 700 } })
+    await switchLanguageTheme(page, 'en-US', 'light')
+    await page.setViewportSize({ width: 1000, height: 700 })
+    await page.evaluate(() => {
+      localStorage.removeItem('loupe.sidebar.narrow')
+      localStorage.removeItem('loupe.sidebar.wide')
+    })
     await page.goto(`${host.url}/#/gallery`)
     const sider = page.getByTestId('sider')
     await sider.waitFor()
     expect(await sider.getAttribute('data-collapsed')).toBe('true')
+    const labels = await page
+      .locator('[data-nav]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')))
+    expect(labels).toHaveLength(8)
+    expect(labels.every((l) => !!l)).toBe(true)
     const toggle = page.getByTestId('sider-toggle')
     expect(await toggle.getAttribute('aria-label')).toBe('Expand the sidebar')
     await toggle.focus()
@@ -228,6 +415,5 @@ describe('every view at 1000×700 and 1360×880, en-US and zh-CN', () => {
     // a wide window keeps its own default (expanded)
     await page.setViewportSize({ width: 1360, height: 880 })
     expect(await sider.getAttribute('data-collapsed')).toBe('false')
-    await page.close()
   })
 })

@@ -176,6 +176,10 @@ describe('issue 13, smaller items', () => {
     expect(jobTitle('Bulk add: p', tr)).toBe('批量添加:p')
     expect(jobTitle('Bulk add: a, b, c and 2 more', tr)).toBe('批量添加:a, b, c 等另外 2 项')
     expect(jobTitle('tops · 6', tr)).toBe('tops · 6')
+    // a watched folder's sync and a metadata import, named by the core in English
+    expect(jobTitle('Folder coats: 2 new, 1 removed', tr)).toBe('文件夹 coats:新增 2 张,移除 1 张')
+    expect(jobTitle('Import export 7 into the gallery cache', tr)).toBe('将导出 7 导入图库缓存')
+    expect(jobTitle('Import a.jsonl into the gallery cache', tr)).toBe('将 a.jsonl 导入图库缓存')
     i18n.global.locale.value = 'en-US'
   })
 })

@@ -142,6 +142,7 @@ export default {
     about: 'About',
     dataDir: 'Data folder',
     host: 'Running as',
+    hosts: { electron: 'Desktop app', headless: 'Headless host (loupe serve)' },
     secretBackend: 'Secrets protected by',
     insecure: 'not secure',
     version: 'Version',

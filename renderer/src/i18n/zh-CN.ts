@@ -138,6 +138,7 @@ const zh: typeof en = {
     about: '关于',
     dataDir: '数据文件夹',
     host: '运行方式',
+    hosts: { electron: '桌面应用', headless: '无界面主机(loupe serve)' },
     secretBackend: '密钥保护方式',
     insecure: '不安全',
     version: '版本',

@@ -39,8 +39,27 @@ export function jobTitle(
   t: (key: string, named?: Record<string, unknown>) => string,
 ): string {
   const m = /^Bulk add: (.*?)(?: and (\d+) more)?$/.exec(title)
-  if (!m) return title
-  return m[2]
-    ? t('bulk.jobTitleMore', { names: m[1], n: Number(m[2]) })
-    : t('bulk.jobTitle', { names: m[1] })
+  if (m)
+    return m[2]
+      ? t('bulk.jobTitleMore', { names: m[1], n: Number(m[2]) })
+      : t('bulk.jobTitle', { names: m[1] })
+  // a watched folder's sync (core/watch/sync.ts): "Folder coats: 2 new, 1 changed, 3 removed"
+  const f = /^Folder (.*): ((?:\d+ (?:new|changed|removed)(?:, )?)+)$/.exec(title)
+  if (f) {
+    const parts = [...f[2]!.matchAll(/(\d+) (new|changed|removed)/g)].map((p) =>
+      t(`bulk.jobTitleFolderPart.${p[2]}`, { n: Number(p[1]) }),
+    )
+    return t('bulk.jobTitleFolder', { folder: f[1], parts: parts.join(t('bulk.listSep')) })
+  }
+  // a metadata import (core/tasks/dump-import-job.ts)
+  const i = /^Import (export \d+|.*) into the gallery cache$/.exec(title)
+  if (i) {
+    const id = /^export (\d+)$/.exec(i[1]!)
+    return id
+      ? t('bulk.jobTitleImportExport', { id: id[1] })
+      : t('bulk.jobTitleImportFile', { file: i[1] })
+  }
+  const b = /^Batch: (.*)$/.exec(title)
+  if (b) return t('bulk.jobTitleBatch', { source: b[1] })
+  return title
 }
