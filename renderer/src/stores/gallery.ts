@@ -8,6 +8,7 @@ import type {
   GalleryImage,
   GalleryQuery,
   GalleryStats,
+  PredictCategoriesResult,
   ProductGroup,
   Selection,
 } from '@api/domains/gallery'
@@ -296,7 +297,7 @@ export const useGalleryStore = defineStore('gallery', () => {
     op.id = newOpId(kind)
     op.kind = kind
     op.done = 0
-    op.total = selectionCount.value
+    op.total = kind === 'predict' ? 0 : selectionCount.value
     try {
       return await fn(op.id)
     } finally {
@@ -314,6 +315,30 @@ export const useGalleryStore = defineStore('gallery', () => {
       getBridge().api.gallery.update({ profile: profile.value, selection: sel, attributes, opId }),
     )
     if (r.stopped) void checkStatus(true)
+    await refreshLoaded()
+    return r
+  }
+  /** "Set category…": the selection gets the category as the user's (a job; write-through). */
+  async function bulkSetCategory(categoryId: number): Promise<BulkResult> {
+    const sel = selection.value
+    if (!sel) throw new Error('Nothing selected')
+    const r = await runOp('category', (opId) =>
+      getBridge().api.gallery.setCategory({
+        profile: profile.value,
+        selection: sel,
+        categoryId,
+        opId,
+      }),
+    )
+    if (r.stopped) void checkStatus(true)
+    await refreshLoaded()
+    return r
+  }
+  /** Local engine: predicts the category of every picture the user did not label. */
+  async function predictRest(): Promise<PredictCategoriesResult> {
+    const r = await runOp('predict', (opId) =>
+      getBridge().api.gallery.predictCategories({ profile: profile.value, opId }),
+    )
     await refreshLoaded()
     return r
   }
@@ -417,6 +442,8 @@ export const useGalleryStore = defineStore('gallery', () => {
     cancelOp,
     bulkUpdate,
     bulkDelete,
+    bulkSetCategory,
+    predictRest,
     exportTo,
     updateOne,
     removeOne,

@@ -94,6 +94,32 @@ const en = {
       cancelled: 'Stopped: {n} not done',
       failures: 'Failures',
     },
+    labels: {
+      set: 'Set category…',
+      title: 'Set the category of {n} picture | Set the category of {n} pictures',
+      help: 'The pictures get this category as yours (labelled): “Predict the rest” learns from them.',
+      helpLocal: 'The local engine keeps each picture as it is indexed; only the category changes.',
+      helpCloud:
+        'The cloud cannot change a category in place: each picture is added again from its source file. Pictures whose file Loupe does not know, or which changed since, are left as they are, each with the reason.',
+      pick: 'Category',
+      placeholder: 'Choose a category',
+      apply: 'Set for {n} picture | Set for {n} pictures',
+      setting: 'Setting the category',
+      done: 'Category set for {done}',
+      notPredicted: 'Not predicted (no labelled neighbours)',
+      notPredictedHelp:
+        'The local engine learns categories from pictures you labelled: none of this picture’s neighbours has one. Set the category of a few pictures (select → Set category…), then use “Predict the rest”.',
+      predict: 'Predict the rest',
+      predictHelp:
+        'Predicts the category of every picture you did not label, from the pictures you labelled',
+      predicting: 'Predicting categories',
+      got: '{n} picture got a category | {n} pictures got a category',
+      none: '{n} still has no labelled neighbours | {n} still have no labelled neighbours',
+      undecided:
+        '{n} undecided (labelled neighbours disagree) | {n} undecided (labelled neighbours disagree)',
+      nothing: 'No picture is unlabelled: nothing to predict.',
+      sep: ', ',
+    },
     export: {
       csv: 'CSV (spreadsheet)',
       jsonl: 'JSON lines',
@@ -226,6 +252,30 @@ const zh: typeof en = {
       stopped: '已停止:{reason}',
       cancelled: '已停止:{n} 张未处理',
       failures: '失败项',
+    },
+    labels: {
+      set: '设置类目…',
+      title: '设置 {n} 张图片的类目',
+      help: '所选图片将使用此类目(算作你的标注):“预测其余图片”会从中学习。',
+      helpLocal: '本地引擎保留每张图片已建立的索引,只修改类目。',
+      helpCloud:
+        '云端无法直接修改类目:每张图片会从其源文件重新添加。Loupe 不知道源文件或源文件已更改的图片保持不变,并逐一说明原因。',
+      pick: '类目',
+      placeholder: '选择类目',
+      apply: '为 {n} 张图片设置',
+      setting: '正在设置类目',
+      done: '已为 {done} 张图片设置类目',
+      notPredicted: '未预测(没有已标注的相近图片)',
+      notPredictedHelp:
+        '本地引擎从你标注过的图片中学习类目:此图片的相近图片都没有类目。请先为几张图片设置类目(选择 → 设置类目…),再使用“预测其余图片”。',
+      predict: '预测其余图片',
+      predictHelp: '根据你标注过的图片,预测所有未标注图片的类目',
+      predicting: '正在预测类目',
+      got: '{n} 张图片获得了类目',
+      none: '{n} 张仍没有已标注的相近图片',
+      undecided: '{n} 张无法确定(相近的已标注图片类目不一致)',
+      nothing: '没有未标注的图片:无需预测。',
+      sep: ',',
     },
     export: {
       csv: 'CSV(电子表格)',
