@@ -8,6 +8,27 @@ import { isApiError } from '../../api/errors'
 import { UsageError, intArg, progressLine, type CommandContext } from './context'
 import type { Runner } from './runner'
 import { userFileMode } from '../../core/util/private-fs'
+import { CATEGORIES, OTHER_CATEGORY_ID } from '../../core/engines/categories'
+
+/** A category given by id (3), English name (Bag, bag) or Chinese name (包). */
+function categoryArg(v: string): number {
+  const t = v.trim()
+  const c = /^\d+$/.test(t)
+    ? CATEGORIES.find((x) => x.id === Number(t))
+    : CATEGORIES.find((x) => x.name.toLowerCase() === t.toLowerCase() || x.nameZh === t)
+  if (!c) {
+    throw new UsageError(
+      `Unknown category "${v}": one of ${CATEGORIES.map((x) => `${x.id} ${x.name}`).join(', ')}`,
+    )
+  }
+  return c.id
+}
+
+const categoryLabel = (id: number | null) => {
+  if (id === null) return ''
+  const c = CATEGORIES.find((x) => x.id === id)
+  return c ? `${c.id} ${c.name}` : String(id)
+}
 
 /** `loupe gallery …` and `loupe dump …`: the profile's gallery cache and metadata exports. */
 
@@ -53,7 +74,7 @@ function printTask(ctx: CommandContext, t: DumpTask) {
 /** Shows `gallery.progress` of one kind on stderr while `fn` runs. */
 async function withProgress<T>(
   ctx: CommandContext,
-  kind: 'import' | 'export',
+  kind: 'import' | 'export' | 'category' | 'predict',
   fn: () => Promise<T>,
 ): Promise<T> {
   const bar = progressLine(kind)
@@ -134,6 +155,9 @@ export function registerGalleryCommands(program: CommandUnknownOpts, run: Runner
       for (const i of page.items) {
         const attrs = [
           i.categoryId !== null ? `cat ${i.categoryId}` : '',
+          i.categoryNote === 'noLabelledNeighbours'
+            ? '(not predicted: no labelled neighbours)'
+            : '',
           ...ATTR_KEYS.map((k) => (i[k] !== null ? `${k}=${i[k]}` : '')),
           i.syncState !== 'synced' ? `[${i.syncState}]` : '',
         ].filter(Boolean)
@@ -187,6 +211,66 @@ export function registerGalleryCommands(program: CommandUnknownOpts, run: Runner
       ctx.out(`${r.count} images → ${where}`)
     }),
   )
+
+  withQueryOptions(
+    gallery
+      .command('set-category')
+      .description(
+        'set the category of the matching pictures as yours (local engine: in place; cloud: added again from a known, unchanged source file)',
+      )
+      .argument('<category>', 'category id or name (e.g. 3, Bag, 包)')
+      .option('--all', 'every picture of the gallery (when no other option chooses)'),
+  ).action((category, o, cmd) =>
+    run.contract(cmd, async (ctx) => {
+      const categoryId = categoryArg(category)
+      const q = queryOf(o as QueryValues)
+      if (Object.keys(q).length === 0 && !o.all) {
+        throw new UsageError(
+          'Choose the pictures with --query, --filter, --category or --product (or --all)',
+        )
+      }
+      const r = await withProgress(ctx, 'category', async () =>
+        ctx.api.gallery.setCategory({
+          profile: await ctx.profile(),
+          selection: { query: q },
+          categoryId,
+        }),
+      )
+      if (ctx.json) {
+        ctx.printJson(r)
+        return r.failed || r.stopped ? 1 : 0
+      }
+      ctx.out(
+        `category ${categoryLabel(categoryId)}: set for ${r.done} of ${r.total}${r.failed ? `, ${r.failed} not changed` : ''}${r.skipped ? `, ${r.skipped} not done` : ''}`,
+      )
+      for (const f of r.failures) ctx.out(`  ${f.productId}  ${f.picName}  ${f.code}: ${f.message}`)
+      if (r.stopped) ctx.out(`stopped: ${r.stopped.code}: ${r.stopped.message}`)
+      return r.failed || r.stopped ? 1 : 0
+    }),
+  )
+
+  gallery
+    .command('predict')
+    .description(
+      'local engine: predict the category of every picture you did not label, from the labelled ones',
+    )
+    .action((_o, cmd) =>
+      run.contract(cmd, async (ctx) => {
+        const r = await withProgress(ctx, 'predict', async () =>
+          ctx.api.gallery.predictCategories({ profile: await ctx.profile() }),
+        )
+        if (ctx.json) return ctx.printJson(r)
+        if (r.total === 0) return ctx.out('No picture is unlabelled: nothing to predict.')
+        const n = (k: number, one: string, many: string) => `${k} ${k === 1 ? one : many}`
+        ctx.out(
+          `${n(r.predicted, 'picture got a category', 'pictures got a category')}, ${n(
+            r.noLabelledNeighbours,
+            'still has no labelled neighbours',
+            'still have no labelled neighbours',
+          )}${r.undecided ? `, ${r.undecided} undecided (labelled neighbours disagree)` : ''} (Other = ${OTHER_CATEGORY_ID})`,
+        )
+      }),
+    )
 
   const dump = program
     .command('dump')
