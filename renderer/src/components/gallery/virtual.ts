@@ -73,3 +73,52 @@ export function useVirtualRows(
 
   return { scrollTop, height, width, range, totalHeight, scrollToTop, scrollToRow, measure }
 }
+
+/**
+ * Arrow-key movement in a virtualized list or grid: brings item `i` (in row `row`) into view, waits
+ * for it to be rendered and loaded (a few frames at most), and gives it the focus. Items carry
+ * `data-index`; a skeleton (not loaded yet) is not focusable until it is.
+ */
+export async function focusItem(
+  root: HTMLElement | null,
+  i: number,
+  scrollToRow: () => void,
+): Promise<void> {
+  if (!root) return
+  scrollToRow()
+  for (let k = 0; k < 60; k++) {
+    const el = root.querySelector<HTMLElement>(`[data-index="${i}"][tabindex="0"]`)
+    if (el) return el.focus()
+    await new Promise((r) => requestAnimationFrame(r))
+  }
+}
+
+/** The index an arrow key (Home, End, Page keys) moves to from `i`, or null for other keys. */
+export function arrowTarget(
+  key: string,
+  i: number,
+  count: number,
+  cols: number,
+  pageRows = 5,
+): number | null {
+  const to =
+    key === 'ArrowDown'
+      ? i + cols
+      : key === 'ArrowUp'
+        ? i - cols
+        : key === 'ArrowRight' && cols > 1
+          ? i + 1
+          : key === 'ArrowLeft' && cols > 1
+            ? i - 1
+            : key === 'PageDown'
+              ? i + cols * pageRows
+              : key === 'PageUp'
+                ? i - cols * pageRows
+                : key === 'Home'
+                  ? 0
+                  : key === 'End'
+                    ? count - 1
+                    : null
+  if (to === null || count === 0) return null
+  return Math.min(count - 1, Math.max(0, to))
+}
