@@ -267,10 +267,23 @@ describe('keyboard only: every main task without a mouse, with the focus in sigh
     // Enter on the picture searches.
     await page.keyboard.press('Enter')
     await page.getByTestId('result-0').waitFor({ timeout: 30_000 })
-    expect((await focused(page)).testid).toBe('region-stage')
+    // The query folds into its strip and the focus goes with it (to "Edit query"), not to the
+    // start of the page.
+    await page.waitForFunction(
+      () => document.activeElement?.getAttribute('data-testid') === 'query-strip-edit',
+    )
+    await expectVisible(page, 'the query strip')
+    await shot('query-strip')
     // The results: reachable by Tab, each card and its buttons showing the focus.
     await tabTo(page, 'result-0', 80)
     await tabTo(page, 'result-similar-0')
+    // Back to the query: Enter on "Edit query" unfolds the form with the focus in it.
+    await pressUntil(page, 'Shift+Tab', byTestId('query-strip-edit'), 'Edit query', 80)
+    await page.keyboard.press('Enter')
+    await page.waitForFunction(
+      () => !!document.activeElement?.closest('[data-testid="search-tabs"]'),
+    )
+    await expectVisible(page, 'the unfolded query')
     expect(errors).toEqual([])
   })
 

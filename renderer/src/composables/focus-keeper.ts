@@ -31,9 +31,9 @@ export function useFocusKeeper(root: Ref<HTMLElement | null>, targets: string[])
     last = null
     for (const id of targets) {
       const t = el.querySelector<HTMLElement>(`[data-testid="${id}"]`)
-      if (t && !t.hasAttribute('disabled')) return t.focus()
+      if (t && !t.hasAttribute('disabled') && shown(t)) return t.focus()
     }
-    el.querySelector<HTMLElement>('button:not([disabled])')?.focus()
+    Array.from(el.querySelectorAll<HTMLElement>('button:not([disabled])')).find(shown)?.focus()
   }
 
   watch(
