@@ -36,6 +36,8 @@ const SIZES = arg('sizes', '10000,100000').split(',').map(Number)
 const QUERIES = Number(arg('queries', '200'))
 const K = 20
 const FILTER = 'int_attr < 30 OR str_attr = "red"'
+/** --engine-only: just the engine path (re-ranking on and off) at the largest size. */
+const ENGINE_ONLY = process.argv.includes('--engine-only')
 
 let seed = 12345
 function rand(): number {
@@ -43,6 +45,15 @@ function rand(): number {
   let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
   t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+}
+function mulberry(s0: number): () => number {
+  let a = s0 >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = Math.imul(a ^ (a >>> 15), a | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
 }
 function gauss(): number {
   return Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand())
@@ -162,6 +173,10 @@ async function main() {
   const engineRuns: { dim: number; n: number }[] = []
   for (const dim of DIMS) {
     for (const n of SIZES) {
+      if (ENGINE_ONLY) {
+        if (n === Math.max(...SIZES)) engineRuns.push({ dim, n })
+        continue
+      }
       const vecs = makeVectors(n, dim)
       const entries = vecs.map((_, i) => entryFor(i))
       const rssBefore = process.memoryUsage().rss
@@ -303,43 +318,48 @@ async function engineBench(dim: number, n: number, vecs: Float32Array[]) {
       describe: () => Promise.reject(new Error('not used')),
       close: async () => {},
     }
-    const rss0 = process.memoryUsage().rss
-    const [engine, openMs] = await timeAsync(() =>
-      createLocalEngine({ dir, name: 'bench', featurizer }),
-    )
-    // Background work (the coarse stage's training at large dims) finishes before timing.
-    const [, idleMs] = await timeAsync(() => engine.whenIdle())
-    const rss1 = process.memoryUsage().rss
-    const plain: number[] = []
-    const filtered: number[] = []
-    const deep: number[] = []
-    for (let i = 0; i < QUERIES; i++) {
-      const id = Math.floor(rand() * n)
-      const req = { productId: `p${Math.floor(id / 3)}`, picName: `pic${id}.jpg` }
-      plain.push((await timeAsync(() => engine.searchImageByName({ ...req, num: K })))[1])
-      filtered.push(
-        (await timeAsync(() => engine.searchImageByName({ ...req, num: K, filter: FILTER })))[1],
+    // Re-ranking on (the default; every product has 3 pictures, so every search expands) and
+    // off, same store, same queries.
+    const rows: string[][] = []
+    for (const rerank of [true, false]) {
+      const rss0 = process.memoryUsage().rss
+      const [engine, openMs] = await timeAsync(() =>
+        createLocalEngine({ dir, name: 'bench', featurizer, ...(rerank ? {} : { rerank: false }) }),
       )
-      deep.push(
-        (
-          await timeAsync(() =>
-            engine.searchImageByName({ ...req, num: 100, start: 400, distinctProductId: true }),
-          )
-        )[1],
+      // Background work (the coarse stage's training at large dims) finishes before timing.
+      const [, idleMs] = await timeAsync(() => engine.whenIdle())
+      const rss1 = process.memoryUsage().rss
+      const plain: number[] = []
+      const filtered: number[] = []
+      const deep: number[] = []
+      const r = mulberry(7)
+      for (let i = 0; i < QUERIES; i++) {
+        const id = Math.floor(r() * n)
+        const req = { productId: `p${Math.floor(id / 3)}`, picName: `pic${id}.jpg` }
+        plain.push((await timeAsync(() => engine.searchImageByName({ ...req, num: K })))[1])
+        filtered.push(
+          (await timeAsync(() => engine.searchImageByName({ ...req, num: K, filter: FILTER })))[1],
+        )
+        deep.push(
+          (
+            await timeAsync(() =>
+              engine.searchImageByName({ ...req, num: 100, start: 400, distinctProductId: true }),
+            )
+          )[1],
+        )
+      }
+      await engine.close()
+      console.log(
+        `\nEngine path (searchImageByName over SQLite + index), dim ${dim}, ${n} images, re-ranking ${rerank ? 'on' : 'off'}: store fill ${fmt(fillMs)} ms, open ${fmt(openMs)} ms + ${fmt(idleMs)} ms background training, RSS after open ${mb(rss1)} (+${mb(rss1 - rss0)})`,
+      )
+      const tag = rerank ? 're-ranking on' : 'off'
+      rows.push(
+        [`num ${K}, ${tag}`, fmt(pct(plain, 50)), fmt(pct(plain, 95))],
+        [`num ${K} + filter, ${tag}`, fmt(pct(filtered, 50)), fmt(pct(filtered, 95))],
+        [`start 400, num 100, distinct, ${tag}`, fmt(pct(deep, 50)), fmt(pct(deep, 95))],
       )
     }
-    await engine.close()
-    console.log(
-      `\nEngine path (searchImageByName over SQLite + index), dim ${dim}, ${n} images: store fill ${fmt(fillMs)} ms, open ${fmt(openMs)} ms + ${fmt(idleMs)} ms background training, RSS after open ${mb(rss1)} (+${mb(rss1 - rss0)})`,
-    )
-    printTable(
-      ['query', 'p50 ms', 'p95 ms'],
-      [
-        [`num ${K}`, fmt(pct(plain, 50)), fmt(pct(plain, 95))],
-        [`num ${K} + filter`, fmt(pct(filtered, 50)), fmt(pct(filtered, 95))],
-        ['start 400, num 100, distinct', fmt(pct(deep, 50)), fmt(pct(deep, 95))],
-      ],
-    )
+    printTable(['query', 'p50 ms', 'p95 ms'], rows)
   } finally {
     fs.rmSync(root, { recursive: true, force: true })
   }

@@ -1,204 +1,291 @@
 /**
- * Retrieval quality of the local engine's featurizer on the real-image datasets (COIL-100 and the
- * Grocery Store Dataset; `LOUPE_DATASETS`, see bench/README.md), against the HSV
- * square-root histogram baseline measured in the same run.
+ * Cross-domain retrieval quality of the local engine's descriptor and re-ranking (issue 12).
+ * Every row is one change, measured on every domain in the same run; the last column is the
+ * WORST domain's change against the shipped descriptor (relative; N-S counted out of 4).
  *
- *   npx tsx bench/quality.ts            full sets
- *   npx tsx bench/quality.ts --crop     also: every image described on its detected main subject
- *   QUALITY_STRIDE=4 npx tsx bench/quality.ts   every 4th query only (quick look)
+ *   npx tsx bench/quality.ts                 full sets
+ *   QUALITY_STRIDE=4 npx tsx bench/quality.ts   every 4th query (galleries stay whole)
+ *   npx tsx bench/quality.ts --variants      also flip averaging and multi-scale (2 more network
+ *                                            runs per picture; cached after the first time)
+ *   npx tsx bench/quality.ts --whole         describe whole pictures instead of the engine's
+ *                                            default (Crop: the detected main subject)
  *
- * COIL: gallery = views at multiples of 40 degrees, queries = the others (by object).
- * Grocery A: gallery = train + iconic, queries = val (by fine class). Grocery B: gallery = iconic.
+ * Domains (bench/lib/quality-sets.ts):
+ * - COIL: gallery = views at multiples of 40°, queries = the others, R@1 by object.
+ * - Grocery A: val → train + iconic, R@1 by fine class. Grocery B: val → iconic only.
+ * - Objects (general-object proxy): every catalogue-hm picture plus 3 generated phone photos of
+ *   it (bench/lib/quality-views.ts: cut out, scaled, rotated, sheared, on shelf clutter or a
+ *   table colour, cropped, relit, colour cast, blurred, JPEG). Objects R@1: photo → catalogue
+ *   pictures. Objects N-S: all 4 pictures of all items in one gallery, each queries, mean number
+ *   of the same item's 4 pictures in the top 4 (UKBench-like; every picture its own product).
+ *
+ * Descriptors are cached per (picture, variant) (bench/lib/quality-describe.ts); the first run
+ * featurizes ~9,000 pictures (~20-60 min on a shared 2-core machine), later runs take a minute.
  */
-import { readFileSync, readdirSync } from 'node:fs'
-import path from 'node:path'
 import { createFeaturizer } from '../electron/core/engines/local/featurizer/index'
-import { decode } from '../electron/core/engines/local/featurizer/decode'
-import { colourDecoded } from '../electron/core/engines/local/featurizer/pipeline'
+import { project } from '../electron/core/engines/local/featurizer/pca'
+import { projection } from '../electron/core/engines/local/featurizer/projection'
+import { l2normalize } from '../electron/core/engines/local/featurizer/vector'
+import { learnWhitening } from '../electron/core/engines/local/featurizer/whitening'
+import { RERANK } from '../electron/core/engines/local/rerank'
+import { readFileSync } from 'node:fs'
 import { requireDatasets } from './lib/datasets'
+import { cached, describeAll, type Variant } from './lib/quality-describe'
+import { phoneView } from './lib/quality-views'
+import { mat, measure, type Mat, type Method, type Task } from './lib/quality-eval'
+import {
+  backgroundFiles,
+  coilItems,
+  groceryItems,
+  objectItems,
+  type Item,
+  type Role,
+} from './lib/quality-sets'
 
-const DATA = requireDatasets('quality', ['coil100-dev', 'grocery-dev'])
+const DATA = requireDatasets('quality', ['coil100-dev', 'grocery-dev', 'catalogue-hm'])
 const STRIDE = Math.max(1, Number(process.env.QUALITY_STRIDE ?? 1))
-const CROP = process.argv.includes('--crop')
+/** The engine's own path by default (Crop: main subject); --whole: always the whole picture. */
+const BASE: Variant = process.argv.includes('--whole') ? 'o' : 'c'
+const VARIANTS: Variant[] = process.argv.includes('--variants') ? [BASE, 'f', 'm'] : [BASE]
 
-interface Item {
-  file: string
-  label: number
-  set: 'gallery' | 'query' | 'train' | 'val' | 'iconic'
+type Domain = 'coil' | 'grocery' | 'objects'
+const items: Record<Domain, Item[]> = {
+  coil: coilItems(DATA),
+  grocery: groceryItems(DATA),
+  objects: objectItems(DATA).filter((it) => it.label < Number(process.env.QUALITY_OBJECTS ?? 400)),
+}
+const DOMAINS = (process.env.QUALITY_DOMAINS?.split(',') ?? [
+  'coil',
+  'grocery',
+  'objects',
+]) as Domain[]
+const bgs = backgroundFiles(DATA)
+// QUALITY_PARTIAL=1: only pictures already in the cache (a quick look while the cache fills).
+if (process.env.QUALITY_PARTIAL) {
+  for (const d of DOMAINS) items[d] = items[d].filter((it) => VARIANTS.every((v) => cached(it.key, v)))
+}
+const fused = {} as Record<Domain, Record<Variant, Float32Array[]>>
+for (const d of DOMAINS) {
+  fused[d] = await describeAll(items[d], VARIANTS, bgs, d)
 }
 
-function coil(): Item[] {
-  const dir = path.join(DATA, 'coil100-dev')
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.png'))
-    .sort()
-    .map((f) => {
-      const m = /obj(\d+)__(\d+)\.png/.exec(f)!
-      const set = Number(m[2]) % 40 === 0 ? 'gallery' : 'query'
-      return { file: path.join(dir, f), label: Number(m[1]), set }
-    })
-}
-
-function grocery(): Item[] {
-  const dir = path.join(DATA, 'grocery-dev')
-  const split = (name: 'train' | 'val'): Item[] =>
-    readFileSync(path.join(dir, `${name}.txt`), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => {
-        const [p, fine] = line.split(',').map((s) => s.trim())
-        return { file: path.join(dir, p), label: Number(fine), set: name }
-      })
-  const iconic = readFileSync(path.join(dir, 'classes.csv'), 'utf8')
-    .split('\n')
-    .slice(1)
-    .filter(Boolean)
-    .map((line): Item => {
-      const c = line.split(',')
-      return {
-        file: path.join(dir, 'iconic', `${c[0]}_Iconic.jpg`),
-        label: Number(c[1]),
-        set: 'iconic',
-      }
-    })
-  return [...split('train'), ...split('val'), ...iconic]
-}
-
-function strideQueries(items: Item[], querySet: Item['set']): Item[] {
-  let q = 0
-  return items.filter((it) => it.set !== querySet || q++ % STRIDE === 0)
-}
-
-type Vectors = Float32Array[]
-
-interface Scores {
-  r1: number
-  r5: number
-  map10: number
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i]
-  return s
-}
-
-function evaluate(q: Vectors, ql: number[], g: Vectors, gl: number[]): Scores {
-  let r1 = 0
-  let r5 = 0
-  let map = 0
-  for (let i = 0; i < q.length; i++) {
-    const top = g
-      .map((v, j) => ({ s: dot(q[i], v), j }))
-      .sort((a, b) => b.s - a.s)
-      .slice(0, 10)
-    const hits = top.map((t) => gl[t.j] === ql[i])
-    if (hits[0]) r1++
-    if (hits.slice(0, 5).some(Boolean)) r5++
-    const relevant = gl.filter((l) => l === ql[i]).length
-    let found = 0
-    let ap = 0
-    hits.forEach((h, k) => {
-      if (h) ap += ++found / (k + 1)
-    })
-    map += relevant ? ap / Math.min(relevant, 10) : 0
-  }
-  return { r1: r1 / q.length, r5: r5 / q.length, map10: map / q.length }
-}
-
-async function describe(items: Item[]) {
-  const f = createFeaturizer({ workers: 2 })
-  const ours: Vectors = new Array(items.length)
-  const base: Vectors = new Array(items.length)
-  let next = 0
-  let cropped = 0
-  const started = performance.now()
-  // Keep a few requests in flight per worker; the baseline runs on this thread meanwhile.
-  const lane = async () => {
-    while (next < items.length) {
-      const i = next++
-      const buf = readFileSync(items[i].file)
-      let box = null
-      if (CROP) {
-        box = (await f.detect(buf)).main
-        if (box) cropped++
-      }
-      ours[i] = (await f.embed(buf, box)).vector
+// The cache must hold what the shipped featurizer computes today.
+{
+  const f = createFeaturizer({ workers: 0 })
+  const sample = DOMAINS.flatMap((d) => [items[d][5], items[d][items[d].length - 2]])
+  for (const it of sample) {
+    const bytes = it.view
+      ? await phoneView(it.file, it.item ?? 0, it.view, bgs)
+      : readFileSync(it.file)
+    const live = (await f.describe(bytes, { detect: BASE === 'c' })).vector
+    const off = project(projection(), cached(it.key, BASE)!)
+    let s = 0
+    for (let i = 0; i < live.length; i++) s += live[i] * off[i]
+    if (s < 0.9999) {
+      console.error(
+        `cached descriptor of ${it.key} differs from the featurizer's (cos ${s.toFixed(5)}): ` +
+          `the pipeline changed; bump RAW_RECIPE in bench/lib/quality-describe.ts`,
+      )
+      process.exit(1)
     }
   }
-  await Promise.all([lane(), lane(), lane(), lane()])
-  const oursMs = (performance.now() - started) / items.length
   await f.close()
-  const t = performance.now()
-  for (let i = 0; i < items.length; i++) {
-    base[i] = await colourDecoded(await decode(readFileSync(items[i].file)))
+}
+
+/** A descriptor: final vectors of a domain's pictures, possibly learned without that domain. */
+type Descriptor = (d: Domain) => Float32Array[]
+
+const shippedOf = (x: Float32Array) => project(projection(), x)
+const memo = new Map<string, Float32Array[]>()
+function once(key: string, make: () => Float32Array[]): Float32Array[] {
+  let v = memo.get(key)
+  if (!v) memo.set(key, (v = make()))
+  return v
+}
+const shipped: Descriptor = (d) => once(`shipped ${d}`, () => fused[d][BASE].map(shippedOf))
+const plain: Descriptor = (d) =>
+  once(`plain ${d}`, () => fused[d][BASE].map((x) => l2normalize(Float32Array.from(x))))
+const pooled =
+  (v: Variant): Descriptor =>
+  (d) =>
+    once(`pooled ${v} ${d}`, () =>
+      fused[d][BASE].map((x, i) => {
+        const y = fused[d][v][i]
+        return shippedOf(x.map((a, j) => (a + y[j]) / 2))
+      }),
+    )
+
+/** Pictures (and labels) each domain lends to a whitening learned on other domains. */
+function learningSet(d: Domain): { x: Float32Array[]; l: number[] } {
+  const roles: Record<Domain, Role[]> = {
+    coil: ['gallery'],
+    grocery: ['train'],
+    objects: ['orig', 'view'],
   }
-  const baseMs = (performance.now() - t) / items.length
-  return { ours, base, oursMs, baseMs, cropped }
+  const base = d === 'coil' ? 100000 : d === 'grocery' ? 200000 : 300000
+  const v = shipped(d)
+  const x: Float32Array[] = []
+  const l: number[] = []
+  items[d].forEach((it, i) => {
+    if (!roles[d].includes(it.role)) return
+    x.push(v[i])
+    l.push(base + it.label)
+  })
+  return { x, l }
 }
 
-function pick(items: Item[], v: Vectors, sets: Item['set'][]) {
-  const idx = items.map((it, i) => (sets.includes(it.set) ? i : -1)).filter((i) => i >= 0)
-  return { v: idx.map((i) => v[i]), l: idx.map((i) => items[i].label) }
+/** A second learned whitening (256 → 256) on the shipped output, learned without domain d. */
+const multiDomain =
+  (reg: number, from?: Domain[]): Descriptor =>
+  (d) =>
+    once(`md ${reg} ${from} ${d}`, () => {
+      const learnOn = (from ?? DOMAINS).filter((o) => o !== d)
+      if (!learnOn.length) return shipped(d)
+      const sets = learnOn.map(learningSet)
+      const x = sets.flatMap((s) => s.x)
+      const l = sets.flatMap((s) => s.l)
+      const m = mat(x)
+      const p = learnWhitening(m.x, l, m.n, m.d, { k: m.d, reg })
+      return shipped(d).map((v) => project(p, v))
+    })
+
+function tasksOf(d: Domain, vectors: Float32Array[]): Task[] {
+  const its = items[d]
+  const pick = (roles: Role[], stride = 1) => {
+    let q = 0
+    const idx = its
+      .map((it, i) => (roles.includes(it.role) ? i : -1))
+      .filter((i) => i >= 0 && q++ % stride === 0)
+    return { m: mat(idx.map((i) => vectors[i])), l: idx.map((i) => its[i].label) }
+  }
+  const task = (
+    name: string,
+    metric: Task['metric'],
+    qRoles: Role[],
+    gRoles: Role[],
+    byPicture = false,
+  ): Task => {
+    const q = pick(qRoles, STRIDE)
+    const g = pick(gRoles)
+    return {
+      name,
+      metric,
+      q: q.m,
+      ql: q.l,
+      g: g.m,
+      gl: g.l,
+      gp: byPicture ? g.l.map((_, i) => i) : g.l,
+    }
+  }
+  if (d === 'coil') return [task('COIL R@1', 'r1', ['query'], ['gallery'])]
+  if (d === 'grocery') {
+    return [
+      task('Grocery A R@1', 'r1', ['val'], ['train', 'iconic']),
+      task('Grocery B R@1', 'r1', ['val'], ['iconic']),
+    ]
+  }
+  return [
+    task('Objects R@1', 'r1', ['view'], ['orig']),
+    task('Objects N-S', 'ns', ['orig', 'view'], ['orig', 'view'], true),
+  ]
 }
 
-const fmt = (x: number) => x.toFixed(3)
-const rows: string[] = []
-function report(name: string, s: Scores, b: Scores, withMap = true) {
-  const ratio = b.r1 > 0 ? (s.r1 / b.r1).toFixed(2) + 'x' : '-'
-  rows.push(
-    `| ${name} | ${fmt(s.r1)} | ${fmt(s.r5)} | ${withMap ? fmt(s.map10) : '-'} | ` +
-      `${fmt(b.r1)} | ${fmt(b.r5)} | ${withMap ? fmt(b.map10) : '-'} | ${ratio} |`,
+interface Row {
+  name: string
+  descriptor: Descriptor
+  method?: Method
+}
+
+const qe = (k: number, full: number, alpha = 3): Method => ({
+  name: '',
+  rerank: { k, alpha, full, minSim: 0 },
+})
+const rows: Row[] = [
+  { name: 'fused 2,368-d, no projection (plain fusion)', descriptor: plain },
+  { name: '**shipped** (grocery projection)', descriptor: shipped },
+  ...(VARIANTS.includes('f')
+    ? [
+        { name: 'flip averaging (fused o+f, projected)', descriptor: pooled('f') },
+        { name: 'multi-scale 192+256 px (fused, projected)', descriptor: pooled('m') },
+      ]
+    : []),
+  { name: 'α-QE top 3 (α 3)', descriptor: shipped, method: qe(3, 0) },
+  { name: 'α-QE top 5 (α 3)', descriptor: shipped, method: qe(5, 0) },
+  { name: 'DBA 3 + α-QE 3', descriptor: shipped, method: { ...qe(3, 0), dba: { k: 3, alpha: 3 } } },
+  { name: 'DBA 3', descriptor: shipped, method: { name: '', dba: { k: 3, alpha: 3 } } },
+  {
+    name: 'α-QE top 3, strength by product pictures (full at 2)',
+    descriptor: shipped,
+    method: qe(3, 2),
+  },
+  {
+    name: 'α-QE top 5, strength by product pictures (full at 2)',
+    descriptor: shipped,
+    method: qe(5, 2),
+  },
+  {
+    name: 'α-QE top 5, strength by product pictures (full at 4)',
+    descriptor: shipped,
+    method: qe(5, 4),
+  },
+  {
+    name: 'α-QE top 5, strength by pictures within cos 0.8 (label-blind)',
+    descriptor: shipped,
+    method: { name: '', rerank: { ...qe(5, 2).rerank!, visual: 0.8 } },
+  },
+  {
+    name: 'α-QE top 5, strength by pictures within cos 0.7 (label-blind)',
+    descriptor: shipped,
+    method: { name: '', rerank: { ...qe(5, 2).rerank!, visual: 0.7 } },
+  },
+  {
+    name: 'k-reciprocal (k 5, top 20: reciprocal hits first)',
+    descriptor: shipped,
+    method: { name: '', reciprocal: { k: 5, depth: 20 } },
+  },
+  {
+    name: 'α-QE top 5, ranked by the expanded query alone (no max)',
+    descriptor: shipped,
+    method: { name: '', rerank: { ...qe(5, 2).rerank!, plainScore: false } },
+  },
+  {
+    name: 'engine default re-ranking (RERANK)',
+    descriptor: shipped,
+    method: { name: '', rerank: RERANK },
+  },
+  {
+    name: 'multi-domain whitening on top (reg 0.003, learned w/o the domain)',
+    descriptor: multiDomain(0.003),
+  },
+  { name: 'multi-domain whitening on top (reg 0.03)', descriptor: multiDomain(0.03) },
+  { name: 'multi-domain whitening on top (reg 0.1)', descriptor: multiDomain(0.1) },
+]
+
+const only = process.env.QUALITY_ROWS?.split(',').map(Number)
+const NAMES: Record<Domain, string[]> = {
+  coil: ['COIL R@1'],
+  grocery: ['Grocery A R@1', 'Grocery B R@1'],
+  objects: ['Objects R@1', 'Objects N-S'],
+}
+const header = DOMAINS.flatMap((d) => NAMES[d])
+console.log(
+  `\nqueries: every ${STRIDE === 1 ? '' : STRIDE + 'th '}query; galleries whole\n` +
+    `| change | ${header.join(' | ')} | worst Δ vs shipped |\n|---|${header.map(() => '---|').join('')}---|`,
+)
+const figures = (r: Row): number[] =>
+  DOMAINS.flatMap((d) =>
+    tasksOf(d, r.descriptor(d)).map((t) => measure(t, r.method ?? { name: '' })),
+  )
+const base = figures(rows[1])
+const t0 = performance.now()
+for (const [ri, r] of rows.entries()) {
+  if (only && !only.includes(ri) && ri !== 1) continue
+  const figs = ri === 1 ? base : figures(r)
+  const rel = figs.map((f, i) => (base[i] > 0 ? (f - base[i]) / base[i] : 0))
+  const worst = Math.min(...rel)
+  const fmt = (f: number, i: number) => (header[i].endsWith('N-S') ? f.toFixed(2) : f.toFixed(3))
+  console.log(
+    `| ${r.name} | ${figs.map(fmt).join(' | ')} | ${ri === 1 ? '—' : (worst * 100).toFixed(1) + ' %'} |`,
   )
 }
-
-const coilItems = strideQueries(coil(), 'query')
-const groceryItems = strideQueries(grocery(), 'val')
-console.log(
-  `datasets: ${DATA}\nCOIL ${coilItems.length} images, Grocery ${groceryItems.length} images` +
-    (STRIDE > 1 ? ` (every ${STRIDE}th query)` : '') +
-    (CROP ? ', described on the detected main subject' : ''),
-)
-
-const c = await describe(coilItems)
-const cq = pick(coilItems, c.ours, ['query'])
-const cg = pick(coilItems, c.ours, ['gallery'])
-const bq = pick(coilItems, c.base, ['query'])
-const bg = pick(coilItems, c.base, ['gallery'])
-report(
-  'COIL (gallery = every 40°)',
-  evaluate(cq.v, cq.l, cg.v, cg.l),
-  evaluate(bq.v, bq.l, bg.v, bg.l),
-)
-
-const g = await describe(groceryItems)
-const q = pick(groceryItems, g.ours, ['val'])
-const qb = pick(groceryItems, g.base, ['val'])
-const gA = pick(groceryItems, g.ours, ['train', 'iconic'])
-const gAb = pick(groceryItems, g.base, ['train', 'iconic'])
-const gB = pick(groceryItems, g.ours, ['iconic'])
-const gBb = pick(groceryItems, g.base, ['iconic'])
-report(
-  'Grocery A (gallery = train + iconic)',
-  evaluate(q.v, q.l, gA.v, gA.l),
-  evaluate(qb.v, qb.l, gAb.v, gAb.l),
-)
-report(
-  'Grocery B (gallery = iconic only)',
-  evaluate(q.v, q.l, gB.v, gB.l),
-  evaluate(qb.v, qb.l, gBb.v, gBb.l),
-  false,
-)
-
-console.log('\n| benchmark | R@1 | R@5 | mAP@10 | HSV R@1 | HSV R@5 | HSV mAP@10 | R@1 ratio |')
-console.log('|---|---|---|---|---|---|---|---|')
-for (const r of rows) console.log(r)
-const n = coilItems.length + groceryItems.length
-const oursMs = (c.oursMs * coilItems.length + g.oursMs * groceryItems.length) / n
-const baseMs = (c.baseMs * coilItems.length + g.baseMs * groceryItems.length) / n
-console.log(
-  `\nfeaturizer: ${oursMs.toFixed(1)} ms/image wall clock (2 workers, incl. file read` +
-    `${CROP ? ' and detection' : ''}); HSV baseline: ${baseMs.toFixed(1)} ms/image (one thread); ` +
-    `ratio ${(oursMs / baseMs).toFixed(1)}x`,
-)
-if (CROP) console.log(`main subject found on ${c.cropped + g.cropped} of ${n} images`)
+console.log(`\n(${((performance.now() - t0) / 1000).toFixed(0)} s for the table)`)

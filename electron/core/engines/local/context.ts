@@ -5,6 +5,7 @@
  */
 import { EngineError } from '../errors'
 import type { Featurizer } from './featurizer/types'
+import type { RerankOptions } from './rerank'
 import type { Store } from './store'
 import type { VectorIndex } from './vector-index'
 
@@ -28,6 +29,8 @@ export interface EngineContext {
   capacity: number
   /** Set once close() starts. */
   closed: boolean
+  /** Re-ranking of searches by picture and by name (null: plain similarity). */
+  readonly rerank: RerankOptions | null
 }
 
 /** A featurizer vector checked against the declared dimension. */

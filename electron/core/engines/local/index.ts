@@ -46,6 +46,7 @@ import { Throttle } from './throttle'
 import { VectorIndex } from './vector-index'
 import { checkCapacity, createWrites } from './writes'
 import { ensurePrivateDir } from '../../util/private-fs'
+import { RERANK, type RerankOptions } from './rerank'
 
 export { LOCAL_BUCKET } from './batch-path'
 export { newRequestId } from './request'
@@ -76,6 +77,11 @@ export interface LocalEngineOptions {
   onLoad?: (done: number, total: number) => void
   /** Time budget of one slice of that load, in ms (default SLICE_MS; tests use 0). */
   loadSliceMs?: number
+  /**
+   * Re-ranking of searches by picture and by name (rerank.ts; default RERANK, measured in
+   * bench/README.md "Re-ranking"); false ranks by the plain similarity.
+   */
+  rerank?: RerankOptions | false
 }
 
 export interface LocalEngine extends Engine {
@@ -171,6 +177,7 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Local
     log: opts.log ?? (() => {}),
     capacity,
     closed: false,
+    rerank: opts.rerank === false ? null : (opts.rerank ?? RERANK),
   }
   const writes = createWrites(ctx)
   const search = createSearch(ctx, throttle)

@@ -73,6 +73,7 @@ export function rank(
     categoryId: isProduct ? o.categoryId : undefined,
     distinctProduct: o.distinctProductId,
     minSim: o.scoreThreshold && o.scoreThreshold > 0 ? o.scoreThreshold : undefined,
+    expand: ctx.rerank ?? undefined,
   })
   const page = hits.slice(o.start, o.start + o.num)
   const auctions: Auction[] = []

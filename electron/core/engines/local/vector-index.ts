@@ -9,6 +9,7 @@
 import { AttrColumns, type SlotPredicate } from './attr-columns'
 import type { FilterAst, FilterRecord } from './filter'
 import { projectQuery, projectStored, trainProjection, type Projection } from './pca'
+import { expandQuery, type Neighbour, type RerankOptions } from './rerank'
 import { VectorStore } from './vector-storage'
 
 /** What the index keeps beside each vector: enough to filter, restrict by category, dedupe. */
@@ -36,6 +37,14 @@ export interface SearchParams {
   distinctProduct?: boolean
   /** Drop hits whose similarity is below this. */
   minSim?: number
+  /**
+   * Re-ranking by query expansion (rerank.ts), within the same filter and category: the query is
+   * moved towards its best neighbours (weighted by how many pictures their product has), and every
+   * image then scores max(similarity to the query, similarity to the expanded query) — an
+   * identical picture still scores 1, and minSim, distinct products and paging apply to that
+   * score. Exact scans only (the coarse stage of ≥ 768-d vectors ranks by the query alone).
+   */
+  expand?: RerankOptions
 }
 
 export interface SearchOutcome {
@@ -44,6 +53,8 @@ export interface SearchOutcome {
   matched: number
   /** True when the two-stage (coarse + re-rank) path answered. */
   approximate: boolean
+  /** True when query expansion changed the scores (`expand` given and a neighbour counted). */
+  expanded?: boolean
 }
 
 export interface IndexOptions {
@@ -115,9 +126,13 @@ export class VectorIndex {
   private rowIds: Float64Array
   private category: Int32Array
   private product: Int32Array
+  /** Pictures per product code. */
+  private productPictures: number[] = []
   private readonly attrs: AttrColumns
   private readonly productCodes = new Map<string, number>()
   private productNames: string[] = []
+  // Expansion scratch: the plain query's scores while the expanded one is scanned.
+  private plainSims = new Float32Array(0)
   // Distinct-product scratch.
   private stamp = new Int32Array(0)
   private best = new Int32Array(0)
@@ -261,14 +276,16 @@ export class VectorIndex {
       throw new RangeError(`Vector has ${vec.length} dimensions, the index ${this.dim}`)
     }
     let s = this.slotOf.get(entry.rowId)
+    let fresh = false
     if (s === undefined) {
       if (this.n === this.cap) this.grow()
       s = this.n++
+      fresh = true
       this.slotOf.set(entry.rowId, s)
       this.full.ensure(this.cap, this.n)
       this.coarse?.ensure(this.cap, this.n)
     }
-    this.setMeta(s, entry)
+    this.setMeta(s, entry, fresh)
     this.full.set(s, vec)
     if (this.projection && this.coarse) {
       this.coarse.set(s, projectStored(this.projection, vec))
@@ -280,10 +297,16 @@ export class VectorIndex {
   /** Replaces an entry's metadata (attributes, category, product) keeping its vector. */
   updateEntry(entry: IndexEntry): void {
     const s = this.slotOf.get(entry.rowId)
-    if (s !== undefined) this.setMeta(s, entry)
+    if (s !== undefined) this.setMeta(s, entry, false)
   }
 
-  private setMeta(s: number, e: IndexEntry): void {
+  /** Pictures in the index with this image's product (0 when the image is not indexed). */
+  productPicturesOf(rowId: number): number {
+    const s = this.slotOf.get(rowId)
+    return s === undefined ? 0 : this.productPictures[this.product[s]]
+  }
+
+  private setMeta(s: number, e: IndexEntry, fresh: boolean): void {
     this.generation++
     this.rowIds[s] = e.rowId
     this.category[s] = e.categoryId
@@ -292,8 +315,11 @@ export class VectorIndex {
       pc = this.productNames.length
       this.productCodes.set(e.productId, pc)
       this.productNames.push(e.productId)
+      this.productPictures.push(0)
     }
+    if (!fresh) this.productPictures[this.product[s]]--
     this.product[s] = pc
+    this.productPictures[pc]++
     this.attrs.set(s, e)
   }
 
@@ -301,6 +327,7 @@ export class VectorIndex {
     const s = this.slotOf.get(rowId)
     if (s === undefined) return
     this.generation++
+    this.productPictures[this.product[s]]--
     const last = this.n - 1
     if (this.projected.length) this.markProjected(s, true)
     if (s !== last) {
@@ -455,7 +482,37 @@ export class VectorIndex {
     }
     const m = this.candidates(full.cand, p.filter, p.categoryId)
     full.score(query, m)
-    return { ...this.rank(full.cand, full.sims, m, p), approximate: false }
+    const expanded = p.expand ? this.expand(query, m, p.expand) : null
+    const r = this.rank(full.cand, full.sims, m, p, expanded)
+    return { ...r, approximate: false, expanded: expanded !== null }
+  }
+
+  /**
+   * Query expansion over the scored candidates full.cand/full.sims[0..m): when a neighbour counts,
+   * scans the expanded query too and leaves max(plain, expanded) in full.sims. Returns the
+   * expanded query, or null (scores untouched).
+   */
+  private expand(query: Float32Array, m: number, o: RerankOptions): Float32Array | null {
+    const full = this.full
+    const top = this.selectTop(full.cand, full.sims, m, o.k)
+    const neighbours: Neighbour[] = []
+    for (let i = 0; i < top.length; i++) {
+      const slot = full.cand[top[i]]
+      neighbours.push({
+        vector: full.get(slot),
+        sim: full.sims[top[i]],
+        pictures: this.productPictures[this.product[slot]],
+      })
+    }
+    const q2 = expandQuery(query, neighbours, o)
+    if (!q2) return null
+    if (this.plainSims.length < m) this.plainSims = new Float32Array(this.cap)
+    const plain = this.plainSims
+    plain.set(full.sims.subarray(0, m))
+    full.score(q2, m)
+    const sims = full.sims
+    for (let i = 0; i < m; i++) if (plain[i] > sims[i]) sims[i] = plain[i]
+    return q2
   }
 
   /** minSim, distinct product, then the top k of (cand, sims)[0..m). */
@@ -464,6 +521,7 @@ export class VectorIndex {
     sims: Float32Array,
     m: number,
     p: SearchParams,
+    expanded: Float32Array | null = null,
   ): { hits: Hit[]; matched: number } {
     const minSim = p.minSim ?? -Infinity
     if (minSim > -Infinity) {
@@ -498,6 +556,11 @@ export class VectorIndex {
         if (!v || v.length !== q.length) continue
         let d = 0
         for (let j = 0; j < v.length; j++) d += q[j] * v[j]
+        if (expanded) {
+          let e = 0
+          for (let j = 0; j < v.length; j++) e += expanded[j] * v[j]
+          if (e > d) d = e
+        }
         head[i] = { rowId: head[i].rowId, sim: d }
       }
       head.sort((a, b) => b.sim - a.sim || a.rowId - b.rowId)

@@ -196,6 +196,67 @@ describe('VectorIndex', () => {
     )
     expect(got.matched).toBe(got.hits.length)
   })
+
+  it('counts pictures per product through inserts, product changes and removals', () => {
+    const index = new VectorIndex(4)
+    const v = new Float32Array([1, 0, 0, 0])
+    for (let rowId = 1; rowId <= 5; rowId++)
+      index.upsert({ rowId, productId: rowId <= 3 ? 'a' : 'b', categoryId: 0 }, v)
+    expect([1, 4].map((id) => index.productPicturesOf(id))).toEqual([3, 2])
+    index.updateEntry({ rowId: 3, productId: 'b', categoryId: 0 })
+    index.upsert({ rowId: 2, productId: 'a', categoryId: 0 }, v) // overwrite, same product
+    expect([1, 3].map((id) => index.productPicturesOf(id))).toEqual([2, 3])
+    index.remove(1)
+    index.remove(4)
+    expect([2, 3, 1].map((id) => index.productPicturesOf(id))).toEqual([1, 2, 0])
+  })
+
+  it('query expansion: max(plain, expanded) scores as a brute force, only through multi-picture products', () => {
+    const r = rng(5)
+    const dim = 16
+    const index = new VectorIndex(dim)
+    const live = new Map<number, { v: Float32Array; e: IndexEntry }>()
+    // 30 products: the even ones have 3 pictures near a centre, the odd ones a single picture.
+    let rowId = 0
+    for (let p = 0; p < 30; p++) {
+      const c = unit(r, dim)
+      for (let k = 0; k < (p % 2 === 0 ? 3 : 1); k++) {
+        const v = c.map((x) => x + 0.3 * (r() * 2 - 1))
+        const n = Math.hypot(...v)
+        const e = { rowId: ++rowId, productId: `p${p}`, categoryId: p % 3, intAttr: p }
+        const u = v.map((x) => x / n)
+        index.upsert(e, u)
+        live.set(e.rowId, { v: u, e })
+      }
+    }
+    const expand = { k: 4, alpha: 3, full: 2, minSim: 0 }
+    const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i], 0)
+    for (let t = 0; t < 20; t++) {
+      const q = unit(r, dim)
+      const got = index.search({ query: q, k: 15, expand, filter: parseFilter('int_attr < 25') })
+      // Reference: the same expansion computed by hand over the filtered pictures.
+      const cand = [...live.values()].filter(({ e }) => (e.intAttr ?? 0) < 25)
+      const plain = cand
+        .map(({ v, e }) => ({ v, e, s: dot(q, v) }))
+        .sort((a, b) => b.s - a.s || a.e.rowId - b.e.rowId)
+      const q2 = Float32Array.from(q)
+      let used = 0
+      for (const h of plain.slice(0, expand.k)) {
+        const pictures = [...live.values()].filter((x) => x.e.productId === h.e.productId).length
+        if (h.s <= 0 || pictures < 2) continue
+        used++
+        for (let i = 0; i < dim; i++) q2[i] += h.s ** 3 * h.v[i]
+      }
+      const n2 = Math.hypot(...q2)
+      const want = plain
+        .map(({ v, e, s }) => ({ rowId: e.rowId, sim: used ? Math.max(s, dot(q2, v) / n2) : s }))
+        .sort((a, b) => b.sim - a.sim || a.rowId - b.rowId)
+        .slice(0, 15)
+      expect(got.expanded).toBe(used > 0)
+      expect(got.hits.map((h) => h.rowId)).toEqual(want.map((h) => h.rowId))
+      got.hits.forEach((h, i) => expect(h.sim).toBeCloseTo(want[i].sim, 5))
+    }
+  })
 })
 
 /** Vectors with a decaying spectrum and clusters, like real descriptors (for the coarse stage). */
