@@ -62,7 +62,8 @@ const DOMAINS = (process.env.QUALITY_DOMAINS?.split(',') ?? [
 const bgs = backgroundFiles(DATA)
 // QUALITY_PARTIAL=1: only pictures already in the cache (a quick look while the cache fills).
 if (process.env.QUALITY_PARTIAL) {
-  for (const d of DOMAINS) items[d] = items[d].filter((it) => VARIANTS.every((v) => cached(it.key, v)))
+  for (const d of DOMAINS)
+    items[d] = items[d].filter((it) => VARIANTS.every((v) => cached(it.key, v)))
 }
 const fused = {} as Record<Domain, Record<Variant, Float32Array[]>>
 for (const d of DOMAINS) {
@@ -198,7 +199,7 @@ interface Row {
 
 const qe = (k: number, full: number, alpha = 3): Method => ({
   name: '',
-  rerank: { k, alpha, full, minSim: 0 },
+  rerank: { k, alpha, full, minSim: 0, shortlist: 1000 },
 })
 const rows: Row[] = [
   { name: 'fused 2,368-d, no projection (plain fusion)', descriptor: plain },

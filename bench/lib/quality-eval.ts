@@ -162,7 +162,12 @@ export function measure(t: Task, m: Method): number {
         // As the engine: every picture scores max(similarity to the query, to the expanded one).
         const s2 = sims({ n: 1, d: g.d, x: q2 }, g)
         if (m.rerank.plainScore !== false) {
-          for (let j = 0; j < g.n; j++) s2[j] = Math.max(s2[j], s[i * g.n + j])
+          // Only the shortlist (the best by plain similarity) is re-scored.
+          const short = new Set(topK(s, i * g.n, g.n, Math.max(m.rerank.k, m.rerank.shortlist)))
+          for (let j = 0; j < g.n; j++) {
+            const plain = s[i * g.n + j]
+            s2[j] = short.has(j) ? Math.max(s2[j], plain) : plain
+          }
         }
         top = topK(s2, 0, g.n, keep)
       }

@@ -1,6 +1,8 @@
 /**
  * Query-time re-ranking: α-weighted query expansion (Radenović, Tolias & Chum 2018) whose
- * strength follows how many pictures the neighbours' products have. The query is moved towards
+ * strength follows how many pictures the neighbours' products have. A picture's score is then
+ * max(similarity to the query, similarity to the expanded query), so an identical picture still
+ * scores 1 and every score is a cosine similarity in 0..1. The query is moved towards
  * its best gallery neighbours, each weighted by sim^α × strength(pictures of its product); a
  * neighbour whose product has a single picture adds nothing (in a one-picture-per-product gallery
  * the nearest pictures are other products, and expanding towards them drifts). Used by the
@@ -19,6 +21,13 @@ export interface RerankOptions {
   full: number
   /** Neighbours at or below this similarity are never used. */
   minSim: number
+  /**
+   * Pictures re-scored with the expanded query: the best `shortlist` by the plain similarity (a
+   * constant, above the deepest page Start + Num = 500, so pages of one query concatenate
+   * exactly); the others keep their plain similarity. One extra scan of 100k vectors would cost
+   * as much as the search itself.
+   */
+  shortlist: number
 }
 
 export interface Neighbour {
@@ -64,4 +73,4 @@ export function expandQuery(
 }
 
 /** The engine's re-ranking (see bench/README.md, "Re-ranking"). */
-export const RERANK: RerankOptions = { k: 5, alpha: 3, full: 2, minSim: 0 }
+export const RERANK: RerankOptions = { k: 5, alpha: 3, full: 2, minSim: 0, shortlist: 1000 }

@@ -40,9 +40,10 @@ export interface SearchParams {
   /**
    * Re-ranking by query expansion (rerank.ts), within the same filter and category: the query is
    * moved towards its best neighbours (weighted by how many pictures their product has), and every
-   * image then scores max(similarity to the query, similarity to the expanded query) — an
-   * identical picture still scores 1, and minSim, distinct products and paging apply to that
-   * score. Exact scans only (the coarse stage of ≥ 768-d vectors ranks by the query alone).
+   * image of the shortlist then scores max(similarity to the query, similarity to the expanded
+   * query) — an identical picture still scores 1, and minSim, distinct products and paging apply
+   * to that score. Exact scans only (the coarse stage of ≥ 768-d vectors ranks by the query
+   * alone).
    */
   expand?: RerankOptions
 }
@@ -131,8 +132,6 @@ export class VectorIndex {
   private readonly attrs: AttrColumns
   private readonly productCodes = new Map<string, number>()
   private productNames: string[] = []
-  // Expansion scratch: the plain query's scores while the expanded one is scanned.
-  private plainSims = new Float32Array(0)
   // Distinct-product scratch.
   private stamp = new Int32Array(0)
   private best = new Int32Array(0)
@@ -489,14 +488,19 @@ export class VectorIndex {
 
   /**
    * Query expansion over the scored candidates full.cand/full.sims[0..m): when a neighbour counts,
-   * scans the expanded query too and leaves max(plain, expanded) in full.sims. Returns the
-   * expanded query, or null (scores untouched).
+   * re-scores the best `shortlist` candidates with the expanded query, leaving max(plain,
+   * expanded) in full.sims. Returns the expanded query and the re-scored rows, or null (scores
+   * untouched).
    */
-  private expand(query: Float32Array, m: number, o: RerankOptions): Float32Array | null {
+  private expand(
+    query: Float32Array,
+    m: number,
+    o: RerankOptions,
+  ): { query: Float32Array; rows: Set<number> } | null {
     const full = this.full
-    const top = this.selectTop(full.cand, full.sims, m, o.k)
+    const top = this.selectTop(full.cand, full.sims, m, Math.max(o.k, o.shortlist))
     const neighbours: Neighbour[] = []
-    for (let i = 0; i < top.length; i++) {
+    for (let i = 0; i < top.length && i < o.k; i++) {
       const slot = full.cand[top[i]]
       neighbours.push({
         vector: full.get(slot),
@@ -506,13 +510,15 @@ export class VectorIndex {
     }
     const q2 = expandQuery(query, neighbours, o)
     if (!q2) return null
-    if (this.plainSims.length < m) this.plainSims = new Float32Array(this.cap)
-    const plain = this.plainSims
-    plain.set(full.sims.subarray(0, m))
-    full.score(q2, m)
+    const rows = new Set<number>()
     const sims = full.sims
-    for (let i = 0; i < m; i++) if (plain[i] > sims[i]) sims[i] = plain[i]
-    return q2
+    for (let i = 0; i < top.length; i++) {
+      const slot = full.cand[top[i]]
+      const e = full.dot(slot, q2)
+      if (e > sims[top[i]]) sims[top[i]] = e
+      rows.add(this.rowIds[slot])
+    }
+    return { query: q2, rows }
   }
 
   /** minSim, distinct product, then the top k of (cand, sims)[0..m). */
@@ -521,7 +527,7 @@ export class VectorIndex {
     sims: Float32Array,
     m: number,
     p: SearchParams,
-    expanded: Float32Array | null = null,
+    expanded: { query: Float32Array; rows: Set<number> } | null = null,
   ): { hits: Hit[]; matched: number } {
     const minSim = p.minSim ?? -Infinity
     if (minSim > -Infinity) {
@@ -556,9 +562,9 @@ export class VectorIndex {
         if (!v || v.length !== q.length) continue
         let d = 0
         for (let j = 0; j < v.length; j++) d += q[j] * v[j]
-        if (expanded) {
+        if (expanded?.rows.has(head[i].rowId)) {
           let e = 0
-          for (let j = 0; j < v.length; j++) e += expanded[j] * v[j]
+          for (let j = 0; j < v.length; j++) e += expanded.query[j] * v[j]
           if (e > d) d = e
         }
         head[i] = { rowId: head[i].rowId, sim: d }

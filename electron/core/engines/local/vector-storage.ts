@@ -141,6 +141,20 @@ export class VectorStore {
     return out
   }
 
+  /** dot(query, vector of `slot`) (dequantized when stored as int8). */
+  dot(slot: number, query: Float32Array): number {
+    const o = slot * this.stride
+    let s = 0
+    if (!this.quantized) {
+      const f = this.f32
+      for (let i = 0; i < this.dim; i++) s += query[i] * f[o + i]
+      return s
+    }
+    const b = this.i8
+    for (let i = 0; i < this.dim; i++) s += query[i] * b[o + i]
+    return s * this.scales[slot]
+  }
+
   /** sims[i] = dot(query, vector of slot cand[i]) for i < m. */
   score(query: Float32Array, m: number): void {
     if (m <= 0) return

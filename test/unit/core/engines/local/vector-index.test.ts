@@ -229,9 +229,10 @@ describe('VectorIndex', () => {
         live.set(e.rowId, { v: u, e })
       }
     }
-    const expand = { k: 4, alpha: 3, full: 2, minSim: 0 }
     const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i], 0)
     for (let t = 0; t < 20; t++) {
+      // A shortlist past the candidates (all re-scored), and a short one (only the best 6).
+      const expand = { k: 4, alpha: 3, full: 2, minSim: 0, shortlist: t % 2 ? 6 : 1000 }
       const q = unit(r, dim)
       const got = index.search({ query: q, k: 15, expand, filter: parseFilter('int_attr < 25') })
       // Reference: the same expansion computed by hand over the filtered pictures.
@@ -249,7 +250,10 @@ describe('VectorIndex', () => {
       }
       const n2 = Math.hypot(...q2)
       const want = plain
-        .map(({ v, e, s }) => ({ rowId: e.rowId, sim: used ? Math.max(s, dot(q2, v) / n2) : s }))
+        .map(({ v, e, s }, i) => ({
+          rowId: e.rowId,
+          sim: used && i < expand.shortlist ? Math.max(s, dot(q2, v) / n2) : s,
+        }))
         .sort((a, b) => b.sim - a.sim || a.rowId - b.rowId)
         .slice(0, 15)
       expect(got.expanded).toBe(used > 0)
