@@ -106,12 +106,20 @@ function once(key: string, make: () => Float32Array[]): Float32Array[] {
 const shipped: Descriptor = (d) => once(`shipped ${d}`, () => fused[d][BASE].map(shippedOf))
 const plain: Descriptor = (d) =>
   once(`plain ${d}`, () => fused[d][BASE].map((x) => l2normalize(Float32Array.from(x))))
+/**
+ * Flip averaging / multi-scale: the fused descriptor averaged with variant v, then projected.
+ * Without --variants, whatever the cache holds is used: a task with a picture missing is '–'.
+ * `galleryOnly`: only gallery pictures are averaged (the query path keeps one network run).
+ */
 const pooled =
-  (v: Variant): Descriptor =>
+  (v: Variant, galleryOnly = false): Descriptor =>
   (d) =>
-    once(`pooled ${v} ${d}`, () =>
+    once(`pooled ${v} ${galleryOnly} ${d}`, () =>
       fused[d][BASE].map((x, i) => {
-        const y = fused[d][v][i]
+        const it = items[d][i]
+        if (galleryOnly && ['query', 'val', 'view'].includes(it.role)) return shippedOf(x)
+        const y = fused[d][v]?.[i] ?? cached(it.key, v)
+        if (!y) return new Float32Array(0)
         return shippedOf(x.map((a, j) => (a + y[j]) / 2))
       }),
     )
@@ -150,13 +158,15 @@ const multiDomain =
       return shipped(d).map((v) => project(p, v))
     })
 
-function tasksOf(d: Domain, vectors: Float32Array[]): Task[] {
+/** The domain's tasks; null for a task some of whose pictures have no vector in this row. */
+function tasksOf(d: Domain, vectors: Float32Array[]): (Task | null)[] {
   const its = items[d]
   const pick = (roles: Role[], stride = 1) => {
     let q = 0
     const idx = its
       .map((it, i) => (roles.includes(it.role) ? i : -1))
       .filter((i) => i >= 0 && q++ % stride === 0)
+    if (idx.some((i) => vectors[i].length === 0)) return null
     return { m: mat(idx.map((i) => vectors[i])), l: idx.map((i) => its[i].label) }
   }
   const task = (
@@ -165,9 +175,10 @@ function tasksOf(d: Domain, vectors: Float32Array[]): Task[] {
     qRoles: Role[],
     gRoles: Role[],
     byPicture = false,
-  ): Task => {
+  ): Task | null => {
     const q = pick(qRoles, STRIDE)
     const g = pick(gRoles)
+    if (!q || !g) return null
     return {
       name,
       metric,
@@ -204,12 +215,9 @@ const qe = (k: number, full: number, alpha = 3): Method => ({
 const rows: Row[] = [
   { name: 'fused 2,368-d, no projection (plain fusion)', descriptor: plain },
   { name: '**shipped** (grocery projection)', descriptor: shipped },
-  ...(VARIANTS.includes('f')
-    ? [
-        { name: 'flip averaging (fused o+f, projected)', descriptor: pooled('f') },
-        { name: 'multi-scale 192+256 px (fused, projected)', descriptor: pooled('m') },
-      ]
-    : []),
+  { name: 'flip averaging (picture + mirror, fused, projected)', descriptor: pooled('f') },
+  { name: 'flip averaging, gallery side only', descriptor: pooled('f', true) },
+  { name: 'multi-scale 192+256 px (fused, projected)', descriptor: pooled('m') },
   { name: 'α-QE top 3 (α 3)', descriptor: shipped, method: qe(3, 0) },
   { name: 'α-QE top 5 (α 3)', descriptor: shipped, method: qe(5, 0) },
   { name: 'DBA 3 + α-QE 3', descriptor: shipped, method: { ...qe(3, 0), dba: { k: 3, alpha: 3 } } },
@@ -275,7 +283,7 @@ console.log(
 )
 const figures = (r: Row): number[] =>
   DOMAINS.flatMap((d) =>
-    tasksOf(d, r.descriptor(d)).map((t) => measure(t, r.method ?? { name: '' })),
+    tasksOf(d, r.descriptor(d)).map((t) => (t ? measure(t, r.method ?? { name: '' }) : NaN)),
   )
 const base = figures(rows[1])
 const t0 = performance.now()
@@ -283,8 +291,9 @@ for (const [ri, r] of rows.entries()) {
   if (only && !only.includes(ri) && ri !== 1) continue
   const figs = ri === 1 ? base : figures(r)
   const rel = figs.map((f, i) => (base[i] > 0 ? (f - base[i]) / base[i] : 0))
-  const worst = Math.min(...rel)
-  const fmt = (f: number, i: number) => (header[i].endsWith('N-S') ? f.toFixed(2) : f.toFixed(3))
+  const worst = Math.min(...rel.filter((x) => !Number.isNaN(x)))
+  const fmt = (f: number, i: number) =>
+    Number.isNaN(f) ? '–' : header[i].endsWith('N-S') ? f.toFixed(2) : f.toFixed(3)
   console.log(
     `| ${r.name} | ${figs.map(fmt).join(' | ')} | ${ri === 1 ? '—' : (worst * 100).toFixed(1) + ' %'} |`,
   )
