@@ -32,7 +32,7 @@ import { readFileSync } from 'node:fs'
 import { requireDatasets } from './lib/datasets'
 import { cached, describeAll, type Variant } from './lib/quality-describe'
 import { phoneView } from './lib/quality-views'
-import { mat, measure, type Mat, type Method, type Task } from './lib/quality-eval'
+import { mat, measure, type Method, type Task } from './lib/quality-eval'
 import {
   backgroundFiles,
   coilItems,
