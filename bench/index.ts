@@ -25,6 +25,7 @@ import type { Featurizer } from '../electron/core/engines/local/featurizer/types
 import { Store } from '../electron/core/engines/local/store'
 import { VectorIndex, type IndexEntry } from '../electron/core/engines/local/vector-index'
 import { DIM } from '../electron/core/engines/local/featurizer/constants'
+import { RERANK } from '../electron/core/engines/local/rerank'
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`)
@@ -270,7 +271,45 @@ async function main() {
   printTable(header, rows)
 
   // The engine path, at the largest size of each dimension (vectors regenerated to free memory).
-  for (const r of engineRuns) await engineBench(r.dim, r.n, makeVectors(r.n, r.dim))
+  for (const r of engineRuns) {
+    const vecs = makeVectors(r.n, r.dim)
+    rerankOverhead(r.dim, r.n, vecs)
+    await engineBench(r.dim, r.n, vecs)
+  }
+}
+
+/**
+ * The index alone with and without re-ranking (RERANK), the two interleaved query by query on the
+ * same index, so machine load hits both alike. Every product has 3 pictures: every search expands.
+ */
+function rerankOverhead(dim: number, n: number, vecs: Float32Array[]) {
+  const index = new VectorIndex(dim, n)
+  vecs.forEach((v, i) => index.upsert(entryFor(i), v))
+  const r = mulberry(11)
+  const on: number[] = []
+  const off: number[] = []
+  let expanded = 0
+  for (let i = 0; i < QUERIES * 2; i++) {
+    const query = vecs[Math.floor(r() * n)]
+    const withRerank = i % 2 === 0
+    const [res, ms] = time(() =>
+      index.search({ query, k: K, ...(withRerank ? { expand: RERANK } : {}) }),
+    )
+    if (withRerank) {
+      on.push(ms)
+      if (res.expanded) expanded++
+    } else off.push(ms)
+  }
+  console.log(
+    `\nIndex alone, dim ${dim}, ${n} vectors, top ${K}, interleaved (${expanded}/${on.length} searches expanded)`,
+  )
+  printTable(
+    ['search', 'p50 ms', 'p95 ms'],
+    [
+      ['re-ranking on', fmt(pct(on, 50)), fmt(pct(on, 95))],
+      ['off', fmt(pct(off, 50)), fmt(pct(off, 95))],
+    ],
+  )
 }
 
 async function engineBench(dim: number, n: number, vecs: Float32Array[]) {
