@@ -143,6 +143,7 @@ describe('the query folds into a strip after a search', () => {
           document.querySelector('[data-testid="search-tabs"]')!.contains(document.activeElement),
         ),
       ).toBe(true)
+      await shot('unfolded')
       // …and "Fold the query" folds it again, the focus on "Edit query".
       await page.getByTestId('query-fold').focus()
       await page.keyboard.press('Enter')
