@@ -186,6 +186,11 @@ describe('Categories in the Gallery (Chromium)', () => {
       )
       await page.getByTestId('gallery-card').first().click()
       await page.getByTestId('detail-category').waitFor()
+      // The drawer has slid in (its right edge at the window's).
+      await page.waitForFunction(() => {
+        const d = document.querySelector('.n-drawer')?.getBoundingClientRect()
+        return !!d && Math.abs(d.right - window.innerWidth) < 1
+      })
       expect(await page.getByTestId('detail-category').textContent()).toContain(notPredicted)
       await noSidewaysScroll(page)
       await shot(page, `cats-${run.locale}-${run.width}-detail`)
