@@ -343,6 +343,43 @@ describe('keyboard only: every main task without a mouse, with the focus in sigh
     expect(errors).toEqual([])
   })
 
+  it('Gallery: Set category… by keyboard — Esc closes it onto its button; a choice is applied', async () => {
+    // The selection from before (rows chosen with Space) has the bulk bar's buttons.
+    await pressUntil(page, 'Shift+Tab', byTestId('gallery-bulk-category'), 'Set category…', 40)
+    await page.keyboard.press('Enter')
+    await page.getByTestId('category-dialog').waitFor()
+    await page.waitForFunction(() => !!document.activeElement?.closest('.n-modal'))
+    await expectVisible(page, 'in the category dialog')
+    await page.keyboard.press('Escape')
+    await page.getByTestId('category-dialog').waitFor({ state: 'detached' })
+    expect((await expectVisible(page, 'after Esc')).testid).toBe('gallery-bulk-category')
+    // Again, and this time a category: typed, picked with Enter, applied from the Save button.
+    await page.keyboard.press('Enter')
+    await page.getByTestId('category-dialog').waitFor()
+    await tabTo(page, 'category-dialog-select', 10)
+    // Enter opens the list, typing filters it, Enter takes the first match.
+    await page.keyboard.press('Enter')
+    await page.keyboard.type('88888888')
+    await page.locator('.n-base-select-option', { hasText: '88888888' }).waitFor()
+    await page.keyboard.press('Enter')
+    await page.waitForFunction(() =>
+      document
+        .querySelector('[data-testid="category-dialog-select"]')
+        ?.textContent?.includes('88888888'),
+    )
+    await tabTo(page, 'category-dialog-save', 10)
+    await page.keyboard.press('Enter')
+    await page.getByTestId('category-dialog').waitFor({ state: 'detached', timeout: 30_000 })
+    // The bar's buttons come back after the change; the focus with them, not lost.
+    await page.waitForFunction(
+      () => document.activeElement?.getAttribute('data-testid') === 'gallery-bulk-category',
+      undefined,
+      { timeout: 30_000 },
+    )
+    await expectVisible(page, 'Set category… after the change')
+    expect(errors).toEqual([])
+  })
+
   it('Jobs drawer: opens by Enter, pauses and resumes a job, Esc returns to the indicator', async () => {
     const src = path.join(t.dir, 'src', 'p')
     fs.mkdirSync(src, { recursive: true })

@@ -4,7 +4,8 @@ import { onBeforeUnmount, watch, type Ref } from 'vue'
  * Keeps the keyboard's place when a control replaces itself: Pause becomes Resume, Stop gives way
  * to Remove, the drop zone gives way to the picture it took. Without this the focused control
  * leaves the page and the focus falls back to the start of the document. When the control focused
- * last inside `root` has gone or been hidden and nothing else holds the focus, the first present of `targets` (data-testid values, in order of preference) takes it, or
+ * last inside `root` has gone or been hidden and nothing else holds the focus (also after a dialog
+ * it opened closes), the first present of `targets` (data-testid values, in order of preference) takes it, or
  * else the first enabled button in `root`.
  */
 export function useFocusKeeper(root: Ref<HTMLElement | null>, targets: string[]) {
@@ -15,6 +16,12 @@ export function useFocusKeeper(root: Ref<HTMLElement | null>, targets: string[])
   }
   const observer =
     typeof MutationObserver === 'undefined' ? null : new MutationObserver(() => restore())
+  // The focus let go to nowhere (a dialog opened from here closed, and the control that opened it
+  // has gone meanwhile): tried once the browser has settled.
+  const onOut = (e: FocusEvent) => {
+    if (!e.relatedTarget) setTimeout(restore, 0)
+  }
+  document.addEventListener('focusout', onOut, true)
 
   function restore() {
     const el = root.value
@@ -28,12 +35,15 @@ export function useFocusKeeper(root: Ref<HTMLElement | null>, targets: string[])
       shown(active)
     )
       return
+    const to =
+      targets
+        .map((id) => el.querySelector<HTMLElement>(`[data-testid="${id}"]`))
+        .find((t): t is HTMLElement => !!t && !t.hasAttribute('disabled') && shown(t)) ??
+      Array.from(el.querySelectorAll<HTMLElement>('button:not([disabled])')).find(shown)
+    // Nothing to go to yet (a progress bar instead of the buttons): tried again when they return.
+    if (!to) return
     last = null
-    for (const id of targets) {
-      const t = el.querySelector<HTMLElement>(`[data-testid="${id}"]`)
-      if (t && !t.hasAttribute('disabled') && shown(t)) return t.focus()
-    }
-    Array.from(el.querySelectorAll<HTMLElement>('button:not([disabled])')).find(shown)?.focus()
+    to.focus()
   }
 
   watch(
@@ -54,6 +64,7 @@ export function useFocusKeeper(root: Ref<HTMLElement | null>, targets: string[])
     { immediate: true, flush: 'post' },
   )
   onBeforeUnmount(() => {
+    document.removeEventListener('focusout', onOut, true)
     observer?.disconnect()
     root.value?.removeEventListener('focusin', onIn)
   })
