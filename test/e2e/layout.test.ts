@@ -80,9 +80,10 @@ async function go(page: Page, route: string, ready: string) {
   await page.evaluate((r) => (location.hash = r), `#/${route}`)
   await page.getByTestId(ready).first().waitFor()
 }
+/** Esc closes the drawer or dialog on top. */
 const escape = async (page: Page) => {
   await page.keyboard.press('Escape')
-  await page.waitForTimeout(250)
+  await page.waitForFunction(() => !document.querySelector('.n-drawer, .n-modal'))
 }
 
 const EMPTY: State[] = [
@@ -113,13 +114,8 @@ describe('the screenshot suite: every view, en-US/zh-CN × light/dark × 1360×8
   const CONTENT: State[] = [
     {
       name: 'search',
-      // the picture is kept; searching again shows the view as it is right after a search
-      open: async (p) => {
-        await go(p, 'search', 'results-grid')
-        await p.getByTestId('search-pic').click()
-        await p.getByTestId('results-summary').waitFor()
-        await p.waitForTimeout(600)
-      },
+      // the search (picture, query strip, results) is kept by its store
+      open: (p) => go(p, 'search', 'results-grid'),
       // after a search its results are in view
       check: (p, c) => inView(p, 'results-summary', c),
     },
@@ -384,16 +380,77 @@ describe('the screenshot suite: every view, en-US/zh-CN × light/dark × 1360×8
     expect(errors.filter((e) => !/status of 40[0-9]/.test(e))).toEqual([])
   }, 300_000)
 
-  it('the sidebar toggle works from the keyboard and is remembered', async () => {
-    await switchLanguageTheme(page, 'en-US', 'light')
-    await page.setViewportSize({ width: 1000, height: 700 })
+  /** Signed in, in English and light, the sidebar's own choices forgotten. */
+  async function freshShell() {
+    await page.goto(`${host.url}/#/gallery`)
     await page.evaluate(() => {
+      localStorage.setItem('loupe.locale', 'en-US')
+      localStorage.setItem('loupe.theme', 'light')
       localStorage.removeItem('loupe.sidebar.narrow')
       localStorage.removeItem('loupe.sidebar.wide')
     })
-    await page.goto(`${host.url}/#/gallery`)
+    await page.reload()
+    await page.locator('[data-testid="sign-in"], [data-testid="sider"]').first().waitFor()
+    if (await page.getByTestId('sign-in').isVisible()) {
+      await page.getByTestId('signin-token').locator('input').fill(host.auth.createdToken!.token)
+      await page.getByTestId('signin-submit').click()
+    }
+    await page.getByTestId('sider').waitFor()
+  }
+
+  it('the collapsed sidebar highlights only the new view after navigating', async () => {
+    await page.setViewportSize({ width: 1000, height: 700 })
+    await freshShell()
+    expect(await page.getByTestId('sider').getAttribute('data-collapsed')).toBe('true')
+    for (const [from, to] of [
+      ['gallery', 'tasks'],
+      ['tasks', 'search'],
+    ]) {
+      await page.locator(`[data-nav="${from}"]`).click()
+      await page.waitForFunction((f) => location.hash === `#/${f}`, from)
+      await page.waitForTimeout(400)
+      // every frame for 0.8 s from the click on the next item: which items look selected
+      await page.evaluate(() => {
+        const w = window as unknown as { frames_: [number, string][]; clickAt: number }
+        w.frames_ = []
+        w.clickAt = Infinity
+        document.addEventListener('click', () => (w.clickAt = performance.now()), {
+          capture: true,
+          once: true,
+        })
+        const lit = () =>
+          Array.from(document.querySelectorAll<HTMLElement>('[data-nav]'))
+            .filter((el) => {
+              const c = el.querySelector('.n-menu-item-content') ?? el
+              const bg = getComputedStyle(c, '::before').backgroundColor
+              return !/^(transparent|rgba\(0, 0, 0, 0\))$/.test(bg)
+            })
+            .map((el) => el.dataset.nav)
+            .join(',')
+        const t0 = performance.now()
+        const tick = () => {
+          w.frames_.push([performance.now(), lit()])
+          if (performance.now() - t0 < 800) requestAnimationFrame(tick)
+        }
+        requestAnimationFrame(tick)
+      })
+      await page.locator(`[data-nav="${to}"]`).click()
+      await page.waitForTimeout(900)
+      const { frames, clickAt } = await page.evaluate(() => {
+        const w = window as unknown as { frames_: [number, string][]; clickAt: number }
+        return { frames: w.frames_, clickAt: w.clickAt }
+      })
+      // from the first frame after the click on, only the next view is highlighted
+      const after = frames.filter(([t]) => t > clickAt + 20).map(([, lit]) => lit)
+      expect(after.length).toBeGreaterThan(5)
+      expect(new Set(after)).toEqual(new Set([to]))
+    }
+  })
+
+  it('the sidebar toggle works from the keyboard and is remembered', async () => {
+    await page.setViewportSize({ width: 1000, height: 700 })
+    await freshShell()
     const sider = page.getByTestId('sider')
-    await sider.waitFor()
     expect(await sider.getAttribute('data-collapsed')).toBe('true')
     const labels = await page
       .locator('[data-nav]')

@@ -252,14 +252,14 @@ export async function switchLanguageTheme(page: Page, locale: Locale, theme: The
       theme,
     )
   }
-  // no tooltip of the header's buttons in the screenshots
+  // no tooltip or focus of the header's buttons in the screenshots
   await page.mouse.move(1, 1)
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur())
 }
 
 /** Lets transitions (a drawer sliding in) and pending requests settle before a check. */
-export async function settle(page: Page, ms = 60): Promise<void> {
+export async function settle(page: Page): Promise<void> {
   await page.waitForLoadState('networkidle')
-  await page.waitForTimeout(ms)
   await page.waitForFunction(
     () =>
       document
