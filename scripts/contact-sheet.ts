@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import sharp from 'sharp'
+import sharp, { type OverlayOptions } from 'sharp'
 
 const SRC = process.argv[2] ?? process.env.LOUPE_SHOTS
 const OUT = path.resolve(process.argv[3] ?? 'docs/screenshots')
@@ -39,7 +39,8 @@ interface Shot {
 const shots: Shot[] = []
 for (const f of fs.readdirSync(SRC).sort()) {
   const m = /^(.+)__(en-US|zh-CN)__(light|dark)__(\d+x\d+)\.png$/.exec(f)
-  if (m) shots.push({ file: path.join(SRC, f), state: m[1]!, locale: m[2]!, theme: m[3]!, size: m[4]! })
+  if (m)
+    shots.push({ file: path.join(SRC, f), state: m[1]!, locale: m[2]!, theme: m[3]!, size: m[4]! })
 }
 if (!shots.length) {
   console.error(`no <state>__<locale>__<theme>__<w>x<h>.png screenshots in ${SRC}`)
@@ -69,7 +70,7 @@ for (const size of sizes) {
     const rows = states.slice(g * ROWS, (g + 1) * ROWS)
     const width = GAP + COLUMNS.length * (TILE + GAP)
     const height = 34 + rows.length * (LABEL + tileH + GAP)
-    const layers: sharp.OverlayOptions[] = [
+    const layers: OverlayOptions[] = [
       {
         input: label(
           `Loupe screenshot suite · ${size.replace('x', '×')} · ${rows[0]} … ${rows.at(-1)}`,
@@ -108,7 +109,9 @@ for (const size of sizes) {
       .toFile(file)
     const bytes = fs.statSync(file).size
     total += bytes
-    console.log(`${path.relative(process.cwd(), file)}: ${rows.length} states, ${(bytes / 1024).toFixed(0)} KB`)
+    console.log(
+      `${path.relative(process.cwd(), file)}: ${rows.length} states, ${(bytes / 1024).toFixed(0)} KB`,
+    )
   }
 }
 console.log(`${shots.length} screenshots, ${(total / 1024 / 1024).toFixed(2)} MB in ${OUT}`)

@@ -18,6 +18,7 @@ const en = {
     offline: 'The engine cannot be reached — showing the exports Loupe remembers.',
     none: 'No metadata export yet.',
     watching: 'Watching…',
+    result: { images: 'Done: {n} images', lines: 'Done: {n} lines' },
     columns: {
       id: 'ID',
       status: 'Status',
@@ -105,6 +106,7 @@ const zh: typeof en = {
     offline: '无法连接引擎 —— 显示 Loupe 记录的导出任务。',
     none: '还没有元信息导出。',
     watching: '跟踪中…',
+    result: { images: '完成:{n} 张图片', lines: '完成:{n} 行' },
     columns: {
       id: 'ID',
       status: '状态',
