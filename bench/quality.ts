@@ -291,11 +291,12 @@ for (const [ri, r] of rows.entries()) {
   if (only && !only.includes(ri) && ri !== 1) continue
   const figs = ri === 1 ? base : figures(r)
   const rel = figs.map((f, i) => (base[i] > 0 ? (f - base[i]) / base[i] : 0))
-  const worst = Math.min(...rel.filter((x) => !Number.isNaN(x)))
+  const known = rel.filter((x) => !Number.isNaN(x))
+  const worst = known.length ? Math.min(...known) : NaN
   const fmt = (f: number, i: number) =>
     Number.isNaN(f) ? '–' : header[i].endsWith('N-S') ? f.toFixed(2) : f.toFixed(3)
   console.log(
-    `| ${r.name} | ${figs.map(fmt).join(' | ')} | ${ri === 1 ? '—' : (worst * 100).toFixed(1) + ' %'} |`,
+    `| ${r.name} | ${figs.map(fmt).join(' | ')} | ${ri === 1 || Number.isNaN(worst) ? '—' : (worst * 100).toFixed(1) + ' %'} |`,
   )
 }
 console.log(`\n(${((performance.now() - t0) / 1000).toFixed(0)} s for the table)`)

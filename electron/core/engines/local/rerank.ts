@@ -73,4 +73,4 @@ export function expandQuery(
 }
 
 /** The engine's re-ranking (see bench/README.md, "Re-ranking"). */
-export const RERANK: RerankOptions = { k: 5, alpha: 3, full: 2, minSim: 0, shortlist: 1000 }
+export const RERANK: RerankOptions = { k: 3, alpha: 3, full: 2, minSim: 0, shortlist: 1000 }
