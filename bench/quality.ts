@@ -215,9 +215,6 @@ const qe = (k: number, full: number, alpha = 3): Method => ({
 const rows: Row[] = [
   { name: 'fused 2,368-d, no projection (plain fusion)', descriptor: plain },
   { name: '**shipped** (grocery projection)', descriptor: shipped },
-  { name: 'flip averaging (picture + mirror, fused, projected)', descriptor: pooled('f') },
-  { name: 'flip averaging, gallery side only', descriptor: pooled('f', true) },
-  { name: 'multi-scale 192+256 px (fused, projected)', descriptor: pooled('m') },
   { name: 'α-QE top 3 (α 3)', descriptor: shipped, method: qe(3, 0) },
   { name: 'α-QE top 5 (α 3)', descriptor: shipped, method: qe(5, 0) },
   { name: 'DBA 3 + α-QE 3', descriptor: shipped, method: { ...qe(3, 0), dba: { k: 3, alpha: 3 } } },
@@ -268,6 +265,9 @@ const rows: Row[] = [
   },
   { name: 'multi-domain whitening on top (reg 0.03)', descriptor: multiDomain(0.03) },
   { name: 'multi-domain whitening on top (reg 0.1)', descriptor: multiDomain(0.1) },
+  { name: 'flip averaging (picture + mirror, fused, projected)', descriptor: pooled('f') },
+  { name: 'flip averaging, gallery side only', descriptor: pooled('f', true) },
+  { name: 'multi-scale 192+256 px (fused, projected)', descriptor: pooled('m') },
 ]
 
 const only = process.env.QUALITY_ROWS?.split(',').map(Number)
