@@ -55,8 +55,13 @@ function label(text: string, width: number, height = LABEL, size = 13): Buffer {
   )
 }
 
-/** States in the order the suite walks them (first seen), per size. */
-const order = [...new Set(shots.map((s) => s.state))]
+/** States in the order the suite walked them (the first screenshot of each state). */
+const firstAt = new Map<string, number>()
+for (const s of shots) {
+  const t = fs.statSync(s.file).mtimeMs
+  firstAt.set(s.state, Math.min(firstAt.get(s.state) ?? Infinity, t))
+}
+const order = [...firstAt.keys()].sort((a, b) => firstAt.get(a)! - firstAt.get(b)!)
 const sizes = [...new Set(shots.map((s) => s.size))].sort((a, b) => parseInt(b) - parseInt(a))
 fs.mkdirSync(OUT, { recursive: true })
 for (const f of fs.readdirSync(OUT)) if (/^sheet-.*\.png$/.test(f)) fs.rmSync(path.join(OUT, f))

@@ -233,7 +233,11 @@ describe('the screenshot suite: every view, en-US/zh-CN × light/dark × 1360×8
       for (const s of states) {
         await s.open(page, c)
         await settle(page)
-        for (const p of await pageProblems(page, { locale: c.locale, scope: s.scope }))
+        for (const p of await pageProblems(page, {
+          locale: c.locale,
+          theme: c.theme,
+          scope: s.scope,
+        }))
           problems.push(`${s.name} (${label(c)}): ${p}`)
         for (const p of (await s.check?.(page, c)) ?? [])
           problems.push(`${s.name} (${label(c)}): ${p}`)
@@ -293,14 +297,14 @@ describe('the screenshot suite: every view, en-US/zh-CN × light/dark × 1360×8
       await page.reload()
       await page.getByTestId('signin-token').waitFor()
       await settle(page)
-      for (const p of await pageProblems(page, { locale: c.locale, scope: 'body' }))
+      for (const p of await pageProblems(page, { locale: c.locale, theme: c.theme, scope: 'body' }))
         problems.push(`sign-in (${label(c)}): ${p}`)
       await shot('sign-in', c)
       await page.getByTestId('signin-token').locator('input').fill('not-a-token')
       await page.getByTestId('signin-submit').click()
       await page.getByTestId('signin-error').waitFor()
       await settle(page)
-      for (const p of await pageProblems(page, { locale: c.locale, scope: 'body' }))
+      for (const p of await pageProblems(page, { locale: c.locale, theme: c.theme, scope: 'body' }))
         problems.push(`sign-in-error (${label(c)}): ${p}`)
       await shot('sign-in-error', c)
     }

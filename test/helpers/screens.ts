@@ -220,12 +220,25 @@ export async function rawErrorCodes(page: Page): Promise<string[]> {
   )
 }
 
-/** Every problem of the page as it is: layout in `scope`, language (zh-CN), raw error codes. */
+/** The page's own background in the dark theme: dark (a white page around a dark card is not). */
+export async function themeProblems(page: Page, theme: Theme): Promise<string[]> {
+  if (theme !== 'dark') return []
+  const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor)
+  const [r = 255, g = 255, b = 255, a = 1] = (bg.match(/[\d.]+/g) ?? []).map(Number)
+  const light = a === 0 || 0.2126 * r + 0.7152 * g + 0.0722 * b > 128
+  return light ? [`the page is light in the dark theme (body ${bg})`] : []
+}
+
+/**
+ * Every problem of the page as it is: layout in `scope`, language (zh-CN), raw error codes,
+ * a light page in the dark theme.
+ */
 export async function pageProblems(
   page: Page,
-  o: { locale: Locale; scope?: string },
+  o: { locale: Locale; theme?: Theme; scope?: string },
 ): Promise<string[]> {
   const out = await layoutProblems(page, o.scope)
+  if (o.theme) out.push(...(await themeProblems(page, o.theme)))
   if (o.locale === 'zh-CN') out.push(...(await untranslated(page, await zhLatinWords())))
   out.push(...(await rawErrorCodes(page)))
   return out
