@@ -87,12 +87,14 @@ async function pressUntil(
   what: string,
   max = 40,
 ): Promise<Focus> {
+  const seen: string[] = []
   for (let i = 0; i < max; i++) {
     await page.keyboard.press(key)
     const f = await expectVisible(page, `${key} towards ${what}`)
     if (want(f)) return f
+    seen.push(f.nav ?? f.testid ?? f.tag)
   }
-  throw new Error(`${what} not reached with ${max} × ${key}`)
+  throw new Error(`${what} not reached with ${max} × ${key} (went by ${seen.join(', ')})`)
 }
 const byTestId = (id: string) => (f: Focus) => f.testid === id
 const tabTo = (page: Page, id: string, max = 40) => pressUntil(page, 'Tab', byTestId(id), id, max)
@@ -447,14 +449,36 @@ describe('keyboard only: every main task without a mouse, with the focus in sigh
     expect(errors).toEqual([])
   })
 
+  it('Tasks and Folders: dialogs and the import popover close with Esc onto their buttons', async () => {
+    for (const [view, heading, opener, inside] of [
+      ['tasks', 'Tasks', 'dump-import-file', '.n-popover'],
+      ['tasks', 'Tasks', 'batch-new', '.n-modal'],
+      ['folders', 'Folders', 'folders-add', '.n-modal'],
+    ] as const) {
+      await openView(page, view, heading)
+      await tabTo(page, opener)
+      await page.keyboard.press('Enter')
+      await page.waitForFunction((sel) => !!document.activeElement?.closest(sel), inside)
+      await expectVisible(page, `in what ${opener} opened`)
+      await page.keyboard.press('Escape')
+      await page.waitForFunction(
+        (id) => document.activeElement?.getAttribute('data-testid') === id,
+        opener,
+      )
+      await expectVisible(page, `${opener} after Esc`)
+    }
+    expect(errors).toEqual([])
+  })
+
   it('dark theme by keyboard: the ring is drawn in the dark theme’s own colour', async () => {
-    const light = (await expectVisible(page, 'New profile, light')).ring
+    const here = await expectVisible(page, 'the focus, light')
+    const light = here.ring
     await pressUntil(page, 'Shift+Tab', byTestId('theme-toggle'), 'the theme button', 20)
     await page.keyboard.press('Enter')
     await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark')
     const dark = await expectVisible(page, 'the theme button, dark')
     expect(dark.ring).not.toBe(light)
-    await tabTo(page, 'profile-new')
+    await tabTo(page, here.testid!)
     await shot('dark-focus')
     expect(errors).toEqual([])
   })
