@@ -15,6 +15,7 @@ export type AccessScope = 'read' | 'full'
 
 export const METHOD_SCOPES: Record<MethodName<Contract>, AccessScope> = {
   'app.info': 'read',
+  'app.tasks': 'read',
 
   'profiles.list': 'read',
   'profiles.create': 'full',

@@ -8,6 +8,7 @@ import { tasksDomain } from './domains/tasks'
 import { batchDomain } from './domains/batch'
 import { watchDomain } from './domains/watch'
 import { secretsDomain } from './domains/secrets'
+import { CoreStatus } from './events'
 
 const Empty = z.object({}).strict()
 const Ok = z.object({ ok: z.literal(true) })
@@ -20,6 +21,11 @@ const Ok = z.object({ ok: z.literal(true) })
 export const contract = {
   app: {
     info: method(Empty, S.AppInfo),
+    /**
+     * The core's long tasks running now (engine load, picture model, migration, dump import): what
+     * a window that connects later would have seen in `core.status` events.
+     */
+    tasks: method(Empty, z.object({ tasks: z.array(CoreStatus) })),
   },
   profiles: {
     list: method(Empty, z.object({ profiles: z.array(S.ProfileView), active: z.string() })),

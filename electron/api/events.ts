@@ -11,6 +11,16 @@ export const NotificationTarget = z.object({
 export type NotificationTarget = z.infer<typeof NotificationTarget>
 
 /** Typed events the core emits; each host forwards them (IPC or Server-Sent Events). */
+/** A long task of the core (see the `core.status` event); also what `app.tasks` lists. */
+export const CoreStatus = z.object({
+  profile: z.string(),
+  task: z.enum(['engine-load', 'model-load', 'gallery-migration', 'dump-import']),
+  stage: z.enum(['reading', 'applying']).optional(),
+  phase: z.enum(['running', 'done', 'failed']),
+  done: z.number(),
+  total: z.number(),
+})
+
 export const events = {
   'profiles.changed': z.object({ active: z.string() }),
   /** A job's counters as they change: the live part of JobView (jobs.list / jobs.get). */
@@ -71,14 +81,7 @@ export const events = {
    * a dump import (`stage` reading, then applying). At most ~10 a second while `running`, then one
    * `done` (done = total) or `failed`.
    */
-  'core.status': z.object({
-    profile: z.string(),
-    task: z.enum(['engine-load', 'model-load', 'gallery-migration', 'dump-import']),
-    stage: z.enum(['reading', 'applying']).optional(),
-    phase: z.enum(['running', 'done', 'failed']),
-    done: z.number(),
-    total: z.number(),
-  }),
+  'core.status': CoreStatus,
   notification: z.object({
     level: z.enum(['info', 'success', 'warning', 'error']),
     title: z.string(),

@@ -8,7 +8,7 @@ import { createProfileService } from './profiles/service'
 import { createSecretSettings } from './profiles/secret-settings'
 import { createEngineRegistry } from './engines/registry'
 import { EventBus } from './events'
-import { createStatusReporter } from './core-status'
+import { createStatusReporter, type CoreStatus } from './core-status'
 import { createLogger } from './log'
 import type { Featurizer } from './engines/local/featurizer/types'
 import { createFeaturizer } from './engines/local/featurizer/index'
@@ -70,7 +70,14 @@ export function createCore(opts: CoreOptions) {
   profiles.init()
 
   // Long work on a profile's data (engine load, index fill, dump import) as `core.status`.
-  const status = createStatusReporter((s) => events.emit('core.status', s))
+  // The tasks running now, for windows that connect later (`app.tasks`).
+  const runningTasks = new Map<string, CoreStatus>()
+  const status = createStatusReporter((s) => {
+    const key = `${s.profile}\u0000${s.task}`
+    if (s.phase === 'running') runningTasks.set(key, s)
+    else runningTasks.delete(key)
+    events.emit('core.status', s)
+  })
 
   let featurizer: Featurizer | null = null
   const getFeaturizer = () =>
@@ -188,6 +195,9 @@ export function createCore(opts: CoreOptions) {
           secretBackend: opts.secrets.describe(),
           featurizer: featurizer?.version ?? null,
         }
+      },
+      async tasks() {
+        return { tasks: [...runningTasks.values()] }
       },
     },
     profiles: profileService.profiles,

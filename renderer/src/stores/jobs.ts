@@ -23,7 +23,10 @@ export const useJobsStore = defineStore('jobs', () => {
   let unsub: (() => void) | null = null
   /** The core's long tasks running now (`core.status`): what a job starting up waits for. */
   const coreTasks = ref<CoreTask[]>([])
+  /** Tasks an event spoke of while `load()` asked for the running ones (the event is newer). */
+  const statusSeen = new Set<string>()
   function onCoreStatus(s: CoreTask) {
+    statusSeen.add(`${s.profile}\u0000${s.task}`)
     const rest = coreTasks.value.filter((x) => x.profile !== s.profile || x.task !== s.task)
     coreTasks.value = s.phase === 'running' ? [...rest, s] : rest
   }
@@ -123,6 +126,15 @@ export const useJobsStore = defineStore('jobs', () => {
       }
     }
     const seen = new Map(eventsSeen)
+    // What started before this window listened (e.g. the picture model warming at start).
+    statusSeen.clear()
+    const tasks = await getBridge().api.app.tasks({})
+    for (const s of tasks.tasks)
+      if (!statusSeen.has(`${s.profile}\u0000${s.task}`))
+        coreTasks.value = [
+          ...coreTasks.value.filter((x) => x.profile !== s.profile || x.task !== s.task),
+          s,
+        ]
     const r = await getBridge().api.jobs.list({ limit: 50 })
     const next: Record<number, JobView> = {}
     for (const j of r.jobs) next[j.jobId] = fresher(j, seen.get(j.jobId) ?? 0)

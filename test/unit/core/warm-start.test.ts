@@ -44,8 +44,16 @@ describe('warm start of the picture model', () => {
     const { core, modelLoad } = start()
     expect(core.profiles.list().profiles.some((p) => p.kind === 'local')).toBe(true)
     await core.start()
+    // A window that connects now, after the event was sent, learns of the load from app.tasks.
+    // start() does not wait for the warm-up: it is running, and a window connecting now (after
+    // the event was sent) learns of it from app.tasks.
+    expect(modelLoad().at(-1)?.phase).toBe('running')
+    expect((await core.api.app.tasks({})).tasks).toContainEqual(
+      expect.objectContaining({ profile: '', task: 'model-load', phase: 'running' }),
+    )
     // No request has been made: the load running now is the warm-up's.
     await expect.poll(() => modelLoad().at(-1)?.phase, { timeout: 60_000 }).toBe('done')
+    expect((await core.api.app.tasks({})).tasks).toEqual([])
     expect(modelLoad()[0]).toMatchObject({ profile: '', phase: 'running' })
     const before = modelLoad().length
     await core.api.images.add({ productId: 'P1', picName: '1.jpg', image: b64(catalogueBytes(1)) })

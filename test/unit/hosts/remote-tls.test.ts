@@ -185,9 +185,9 @@ describe('HTTPS with --tls-cert / --tls-key', () => {
       let err = ''
       s.proc.stdout!.on('data', (c) => (out += c))
       s.proc.stderr!.on('data', (c) => (err += c))
-      // The token and the warning follow the first line; on a busy machine not at once.
+      // The token and the warning follow the first line; on a busy machine not at once (seconds).
       const tokenRe = /\n {2}(loupe_[A-Za-z0-9_-]{43})\n/
-      for (let t = Date.now(); Date.now() - t < 20_000;) {
+      for (let t = Date.now(); Date.now() - t < 60_000;) {
         if (tokenRe.test(out) && err.includes('Warning: serving plain HTTP')) break
         await new Promise((r) => setTimeout(r, 100))
       }
@@ -224,7 +224,7 @@ describe('HTTPS with --tls-cert / --tls-key', () => {
       await new Promise((r) => s.proc.once('exit', r))
       d.cleanup()
     }
-  })
+  }, 180_000)
 })
 
 describe('loupe tokens', () => {
