@@ -30,7 +30,8 @@ describe('local engine: ranking, paging and filters', () => {
         })
       }
     }
-  })
+    // ~120 pictures described one by one: on a busy 2-core machine more than the default minute.
+  }, 180_000)
   afterAll(async () => {
     await h.cleanup()
   })
