@@ -426,6 +426,39 @@ describe('keyboard only: every main task without a mouse, with the focus in sigh
       await expectVisible(page, `${then} after ${press}`)
     }
     await shot('jobs-drawer')
+    // Stop asks first: its confirmation takes the focus (on the button that keeps the job
+    // running), Esc closes it onto Stop and leaves the drawer open; Tab goes round its two
+    // buttons, and "Stop the job" by Enter stops it.
+    await tabTo(page, 'job-cancel')
+    await page.keyboard.press('Enter')
+    await page.getByTestId('job-cancel-confirm').waitFor()
+    await page.waitForFunction(() => !!document.activeElement?.closest('.n-popover'))
+    expect((await expectVisible(page, 'in the Stop confirmation')).text).toBe('Keep running')
+    await page.keyboard.press('Escape')
+    await page.getByTestId('job-cancel-confirm').waitFor({ state: 'hidden' })
+    await page.waitForFunction(
+      () => document.activeElement?.getAttribute('data-testid') === 'job-cancel',
+    )
+    expect(await page.getByTestId('jobs-drawer').isVisible()).toBe(true)
+    await page.keyboard.press('Enter')
+    await page.waitForFunction(() => !!document.activeElement?.closest('.n-popover'))
+    await pressUntil(page, 'Tab', (f) => f.text === 'Stop the job', '"Stop the job"', 3)
+    expect((await focused(page)).text).toBe('Stop the job')
+    await page.keyboard.press('Shift+Tab')
+    expect((await focused(page)).text).toBe('Keep running')
+    await page.keyboard.press('Shift+Tab')
+    expect((await focused(page)).text).toBe('Stop the job')
+    await page.keyboard.press('Enter')
+    await expect
+      .poll(
+        async () =>
+          ((await host.core.dispatch('jobs.get', { jobId })) as { result: { state: string } })
+            .result.state,
+        { timeout: 20_000 },
+      )
+      .toBe('cancelled')
+    await page.getByTestId('job-cancel-confirm').waitFor({ state: 'hidden' })
+    await expectVisible(page, 'after stopping the job')
     await page.keyboard.press('Escape')
     await page.locator('.n-drawer').waitFor({ state: 'detached' })
     expect((await expectVisible(page, 'after the Jobs drawer')).testid).toBe('jobs-indicator')
@@ -462,10 +495,12 @@ describe('keyboard only: every main task without a mouse, with the focus in sigh
     expect(errors).toEqual([])
   })
 
-  it('Tasks and Folders: dialogs close with Esc onto their buttons', async () => {
+  it('Tasks, Folders, Gallery: dialogs and popovers take the focus and close with Esc onto their buttons', async () => {
     for (const [view, heading, opener, inside] of [
       ['tasks', 'Tasks', 'batch-new', '.n-modal'],
+      ['tasks', 'Tasks', 'dump-import-file', '.n-popover'],
       ['folders', 'Folders', 'folders-add', '.n-modal'],
+      ['gallery', 'Gallery', 'gallery-filter-builder', '.n-popover'],
     ] as const) {
       await openView(page, view, heading)
       await tabTo(page, opener)

@@ -32,6 +32,7 @@ export function useFocusKeeper(root: Ref<HTMLElement | null>, targets: string[])
       active instanceof HTMLElement &&
       active !== last &&
       active !== document.body &&
+      active !== el &&
       shown(active)
     )
       return
@@ -40,8 +41,15 @@ export function useFocusKeeper(root: Ref<HTMLElement | null>, targets: string[])
         .map((id) => el.querySelector<HTMLElement>(`[data-testid="${id}"]`))
         .find((t): t is HTMLElement => !!t && !t.hasAttribute('disabled') && shown(t)) ??
       Array.from(el.querySelectorAll<HTMLElement>('button:not([disabled])')).find(shown)
-    // Nothing to go to yet (a progress bar instead of the buttons): tried again when they return.
-    if (!to) return
+    // Nothing to go to yet (a progress bar instead of the buttons, a stopped job finishing its last
+    // pictures): the focus waits on `root` itself, and moves on when they return.
+    if (!to) {
+      if (active !== el && shown(el)) {
+        if (!el.hasAttribute('tabindex')) el.tabIndex = -1
+        el.focus()
+      }
+      return
+    }
     last = null
     to.focus()
   }
@@ -68,4 +76,6 @@ export function useFocusKeeper(root: Ref<HTMLElement | null>, targets: string[])
     observer?.disconnect()
     root.value?.removeEventListener('focusin', onIn)
   })
+  /** Put the focus back now if its control has gone (e.g. from a panel that closed over it). */
+  return { restore }
 }
