@@ -5,7 +5,7 @@ import { flushPromises } from '@vue/test-utils'
 import { nextTick } from 'vue'
 import { i18n } from '@renderer/i18n'
 import JobsIndicator from '@renderer/components/bulk/JobsIndicator.vue'
-import { useRendererHost, wrap } from './host'
+import { until, useRendererHost, wrap } from './host'
 
 /** The Jobs drawer of a real Loupe host (`loupe serve`) says what each job does, in both languages. */
 const { t, callOk } = useRendererHost()
@@ -24,10 +24,14 @@ describe('Jobs drawer', () => {
     const w = wrap(JobsIndicator, {}, { notifications: true })
     await flushPromises()
     await w.get('[data-testid="jobs-indicator"]').trigger('click')
-    await flushPromises()
-    await nextTick()
     const kinds = () =>
       [...document.body.querySelectorAll('[data-testid="job-kind"]')].map((e) => e.textContent)
+    // The drawer lists the jobs once the host has answered (a real round trip).
+    await until(
+      () => kinds().length > 0,
+      10_000,
+      () => document.body.textContent ?? '',
+    )
     expect(kinds()).toEqual(['Metadata import'])
     expect(document.body.textContent).toContain('Import dump.jsonl into the gallery cache')
     i18n.global.locale.value = 'zh-CN'

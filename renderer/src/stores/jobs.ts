@@ -128,14 +128,16 @@ export const useJobsStore = defineStore('jobs', () => {
     const seen = new Map(eventsSeen)
     // What started before this window listened (e.g. the picture model warming at start).
     statusSeen.clear()
-    const tasks = await getBridge().api.app.tasks({})
+    const [tasks, r] = await Promise.all([
+      getBridge().api.app.tasks({}),
+      getBridge().api.jobs.list({ limit: 50 }),
+    ])
     for (const s of tasks.tasks)
       if (!statusSeen.has(`${s.profile}\u0000${s.task}`))
         coreTasks.value = [
           ...coreTasks.value.filter((x) => x.profile !== s.profile || x.task !== s.task),
           s,
         ]
-    const r = await getBridge().api.jobs.list({ limit: 50 })
     const next: Record<number, JobView> = {}
     for (const j of r.jobs) next[j.jobId] = fresher(j, seen.get(j.jobId) ?? 0)
     byId.value = next
