@@ -141,6 +141,7 @@ describe('the kinds of work of the one queue', () => {
         'batch-prepare',
         'bulk-add',
         'dump-import',
+        'gallery-category',
         'gallery-delete',
         'gallery-update',
       ])

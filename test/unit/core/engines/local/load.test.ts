@@ -65,6 +65,9 @@ describe('opening the local engine', () => {
       featurizer,
       loadSliceMs: 0,
       onLoad: (done, total) => progress.push([done, total]),
+      // Plain cosine ranking, so the answers can be checked against a brute-force scan (the
+      // query-time re-ranking has tests of its own: rerank.test.ts, vector-index.test.ts).
+      rerank: false,
     })
     loading = false
     cleanup.unshift(() => engine.close())
