@@ -1,10 +1,12 @@
 /*
- * Over 500 lines on purpose: VectorIndex is one data structure whose private typed arrays (slot
+ * Over 600 lines on purpose: VectorIndex is one data structure whose private typed arrays (slot
  * map, row ids, categories, product codes, stamps, the coarse projection's bookkeeping) are read
  * and written together by upsert/remove/train/search in hot loops; cutting it across files would
- * mean exposing those arrays. The parts that stand alone already live apart: vector-storage.ts
- * (the vector buffer), simd-kernel.ts (the scan), pca.ts (the coarse projection), attr-columns.ts
- * (typed attribute columns and filter predicates).
+ * mean exposing those arrays. The query-time re-ranking step (`expand`, and its part of `rank`)
+ * stays here for the same reason: it walks the shortlist's slots, product codes and vectors in
+ * place. What stands alone already lives apart: rerank.ts (the expansion itself: weights and the
+ * expanded query), vector-storage.ts (the vector buffer), simd-kernel.ts (the scan), pca.ts (the
+ * coarse projection), attr-columns.ts (typed attribute columns and filter predicates).
  */
 import { AttrColumns, type SlotPredicate } from './attr-columns'
 import type { FilterAst, FilterRecord } from './filter'
