@@ -13,7 +13,7 @@ const passed = r.numPassedTests ?? 0
 const failed = r.numFailedTests ?? 0
 const brokenFiles = r.numFailedTestSuites ?? 0
 const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0)
-if (brokenFiles) console.error(`${brokenFiles} test file(s) failed`)
+if (brokenFiles) console.error(`${brokenFiles} test suite(s) failed (files and describe blocks)`)
 console.log(
   `${passed} passed, ${failed + (failed === 0 ? brokenFiles : 0)} failed${skipped ? `, ${skipped} skipped` : ''}`,
 )

@@ -42,11 +42,20 @@ export function loupeAsync(
   })
 }
 
-/** Starts `loupe serve` and resolves with its URL once it prints its first line. */
+/**
+ * Starts `loupe serve` and resolves with its URL once it prints its first line. `output()` is
+ * everything the process printed so far — including what came in the same chunk as the first line
+ * and what it wrote to stderr before it — so a test never loses the lines that follow.
+ */
 export function serve(
   args: string[],
   env: NodeJS.ProcessEnv = {},
-): Promise<{ url: string; proc: ChildProcess; firstLine: string }> {
+): Promise<{
+  url: string
+  proc: ChildProcess
+  firstLine: string
+  output: () => { out: string; err: string }
+}> {
   const proc = spawn(process.execPath, [BIN, 'serve', ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -63,7 +72,7 @@ export function serve(
         clearTimeout(timer)
         const firstLine = out.slice(0, nl)
         const m = /^Loupe listening on (http:\/\/\S+)$/.exec(firstLine)
-        if (m) resolve({ url: m[1], proc, firstLine })
+        if (m) resolve({ url: m[1], proc, firstLine, output: () => ({ out, err }) })
         else reject(new Error(`unexpected first line: ${firstLine}`))
       }
     })

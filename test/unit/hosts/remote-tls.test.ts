@@ -181,16 +181,15 @@ describe('HTTPS with --tls-cert / --tls-key', () => {
     const d = tempDir()
     const s = await serve(['--data', d.dir, '--host', '0.0.0.0', '--port', '0', '--insecure-http'])
     try {
-      let out = s.firstLine
-      let err = ''
-      s.proc.stdout!.on('data', (c) => (out += c))
-      s.proc.stderr!.on('data', (c) => (err += c))
-      // The token and the warning follow the first line; on a busy machine not at once (seconds).
+      // The token and the warning follow the first line, often in the same chunk of output; on a
+      // busy machine not at once (seconds).
       const tokenRe = /\n {2}(loupe_[A-Za-z0-9_-]{43})\n/
       for (let t = Date.now(); Date.now() - t < 60_000;) {
-        if (tokenRe.test(out) && err.includes('Warning: serving plain HTTP')) break
+        const now = s.output()
+        if (tokenRe.test(now.out) && now.err.includes('Warning: serving plain HTTP')) break
         await new Promise((r) => setTimeout(r, 100))
       }
+      const { out, err } = s.output()
       const token = tokenRe.exec(out)?.[1]
       expect(token, out).toBeDefined()
       expect(out).toContain('Remote mode: every browser signs in')
