@@ -102,6 +102,12 @@ export const METHOD_SCOPES: Record<MethodName<Contract>, AccessScope> = {
 
   'secrets.status': 'read',
   'secrets.setPlainText': 'full',
+
+  'copy.plan': 'full',
+  'copy.planItems': 'read',
+  'copy.discardPlan': 'full',
+  'copy.start': 'full',
+  'copy.report': 'read',
 }
 
 /** The scope a method needs; `full` for a name the contract does not know (fail closed). */

@@ -8,6 +8,7 @@ import { tasksDomain } from './domains/tasks'
 import { batchDomain } from './domains/batch'
 import { watchDomain } from './domains/watch'
 import { secretsDomain } from './domains/secrets'
+import { copyDomain } from './domains/copy'
 import { CoreStatus } from './events'
 
 const Empty = z.object({}).strict()
@@ -76,6 +77,7 @@ export const contract = {
   batch: batchDomain,
   watch: watchDomain,
   secrets: secretsDomain,
+  copy: copyDomain,
 } as const
 
 export type Contract = typeof contract

@@ -23,6 +23,7 @@ import { createJobService } from './jobs/service'
 import { createBatchService } from './tasks/batch/service'
 import { createBackground } from './background'
 import { createWatchService } from './watch/service'
+import { createCopyService } from './copy/service'
 import { ensureDataFolder, tightenDataFolder } from './util/private-fs'
 import type { WatchTimings } from './watch/runner'
 
@@ -185,6 +186,17 @@ export function createCore(opts: CoreOptions) {
     timings: opts.watchTimings,
   })
 
+  const copyService = createCopyService({
+    dataDir: opts.dataDir,
+    profiles,
+    engines,
+    galleries,
+    imaging: getImaging,
+    jobs: jobService,
+    dumps: dumpService,
+    logger,
+  })
+
   const api: Implementation<Contract> = {
     app: {
       async info() {
@@ -211,6 +223,7 @@ export function createCore(opts: CoreOptions) {
     batch: batchService.api,
     watch: watchService.api,
     secrets: createSecretSettings({ secrets: opts.secrets, profiles, engines, logger }).api,
+    copy: copyService.api,
   }
 
   const dispatch = createDispatcher<Contract>(contract, api, {

@@ -10,6 +10,7 @@
  */
 import { ACCESS_ERRORS } from './error-catalogue/access'
 import { APP_ERRORS } from './error-catalogue/app'
+import { COPY_ERRORS } from './error-catalogue/copy'
 import { GATEWAY_ERRORS, IMAGE_SEARCH_ERRORS } from './error-catalogue/cloud'
 import type { ErrorEntry, ErrorLocale, ErrorText, RetryClass } from './error-catalogue/entry'
 import { JOB_ERRORS } from './error-catalogue/jobs'
@@ -29,6 +30,7 @@ export const ERROR_CATALOGUE_PARTS = {
   jobs: JOB_ERRORS,
   tasks: TASK_ERRORS,
   app: APP_ERRORS,
+  copy: COPY_ERRORS,
   access: ACCESS_ERRORS,
 } as const
 
@@ -41,6 +43,7 @@ export const ERROR_CATALOGUE = {
   ...JOB_ERRORS,
   ...TASK_ERRORS,
   ...APP_ERRORS,
+  ...COPY_ERRORS,
   ...ACCESS_ERRORS,
 } satisfies Record<string, ErrorEntry>
 

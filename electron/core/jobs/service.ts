@@ -91,6 +91,8 @@ export function createJobService(d: JobServiceDeps) {
   /** Kinds whose service tells the user itself when the work ends (no job notification). */
   const quiet = new Set<string>()
   const staging = createStaging(d.dataDir)
+  /** Listeners of every job's state changes (services that act when their jobs end). */
+  const stateListeners = new Set<(job: JobInfo) => void>()
   /** Bulk adds whose plan is streaming into their job. */
   const filling = new Map<JobId, Promise<unknown>>()
 
@@ -148,7 +150,10 @@ export function createJobService(d: JobServiceDeps) {
     }
     registerBulkAdd(queue, runtime)
     for (const [kind, handler] of kinds) queue.register(kind, handler)
-    queue.on('state', (job) => notify(job))
+    queue.on('state', (job) => {
+      notify(job)
+      for (const l of stateListeners) l(job)
+    })
     return queue
   }
 
@@ -385,6 +390,13 @@ export function createJobService(d: JobServiceDeps) {
     /** Resume the unfinished jobs now (throws JobsBusy when another process runs them). */
     startJobs,
     register,
+    /** Called with every job whose state changed (in the process that runs the queue). */
+    onState(listener: (job: JobInfo) => void): () => void {
+      stateListeners.add(listener)
+      return () => stateListeners.delete(listener)
+    },
+    /** The rate limits the queue applies to a profile's calls. */
+    rateLimits,
     /** Every job kind this core runs (bulk add and the kinds registered by other services). */
     kinds: (): string[] => [BULK_ADD_KIND, ...kinds.keys()],
     /** Whether this process runs the queue (started). */

@@ -40,7 +40,7 @@ import { lockDir } from './lock'
 import { predictRest, type PredictRestOptions } from './predict-rest'
 import { op } from './request'
 import { createSearch } from './search'
-import { Store } from './store'
+import { Store, type ImageRow } from './store'
 import { createTasksApi } from './tasks'
 import { Throttle } from './throttle'
 import { VectorIndex } from './vector-index'
@@ -95,6 +95,13 @@ export interface LocalEngine extends Engine {
   whenIdle(): Promise<void>
   /** The stored copy (JPEG, at most 512 px a side) of an indexed picture, or null. */
   storedPicture(productId: string, picName: string): Buffer | null
+  /**
+   * The stored copy with its scale (stored side / indexed side: a region on the indexed picture
+   * times `scale` is the region on the copy), or null.
+   */
+  storedSource(productId: string, picName: string): { bytes: Buffer; scale: number } | null
+  /** A page of the stored images' metadata (no vectors), in id order after `afterId`. */
+  listImages(afterId: number, limit: number): ImageRow[]
   /**
    * Sets an image's category as the user's (labelled) without describing the picture again (the
    * cloud's UpdateImage cannot change a category; this is the local engine's own operation).
@@ -202,6 +209,15 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Local
       if (ctx.closed) return null
       const id = store.idOf(productId, picName)
       return id === null ? null : (store.source(id)?.bytes ?? null)
+    },
+    storedSource(productId: string, picName: string) {
+      if (ctx.closed) return null
+      const id = store.idOf(productId, picName)
+      return id === null ? null : store.source(id)
+    },
+    listImages(afterId: number, limit: number) {
+      if (ctx.closed) return []
+      return store.select('id > ?', [afterId], limit, 0)
     },
 
     setCategory: (req) => op(ctx, async (requestId) => ({ requestId, ...writes.setCategory(req) })),

@@ -1,0 +1,337 @@
+/**
+ * The `copy` domain: copy or sync a gallery between profiles. `plan` reads both galleries (a
+ * local engine's store; a cloud instance through a fresh metadata export), diffs them and probes
+ * where every picture would come from (plan.ts); `start` turns a plan into one `gallery-copy` job
+ * of the persistent queue (job.ts) after the capacity and delete checks; when the job ends, the
+ * verification (verify.ts) runs and is stored with it for `report`.
+ */
+import crypto from 'node:crypto'
+import type { z } from 'zod'
+import type { CopyPlan, CopyReport, copyDomain } from '../../api/domains/copy'
+import { CoreError } from '../errors'
+import type { EngineRegistry } from '../engines/registry'
+import type { Galleries } from '../galleries'
+import type { Imaging } from '../imaging/types'
+import type { JobService } from '../jobs/service'
+import type { ItemRecord, JobInfo } from '../jobs/types'
+import { TERMINAL_JOB_STATES } from '../jobs/types'
+import type { Logger } from '../log'
+import type { ProfileStore } from '../profiles/store'
+import type { DumpService } from '../tasks/dumps'
+import { readGallery } from './enumerate'
+import { copyJobHandler, toJobItem } from './job'
+import { choosePath, type FastPath } from './path'
+import { planCopy, type PlannedCopy } from './plan'
+import { createSources, type SourceDeps } from './sources'
+import {
+  COPY_KIND,
+  type CopyItemResult,
+  type CopyParams,
+  type CopyPath,
+  type CopyPayload,
+} from './types'
+import { emptyReport, readReport, verifyCopy, writeReport } from './verify'
+
+type In<M extends { input: z.ZodType }> = z.output<M['input']>
+
+export interface CopyServiceDeps {
+  dataDir: string
+  profiles: ProfileStore
+  engines: EngineRegistry
+  galleries: Galleries
+  imaging: () => Imaging
+  jobs: JobService
+  dumps: Pick<DumpService, 'tasks' | 'watch'>
+  logger: Logger
+  /** The increment.meta fast path (fast-path.ts), when there is one. */
+  fastPath?: FastPath | null
+  /** OSS objects of batch tasks (the third picture source). */
+  oss?: Pick<SourceDeps, 'ossObject' | 'fetchOss'>
+  /** Searches by picture made by the verification. Default 10. */
+  sampleSize?: number
+}
+
+/** Items shown in the plan itself (`planItems` pages through all). */
+const PLAN_ITEMS_SHOWN = 500
+/** Plans kept at once, and how long an unused one is kept. */
+const MAX_PLANS = 8
+const PLAN_TTL_MS = 60 * 60_000
+
+interface KeptPlan {
+  view: CopyPlan
+  planned: PlannedCopy
+  scope: CopyParams['scope']
+  usedAt: number
+  jobId: number | null
+}
+
+export function createCopyService(d: CopyServiceDeps) {
+  const plans = new Map<string, KeptPlan>()
+  const verifying = new Map<number, Promise<CopyReport>>()
+
+  const kindOf = (profile: string) => d.profiles.get(profile).kind
+
+  function cachedImage(profile: string, productId: string, picName: string) {
+    try {
+      return d.galleries.get(profile).get(productId, picName)
+    } catch {
+      return null
+    }
+  }
+
+  const sources = createSources({
+    cached: cachedImage,
+    localEngine: async (profile) => (kindOf(profile) === 'local' ? d.engines.get(profile) : null),
+    ...d.oss,
+  })
+
+  /** A fresh metadata export of a profile, watched to its end and downloaded: its file. */
+  async function freshDump(profile: string): Promise<string> {
+    const task = await d.dumps.tasks.dumpCreate({ profile })
+    const r = await d.dumps.watch(profile, task.id)
+    if (!r || r.status !== 'SUCCESS' || !r.file) {
+      throw new CoreError(
+        'DumpNotReady',
+        `The metadata export ${task.id} of "${profile}" did not give a file` +
+          (r?.message ? `: ${r.message}` : '.'),
+      )
+    }
+    return r.file.path
+  }
+
+  const read = (profile: string, signal?: AbortSignal) =>
+    readGallery(
+      { kind: kindOf, engine: (p) => d.engines.get(p), freshDump: (p) => freshDump(p) },
+      profile,
+      signal,
+    )
+
+  const handler = copyJobHandler({
+    engine: (p) => d.engines.get(p),
+    sources,
+    imaging: d.imaging,
+    serviceType: (p) => d.profiles.get(p).serviceType,
+    cachedFacts: (p, productId, picName) => {
+      const c = cachedImage(p, productId, picName)
+      return c ? { region: c.region, sha256: c.sha256 } : null
+    },
+    fastPath: d.fastPath,
+  })
+  // Registered now, so a copy left unfinished resumes as soon as the queue starts.
+  d.jobs.register(COPY_KIND, handler)
+
+  const TERMINAL = new Set<string>(TERMINAL_JOB_STATES)
+  d.jobs.onState((job) => {
+    if (job.kind === COPY_KIND && TERMINAL.has(job.state)) void verify(job as JobInfo<CopyParams>)
+  })
+
+  function verify(job: JobInfo<CopyParams>): Promise<CopyReport> {
+    let v = verifying.get(job.id)
+    if (v) return v
+    v = (async () => {
+      const q = d.jobs.queue()
+      const report = await verifyCopy(
+        {
+          engine: (p) => d.engines.get(p),
+          sources,
+          searchPicture: async (p, bytes) =>
+            (
+              await d.imaging().prepare(bytes, {
+                serviceType: d.profiles.get(p).serviceType,
+                thumbnail: false,
+                hashes: false,
+              })
+            ).data,
+          items: (jobId) => {
+            const out: ItemRecord[] = []
+            for (let offset = 0; ; offset += 1000) {
+              const page = q.listItems(jobId, { offset, limit: 1000 })
+              out.push(...page)
+              if (page.length < 1000) break
+            }
+            return out as ItemRecord<CopyPayload, CopyItemResult>[]
+          },
+          pace: (p, signal) => q.limiter(p, 'search').acquire(signal),
+        },
+        job,
+      )
+      writeReport(d.dataDir, report)
+      d.logger.log(
+        'info',
+        `copy job ${job.id}: verified — ${report.counts.copied} copied, ${report.missing.length} missing, ` +
+          `${report.sample.agreed}/${report.sample.n} searches agree`,
+      )
+      return report
+    })()
+    verifying.set(job.id, v)
+    v.finally(() => verifying.delete(job.id)).catch(() => {})
+    return v
+  }
+
+  function dropOld(now: number): void {
+    for (const [id, p] of plans) if (now - p.usedAt > PLAN_TTL_MS) plans.delete(id)
+    while (plans.size >= MAX_PLANS) {
+      const oldest = [...plans.entries()].sort((a, b) => a[1].usedAt - b[1].usedAt)[0]
+      plans.delete(oldest[0])
+    }
+  }
+
+  function mustPlan(planId: string): KeptPlan {
+    const p = plans.get(planId)
+    if (!p) {
+      throw new CoreError('CopyPlanNotFound', `There is no copy plan ${planId}.`, {
+        httpStatus: 404,
+      })
+    }
+    p.usedAt = Date.now()
+    return p
+  }
+
+  const api = {
+    async plan(input: In<typeof copyDomain.plan>): Promise<CopyPlan> {
+      if (input.from === input.to) {
+        throw new CoreError('CopySameProfile', `"${input.from}" cannot be copied onto itself.`)
+      }
+      const scope = {
+        ...(input.filter ? { filter: input.filter } : {}),
+        ...(input.category !== undefined ? { category: input.category } : {}),
+        ...(input.productIds ? { productIds: input.productIds } : {}),
+        ...(input.keys ? { keys: input.keys } : {}),
+      }
+      // Both profiles must exist (ProfileNotFound otherwise) before anything is read.
+      const targetKind = kindOf(input.to)
+      kindOf(input.from)
+      const planned = await planCopy(
+        {
+          read,
+          sources,
+          detail: async (p) => {
+            const r = await (await d.engines.get(p)).detail()
+            return { capacity: r.instance.capacity || null, totalCount: r.instance.totalCount }
+          },
+          sha256: (p, productId, picName) => cachedImage(p, productId, picName)?.sha256 ?? null,
+          rates: (p) => d.jobs.rateLimits(p),
+        },
+        { from: input.from, to: input.to, sync: !!input.sync, scope },
+      )
+      const pictures = planned.items.filter(
+        (i) => i.payload?.picture && i.action !== 'noPicture',
+      ).length
+      const path: CopyPath = choosePath(
+        { from: input.from, to: input.to, targetKind, pictures },
+        d.fastPath,
+      )
+      const now = Date.now()
+      dropOld(now)
+      const planId = crypto.randomUUID()
+      const view: CopyPlan = {
+        planId,
+        ...planned.view,
+        path,
+        items: planned.items.slice(0, PLAN_ITEMS_SHOWN).map(({ payload: _p, ...i }) => i),
+        createdAt: now,
+      }
+      plans.set(planId, {
+        view,
+        planned,
+        scope: {
+          ...scope,
+          ...(input.keys ? { keys: input.keys.length } : {}),
+        } as CopyParams['scope'],
+        usedAt: now,
+        jobId: null,
+      })
+      return view
+    },
+
+    async planItems(input: In<typeof copyDomain.planItems>) {
+      const p = mustPlan(input.planId)
+      const actions = input.actions?.length ? new Set(input.actions) : null
+      const all = actions ? p.planned.items.filter((i) => actions.has(i.action)) : p.planned.items
+      return {
+        items: all
+          .slice(input.offset, input.offset + input.limit)
+          .map(({ payload: _p, ...i }) => i),
+        total: all.length,
+      }
+    },
+
+    async discardPlan(input: In<typeof copyDomain.discardPlan>) {
+      plans.delete(input.planId)
+      return { ok: true as const }
+    },
+
+    async start(input: In<typeof copyDomain.start>) {
+      const p = mustPlan(input.planId)
+      if (p.jobId !== null) return { jobId: p.jobId }
+      const v = p.view
+      if (!v.capacity.fits) {
+        throw new CoreError(
+          'CopyTargetFull',
+          `"${v.to}" holds ${v.capacity.target} pictures and has ${v.capacity.used}: ` +
+            `after this copy it would have ${v.capacity.afterCopy}, ${v.capacity.short} too many.`,
+          { details: { short: v.capacity.short } },
+        )
+      }
+      if (v.deletes.length > 0 && !input.confirmDeletes) {
+        throw new CoreError(
+          'CopyDeletesNotConfirmed',
+          `This sync deletes ${v.deletes.length} pictures from "${v.to}"; confirm them first.`,
+          { details: { count: v.deletes.length } },
+        )
+      }
+      d.jobs.startJobs()
+      const params: CopyParams = {
+        from: v.from,
+        to: v.to,
+        sync: v.sync,
+        path: v.path,
+        planId: v.planId,
+        scope: p.scope,
+        planned: {
+          source: v.counts.source,
+          target: v.counts.target,
+          noPicture: v.counts.noPicture,
+        },
+        sampleSize: d.sampleSize ?? 10,
+      }
+      const items = p.planned.items.flatMap((i) => toJobItem(i, v.from) ?? [])
+      const cloud = kindOf(v.to) === 'cloud'
+      const jobId = d.jobs.queue().createJob({
+        kind: COPY_KIND,
+        profile: v.to,
+        title: `${v.sync ? 'Sync' : 'Copy'} ${v.from} → ${v.to}`,
+        params,
+        concurrency:
+          v.path === 'batch' && d.fastPath ? (d.fastPath.concurrency ?? 64) : cloud ? 16 : 4,
+        fingerprint: `copy:${v.planId}`,
+        items,
+      })
+      p.jobId = jobId
+      d.logger.log('info', `copy job ${jobId}: ${v.from} → ${v.to}, ${items.length} items`)
+      return { jobId }
+    },
+
+    async report(input: In<typeof copyDomain.report>): Promise<CopyReport> {
+      const job = d.jobs.queue().getJob<CopyParams>(input.jobId)
+      if (!job) {
+        throw new CoreError('JobNotFound', `There is no job ${input.jobId}.`, { httpStatus: 404 })
+      }
+      if (job.kind !== COPY_KIND) {
+        throw new CoreError('CopyNotACopyJob', `Job ${job.id} is a ${job.kind} job.`)
+      }
+      const stored = readReport(d.dataDir, job.id)
+      if (stored) return stored
+      if (!TERMINAL.has(job.state)) return emptyReport(job.id, 'pending')
+      // Ended while Loupe was not running the verification (a crash, another process): now.
+      void verify(job).catch((e: Error) =>
+        d.logger.log('warn', `copy job ${job.id}: verification failed: ${e.message}`),
+      )
+      return emptyReport(job.id, 'running')
+    },
+  }
+
+  return { api, verify }
+}
+
+export type CopyService = ReturnType<typeof createCopyService>
