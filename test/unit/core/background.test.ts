@@ -142,6 +142,7 @@ describe('the kinds of work of the one queue', () => {
         'bulk-add',
         'dump-import',
         'gallery-category',
+        'gallery-copy',
         'gallery-delete',
         'gallery-update',
       ])

@@ -163,6 +163,7 @@ const en = {
       'gallery-category': 'Set category',
       'batch-prepare': 'Batch task preparation',
       'dump-import': 'Metadata import',
+      'gallery-copy': 'Copy gallery',
     },
     jobState: {
       queued: 'Queued',
@@ -337,6 +338,7 @@ const zh: typeof en = {
       'gallery-category': '设置类目',
       'batch-prepare': '批量任务准备',
       'dump-import': '元数据导入',
+      'gallery-copy': '复制图库',
     },
     jobState: {
       queued: '排队中',
