@@ -39,14 +39,14 @@ import {
   modelDir,
   type DetectedObject,
 } from './lib/coco-detector'
-import { requireDatasets } from './lib/datasets'
+import { SKIPPED_EXIT, requireDatasets } from './lib/datasets'
 
 const DATA = requireDatasets('categories', ['catalogue-hm', 'coil100-dev', 'grocery-dev'])
 if (!modelDir()) {
   process.stderr.write(
     'bench/categories needs the detector model: see bench/lib/coco-detector.ts (LOUPE_DETECTOR_MODELS).\n',
   )
-  process.exit(2)
+  process.exit(SKIPPED_EXIT)
 }
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`)

@@ -2,12 +2,15 @@
  * Runs every benchmark of bench/ in sequence (`npm run bench`), each in its own process so one
  * does not warm or load the next: `npx tsx bench/run.ts [--only NAME[,NAME…]] [--list]
  * [-- args for each bench]`. NAME is a file name without `.ts` (e.g. `bulk-add`). Prints each
- * bench's output as it comes, then a summary with durations; exits 1 if any bench failed.
+ * bench's output as it comes, then a summary with durations; exits 1 if any bench failed. A bench
+ * that cannot run here (datasets or a model missing: exit `SKIPPED_EXIT`) is listed as skipped
+ * with the first line of its reason, not as failed.
  */
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { SKIPPED_EXIT } from './lib/datasets'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, '..')
@@ -41,14 +44,22 @@ function parse(argv: string[]): { only: string[] | null; list: boolean; rest: st
   return { only: only?.map((n) => n.replace(/\.ts$/, '')) ?? null, list, rest }
 }
 
-function run(name: string, args: string[]): Promise<number> {
+/** Runs one bench; its stderr is passed through and its first line kept (a skip's reason). */
+function run(name: string, args: string[]): Promise<{ code: number; firstError: string }> {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', path.join(here, `${name}.ts`), ...args],
-      { cwd: root, stdio: 'inherit' },
+      { cwd: root, stdio: ['inherit', 'inherit', 'pipe'] },
     )
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)))
+    let err = ''
+    child.stderr!.on('data', (d: Buffer) => {
+      process.stderr.write(d)
+      if (err.length < 4096) err += d.toString()
+    })
+    child.on('close', (code, signal) =>
+      resolve({ code: code ?? (signal ? 128 : 1), firstError: err.split('\n')[0].trim() }),
+    )
   })
 }
 
@@ -64,17 +75,22 @@ if (unknown.length) {
   process.exit(2)
 }
 const chosen = only ? all.filter((n) => only.includes(n)) : all
-const results: { name: string; code: number; seconds: number }[] = []
+const results: { name: string; code: number; firstError: string; seconds: number }[] = []
 for (const name of chosen) {
   process.stdout.write(`\n=== bench/${name}.ts ${'='.repeat(Math.max(3, 60 - name.length))}\n`)
   const t0 = performance.now()
-  const code = await run(name, rest)
-  results.push({ name, code, seconds: (performance.now() - t0) / 1000 })
+  const { code, firstError } = await run(name, rest)
+  results.push({ name, code, firstError, seconds: (performance.now() - t0) / 1000 })
 }
 process.stdout.write('\n=== summary\n')
-for (const r of results) {
-  process.stdout.write(
-    `  ${r.name.padEnd(16)} ${r.code === 0 ? 'ok    ' : `FAILED (exit ${r.code})`} ${r.seconds.toFixed(1)} s\n`,
-  )
-}
-process.exit(results.every((r) => r.code === 0) ? 0 : 1)
+const outcome = (r: (typeof results)[number]): string =>
+  r.code === 0
+    ? `ok      ${r.seconds.toFixed(1)} s`
+    : r.code === SKIPPED_EXIT
+      ? `skipped — ${r.firstError || 'needs something this machine does not have'}`
+      : `FAILED (exit ${r.code}) ${r.seconds.toFixed(1)} s`
+for (const r of results) process.stdout.write(`  ${r.name.padEnd(16)} ${outcome(r)}\n`)
+const skipped = results.filter((r) => r.code === SKIPPED_EXIT).length
+if (skipped)
+  process.stdout.write(`  (${skipped} skipped: not a failure of Loupe, see each reason)\n`)
+process.exit(results.every((r) => r.code === 0 || r.code === SKIPPED_EXIT) ? 0 : 1)

@@ -10,6 +10,12 @@ import path from 'node:path'
 
 const REPO = path.resolve(import.meta.dirname, '../..')
 
+/**
+ * Exit code of a bench that cannot run on this machine (datasets or a model missing): `npm run
+ * bench` lists it as skipped with the reason it printed, not as failed.
+ */
+export const SKIPPED_EXIT = 3
+
 export type DatasetName = 'catalogue-hm' | 'coil100-dev' | 'grocery-dev'
 
 /** The datasets folder holding every set in `needs`, or null (for benches that can do without). */
@@ -32,7 +38,7 @@ export function requireDatasets(bench: string, needs: DatasetName[]): string {
     `bench/${bench} needs the real-image datasets ${needs.map((n) => `${n}/`).join(', ')} (see bench/README.md, "Datasets"): ${where}.\n` +
       `Set LOUPE_DATASETS to the folder that holds them, e.g. LOUPE_DATASETS=/data/loupe-datasets npx tsx bench/${bench}.ts\n`,
   )
-  process.exit(2)
+  process.exit(SKIPPED_EXIT)
 }
 
 /**
