@@ -80,7 +80,12 @@ export const BatchTask = z.object({
   profile: z.string(),
   engineKind: z.enum(['local', 'cloud']),
   title: z.string(),
-  source: z.union([BatchSource, z.object({ type: z.literal('retry'), of: z.number() })]),
+  source: z.union([
+    BatchSource,
+    z.object({ type: z.literal('retry'), of: z.number() }),
+    /** A gallery copy's fast path (`tag` names the copy job). */
+    z.object({ type: z.literal('copy'), tag: z.string(), items: z.number() }),
+  ]),
   sourceText: z.string(),
   options: z.object({
     naming: z.string().optional(),

@@ -65,6 +65,27 @@ export const TASK_ERRORS = {
     ],
     ['引擎报告批量任务失败。', '消息中说明了原因;请修正后重新运行任务。'],
   ),
+  BatchOutcomeUnknown: entry(
+    502,
+    'transient',
+    [
+      'The batch task ended, but whether this line was added is not known.',
+      'The engine’s error file could not be read. Sending it again is safe: the same ProductId and PicName are overwritten, never doubled.',
+    ],
+    [
+      '批量任务已结束,但不清楚此行是否已添加。',
+      '无法读取引擎的错误文件。可以放心重新发送:相同的 ProductId 和 PicName 会被覆盖,不会重复。',
+    ],
+  ),
+  BatchTaskCancelled: entry(
+    400,
+    'invalid',
+    [
+      'The batch task carrying this picture was cancelled.',
+      'Retry the failed items to send it again.',
+    ],
+    ['承载此图片的批量任务已取消。', '重试失败的项目即可重新发送。'],
+  ),
   Failed: entry(
     400,
     'invalid',

@@ -109,7 +109,7 @@ export function picNameProblem(p: string): string | null {
   return null
 }
 
-function metaFromFields(
+export function metaFromFields(
   op: 'add' | 'delete',
   productId: string,
   picName: string | null,

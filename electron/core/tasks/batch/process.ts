@@ -17,6 +17,12 @@ import { parseErrorFile } from './meta'
 import type { BatchLineState, BatchTaskRecord } from './store'
 import { retryable } from './submit'
 
+/**
+ * A finished task's detail starts with this when its error file could not be read: the lines are
+ * marked ok, but which of them failed is not known (the gallery copy sends them again).
+ */
+export const ERROR_FILE_UNREAD = 'The error file could not be read'
+
 async function readErrorFile(
   url: string,
   ownFile?: (url: string) => Promise<string | null>,
@@ -108,7 +114,7 @@ async function outcome(
           parseErrorFile(await readErrorFile(engineTask.errorUrl, ctx.deps.ownFile)),
         )
       } catch (e) {
-        errorFileProblem = `The error file could not be read (${(e as Error).message}); failed lines are not known.`
+        errorFileProblem = `${ERROR_FILE_UNREAD} (${(e as Error).message}); failed lines are not known.`
         ctx.log(`task ${t.id}: ${errorFileProblem}`)
       }
     }

@@ -73,6 +73,8 @@ function describeSource(s: BatchTaskRecord['source']): string {
       return `${s.paths.length} file${s.paths.length === 1 ? '' : 's'}`
     case 'retry':
       return `failed lines of task ${s.of}`
+    case 'copy':
+      return `gallery copy (${s.items} picture${s.items === 1 ? '' : 's'})`
   }
 }
 
@@ -347,8 +349,48 @@ export function createBatchService(deps: BatchServiceDeps) {
     },
   }
 
+  /**
+   * Core-internal (the gallery copy's fast path, core/copy/fast-path.ts): a task of lines planned
+   * by the caller — each ADD line's picture at an absolute path, its PicName checked by the caller
+   * (one file per PicName, no escape) — tagged so the caller finds it again after a restart.
+   */
+  function createFromLines(input: {
+    profile: string
+    tag: string
+    lines: PlannedLine[]
+    items: number
+    bucket?: string
+    path?: string
+    ossEndpoint?: string
+    prepare?: boolean
+    title?: string
+  }) {
+    const p = resolveProfile(input.profile)
+    if (p.kind === 'cloud') checkCloudTarget(input)
+    else if (input.bucket && input.bucket !== LOCAL_BUCKET) {
+      throw badRequest(`The local engine reads batch tasks from bucket "${LOCAL_BUCKET}" only.`)
+    }
+    if (input.lines.length === 0) throw badRequest('A batch task needs at least one line.')
+    const options: BatchTaskOptions = {
+      prepare: input.prepare !== false,
+      ...(input.ossEndpoint ? { ossEndpoint: input.ossEndpoint } : {}),
+    }
+    return createTask(
+      p,
+      { type: 'copy', tag: input.tag, items: input.items },
+      options,
+      input.lines,
+      p.kind === 'cloud' ? input.bucket! : LOCAL_BUCKET,
+      input.path,
+      input.title,
+    )
+  }
+
   return {
     api,
+    createFromLines,
+    /** Tasks a gallery copy made with this tag, oldest first (with their store records). */
+    tagged: (tag: string) => db().tagged(tag),
     /** The store (tests, CLI). */
     store: db,
     /** BackgroundService: run the tasks of this data folder here (see runner.ts). */

@@ -40,12 +40,20 @@ export interface BatchTaskOptions {
   retryOf?: number
 }
 
+/**
+ * Where a task's lines came from: a source the user gave, the failed lines of another task, or
+ * a gallery copy's fast path (core/copy/fast-path.ts; `tag` names the copy job, `items` counts
+ * the pictures handed over).
+ */
+export type BatchTaskSource =
+  BatchSource | { type: 'retry'; of: number } | { type: 'copy'; tag: string; items: number }
+
 export interface BatchTaskRecord {
   id: number
   profile: string
   engineKind: 'local' | 'cloud'
   title: string
-  source: BatchSource | { type: 'retry'; of: number }
+  source: BatchTaskSource
   options: BatchTaskOptions
   state: BatchTaskState
   /** Human progress or outcome ("uploading 12 of 40 files"). */
@@ -188,6 +196,17 @@ export class BatchStore {
       .prepare(`SELECT * FROM tasks ${w} ORDER BY id DESC LIMIT ? OFFSET ?`)
       .all(...args, filter.limit ?? 50, filter.offset ?? 0) as TaskRow[]
     return { tasks: rows.map(toTask), total }
+  }
+
+  /** Tasks made by a gallery copy's fast path with this tag, oldest first. */
+  tagged(tag: string): BatchTaskRecord[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT * FROM tasks WHERE json_extract(source, '$.type') = 'copy' AND json_extract(source, '$.tag') = ? ORDER BY id`,
+        )
+        .all(tag) as TaskRow[]
+    ).map(toTask)
   }
 
   /** Tasks not finished, oldest first. */
