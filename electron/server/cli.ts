@@ -16,6 +16,7 @@ import { startHeadless } from './headless'
 import { registerProfileCommands } from './cli/profiles'
 import { registerEngineCommands } from './cli/engine'
 import { registerBulkCommands } from './cli/bulk'
+import { registerCopyCommands } from './cli/copy'
 import { registerGalleryCommands } from './cli/gallery'
 import { registerTaskCommands } from './cli/tasks'
 import { registerTokenCommands } from './cli/tokens'
@@ -61,6 +62,7 @@ control channel, announced in <data>/control.json); otherwise in this process.`,
   registerProfileCommands(program, run)
   registerEngineCommands(program, run)
   registerBulkCommands(program, run)
+  registerCopyCommands(program, run)
   registerGalleryCommands(program, run)
   registerTaskCommands(program, run)
   registerTokenCommands(program, run)

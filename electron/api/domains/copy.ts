@@ -89,6 +89,11 @@ export const CopyPlan = z.object({
   items: z.array(CopyPlanItem),
   /** Every delete of a sync, for confirmation. */
   deletes: z.array(ImageKey),
+  /**
+   * An unfinished copy job with the same profiles and scope (stopped by a crash, paused,
+   * interrupted): `start` resumes it, adding what this plan found that it does not have.
+   */
+  resumableJobId: z.number().nullable(),
   createdAt: z.number(),
 })
 export type CopyPlan = z.infer<typeof CopyPlan>
@@ -150,11 +155,12 @@ export const copyDomain = {
    * Start the copy of a plan as a `gallery-copy` job. Refuses before any write with
    * `CopyTargetFull` (the target cannot hold it; says by how much) and `CopyDeletesNotConfirmed`
    * (a sync with deletes without `confirmDeletes`). The same plan started twice answers the job
-   * made the first time.
+   * made the first time; an unfinished job of the same copy (`resumableJobId`) is resumed
+   * (`resumed: true`) with the plan's items it does not have yet.
    */
   start: method(
     z.object({ planId: PlanId, confirmDeletes: z.boolean().optional() }).strict(),
-    z.object({ jobId: z.number() }),
+    z.object({ jobId: z.number(), resumed: z.boolean() }),
   ),
   /** The verification of a copy job (made when it ended, stored with it). */
   report: method(JobRef, CopyReport),

@@ -33,7 +33,7 @@ export interface PlanDeps {
 
 /** A plan as the service keeps it: the contract's view plus every item to enqueue. */
 export interface PlannedCopy {
-  view: Omit<CopyPlan, 'planId' | 'createdAt' | 'path' | 'items'>
+  view: Omit<CopyPlan, 'planId' | 'createdAt' | 'path' | 'items' | 'resumableJobId'>
   items: PlannedItem[]
 }
 
@@ -50,6 +50,11 @@ function sameAttributes(a: CopyRecord, b: CopyRecord): string[] {
   if ((a.customContent ?? null) !== (b.customContent ?? null)) diff.push('customContent')
   for (const k of ATTR_KEYS) if ((a[k] ?? null) !== (b[k] ?? null)) diff.push(k)
   return diff
+}
+
+/** The source has no value for a field the target has: only a new AddImage clears it. */
+function unset(rec: CopyRecord, k: string): boolean {
+  return (rec as unknown as Record<string, unknown>)[k] === null
 }
 
 async function mapLimit<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
@@ -104,12 +109,15 @@ export async function planCopy(
     const pictureChanged = !!a && !!b && a !== b
     if (pictureChanged) changed.push('picture')
     if (changed.length === 0) unchanged.push(rec)
-    // UpdateImage cannot change a category on the cloud: the picture goes again with it.
+    // UpdateImage cannot change a category on the cloud, nor unset a field: the picture goes
+    // again with those.
     else
       drafts.push({
         rec,
         op: 'update',
-        picture: pictureChanged || changed.includes('categoryId'),
+        picture:
+          pictureChanged ||
+          changed.some((k) => k === 'categoryId' || (k !== 'picture' && unset(rec, k))),
         changed,
       })
   }

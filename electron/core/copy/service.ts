@@ -29,6 +29,7 @@ import {
   type CopyParams,
   type CopyPath,
   type CopyPayload,
+  keyOf,
 } from './types'
 import { emptyReport, readReport, verifyCopy, writeReport } from './verify'
 
@@ -61,8 +62,27 @@ interface KeptPlan {
   view: CopyPlan
   planned: PlannedCopy
   scope: CopyParams['scope']
+  /** The copy's identity (profiles, scope, sync): an unfinished job with it is resumed. */
+  fingerprint: string
   usedAt: number
   jobId: number | null
+}
+
+/** The identity of a copy: same profiles, sync mode and narrowing. */
+function copyFingerprint(from: string, to: string, sync: boolean, scope: object): string {
+  const s = scope as { productIds?: string[]; keys?: { productId: string; picName: string }[] }
+  const norm = {
+    from,
+    to,
+    sync,
+    scope: {
+      ...scope,
+      ...(s.productIds ? { productIds: [...s.productIds].sort() } : {}),
+      ...(s.keys ? { keys: s.keys.map((k) => keyOf(k.productId, k.picName)).sort() } : {}),
+    },
+  }
+  const hash = crypto.createHash('sha256').update(JSON.stringify(norm)).digest('hex')
+  return `${COPY_KIND}:${hash}`
 }
 
 export function createCopyService(d: CopyServiceDeps) {
@@ -152,6 +172,8 @@ export function createCopyService(d: CopyServiceDeps) {
             return out as ItemRecord<CopyPayload, CopyItemResult>[]
           },
           pace: (p, signal) => q.limiter(p, 'search').acquire(signal),
+          readKeys: async (p, signal) =>
+            new Set((await read(p, signal)).map((r) => keyOf(r.productId, r.picName))),
         },
         job,
       )
@@ -224,11 +246,19 @@ export function createCopyService(d: CopyServiceDeps) {
       const now = Date.now()
       dropOld(now)
       const planId = crypto.randomUUID()
+      const fingerprint = copyFingerprint(input.from, input.to, !!input.sync, scope)
+      let resumable: JobInfo | undefined
+      try {
+        resumable = d.jobs.queue().findResumableJob(fingerprint)
+      } catch {
+        resumable = undefined // another process runs the queue: start says so
+      }
       const view: CopyPlan = {
         planId,
         ...planned.view,
         path,
         items: planned.items.slice(0, PLAN_ITEMS_SHOWN).map(({ payload: _p, ...i }) => i),
+        resumableJobId: resumable?.id ?? null,
         createdAt: now,
       }
       plans.set(planId, {
@@ -238,6 +268,7 @@ export function createCopyService(d: CopyServiceDeps) {
           ...scope,
           ...(input.keys ? { keys: input.keys.length } : {}),
         } as CopyParams['scope'],
+        fingerprint,
         usedAt: now,
         jobId: null,
       })
@@ -263,7 +294,7 @@ export function createCopyService(d: CopyServiceDeps) {
 
     async start(input: In<typeof copyDomain.start>) {
       const p = mustPlan(input.planId)
-      if (p.jobId !== null) return { jobId: p.jobId }
+      if (p.jobId !== null) return { jobId: p.jobId, resumed: false }
       const v = p.view
       if (!v.capacity.fits) {
         throw new CoreError(
@@ -281,6 +312,17 @@ export function createCopyService(d: CopyServiceDeps) {
         )
       }
       d.jobs.startJobs()
+      const q = d.jobs.queue()
+      const items = p.planned.items.flatMap((i) => toJobItem(i, v.from) ?? [])
+      const existing = q.findResumableJob(p.fingerprint)
+      if (existing) {
+        // The same copy, unfinished: it goes on, with what this plan found that it lacks.
+        q.addItems(existing.id, items)
+        if (existing.state === 'paused') q.resume(existing.id)
+        p.jobId = existing.id
+        d.logger.log('info', `copy job ${existing.id}: resumed (${v.from} → ${v.to})`)
+        return { jobId: existing.id, resumed: true }
+      }
       const params: CopyParams = {
         from: v.from,
         to: v.to,
@@ -295,21 +337,20 @@ export function createCopyService(d: CopyServiceDeps) {
         },
         sampleSize: d.sampleSize ?? 10,
       }
-      const items = p.planned.items.flatMap((i) => toJobItem(i, v.from) ?? [])
       const cloud = kindOf(v.to) === 'cloud'
-      const jobId = d.jobs.queue().createJob({
+      const jobId = q.createJob({
         kind: COPY_KIND,
         profile: v.to,
         title: `${v.sync ? 'Sync' : 'Copy'} ${v.from} → ${v.to}`,
         params,
         concurrency:
           v.path === 'batch' && d.fastPath ? (d.fastPath.concurrency ?? 64) : cloud ? 16 : 4,
-        fingerprint: `copy:${v.planId}`,
+        fingerprint: p.fingerprint,
         items,
       })
       p.jobId = jobId
       d.logger.log('info', `copy job ${jobId}: ${v.from} → ${v.to}, ${items.length} items`)
-      return { jobId }
+      return { jobId, resumed: false }
     },
 
     async report(input: In<typeof copyDomain.report>): Promise<CopyReport> {

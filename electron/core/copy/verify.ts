@@ -13,7 +13,7 @@ import type { JobInfo, ItemRecord } from '../jobs/types'
 import { writePrivateFile } from '../util/private-fs'
 import { toItemError } from '../jobs/retry'
 import type { CopySources } from './sources'
-import type { CopyItemResult, CopyParams, CopyPayload } from './types'
+import { keyOf, type CopyItemResult, type CopyParams, type CopyPayload } from './types'
 
 export interface VerifyDeps {
   engine(profile: string): Promise<Engine>
@@ -22,12 +22,18 @@ export interface VerifyDeps {
   searchPicture(profile: string, bytes: Buffer): Promise<Buffer>
   /** Every item of the job, in order. */
   items(jobId: number): ItemRecord<CopyPayload, CopyItemResult>[]
-  /** Paces the target's CheckImageExists / search calls (the queue's limiter). */
+  /** Paces a profile's CheckImageExists / search calls (the queue's limiter). */
   pace(profile: string, signal?: AbortSignal): Promise<void>
+  /** Every key of a profile's gallery read from its engine (local store, or a fresh dump). */
+  readKeys(profile: string, signal?: AbortSignal): Promise<Set<string>>
+  /** Up to this many copied keys are checked one by one (CheckImageExists); more: one read. */
+  checkEachMax?: number
   random?: () => number
 }
 
 const TOP = 5
+/** Copies this small are checked key by key; larger ones against one read of the target. */
+const CHECK_EACH_MAX = 50
 
 export function reportFile(dataDir: string, jobId: number): string {
   return path.join(dataDir, 'copy', 'reports', `${jobId}.json`)
@@ -99,15 +105,20 @@ export async function verifyCopy(
     report.counts.source = sd ? sd.instance.totalCount : p.planned.source
     report.counts.target = td.instance.totalCount
 
-    for (const i of copied) {
-      signal?.throwIfAborted()
-      await d.pace(p.to, signal)
-      const r = await target.checkImageExists({
-        productId: i.payload.productId,
-        picName: i.payload.picName,
-      })
-      if (!r.exist)
-        report.missing.push({ productId: i.payload.productId, picName: i.payload.picName })
+    if (copied.length <= (d.checkEachMax ?? CHECK_EACH_MAX)) {
+      for (const i of copied) {
+        signal?.throwIfAborted()
+        await d.pace(p.to, signal)
+        const { productId, picName } = i.payload
+        const r = await target.checkImageExists({ productId, picName })
+        if (!r.exist) report.missing.push({ productId, picName })
+      }
+    } else {
+      const keys = await d.readKeys(p.to, signal)
+      for (const i of copied) {
+        const { productId, picName } = i.payload
+        if (!keys.has(keyOf(productId, picName))) report.missing.push({ productId, picName })
+      }
     }
 
     for (const i of pick(copied, p.sampleSize, d.random ?? Math.random)) {
@@ -119,7 +130,7 @@ export async function verifyCopy(
         d.searchPicture(p.from, got.bytes),
         d.searchPicture(p.to, got.bytes),
       ])
-      await d.pace(p.to, signal)
+      await Promise.all([d.pace(p.from, signal), d.pace(p.to, signal)])
       const [sr, tr] = await Promise.all([
         source.searchImageByPic({ picContent: a, num: TOP }),
         target.searchImageByPic({ picContent: b, num: TOP }),

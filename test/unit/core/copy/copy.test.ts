@@ -19,7 +19,7 @@ const N = 12
 let remote: RemoteLoupe
 let core: Core
 let t: ReturnType<typeof tempDir>
-const d = (name: string, input: unknown = {}) => call(core.dispatch, name, input)
+const d = <T = unknown>(name: string, input: unknown = {}) => call<T>(core.dispatch, name, input)
 
 /** Every picture of the remote's gallery through the SDK (each has int_attr set). */
 async function remoteGallery() {
@@ -38,7 +38,10 @@ async function remoteGallery() {
 }
 
 async function runCopy(plan: CopyPlan, confirmDeletes = false): Promise<CopyReport> {
-  const { jobId } = await d('copy.start', { planId: plan.planId, confirmDeletes })
+  const { jobId } = await d<{ jobId: number }>('copy.start', {
+    planId: plan.planId,
+    confirmDeletes,
+  })
   const job = await until(async () => {
     const w = await d<{ settled: boolean; job: { state: string } }>('jobs.wait', {
       jobId,
