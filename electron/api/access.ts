@@ -108,6 +108,14 @@ export const METHOD_SCOPES: Record<MethodName<Contract>, AccessScope> = {
   'copy.discardPlan': 'full',
   'copy.start': 'full',
   'copy.report': 'read',
+  'eval.previewSet': 'full',
+  'eval.start': 'full',
+  'eval.runs': 'read',
+  'eval.run': 'read',
+  'eval.compare': 'read',
+  'eval.export': 'full',
+  'eval.thumbnail': 'read',
+  'eval.remove': 'full',
 }
 
 /** The scope a method needs; `full` for a name the contract does not know (fail closed). */

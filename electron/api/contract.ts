@@ -9,6 +9,7 @@ import { batchDomain } from './domains/batch'
 import { watchDomain } from './domains/watch'
 import { secretsDomain } from './domains/secrets'
 import { copyDomain } from './domains/copy'
+import { evalDomain } from './domains/eval'
 import { CoreStatus } from './events'
 
 const Empty = z.object({}).strict()
@@ -78,6 +79,7 @@ export const contract = {
   watch: watchDomain,
   secrets: secretsDomain,
   copy: copyDomain,
+  eval: evalDomain,
 } as const
 
 export type Contract = typeof contract

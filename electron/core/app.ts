@@ -24,6 +24,7 @@ import { createBatchService } from './tasks/batch/service'
 import { createBackground } from './background'
 import { createWatchService } from './watch/service'
 import { createCopyService } from './copy/service'
+import { createEvalService } from './eval/service'
 import { ensureDataFolder, tightenDataFolder } from './util/private-fs'
 import type { WatchTimings } from './watch/runner'
 
@@ -197,6 +198,15 @@ export function createCore(opts: CoreOptions) {
     logger,
   })
 
+  const evalService = createEvalService({
+    profiles,
+    galleries,
+    jobs: jobService,
+    search: (req) => imageService.search.byPic(req),
+    pictures: galleryPictures(galleries, engines),
+    logger,
+  })
+
   const api: Implementation<Contract> = {
     app: {
       async info() {
@@ -224,6 +234,7 @@ export function createCore(opts: CoreOptions) {
     watch: watchService.api,
     secrets: createSecretSettings({ secrets: opts.secrets, profiles, engines, logger }).api,
     copy: copyService.api,
+    eval: evalService.api,
   }
 
   const dispatch = createDispatcher<Contract>(contract, api, {
@@ -293,6 +304,7 @@ export function createCore(opts: CoreOptions) {
     close(): Promise<void> {
       closing ??= (async () => {
         await background.close()
+        evalService.close()
         galleries.close()
         await engines.closeAll()
         await Promise.all([featurizer?.close(), imaging?.close()])

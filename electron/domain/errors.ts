@@ -14,6 +14,7 @@ import { COPY_ERRORS } from './error-catalogue/copy'
 import { GATEWAY_ERRORS, IMAGE_SEARCH_ERRORS } from './error-catalogue/cloud'
 import type { ErrorEntry, ErrorLocale, ErrorText, RetryClass } from './error-catalogue/entry'
 import { JOB_ERRORS } from './error-catalogue/jobs'
+import { EVAL_ERRORS } from './error-catalogue/eval'
 import { NETWORK_ERRORS } from './error-catalogue/network'
 import { GALLERY_ERRORS, PICTURE_ERRORS } from './error-catalogue/pictures'
 import { TASK_ERRORS } from './error-catalogue/tasks'
@@ -28,6 +29,7 @@ export const ERROR_CATALOGUE_PARTS = {
   pictures: PICTURE_ERRORS,
   gallery: GALLERY_ERRORS,
   jobs: JOB_ERRORS,
+  eval: EVAL_ERRORS,
   tasks: TASK_ERRORS,
   app: APP_ERRORS,
   copy: COPY_ERRORS,
@@ -41,6 +43,7 @@ export const ERROR_CATALOGUE = {
   ...PICTURE_ERRORS,
   ...GALLERY_ERRORS,
   ...JOB_ERRORS,
+  ...EVAL_ERRORS,
   ...TASK_ERRORS,
   ...APP_ERRORS,
   ...COPY_ERRORS,

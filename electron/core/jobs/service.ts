@@ -90,6 +90,8 @@ export function createJobService(d: JobServiceDeps) {
   const kinds = new Map<string, JobHandler>()
   /** Kinds whose service tells the user itself when the work ends (no job notification). */
   const quiet = new Set<string>()
+  /** Kinds whose end is told in their own words ("24 queries, R@1 87 %" rather than "added"). */
+  const doneBodies = new Map<string, (job: JobInfo) => string>()
   const staging = createStaging(d.dataDir)
   /** Listeners of every job's state changes (services that act when their jobs end). */
   const stateListeners = new Set<(job: JobInfo) => void>()
@@ -161,10 +163,11 @@ export function createJobService(d: JobServiceDeps) {
   function register<T, R, Prep>(
     kind: string,
     handler: JobHandler<T, R, Prep>,
-    opts: { quiet?: boolean } = {},
+    opts: { quiet?: boolean; doneBody?: (job: JobInfo) => string } = {},
   ): void {
     kinds.set(kind, handler as unknown as JobHandler)
     if (opts.quiet) quiet.add(kind)
+    if (opts.doneBody) doneBodies.set(kind, opts.doneBody)
     queue?.register(kind, handler)
   }
 
@@ -179,7 +182,9 @@ export function createJobService(d: JobServiceDeps) {
       d.events.emit('notification', {
         level: c.failed > 0 ? 'warning' : 'success',
         title: job.title,
-        body: `${c.done} added, ${c.failed} failed, ${c.skipped} skipped`,
+        body:
+          doneBodies.get(job.kind)?.(job) ??
+          `${c.done} added, ${c.failed} failed, ${c.skipped} skipped`,
         target,
       })
     } else if (job.state === 'failed' || (job.state === 'paused' && job.error)) {

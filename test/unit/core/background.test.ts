@@ -145,6 +145,7 @@ describe('the kinds of work of the one queue', () => {
         'gallery-copy',
         'gallery-delete',
         'gallery-update',
+        'quality-eval',
       ])
       // The renderer's messages (loaded by path: they belong to the web project's types).
       const section = '../../../renderer/src/i18n/sections/bulk'

@@ -39,6 +39,7 @@ for (const name of [
   'region',
   'crop',
   'operationType',
+  'filter',
 ]) {
   CANONICAL[name.toLowerCase()] = name
 }

@@ -32,6 +32,8 @@ export interface SourceEntry {
   productId: string | null
   picName: string | null
   fields: BulkAddFields
+  /** A search filter the line gives (quality-lab test sets; bulk add ignores it). */
+  filter?: string
   error?: ItemError
 }
 
@@ -310,6 +312,7 @@ function fromRecord(
   }
   const abs = path.resolve(dir, rel)
   const relPath = path.isAbsolute(rel) ? toSlash(path.relative(dir, abs)) : normalizeRelPath(rel)
+  const filter = str(rec.filter)?.trim()
   return {
     op,
     source: abs,
@@ -319,6 +322,7 @@ function fromRecord(
     productId,
     picName: picName ?? (incrementMeta ? rel : null),
     fields,
+    ...(filter ? { filter } : {}),
   }
 }
 

@@ -164,6 +164,7 @@ const en = {
       'batch-prepare': 'Batch task preparation',
       'dump-import': 'Metadata import',
       'gallery-copy': 'Copy gallery',
+      'quality-eval': 'Search quality run',
     },
     jobState: {
       queued: 'Queued',
@@ -339,6 +340,7 @@ const zh: typeof en = {
       'batch-prepare': '批量任务准备',
       'dump-import': '元数据导入',
       'gallery-copy': '复制图库',
+      'quality-eval': '搜索质量评测',
     },
     jobState: {
       queued: '排队中',
