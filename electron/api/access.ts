@@ -116,6 +116,15 @@ export const METHOD_SCOPES: Record<MethodName<Contract>, AccessScope> = {
   'eval.export': 'full',
   'eval.thumbnail': 'read',
   'eval.remove': 'full',
+
+  'duplicates.status': 'read',
+  'duplicates.preview': 'read',
+  'duplicates.groups': 'read',
+  'duplicates.staged': 'read',
+  'duplicates.scan': 'full',
+  'duplicates.plan': 'full',
+  'duplicates.discard': 'full',
+  'duplicates.apply': 'full',
 }
 
 /** The scope a method needs; `full` for a name the contract does not know (fail closed). */

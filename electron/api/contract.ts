@@ -10,6 +10,7 @@ import { watchDomain } from './domains/watch'
 import { secretsDomain } from './domains/secrets'
 import { copyDomain } from './domains/copy'
 import { evalDomain } from './domains/eval'
+import { duplicatesDomain } from './domains/duplicates'
 import { CoreStatus } from './events'
 
 const Empty = z.object({}).strict()
@@ -80,6 +81,7 @@ export const contract = {
   secrets: secretsDomain,
   copy: copyDomain,
   eval: evalDomain,
+  duplicates: duplicatesDomain,
 } as const
 
 export type Contract = typeof contract

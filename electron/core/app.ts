@@ -25,6 +25,7 @@ import { createBackground } from './background'
 import { createWatchService } from './watch/service'
 import { createCopyService } from './copy/service'
 import { createEvalService } from './eval/service'
+import { createDuplicateService } from './duplicates/service'
 import { ensureDataFolder, tightenDataFolder } from './util/private-fs'
 import type { WatchTimings } from './watch/runner'
 
@@ -207,6 +208,17 @@ export function createCore(opts: CoreOptions) {
     logger,
   })
 
+  const duplicateService = createDuplicateService({
+    profiles,
+    engines,
+    galleries,
+    images: imageService.images,
+    jobs: jobService,
+    featurizer: getFeaturizer,
+    events,
+    logger,
+  })
+
   const api: Implementation<Contract> = {
     app: {
       async info() {
@@ -235,6 +247,7 @@ export function createCore(opts: CoreOptions) {
     secrets: createSecretSettings({ secrets: opts.secrets, profiles, engines, logger }).api,
     copy: copyService.api,
     eval: evalService.api,
+    duplicates: duplicateService.api,
   }
 
   const dispatch = createDispatcher<Contract>(contract, api, {

@@ -18,6 +18,7 @@ import { EVAL_ERRORS } from './error-catalogue/eval'
 import { NETWORK_ERRORS } from './error-catalogue/network'
 import { GALLERY_ERRORS, PICTURE_ERRORS } from './error-catalogue/pictures'
 import { TASK_ERRORS } from './error-catalogue/tasks'
+import { DUPLICATE_ERRORS } from './error-catalogue/duplicates'
 
 export type { ErrorEntry, ErrorLocale, ErrorText, RetryClass } from './error-catalogue/entry'
 
@@ -34,6 +35,7 @@ export const ERROR_CATALOGUE_PARTS = {
   app: APP_ERRORS,
   copy: COPY_ERRORS,
   access: ACCESS_ERRORS,
+  duplicates: DUPLICATE_ERRORS,
 } as const
 
 export const ERROR_CATALOGUE = {
@@ -48,6 +50,7 @@ export const ERROR_CATALOGUE = {
   ...APP_ERRORS,
   ...COPY_ERRORS,
   ...ACCESS_ERRORS,
+  ...DUPLICATE_ERRORS,
 } satisfies Record<string, ErrorEntry>
 
 /** A code the catalogue lists. */

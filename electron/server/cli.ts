@@ -20,6 +20,7 @@ import { registerCopyCommands } from './cli/copy'
 import { registerGalleryCommands } from './cli/gallery'
 import { registerTaskCommands } from './cli/tasks'
 import { registerTokenCommands } from './cli/tokens'
+import { registerDuplicateCommands } from './cli/duplicates'
 import { isLoopbackHost, loadTls, type TlsMaterial } from './auth/index'
 import { UsageError, type Output } from './cli/context'
 import { SHELLS, completionScript } from './cli/completion'
@@ -66,6 +67,7 @@ control channel, announced in <data>/control.json); otherwise in this process.`,
   registerGalleryCommands(program, run)
   registerTaskCommands(program, run)
   registerTokenCommands(program, run)
+  registerDuplicateCommands(program, run)
 
   program
     .command('serve')

@@ -49,7 +49,7 @@ function localOps(engine: unknown): LocalCategoryOps | null {
     : null
 }
 
-async function sha256Of(file: string): Promise<string> {
+export async function sha256Of(file: string): Promise<string> {
   const h = createHash('sha256')
   for await (const chunk of fs.createReadStream(file)) h.update(chunk as Buffer)
   return h.digest('hex')

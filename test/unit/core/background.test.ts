@@ -141,6 +141,8 @@ describe('the kinds of work of the one queue', () => {
         'batch-prepare',
         'bulk-add',
         'dump-import',
+        'duplicate-audit',
+        'duplicate-move',
         'gallery-category',
         'gallery-copy',
         'gallery-delete',

@@ -40,7 +40,7 @@ import { lockDir } from './lock'
 import { predictRest, type PredictRestOptions } from './predict-rest'
 import { op } from './request'
 import { createSearch } from './search'
-import { Store, type ImageRow } from './store'
+import { Store, blobToVector, type ImageRow } from './store'
 import { createTasksApi } from './tasks'
 import { Throttle } from './throttle'
 import { VectorIndex } from './vector-index'
@@ -103,6 +103,13 @@ export interface LocalEngine extends Engine {
   /** A page of the stored images' metadata (no vectors), in id order after `afterId`. */
   listImages(afterId: number, limit: number): ImageRow[]
   /**
+   * The stored vectors of up to `limit` images after row id `afterId`, in row id order (images not
+   * yet described by the current featurizer are left out): what the near-duplicate audit compares.
+   */
+  vectorPage(afterId: number, limit: number): StoredVectorRow[]
+  /** The featurizer's version and dimension (the vectors' meaning). */
+  readonly descriptor: { version: string; dim: number }
+  /**
    * Sets an image's category as the user's (labelled) without describing the picture again (the
    * cloud's UpdateImage cannot change a category; this is the local engine's own operation).
    */
@@ -112,6 +119,13 @@ export interface LocalEngine extends Engine {
    * (predict-rest.ts); what changed is in the result.
    */
   predictCategories(opts?: PredictRestOptions): Promise<PredictCategoriesResult>
+}
+
+export interface StoredVectorRow {
+  rowId: number
+  productId: string
+  picName: string
+  vector: Float32Array
 }
 
 export const DEFAULT_CAPACITY = 100_000
@@ -218,6 +232,17 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Local
     listImages(afterId: number, limit: number) {
       if (ctx.closed) return []
       return store.select('id > ?', [afterId], limit, 0)
+    },
+
+    descriptor: { version: featurizer.version, dim: featurizer.dim },
+    vectorPage(afterId: number, limit: number) {
+      if (ctx.closed) return []
+      return store.vectorRows(afterId, featurizer.version, limit).map((r) => ({
+        rowId: r.id,
+        productId: r.productId,
+        picName: r.picName,
+        vector: blobToVector(r.vector),
+      }))
     },
 
     setCategory: (req) => op(ctx, async (requestId) => ({ requestId, ...writes.setCategory(req) })),

@@ -99,6 +99,8 @@ export class Store {
       indexRows: db.prepare(`SELECT id, product_id AS productId, category_id AS categoryId,
           ${ATTR_KEYS.map((k) => `${ATTR_FIELD[k]} AS ${k}`).join(', ')},
           vector, fversion FROM images WHERE id > ? ORDER BY id LIMIT ?`),
+      vectorRows: db.prepare(`SELECT id, product_id AS productId, pic_name AS picName, vector
+          FROM images WHERE id > ? AND fversion = ? ORDER BY id LIMIT ?`),
     }
   }
 
@@ -236,6 +238,23 @@ export class Store {
    */
   indexRows(afterId: number, limit: number): IndexRow[] {
     return this.stmts.indexRows.all(afterId, limit) as IndexRow[]
+  }
+
+  /**
+   * Keys and vectors of up to `limit` images of featurizer `version` after row id `afterId`, in id
+   * order (the near-duplicate audit reads them page by page).
+   */
+  vectorRows(
+    afterId: number,
+    version: string,
+    limit: number,
+  ): { id: number; productId: string; picName: string; vector: Buffer }[] {
+    return this.stmts.vectorRows.all(afterId, version, limit) as {
+      id: number
+      productId: string
+      picName: string
+      vector: Buffer
+    }[]
   }
 
   /** Every image without vectors, in id order (dump). */

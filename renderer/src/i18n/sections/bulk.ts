@@ -165,6 +165,8 @@ const en = {
       'dump-import': 'Metadata import',
       'gallery-copy': 'Copy gallery',
       'quality-eval': 'Search quality run',
+      'duplicate-audit': 'Near-duplicate audit',
+      'duplicate-move': 'Move near-duplicates',
     },
     jobState: {
       queued: 'Queued',
@@ -341,6 +343,8 @@ const zh: typeof en = {
       'dump-import': '元数据导入',
       'gallery-copy': '复制图库',
       'quality-eval': '搜索质量评测',
+      'duplicate-audit': '近似重复检查',
+      'duplicate-move': '移动近似重复图片',
     },
     jobState: {
       queued: '排队中',
