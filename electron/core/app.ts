@@ -196,6 +196,7 @@ export function createCore(opts: CoreOptions) {
     imaging: getImaging,
     jobs: jobService,
     dumps: dumpService,
+    batch: batchService,
     logger,
   })
 

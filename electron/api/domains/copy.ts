@@ -34,6 +34,20 @@ export const CopyScope = z
     keys: z.array(ImageKey).min(1).max(100_000).optional(),
     /** Make the target equal to the source: updates and deletes too (deletes need confirming). */
     sync: z.boolean().optional(),
+    /**
+     * The fast path to a cloud target: with an OSS bucket (same region as the instance; `local`
+     * for a remote Loupe's batch root), at least `threshold` pictures (default 2000,
+     * LOUPE_COPY_BATCH_THRESHOLD) go as increment.meta batch tasks instead of one AddImage each.
+     */
+    batch: z
+      .object({
+        bucket: z.string().min(3).max(63),
+        path: z.string().max(1024).optional(),
+        ossEndpoint: z.string().max(512).optional(),
+        threshold: z.number().int().min(0).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
 export type CopyScope = z.input<typeof CopyScope>

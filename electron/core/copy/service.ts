@@ -18,9 +18,11 @@ import { TERMINAL_JOB_STATES } from '../jobs/types'
 import type { Logger } from '../log'
 import type { ProfileStore } from '../profiles/store'
 import type { DumpService } from '../tasks/dumps'
+import type { BatchService } from '../tasks/batch/service'
 import { readGallery } from './enumerate'
 import { copyJobHandler, toJobItem } from './job'
-import { choosePath, type FastPath } from './path'
+import { createBatchSender } from './batch-send'
+import { choosePath } from './fast-path'
 import { planCopy, type PlannedCopy } from './plan'
 import { createSources, type SourceDeps } from './sources'
 import {
@@ -44,8 +46,8 @@ export interface CopyServiceDeps {
   jobs: JobService
   dumps: Pick<DumpService, 'tasks' | 'watch'>
   logger: Logger
-  /** The increment.meta fast path (fast-path.ts), when there is one. */
-  fastPath?: FastPath | null
+  /** Batch tasks: the increment.meta fast path to a cloud target (fast-path.ts). */
+  batch?: BatchService | null
   /** OSS objects of batch tasks (the third picture source). */
   oss?: Pick<SourceDeps, 'ossObject' | 'fetchOss'>
   /** Searches by picture made by the verification. Default 10. */
@@ -56,12 +58,15 @@ export interface CopyServiceDeps {
 const PLAN_ITEMS_SHOWN = 500
 /** Plans kept at once, and how long an unused one is kept. */
 const MAX_PLANS = 8
+/** Pictures of a batch-path copy sent in one batch task at most. */
+const BATCH_WINDOW = 2000
 const PLAN_TTL_MS = 60 * 60_000
 
 interface KeptPlan {
   view: CopyPlan
   planned: PlannedCopy
   scope: CopyParams['scope']
+  batch: In<typeof copyDomain.plan>['batch']
   /** The copy's identity (profiles, scope, sync): an unfinished job with it is resumed. */
   fingerprint: string
   usedAt: number
@@ -126,6 +131,8 @@ export function createCopyService(d: CopyServiceDeps) {
       signal,
     )
 
+  const batchSender = d.batch ? createBatchSender({ batch: d.batch, dataDir: d.dataDir }) : null
+
   const handler = copyJobHandler({
     engine: (p) => d.engines.get(p),
     sources,
@@ -135,14 +142,20 @@ export function createCopyService(d: CopyServiceDeps) {
       const c = cachedImage(p, productId, picName)
       return c ? { region: c.region, sha256: c.sha256 } : null
     },
-    fastPath: d.fastPath,
+    batch: batchSender,
   })
   // Registered now, so a copy left unfinished resumes as soon as the queue starts.
   d.jobs.register(COPY_KIND, handler)
 
   const TERMINAL = new Set<string>(TERMINAL_JOB_STATES)
   d.jobs.onState((job) => {
-    if (job.kind === COPY_KIND && TERMINAL.has(job.state)) void verify(job as JobInfo<CopyParams>)
+    if (job.kind !== COPY_KIND || !TERMINAL.has(job.state)) return
+    void verify(job as JobInfo<CopyParams>)
+    if ((job as JobInfo<CopyParams>).params.path === 'batch') {
+      batchSender
+        ?.ended(job.id, job.state === 'cancelled')
+        .catch((e: Error) => d.logger.log('warn', `copy job ${job.id}: ${e.message}`))
+    }
   })
 
   function verify(job: JobInfo<CopyParams>): Promise<CopyReport> {
@@ -239,10 +252,15 @@ export function createCopyService(d: CopyServiceDeps) {
       const pictures = planned.items.filter(
         (i) => i.payload?.picture && i.action !== 'noPicture',
       ).length
-      const path: CopyPath = choosePath(
-        { from: input.from, to: input.to, targetKind, pictures },
-        d.fastPath,
-      )
+      const path: CopyPath =
+        d.batch && input.batch
+          ? choosePath({
+              targetKind,
+              sends: pictures,
+              bucket: input.batch.bucket,
+              threshold: input.batch.threshold,
+            })
+          : 'addImage'
       const now = Date.now()
       dropOld(now)
       const planId = crypto.randomUUID()
@@ -268,6 +286,7 @@ export function createCopyService(d: CopyServiceDeps) {
           ...scope,
           ...(input.keys ? { keys: input.keys.length } : {}),
         } as CopyParams['scope'],
+        batch: input.batch,
         fingerprint,
         usedAt: now,
         jobId: null,
@@ -336,15 +355,26 @@ export function createCopyService(d: CopyServiceDeps) {
           noPicture: v.counts.noPicture,
         },
         sampleSize: d.sampleSize ?? 10,
+        ...(v.path === 'batch' && p.batch
+          ? {
+              batch: {
+                bucket: p.batch.bucket,
+                ...(p.batch.path ? { path: p.batch.path } : {}),
+                ...(p.batch.ossEndpoint ? { ossEndpoint: p.batch.ossEndpoint } : {}),
+              },
+              batchWindow: BATCH_WINDOW,
+            }
+          : {}),
       }
+      // The fast path's tasks run where the batch runner runs (this process when none does).
+      if (params.batch) await d.batch?.start()
       const cloud = kindOf(v.to) === 'cloud'
       const jobId = q.createJob({
         kind: COPY_KIND,
         profile: v.to,
         title: `${v.sync ? 'Sync' : 'Copy'} ${v.from} → ${v.to}`,
         params,
-        concurrency:
-          v.path === 'batch' && d.fastPath ? (d.fastPath.concurrency ?? 64) : cloud ? 16 : 4,
+        concurrency: params.batch ? BATCH_WINDOW : cloud ? 16 : 4,
         fingerprint: p.fingerprint,
         items,
       })

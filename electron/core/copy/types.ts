@@ -69,6 +69,10 @@ export interface CopyParams {
   planned: { source: number; target: number; noPicture: number }
   /** Searches by picture made by the verification. */
   sampleSize: number
+  /** The fast path's OSS target (path `batch`). */
+  batch?: { bucket: string; path?: string; ossEndpoint?: string }
+  /** Items of a batch-path job sent in one batch task at most (its queue concurrency). */
+  batchWindow?: number
 }
 
 export const keyOf = (productId: string, picName: string): string => `${productId}\u0000${picName}`

@@ -172,6 +172,18 @@ export function registerCopyCommands(program: CommandUnknownOpts, run_: Runner):
     .option('--sync', 'make the target equal to the source: updates and deletes too')
     .option('--yes', 'confirm the deletes of a sync')
     .option('--dry-run', 'print the plan (nothing is written)')
+    .option(
+      '--bucket <name>',
+      'fast path to a cloud target: the OSS bucket batch tasks go through (same region)',
+    )
+    .option('--oss-path <path>', 'path in the bucket (default /loupe/batch-…)')
+    .option('--oss-endpoint <url>', 'OSS endpoint (default https://oss-<region>.aliyuncs.com)')
+    .addOption(
+      new Option(
+        '--batch-threshold <n>',
+        'pictures from which the batch path is taken (default 2000)',
+      ).argParser(intArg),
+    )
     .action((o, cmd) =>
       run_.contract(cmd, async (ctx) => {
         const scope: CopyScope = {
@@ -181,6 +193,16 @@ export function registerCopyCommands(program: CommandUnknownOpts, run_: Runner):
           ...(o.category !== undefined ? { category: o.category } : {}),
           ...(o.product?.length ? { productIds: o.product } : {}),
           ...(o.sync ? { sync: true } : {}),
+          ...(o.bucket
+            ? {
+                batch: {
+                  bucket: o.bucket,
+                  ...(o.ossPath ? { path: o.ossPath } : {}),
+                  ...(o.ossEndpoint ? { ossEndpoint: o.ossEndpoint } : {}),
+                  ...(o.batchThreshold !== undefined ? { threshold: o.batchThreshold } : {}),
+                },
+              }
+            : {}),
         }
         const plan = await ctx.api.copy.plan(scope)
         if (o.dryRun) {

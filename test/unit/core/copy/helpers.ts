@@ -20,6 +20,8 @@ export interface RemoteLoupe {
   accessKeySecret: string
   /** The official SDK client of the remote's engine API (instance `local`). */
   sdk: ImageSearchClient
+  /** The remote host's core (its engines, to look at what arrived). */
+  core: Awaited<ReturnType<typeof startHeadless>>['core']
   close(): Promise<void>
 }
 
@@ -50,6 +52,7 @@ export async function startRemote(opts: { capacity?: number } = {}): Promise<Rem
     accessKeyId: key.accessKeyId,
     accessKeySecret: key.accessKeySecret,
     sdk: client,
+    core: host.core,
     async close() {
       await host.close()
       t.cleanup()
@@ -57,13 +60,14 @@ export async function startRemote(opts: { capacity?: number } = {}): Promise<Rem
   }
 }
 
-/** The cloud profile input of a remote Loupe. */
-export function remoteProfile(name: string, r: RemoteLoupe) {
+/** The cloud profile input of a remote Loupe (its local profile `instance`, default `local`). */
+export function remoteProfile(name: string, r: RemoteLoupe, instance = 'local') {
   return {
     kind: 'cloud' as const,
     name,
     cloud: {
-      instanceName: 'local',
+      instanceName: instance,
+      region: 'cn-shanghai',
       endpoint: `127.0.0.1:${r.port}`,
       protocol: 'http' as const,
       accessKeyId: r.accessKeyId,
