@@ -475,7 +475,7 @@ describe('the screenshot suite: every view, en-US/zh-CN × light/dark × 1360×8
     const labels = await page
       .locator('[data-nav]')
       .evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')))
-    expect(labels).toHaveLength(8)
+    expect(labels).toHaveLength(9)
     expect(labels.every((l) => !!l)).toBe(true)
     const toggle = page.getByTestId('sider-toggle')
     expect(await toggle.getAttribute('aria-label')).toBe('Expand the sidebar')

@@ -17,6 +17,7 @@ export default {
     add: 'Add images',
     folders: 'Folders',
     tasks: 'Tasks',
+    quality: 'Quality',
     instance: 'Instance',
     profiles: 'Profiles',
     settings: 'Settings',

@@ -19,6 +19,7 @@ const zh: typeof en = {
     add: '添加图片',
     folders: '文件夹',
     tasks: '任务',
+    quality: '质量',
     instance: '实例',
     profiles: '连接配置',
     settings: '设置',

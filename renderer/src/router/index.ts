@@ -6,6 +6,7 @@ import {
   AddCircleOutline,
   FolderOpenOutline,
   ListOutline,
+  AnalyticsOutline,
   SpeedometerOutline,
   KeyOutline,
   SettingsOutline,
@@ -18,6 +19,7 @@ export const VIEWS = [
   { name: 'add', icon: AddCircleOutline },
   { name: 'folders', icon: FolderOpenOutline },
   { name: 'tasks', icon: ListOutline },
+  { name: 'quality', icon: AnalyticsOutline },
   { name: 'instance', icon: SpeedometerOutline },
   { name: 'profiles', icon: KeyOutline },
   { name: 'settings', icon: SettingsOutline },
@@ -31,6 +33,11 @@ const routes: RouteRecordRaw[] = [
   { path: '/add', name: 'add', component: () => import('@renderer/views/AddView.vue') },
   { path: '/folders', name: 'folders', component: () => import('@renderer/views/FoldersView.vue') },
   { path: '/tasks', name: 'tasks', component: () => import('@renderer/views/TasksView.vue') },
+  {
+    path: '/quality',
+    name: 'quality',
+    component: () => import('@renderer/views/QualityView.vue'),
+  },
   {
     path: '/instance',
     name: 'instance',

@@ -5,6 +5,7 @@ import type { JobView } from '@api/domains/jobs'
 import type { EventPayload } from '@api/events'
 import { getBridge } from '@renderer/bridge'
 import type { CoreTask } from '@renderer/lib/core-tasks'
+import { saveText } from '@renderer/lib/download'
 
 export type { JobView }
 
@@ -173,14 +174,7 @@ export const useJobsStore = defineStore('jobs', () => {
   /** Saves the failures CSV through the browser's download. */
   async function downloadFailures(jobId: number, includeSkipped = false) {
     const r = await getBridge().api.jobs.failuresCsv({ jobId, includeSkipped })
-    const url = URL.createObjectURL(new Blob([r.csv], { type: 'text/csv;charset=utf-8' }))
-    const a = document.createElement('a')
-    a.href = url
-    a.download = r.fileName
-    document.body.appendChild(a)
-    a.click()
-    a.remove()
-    setTimeout(() => URL.revokeObjectURL(url), 10_000)
+    saveText(r.csv, r.fileName, 'text/csv;charset=utf-8')
     return r.rows
   }
 
