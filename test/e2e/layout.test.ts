@@ -15,7 +15,7 @@ import type { Browser, Page } from 'playwright-core'
 import { launchBrowser, watchConsole } from '../helpers/browser'
 import { RENDERER_DIR, rendererBuilt } from '../helpers/headless'
 import { tempDir } from '../helpers/tmp'
-import { CATALOGUE_DIR, catalogueName } from '../helpers/images'
+import { catalogueName, realCatalogueDir } from '../helpers/images'
 import {
   pageProblems,
   settle,
@@ -41,21 +41,7 @@ const COMBOS = ALL
 type Combo = (typeof COMBOS)[number]
 const label = (c: Combo) => `${c.locale} ${c.theme} ${c.size.width}×${c.size.height}`
 
-/**
- * The real catalogue photos (catalogue-hm, ../shared/datasets or LOUPE_DATASETS) when they are
- * there, else the generated look-alikes of test/helpers/images.ts (same names, size and kind).
- */
-function catalogueDir(): string {
-  for (const c of [
-    process.env.LOUPE_DATASETS,
-    path.resolve(__dirname, '../../../shared/datasets'),
-  ]) {
-    if (c && fs.existsSync(path.join(c, 'catalogue-hm', catalogueName(0))))
-      return path.join(c, 'catalogue-hm')
-  }
-  return CATALOGUE_DIR
-}
-const PICS = catalogueDir()
+const PICS = realCatalogueDir()
 const pic = (n: number) => path.join(PICS, catalogueName(n))
 
 /** One state of a view: how to get there from anywhere, and what to check. */
@@ -93,6 +79,8 @@ const EMPTY: State[] = [
   { name: 'gallery-empty', open: (p) => go(p, 'gallery', 'gallery-empty') },
   { name: 'tasks-empty', open: (p) => go(p, 'tasks', 'batch-tasks') },
   { name: 'watch-empty', open: (p) => go(p, 'folders', 'folders-empty') },
+  { name: 'quality-empty', open: (p) => go(p, 'quality', 'eval-runs-empty') },
+  { name: 'duplicates-empty', open: (p) => go(p, 'quality?part=duplicates', 'dup-never') },
   {
     name: 'jobs-empty',
     open: async (p) => {
@@ -170,6 +158,33 @@ describe('the screenshot suite: every view, en-US/zh-CN × light/dark × 1360×8
     { name: 'tasks', open: (p) => go(p, 'tasks', 'batch-tasks') },
     { name: 'watch', open: (p) => go(p, 'folders', 'folders-list') },
     { name: 'instance', open: (p) => go(p, 'instance', 'instance-name') },
+    {
+      name: 'quality',
+      open: async (p) => {
+        await go(p, 'quality', 'eval-run-open')
+        await p.getByTestId('eval-run-open').first().click()
+        await p.getByTestId('eval-row').first().waitFor()
+      },
+    },
+    {
+      name: 'quality-error',
+      open: async (p) => {
+        await go(p, 'quality', 'eval-path')
+        await p.getByTestId('eval-path').locator('input').fill(path.join(t.dir, 'no-such-set'))
+        await p.getByTestId('eval-preview').click()
+        await p.getByTestId('eval-setup').getByTestId('error-alert').waitFor()
+      },
+      close: async (p) => {
+        await p.getByTestId('eval-path').locator('input').fill('')
+      },
+    },
+    {
+      name: 'duplicates',
+      open: async (p) => {
+        await go(p, 'quality?part=duplicates', 'dup-status')
+        await p.getByTestId('dup-groups-total').waitFor()
+      },
+    },
     {
       name: 'jobs',
       open: async (p) => {
@@ -367,6 +382,33 @@ describe('the screenshot suite: every view, en-US/zh-CN × light/dark × 1360×8
       if (states.length >= 2 && states.every((s) => !/queued|running|paused/.test(s))) break
       await new Promise((r) => setTimeout(r, 100))
     }
+    // a run of the search-quality lab (a test set of pictures of the gallery, one folder per
+    // product) and a near-duplicate audit with one planted copy (Quality)
+    const testSet = path.join(t.dir, 'testset')
+    for (const n of [0, 3, 5]) {
+      const dir = path.join(testSet, `hm-${String(100 + (n >> 1)).padStart(4, '0')}`)
+      fs.mkdirSync(dir, { recursive: true })
+      fs.copyFileSync(pic(n), path.join(dir, catalogueName(n)))
+    }
+    const run = (await host.core.dispatch('eval.start', {
+      path: testSet,
+      profiles: ['local'],
+      name: 'spring check',
+    })) as { result: { jobId: number } }
+    await host.core.dispatch('jobs.wait', { jobId: run.result.jobId, timeoutMs: 60_000 })
+    expect(
+      (
+        (await host.core.dispatch('images.add', {
+          image: { path: pic(2) },
+          productId: 'hm-copy',
+          picName: 'copy.jpg',
+        })) as { error?: unknown }
+      ).error,
+    ).toBeUndefined()
+    const scan = (await host.core.dispatch('duplicates.scan', { profile: 'local' })) as {
+      result: { jobId: number }
+    }
+    await host.core.dispatch('jobs.wait', { jobId: scan.result.jobId, timeoutMs: 60_000 })
     // a metadata export of the local engine (Tasks)
     expect(
       ((await host.core.dispatch('tasks.dumpCreate', { profile: 'local' })) as { error?: unknown })

@@ -375,6 +375,19 @@ export async function ensureCatalogue(count = CATALOGUE_COUNT): Promise<string> 
 /** Folder holding item0000.jpg … item0719.jpg (generated on first use). */
 export const CATALOGUE_DIR = await ensureCatalogue()
 
+/**
+ * The real catalogue photos (catalogue-hm of the shared datasets: LOUPE_DATASETS, else
+ * ../shared/datasets beside the checkout) when they are there, else the generated look-alikes of
+ * CATALOGUE_DIR (same names, size and kind).
+ */
+export function realCatalogueDir(): string {
+  for (const c of [process.env.LOUPE_DATASETS, path.resolve(REPO, '../shared/datasets')]) {
+    if (c && fs.existsSync(path.join(c, 'catalogue-hm', catalogueName(0))))
+      return path.join(c, 'catalogue-hm')
+  }
+  return CATALOGUE_DIR
+}
+
 /** Path of catalogue picture n (n < CATALOGUE_COUNT). */
 export function catalogueItem(n: number): string {
   if (!Number.isInteger(n) || n < 0 || n >= CATALOGUE_COUNT) {

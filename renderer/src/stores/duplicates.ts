@@ -64,6 +64,17 @@ export const useDuplicatesStore = defineStore('duplicates', () => {
     pollWhile: () => scanning.value,
   })
 
+  // Another profile: nothing of the last one's audit applies (audit ids are per profile).
+  watch(profile, () => {
+    audit.value = null
+    preview.value = null
+    groups.value = null
+    staged.value = null
+    applyJobs.value = []
+    page.value = 0
+    error.value = null
+  })
+
   /** Whether the jobs of the last Apply have all ended (the groups then reload once). */
   const applying = computed(() =>
     applyJobs.value.some((id) => {

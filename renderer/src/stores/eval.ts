@@ -46,6 +46,8 @@ export const useEvalStore = defineStore('eval', () => {
   })
 
   /* ---------- the run shown ---------- */
+  /** The lab's main pane: a new run being set up, or the run selected. */
+  const showing = ref<'setup' | 'run'>('setup')
   const selected = ref<RunRef | null>(null)
   const filter = ref<'all' | 'failed'>('all')
   const page = ref(1)
@@ -80,7 +82,10 @@ export const useEvalStore = defineStore('eval', () => {
     const run = runs.value.find((r) => r.runId === runId)
     const p = profile ?? run?.profiles[0]
     if (!p) return
+    const same = selected.value?.runId === runId && selected.value.profile === p
     selected.value = { runId, profile: p }
+    showing.value = 'run'
+    if (same && detail.value) return void loadDetail()
     page.value = 1
     detail.value = null
     void loadDetail()
@@ -100,6 +105,7 @@ export const useEvalStore = defineStore('eval', () => {
     if (selected.value?.runId === runId) {
       selected.value = null
       detail.value = null
+      showing.value = 'setup'
     }
     await list.load()
   }
@@ -156,6 +162,7 @@ export const useEvalStore = defineStore('eval', () => {
     load: list.load,
     start: list.start,
     stop: list.stop,
+    showing,
     selected,
     filter,
     page,

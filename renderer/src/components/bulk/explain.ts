@@ -61,5 +61,32 @@ export function jobTitle(
   }
   const b = /^Batch: (.*)$/.exec(title)
   if (b) return t('bulk.jobTitleBatch', { source: b[1] })
-  return title
+  return qualityTitle(title, t) ?? title
+}
+
+/** The Quality view's jobs (core/eval, core/duplicates): a lab run, an audit, its deletes and moves. */
+function qualityTitle(
+  title: string,
+  t: (key: string, named?: Record<string, unknown>) => string,
+): string | null {
+  const q = /^Quality: (.*)$/.exec(title)
+  if (q) return t('quality.jobTitle.eval', { name: q[1] })
+  const a = /^Near-duplicate audit \(similarity ≥ ([\d.]+)\)$/.exec(title)
+  if (a) return t('quality.jobTitle.audit', { threshold: a[1] })
+  const d = /^Delete (\d+) near-duplicate pictures?$/.exec(title)
+  if (d) return t('quality.jobTitle.delete', { n: Number(d[1]) })
+  const m = /^Move (\d+) near-duplicate pictures? to one product$/.exec(title)
+  if (m) return t('quality.jobTitle.move', { n: Number(m[1]) })
+  return null
+}
+
+/** What a finished job did, in the words of its kind (the Jobs drawer's notice). */
+export function endedText(
+  j: { kind: string; done: number; failed: number; skipped: number },
+  t: (key: string, named?: Record<string, unknown>) => string,
+): string {
+  if (j.kind === 'quality-eval')
+    return t('quality.job.endedEval', { done: j.done, failed: j.failed })
+  if (j.kind === 'duplicate-audit') return t('quality.job.endedAudit')
+  return t('bulk.jobs.ended', { done: j.done, failed: j.failed, skipped: j.skipped })
 }

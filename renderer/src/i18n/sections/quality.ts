@@ -11,8 +11,17 @@ const en = {
     duplicates: 'Near-duplicates',
     job: {
       queries: '{n} of {total} searches',
-      pictures: '{n} of {total}',
+      pictures: '{n} of {total} pictures',
+      steps: '{pct}% compared',
       stop: 'Stop',
+      endedEval: '{done} searches done, {failed} failed. The figures are in Quality.',
+      endedAudit: 'The pictures were compared: the groups are in Quality → Near-duplicates.',
+    },
+    jobTitle: {
+      eval: 'Quality run: {name}',
+      audit: 'Near-duplicate audit (similarity ≥ {threshold})',
+      delete: 'Delete {n} near-duplicate pictures',
+      move: 'Move {n} near-duplicate pictures to one product',
     },
     setup: {
       title: 'New run',
@@ -59,12 +68,9 @@ const en = {
     },
     runs: {
       title: 'Runs',
+      new: 'New run',
       none: 'No run yet.',
       noneHelp: 'Choose a test set, preview it and run it: its figures are kept here.',
-      name: 'Run',
-      profiles: 'Profiles',
-      state: 'State',
-      open: 'Show the run {name}',
       unknown: 'Job removed',
     },
     run: {
@@ -155,7 +161,7 @@ const en = {
       stagedMove: 'Move the {n} pictures to {id}',
       stagedNot: 'Not a duplicate (remembered)',
       stagedSummary:
-        '{n} groups decided: {deletes} pictures to delete, {moves} to move, {not} marked not a duplicate',
+        'Decided for {n} groups: {deletes} to delete, {moves} to move, {not} not duplicates',
       discard: 'Discard all',
       apply: 'Apply',
       applyYes: 'Apply',
@@ -177,8 +183,17 @@ const zh: typeof en = {
     duplicates: '近似重复',
     job: {
       queries: '已搜索 {n} / {total}',
-      pictures: '{n} / {total}',
+      pictures: '{n} / {total} 张图片',
+      steps: '已比较 {pct}%',
       stop: '停止',
+      endedEval: '已完成 {done} 次搜索,{failed} 次失败。结果见“质量”视图。',
+      endedAudit: '图片已比较完:各组见“质量”→“近似重复”。',
+    },
+    jobTitle: {
+      eval: '质量评测:{name}',
+      audit: '近似重复检查(相似度 ≥ {threshold})',
+      delete: '删除 {n} 张近似重复图片',
+      move: '将 {n} 张近似重复图片移到同一商品',
     },
     setup: {
       title: '新的运行',
@@ -225,12 +240,9 @@ const zh: typeof en = {
     },
     runs: {
       title: '运行记录',
+      new: '新的运行',
       none: '还没有运行。',
       noneHelp: '选择测试集,预览后运行:其结果会保存在这里。',
-      name: '运行',
-      profiles: '连接配置',
-      state: '状态',
-      open: '查看运行 {name}',
       unknown: '任务已移除',
     },
     run: {
@@ -319,7 +331,7 @@ const zh: typeof en = {
       stagedKeep: '保留 {name},删除另外 {n} 张 | 保留 {name},删除另外 {n} 张',
       stagedMove: '将 {n} 张图片移到 {id}',
       stagedNot: '不是重复(会记住)',
-      stagedSummary: '已决定 {n} 组:删除 {deletes} 张图片,移动 {moves} 张,{not} 组标记为不是重复',
+      stagedSummary: '已决定 {n} 组:删除 {deletes} 张,移动 {moves} 张,{not} 组不是重复',
       discard: '全部放弃',
       apply: '应用',
       applyYes: '应用',
