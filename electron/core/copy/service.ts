@@ -24,7 +24,8 @@ import { copyJobHandler, toJobItem } from './job'
 import { createBatchSender } from './batch-send'
 import { choosePath } from './fast-path'
 import { planCopy, type PlannedCopy } from './plan'
-import { createSources, type SourceDeps } from './sources'
+import { createOssSource } from './oss-source'
+import { createSources, type OssRef } from './sources'
 import {
   COPY_KIND,
   type CopyItemResult,
@@ -48,8 +49,6 @@ export interface CopyServiceDeps {
   logger: Logger
   /** Batch tasks: the increment.meta fast path to a cloud target (fast-path.ts). */
   batch?: BatchService | null
-  /** OSS objects of batch tasks (the third picture source). */
-  oss?: Pick<SourceDeps, 'ossObject' | 'fetchOss'>
   /** Searches by picture made by the verification. Default 10. */
   sampleSize?: number
 }
@@ -104,10 +103,17 @@ export function createCopyService(d: CopyServiceDeps) {
     }
   }
 
+  const oss = d.batch ? createOssSource({ batch: d.batch, engines: d.engines }) : null
   const sources = createSources({
     cached: cachedImage,
     localEngine: async (profile) => (kindOf(profile) === 'local' ? d.engines.get(profile) : null),
-    ...d.oss,
+    ...(oss
+      ? {
+          ossObject: (profile: string, productId: string, picName: string) =>
+            kindOf(profile) === 'cloud' ? oss.ossObject(profile, productId, picName) : null,
+          fetchOss: (profile: string, ref: OssRef) => oss.fetchOss(profile, ref),
+        }
+      : {}),
   })
 
   /** A fresh metadata export of a profile, watched to its end and downloaded: its file. */

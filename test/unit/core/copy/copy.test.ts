@@ -318,4 +318,20 @@ describe('capacity, sync, cloud → local, fast path', () => {
     // Every picture really went through OSS: one PUT per picture (and the meta file).
     expect(oss.log.filter((r) => r.method === 'PUT').length).toBeGreaterThanOrEqual(N - 1)
   }, 180_000)
+
+  it('finds a picture whose file is gone in the OSS object its batch task uploaded', async () => {
+    // shop2 got its pictures by a batch task; the engine's copy of p11 was staged for it and
+    // that staging is gone: its OSS object is what is left.
+    await d('profiles.create', { kind: 'local', name: 'mirror2' })
+    const plan = await d<CopyPlan>('copy.plan', { from: 'shop2', to: 'mirror2' })
+    expect(plan.counts).toMatchObject({ add: N - 1, noPicture: 0 })
+    expect(plan.sources).toEqual({ sourceFile: N - 2, localStore: 0, ossObject: 1, none: 0 })
+    expect(plan.items.find((i) => i.picName === 'p11.jpg')).toMatchObject({ source: 'ossObject' })
+    const gets = () => oss!.log.filter((r) => r.method === 'GET').length
+    const before = gets()
+    const report = await runCopy(plan)
+    expect(report.counts).toMatchObject({ copied: N - 1, failed: 0, noPicture: 0 })
+    expect(report.missing).toEqual([])
+    expect(gets()).toBeGreaterThan(before)
+  }, 180_000)
 })
