@@ -29,6 +29,9 @@ import { postJson } from '../../helpers/http'
 let host: Awaited<ReturnType<typeof serve>>
 let emit: (name: string, payload: unknown) => void = () => {}
 let router: Router
+// The core checks handed-over pictures and the router settles asynchronously: on a busy machine
+// that takes longer than vi.waitFor's default second.
+const waitFor = <T>(fn: () => T) => vi.waitFor(fn, { timeout: 20_000, interval: 50 })
 const t = tempDir('loupe-desktop-events-')
 
 function mountIt(component: unknown = DesktopEvents) {
@@ -82,7 +85,7 @@ describe('desktop messages in the page', () => {
       image: { name: 'blue bag.jpg', type: 'image/jpeg', base64: jpg.toString('base64') },
     })
     const search = useSearchStore()
-    await vi.waitFor(() => expect(search.image).not.toBeNull())
+    await waitFor(() => expect(search.image).not.toBeNull())
     expect(router.currentRoute.value.name).toBe('search')
     expect(search.mode).toBe('pic')
     expect(search.image).toMatchObject({ name: 'blue bag.jpg', size: jpg.length })
@@ -98,7 +101,7 @@ describe('desktop messages in the page', () => {
       hasFolder: false,
       problem: 'tooLarge',
     })
-    await vi.waitFor(() => expect(document.body.textContent).toContain('larger than 8 MB'))
+    await waitFor(() => expect(document.body.textContent).toContain('larger than 8 MB'))
     expect(document.body.textContent).toContain('poster.tif')
     w.unmount()
   })
@@ -117,7 +120,7 @@ describe('desktop messages in the page', () => {
         base64: Buffer.from('not a picture at all\n').toString('base64'),
       },
     })
-    await vi.waitFor(() =>
+    await waitFor(() =>
       expect(document.body.textContent).toContain('This image format is not supported.'),
     )
     expect(document.body.textContent).toContain('readme.jpg')
@@ -131,7 +134,7 @@ describe('desktop messages in the page', () => {
     fs.mkdirSync(dir, { recursive: true })
     emit('desktop.open-paths', { target: 'bulk', paths: [dir], hasFolder: true })
     const bulk = useBulkStore()
-    await vi.waitFor(() => expect(bulk.phase).toBe('ready'))
+    await waitFor(() => expect(bulk.phase).toBe('ready'))
     expect(bulk.sources).toEqual([dir])
     expect(router.currentRoute.value.fullPath).toBe('/add?mode=bulk')
     w.unmount()
@@ -144,14 +147,14 @@ describe('desktop messages in the page', () => {
     await postJson(`${host.url}/api/call/profiles.create`, { kind: 'local', name: 'shop-b' })
     await profiles.load()
     emit('desktop.navigate', { view: 'settings' })
-    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('settings'))
+    await waitFor(() => expect(router.currentRoute.value.name).toBe('settings'))
     emit('desktop.navigate', { view: 'tasks', query: { batch: '3' }, profile: 'shop-b' })
-    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/tasks?batch=3'))
+    await waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/tasks?batch=3'))
     expect(profiles.active).toBe('shop-b')
     // not a view of the app, or a profile that does not exist: nothing happens
     emit('desktop.navigate', { view: 'https://evil.example/' })
     emit('desktop.navigate', { view: 'gallery', profile: 'nope' })
-    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('gallery'))
+    await waitFor(() => expect(router.currentRoute.value.name).toBe('gallery'))
     expect(profiles.active).toBe('shop-b')
     emit('desktop.navigate', { view: 'search', query: { x: 1 } })
     await flushPromises()
@@ -163,8 +166,8 @@ describe('desktop messages in the page', () => {
   it('a job notification click opens the jobs drawer (and leaves the address clean)', async () => {
     await router.push('/add?mode=bulk&job=4')
     const w = mountIt(JobsIndicator)
-    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/add?mode=bulk'))
-    await vi.waitFor(() =>
+    await waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/add?mode=bulk'))
+    await waitFor(() =>
       expect(document.body.querySelector('[data-testid="jobs-drawer"]')).not.toBeNull(),
     )
     w.unmount()
