@@ -19,7 +19,7 @@ import type { StoredVectorRow } from '../engines/local/index'
 import type { Galleries } from '../galleries'
 import type { HandlerContext, ItemRecord, JobHandler } from '../jobs/types'
 import { JobFailure } from '../jobs/queue'
-import { cellWork, partition, scanCells, vectorSet, type VectorSet } from './pairs'
+import { cellWork, marginFor, partition, scanCells, vectorSet, type VectorSet } from './pairs'
 import { phashPairs, phashSimilarity } from './phash-pairs'
 import { hamming, normalizePhash } from '../gallery/phash'
 import { keyText, type DuplicateStore, type Key, type PairRow } from './store'
@@ -104,10 +104,18 @@ export function createAuditHandler(d: AuditDeps): JobHandler<AuditItem, unknown,
   /** The state of the audit running now, per profile. */
   const states = new Map<string, { auditId: number; state: Promise<AuditState> }>()
 
+  /** The vectors to compare, straight into the kernel's buffer (grown by doubling). */
   async function readVectors(profile: string, p: AuditParams, signal: AbortSignal) {
     const keys: Key[] = []
-    const vectors: Float32Array[] = []
     let missing = 0
+    let set: VectorSet | null = null
+    const put = (k: Key, v: Float32Array) => {
+      set ??= vectorSet(v.length, 1024)
+      if (keys.length >= set.store.capacity) set.store.ensure(set.store.capacity * 2, keys.length)
+      set.store.set(keys.length, v)
+      keys.push({ productId: k.productId, picName: k.picName })
+      set.n = keys.length
+    }
     if (p.approximate) {
       const version = d.featurizer().version
       d.withStore(profile, (s) => {
@@ -116,16 +124,12 @@ export function createAuditHandler(d: AuditDeps): JobHandler<AuditItem, unknown,
           if (!rows.length) break
           for (const r of rows) {
             const v = r.thumbnail ? s.thumbVector(r, r.thumbnail, version) : null
-            if (!v) {
-              missing++
-              continue
-            }
-            keys.push({ productId: r.productId, picName: r.picName })
-            vectors.push(v)
+            if (v) put(r, v)
+            else missing++
           }
         }
       })
-      return { keys, vectors, dim: d.featurizer().dim, missing }
+      return { keys, set: set ?? vectorSet(d.featurizer().dim, 0), missing }
     }
     const src = vectorSource(await d.engines.get(profile))
     if (!src) throw new JobFailure('DuplicateAuditNeedsVectors', 'The engine keeps no vectors.')
@@ -133,21 +137,17 @@ export function createAuditHandler(d: AuditDeps): JobHandler<AuditItem, unknown,
       if (signal.aborted) throw signal.reason
       const rows = src.vectorPage(after, PAGE)
       for (const r of rows) {
-        keys.push({ productId: r.productId, picName: r.picName })
-        vectors.push(r.vector)
+        put(r, r.vector)
         after = r.rowId
       }
       if (rows.length < PAGE) break
       await new Promise((r) => setImmediate(r))
     }
-    return { keys, vectors, dim: src.descriptor.dim, missing }
+    return { keys, set: set ?? vectorSet(src.descriptor.dim, 0), missing }
   }
 
   async function build(profile: string, p: AuditParams, signal: AbortSignal): Promise<AuditState> {
-    const { keys, vectors, dim, missing } = await readVectors(profile, p, signal)
-    const set = vectorSet(dim, keys.length)
-    vectors.forEach((v, i) => set.store.set(i, v))
-    vectors.length = 0
+    const { keys, set, missing } = await readVectors(profile, p, signal)
     const codes = new Map<string, number>()
     const product = Int32Array.from(keys, (k) => {
       let c = codes.get(k.productId)
@@ -156,7 +156,7 @@ export function createAuditHandler(d: AuditDeps): JobHandler<AuditItem, unknown,
     })
     d.withStore(profile, (s) => s.setAudit(p.auditId, { pictures: keys.length, missing }))
     const phash = phashesOf(profile, keys)
-    const cells = await partition(set, { signal, seed: p.auditId })
+    const cells = await partition(set, { signal, seed: p.auditId, margin: marginFor(p.floor) })
     cells.sort((a, b) => cellWork(b) - cellWork(a))
     const shares: Int32Array[][] = Array.from({ length: SCAN_SHARES }, () => [])
     cells.forEach((c, i) => shares[i % SCAN_SHARES].push(c))

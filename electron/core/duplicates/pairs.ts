@@ -20,9 +20,12 @@ export interface PartitionOptions {
   exactBelow?: number
   /** Average cell size aimed at. Default 320. */
   cellSize?: number
-  /** Cells a vector may join besides its nearest. Default 3 in all. */
+  /** Cells a vector may join in all (its nearest and the next). Default 4. */
   probes?: number
-  /** A further cell is joined when its centroid is within this of the nearest's. Default 0.04. */
+  /**
+   * A further cell is joined when its centroid is within this of the nearest's. Default
+   * `marginFor(0.9)`.
+   */
   margin?: number
   /** Seed of the sampling (the same vectors give the same cells). */
   seed?: number
@@ -43,6 +46,13 @@ export function vectorSet(dim: number, n: number): VectorSet {
   store.ensure(Math.max(16, n), 0)
   return { store, n }
 }
+
+/**
+ * The margin for pairs down to `floor`: two vectors at similarity s are sqrt(2 − 2s) apart, and
+ * their similarities to a centroid differ by a fraction of that (0.18: measured in
+ * bench/duplicates.ts, ≥ 99 % of the pairs brute force finds, at 2.5× the work of 0.04).
+ */
+export const marginFor = (floor: number) => 0.18 * Math.sqrt(Math.max(0, 2 - 2 * floor))
 
 function rng(seed: number) {
   let a = seed >>> 0 || 0x9e3779b9
@@ -146,8 +156,8 @@ async function split(
     }
   }
   // Assignment of every member: its nearest cell, and the nearly-as-near ones.
-  const probes = Math.max(1, o.probes ?? 3)
-  const margin = o.margin ?? 0.04
+  const probes = Math.max(1, o.probes ?? 4)
+  const margin = o.margin ?? marginFor(0.9)
   const lists: number[][] = Array.from({ length: k }, () => [])
   for (let m = 0; m < members.length; m++) {
     const slot = members[m]

@@ -44,6 +44,11 @@ export class VectorStore {
     return this.kernel !== null
   }
 
+  /** Slots the buffer holds now (`ensure` grows it). */
+  get capacity(): number {
+    return this.cap
+  }
+
   /** Bytes held by the vectors and their scales. */
   get bytes(): number {
     return this.cap * this.stride * (this.quantized ? 1 : 4) + (this.quantized ? this.cap * 4 : 0)
