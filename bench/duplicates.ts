@@ -258,7 +258,9 @@ const subset: number[] = []
 const chosen = new Set<number>()
 while (subset.length < SUBSET) {
   const i = Math.floor(rnd() * N)
-  if (!chosen.has(i)) (chosen.add(i), subset.push(i))
+  if (chosen.has(i)) continue
+  chosen.add(i)
+  subset.push(i)
 }
 subset.sort((a, b) => a - b)
 const bset = vectorSet(DIM, SUBSET)
