@@ -28,7 +28,7 @@ describe('near-duplicate audit of a cloud profile (a remote Loupe)', { timeout: 
     await call(remote.core.dispatch, 'profiles.create', { kind: 'local', name: 'inst' })
     const key = await createKeyStore(remoteDir).create({ description: 'dups test' })
     core = makeCore(tmp('loupe-dups-client-'), {
-      cloudTimeouts: { connectTimeoutMs: 10_000, readTimeoutMs: 60_000 },
+      cloudTimeouts: { connectTimeoutMs: 60_000, readTimeoutMs: 120_000 },
     })
     await core.start()
     await call(core.dispatch, 'profiles.create', {
