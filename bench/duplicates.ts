@@ -189,6 +189,7 @@ const call = async <T>(name: string, input: unknown): Promise<T> => {
   return r.result as T
 }
 const loadBefore = load()
+const cpu0 = process.cpuUsage()
 const t0 = performance.now()
 let lastShown = 0
 let partitioned = 0
@@ -205,6 +206,7 @@ const off = core.events.onAny((name, payload) => {
 const { jobId } = await call<{ jobId: number }>('duplicates.scan', { threshold: THRESHOLD })
 const job = await core.jobs.whenSettled(jobId)
 const auditMs = performance.now() - t0
+const cpu = process.cpuUsage(cpu0)
 off()
 clearInterval(sampler)
 const status = await call<{ pictures: number; pairs: number; state: string }>(
@@ -215,6 +217,10 @@ log(
   `AUDIT: ${status.pictures} pictures in ${secs(auditMs)} (${job.state}; reading + partition ${secs(partitioned)}, ` +
     `scan ${secs(auditMs - partitioned)}), ${status.pairs} pairs ≥ floor ${(THRESHOLD - 0.05).toFixed(2)}; ` +
     `peak RSS ${mb(peak)} (${mb(before)} before: +${mb(peak - before)}); load ${loadBefore} → ${load()}`,
+)
+log(
+  `  CPU time of this process during the audit: ${secs((cpu.user + cpu.system) / 1000)} ` +
+    `(user ${secs(cpu.user / 1000)}): what it takes with a core to itself`,
 )
 t = performance.now()
 const groups = await call<{ total: number }>('duplicates.groups', { pageSize: 50 })
@@ -267,6 +273,7 @@ const bset = vectorSet(DIM, SUBSET)
 subset.forEach((i, k) => bset.store.set(k, pics[i].v))
 const all = Int32Array.from({ length: SUBSET }, (_, k) => k)
 t = performance.now()
+const bruteCpu0 = process.cpuUsage()
 let truth = 0
 let truthAtT = 0
 let hit = 0
@@ -281,10 +288,12 @@ await scanCells(bset, [all], floor, (a, b, sim) => {
   }
 })
 const bruteMs = performance.now() - t
+const bruteCpu = process.cpuUsage(bruteCpu0)
 const extrapolated = bruteMs * (N / SUBSET) ** 2
 log(
   `BRUTE FORCE baseline on a random subset of ${SUBSET}: ${secs(bruteMs)} for ${((SUBSET * (SUBSET - 1)) / 2).toExponential(2)} pairs; ` +
-    `extrapolated to ${N} (× (${N}/${SUBSET})²): ${secs(extrapolated)} — the audit is ${(extrapolated / auditMs).toFixed(1)}× faster`,
+    `extrapolated to ${N} (× (${N}/${SUBSET})²): ${secs(extrapolated)} — the audit is ${(extrapolated / auditMs).toFixed(1)}× faster; ` +
+    `CPU ${secs((bruteCpu.user + bruteCpu.system) / 1000)} → extrapolated ${secs(((bruteCpu.user + bruteCpu.system) / 1000) * (N / SUBSET) ** 2)}`,
 )
 log(
   `recall against brute force on the subset: ${hit}/${truth} pairs ≥ ${floor.toFixed(2)}, ${hitAtT}/${truthAtT} ≥ ${THRESHOLD}`,

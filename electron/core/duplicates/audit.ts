@@ -100,7 +100,9 @@ export function auditItems(pictures: number | null) {
   return items
 }
 
-export function createAuditHandler(d: AuditDeps): JobHandler<AuditItem, unknown, void> {
+export function createAuditHandler(
+  d: AuditDeps,
+): JobHandler<AuditItem, unknown, void> & { drop(profile: string): void } {
   /** The state of the audit running now, per profile. */
   const states = new Map<string, { auditId: number; state: Promise<AuditState> }>()
 
@@ -275,6 +277,8 @@ export function createAuditHandler(d: AuditDeps): JobHandler<AuditItem, unknown,
   }
 
   return {
+    /** Frees the profile's audit in memory (its job was cancelled or replaced). */
+    drop: (profile: string) => void states.delete(profile),
     opClass: () => 'none',
     async run(item: ItemRecord<AuditItem>, ctx) {
       const p = ctx.params as AuditParams

@@ -55,16 +55,14 @@ export function createDuplicateService(d: DuplicateServiceDeps) {
     const p = d.jobs.queue().progress(jobId)
     return p.pending + p.running
   }
-  d.jobs.register(
-    AUDIT_KIND,
-    createAuditHandler({
-      engines: d.engines,
-      galleries: d.galleries,
-      featurizer: d.featurizer,
-      withStore,
-      unfinished,
-    }),
-  )
+  const auditHandler = createAuditHandler({
+    engines: d.engines,
+    galleries: d.galleries,
+    featurizer: d.featurizer,
+    withStore,
+    unfinished,
+  })
+  d.jobs.register(AUDIT_KIND, auditHandler)
   d.jobs.register(
     MOVE_KIND,
     createMoveHandler({ galleries: d.galleries, engines: d.engines, images: d.images }),
@@ -208,6 +206,7 @@ export function createDuplicateService(d: DuplicateServiceDeps) {
         const job = q.getJob(last.jobId)
         if (job && !['done', 'failed', 'cancelled'].includes(job.state)) q.cancel(last.jobId)
       }
+      auditHandler.drop(p.name)
       const floor = Math.max(0.5, Math.round((input.threshold - FLOOR_BELOW) * 1000) / 1000)
       const params: AuditParams = {
         auditId: 0,
