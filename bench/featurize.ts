@@ -171,6 +171,7 @@ async function stages() {
   const { decode, pixels, toWorkBox } =
     await import('../electron/core/engines/local/featurizer/decode')
   const { detectDecoded } = await import('../electron/core/engines/local/featurizer/pipeline')
+  const { mirrored } = await import('./lib/mirror')
   const { project } = await import('../electron/core/engines/local/featurizer/pca')
   const { projection, PROJECTION_IN } =
     await import('../electron/core/engines/local/featurizer/projection')
@@ -228,14 +229,22 @@ async function stages() {
       t = performance.now()
       const o = net.run(px.data, INPUT_SIDE)
       rec('network (table input, execute, GAP, read)', t)
+      // What gallery-side flip averaging would add to an add (issue 12; not shipped): not in the total.
+      let t2 = performance.now()
+      const om = net.run(mirrored(px.data, INPUT_SIDE), INPUT_SIDE)
+      rec('(flip, not shipped) mirror + 2nd network', t2)
+      t2 = performance.now() - t2
       t = performance.now()
       const fused = new Float32Array(PROJECTION_IN)
       fused.set(o.conv1)
       fused.set(hist, PROJECTION_IN - hist.length)
       const v = project(projection(), fused)
       rec('fusion + projection', t)
-      st.set('total (as now)', [...(st.get('total (as now)') ?? []), performance.now() - T - extra])
-      sink.push(before[7] + after[7] + v[0])
+      st.set('total (as now)', [
+        ...(st.get('total (as now)') ?? []),
+        performance.now() - T - extra - t2,
+      ])
+      sink.push(before[7] + after[7] + v[0] + om.conv1[0])
     }
   }
   for (const a of [...st.values(), ...cpuSt.values()]) a.splice(0, images.length) // warm-up round

@@ -7,6 +7,7 @@
  *   QUALITY_STRIDE=4 npx tsx bench/quality.ts   every 4th query (galleries stay whole)
  *   npx tsx bench/quality.ts --variants      also flip averaging and multi-scale (2 more network
  *                                            runs per picture; cached after the first time)
+ *   npx tsx bench/quality.ts --flip          also flip averaging only (1 more network run per picture)
  *   npx tsx bench/quality.ts --whole         describe whole pictures instead of the engine's
  *                                            default (Crop: the detected main subject)
  *
@@ -30,6 +31,13 @@ import { learnWhitening } from '../electron/core/engines/local/featurizer/whiten
 import { RERANK } from '../electron/core/engines/local/rerank'
 import { readFileSync } from 'node:fs'
 import { requireDatasets } from './lib/datasets'
+import {
+  augItems,
+  heldOutViews,
+  learnAdapted,
+  productLeaveOneOut,
+  type AugItem,
+} from './lib/quality-adapt'
 import { cached, describeAll, type Variant } from './lib/quality-describe'
 import { phoneView } from './lib/quality-views'
 import { mat, measure, type Method, type Task } from './lib/quality-eval'
@@ -46,7 +54,11 @@ const DATA = requireDatasets('quality', ['coil100-dev', 'grocery-dev', 'catalogu
 const STRIDE = Math.max(1, Number(process.env.QUALITY_STRIDE ?? 1))
 /** The engine's own path by default (Crop: main subject); --whole: always the whole picture. */
 const BASE: Variant = process.argv.includes('--whole') ? 'o' : 'c'
-const VARIANTS: Variant[] = process.argv.includes('--variants') ? [BASE, 'f', 'm'] : [BASE]
+const VARIANTS: Variant[] = process.argv.includes('--variants')
+  ? [BASE, 'f', 'm']
+  : process.argv.includes('--flip')
+    ? [BASE, 'f']
+    : [BASE]
 
 type Domain = 'coil' | 'grocery' | 'objects'
 const items: Record<Domain, Item[]> = {
@@ -68,6 +80,22 @@ if (process.env.QUALITY_PARTIAL) {
 const fused = {} as Record<Domain, Record<Variant, Float32Array[]>>
 for (const d of DOMAINS) {
   fused[d] = await describeAll(items[d], VARIANTS, bgs, d)
+}
+// --adapt: augmented views of each domain's gallery pictures (bench/lib/quality-adapt.ts).
+const ADAPT = process.argv.includes('--adapt')
+const ADAPT_VIEWS = Math.max(1, Number(process.env.ADAPT_VIEWS ?? 2))
+const inGallery: Record<Domain, (it: Item) => boolean> = {
+  coil: (it) => it.role === 'gallery',
+  grocery: (it) => it.role === 'train' || it.role === 'iconic',
+  objects: (it) => it.role === 'orig',
+}
+const aug = {} as Record<Domain, { items: AugItem[]; fused: Float32Array[]; gallery: number[] }>
+if (ADAPT) {
+  for (const d of DOMAINS) {
+    const its = augItems(items[d], inGallery[d], ADAPT_VIEWS)
+    const gallery = items[d].map((it, i) => (inGallery[d](it) ? i : -1)).filter((i) => i >= 0)
+    aug[d] = { items: its, fused: (await describeAll(its, [BASE], bgs, `${d}-aug`))[BASE], gallery }
+  }
 }
 
 // The cache must hold what the shipped featurizer computes today.
@@ -156,6 +184,25 @@ const multiDomain =
       const m = mat(x)
       const p = learnWhitening(m.x, l, m.n, m.d, { k: m.d, reg })
       return shipped(d).map((v) => project(p, v))
+    })
+
+/**
+ * Gallery-adapted: a whitening learned, without labels, from augmented views of the domain's own
+ * gallery pictures (half of them; quality-adapt.ts), applied to stored and query vectors alike.
+ */
+const adaptedOf = new Map<string, ReturnType<typeof learnAdapted>>()
+const augVectors = (d: Domain) => once(`aug ${d}`, () => aug[d].fused.map(shippedOf))
+const adapted =
+  (base: Descriptor, reg: number): Descriptor =>
+  (d) =>
+    once(`adapted ${reg} ${base === shipped} ${d}`, () => {
+      const key = `${reg} ${base === shipped} ${d}`
+      let p = adaptedOf.get(key)
+      if (!p) {
+        p = learnAdapted(base(d), aug[d].gallery, aug[d].items, augVectors(d), reg)
+        adaptedOf.set(key, p)
+      }
+      return base(d).map((v) => (v.length ? project(p, v) : v))
     })
 
 /** The domain's tasks; null for a task some of whose pictures have no vector in this row. */
@@ -268,6 +315,23 @@ const rows: Row[] = [
   { name: 'flip averaging (picture + mirror, fused, projected)', descriptor: pooled('f') },
   { name: 'flip averaging, gallery side only', descriptor: pooled('f', true) },
   { name: 'multi-scale 192+256 px (fused, projected)', descriptor: pooled('m') },
+  {
+    name: 'flip averaging, gallery side only + engine default re-ranking',
+    descriptor: pooled('f', true),
+    method: { name: '', rerank: RERANK },
+  },
+  ...(ADAPT
+    ? [0.01, 0.03, 0.1, 0.3].flatMap((reg): Row[] => [
+        {
+          name: `gallery-adapted whitening (views of its own gallery, reg ${reg})`,
+          descriptor: adapted(shipped, reg),
+        },
+        {
+          name: `flip (gallery side) + gallery-adapted whitening (reg ${reg})`,
+          descriptor: adapted(pooled('f', true), reg),
+        },
+      ])
+    : []),
 ]
 
 const only = process.env.QUALITY_ROWS?.split(',').map(Number)
@@ -281,22 +345,71 @@ console.log(
   `\nqueries: every ${STRIDE === 1 ? '' : STRIDE + 'th '}query; galleries whole\n` +
     `| change | ${header.join(' | ')} | worst Δ vs shipped |\n|---|${header.map(() => '---|').join('')}---|`,
 )
-const figures = (r: Row): number[] =>
-  DOMAINS.flatMap((d) =>
-    tasksOf(d, r.descriptor(d)).map((t) => (t ? measure(t, r.method ?? { name: '' }) : NaN)),
+/** Each task's figure, and its per-query hits (for the paired count against the shipped row). */
+const figures = (r: Row): { f: number[]; q: number[][] } => {
+  const q: number[][] = []
+  const f = DOMAINS.flatMap((d) =>
+    tasksOf(d, r.descriptor(d)).map((t) => {
+      const hits: number[] = []
+      q.push(hits)
+      return t ? measure(t, r.method ?? { name: '' }, hits) : NaN
+    }),
   )
+  return { f, q }
+}
 const base = figures(rows[1])
 const t0 = performance.now()
+// QUALITY_PAIRED=1: each figure also says how many queries did better / worse than shipped.
+const PAIRED = !!process.env.QUALITY_PAIRED
 for (const [ri, r] of rows.entries()) {
   if (only && !only.includes(ri) && ri !== 1) continue
-  const figs = ri === 1 ? base : figures(r)
-  const rel = figs.map((f, i) => (base[i] > 0 ? (f - base[i]) / base[i] : 0))
+  const { f: figs, q } = ri === 1 ? base : figures(r)
+  const rel = figs.map((f, i) => (base.f[i] > 0 ? (f - base.f[i]) / base.f[i] : 0))
   const known = rel.filter((x) => !Number.isNaN(x))
   const worst = known.length ? Math.min(...known) : NaN
-  const fmt = (f: number, i: number) =>
-    Number.isNaN(f) ? '–' : header[i].endsWith('N-S') ? f.toFixed(2) : f.toFixed(3)
+  const paired = (i: number) => {
+    if (!PAIRED || ri === 1 || q[i].length !== base.q[i].length) return ''
+    let up = 0
+    let down = 0
+    q[i].forEach((h, k) => (h > base.q[i][k] ? up++ : h < base.q[i][k] ? down++ : 0))
+    return ` (+${up}/−${down})`
+  }
+  const fmt = (f: number, i: number) => (Number.isNaN(f) ? '–' : f.toFixed(3) + paired(i))
   console.log(
     `| ${r.name} | ${figs.map(fmt).join(' | ')} | ${ri === 1 || Number.isNaN(worst) ? '—' : (worst * 100).toFixed(1) + ' %'} |`,
   )
 }
 console.log(`\n(${((performance.now() - t0) / 1000).toFixed(0)} s for the table)`)
+
+if (ADAPT) {
+  // What the engine can measure on a gallery by itself: held-out views → the whole gallery, and
+  // (where products have several pictures) each picture → the others, by product.
+  console.log(
+    `\nwhat a gallery can measure by itself, before → after adapting (${ADAPT_VIEWS} view(s) per ` +
+      `picture, learned on the other half's): held-out views R@1 / own products leave-one-out R@1\n` +
+      `| descriptor | ${DOMAINS.join(' | ')} |\n|---|${DOMAINS.map(() => '---|').join('')}`,
+  )
+  for (const [name, base] of [
+    ['shipped', shipped],
+    ['flip (gallery side)', pooled('f', true)],
+  ] as const) {
+    const cell = (d: Domain, reg: number | null) => {
+      const b = base(d)
+      const g = aug[d].gallery
+      const p = reg === null ? null : learnAdapted(b, g, aug[d].items, augVectors(d), reg)
+      const views = heldOutViews(b, g, aug[d].items, augVectors(d), p)
+      const own = productLeaveOneOut(
+        b,
+        g,
+        items[d].map((it) => it.label),
+        p,
+      )
+      return `${views.toFixed(3)} / ${Number.isNaN(own) ? '–' : own.toFixed(3)}`
+    }
+    console.log(`| ${name} | ${DOMAINS.map((d) => cell(d, null)).join(' | ')} |`)
+    for (const reg of [0.01, 0.03, 0.1, 0.3])
+      console.log(
+        `| ${name} + adapted (reg ${reg}) | ${DOMAINS.map((d) => cell(d, reg)).join(' | ')} |`,
+      )
+  }
+}

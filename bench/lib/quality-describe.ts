@@ -29,6 +29,8 @@ export interface Job {
   /** ≥ 1: generated phone photo number `view` (quality-views.ts) of catalogue item `item`. */
   view?: number
   item?: number
+  /** ≥ 1: augmented view (engines/local/adapt/augment.ts) of `file` with this seed. */
+  aug?: number
 }
 
 export const FUSED_DIM = 1792 + 224 + 224 + 128
@@ -106,6 +108,8 @@ async function child(list: string, shard: number, procs: number) {
   const { backbone } = await import('../../electron/core/engines/local/featurizer/backbone')
   const { l2normalize } = await import('../../electron/core/engines/local/featurizer/vector')
   const { phoneView } = await import('./quality-views')
+  const { mirrored } = await import('./mirror')
+  const { augmentedView } = await import('../../electron/core/engines/local/adapt/augment')
   const { jobs, variants, backgrounds } = JSON.parse(readFileSync(list, 'utf8')) as {
     jobs: Job[]
     variants: Variant[]
@@ -125,9 +129,11 @@ async function child(list: string, shard: number, procs: number) {
   let done = 0
   const mine = jobs.filter((_, i) => i % procs === shard)
   for (const j of mine) {
-    const bytes = j.view
-      ? await phoneView(j.file, j.item ?? 0, j.view, backgrounds)
-      : readFileSync(j.file)
+    const bytes = j.aug
+      ? await augmentedView(readFileSync(j.file), j.aug)
+      : j.view
+        ? await phoneView(j.file, j.item ?? 0, j.view, backgrounds)
+        : readFileSync(j.file)
     const d = await decode(bytes)
     const box = (await pipeline.detectDecoded(d)).main
     let hist: Float32Array | null = null
@@ -142,20 +148,7 @@ async function child(list: string, shard: number, procs: number) {
         hist ??= await pipeline.colourDecoded(d, box)
         const side = v === 'm' ? 256 : 192
         const px = await pixels(d, toWorkBox(d, box), { width: side, height: side, fit: 'fill' })
-        const data = px.data
-        if (v === 'f') {
-          for (let y = 0; y < side; y++) {
-            for (let a = 0, b = side - 1; a < b; a++, b--) {
-              for (let c = 0; c < 3; c++) {
-                const i = (y * side + a) * 3 + c
-                const k = (y * side + b) * 3 + c
-                const t = data[i]
-                data[i] = data[k]
-                data[k] = t
-              }
-            }
-          }
-        }
+        const data = v === 'f' ? mirrored(px.data, side) : px.data
         const r = net.run(data, side)
         x = fuse([l2normalize(r.conv1), l2normalize(r.block15), l2normalize(r.block13), hist])
       }

@@ -117,7 +117,7 @@ export function dbaOf(g: Mat, k: number, alpha: number): Mat {
 }
 
 /** The figure of one task under one method (R@1 in 0..1, or N-S in 0..4). */
-export function measure(t: Task, m: Method): number {
+export function measure(t: Task, m: Method, perQuery?: number[]): number {
   const g = m.dba ? dbaOf(t.g, m.dba.k, m.dba.alpha) : t.g
   const s = sims(t.q, g)
   const keep = t.metric === 'ns' ? 4 : 1
@@ -178,7 +178,10 @@ export function measure(t: Task, m: Method): number {
       const rest = first.filter((j) => s[i * g.n + j] < r[j])
       top = [...recip, ...rest].slice(0, keep)
     } else top = topK(s, i * g.n, g.n, keep)
-    for (const j of top) if (t.gl[j] === t.ql[i]) total++
+    let hits = 0
+    for (const j of top) if (t.gl[j] === t.ql[i]) hits++
+    total += hits
+    perQuery?.push(hits)
   }
   return total / t.q.n
 }
