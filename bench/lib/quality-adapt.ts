@@ -2,7 +2,7 @@
  * The gallery-adapted projection of bench/quality.ts (issue 12: "when a gallery passes a few
  * thousand images, Loupe can learn a gallery-adapted projection in the background"): a whitening
  * (256 → 256, ridge-regularised) on top of the shipped descriptor, learned without any label from
- * augmented views of the gallery's own pictures (engines/local/adapt/augment.ts): a picture and its
+ * augmented views of the gallery's own pictures (bench/lib/quality-augment.ts): a picture and its
  * views are one class. Half the gallery's pictures teach it; the views of the other half measure
  * it ("held-out views": view → the whole gallery, R@1 on the picture itself), beside the domain's
  * labelled tasks, which the learning never sees.

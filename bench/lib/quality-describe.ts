@@ -29,7 +29,7 @@ export interface Job {
   /** ≥ 1: generated phone photo number `view` (quality-views.ts) of catalogue item `item`. */
   view?: number
   item?: number
-  /** ≥ 1: augmented view (engines/local/adapt/augment.ts) of `file` with this seed. */
+  /** ≥ 1: augmented view (bench/lib/quality-augment.ts) of `file` with this seed. */
   aug?: number
 }
 
@@ -109,7 +109,7 @@ async function child(list: string, shard: number, procs: number) {
   const { l2normalize } = await import('../../electron/core/engines/local/featurizer/vector')
   const { phoneView } = await import('./quality-views')
   const { mirrored } = await import('./mirror')
-  const { augmentedView } = await import('../../electron/core/engines/local/adapt/augment')
+  const { augmentedView } = await import('./quality-augment')
   const { jobs, variants, backgrounds } = JSON.parse(readFileSync(list, 'utf8')) as {
     jobs: Job[]
     variants: Variant[]

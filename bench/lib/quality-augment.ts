@@ -4,20 +4,10 @@
  * might look like — a crop at another scale, mirrored or not, another exposure and colour cast,
  * sometimes a margin of background colour around it (the thing photographed from further away),
  * blurred, JPEG-compressed. Deterministic: the same (picture, seed) always gives the same bytes.
+ * (The augmentation a gallery-adapted projection in the engine would use; bench-only for now.)
  */
 import sharp from 'sharp'
-
-/** Small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { prng } from './quality-views'
 
 /** One augmented view (JPEG bytes) of an encoded picture; `seed` picks the view. */
 export async function augmentedView(bytes: Buffer, seed: number): Promise<Buffer> {
