@@ -17,6 +17,7 @@ import { registerProfileCommands } from './cli/profiles'
 import { registerEngineCommands } from './cli/engine'
 import { registerBulkCommands } from './cli/bulk'
 import { registerCopyCommands } from './cli/copy'
+import { registerEvalCommands } from './cli/eval'
 import { registerGalleryCommands } from './cli/gallery'
 import { registerTaskCommands } from './cli/tasks'
 import { registerTokenCommands } from './cli/tokens'
@@ -64,6 +65,7 @@ control channel, announced in <data>/control.json); otherwise in this process.`,
   registerEngineCommands(program, run)
   registerBulkCommands(program, run)
   registerCopyCommands(program, run)
+  registerEvalCommands(program, run)
   registerGalleryCommands(program, run)
   registerTaskCommands(program, run)
   registerTokenCommands(program, run)

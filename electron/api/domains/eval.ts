@@ -183,14 +183,18 @@ export const evalDomain = {
     }),
     { serverPaths: (i) => [i.path] },
   ),
-  /** Run a test set against profiles: one job (kind `quality-eval`). */
+  /**
+   * Run a test set against profiles: one job (kind `quality-eval`). The same test set, naming,
+   * profiles and options while their run is unfinished (queued, running, paused) resume that run
+   * (`resumed: true`) instead of starting another.
+   */
   start: method(
     TestSetRef.extend({
       profiles: z.array(ProfileName).min(1).max(8),
       options: EvalOptions.default({ crop: false, num: 10 }),
       name: z.string().max(200).optional(),
     }),
-    z.object({ runId: z.string(), jobId: z.number(), queries: z.number() }),
+    z.object({ runId: z.string(), jobId: z.number(), queries: z.number(), resumed: z.boolean() }),
     { serverPaths: (i) => [i.path] },
   ),
   /** Runs, newest first (those with results on `profile` only, when given). */

@@ -73,7 +73,12 @@ export function diagnose(i: DiagnoseInput): { reason: FailureReason; detail: str
       detail: `Found at rank ${i.rank}${first ? `, after ${first.productId} / ${first.picName}` : ''}.`,
     }
   }
-  return { reason: 'notFound', detail: `Not in the first ${i.top.length} results.` }
+  return {
+    reason: 'notFound',
+    detail: i.top.length
+      ? `Not in the first ${i.top.length} results.`
+      : 'The search found nothing (an empty gallery, or a filter or category nothing matches).',
+  }
 }
 
 function nearDuplicate(

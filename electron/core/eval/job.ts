@@ -51,6 +51,12 @@ export interface EvalJobDeps {
   limiter(profile: string): RateLimiter
   /** The profile's gallery cache, or null when it cannot be opened. */
   gallery(profile: string): Gallery | null
+  /**
+   * Whether the profile's cache holds every picture of its gallery (a local engine's: every write
+   * goes through it), so a product it does not know is not in the gallery. A cloud profile's cache
+   * holds what Loupe added or imported: a product missing there may still be in the instance.
+   */
+  cacheComplete(profile: string): boolean
   now?: () => number
 }
 
@@ -61,14 +67,17 @@ export function evalHandler(d: EvalJobDeps): JobHandler<EvalItem, { rank: number
 
   /**
    * One search at the profile's QPS (denials slow its limiter down), timed from the moment its
-   * token was given: the wait for the QPS is not the engine's latency.
+   * token was given: the wait for the QPS is not the engine's latency. `calls` counts the calls
+   * really made (a wait ended by a pause is none).
    */
   async function search(
     req: SearchRequest,
     signal: AbortSignal,
+    calls: { n: number },
   ): Promise<{ res: SearchResult; ms: number }> {
     const lim = d.limiter(req.profile)
     await lim.acquire(signal)
+    calls.n++
     const t0 = now()
     try {
       const res = await d.search(req)
@@ -97,18 +106,20 @@ export function evalHandler(d: EvalJobDeps): JobHandler<EvalItem, { rank: number
           : {}),
         ...((query.filter ?? opts.filter) ? { filter: query.filter ?? opts.filter } : {}),
       }
+      // Calls made by earlier attempts (retried errors, a failed row retried) count too.
+      const calls = { n: store.row(runId, query.index)?.apiCalls ?? 0 }
       let res: SearchResult
       let latencyMs: number
       try {
-        ;({ res, ms: latencyMs } = await search(req, ctx.signal))
+        ;({ res, ms: latencyMs } = await search(req, ctx.signal, calls))
       } catch (e) {
         const cls = classifyError(e)
         const final =
           cls === 'invalid' || (cls !== 'fatal' && ctx.attempt >= DEFAULT_RETRY.maxAttempts)
-        if (final) store.record(runId, query.index, failedRow(toItemError(e), ctx.attempt))
+        if (final) store.record(runId, query.index, failedRow(toItemError(e), calls.n))
+        else store.setCalls(runId, query.index, calls.n)
         throw e
       }
-      let apiCalls = ctx.attempt
       const top: EvalHit[] = res.auctions.map((a) => ({
         productId: a.productId,
         picName: a.picName,
@@ -118,7 +129,7 @@ export function evalHandler(d: EvalJobDeps): JobHandler<EvalItem, { rank: number
       const rank = rankOf(top, query.productId)
 
       const g = d.gallery(profile)
-      const expectedPictures = g ? picturesOf(g, query.productId) : null
+      const expectedPictures = g ? picturesOf(g, query.productId, d.cacheComplete(profile)) : null
       const firstPicture = top[0] && g ? g.get(top[0].productId, top[0].picName) : null
       const expectedCategory = query.categoryId ?? commonCategory(expectedPictures ?? [])
       const detectedRegion = res.original?.region ?? res.picInfo?.region ?? null
@@ -127,11 +138,10 @@ export function evalHandler(d: EvalJobDeps): JobHandler<EvalItem, { rank: number
       let uncroppedRank: number | null | undefined
       if (rank !== 1 && req.crop && (expectedPictures?.length ?? 1) > 0) {
         try {
-          const whole = await search({ ...req, crop: false }, ctx.signal)
-          apiCalls++
+          const whole = await search({ ...req, crop: false }, ctx.signal, calls)
           uncroppedRank = rankOf(whole.res.auctions, query.productId)
         } catch {
-          apiCalls++
+          /* no diagnosis: the row is still worth recording */
         }
       }
       const why = diagnose({
@@ -151,7 +161,7 @@ export function evalHandler(d: EvalJobDeps): JobHandler<EvalItem, { rank: number
         rank,
         top,
         latencyMs,
-        apiCalls,
+        apiCalls: calls.n,
         error: null,
         reason: why?.reason ?? null,
         reasonDetail: why?.detail ?? null,
@@ -173,24 +183,26 @@ function rankOf(top: { productId: string }[], productId: string): number | null 
   return i < 0 ? null : i + 1
 }
 
-/** The product's pictures in the cache; null when the cache knows no picture at all (a cloud
- * profile whose cache was never filled cannot tell that a product is missing). */
-function picturesOf(g: Gallery, productId: string): GalleryImage[] | null {
+/**
+ * The product's pictures in the cache; null when the cache cannot tell that it has none (an
+ * incomplete cache that knows no picture at all: a cloud profile's never filled).
+ */
+function picturesOf(g: Gallery, productId: string, complete: boolean): GalleryImage[] | null {
   try {
     const items = g.query({ productId, limit: 50 }).items
-    return items.length || g.query({ limit: 1 }).total > 0 ? items : null
+    return items.length || complete || g.query({ limit: 1 }).total > 0 ? items : null
   } catch {
     return null
   }
 }
 
-function failedRow(error: { code: string; message: string }, attempts: number): RowOutcome {
+function failedRow(error: { code: string; message: string }, apiCalls: number): RowOutcome {
   return {
     state: 'failed',
     rank: null,
     top: [],
     latencyMs: null,
-    apiCalls: attempts,
+    apiCalls,
     error,
     reason: null,
     reasonDetail: null,

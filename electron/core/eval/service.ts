@@ -6,7 +6,7 @@
  * from the saved rows (figures.ts); exports are built by report.ts.
  */
 
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { z } from 'zod'
@@ -24,6 +24,7 @@ import { buildExport, type ExportFormat } from './report'
 import { createEvalStores, type RunRecord } from './store'
 import { publicQuery, readTestSet } from './testset'
 import { createThumbs } from './thumbs'
+import { userFileMode } from '../util/private-fs'
 import type { SearchResult } from '../../api/schemas'
 
 type In<M extends { input: z.ZodType }> = z.output<M['input']>
@@ -61,6 +62,13 @@ export function createEvalService(d: EvalServiceDeps) {
           return null
         }
       },
+      cacheComplete: (profile) => {
+        try {
+          return d.profiles.get(profile).kind === 'local'
+        } catch {
+          return false
+        }
+      },
     }),
     { doneBody: (job) => doneBody(job.params as EvalParams) },
   )
@@ -79,12 +87,17 @@ export function createEvalService(d: EvalServiceDeps) {
   const knownProfiles = (): string[] => d.profiles.list().profiles.map((p) => p.name)
 
   /** The run as saved in the first of its profiles that still has it. */
-  function findRun(runId: string): RunRecord {
+  function findRunOrNull(runId: string): RunRecord | null {
     for (const p of knownProfiles()) {
       const r = stores.existing(p)?.getRun(runId)
       if (r) return r
     }
-    throw runNotFound(runId)
+    return null
+  }
+  function findRun(runId: string): RunRecord {
+    const r = findRunOrNull(runId)
+    if (!r) throw runNotFound(runId)
+    return r
   }
 
   function profilesOf(run: RunRecord): string[] {
@@ -146,6 +159,20 @@ export function createEvalService(d: EvalServiceDeps) {
     async start(input: In<Domain['start']>) {
       for (const p of input.profiles) d.profiles.get(p)
       const profiles = [...new Set(input.profiles)]
+      const fingerprint = evalFingerprint(input, profiles)
+      const queue = d.jobs.queue()
+      const unfinished = queue.findResumableJob(fingerprint)
+      const resumedRun = unfinished && findRunOrNull((unfinished.params as EvalParams).runId)
+      if (unfinished && resumedRun) {
+        d.jobs.startJobs()
+        if (unfinished.state === 'paused') queue.resume(unfinished.id)
+        return {
+          runId: resumedRun.runId,
+          jobId: unfinished.id,
+          queries: resumedRun.queries,
+          resumed: true,
+        }
+      }
       const set = await readTestSet(input)
       if (!set.queries.length) {
         const first = set.problems[0]
@@ -177,13 +204,13 @@ export function createEvalService(d: EvalServiceDeps) {
         }
       }
       const params: EvalParams = { runId, profiles, options: input.options }
-      const queue = d.jobs.queue()
       const jobId = queue.createJob({
         kind: EVAL_KIND,
         profile: profiles[0],
         title: `Quality: ${name}`,
         params,
         items,
+        fingerprint,
       })
       for (const p of profiles) stores.get(p).setJob(runId, jobId)
       d.jobs.startJobs()
@@ -191,7 +218,7 @@ export function createEvalService(d: EvalServiceDeps) {
         'info',
         `quality run ${runId}: ${set.queries.length} queries × ${profiles.length} profiles, job ${jobId}`,
       )
-      return { runId, jobId, queries: set.queries.length }
+      return { runId, jobId, queries: set.queries.length, resumed: false }
     },
 
     async runs(input: In<Domain['runs']>) {
@@ -243,8 +270,9 @@ export function createEvalService(d: EvalServiceDeps) {
       const fileName = `${safe}.${format}`
       const bytes = Buffer.byteLength(text)
       if (!input.file) return { file: null, bytes, fileName, content: text }
-      // Written with the user's usual umask: an export is meant to be sent elsewhere.
+      // With the user's usual mode, not the data folder's 0600: an export is meant to be shared.
       await fs.promises.writeFile(input.file, text)
+      if (process.platform !== 'win32') await fs.promises.chmod(input.file, userFileMode())
       return { file: d.showPath ? d.showPath(input.file) : input.file, bytes, fileName }
     },
 
@@ -281,6 +309,18 @@ export function createEvalService(d: EvalServiceDeps) {
       thumbs.clear()
     },
   }
+}
+
+/** Same test set, naming, profiles and options: the same run (an unfinished one is resumed). */
+function evalFingerprint(input: In<Domain['start']>, profiles: string[]): string {
+  const key = JSON.stringify({
+    path: path.resolve(input.path),
+    naming: input.naming ?? 'folder',
+    recursive: input.recursive !== false,
+    profiles,
+    options: input.options,
+  })
+  return `${EVAL_KIND}:${createHash('sha256').update(key).digest('hex')}`
 }
 
 export type EvalService = ReturnType<typeof createEvalService>

@@ -225,6 +225,13 @@ export class EvalStore {
       )
   }
 
+  /** The calls a query's attempts made so far (kept while the queue retries it). */
+  setCalls(runId: string, index: number, apiCalls: number): void {
+    this.db
+      .prepare(`UPDATE rows SET api_calls = ? WHERE run_id = ? AND idx = ?`)
+      .run(apiCalls, runId, index)
+  }
+
   /** Every row of a run, in query order. */
   rows(runId: string): StoredRow[] {
     return (

@@ -5,6 +5,8 @@
  * over the Image Search wire protocol (real HTTP, signed requests, the cloud's 1 QPS for searches).
  * Figures are checked against the rows they come from; exports are parsed back.
  */
+import fs from 'node:fs'
+import path from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type {
@@ -15,9 +17,12 @@ import type {
 } from '../../../../electron/api/domains/eval'
 import type { JobView } from '../../../../electron/api/domains/jobs'
 import { createKeyStore } from '../../../../electron/core/engines/wire/keys'
+import { parseCsv } from '../../../../electron/core/jobs/csv'
+import { createFileSecretStore } from '../../../../electron/core/profiles/file-secret-store'
+import { CSV_COLUMNS } from '../../../../electron/core/eval/report'
 import { startHeadless } from '../../../../electron/server/headless'
 import { makeQualitySet, type QualitySet } from '../../../helpers/quality-set'
-import { call, cleanupTmp, makeCore, tmp } from '../tasks/batch/helpers'
+import { call, cleanupTmp, makeCore, tmp, until } from '../tasks/batch/helpers'
 
 afterAll(() => cleanupTmp())
 
@@ -105,7 +110,8 @@ describe(
       await call(remote.core.dispatch, 'profiles.create', { kind: 'local', name: 'inst' })
       const key = await createKeyStore(remoteDir).create({ description: 'eval test' })
       dataDir = tmp('loupe-eval-client-')
-      core = makeCore(dataDir)
+      // Secrets in a file: a core opened again on the folder (the resume test) finds the key.
+      core = makeCore(dataDir, { secrets: createFileSecretStore(dataDir) })
       await call(core.dispatch, 'profiles.create', {
         kind: 'cloud',
         name: 'remote',
@@ -123,7 +129,7 @@ describe(
         fillGallery(core.dispatch, 'local', set.gallery),
         fillGallery(remote.core.dispatch, 'inst', set.gallery),
       ])
-    })
+    }, 300_000)
     afterAll(async () => {
       await core?.close()
       await remote?.close()
@@ -228,6 +234,212 @@ describe(
       const rank = (v: number | null) => v ?? Infinity
       for (const r of c.better) expect(rank(r.b.rank)).toBeLessThan(rank(r.a.rank))
       for (const r of c.worse) expect(rank(r.b.rank)).toBeGreaterThan(rank(r.a.rank))
+    })
+
+    it('tells why planted failures fail: a near-duplicate under another id, a product not in the gallery', async () => {
+      const dir = tmp('loupe-eval-planted-')
+      const cls = set.classes[0]
+      const iconic = fs
+        .readdirSync(path.join(set.gallery, cls))
+        .find((f) => f.endsWith('_Iconic.jpg'))!
+      // A re-encoded, smaller copy of the class's catalogue picture, in the gallery under another id.
+      const copy = await sharp(path.join(set.gallery, cls, iconic))
+        .resize(170)
+        .jpeg({ quality: 55 })
+        .toBuffer()
+      fs.mkdirSync(path.join(dir, 'planted'))
+      fs.writeFileSync(path.join(dir, 'planted', 'copy.jpg'), copy)
+      await call(core.dispatch, 'images.add', {
+        image: { path: path.join(dir, 'planted', 'copy.jpg') },
+        productId: 'impostor',
+        picName: 'copy.jpg',
+        // Indexed whole, as the query is searched: the same bytes give the same vector.
+        crop: false,
+      })
+      // A photo of a product the gallery does not have.
+      const other = fs.readdirSync(path.join(set.testSet, set.classes[1]))[0]
+      fs.copyFileSync(
+        path.join(set.testSet, set.classes[1], other),
+        path.join(dir, 'planted', 'missing.jpg'),
+      )
+      const csv = path.join(dir, 'set.csv')
+      fs.writeFileSync(
+        csv,
+        [
+          'path,productId,region,categoryId,filter',
+          `planted/copy.jpg,${cls},,,`,
+          'planted/missing.jpg,Missing-Product,,,',
+          `planted/missing.jpg,${set.classes[1]},"10,100,10,100",88888888,"int_attr>=0 OR int_attr<0"`,
+          'planted/copy.jpg,x,"100,10,5,50",,',
+        ].join('\n') + '\n',
+      )
+      const preview = await call<{
+        queries: number
+        problems: { origin: string; code: string }[]
+        sample: { region?: string; categoryId?: number; filter?: string }[]
+      }>(core.dispatch, 'eval.previewSet', { path: csv })
+      expect(preview.queries).toBe(3)
+      expect(preview.problems).toEqual([
+        expect.objectContaining({ origin: 'set.csv:5', code: 'InvalidRegion' }),
+      ])
+      expect(preview.sample[2]).toMatchObject({
+        region: '10,100,10,100',
+        categoryId: 88888888,
+        filter: 'int_attr>=0 OR int_attr<0',
+      })
+      const started = await call<{ runId: string; jobId: number }>(core.dispatch, 'eval.start', {
+        path: csv,
+        profiles: ['local'],
+        options: { num: 10 },
+      })
+      await waitJob(core.dispatch, started.jobId)
+      const r = await allRows(core.dispatch, started.runId, 'local')
+      expect(r.rows[0].top[0]).toMatchObject({ productId: 'impostor', picName: 'copy.jpg' })
+      expect(r.rows[0]).toMatchObject({ state: 'done', reason: 'nearDuplicate' })
+      expect(r.rows[0].reasonDetail).toContain(`${cls} / ${iconic}`)
+      expect(r.rows[1]).toMatchObject({ state: 'done', rank: null, reason: 'notInGallery' })
+      expect(r.rows[2].state).toBe('done')
+      await call(core.dispatch, 'images.remove', { productId: 'impostor', picName: 'copy.jpg' })
+    })
+
+    it('compares two runs of one profile (subject detection on vs off)', async () => {
+      const cropped = await call<{ runId: string; jobId: number }>(core.dispatch, 'eval.start', {
+        path: set.testSet,
+        profiles: ['local'],
+        options: { num: 10, crop: true },
+      })
+      await waitJob(core.dispatch, cropped.jobId)
+      const a = await allRows(core.dispatch, cropped.runId, 'local')
+      expectFiguresMatchRows(a)
+      // A miss with crop on was searched again on the whole picture: two calls, both counted.
+      for (const r of a.rows) expect(r.apiCalls).toBe(r.rank === 1 ? 1 : 2)
+      expect(a.summary.apiCalls).toBe(a.rows.reduce((n, r) => n + r.apiCalls, 0))
+      const c = await call<{
+        better: CompareRow[]
+        worse: CompareRow[]
+        same: number
+        a: EvalSummary
+      }>(core.dispatch, 'eval.compare', {
+        a: { runId, profile: 'local' },
+        b: { runId: cropped.runId, profile: 'local' },
+      })
+      expect(c.better.length + c.worse.length + c.same).toBe(set.queries)
+      const base = await allRows(core.dispatch, runId, 'local')
+      expect(c.a).toEqual(base.summary)
+      const byFile = new Map(a.rows.map((r) => [r.query.file, r.rank]))
+      for (const r of [...c.better, ...c.worse]) expect(r.b.rank).toBe(byFile.get(r.query.file))
+    })
+
+    it('exports CSV, JSON and a self-contained HTML report that parse back', async () => {
+      const local = await allRows(core.dispatch, runId, 'local')
+      const rem = await allRows(core.dispatch, runId, 'remote')
+
+      const csv = await call<{ content: string; fileName: string }>(core.dispatch, 'eval.export', {
+        runId,
+        format: 'csv',
+      })
+      expect(csv.fileName).toBe('baseline.csv')
+      const { records, problems } = parseCsv(csv.content)
+      expect(problems).toEqual([])
+      expect(records[0].fields).toEqual([...CSV_COLUMNS])
+      const body = records
+        .slice(1)
+        .map((r) => Object.fromEntries(r.fields.map((v, i) => [CSV_COLUMNS[i], v])))
+      expect(body).toHaveLength(set.queries * 2)
+      for (const [profile, a] of [
+        ['local', local],
+        ['remote', rem],
+      ] as const) {
+        const mine = body.filter((b) => b.profile === profile)
+        expect(mine.map((b) => b.rank)).toEqual(
+          a.rows.map((r) => (r.rank === null ? '' : String(r.rank))),
+        )
+        expect(mine.map((b) => b.firstProductId)).toEqual(
+          a.rows.map((r) => r.top[0]?.productId ?? ''),
+        )
+      }
+
+      const json = await call<{ content: string }>(core.dispatch, 'eval.export', {
+        runId,
+        format: 'json',
+      })
+      const parsed = JSON.parse(json.content) as {
+        run: EvalRunView
+        profiles: Record<string, { summary: EvalSummary; recallByRank: number[]; rows: EvalRow[] }>
+      }
+      expect(parsed.run.runId).toBe(runId)
+      expect(parsed.profiles.local.summary).toEqual(local.summary)
+      expect(parsed.profiles.remote.recallByRank).toEqual(rem.recallByRank)
+      expect(parsed.profiles.local.rows.map((r) => r.rank)).toEqual(local.rows.map((r) => r.rank))
+      // No query picture's server path in the rows.
+      expect(JSON.stringify(parsed.profiles)).not.toContain(set.testSet)
+
+      const file = path.join(tmp('loupe-eval-html-'), 'report.html')
+      const html = await call<{ file: string; bytes: number }>(core.dispatch, 'eval.export', {
+        runId,
+        format: 'html',
+        file,
+      })
+      const text = fs.readFileSync(file, 'utf8')
+      expect(html.bytes).toBe(Buffer.byteLength(text))
+      // The chart of recall by rank: one line per profile, through recall@1 … recall@10.
+      const lines = [
+        ...text.matchAll(
+          /<polyline class="recall-line" data-profile="([^"]+)"[^>]*points="([^"]+)"/g,
+        ),
+      ]
+      expect(lines.map((m) => m[1])).toEqual(['local', 'remote'])
+      for (const m of lines) expect(m[2].trim().split(' ')).toHaveLength(10)
+      expect(text).toContain('id="recall-by-category"')
+      expect(text.match(/class="category-bar"/g)!.length).toBeGreaterThanOrEqual(2)
+      // Thumbnails inline: every query picture of both profiles, and they decode.
+      const imgs = [...text.matchAll(/<img src="data:image\/jpeg;base64,([^"]+)"/g)]
+      expect(imgs.length).toBeGreaterThanOrEqual(set.queries * 2)
+      const meta = await sharp(Buffer.from(imgs[0][1], 'base64')).metadata()
+      expect(meta.format).toBe('jpeg')
+      // Nothing external: no URL, no src/href other than data:, no CSS import or url(), no script.
+      expect(text).not.toMatch(/https?:\/\//i)
+      expect(text).not.toMatch(/\b(?:src|href)\s*=\s*(?!["']?data:)/i)
+      expect(text).not.toMatch(/url\(|@import|<script|<link/i)
+      expect(text).toContain(
+        `content="default-src 'none'; img-src data:; style-src 'unsafe-inline'"`,
+      )
+    })
+
+    it('a run interrupted by closing Loupe resumes when it opens again, each query searched once', async () => {
+      const args = { path: set.testSet, profiles: ['remote'], options: { num: 5 } }
+      const started = await call<{ runId: string; jobId: number }>(
+        core.dispatch,
+        'eval.start',
+        args,
+      )
+      // The remote profile searches at 1/s: close Loupe a few queries in.
+      const early = await until(async () => {
+        const r = await allRows(core.dispatch, started.runId, 'remote')
+        return r.summary.answered >= 4 ? r : null
+      }, 60_000)
+      await core.close()
+      core = makeCore(dataDir, { secrets: createFileSecretStore(dataDir) })
+      const before = await allRows(core.dispatch, started.runId, 'remote')
+      expect(before.summary.answered).toBeGreaterThanOrEqual(early.summary.answered)
+      expect(before.summary.answered).toBeLessThan(set.queries)
+      // The same start while it is unfinished names the same run (the CLI's "run again to resume").
+      const again = await call<{ runId: string; resumed: boolean }>(
+        core.dispatch,
+        'eval.start',
+        args,
+      )
+      expect(again).toMatchObject({ runId: started.runId, resumed: true })
+      const job = await waitJob(core.dispatch, started.jobId)
+      expect(job.state).toBe('done')
+      const after = await allRows(core.dispatch, started.runId, 'remote')
+      expect(after.summary.answered).toBe(set.queries)
+      expect(after.summary.apiCalls).toBe(set.queries)
+      // Rows answered before the interruption were not searched again.
+      for (const r of before.rows.filter((x) => x.state === 'done')) {
+        expect(after.rows[r.index]).toEqual(r)
+      }
+      expectFiguresMatchRows(after)
     })
   },
 )
