@@ -205,6 +205,11 @@ export function createCore(opts: CoreOptions) {
     galleries,
     jobs: jobService,
     search: (req) => imageService.search.byPic(req),
+    // Open the engine and load the picture model before the first timed search.
+    warm: async (profile) => {
+      await engines.get(profile)
+      if (profiles.get(profile).kind === 'local') await getFeaturizer().warm?.()
+    },
     pictures: galleryPictures(galleries, engines),
     logger,
   })

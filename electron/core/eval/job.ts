@@ -47,6 +47,11 @@ export interface EvalJobDeps {
   stores: EvalStores
   /** A search by picture (the image service's, as the Search view does it). */
   search(req: SearchRequest): Promise<SearchResult>
+  /**
+   * Gets the profile's engine ready before the first search (the local engine's index and picture
+   * model load in seconds on a cold start): a latency figure measures searches, not that load.
+   */
+  warm?(profile: string): Promise<void>
   /** The queue's limiter of a profile's searches. */
   limiter(profile: string): RateLimiter
   /** The profile's gallery cache, or null when it cannot be opened. */
@@ -62,7 +67,7 @@ export interface EvalJobDeps {
 
 const DENIED = 'DeniedRequest'
 
-export function evalHandler(d: EvalJobDeps): JobHandler<EvalItem, { rank: number | null }> {
+export function evalHandler(d: EvalJobDeps): JobHandler<EvalItem, { rank: number | null }, void> {
   const now = d.now ?? (() => performance.now())
 
   /**
@@ -91,6 +96,11 @@ export function evalHandler(d: EvalJobDeps): JobHandler<EvalItem, { rank: number
 
   return {
     opClass: () => 'none',
+    async prepare(item) {
+      // Once per profile and process in effect (the engine and the model stay loaded); a failure
+      // here is left to the search, which reports it on the row.
+      await d.warm?.(item.payload.profile).catch(() => {})
+    },
     async run(item, ctx) {
       const { runId, profile, query } = item.payload
       const opts = (ctx.params as EvalParams).options

@@ -36,12 +36,13 @@ const ms = (v: number | null) => (v === null ? '–' : `${Math.round(v)} ms`)
 
 /** Line chart: recall (0..100 %) by rank 1..N, one line per profile. */
 export function recallChart(figs: ProfileFigures[]): string {
-  const W = 560
+  const W = 640
   const H = 260
   const L = 48
   const B = 36
   const T = 16
-  const R = 16
+  // The legend sits right of the plot, never over a line.
+  const R = 136
   const n = Math.max(1, ...figs.map((f) => f.recallByRank.length))
   const x = (k: number) => L + (n === 1 ? 0 : ((k - 1) / (n - 1)) * (W - L - R))
   const y = (v: number) => T + (1 - v) * (H - T - B)
@@ -72,8 +73,8 @@ export function recallChart(figs: ProfileFigures[]): string {
       parts.push(`<circle cx="${px}" cy="${py}" r="3" fill="${c}"/>`)
     }
     parts.push(
-      `<rect x="${L + 8}" y="${T + 6 + i * 16}" width="10" height="10" fill="${c}"/>`,
-      `<text x="${L + 24}" y="${T + 15 + i * 16}" font-size="12">${esc(f.profile)}</text>`,
+      `<rect x="${W - R + 16}" y="${T + i * 18}" width="10" height="10" fill="${c}"/>`,
+      `<text x="${W - R + 32}" y="${T + 9 + i * 18}" font-size="12">${esc(f.profile)}</text>`,
     )
   })
   return `<svg class="chart" id="recall-by-rank" role="img" aria-label="Recall by rank" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}">${parts.join('')}</svg>`
@@ -104,9 +105,12 @@ export function categoryChart(figs: ProfileFigures[]): string {
     figs.forEach((f, i) => {
       const c = f.perCategory.find((p) => p.categoryId === id)
       if (!c) return
-      const top = y(c.r1)
+      // At least a hairline, so a recall of 0 is seen as a bar, not as nothing.
+      const top = Math.min(y(c.r1), y(0) - 1)
+      const x = gx + i * 18
       parts.push(
-        `<rect class="category-bar" data-category="${id}" data-profile="${esc(f.profile)}" x="${gx + i * 18}" y="${top.toFixed(1)}" width="14" height="${(y(0) - top).toFixed(1)}" fill="${COLORS[i % COLORS.length]}"><title>${esc(f.profile)} · ${esc(c.name)}: R@1 ${pct(c.r1)} of ${c.queries}</title></rect>`,
+        `<rect class="category-bar" data-category="${id}" data-profile="${esc(f.profile)}" x="${x}" y="${top.toFixed(1)}" width="14" height="${(y(0) - top).toFixed(1)}" fill="${COLORS[i % COLORS.length]}"><title>${esc(f.profile)} · ${esc(c.name)}: R@1 ${pct(c.r1)} of ${c.queries}</title></rect>`,
+        `<text x="${x + 7}" y="${(top - 3).toFixed(1)}" text-anchor="middle" font-size="9">${Math.round(c.r1 * 100)}</text>`,
       )
     })
     parts.push(

@@ -35,6 +35,8 @@ export interface EvalServiceDeps {
   galleries: Pick<Galleries, 'get' | 'thumbnailFile'>
   jobs: JobService
   search(req: SearchRequest): Promise<SearchResult>
+  /** Gets a profile's engine ready (its index open, the picture model loaded). */
+  warm?(profile: string): Promise<void>
   pictures?: PictureResolver
   logger?: Logger
   /** A server path as this caller may see it (data-folder-relative for remote callers). */
@@ -54,6 +56,7 @@ export function createEvalService(d: EvalServiceDeps) {
     evalHandler({
       stores,
       search: d.search,
+      warm: d.warm,
       limiter: (profile) => d.jobs.queue().limiter(profile, 'search'),
       gallery: (profile) => {
         try {
