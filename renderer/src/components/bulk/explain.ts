@@ -59,6 +59,10 @@ export function jobTitle(
       ? t('bulk.jobTitleImportExport', { id: id[1] })
       : t('bulk.jobTitleImportFile', { file: i[1] })
   }
+  // a gallery copy (core/copy/service.ts): "Copy local → shop", "Sync local → shop"
+  const c = /^(Copy|Sync) (\S+) → (\S+)$/.exec(title)
+  if (c)
+    return t(c[1] === 'Sync' ? 'bulk.jobTitleSync' : 'bulk.jobTitleCopy', { from: c[2], to: c[3] })
   const b = /^Batch: (.*)$/.exec(title)
   if (b) return t('bulk.jobTitleBatch', { source: b[1] })
   return qualityTitle(title, t) ?? title

@@ -110,6 +110,8 @@ const en = {
     jobTitleImportExport: 'Import export {id} into the gallery cache',
     jobTitleImportFile: 'Import {file} into the gallery cache',
     jobTitleBatch: 'Batch: {source}',
+    jobTitleCopy: 'Copy {from} → {to}',
+    jobTitleSync: 'Sync {from} → {to}',
     new: 'New bulk add',
     keepsRunning: 'The job goes on if you leave this view; the ⟳ button in the header shows it.',
     job: {
@@ -293,6 +295,8 @@ const zh: typeof en = {
     jobTitleImportExport: '将导出 {id} 导入图库缓存',
     jobTitleImportFile: '将 {file} 导入图库缓存',
     jobTitleBatch: '批量任务:{source}',
+    jobTitleCopy: '复制 {from} → {to}',
+    jobTitleSync: '同步 {from} → {to}',
     new: '新的批量添加',
     keepsRunning: '离开此页面作业仍会继续;页眉中的 ⟳ 按钮会显示它。',
     job: {

@@ -1,0 +1,316 @@
+/// <reference lib="dom" />
+/**
+ * Copy gallery (issue 14) in Chromium: a `loupe serve` child process holds a local gallery and a
+ * cloud profile pointed at a second `loupe serve` (the "cloud", with a QPS limit); the user opens
+ * Copy gallery… on the local profile, runs the dry run, starts the copy, pauses and resumes it in
+ * the Jobs drawer; the host is killed (SIGKILL) in the middle and started again on its data
+ * folder; the job resumes by itself and finishes, and its verification report is shown. The
+ * target is then read through its engine API with the official SDK: every picture once, with its
+ * attributes — nothing lost, nothing twice.
+ *
+ * The dialog, the dry run, the progress and the report are checked (layout, language, raw codes)
+ * and, with LOUPE_SHOTS=dir, kept as screenshots in en-US / zh-CN at 1360×880 and 1000×700.
+ */
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser, Page } from 'playwright-core'
+import { launchBrowser, watchConsole } from '../helpers/browser'
+import { rendererBuilt } from '../helpers/headless'
+import { postJson } from '../helpers/http'
+import { until } from '../helpers/dispatch'
+import { catalogueBytes } from '../helpers/images'
+import {
+  pageProblems,
+  settle,
+  switchLanguageTheme,
+  type Locale,
+  type Size,
+  type Theme,
+} from '../helpers/screens'
+import { AK, INSTANCE, SECRET, freshDataDir, serveChild, type Served } from '../adversarial/host'
+import { makeClient, sdk } from '../unit/core/engines/wire/sdk'
+
+const SHOTS = process.env.LOUPE_SHOTS
+/** Pictures in the source gallery, and the target's AddImage calls per second. */
+const N = 14
+const TARGET_QPS = 2
+const COMBOS: { size: Size; locale: Locale; theme: Theme }[] = [
+  { size: { width: 1360, height: 880 }, locale: 'en-US', theme: 'light' },
+  { size: { width: 1000, height: 700 }, locale: 'en-US', theme: 'dark' },
+  { size: { width: 1360, height: 880 }, locale: 'zh-CN', theme: 'dark' },
+  { size: { width: 1000, height: 700 }, locale: 'zh-CN', theme: 'light' },
+]
+type Combo = (typeof COMBOS)[number]
+
+interface Job {
+  jobId: number
+  state: string
+  done: number
+  failed: number
+  total: number
+}
+
+describe('Copy gallery in the browser: dry run, pause, resume, kill -9 of the host, the report', () => {
+  const sourceDir = freshDataDir('loupe-e2e-copy-src-')
+  const targetDir = freshDataDir('loupe-e2e-copy-dst-')
+  let app: Served
+  let cloud: Served
+  let browser: Browser
+  let page: Page
+  let errors: string[]
+  let jobId = 0
+  const problems: string[] = []
+
+  /** A contract call on the app's host that must succeed. */
+  async function api<T>(host: Served, name: string, input: unknown): Promise<T> {
+    const r = (await postJson(`${host.url}/api/call/${name}`, input)) as {
+      result?: T
+      error?: unknown
+    }
+    if (r.error) throw new Error(`${name}: ${JSON.stringify(r.error)}`)
+    return r.result as T
+  }
+  const job = () => api<Job>(app, 'jobs.get', { jobId })
+
+  async function look(name: string, c: Combo, scope: string) {
+    await settle(page)
+    for (const p of await pageProblems(page, { locale: c.locale, theme: c.theme, scope }))
+      problems.push(`${name} (${c.locale} ${c.theme} ${c.size.width}×${c.size.height}): ${p}`)
+    if (SHOTS)
+      await page.screenshot({
+        path: path.join(
+          SHOTS,
+          `copy-${name}__${c.locale}__${c.theme}__${c.size.width}x${c.size.height}.png`,
+        ),
+      })
+  }
+  async function setCombo(c: Combo) {
+    await page.setViewportSize(c.size)
+    await switchLanguageTheme(page, c.locale, c.theme)
+  }
+  /** The Jobs drawer open on the copy job's panel. */
+  async function openJob() {
+    if (!(await page.locator('.n-drawer').isVisible()))
+      await page.getByTestId('jobs-indicator').click()
+    await page.getByTestId(`jobs-drawer-job-${jobId}`).waitFor({ timeout: 60_000 })
+    if (!(await page.getByTestId(`job-panel-${jobId}`).isVisible()))
+      await page.getByTestId(`jobs-drawer-row-${jobId}`).click()
+    await page.getByTestId(`job-panel-${jobId}`).waitFor()
+  }
+  async function closeOverlay() {
+    await page.keyboard.press('Escape')
+    await page.waitForFunction(() => !document.querySelector('.n-drawer, .n-modal'))
+  }
+  /** Copy gallery… on the local profile, the target chosen by keyboard, the dry run made. */
+  async function dryRun() {
+    await page.evaluate(() => (location.hash = '#/profiles'))
+    await page.getByTestId('profile-copy-local').click()
+    await page.getByTestId('copy-dialog').waitFor()
+    // the target list has the focus: open it, pick "remote", Enter
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="copy-target"]')?.contains(document.activeElement),
+    )
+    await page.keyboard.press('Enter')
+    await page.locator('.n-base-select-option', { hasText: 'remote' }).click()
+    await page.getByTestId('copy-plan-run').click()
+    await page.getByTestId('copy-plan').waitFor({ timeout: 90_000 })
+  }
+
+  beforeAll(async () => {
+    if (!rendererBuilt()) throw new Error('Run `npx electron-vite build` first')
+    ;[cloud, app] = await Promise.all([serveChild(targetDir.dir), serveChild(sourceDir.dir)])
+    // The "cloud" allows TARGET_QPS calls a second (DeniedRequest above it, as the cloud does).
+    await api(cloud, 'profiles.update', {
+      name: INSTANCE,
+      patch: { local: { capacity: 1000, qps: TARGET_QPS } },
+    })
+    for (let i = 0; i < N; i++)
+      await api(app, 'images.add', {
+        image: { base64: catalogueBytes(30 + i).toString('base64'), name: `p${i}.jpg` },
+        productId: `sku-${i % 7}`,
+        picName: `p${i}.jpg`,
+        intAttr: i,
+        strAttr: `s${i}`,
+        customContent: `copy test ${i}`,
+      })
+    await api(app, 'profiles.create', {
+      kind: 'cloud',
+      name: 'remote',
+      cloud: {
+        instanceName: INSTANCE,
+        endpoint: `127.0.0.1:${cloud.port}`,
+        protocol: 'http',
+        accessKeyId: AK,
+        accessKeySecret: SECRET,
+      },
+    })
+    browser = await launchBrowser()
+    page = await browser.newPage({ viewport: COMBOS[0]!.size })
+    errors = watchConsole(page)
+    await page.addInitScript(() => {
+      if (!localStorage.getItem('loupe.locale')) localStorage.setItem('loupe.locale', 'en-US')
+    })
+    await page.goto(`${app.url}/#/profiles`)
+    await page.getByTestId('profile-card-remote').waitFor()
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await app?.stop()
+    await cloud?.stop()
+    sourceDir.cleanup()
+    targetDir.cleanup()
+  })
+
+  it('shows the dialog and its dry run (nothing written) in both languages and sizes', async () => {
+    for (const c of COMBOS) {
+      await setCombo(c)
+      await page.evaluate(() => (location.hash = '#/profiles'))
+      await page.getByTestId('profile-copy-local').click()
+      await page.getByTestId('copy-dialog').waitFor()
+      await look('dialog', c, '.n-modal')
+      await closeOverlay()
+      await dryRun()
+      await look('dry-run', c, '.n-modal')
+      await closeOverlay()
+    }
+    await setCombo(COMBOS[0]!)
+    await dryRun()
+    const count = async (k: string) =>
+      Number(
+        (await page.getByTestId(`copy-count-${k}`).locator('.cp-n').textContent())?.replace(
+          /\D/g,
+          '',
+        ),
+      )
+    expect(await count('source')).toBe(N)
+    expect(await count('target')).toBe(0)
+    expect(await count('add')).toBe(N)
+    expect(await count('noPicture')).toBe(0)
+    expect(await page.getByTestId('copy-path').textContent()).toContain(`${TARGET_QPS} QPS`)
+    expect(await page.getByTestId('copy-capacity').textContent()).toContain('It fits')
+    // every picture comes from somewhere, listed per item
+    const actions = await page.getByTestId('copy-item-action').allTextContents()
+    expect(actions).toHaveLength(N)
+    expect(new Set(actions)).toEqual(new Set(['Add']))
+    // the dry run wrote nothing
+    const d = await api<{ instance: { totalCount: number } }>(cloud, 'instance.detail', {})
+    expect(d.instance.totalCount).toBe(0)
+    expect(problems).toEqual([])
+  })
+
+  it('starts the copy; pauses and resumes it in the Jobs drawer', async () => {
+    await page.getByTestId('copy-start').click()
+    await page.waitForFunction(() => !document.querySelector('.n-modal'))
+    // the drawer opens on the new job
+    const panel = page.locator('[data-testid^="job-panel-"]')
+    await panel.first().waitFor({ timeout: 30_000 })
+    jobId = Number((await panel.first().getAttribute('data-testid'))!.replace('job-panel-', ''))
+    expect(jobId).toBeGreaterThan(0)
+    expect(await page.getByTestId(`job-panel-${jobId}`).getByTestId('job-kind').textContent()).toBe(
+      'Gallery copy',
+    )
+    await page.getByTestId('job-pause').click()
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="job-state"]')?.textContent?.trim() === 'Paused',
+      undefined,
+      { timeout: 30_000 },
+    )
+    const paused = await until(async () => {
+      const j = await job()
+      return j.state === 'paused' ? j : null
+    }, 30_000)
+    expect(paused.done).toBeLessThan(N)
+    // the progress while paused, in both languages and sizes
+    await closeOverlay()
+    for (const c of COMBOS) {
+      await setCombo(c)
+      await openJob()
+      await look('progress', c, '.n-drawer')
+      await closeOverlay()
+    }
+    await setCombo(COMBOS[0]!)
+    await openJob()
+    await page.getByTestId('job-resume').click()
+    await until(async () => (await job()).done >= 2, 60_000)
+  })
+
+  it('kill -9 of the host mid-copy; started again, the job resumes and finishes', async () => {
+    const before = await job()
+    expect(before.done).toBeLessThan(N)
+    await app.kill9()
+    expect(app.proc.signalCode).toBe('SIGKILL')
+    app = await serveChild(sourceDir.dir)
+    await page.goto(`${app.url}/#/profiles`)
+    await page.getByTestId('profile-card-remote').waitFor({ timeout: 60_000 })
+    const end = await until(async () => {
+      const j = await job()
+      return j.state === 'done' ? j : null
+    }, 180_000)
+    expect(end).toMatchObject({ total: N, done: N, failed: 0 })
+    await openJob()
+    await page.getByTestId('copy-report-all-there').waitFor({ timeout: 90_000 })
+    const num = async (k: string) =>
+      Number(
+        (await page.getByTestId(`copy-report-${k}`).locator('.cr-n').textContent())?.replace(
+          /\D/g,
+          '',
+        ),
+      )
+    expect(await num('source')).toBe(N)
+    expect(await num('target')).toBe(N)
+    expect(await num('copied')).toBe(N)
+    expect(await num('failed')).toBe(0)
+    expect(await page.getByTestId('copy-report-sample').textContent()).toMatch(
+      /(\d+) of \1 searches/,
+    )
+  })
+
+  it('the target holds every picture once, with its attributes (engine API, official SDK)', async () => {
+    const c = makeClient({ port: cloud.port, accessKeyId: AK, accessKeySecret: SECRET })
+    const seen: { productId: string; picName: string; intAttr: number; strAttr: string }[] = []
+    for (let start = 0; start < 100; start += 50) {
+      const r = await c.searchImageByFilter(
+        new sdk.SearchImageByFilterRequest({
+          instanceName: INSTANCE,
+          filter: 'int_attr>=0',
+          start,
+          num: 50,
+        }),
+      )
+      const page = r.body?.auctions ?? []
+      for (const a of page)
+        seen.push({
+          productId: a.productId!,
+          picName: a.picName!,
+          intAttr: a.intAttr!,
+          strAttr: a.strAttr!,
+        })
+      if (page.length < 50) break
+    }
+    const d = await c.detail(new sdk.DetailRequest({ instanceName: INSTANCE }))
+    expect(d.body?.instance?.totalCount).toBe(N)
+    seen.sort((a, b) => a.intAttr - b.intAttr)
+    expect(seen).toEqual(
+      Array.from({ length: N }, (_, i) => ({
+        productId: `sku-${i % 7}`,
+        picName: `p${i}.jpg`,
+        intAttr: i,
+        strAttr: `s${i}`,
+      })),
+    )
+  })
+
+  it('the report is there again from the job, in both languages and sizes', async () => {
+    await closeOverlay()
+    for (const c of COMBOS) {
+      await setCombo(c)
+      await page.reload()
+      await openJob()
+      await page.getByTestId('copy-report-all-there').waitFor({ timeout: 30_000 })
+      await look('report', c, '.n-drawer')
+      await closeOverlay()
+    }
+    expect(problems).toEqual([])
+    expect(errors.filter((e) => !e.includes('Failed to load resource'))).toEqual([])
+  })
+})
