@@ -31,9 +31,8 @@ import { AK, INSTANCE, SECRET, freshDataDir, serveChild, type Served } from '../
 import { makeClient, sdk } from '../unit/core/engines/wire/sdk'
 
 const SHOTS = process.env.LOUPE_SHOTS
-/** Pictures in the source gallery, and the target's AddImage calls per second. */
-const N = 14
-const TARGET_QPS = 2
+/** Pictures in the source gallery. */
+const N = 40
 const COMBOS: { size: Size; locale: Locale; theme: Theme }[] = [
   { size: { width: 1360, height: 880 }, locale: 'en-US', theme: 'light' },
   { size: { width: 1000, height: 700 }, locale: 'en-US', theme: 'dark' },
@@ -71,6 +70,8 @@ describe('Copy gallery in the browser: dry run, pause, resume, kill -9 of the ho
     return r.result as T
   }
   const job = () => api<Job>(app, 'jobs.get', { jobId })
+  const setCapacity = (capacity: number) =>
+    api(cloud, 'profiles.update', { name: INSTANCE, patch: { local: { capacity, qps: 0 } } })
 
   async function look(name: string, c: Combo, scope: string) {
     await settle(page)
@@ -119,11 +120,8 @@ describe('Copy gallery in the browser: dry run, pause, resume, kill -9 of the ho
   beforeAll(async () => {
     if (!rendererBuilt()) throw new Error('Run `npx electron-vite build` first')
     ;[cloud, app] = await Promise.all([serveChild(targetDir.dir), serveChild(sourceDir.dir)])
-    // The "cloud" allows TARGET_QPS calls a second (DeniedRequest above it, as the cloud does).
-    await api(cloud, 'profiles.update', {
-      name: INSTANCE,
-      patch: { local: { capacity: 1000, qps: TARGET_QPS } },
-    })
+    // The "cloud" is too small at first: 6 pictures short.
+    await setCapacity(N - 6)
     for (let i = 0; i < N; i++)
       await api(app, 'images.add', {
         image: { base64: catalogueBytes(30 + i).toString('base64'), name: `p${i}.jpg` },
@@ -161,7 +159,7 @@ describe('Copy gallery in the browser: dry run, pause, resume, kill -9 of the ho
     targetDir.cleanup()
   })
 
-  it('shows the dialog and its dry run (nothing written) in both languages and sizes', async () => {
+  it('shows the dialog and its dry run (nothing written); refuses a target too small', async () => {
     for (const c of COMBOS) {
       await setCombo(c)
       await page.evaluate(() => (location.hash = '#/profiles'))
@@ -170,11 +168,26 @@ describe('Copy gallery in the browser: dry run, pause, resume, kill -9 of the ho
       await look('dialog', c, '.n-modal')
       await closeOverlay()
       await dryRun()
-      await look('dry-run', c, '.n-modal')
+      await page.getByTestId('copy-full').waitFor()
+      await look('refused', c, '.n-modal')
       await closeOverlay()
     }
     await setCombo(COMBOS[0]!)
     await dryRun()
+    // the refusal says by how much, and Start is not possible
+    expect(await page.getByTestId('copy-full').textContent()).toContain('6 pictures too many')
+    expect(await page.getByTestId('copy-start').isDisabled()).toBe(true)
+    // room made in the target: the dry run again fits
+    await setCapacity(1000)
+    await page.getByTestId('copy-plan-run').click()
+    await page.waitForFunction(
+      () => !document.querySelector('[data-testid="copy-full"]'),
+      undefined,
+      {
+        timeout: 90_000,
+      },
+    )
+    await page.getByTestId('copy-plan').waitFor()
     const count = async (k: string) =>
       Number(
         (await page.getByTestId(`copy-count-${k}`).locator('.cp-n').textContent())?.replace(
@@ -186,15 +199,35 @@ describe('Copy gallery in the browser: dry run, pause, resume, kill -9 of the ho
     expect(await count('target')).toBe(0)
     expect(await count('add')).toBe(N)
     expect(await count('noPicture')).toBe(0)
-    expect(await page.getByTestId('copy-path').textContent()).toContain(`${TARGET_QPS} QPS`)
+    expect(await page.getByTestId('copy-path').textContent()).toMatch(
+      /AddImage.* \d+ QPS · about \d/,
+    )
+    expect(await page.getByTestId('copy-sources').textContent()).toContain(
+      `Local engine’s stored picture: ${N}`,
+    )
     expect(await page.getByTestId('copy-capacity').textContent()).toContain('It fits')
-    // every picture comes from somewhere, listed per item
-    const actions = await page.getByTestId('copy-item-action').allTextContents()
-    expect(actions).toHaveLength(N)
-    expect(new Set(actions)).toEqual(new Set(['Add']))
+    // where each picture comes from, per item
+    const sources = await page.getByTestId('copy-items').locator('tbody tr').allTextContents()
+    expect(sources.length).toBeGreaterThan(0)
+    for (const row of sources)
+      expect(row).toMatch(/sku-\d \/ p\d+\.jpgAddLocal engine’s stored picture/)
+    expect(await page.getByTestId('copy-start').isDisabled()).toBe(false)
     // the dry run wrote nothing
     const d = await api<{ instance: { totalCount: number } }>(cloud, 'instance.detail', {})
     expect(d.instance.totalCount).toBe(0)
+    expect(problems).toEqual([])
+  })
+
+  it('keeps the dry run in view at both sizes and languages', async () => {
+    for (const c of COMBOS) {
+      await setCombo(c)
+      await dryRun()
+      await page.getByTestId('copy-folded').waitFor()
+      await look('dry-run', c, '.n-modal')
+      await closeOverlay()
+    }
+    await setCombo(COMBOS[0]!)
+    await dryRun()
     expect(problems).toEqual([])
   })
 
@@ -231,7 +264,7 @@ describe('Copy gallery in the browser: dry run, pause, resume, kill -9 of the ho
     await setCombo(COMBOS[0]!)
     await openJob()
     await page.getByTestId('job-resume').click()
-    await until(async () => (await job()).done >= 2, 60_000)
+    await until(async () => (await job()).done >= paused.done + 3, 60_000)
   })
 
   it('kill -9 of the host mid-copy; started again, the job resumes and finishes', async () => {
@@ -312,5 +345,55 @@ describe('Copy gallery in the browser: dry run, pause, resume, kill -9 of the ho
     }
     expect(problems).toEqual([])
     expect(errors.filter((e) => !e.includes('Failed to load resource'))).toEqual([])
+  })
+
+  it('a sync lists its deletes and starts only once they are confirmed', async () => {
+    // the source changes: two pictures deleted, one attribute changed
+    for (const i of [0, 1])
+      await api(app, 'images.remove', { productId: `sku-${i % 7}`, picName: `p${i}.jpg` })
+    await api(app, 'images.update', { productId: 'sku-2', picName: 'p2.jpg', intAttr: 1002 })
+    await setCombo(COMBOS[0]!)
+    await page.evaluate(() => (location.hash = '#/profiles'))
+    await page.getByTestId('profile-copy-local').click()
+    await page.getByTestId('copy-dialog').waitFor()
+    await page.getByTestId('copy-sync').click()
+    await page.getByTestId('copy-plan-run').click()
+    await page.getByTestId('copy-deletes').waitFor({ timeout: 90_000 })
+    const deletes = (await page.getByTestId('copy-deletes').textContent()) ?? ''
+    expect(deletes).toContain('sku-0 / p0.jpg')
+    expect(deletes).toContain('sku-1 / p1.jpg')
+    const count = async (k: string) =>
+      Number(
+        (await page.getByTestId(`copy-count-${k}`).locator('.cp-n').textContent())?.replace(
+          /\D/g,
+          '',
+        ),
+      )
+    expect(await count('delete')).toBe(2)
+    expect(await count('update')).toBe(1)
+    expect(await count('add')).toBe(0)
+    // not without the confirmation
+    expect(await page.getByTestId('copy-start').isDisabled()).toBe(true)
+    await look('sync', COMBOS[0]!, '.n-modal')
+    await page.getByTestId('copy-confirm-deletes').click()
+    await page.getByTestId('copy-start').click()
+    await page.waitForFunction(() => !document.querySelector('.n-modal'))
+    const panel = page.locator('[data-testid^="job-panel-"]')
+    await panel.first().waitFor({ timeout: 30_000 })
+    jobId = Number((await panel.first().getAttribute('data-testid'))!.replace('job-panel-', ''))
+    await until(async () => (await job()).state === 'done', 120_000)
+    await page.getByTestId('copy-report-all-there').waitFor({ timeout: 90_000 })
+    const c = makeClient({ port: cloud.port, accessKeyId: AK, accessKeySecret: SECRET })
+    const d = await c.detail(new sdk.DetailRequest({ instanceName: INSTANCE }))
+    expect(d.body?.instance?.totalCount).toBe(N - 2)
+    const r = await c.searchImageByName(
+      new sdk.SearchImageByNameRequest({
+        instanceName: INSTANCE,
+        productId: 'sku-2',
+        picName: 'p2.jpg',
+      }),
+    )
+    expect(r.body?.auctions?.find((a) => a.picName === 'p2.jpg')?.intAttr).toBe(1002)
+    expect(problems).toEqual([])
   })
 })

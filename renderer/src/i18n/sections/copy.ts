@@ -28,6 +28,9 @@ const en = {
     productsPlaceholder: 'optional: product ids separated by spaces or commas',
     productsTooMany: 'At most {max} product ids',
     sync: 'Sync: make the target equal to the source',
+    syncShort: 'sync',
+    wholeGallery: 'the whole gallery',
+    change: 'Change',
     syncHelp:
       'Also updates the pictures whose attributes or picture changed, and deletes from the target what the source no longer has. The deletes are listed for you to confirm.',
     plan: 'Dry run',
@@ -154,6 +157,9 @@ const zh: typeof en = {
     productsPlaceholder: '可选:以空格或逗号分隔的商品 ID',
     productsTooMany: '最多 {max} 个商品 ID',
     sync: '同步:让目标与来源完全一致',
+    syncShort: '同步',
+    wholeGallery: '整个图库',
+    change: '修改',
     syncHelp:
       '同时更新属性或图片已改变的图片,并从目标删除来源中已没有的图片。删除项会先列出,由你确认。',
     plan: '试运行',
