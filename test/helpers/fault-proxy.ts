@@ -54,14 +54,15 @@ function errorBody(d: { code: string; message: string; xml?: boolean }): [string
 
 export async function startFaultProxy(
   targetPort: number,
-  decide: (r: ProxiedRequest) => FaultDecision,
+  /** May answer later (a request held until the test lets it through). */
+  decide: (r: ProxiedRequest) => FaultDecision | Promise<FaultDecision>,
 ): Promise<FaultProxy> {
   const log: FaultProxy['log'] = []
   let n = 0
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
+    req.on('end', async () => {
       const body = Buffer.concat(chunks)
       const url = req.url ?? '/'
       const action =
@@ -75,7 +76,7 @@ export async function startFaultProxy(
         action,
         n: ++n,
       }
-      const d = decide(r)
+      const d = await decide(r)
       log.push({
         action,
         method: r.method,

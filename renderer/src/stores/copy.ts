@@ -36,12 +36,12 @@ export const useCopyStore = defineStore('copy', () => {
       .api.copy.discardPlan({ planId })
       .catch(() => {})
   }
-  async function start(planId: string, confirmDeletes: boolean): Promise<number> {
-    const r = await getBridge().api.copy.start({
+  /** The job made (or an unfinished one of the same copy, resumed: `resumed`). */
+  async function start(planId: string, confirmDeletes: boolean) {
+    return getBridge().api.copy.start({
       planId,
       ...(confirmDeletes ? { confirmDeletes } : {}),
     })
-    return r.jobId
   }
   async function report(jobId: number): Promise<CopyReport> {
     const r = await getBridge().api.copy.report({ jobId })

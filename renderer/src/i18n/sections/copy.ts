@@ -99,6 +99,10 @@ const en = {
     start: 'Start the copy',
     startSync: 'Start the sync',
     started: 'The copy runs as job #{id}: its progress is in the Jobs panel.',
+    resumed: 'Job #{id} continues with this copy: its progress is in the Jobs panel.',
+    resumable:
+      'An unfinished copy of the same choice is in the queue (job #{id}): starting continues it, nothing is sent twice.',
+    resume: 'Continue job #{id}',
     report: {
       title: 'Verification',
       pending: 'The verification runs when the job has ended.',
@@ -137,7 +141,7 @@ const zh: typeof en = {
     title: '复制“{from}”的图库',
     titleSelection: '复制“{from}”中选中的 1 张图片 | 复制“{from}”中选中的 {n} 张图片',
     intro:
-      '每张图片连同商品 ID、图片名称、类目、自定义内容、全部属性和主体区域一起写入目标,作为一个重启后可继续的任务。开始之前不会写入任何内容。',
+      '每张图片连同商品 ID、图片名称、类目、自定义内容、全部属性和主体区域一起写入目标,作为一个重启后可继续的作业。开始之前不会写入任何内容。',
     from: '来源',
     to: '目标配置',
     toPlaceholder: '选择目标配置',
@@ -223,10 +227,13 @@ const zh: typeof en = {
     emptySource: '来源在此范围内没有图片。',
     start: '开始复制',
     startSync: '开始同步',
-    started: '复制作为任务 #{id} 运行:进度见“任务”面板。',
+    started: '复制作为作业 #{id} 运行:进度见“作业”面板。',
+    resumed: '作业 #{id} 继续这次复制:进度见“作业”面板。',
+    resumable: '队列中有一个相同范围的未完成复制(作业 #{id}):开始会继续它,不会重复发送。',
+    resume: '继续作业 #{id}',
     report: {
       title: '校验',
-      pending: '任务结束后进行校验。',
+      pending: '作业结束后进行校验。',
       running: '正在校验目标…',
       loadFailed: '无法读取校验报告',
       source: '来源',
