@@ -10,6 +10,7 @@ import {
   attributeFields,
   settledJob,
   sleep,
+  stopSignal,
   type AttrValues,
   type CommandContext,
 } from './context'
@@ -125,11 +126,7 @@ async function run(
     if (jobId < 0) early.push(p)
     else if (p.jobId === jobId) show(p)
   })
-  let stop: (signal: string) => void = () => {}
-  const stopped = new Promise<string>((resolve) => (stop = resolve))
-  const onSignal = (s: NodeJS.Signals) => stop(s)
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
+  const { stopped, dispose } = stopSignal()
   try {
     const started = await ctx.api.bulk.start(input)
     jobId = started.jobId
@@ -157,8 +154,7 @@ async function run(
     return summary(ctx, outcome, started.resumed, seconds, outcome.done - doneBefore, jsonProgress)
   } finally {
     unsub()
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+    dispose()
   }
 }
 

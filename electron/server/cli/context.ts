@@ -166,5 +166,24 @@ export async function settledJob(ctx: Session, jobId: number) {
   }
 }
 
+/**
+ * Ctrl-C / SIGTERM while a command follows a job: `stopped` resolves with the signal's name (the
+ * command says how to resume instead of dying mid-line); `dispose()` when the command is done.
+ */
+export function stopSignal(): { stopped: Promise<string>; dispose(): void } {
+  let stop: (signal: string) => void = () => {}
+  const stopped = new Promise<string>((resolve) => (stop = resolve))
+  const onSignal = (s: NodeJS.Signals) => stop(s)
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  return {
+    stopped,
+    dispose() {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    },
+  }
+}
+
 /** The core's one sleep (the commands poll with it). */
 export { sleep } from '../../core/util/sleep'

@@ -8,7 +8,7 @@
 import { Option, type CommandUnknownOpts } from '@commander-js/extra-typings'
 import type { CopyPlan, CopyPlanItem, CopyReport, CopyScope } from '../../api/domains/copy'
 import type { JobView } from '../../api/domains/jobs'
-import { collect, intArg, settledJob, sleep, type CommandContext } from './context'
+import { collect, intArg, settledJob, sleep, stopSignal, type CommandContext } from './context'
 import type { Runner } from './runner'
 
 /** Exit code when something was not copied (failed, no picture, missing after the copy). */
@@ -108,11 +108,7 @@ async function follow(ctx: CommandContext, jobId: number, resumed: boolean): Pro
       process.stderr.write(line + '\n')
     }
   })
-  let stop: (signal: string) => void = () => {}
-  const stopped = new Promise<string>((resolve) => (stop = resolve))
-  const onSignal = (s: NodeJS.Signals) => stop(s)
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
+  const { stopped, dispose } = stopSignal()
   try {
     if (!ctx.json) {
       process.stderr.write(
@@ -152,8 +148,7 @@ async function follow(ctx: CommandContext, jobId: number, resumed: boolean): Pro
     }
   } finally {
     unsub()
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+    dispose()
   }
 }
 

@@ -225,6 +225,22 @@ describe(
       })
     })
 
+    it('loupe copy runs in the host too: the job runs there, the command prints its verification', () => {
+      expect(loupe(['--data', data, 'profiles', 'add', 'copyto', '--local']).code).toBe(0)
+      const dry = loupe(['--data', data, 'copy', '--from', 'local', '--to', 'copyto', '--dry-run'])
+      expect(dry.code, dry.stderr).toBe(0)
+      const toAdd = Number(/: (\d+) to add/.exec(dry.stdout)![1])
+      expect(toAdd).toBeGreaterThan(0)
+      const r = loupe(['--data', data, 'copy', '--from', 'local', '--to', 'copyto'])
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stderr).toContain(`in the Loupe headless host (pid ${proc!.pid})`)
+      expect(r.stdout).toContain(`${toAdd} copied, 0 deleted, 0 failed`)
+      expect(r.stdout).toContain('every copied picture is in the target')
+      // The job is the host's.
+      const jobs = JSON.parse(loupe(['--data', data, 'jobs', 'list', '--json']).stdout).jobs
+      expect(jobs[0]).toMatchObject({ kind: 'gallery-copy', state: 'done', done: toAdd })
+    })
+
     it('profile commands go to the host too, and --profile selects the host’s profile', () => {
       expect(loupe(['--data', data, 'profiles', 'add', 'studio', '--local']).code).toBe(0)
       const ok = loupe([
