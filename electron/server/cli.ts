@@ -83,6 +83,10 @@ control channel, announced in <data>/control.json); otherwise in this process.`,
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
     .option('--tls-key <file>', "the certificate's PEM private key")
     .option('--insecure-http', 'allow plain HTTP on an address other machines can reach')
+    .option(
+      '--cloud-write-limits',
+      'the engine API limits writes as the cloud does (AddImage 5/s, 1/s at capacity <= 100,000; Update/Delete 20/s)',
+    )
     .addHelpText(
       'after',
       `
@@ -96,7 +100,11 @@ always requires signed requests (\`loupe keys\`).`,
       run.plain(cmd, async (out) => {
         if (!!o.tlsCert !== !!o.tlsKey) throw new UsageError('Give both --tls-cert and --tls-key')
         const tls = o.tlsCert && o.tlsKey ? loadTls({ cert: o.tlsCert, key: o.tlsKey }) : undefined
-        await serve(out, o.host, o.port, { tls, insecureHttp: !!o.insecureHttp })
+        await serve(out, o.host, o.port, {
+          tls,
+          insecureHttp: !!o.insecureHttp,
+          cloudWriteLimits: !!o.cloudWriteLimits,
+        })
       }),
     )
 
@@ -147,7 +155,7 @@ async function serve(
   o: Output,
   host: string,
   port: number,
-  sec: { tls?: TlsMaterial; insecureHttp: boolean },
+  sec: { tls?: TlsMaterial; insecureHttp: boolean; cloudWriteLimits?: boolean },
 ): Promise<void> {
   const dataDir = o.dataDir
   const h = await startHeadless({
@@ -157,6 +165,7 @@ async function serve(
     version: process.env.npm_package_version,
     tls: sec.tls,
     insecureHttp: sec.insecureHttp,
+    cloudWriteLimits: sec.cloudWriteLimits,
   })
   // Its control channel is announced (control.json) before the first line.
   process.stdout.write(`Loupe listening on ${h.url}\n`)

@@ -12,7 +12,12 @@ import { createHttpBridge, MAX_CALL_BODY } from './http-bridge'
 import { sendFile, serveRenderer } from './static'
 import { confine, createGate, GateError, insideRealPath, parseTarget, type GateRoute } from './gate'
 import { STAGING_DIR } from '../core/jobs/staging'
-import { createKeyStore, createWireHandler } from '../core/engines/wire/index'
+import {
+  createKeyStore,
+  createWireHandler,
+  writeLimitsLikeCloud,
+  type WriteAction,
+} from '../core/engines/wire/index'
 import { startControlServer, type ControlServer } from '../core/control/server'
 import { createTokenStore, type CreatedToken } from '../core/auth/tokens'
 import {
@@ -49,6 +54,12 @@ export interface HeadlessOptions {
   tls?: TlsMaterial
   /** Allow plain HTTP on an address other machines can reach (refused otherwise). */
   insecureHttp?: boolean
+  /**
+   * The engine API limits writes as the cloud does (AddImage 5/s, 1/s on instances of 100,000
+   * pictures or fewer — the local profile's capacity; UpdateImage and DeleteImage 20/s), answering
+   * DeniedRequest past them: a stand-in for an instance when testing a client's pacing.
+   */
+  cloudWriteLimits?: boolean
   /** Session idle/absolute limits and the sign-in failure limit (tests shorten them). */
   sessions?: Pick<AuthOptions, 'limits' | 'signInFailures'>
 }
@@ -186,6 +197,12 @@ export async function startHeadless(opts: HeadlessOptions): Promise<{
     resolveEngine: async (name) => (localProfile(name) ? core.engines.get(name) : null),
     keys,
     qps: (name) => localProfile(name)?.local?.qps || undefined,
+    ...(opts.cloudWriteLimits
+      ? {
+          writeQps: (name: string, action: WriteAction) =>
+            writeLimitsLikeCloud(localProfile(name)?.local?.capacity, action),
+        }
+      : {}),
     log: (line) => core.logger.log('info', `engine-api ${line}`),
     scrub: dataDirScrubber(opts.dataDir),
   })

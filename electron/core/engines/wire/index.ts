@@ -6,6 +6,8 @@ export {
   type WireHandler,
   type WireHandlerOptions,
   type WireKeyLookup,
+  writeLimitsLikeCloud,
+  type WriteAction,
 } from './server'
 export {
   createKeyStore,

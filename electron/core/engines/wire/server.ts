@@ -18,6 +18,7 @@ import * as env from './envelopes'
 import { gatewayErrors } from './gateway-errors'
 import * as P from './params'
 import { loadPicContent } from './pic-content'
+import { cloudRateLimits } from '../../jobs/limits'
 import { checkSkew, createNonceCache, createQpsLimiter, parseTimestamp, SKEW_MS } from './replay'
 import {
   RPC_SIGNATURE_METHOD,
@@ -38,6 +39,12 @@ export interface WireHandlerOptions {
   keys: WireKeyLookup
   /** Queries per second for an instance's search operations; undefined or 0: unlimited. */
   qps?: (instanceName: string) => number | undefined
+  /**
+   * Calls per second an instance takes of each write (AddImage, UpdateImage, DeleteImage), each
+   * counted apart as the cloud's flow control does (its documented limits: `writeLimitsLikeCloud`);
+   * past it the call answers DeniedRequest (403) and changes nothing. Undefined or 0: unlimited.
+   */
+  writeQps?: (instanceName: string, action: WriteAction) => number | undefined
   /** Hosts a `PicContent` URL may be fetched from; default: loopback addresses only. */
   allowedFetchHosts?: string[]
   /** One line per request (action, instance, AccessKey id, status, code, time); never a secret. */
@@ -60,24 +67,40 @@ interface Ctx {
   load: P.PicLoader
 }
 
+export type WriteAction = 'AddImage' | 'UpdateImage' | 'DeleteImage'
+
+/**
+ * The cloud's documented write limits for an instance of this capacity (jobs/limits.ts:
+ * AddImage 5/s, 1/s on 100,000-picture instances; UpdateImage and DeleteImage 20/s).
+ */
+export function writeLimitsLikeCloud(capacity: number | undefined, action: WriteAction): number {
+  const r = cloudRateLimits({ capacity })
+  return (action === 'AddImage' ? r.add : action === 'UpdateImage' ? r.update : r.delete) ?? 0
+}
+
 interface ActionSpec {
   /** Counted against the instance QPS (the cloud's query QPS). */
   search?: boolean
+  /** Counted against the instance's limit for this write. */
+  write?: WriteAction
   run(engine: Engine, p: P.WireParams, ctx: Ctx): Promise<env.Json>
 }
 
 const ACTIONS: Record<string, ActionSpec> = {
   AddImage: {
+    write: 'AddImage',
     run: async (e, p, c) =>
       env.addImageToWire(await e.addImage(await P.addImageParams(p, c.load)), c.requestId),
   },
   UpdateImage: {
+    write: 'UpdateImage',
     run: async (e, p, c) => {
       await e.updateImage(P.updateImageParams(p))
       return env.updateImageToWire(c.requestId)
     },
   },
   DeleteImage: {
+    write: 'DeleteImage',
     run: async (e, p, c) =>
       env.deleteImageToWire(await e.deleteImage(P.deleteImageParams(p)), c.requestId),
   },
@@ -320,6 +343,13 @@ export function createWireHandler(opts: WireHandlerOptions): WireHandler {
       if (spec.search) {
         const limit = opts.qps?.(instanceName)
         if (limit && limit > 0 && !limiter.take(instanceName, limit, now())) {
+          throw gatewayErrors.deniedRequest()
+        }
+      }
+      if (spec.write) {
+        const limit = opts.writeQps?.(instanceName, spec.write)
+        const key = `${spec.write}\u0000${instanceName}`
+        if (limit && limit > 0 && !limiter.take(key, limit, now())) {
           throw gatewayErrors.deniedRequest()
         }
       }

@@ -3,7 +3,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { EngineError } from '../../../../../electron/core/engines/errors'
 import type { Engine } from '../../../../../electron/core/engines/types'
 import { toFormString } from '../../../../../electron/core/engines/wire/encode'
-import { createWireHandler } from '../../../../../electron/core/engines/wire/server'
+import {
+  createWireHandler,
+  writeLimitsLikeCloud,
+} from '../../../../../electron/core/engines/wire/server'
 import { acs3Headers, withAcs3Signature } from '../../../../helpers/acs3-request'
 import { recordingEngine, SEARCH } from './recording-engine'
 import { listen, makeClient, runtimeWith, sdk, sdkError, type Listening } from './sdk'
@@ -565,6 +568,42 @@ describe('engine errors and parameter checks', () => {
     // Non-search operations are not counted.
     const d = await c.detail(new sdk.DetailRequest({ instanceName: 'demo' }))
     expect(d.statusCode).toBe(200)
+  })
+
+  it('limits writes like the cloud when asked: AddImage past its rate is DeniedRequest and changes nothing', async () => {
+    const limited = await startServer({
+      writeQps: (_name, action) => writeLimitsLikeCloud(1_000_000, action),
+    })
+    try {
+      expect(writeLimitsLikeCloud(100_000, 'AddImage')).toBe(1)
+      expect(writeLimitsLikeCloud(1_000_000, 'AddImage')).toBe(5)
+      expect(writeLimitsLikeCloud(1_000_000, 'DeleteImage')).toBe(20)
+      const c = client({ port: limited.port })
+      const add = (n: number) =>
+        c.addImage(
+          new sdk.AddImageRequest({
+            instanceName: 'demo',
+            productId: `p${n}`,
+            picName: `${n}.jpg`,
+            picContent: PNG.toString('base64'),
+          }),
+        )
+      const results = await Promise.allSettled([0, 1, 2, 3, 4, 5, 6, 7].map(add))
+      const denied = results.filter(
+        (r) => r.status === 'rejected' && (r.reason as { code: string }).code === 'DeniedRequest',
+      )
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5)
+      expect(denied).toHaveLength(3)
+      expect((denied[0] as PromiseRejectedResult).reason.statusCode).toBe(403)
+      // Only the accepted ones reached the engine; deletes count apart, searches are not limited.
+      expect(rec.calls.filter((x) => x.op === 'addImage')).toHaveLength(5)
+      const del = await c.deleteImage(
+        new sdk.DeleteImageRequest({ instanceName: 'demo', productId: 'p0' }),
+      )
+      expect(del.statusCode).toBe(200)
+    } finally {
+      await limited.close()
+    }
   })
 
   it('caps the body size with RequestBodyTooLarge (413), chunked upload included', async () => {
