@@ -53,9 +53,9 @@ import { writeThrough } from '../electron/core/gallery/write-through'
 import { createCore } from '../electron/core/app'
 import { createFileSecretStore } from '../electron/core/profiles/file-secret-store'
 import { createKeyStore } from '../electron/core/engines/wire/keys'
-import { spawn } from 'node:child_process'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { catalogueForBench } from './lib/datasets'
+import { serveProcess } from './lib/serve-process'
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`)
@@ -600,43 +600,6 @@ function faultProxy(target: number, qps: number, faults: number) {
     })
   })
   return { server, stats }
-}
-
-/** `loupe serve` in a child process; `call` reaches its contract over HTTP. */
-async function serveProcess(dataDir: string) {
-  const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
-  const proc = spawn(
-    process.execPath,
-    [path.join(root, 'bin/loupe.js'), 'serve', '--data', dataDir, '--port', '0'],
-    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
-  )
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = ''
-    proc.stdout!.on('data', (d) => {
-      out += d
-      const m = /Loupe listening on (\S+)/.exec(out)
-      if (m) resolve(m[1])
-    })
-    proc.on('exit', (c) => reject(new Error(`loupe serve exited ${c}`)))
-  })
-  return {
-    port: Number(new URL(url).port),
-    async call(name: string, input: unknown): Promise<unknown> {
-      const r = await fetch(`${url}/api/call/${name}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(input),
-      })
-      const j = (await r.json()) as { result?: unknown; error?: { message: string } }
-      if (j.error) throw new Error(j.error.message)
-      return j.result
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        proc.once('exit', () => resolve())
-        proc.kill('SIGTERM')
-      }),
-  }
 }
 
 async function partD(): Promise<void> {

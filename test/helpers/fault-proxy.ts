@@ -33,7 +33,17 @@ export interface FaultProxy {
   port: number
   endpoint: string
   /** Every request seen, with what was done. */
-  log: { action: string | null; method: string; url: string; decision: string; at: number }[]
+  log: {
+    action: string | null
+    method: string
+    url: string
+    decision: string
+    at: number
+    /** The body's SHA-1 (the same request sent again has the same one). */
+    digest: string
+    /** The status the server behind answered (forwarded requests), when it did. */
+    upstream?: number
+  }[]
   close(): Promise<void>
 }
 
@@ -77,13 +87,15 @@ export async function startFaultProxy(
         n: ++n,
       }
       const d = await decide(r)
-      log.push({
+      const entry: FaultProxy['log'][number] = {
         action,
         method: r.method,
         url,
         decision: typeof d === 'string' ? d : `${d.status} ${d.code}`,
         at: performance.now(),
-      })
+        digest: crypto.createHash('sha1').update(body).digest('hex'),
+      }
+      log.push(entry)
       if (d === 'drop') return req.socket.destroy()
       if (typeof d === 'object') {
         const [type, text] = errorBody(d)
@@ -99,6 +111,7 @@ export async function startFaultProxy(
           headers: req.headers,
         },
         (up) => {
+          entry.upstream = up.statusCode
           if (d === 'drop-after') {
             up.resume()
             up.on('end', () => req.socket.destroy())

@@ -64,3 +64,25 @@ export function createQpsLimiter() {
     },
   }
 }
+
+/**
+ * A token bucket per key: `limit` tokens a second, holding at most `limit` (one second of burst) —
+ * the cloud's flow control as Loupe models it for writes (jobs/README.md: the limiter's burst, and
+ * bench/bulk-add.ts's instance). A steady client at the limit is never refused for a timer firing
+ * a little early; a client above it is.
+ */
+export function createTokenBuckets() {
+  const buckets = new Map<string, { tokens: number; at: number }>()
+  return {
+    /** Returns false when no token is left for this request. */
+    take(key: string, limit: number, now: number): boolean {
+      const b = buckets.get(key) ?? { tokens: limit, at: now }
+      b.tokens = Math.min(limit, b.tokens + ((now - b.at) / 1000) * limit)
+      b.at = now
+      buckets.set(key, b)
+      if (b.tokens < 1) return false
+      b.tokens -= 1
+      return true
+    },
+  }
+}

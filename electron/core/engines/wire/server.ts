@@ -19,7 +19,14 @@ import { gatewayErrors } from './gateway-errors'
 import * as P from './params'
 import { loadPicContent } from './pic-content'
 import { cloudRateLimits } from '../../jobs/limits'
-import { checkSkew, createNonceCache, createQpsLimiter, parseTimestamp, SKEW_MS } from './replay'
+import {
+  checkSkew,
+  createNonceCache,
+  createQpsLimiter,
+  createTokenBuckets,
+  parseTimestamp,
+  SKEW_MS,
+} from './replay'
 import {
   RPC_SIGNATURE_METHOD,
   RPC_SIGNATURE_VERSION,
@@ -41,8 +48,9 @@ export interface WireHandlerOptions {
   qps?: (instanceName: string) => number | undefined
   /**
    * Calls per second an instance takes of each write (AddImage, UpdateImage, DeleteImage), each
-   * counted apart as the cloud's flow control does (its documented limits: `writeLimitsLikeCloud`);
-   * past it the call answers DeniedRequest (403) and changes nothing. Undefined or 0: unlimited.
+   * counted apart as the cloud's flow control does (its documented limits: `writeLimitsLikeCloud`),
+   * a token bucket with one second of burst; past it the call answers DeniedRequest (403) and
+   * changes nothing. Undefined or 0: unlimited.
    */
   writeQps?: (instanceName: string, action: WriteAction) => number | undefined
   /** Hosts a `PicContent` URL may be fetched from; default: loopback addresses only. */
@@ -184,6 +192,7 @@ export function createWireHandler(opts: WireHandlerOptions): WireHandler {
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
   const nonces = createNonceCache({ windowMs: SKEW_MS })
   const limiter = createQpsLimiter()
+  const writeBuckets = createTokenBuckets()
   const log = opts.log ?? (() => {})
 
   async function authenticate(
@@ -349,7 +358,7 @@ export function createWireHandler(opts: WireHandlerOptions): WireHandler {
       if (spec.write) {
         const limit = opts.writeQps?.(instanceName, spec.write)
         const key = `${spec.write}\u0000${instanceName}`
-        if (limit && limit > 0 && !limiter.take(key, limit, now())) {
+        if (limit && limit > 0 && !writeBuckets.take(key, limit, now())) {
           throw gatewayErrors.deniedRequest()
         }
       }
