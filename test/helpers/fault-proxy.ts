@@ -43,6 +43,8 @@ export interface FaultProxy {
     digest: string
     /** The status the server behind answered (forwarded requests), when it did. */
     upstream?: number
+    /** How long the server behind took to answer (ms). */
+    ms?: number
   }[]
   close(): Promise<void>
 }
@@ -112,6 +114,7 @@ export async function startFaultProxy(
         },
         (up) => {
           entry.upstream = up.statusCode
+          entry.ms = performance.now() - entry.at
           if (d === 'drop-after') {
             up.resume()
             up.on('end', () => req.socket.destroy())
