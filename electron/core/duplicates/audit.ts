@@ -75,6 +75,8 @@ export interface AuditDeps {
   withStore<T>(profile: string, fn: (s: DuplicateStore) => T): T
   /** Items of the job still to run (pending + running). */
   unfinished(jobId: number): number
+  /** The audit's last share was scanned. */
+  onFinished?(profile: string, auditId: number, jobId: number): void
 }
 
 export function vectorSource(engine: unknown): VectorSource | null {
@@ -272,6 +274,7 @@ export function createAuditHandler(
     if (d.unfinished(ctx.jobId) <= 1) {
       d.withStore(profile, (s) => s.setAudit(p.auditId, { finishedAt: Date.now() }))
       states.delete(profile)
+      d.onFinished?.(profile, p.auditId, ctx.jobId)
     }
     return { pairs: found.length }
   }

@@ -61,8 +61,10 @@ export function createDuplicateService(d: DuplicateServiceDeps) {
     featurizer: d.featurizer,
     withStore,
     unfinished,
+    onFinished: (profile, auditId, jobId) => notifyDone(profile, auditId, jobId),
   })
-  d.jobs.register(AUDIT_KIND, auditHandler)
+  // Announced by the audit itself (what it found), not as "n added" by the queue.
+  d.jobs.register(AUDIT_KIND, auditHandler, { quiet: true })
   d.jobs.register(
     MOVE_KIND,
     createMoveHandler({ galleries: d.galleries, engines: d.engines, images: d.images }),
@@ -192,6 +194,47 @@ export function createDuplicateService(d: DuplicateServiceDeps) {
     )
   }
 
+  function notifyDone(profile: string, auditId: number, jobId: number) {
+    const a = audit(profile)
+    if (!a.row || a.row.id !== auditId) return
+    const groups = groupsAt(profile, a.row, a.row.threshold, a.info.pairs)
+    const across = groups.filter((g) => g.kind === 'across').length
+    const params = {
+      groups: groups.length,
+      across,
+      within: groups.length - across,
+      pictures: a.row.pictures,
+      threshold: a.row.threshold,
+    }
+    d.events.emit('notification', {
+      level: 'success',
+      title: 'Near-duplicate audit finished',
+      body: `${params.groups} groups of near-duplicates at similarity ≥ ${params.threshold} among ${params.pictures} pictures (${across} across products, ${params.within} within one).`,
+      key: 'dupAudit.notify.done',
+      params,
+      target: { kind: 'job', id: jobId, profile },
+    })
+  }
+
+  /** A failed audit (too many pairs, engine gone) is announced with its reason. */
+  let watching = false
+  function watchFailures(q: ReturnType<typeof d.jobs.queue>) {
+    if (watching) return
+    watching = true
+    q.on('state', (job) => {
+      if (job.kind !== AUDIT_KIND || job.state !== 'failed') return
+      const message = job.error ? `${job.error.code}: ${job.error.message}` : 'failed'
+      d.events.emit('notification', {
+        level: 'error',
+        title: 'Near-duplicate audit failed',
+        body: message,
+        key: 'dupAudit.notify.failed',
+        params: { message },
+        target: { kind: 'job', id: job.id, profile: job.profile },
+      })
+    })
+  }
+
   const api = {
     async status(input: { profile?: string }) {
       return audit(profileOf(input.profile).name).info
@@ -201,6 +244,7 @@ export function createDuplicateService(d: DuplicateServiceDeps) {
       const p = profileOf(input.profile)
       const approximate = p.kind === 'cloud'
       const q = d.jobs.queue()
+      watchFailures(q)
       const last = withStore(p.name, (s) => s.lastAudit())
       if (last?.jobId) {
         const job = q.getJob(last.jobId)

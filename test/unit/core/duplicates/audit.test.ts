@@ -16,7 +16,7 @@ import type { DuplicateGroup } from '../../../../electron/api/domains/duplicates
 import { loupe } from '../../../helpers/cli'
 import { CATALOGUE_DIR } from '../../../helpers/images'
 import { tempDir } from '../../../helpers/tmp'
-import { call, makeCore } from '../gallery/service/helpers'
+import { call, makeCore, recordEvents } from '../gallery/service/helpers'
 
 const REPO = path.resolve(__dirname, '../../../..')
 const HM = [
@@ -99,6 +99,7 @@ describe(`near-duplicate audit (${HM ? 'catalogue-hm photos' : 'generated catalo
   })
 
   it('finds every planted duplicate, across and within products, and reports its precision', async () => {
+    const events = recordEvents(core.events)
     const { jobId, approximate } = await api<{ jobId: number; approximate: boolean }>(
       'duplicates.scan',
       {},
@@ -110,6 +111,15 @@ describe(`near-duplicate audit (${HM ? 'catalogue-hm photos' : 'generated catalo
     expect(status).toMatchObject({ state: 'done', pictures: BASE + ACROSS.length + WITHIN.length })
 
     const groups = await groupsOf()
+    // Announced once, by what it found (not as "n added" like a bulk add).
+    const told = events.of('notification').filter((n) => n.target?.id === jobId)
+    events.off()
+    expect(told).toHaveLength(1)
+    expect(told[0]).toMatchObject({
+      level: 'success',
+      key: 'dupAudit.notify.done',
+      params: { groups: groups.length, pictures: BASE + ACROSS.length + WITHIN.length },
+    })
     for (const [copy, original] of planted) {
       const g = groupWith(groups, copy)
       expect(g, `${copy} is grouped`).toBeTruthy()
