@@ -118,7 +118,9 @@ export function createCopyService(d: CopyServiceDeps) {
 
   /** A fresh metadata export of a profile, watched to its end and downloaded: its file. */
   async function freshDump(profile: string): Promise<string> {
-    const task = await d.dumps.tasks.dumpCreate({ profile })
+    // Quiet: the copy's dry run reports on it; a "Metadata export finished — import it" toast
+    // would send the user elsewhere.
+    const task = await d.dumps.tasks.dumpCreate({ profile }, { quiet: true })
     const r = await d.dumps.watch(profile, task.id)
     if (!r || r.status !== 'SUCCESS' || !r.file) {
       throw new CoreError(
@@ -324,16 +326,22 @@ export function createCopyService(d: CopyServiceDeps) {
       if (!v.capacity.fits) {
         throw new CoreError(
           'CopyTargetFull',
-          `"${v.to}" holds ${v.capacity.target} pictures and has ${v.capacity.used}: ` +
+          `"${v.to}" can hold ${v.capacity.target} pictures and has ${v.capacity.used}: ` +
             `after this copy it would have ${v.capacity.afterCopy}, ${v.capacity.short} too many.`,
-          { details: { short: v.capacity.short } },
+          {
+            details: { short: v.capacity.short },
+            hint: 'Copy fewer pictures (a filter, a category or product ids), delete some from the target, or raise its capacity.',
+          },
         )
       }
       if (v.deletes.length > 0 && !input.confirmDeletes) {
         throw new CoreError(
           'CopyDeletesNotConfirmed',
           `This sync deletes ${v.deletes.length} pictures from "${v.to}"; confirm them first.`,
-          { details: { count: v.deletes.length } },
+          {
+            details: { count: v.deletes.length },
+            hint: 'Look at the list of deletes (loupe copy --sync --dry-run), then confirm them (loupe copy --sync --yes).',
+          },
         )
       }
       d.jobs.startJobs()

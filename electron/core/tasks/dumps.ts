@@ -101,6 +101,9 @@ export function createDumpService(d: DumpServiceDeps) {
     }
   }
 
+  /** Exports made for another feature (a gallery copy's fresh dump): it reports on them itself. */
+  const quiet = new Set<string>()
+
   function notify(
     level: 'info' | 'success' | 'warning' | 'error',
     title: string,
@@ -109,6 +112,7 @@ export function createDumpService(d: DumpServiceDeps) {
     params?: Record<string, string | number>,
     target?: { profile: string; id: number | null },
   ) {
+    if (target && target.id !== null && quiet.has(wkey(target.profile, target.id))) return
     d.events.emit('notification', {
       level,
       title,
@@ -278,10 +282,12 @@ export function createDumpService(d: DumpServiceDeps) {
     watch,
     download,
     tasks: {
-      async dumpCreate(input: { profile?: string }) {
+      /** `quiet`: no notification about this export (its caller reports on it). */
+      async dumpCreate(input: { profile?: string }, opts: { quiet?: boolean } = {}) {
         const p = profileOf(input.profile)
         const engine = await d.engines.get(p.name)
         const res = await engine.dumpMeta()
+        if (opts.quiet) quiet.add(wkey(p.name, res.id))
         const now = Date.now()
         const r = records.put(p.name, res.id, {
           status: res.dumpMetaStatus,

@@ -12,7 +12,7 @@ import type { CopyPlan, CopyReport } from '../../../../electron/api/domains/copy
 import type { Core } from '../../../../electron/core/app'
 import { catalogueItem } from '../../../helpers/images'
 import { tempDir } from '../../../helpers/tmp'
-import { call, callError, makeCore, until } from '../gallery/service/helpers'
+import { call, callError, makeCore, recordEvents, until } from '../gallery/service/helpers'
 import { startFakeOss, type FakeOss } from '../tasks/batch/oss-server'
 import { remoteProfile, sdk, startRemote, type RemoteLoupe } from './helpers'
 
@@ -261,7 +261,11 @@ describe('capacity, sync, cloud → local, fast path', () => {
       }),
     )
     await d('profiles.create', { kind: 'local', name: 'mirror' })
+    const events = recordEvents(core.events)
     const plan = await d<CopyPlan>('copy.plan', { from: 'shop', to: 'mirror' })
+    // The copy's own dump raises no "Metadata export finished — import it" notification.
+    events.off()
+    expect(events.of('notification')).toEqual([])
     expect(plan.counts).toMatchObject({ source: N + 1, target: 0, add: N - 2, noPicture: 3 })
     const none = plan.items.filter((i) => i.action === 'noPicture').map((i) => i.picName)
     // Added in the cloud directly, and the one whose file was gone (sent from the engine's copy).
