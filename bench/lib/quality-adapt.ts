@@ -74,6 +74,7 @@ export function heldOutViews(
   aug: AugItem[],
   views: Float32Array[],
   p: Projection | null,
+  perQuery?: number[],
 ): number {
   const f = (v: Float32Array) => (p ? project(p, v) : v)
   const rank = new Map(galleryIdx.map((g, r) => [g, r]))
@@ -89,6 +90,7 @@ export function heldOutViews(
       gp: galleryIdx,
     },
     { name: '' },
+    perQuery,
   )
 }
 
@@ -102,6 +104,7 @@ export function productLeaveOneOut(
   galleryIdx: number[],
   product: number[],
   p: Projection | null,
+  perQuery?: number[],
 ): number {
   const v = galleryIdx.map((g) => (p ? project(p, base[g]) : base[g]))
   const l = galleryIdx.map((g) => product[g])
@@ -123,7 +126,9 @@ export function productLeaveOneOut(
       }
     }
     n++
-    if (l[at] === l[i]) hits++
+    const hit = l[at] === l[i] ? 1 : 0
+    hits += hit
+    perQuery?.push(hit)
   }
   return n ? hits / n : NaN
 }
