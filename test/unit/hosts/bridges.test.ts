@@ -54,6 +54,7 @@ describe('one contract, two bridges', () => {
     }
   })
 
+  const LONG = { timeout: 30_000 }
   it("reaches every method through the core process's port protocol (the desktop bridge)", async () => {
     // runCoreHost in this process over an in-memory channel: the same code the utility process runs.
     const dir = tempDir()
@@ -108,19 +109,20 @@ describe('one contract, two bridges', () => {
         pickFolder: false,
       },
     })
-    await vi.waitFor(() => expect(toMain.some((m) => m.t === 'ready')).toBe(true))
+    await vi.waitFor(() => expect(toMain.some((m) => m.t === 'ready')).toBe(true), LONG)
     let id = 0
     for (const [name] of METHODS) {
       const callId = ++id
       onCall({ id: callId, method: name, input: {} })
-      await vi.waitFor(() => expect(replies.has(callId), name).toBe(true), { timeout: 30_000 })
+      await vi.waitFor(() => expect(replies.has(callId), name).toBe(true), LONG)
       assertReached(name, replies.get(callId))
     }
     onCall({ id: ++id, method: 'fs.readFile', input: {} })
-    await vi.waitFor(() => expect(replies.has(id)).toBe(true))
+    await vi.waitFor(() => expect(replies.has(id)).toBe(true), LONG)
     expect((replies.get(id) as { error: { code: string } }).error.code).toBe('UnknownMethod')
     deliver({ t: 'req', id: 1, op: 'shutdown', args: {} })
-    await vi.waitFor(() => expect(exited).toEqual([0]))
+    // Shutdown closes every service (jobs, audits, copies…): seconds on a busy machine.
+    await vi.waitFor(() => expect(exited).toEqual([0]), LONG)
     dir.cleanup()
   })
 
