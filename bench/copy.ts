@@ -1,5 +1,7 @@
 /**
- * Copy benchmark (issue 14): `npx tsx bench/copy.ts [--items 200] [--faults 0.1] [--part all|addimage|batch]`.
+ * Copy benchmark (issue 14): `npx tsx bench/copy.ts [--items 200] [--faults 0.1] [--part all|addimage|batch]
+ * [--capacity 1000000]` (the target instances' capacity: above 100,000 the cloud allows AddImage 5/s, 1/s at
+ * 100,000 or less).
  *
  * The target is a remote Loupe: `loupe serve --cloud-write-limits` in its own process, whose engine
  * API limits writes as the cloud documents them (AddImage 5/s on an instance above 100,000
@@ -57,7 +59,7 @@ function arg(name: string, def: string): string {
 const ITEMS = Number(arg('items', '200'))
 const FAULTS = Number(arg('faults', '0.1'))
 const PART = arg('part', 'all')
-const CAPACITY = 1_000_000
+const CAPACITY = Number(arg('capacity', '1000000'))
 const QPS = writeLimitsLikeCloud(CAPACITY, 'AddImage')
 const fmt = (n: number, d = 1) => n.toFixed(d)
 const pct = (n: number) => `${fmt(n * 100)} %`
