@@ -17,6 +17,7 @@ import type { Browser, Page } from 'playwright-core'
 import { launchBrowser, watchConsole } from '../helpers/browser'
 import { rendererBuilt } from '../helpers/headless'
 import { postJson } from '../helpers/http'
+import { until } from '../helpers/dispatch'
 import { catalogueBytes } from '../helpers/images'
 import {
   pageProblems,
@@ -27,6 +28,7 @@ import {
   type Theme,
 } from '../helpers/screens'
 import { AK, INSTANCE, SECRET, freshDataDir, serveChild, type Served } from '../adversarial/host'
+import { makeClient, sdk } from '../unit/core/engines/wire/sdk'
 import { startFaultProxy, type FaultDecision, type FaultProxy } from '../helpers/fault-proxy'
 
 const SHOTS = process.env.LOUPE_SHOTS
@@ -40,6 +42,14 @@ const COMBOS: { size: Size; locale: Locale; theme: Theme }[] = [
 ]
 type Combo = (typeof COMBOS)[number]
 
+interface Job {
+  jobId: number
+  state: string
+  done: number
+  failed: number
+  total: number
+}
+
 describe('Copy gallery in the browser: dry run, pause, resume, kill -9 of the host, the report', () => {
   const sourceDir = freshDataDir('loupe-e2e-copy-src-')
   const targetDir = freshDataDir('loupe-e2e-copy-dst-')
@@ -48,6 +58,7 @@ describe('Copy gallery in the browser: dry run, pause, resume, kill -9 of the ho
   let browser: Browser
   let page: Page
   let errors: string[]
+  let jobId = 0
   const problems: string[] = []
   /**
    * The "cloud" is reached through a proxy that lets `allow` AddImage calls through and holds the
@@ -81,6 +92,7 @@ describe('Copy gallery in the browser: dry run, pause, resume, kill -9 of the ho
     if (r.error) throw new Error(`${name}: ${JSON.stringify(r.error)}`)
     return r.result as T
   }
+  const job = () => api<Job>(app, 'jobs.get', { jobId })
   const setCapacity = (capacity: number) =>
     api(cloud, 'profiles.update', { name: INSTANCE, patch: { local: { capacity, qps: 0 } } })
 
@@ -99,6 +111,15 @@ describe('Copy gallery in the browser: dry run, pause, resume, kill -9 of the ho
   async function setCombo(c: Combo) {
     await page.setViewportSize(c.size)
     await switchLanguageTheme(page, c.locale, c.theme)
+  }
+  /** The Jobs drawer open on the copy job's panel. */
+  async function openJob() {
+    if (!(await page.locator('.n-drawer').isVisible()))
+      await page.getByTestId('jobs-indicator').click()
+    await page.getByTestId(`jobs-drawer-job-${jobId}`).waitFor({ timeout: 60_000 })
+    if (!(await page.getByTestId(`job-panel-${jobId}`).isVisible()))
+      await page.getByTestId(`jobs-drawer-row-${jobId}`).click()
+    await page.getByTestId(`job-panel-${jobId}`).waitFor()
   }
   async function closeOverlay() {
     await page.keyboard.press('Escape')
@@ -244,6 +265,231 @@ describe('Copy gallery in the browser: dry run, pause, resume, kill -9 of the ho
     }
     await setCombo(COMBOS[0]!)
     await dryRun()
+    expect(problems).toEqual([])
+  })
+
+  it('starts the copy; pauses and resumes it in the Jobs drawer', async () => {
+    await page.getByTestId('copy-start').click()
+    // the drawer opens on the new job
+    const panel = page.locator('[data-testid^="job-panel-"]')
+    await panel.first().waitFor({ timeout: 30_000 })
+    jobId = Number((await panel.first().getAttribute('data-testid'))!.replace('job-panel-', ''))
+    expect(jobId).toBeGreaterThan(0)
+    expect(await page.getByTestId(`job-panel-${jobId}`).getByTestId('job-kind').textContent()).toBe(
+      'Copy gallery',
+    )
+    // the first pictures arrive, the rest wait at the proxy: the job is in the middle
+    await until(async () => (await job()).done >= 4, 90_000)
+    await page.getByTestId('job-pause').click()
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="job-state"]')?.textContent?.trim() === 'Paused',
+      undefined,
+      { timeout: 30_000 },
+    )
+    const paused = await until(async () => {
+      const j = await job()
+      return j.state === 'paused' ? j : null
+    }, 30_000)
+    expect(paused.done).toBeLessThan(N)
+    // paused: the calls on their way finish, no new one starts
+    allow(Infinity)
+    await new Promise((r) => setTimeout(r, 2000))
+    const still = gate.passed
+    await new Promise((r) => setTimeout(r, 2000))
+    expect(gate.passed).toBe(still)
+    // the progress while paused, in both languages and sizes
+    await closeOverlay()
+    for (const c of COMBOS) {
+      await setCombo(c)
+      await openJob()
+      await look('progress', c, '.n-drawer')
+      await closeOverlay()
+    }
+    await setCombo(COMBOS[0]!)
+    await openJob()
+    // resumed: a few more pictures through, then the calls wait at the proxy again
+    const resumedFrom = (await job()).done
+    allow(gate.passed + 6)
+    await page.getByTestId('job-resume').click()
+    await until(async () => (await job()).done > resumedFrom && gate.waiting.length > 0, 60_000)
+  })
+
+  it('kill -9 of the host mid-copy; started again, the job resumes and finishes', async () => {
+    const before = await job()
+    expect(before.done).toBeLessThan(N)
+    // calls are on their way (held at the proxy) when the host dies
+    expect(gate.waiting.length).toBeGreaterThan(0)
+    // what the host has recorded as copied before it dies: never to be sent again
+    const copied = await api<{ items: { productId: string; picName: string }[] }>(
+      app,
+      'jobs.items',
+      { jobId, states: ['done'], limit: 1000 },
+    )
+    const doneBefore = copied.items.map((i) => `${i.productId}/${i.picName}`)
+    expect(doneBefore.length).toBeGreaterThanOrEqual(before.done)
+    const sentBefore = new Map(gate.sent)
+    await app.kill9()
+    expect(app.proc.signalCode).toBe('SIGKILL')
+    // the calls the dead host sent reach the "cloud" now: done there, never answered
+    allow(Infinity)
+    app = await serveChild(sourceDir.dir)
+    await page.goto(`${app.url}/#/profiles`)
+    await page.getByTestId('profile-card-remote').waitFor({ timeout: 60_000 })
+    const end = await until(async () => {
+      const j = await job()
+      return j.state === 'done' ? j : null
+    }, 180_000)
+    const why = end.failed
+      ? JSON.stringify(await api(app, 'jobs.items', { jobId, states: ['failed'], limit: 3 }))
+      : ''
+    expect(end, why).toMatchObject({ total: N, done: N, failed: 0 })
+    // every picture sent; none copied before the kill sent again (only those it had no answer for)
+    expect(gate.sent.size).toBe(N)
+    for (const k of doneBefore) expect(gate.sent.get(k), k).toBe(sentBefore.get(k))
+    await openJob()
+    await page.getByTestId('copy-report').waitFor({ timeout: 90_000 })
+    await page
+      .locator('[data-testid="copy-report-all-there"], [data-testid="copy-report-missing"]')
+      .first()
+      .waitFor({ timeout: 90_000 })
+    expect(await page.getByTestId('copy-report-missing').count()).toBe(0)
+    const num = async (k: string) =>
+      Number(
+        (await page.getByTestId(`copy-report-${k}`).locator('.cr-n').textContent())?.replace(
+          /\D/g,
+          '',
+        ),
+      )
+    expect(await num('source')).toBe(N)
+    expect(await num('target')).toBe(N)
+    expect(await num('copied')).toBe(N)
+    expect(await num('failed')).toBe(0)
+    expect(await page.getByTestId('copy-report-sample').textContent()).toMatch(
+      /(\d+) of \1 searches/,
+    )
+  })
+
+  it('the target holds every picture once, with its attributes (engine API, official SDK)', async () => {
+    const c = makeClient({ port: cloud.port, accessKeyId: AK, accessKeySecret: SECRET })
+    const seen: { productId: string; picName: string; intAttr: number; strAttr: string }[] = []
+    for (let start = 0; start < 100; start += 50) {
+      const r = await c.searchImageByFilter(
+        new sdk.SearchImageByFilterRequest({
+          instanceName: INSTANCE,
+          filter: 'int_attr>=0',
+          start,
+          num: 50,
+        }),
+      )
+      const page = r.body?.auctions ?? []
+      for (const a of page)
+        seen.push({
+          productId: a.productId!,
+          picName: a.picName!,
+          intAttr: a.intAttr!,
+          strAttr: a.strAttr!,
+        })
+      if (page.length < 50) break
+    }
+    const d = await c.detail(new sdk.DetailRequest({ instanceName: INSTANCE }))
+    expect(d.body?.instance?.totalCount).toBe(N)
+    seen.sort((a, b) => a.intAttr - b.intAttr)
+    expect(seen).toEqual(
+      Array.from({ length: N }, (_, i) => ({
+        productId: `sku-${i % 7}`,
+        picName: `p${i}.jpg`,
+        intAttr: i,
+        strAttr: `s${i}`,
+      })),
+    )
+  })
+
+  it('the report is there again from the job, in both languages and sizes', async () => {
+    await closeOverlay()
+    for (const c of COMBOS) {
+      await setCombo(c)
+      await page.reload()
+      await openJob()
+      await page.getByTestId('copy-report-all-there').waitFor({ timeout: 30_000 })
+      await look('report', c, '.n-drawer')
+      await closeOverlay()
+    }
+    expect(problems).toEqual([])
+  })
+
+  it('a sync lists its deletes and starts only once they are confirmed', async () => {
+    // the source changes: two pictures deleted
+    for (const i of [0, 1])
+      await api(app, 'images.remove', { productId: `sku-${i % 7}`, picName: `p${i}.jpg` })
+    await setCombo(COMBOS[0]!)
+    await page.evaluate(() => (location.hash = '#/profiles'))
+    await page.getByTestId('profile-copy-local').click()
+    await page.getByTestId('copy-dialog').waitFor()
+    await page.getByTestId('copy-sync').click()
+    await page.getByTestId('copy-plan-run').click()
+    await page.getByTestId('copy-deletes').waitFor({ timeout: 90_000 })
+    const deletes = (await page.getByTestId('copy-deletes').textContent()) ?? ''
+    expect(deletes).toContain('sku-0 / p0.jpg')
+    expect(deletes).toContain('sku-1 / p1.jpg')
+    const count = async (k: string) =>
+      Number(
+        (await page.getByTestId(`copy-count-${k}`).locator('.cp-n').textContent())?.replace(
+          /\D/g,
+          '',
+        ),
+      )
+    expect(await count('delete')).toBe(2)
+    expect(await count('add')).toBe(0)
+    // not without the confirmation
+    expect(await page.getByTestId('copy-start').isDisabled()).toBe(true)
+    await look('sync', COMBOS[0]!, '.n-modal')
+    await page.getByTestId('copy-confirm-deletes').click()
+    await page.getByTestId('copy-start').click()
+    await page.waitForFunction(() => !document.querySelector('.n-modal'))
+    const panel = page.locator('[data-testid^="job-panel-"]')
+    await panel.first().waitFor({ timeout: 30_000 })
+    jobId = Number((await panel.first().getAttribute('data-testid'))!.replace('job-panel-', ''))
+    await until(async () => (await job()).state === 'done', 120_000)
+    await page.getByTestId('copy-report-all-there').waitFor({ timeout: 90_000 })
+    const c = makeClient({ port: cloud.port, accessKeyId: AK, accessKeySecret: SECRET })
+    const d = await c.detail(new sdk.DetailRequest({ instanceName: INSTANCE }))
+    expect(d.body?.instance?.totalCount).toBe(N - 2)
+    const d2 = await c.searchImageByFilter(
+      new sdk.SearchImageByFilterRequest({ instanceName: INSTANCE, filter: 'int_attr<2', num: 10 }),
+    )
+    expect(d2.body?.auctions ?? []).toEqual([])
+    expect(problems).toEqual([])
+  })
+  it('Copy to… on a gallery selection: its pictures only, already there', async () => {
+    if (await page.locator('.n-drawer').isVisible()) await closeOverlay()
+    await page.evaluate(() => (location.hash = '#/gallery'))
+    for (const name of ['p5.jpg', 'p6.jpg']) {
+      const card = page.getByTestId('gallery-card').filter({ hasText: name })
+      await card.hover()
+      await card.getByTestId('gallery-card-check').click()
+    }
+    await page.getByTestId('gallery-bulk-copy').click()
+    await page.getByTestId('copy-dialog').waitFor()
+    expect(await page.getByTestId('copy-dialog').textContent()).toContain(
+      'Copy 2 selected pictures of “local”',
+    )
+    expect(await page.getByTestId('copy-scope-selection').textContent()).toContain(
+      'The 2 selected pictures',
+    )
+    await page.getByTestId('copy-plan-run').click()
+    await page.getByTestId('copy-nothing').waitFor({ timeout: 90_000 })
+    const count = async (k: string) =>
+      Number(
+        (await page.getByTestId(`copy-count-${k}`).locator('.cp-n').textContent())?.replace(
+          /\D/g,
+          '',
+        ),
+      )
+    expect(await count('source')).toBe(2)
+    expect(await count('unchanged')).toBe(2)
+    expect(await page.getByTestId('copy-start').isDisabled()).toBe(true)
+    await look('selection', COMBOS[0]!, '.n-modal')
+    await closeOverlay()
     expect(problems).toEqual([])
     expect(errors.filter((e) => !e.includes('Failed to load resource'))).toEqual([])
   })

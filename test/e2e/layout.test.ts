@@ -222,6 +222,16 @@ describe('the screenshot suite: every view, en-US/zh-CN × light/dark × 1360×8
       scope: '.n-modal',
       close: escape,
     },
+    {
+      name: 'copy-dialog',
+      open: async (p) => {
+        await go(p, 'profiles', 'profile-copy-local')
+        await p.getByTestId('profile-copy-local').click()
+        await p.getByTestId('copy-dialog').waitFor()
+      },
+      scope: '.n-modal',
+      close: escape,
+    },
     { name: 'settings', open: (p) => go(p, 'settings', 'security') },
   ]
 
