@@ -250,6 +250,11 @@ describe('the Quality view in Chromium (headless host, local engine, real pictur
           .filter((r) => r.reason)
           .map((r) => r.reason),
       )
+      await page.waitForFunction(
+        () => !document.querySelector('[data-testid^="eval-thumb-"][data-state="loading"]'),
+        undefined,
+        { timeout: 30_000 },
+      )
       await page.getByTestId('eval-queries').scrollIntoViewIfNeeded()
       expect(await shots('quality-failures')).toEqual([])
     } else {

@@ -71,16 +71,16 @@ export function jobTitle(
 /** The Quality view's jobs (core/eval, core/duplicates): a lab run, an audit, its deletes and moves. */
 function qualityTitle(
   title: string,
-  t: (key: string, named?: Record<string, unknown>) => string,
+  t: (key: string, named?: Record<string, unknown>, plural?: number) => string,
 ): string | null {
   const q = /^Quality: (.*)$/.exec(title)
   if (q) return t('quality.jobTitle.eval', { name: q[1] })
   const a = /^Near-duplicate audit \(similarity ≥ ([\d.]+)\)$/.exec(title)
   if (a) return t('quality.jobTitle.audit', { threshold: a[1] })
   const d = /^Delete (\d+) near-duplicate pictures?$/.exec(title)
-  if (d) return t('quality.jobTitle.delete', { n: Number(d[1]) })
+  if (d) return t('quality.jobTitle.delete', { n: Number(d[1]) }, Number(d[1]))
   const m = /^Move (\d+) near-duplicate pictures? to one product$/.exec(title)
-  if (m) return t('quality.jobTitle.move', { n: Number(m[1]) })
+  if (m) return t('quality.jobTitle.move', { n: Number(m[1]) }, Number(m[1]))
   return null
 }
 

@@ -20,8 +20,8 @@ const en = {
     jobTitle: {
       eval: 'Quality run: {name}',
       audit: 'Near-duplicate audit (similarity ≥ {threshold})',
-      delete: 'Delete {n} near-duplicate pictures',
-      move: 'Move {n} near-duplicate pictures to one product',
+      delete: 'Delete a near-duplicate picture | Delete {n} near-duplicate pictures',
+      move: 'Move a near-duplicate picture to one product | Move {n} near-duplicate pictures to one product',
     },
     setup: {
       title: 'New run',
@@ -44,6 +44,7 @@ const en = {
       name: 'Name of the run',
       namePlaceholder: 'e.g. before the spring import',
       start: 'Run {n} queries on {p} profile | Run {n} queries on {p} profiles',
+      startPlain: 'Run the test set',
       previewFirst: 'Preview the test set first.',
     },
     col: { expected: 'Expected product', region: 'Region', category: 'Category' },
@@ -192,8 +193,8 @@ const zh: typeof en = {
     jobTitle: {
       eval: '质量评测:{name}',
       audit: '近似重复检查(相似度 ≥ {threshold})',
-      delete: '删除 {n} 张近似重复图片',
-      move: '将 {n} 张近似重复图片移到同一商品',
+      delete: '删除 {n} 张近似重复图片 | 删除 {n} 张近似重复图片',
+      move: '将 {n} 张近似重复图片移到同一商品 | 将 {n} 张近似重复图片移到同一商品',
     },
     setup: {
       title: '新的运行',
@@ -216,6 +217,7 @@ const zh: typeof en = {
       name: '运行名称',
       namePlaceholder: '例如 春季导入之前',
       start: '在 {p} 个连接配置上运行 {n} 个查询 | 在 {p} 个连接配置上运行 {n} 个查询',
+      startPlain: '运行测试集',
       previewFirst: '请先预览测试集。',
     },
     col: { expected: '应找到的商品', region: '区域', category: '类目' },
