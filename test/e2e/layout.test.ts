@@ -169,7 +169,9 @@ describe('the screenshot suite: every view, en-US/zh-CN × light/dark × 1360×8
     {
       name: 'quality-error',
       open: async (p) => {
-        await go(p, 'quality', 'eval-path')
+        await go(p, 'quality', 'eval-runs')
+        // the lab shows the run chosen before: back to a new run
+        if (await p.getByTestId('eval-new').isVisible()) await p.getByTestId('eval-new').click()
         await p.getByTestId('eval-path').locator('input').fill(path.join(t.dir, 'no-such-set'))
         await p.getByTestId('eval-preview').click()
         await p.getByTestId('eval-setup').getByTestId('error-alert').waitFor()

@@ -381,11 +381,24 @@ describe('the Quality view in Chromium (headless host, local engine, real pictur
     expect((await call<{ actions: unknown[] }>(dispatch, 'duplicates.staged', {})).actions).toEqual(
       [],
     )
-    await keep.click()
+    // again from the keyboard: keep, Apply, Esc backs out of the confirmation, Apply, confirm
+    const focused = () =>
+      page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid ?? '')
+    await keep.focus()
+    await page.keyboard.press('Enter')
     await group.getByTestId('dup-staged').waitFor()
-    await page.getByTestId('dup-apply').click()
+    await page.getByTestId('dup-apply').focus()
+    await page.keyboard.press('Enter')
     await page.getByTestId('dup-apply-confirm').waitFor()
-    await page.locator('.n-popconfirm').getByRole('button', { name: 'Apply' }).click()
+    await page.keyboard.press('Escape')
+    await page.getByTestId('dup-apply-confirm').waitFor({ state: 'hidden' })
+    expect(await focused()).toBe('dup-apply')
+    await page.keyboard.press('Enter')
+    await page.getByTestId('dup-apply-confirm').waitFor()
+    const yes = page.locator('.n-popconfirm').getByRole('button', { name: 'Apply' })
+    for (let i = 0; i < 4 && !(await yes.evaluate((b) => b === document.activeElement)); i++)
+      await page.keyboard.press('Tab')
+    await page.keyboard.press('Enter')
     // the copy leaves the gallery (engine and cache), the original stays
     await expect
       .poll(
