@@ -17,21 +17,18 @@ import { RENDERER_DIR, rendererBuilt } from '../helpers/headless'
 import { tempDir } from '../helpers/tmp'
 import { catalogueName, realCatalogueDir } from '../helpers/images'
 import {
+  SCREEN_LOCALES,
+  SCREEN_SIZES,
   pageProblems,
   settle,
   switchLanguageTheme,
-  type Locale,
-  type Size,
   type Theme,
 } from '../helpers/screens'
 import { startHeadless } from '../../electron/server/headless'
 
 const SHOTS = process.env.LOUPE_SHOTS
-const SIZES: Size[] = [
-  { width: 1360, height: 880 },
-  { width: 1000, height: 700 },
-]
-const LOCALES: Locale[] = ['en-US', 'zh-CN']
+const SIZES = SCREEN_SIZES
+const LOCALES = SCREEN_LOCALES
 const THEMES: Theme[] = ['light', 'dark']
 const ALL = SIZES.flatMap((size) =>
   LOCALES.flatMap((locale) => THEMES.map((theme) => ({ size, locale, theme }))),
@@ -174,7 +171,8 @@ describe('the screenshot suite: every view, en-US/zh-CN × light/dark × 1360×8
         if (await p.getByTestId('eval-new').isVisible()) await p.getByTestId('eval-new').click()
         await p.getByTestId('eval-path').locator('input').fill(path.join(t.dir, 'no-such-set'))
         await p.getByTestId('eval-preview').click()
-        await p.getByTestId('eval-setup').getByTestId('error-alert').waitFor()
+        // a test set that is not there: no query, the reason explained
+        await p.getByTestId('eval-set-problem').first().waitFor()
       },
       close: async (p) => {
         await p.getByTestId('eval-path').locator('input').fill('')

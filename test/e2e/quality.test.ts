@@ -27,19 +27,16 @@ import { call, type Dispatch } from '../helpers/dispatch'
 import { catalogueName, realCatalogueDir } from '../helpers/images'
 import { makeQualitySet, type QualitySet } from '../helpers/quality-set'
 import {
+  SCREEN_LOCALES,
+  SCREEN_SIZES,
   pageProblems,
   settle,
   switchLanguageTheme,
-  type Locale,
-  type Size,
 } from '../helpers/screens'
 
 const SHOTS = process.env.LOUPE_SHOTS
-const SIZES: Size[] = [
-  { width: 1360, height: 880 },
-  { width: 1000, height: 700 },
-]
-const LOCALES: Locale[] = ['en-US', 'zh-CN']
+const SIZES = SCREEN_SIZES
+const LOCALES = SCREEN_LOCALES
 const HM = realCatalogueDir()
 const hm = (n: number) => path.join(HM, catalogueName(n))
 
@@ -387,6 +384,25 @@ describe('the Quality view in Chromium (headless host, local engine, real pictur
     await keep.focus()
     await page.keyboard.press('Enter')
     await group.getByTestId('dup-staged').waitFor()
+    // with it: the second copy moved to its original's id, the within-product pair not a duplicate
+    const groupOf = (id: string) =>
+      page.getByTestId('dup-group').filter({
+        has: page.getByTestId('dup-member-product').getByText(id, { exact: true }),
+      })
+    const second = PLANTED[1]!
+    const moving = groupOf(second.copyProduct)
+    await moving.getByTestId('dup-move-to').click()
+    await page.locator('.n-base-select-option').getByText(second.product, { exact: true }).click()
+    await moving.getByTestId('dup-move').click()
+    await moving.getByTestId('dup-staged').waitFor()
+    const within = page.locator(`[data-testid="dup-group"][data-kind="within"]`).filter({
+      has: page.getByTestId('dup-member-product').getByText(PLANTED[3]!.product, { exact: true }),
+    })
+    await within.getByTestId('dup-not').click()
+    await within.getByTestId('dup-staged').waitFor()
+    expect(await page.getByTestId('dup-staged-summary').textContent()).toContain(
+      'Decided for 3 groups: 1 to delete, 1 to move, 1 not duplicates',
+    )
     await page.getByTestId('dup-apply').focus()
     await page.keyboard.press('Enter')
     await page.getByTestId('dup-apply-confirm').waitFor()
@@ -420,6 +436,35 @@ describe('the Quality view in Chromium (headless host, local engine, real pictur
         })
       ).exist,
     ).toBe(true)
+    // the moved copy is under its original's id now; the pair marked not a duplicate stays apart
+    await expect
+      .poll(
+        async () =>
+          (
+            await call<{ exist: boolean }>(dispatch, 'images.exists', {
+              productId: second.product,
+              picName: second.copyName,
+            })
+          ).exist,
+        { timeout: 60_000 },
+      )
+      .toBe(true)
+    expect(
+      (
+        await call<{ exist: boolean }>(dispatch, 'images.exists', {
+          productId: second.copyProduct,
+          picName: second.copyName,
+        })
+      ).exist,
+    ).toBe(false)
+    const after = await call<{ groups: { members: { productId: string }[] }[] }>(
+      dispatch,
+      'duplicates.groups',
+      { threshold: 0.9 },
+    )
+    expect(
+      after.groups.some((g) => g.members.every((m) => m.productId === PLANTED[3]!.product)),
+    ).toBe(false)
     // the group is gone from the review
     await page.waitForFunction(
       (id) =>

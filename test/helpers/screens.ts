@@ -32,6 +32,12 @@ export interface Size {
   width: number
   height: number
 }
+/** The window sizes and languages every view is looked at in. */
+export const SCREEN_SIZES: Size[] = [
+  { width: 1360, height: 880 },
+  { width: 1000, height: 700 },
+]
+export const SCREEN_LOCALES: Locale[] = ['en-US', 'zh-CN']
 
 /** System error codes the UI might pass through from Node (they must be explained too). */
 const SYSTEM_CODES = [
