@@ -440,6 +440,9 @@ describe('Copy gallery in the browser: dry run, pause, resume, kill -9 of the ho
       )
     expect(await count('delete')).toBe(2)
     expect(await count('add')).toBe(0)
+    expect(await page.getByTestId('copy-capacity').textContent()).toContain(
+      `${N} used − 2 = ${N - 2} of 1,000`,
+    )
     // not without the confirmation
     expect(await page.getByTestId('copy-start').isDisabled()).toBe(true)
     await look('sync', COMBOS[0]!, '.n-modal')
