@@ -418,9 +418,10 @@ describe('Copy gallery in the browser: dry run, pause, resume, kill -9 of the ho
   })
 
   it('a sync lists its deletes and starts only once they are confirmed', async () => {
-    // the source changes: two pictures deleted
+    // the source changes: two pictures deleted, an attribute changed
     for (const i of [0, 1])
       await api(app, 'images.remove', { productId: `sku-${i % 7}`, picName: `p${i}.jpg` })
+    await api(app, 'images.update', { productId: 'sku-2', picName: 'p2.jpg', intAttr: 1002 })
     await setCombo(COMBOS[0]!)
     await page.evaluate(() => (location.hash = '#/profiles'))
     await page.getByTestId('profile-copy-local').click()
@@ -439,6 +440,7 @@ describe('Copy gallery in the browser: dry run, pause, resume, kill -9 of the ho
         ),
       )
     expect(await count('delete')).toBe(2)
+    expect(await count('update')).toBe(1)
     expect(await count('add')).toBe(0)
     expect(await page.getByTestId('copy-capacity').textContent()).toContain(
       `${N} used − 2 = ${N - 2} of 1,000`,
@@ -461,6 +463,14 @@ describe('Copy gallery in the browser: dry run, pause, resume, kill -9 of the ho
       new sdk.SearchImageByFilterRequest({ instanceName: INSTANCE, filter: 'int_attr<2', num: 10 }),
     )
     expect(d2.body?.auctions ?? []).toEqual([])
+    const r = await c.searchImageByName(
+      new sdk.SearchImageByNameRequest({
+        instanceName: INSTANCE,
+        productId: 'sku-2',
+        picName: 'p2.jpg',
+      }),
+    )
+    expect(r.body?.auctions?.find((a) => a.picName === 'p2.jpg')?.intAttr).toBe(1002)
     expect(problems).toEqual([])
   })
   it('Copy to… on a gallery selection: its pictures only, already there', async () => {
