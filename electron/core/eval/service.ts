@@ -39,8 +39,6 @@ export interface EvalServiceDeps {
   warm?(profile: string): Promise<void>
   pictures?: PictureResolver
   logger?: Logger
-  /** A server path as this caller may see it (data-folder-relative for remote callers). */
-  showPath?: (p: string) => string
 }
 
 function runNotFound(runId: string): CoreError {
@@ -123,7 +121,7 @@ export function createEvalService(d: EvalServiceDeps) {
     return {
       runId: run.runId,
       name: run.name,
-      testSet: d.showPath ? d.showPath(run.testSet) : run.testSet,
+      testSet: run.testSet,
       naming: run.naming,
       profiles: run.profiles,
       options: run.options,
@@ -276,7 +274,7 @@ export function createEvalService(d: EvalServiceDeps) {
       // With the user's usual mode, not the data folder's 0600: an export is meant to be shared.
       await fs.promises.writeFile(input.file, text)
       if (process.platform !== 'win32') await fs.promises.chmod(input.file, userFileMode())
-      return { file: d.showPath ? d.showPath(input.file) : input.file, bytes, fileName }
+      return { file: input.file, bytes, fileName }
     },
 
     async thumbnail(input: In<Domain['thumbnail']>) {

@@ -185,5 +185,41 @@ export function stopSignal(): { stopped: Promise<string>; dispose(): void } {
   }
 }
 
+/**
+ * Follows a job until it settles, showing its progress on stderr (a line rewritten on a terminal,
+ * a line every 5 s otherwise; nothing with --json), or until Ctrl-C / SIGTERM: then a job running
+ * in a host is paused there (in this process it pauses as the core closes) and the signal's name
+ * is the outcome.
+ */
+export async function followJob(
+  ctx: CommandContext,
+  jobId: number,
+  line: (p: EventPayload<'job.progress'>) => string,
+): Promise<{ job: Awaited<ReturnType<typeof settledJob>> } | { signal: string }> {
+  const tty = process.stderr.isTTY && !ctx.json
+  let last = 0
+  const unsub = ctx.on('job.progress', (p) => {
+    if (p.jobId !== jobId || ctx.json) return
+    if (tty) process.stderr.write(`\r\x1b[2K${line(p)}`)
+    else if (Date.now() - last > 5000) {
+      last = Date.now()
+      process.stderr.write(line(p) + '\n')
+    }
+  })
+  const { stopped, dispose } = stopSignal()
+  try {
+    const outcome = await Promise.race([
+      settledJob(ctx, jobId).then((job) => ({ job })),
+      stopped.then((signal) => ({ signal })),
+    ])
+    if (tty) process.stderr.write('\n')
+    if ('signal' in outcome && ctx.remote) await ctx.api.jobs.pause({ jobId })
+    return outcome
+  } finally {
+    unsub()
+    dispose()
+  }
+}
+
 /** The core's one sleep (the commands poll with it). */
 export { sleep } from '../../core/util/sleep'

@@ -9,8 +9,7 @@
 import path from 'node:path'
 import type { CommandUnknownOpts } from '@commander-js/extra-typings'
 import type { EvalRow, EvalSummary } from '../../api/domains/eval'
-import type { EventPayload } from '../../api/events'
-import { UsageError, intArg, settledJob, type CommandContext } from './context'
+import { UsageError, followJob, intArg, type CommandContext } from './context'
 import type { Runner } from './runner'
 
 /** Exit code when queries failed (errors) or the run did not finish. */
@@ -42,39 +41,6 @@ function missLine(r: EvalRow): string {
   return `  ${r.query.file}  expected ${r.query.productId}, rank ${r.rank ?? '-'}, first ${first}  ${r.reason ?? 'error'}: ${why}`
 }
 
-async function follow(ctx: CommandContext, jobId: number): Promise<'done' | string> {
-  const tty = process.stderr.isTTY && !ctx.json
-  let last = 0
-  const unsub = ctx.on('job.progress', (p: EventPayload<'job.progress'>) => {
-    if (p.jobId !== jobId || ctx.json) return
-    const line = `${p.done + p.failed}/${p.total} searches, ${p.rate.toFixed(1)}/s`
-    if (tty) process.stderr.write(`\r\x1b[2K${line}`)
-    else if (Date.now() - last > 5000) {
-      last = Date.now()
-      process.stderr.write(line + '\n')
-    }
-  })
-  let stop: (signal: string) => void = () => {}
-  const stopped = new Promise<string>((resolve) => (stop = resolve))
-  const onSignal = (s: NodeJS.Signals) => stop(s)
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
-  try {
-    const outcome = await Promise.race([settledJob(ctx, jobId), stopped])
-    if (tty) process.stderr.write('\n')
-    if (typeof outcome === 'string') {
-      // In this process the job pauses as the core closes; a host is asked to pause it.
-      if (ctx.remote) await ctx.api.jobs.pause({ jobId })
-      return outcome
-    }
-    return 'done'
-  } finally {
-    unsub()
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
-  }
-}
-
 async function runEval(ctx: CommandContext, testSet: string, o: EvalCliOptions): Promise<number> {
   const profiles = o.profiles
     ? o.profiles
@@ -102,10 +68,14 @@ async function runEval(ctx: CommandContext, testSet: string, o: EvalCliOptions):
       `${started.resumed ? 'Resuming' : 'Started'} quality run ${started.runId} (job ${started.jobId}): ${started.queries} queries on ${profiles.join(', ')}${ctx.remote ? ` in the Loupe ${ctx.remote.kind} host (pid ${ctx.remote.pid})` : ''}\n`,
     )
   }
-  const outcome = await follow(ctx, started.jobId)
-  if (outcome !== 'done') {
+  const outcome = await followJob(
+    ctx,
+    started.jobId,
+    (p) => `${p.done + p.failed}/${p.total} searches, ${p.rate.toFixed(1)}/s`,
+  )
+  if ('signal' in outcome) {
     process.stderr.write(
-      `Stopped (${outcome}). Run the same command again to resume quality run ${started.runId}.\n`,
+      `Stopped (${outcome.signal}). Run the same command again to resume quality run ${started.runId}.\n`,
     )
     return 130
   }
@@ -122,7 +92,7 @@ async function runEval(ctx: CommandContext, testSet: string, o: EvalCliOptions):
     if (!ctx.json)
       process.stderr.write(`${fmt.toUpperCase()} report: ${r.file} (${r.bytes} bytes)\n`)
   }
-  const job = await ctx.api.jobs.get({ jobId: started.jobId })
+  const job = outcome.job
   const figures = await Promise.all(
     profiles.map((profile) =>
       ctx.api.eval.run({ runId: started.runId, profile, filter: 'failed', limit: 1000 }),
@@ -143,6 +113,7 @@ async function runEval(ctx: CommandContext, testSet: string, o: EvalCliOptions):
     `${'profile'.padEnd(14)} ${'n'.padStart(5)} ${'R@1'.padStart(6)} ${'R@5'.padStart(6)} ${'MRR'.padStart(6)} ${'not found'.padStart(9)} ${'errors'.padStart(6)} ${'p50'.padStart(7)} ${'p95'.padStart(7)} ${'API calls'.padStart(9)}`,
   )
   for (const f of figures) ctx.out(summaryLine(f.profile, f.summary))
+  if (job.error) ctx.out(`Stopped: ${job.error.code}: ${job.error.message}`)
   for (const f of figures) {
     if (!f.rows.length) continue
     ctx.out(`\nNot found first on ${f.profile} (${f.total}):`)

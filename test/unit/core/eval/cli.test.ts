@@ -5,10 +5,10 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import { spawnSync, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EvalRow, EvalSummary } from '../../../../electron/api/domains/eval'
-import { loupe, serve } from '../../../helpers/cli'
+import { BIN, ROOT, loupe, serve } from '../../../helpers/cli'
 import { makeQualitySet, type QualitySet } from '../../../helpers/quality-set'
 import { tempDir } from '../../../helpers/tmp'
 
@@ -91,6 +91,36 @@ describe('loupe eval', { timeout: 300_000 }, () => {
       const umask = parseInt(spawnSync('sh', ['-c', 'umask'], { encoding: 'utf8' }).stdout, 8)
       expect(fs.statSync(html).mode & 0o777).toBe(0o666 & ~umask)
     }
+  })
+
+  it('Ctrl-C pauses the run; the same command resumes it', async () => {
+    // A local profile searching at 1/s: the run is still going when the signal comes.
+    expect(loupe(['--data', data, 'profiles', 'add', 'slow', '--local', '--qps', '1']).code).toBe(0)
+    const add = loupe(['--data', data, '--profile', 'slow', 'bulk-add', set.gallery, '--json'])
+    expect(add.code, add.stderr).toBe(0)
+    const args = ['--data', data, '--profile', 'slow', 'eval', set.testSet, '--num', '5']
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT })
+    let err = ''
+    let interrupted = false
+    child.stderr.on('data', (d) => {
+      err += d
+      if (!interrupted && /^Started quality run/m.test(err)) {
+        interrupted = true
+        child.kill('SIGINT')
+      }
+    })
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)))
+    expect(code, err).toBe(130)
+    const runId = /^Started quality run ([0-9a-f-]+)/m.exec(err)![1]
+    expect(err).toContain(`Run the same command again to resume quality run ${runId}.`)
+    const again = loupe([...args, '--json'])
+    expect(again.code, again.stderr).toBe(0)
+    const out = JSON.parse(again.stdout) as {
+      run: { runId: string }
+      profiles: Record<string, { summary: EvalSummary }>
+    }
+    expect(out.run.runId).toBe(runId)
+    expect(out.profiles.slow.summary.answered).toBe(set.queries)
   })
 
   it('wrong usage exits 2; a test set without queries is an error', () => {

@@ -16,13 +16,12 @@ import type {
   CompareRow,
 } from '../../../../electron/api/domains/eval'
 import type { JobView } from '../../../../electron/api/domains/jobs'
-import { createKeyStore } from '../../../../electron/core/engines/wire/keys'
 import { parseCsv } from '../../../../electron/core/jobs/csv'
 import { createFileSecretStore } from '../../../../electron/core/profiles/file-secret-store'
 import { CSV_COLUMNS } from '../../../../electron/core/eval/report'
-import { startHeadless } from '../../../../electron/server/headless'
 import { makeQualitySet, type QualitySet } from '../../../helpers/quality-set'
 import { call, cleanupTmp, makeCore, tmp, until } from '../tasks/batch/helpers'
+import { remoteProfile, startRemote, type RemoteLoupe } from '../copy/helpers'
 
 afterAll(() => cleanupTmp())
 
@@ -99,35 +98,21 @@ describe(
   () => {
     let set: QualitySet
     let core: Core
-    let remote: Awaited<ReturnType<typeof startHeadless>>
+    let remote: RemoteLoupe
     let dataDir = ''
     let runId = ''
 
     beforeAll(async () => {
       set = makeQualitySet(tmp('loupe-eval-set-'))
-      const remoteDir = tmp('loupe-eval-remote-')
-      remote = await startHeadless({ dataDir: remoteDir, port: 0, rendererDir: remoteDir })
-      await call(remote.core.dispatch, 'profiles.create', { kind: 'local', name: 'inst' })
-      const key = await createKeyStore(remoteDir).create({ description: 'eval test' })
+      remote = await startRemote()
       dataDir = tmp('loupe-eval-client-')
       // Secrets in a file: a core opened again on the folder (the resume test) finds the key.
       core = makeCore(dataDir, { secrets: createFileSecretStore(dataDir) })
-      await call(core.dispatch, 'profiles.create', {
-        kind: 'cloud',
-        name: 'remote',
-        cloud: {
-          instanceName: 'inst',
-          region: 'cn-shanghai',
-          endpoint: `127.0.0.1:${remote.port}`,
-          protocol: 'http',
-          accessKeyId: key.accessKeyId,
-          accessKeySecret: key.accessKeySecret,
-        },
-      })
+      await call(core.dispatch, 'profiles.create', remoteProfile('remote', remote))
       // The same gallery on both engines (the remote one filled in its own host: no AddImage QPS).
       await Promise.all([
         fillGallery(core.dispatch, 'local', set.gallery),
-        fillGallery(remote.core.dispatch, 'inst', set.gallery),
+        fillGallery(remote.core.dispatch, 'local', set.gallery),
       ])
     }, 300_000)
     afterAll(async () => {
