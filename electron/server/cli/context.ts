@@ -195,6 +195,8 @@ export async function followJob(
   ctx: CommandContext,
   jobId: number,
   line: (p: EventPayload<'job.progress'>) => string,
+  /** Installed before the job was started, so a Ctrl-C right after its start is caught. */
+  signal: ReturnType<typeof stopSignal> = stopSignal(),
 ): Promise<{ job: Awaited<ReturnType<typeof settledJob>> } | { signal: string }> {
   const tty = process.stderr.isTTY && !ctx.json
   let last = 0
@@ -206,11 +208,11 @@ export async function followJob(
       process.stderr.write(line(p) + '\n')
     }
   })
-  const { stopped, dispose } = stopSignal()
+  const { stopped, dispose } = signal
   try {
     const outcome = await Promise.race([
       settledJob(ctx, jobId).then((job) => ({ job })),
-      stopped.then((signal) => ({ signal })),
+      stopped.then((s) => ({ signal: s })),
     ])
     if (tty) process.stderr.write('\n')
     if ('signal' in outcome && ctx.remote) await ctx.api.jobs.pause({ jobId })

@@ -9,7 +9,7 @@
 import path from 'node:path'
 import type { CommandUnknownOpts } from '@commander-js/extra-typings'
 import type { EvalRow, EvalSummary } from '../../api/domains/eval'
-import { UsageError, followJob, intArg, type CommandContext } from './context'
+import { UsageError, followJob, intArg, stopSignal, type CommandContext } from './context'
 import type { Runner } from './runner'
 
 /** Exit code when queries failed (errors) or the run did not finish. */
@@ -49,20 +49,28 @@ async function runEval(ctx: CommandContext, testSet: string, o: EvalCliOptions):
         .filter(Boolean)
     : [await ctx.profile()]
   if (!profiles.length) throw new UsageError('--profiles needs at least one profile name')
-  const started = await ctx.api.eval.start({
-    // Absolute: the host answering may run in another folder.
-    path: path.resolve(testSet),
-    naming: o.naming,
-    ...(o.recursive ? {} : { recursive: false }),
-    profiles,
-    options: {
-      crop: !!o.crop,
-      num: o.num,
-      ...(o.category !== undefined ? { categoryId: o.category } : {}),
-      ...(o.filter ? { filter: o.filter } : {}),
-    },
-    ...(o.name ? { name: o.name } : {}),
-  })
+  // Before the run starts: a Ctrl-C from then on pauses it instead of killing the command.
+  const signal = stopSignal()
+  let started: Awaited<ReturnType<typeof ctx.api.eval.start>>
+  try {
+    started = await ctx.api.eval.start({
+      // Absolute: the host answering may run in another folder.
+      path: path.resolve(testSet),
+      naming: o.naming,
+      ...(o.recursive ? {} : { recursive: false }),
+      profiles,
+      options: {
+        crop: !!o.crop,
+        num: o.num,
+        ...(o.category !== undefined ? { categoryId: o.category } : {}),
+        ...(o.filter ? { filter: o.filter } : {}),
+      },
+      ...(o.name ? { name: o.name } : {}),
+    })
+  } catch (e) {
+    signal.dispose()
+    throw e
+  }
   if (!ctx.json) {
     process.stderr.write(
       `${started.resumed ? 'Resuming' : 'Started'} quality run ${started.runId} (job ${started.jobId}): ${started.queries} queries on ${profiles.join(', ')}${ctx.remote ? ` in the Loupe ${ctx.remote.kind} host (pid ${ctx.remote.pid})` : ''}\n`,
@@ -72,6 +80,7 @@ async function runEval(ctx: CommandContext, testSet: string, o: EvalCliOptions):
     ctx,
     started.jobId,
     (p) => `${p.done + p.failed}/${p.total} searches, ${p.rate.toFixed(1)}/s`,
+    signal,
   )
   if ('signal' in outcome) {
     process.stderr.write(
