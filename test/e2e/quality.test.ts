@@ -247,6 +247,18 @@ describe('the Quality view in Chromium (headless host, local engine, real pictur
           .filter((r) => r.reason)
           .map((r) => r.reason),
       )
+      // Each reason in a sentence of the page's language, built from the row (ranks, ids).
+      const details = await page
+        .getByTestId('eval-row')
+        .evaluateAll((rows) =>
+          rows.map((e) => e.querySelector('[data-testid="eval-row-reason-detail"]')?.textContent),
+        )
+      failed.slice(0, 25).forEach((r, i) => {
+        if (r.reason === 'lowRank') expect(details[i]).toContain(`Found at rank ${r.rank}, after`)
+        if (r.reason === 'notFound' && r.top.length)
+          expect(details[i]).toBe(`Not in the first ${r.top.length} results.`)
+        if (r.reason) expect(details[i], r.query.file).toBeTruthy()
+      })
       await page.waitForFunction(
         () => !document.querySelector('[data-testid^="eval-thumb-"][data-state="loading"]'),
         undefined,

@@ -110,6 +110,22 @@ const en = {
       lowRank: 'Found, but below other products',
       notFound: 'Not in the results',
     },
+    /** Why, in words: placeholders are filled from the row (ids shown as they are). */
+    reasonDetail: {
+      notInGallery: 'The gallery has no picture of product {product}.',
+      nearDuplicate:
+        '{first} came first: it is the same or nearly the same picture as one of product {product}, under another product id.',
+      wrongCrop:
+        'Searching the whole picture finds it first: the detected subject is not the product.',
+      wrongCropRegion:
+        'Searching the whole picture finds it first: the detected subject ({region}) is not the product.',
+      wrongCategory:
+        'The engine searched in {category}; the product’s pictures are in another category.',
+      lowRank: 'Found at rank {rank}, after {first}.',
+      notFound: 'Not in the first {n} results.',
+      nothing:
+        'The search found nothing (an empty gallery, or a filter or category nothing matches).',
+    },
     compare: {
       title: 'Compare',
       need: 'Two runs, or a run on two profiles, are needed to compare.',
@@ -282,6 +298,17 @@ const zh: typeof en = {
       nearDuplicate: '另一个商品 ID 下的近似重复图片排在前面',
       lowRank: '找到了,但排在其他商品之后',
       notFound: '不在结果中',
+    },
+    reasonDetail: {
+      notInGallery: '图库中没有商品 {product} 的图片。',
+      nearDuplicate:
+        '{first} 排在第一:它与商品 {product} 的一张图片相同或几乎相同,但属于另一个商品 ID。',
+      wrongCrop: '用整张图片搜索时它排在第一:检测到的主体不是该商品。',
+      wrongCropRegion: '用整张图片搜索时它排在第一:检测到的主体({region})不是该商品。',
+      wrongCategory: '引擎在“{category}”类目中搜索;该商品的图片在另一个类目中。',
+      lowRank: '排在第 {rank} 位,在 {first} 之后。',
+      notFound: '不在前 {n} 个结果中。',
+      nothing: '搜索没有找到任何结果(图库为空,或没有图片符合过滤条件或类目)。',
     },
     compare: {
       title: '对比',
