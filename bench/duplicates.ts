@@ -18,6 +18,7 @@
  * audit's recall against it on that subset. Also: the perceptual-hash pass on N hashes. Prints the
  * load average (the machine is shared), the process's peak RSS, and the time of each phase.
  */
+import { seededRandom } from '../electron/core/util/random'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -38,14 +39,7 @@ const N = arg('n', 100_000)
 const SUBSET = Math.min(N, arg('subset', 10_000))
 const THRESHOLD = arg('threshold', 0.95)
 
-let seed = 12345
-const rnd = () => {
-  seed = (seed + 0x6d2b79f5) >>> 0
-  let t = seed
-  t = Math.imul(t ^ (t >>> 15), t | 1)
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
+const rnd = seededRandom(12345)
 const gauss = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd())
 const normalise = (v: Float32Array) => {
   let s = 0

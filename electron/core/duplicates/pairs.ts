@@ -12,6 +12,7 @@
  * Memory: the vectors (n × dim × 4 bytes, in the kernel's memory), the cells (n × probes slot
  * numbers) and the pairs found. bench/duplicates.ts measures time and recall against brute force.
  */
+import { seededRandom } from '../util/random'
 import { VectorStore } from '../engines/local/vector-storage'
 import { Slicer } from '../util/slices'
 
@@ -54,16 +55,7 @@ export function vectorSet(dim: number, n: number): VectorSet {
  */
 export const marginFor = (floor: number) => 0.18 * Math.sqrt(Math.max(0, 2 - 2 * floor))
 
-function rng(seed: number) {
-  let a = seed >>> 0 || 0x9e3779b9
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const rng = (seed: number) => seededRandom(seed >>> 0 || 0x9e3779b9)
 
 function aborted(signal?: AbortSignal) {
   if (signal?.aborted) throw signal.reason ?? new Error('aborted')

@@ -1,3 +1,4 @@
+import { seededRandom } from '../../util/random'
 import { VectorStore } from './vector-storage'
 import { jacobiEigen } from './linalg'
 
@@ -12,16 +13,7 @@ export interface Projection {
   compsMean: Float32Array
 }
 
-function rng(seed: number) {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const rng = seededRandom
 
 /** Orthonormalises the columns of a (rows x cols, column-major: cols arrays of `rows`) in place. */
 function orthonormalise(cols: Float32Array[]): void {

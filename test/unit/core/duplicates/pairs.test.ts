@@ -3,6 +3,7 @@
  * like descriptors, with the partitioned path forced on a small set, and the perceptual-hash pass
  * (phash-pairs.ts), which must be exact.
  */
+import { seededRandom } from '../../../../electron/core/util/random'
 import { describe, expect, it } from 'vitest'
 import {
   partition,
@@ -13,14 +14,7 @@ import {
 import { phashPairs, PHASH_MAX_BITS } from '../../../../electron/core/duplicates/phash-pairs'
 import { hamming } from '../../../../electron/core/gallery/phash'
 
-let seed = 99
-const rnd = () => {
-  seed = (seed + 0x6d2b79f5) >>> 0
-  let t = seed
-  t = Math.imul(t ^ (t >>> 15), t | 1)
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
+const rnd = seededRandom(99)
 const gauss = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd())
 const normalise = (v: Float32Array) => {
   const s = Math.sqrt(v.reduce((a, x) => a + x * x, 0)) || 1
