@@ -490,7 +490,18 @@ describe('Copy gallery in the browser: dry run, pause, resume, kill -9 of the ho
       'The 2 selected pictures',
     )
     await page.getByTestId('copy-plan-run').click()
-    await page.getByTestId('copy-nothing').waitFor({ timeout: 90_000 })
+    // the dry run ends in one of these: say which, with the dialog's text, if not the right one
+    await page
+      .locator(
+        '[data-testid="copy-nothing"], [data-testid="copy-stale"], [data-testid="copy-plan"], [data-testid="error-alert"]',
+      )
+      .first()
+      .waitFor({ timeout: 90_000 })
+    await page.getByTestId('copy-planning').waitFor({ state: 'detached', timeout: 90_000 })
+    expect(
+      await page.getByTestId('copy-nothing').count(),
+      (await page.getByTestId('copy-dialog').textContent()) ?? '',
+    ).toBe(1)
     const count = async (k: string) =>
       Number(
         (await page.getByTestId(`copy-count-${k}`).locator('.cp-n').textContent())?.replace(

@@ -119,8 +119,8 @@ export function createCopyService(d: CopyServiceDeps) {
   /** A fresh metadata export of a profile, watched to its end and downloaded: its file. */
   async function freshDump(profile: string): Promise<string> {
     // Quiet: the copy's dry run reports on it; a "Metadata export finished — import it" toast
-    // would send the user elsewhere.
-    const task = await d.dumps.tasks.dumpCreate({ profile }, { quiet: true })
+    // would send the user elsewhere. Looked at every 3 s at most: the user waits for it.
+    const task = await d.dumps.tasks.dumpCreate({ profile }, { quiet: true, pollMaxMs: 3000 })
     const r = await d.dumps.watch(profile, task.id)
     if (!r || r.status !== 'SUCCESS' || !r.file) {
       throw new CoreError(

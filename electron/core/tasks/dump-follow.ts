@@ -152,20 +152,29 @@ export function createDumpFollow({
 
   const sleep = (ms: number) => sleepFor(ms, closing())
 
-  /** Polls a task until it finishes; resolves with its final record (null if closed first). */
-  function watch(profile: string, id: number): Promise<DumpRecord | null> {
+  /**
+   * Polls a task until it finishes; resolves with its final record (null if closed first).
+   * `maxMs` caps the backoff for an export someone waits on (a copy's dry run): a poll that just
+   * missed the end must not leave them waiting half a minute more.
+   */
+  function watch(
+    profile: string,
+    id: number,
+    o: { maxMs?: number } = {},
+  ): Promise<DumpRecord | null> {
     const k = wkey(profile, id)
     const running = watchers.get(k)
     if (running) return running
+    const cap = Math.min(maxMs, o.maxMs ?? maxMs)
     const p = (async (): Promise<DumpRecord | null> => {
-      let delay = firstMs
+      let delay = Math.min(firstMs, cap)
       let failures = 0
       let lastError: ApiError | null = null
       let lastStatus = records.get(profile, id)?.status ?? null
       for (;;) {
         await sleep(delay)
         if (closing().aborted) return null
-        delay = Math.min(maxMs, delay * factor)
+        delay = Math.min(cap, delay * factor)
         let task: DumpMetaTask | undefined
         try {
           const engine = await d.engines.get(profile)
@@ -176,6 +185,10 @@ export function createDumpFollow({
           if (closing().aborted) return null
           failures++
           lastError = toApiError(e, d.logger.redact)
+          d.logger.log(
+            'warn',
+            logf`dump ${id} of ${profile}: DumpMetaList failed (${failures}/${maxFailures}): ${lastError.code}`,
+          )
           if (failures < maxFailures) continue
           const r = records.put(profile, id, {
             message: `Stopped watching: ${lastError.code}: ${lastError.message}`,

@@ -282,8 +282,14 @@ export function createDumpService(d: DumpServiceDeps) {
     watch,
     download,
     tasks: {
-      /** `quiet`: no notification about this export (its caller reports on it). */
-      async dumpCreate(input: { profile?: string }, opts: { quiet?: boolean } = {}) {
+      /**
+       * `quiet`: no notification about this export (its caller reports on it). `pollMaxMs`: the
+       * longest pause between two looks at it (its caller waits for it).
+       */
+      async dumpCreate(
+        input: { profile?: string },
+        opts: { quiet?: boolean; pollMaxMs?: number } = {},
+      ) {
         const p = profileOf(input.profile)
         const engine = await d.engines.get(p.name)
         const res = await engine.dumpMeta()
@@ -299,7 +305,7 @@ export function createDumpService(d: DumpServiceDeps) {
           ours: true,
         })
         emitStatus(p.name, r)
-        void watch(p.name, res.id)
+        void watch(p.name, res.id, opts.pollMaxMs ? { maxMs: opts.pollMaxMs } : {})
         return view(p.name, r)
       },
       async dumpList(input: { profile?: string }) {
