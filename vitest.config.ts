@@ -1,9 +1,14 @@
 import { defineConfig } from 'vitest/config'
 import vue from '@vitejs/plugin-vue'
+import os from 'node:os'
 import { rendererAliases } from './aliases.config'
 
 export default defineConfig({
   test: {
+    // Two test files at a time even on a 2-core machine (vitest's default there is one): most
+    // tests wait on child processes, HTTP and paced calls rather than compute. The browser tests
+    // (e2e) still run one file at a time, after the others.
+    maxWorkers: Math.max(2, os.availableParallelism() - 1),
     projects: [
       {
         test: {

@@ -49,10 +49,16 @@ export function useRendererHost(
       }),
     )
   })
-  afterAll(() => {
+  afterAll(async () => {
     stopEvents()
     setBridge(null)
-    host?.proc.kill('SIGTERM')
+    const proc = host?.proc
+    if (proc && proc.exitCode === null && proc.signalCode === null) {
+      // its data folder is removed once it has stopped writing there
+      const exited = new Promise((r) => proc.once('exit', r))
+      proc.kill('SIGTERM')
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))])
+    }
     t.cleanup()
   })
   /** A contract call's whole reply (`{ result }` or `{ error }`). */

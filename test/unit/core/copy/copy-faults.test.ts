@@ -192,7 +192,7 @@ describe('the copy job under faults', () => {
     await d('images.remove', { profile: 'local', productId: 'refused', picName: 'r.jpg' })
   }, 300_000)
 
-  it('batch path: increment.meta tasks through OSS faults, each picture once; a shared PicName goes by AddImage', async () => {
+  it('batch path: increment.meta tasks through OSS faults, each picture once; one PicName never twice in a task', async () => {
     const plan = await d<CopyPlan>('copy.plan', {
       from: 'local',
       to: 'to-batch',
@@ -215,9 +215,16 @@ describe('the copy job under faults', () => {
       ),
     )
     expect(new Set(ok).size).toBe(ok.length)
-    expect(ok).toHaveLength(total - 1)
+    // No task holds one PicName twice (a batch folder holds one file per PicName): a twin that
+    // met its twin in a task went by AddImage; twins in two different tasks both went by batch.
+    for (const t of tasks) {
+      const pics = [...core.batch.store().iterateLines(t.id, ['ok'])].map((l) => l.meta.PicName)
+      expect(new Set(pics).size, `task ${t.id}`).toBe(pics.length)
+    }
     const adds = api.log.slice(before).filter((l) => l.action === 'AddImage' && l.upstream === 200)
-    expect(new Set(adds.map((l) => l.digest)).size).toBe(1)
+    const viaAdd = new Set(adds.map((l) => l.digest)).size
+    expect(viaAdd).toBeLessThanOrEqual(1)
+    expect(ok.length + viaAdd).toBe(total)
     expect(ossFaults.log.some((l) => l.decision.startsWith('500'))).toBe(true)
     expect(ossFaults.log.some((l) => l.decision === 'drop')).toBe(true)
     expect(await listed('batch', keysOf(items))).toEqual({ count: total, missing: [] })
