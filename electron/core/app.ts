@@ -113,6 +113,9 @@ export function createCore(opts: CoreOptions) {
     cloudTimeouts: opts.cloudTimeouts,
     status,
     cache: galleries.sink,
+    // the jobs service is made below; Detail answers come later, once engines are used
+    onInstance: (profile, instance) => jobService.learnInstance(profile, instance),
+    onInvalidate: (profile) => jobService.refreshLimits(profile),
   })
 
   const profileService = createProfileService({

@@ -214,7 +214,7 @@ describe('Copy gallery in the browser: dry run, pause, resume, kill -9 of the ho
     expect(await page.getByTestId('copy-full').textContent()).toContain('6 pictures too many')
     expect(await page.getByTestId('copy-start').isDisabled()).toBe(true)
     // room made in the target: the dry run again fits
-    await setCapacity(1000)
+    await setCapacity(1_000_000)
     await page.getByTestId('copy-plan-run').click()
     await page.waitForFunction(
       () => !document.querySelector('[data-testid="copy-full"]'),
@@ -443,7 +443,7 @@ describe('Copy gallery in the browser: dry run, pause, resume, kill -9 of the ho
     expect(await count('update')).toBe(1)
     expect(await count('add')).toBe(0)
     expect(await page.getByTestId('copy-capacity').textContent()).toContain(
-      `${N} used − 2 = ${N - 2} of 1,000`,
+      `${N} used − 2 = ${N - 2} of 1,000,000`,
     )
     // not without the confirmation
     expect(await page.getByTestId('copy-start').isDisabled()).toBe(true)

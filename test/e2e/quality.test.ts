@@ -221,6 +221,23 @@ describe('the Quality view in Chromium (headless host, local engine, real pictur
       .locator('img')
       .getAttribute('src')
     expect(src).toMatch(/^data:image\/jpeg;base64,/)
+    // the expected picture and the first result, from Loupe's own copies, where the row has them
+    await page.waitForFunction(
+      () => !document.querySelector('[data-testid^="eval-thumb-"][data-state="loading"]'),
+      undefined,
+      { timeout: 30_000 },
+    )
+    const thumbStates = await rows.evaluateAll((els) =>
+      els.map((e) => [
+        e.querySelector('[data-testid="eval-thumb-expected"]')?.getAttribute('data-state'),
+        e.querySelector('[data-testid="eval-thumb-first"]')?.getAttribute('data-state'),
+      ]),
+    )
+    expect(thumbStates).toEqual(
+      core.rows
+        .slice(0, set.queries)
+        .map((r) => [r.expected ? 'ready' : 'none', r.top.length ? 'ready' : 'none']),
+    )
     const shownRanks = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-rank')))
     expect(shownRanks).toEqual(core.rows.slice(0, set.queries).map((r) => String(r.rank ?? '')))
     expect(await shots('quality-run')).toEqual([])
@@ -286,13 +303,21 @@ describe('the Quality view in Chromium (headless host, local engine, real pictur
       undefined,
       { timeout: 180_000 },
     )
-    const { runs } = await call<{ runs: { runId: string; name: string }[] }>(
-      dispatch,
-      'eval.runs',
-      {},
-    )
+    const { runs } = await call<{
+      runs: { runId: string; name: string; options: { crop: boolean } }[]
+    }>(dispatch, 'eval.runs', {})
     const [b, a] = runs
     expect(b!.name).toBe('five results')
+    // the runs list says how each run searched (subject detection on or off)
+    const crops = await page
+      .getByTestId('eval-run-crop')
+      .evaluateAll((els) => els.map((e) => [e.getAttribute('data-crop'), e.textContent?.trim()]))
+    expect(crops).toEqual(
+      runs.map((r) => [
+        r.options.crop ? 'on' : 'off',
+        `subject detection ${r.options.crop ? 'on' : 'off'}`,
+      ]),
+    )
     const want = await call<{ better: unknown[]; worse: unknown[]; same: number }>(
       dispatch,
       'eval.compare',

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import type { Engine } from './types'
+import type { Engine, InstanceInfo } from './types'
 import type { Featurizer } from './local/featurizer/types'
 import { createLocalEngine } from './local/index'
 import { createCloudEngine } from './cloud/index'
@@ -25,6 +25,10 @@ export interface EngineRegistryOptions {
   status?: StatusReporter
   /** The gallery cache of a profile: every engine handed out writes through to it. */
   cache: (profile: string) => GalleryCacheSink
+  /** Every Detail answer of a cloud profile's instance (its QPS and capacity pace the queue). */
+  onInstance?: (profile: string, instance: InstanceInfo) => void
+  /** A profile's engine was dropped (the profile changed or went): its limits are read again. */
+  onInvalidate?: (profile: string) => void
 }
 
 /**
@@ -68,6 +72,19 @@ export function createEngineRegistry(opts: EngineRegistryOptions) {
     return cloudEngine(c, secret, token)
   }
 
+  /** A saved cloud profile's engine reports each Detail answer (`onInstance`). */
+  function reporting(p: StoredProfile, engine: Engine): Engine {
+    const report = opts.onInstance
+    if (p.kind !== 'cloud' || !report) return engine
+    const detail = engine.detail.bind(engine)
+    engine.detail = async () => {
+      const r = await detail()
+      report(p.name, r.instance)
+      return r
+    }
+    return engine
+  }
+
   /** The stored AccessKey secret (required) and token of a cloud profile, redacted from the log. */
   async function storedSecrets(
     name: string,
@@ -103,7 +120,7 @@ export function createEngineRegistry(opts: EngineRegistryOptions) {
       let e = open.get(name)
       if (!e) {
         const p = opts.profiles.get(name)
-        e = build(p).then((engine) => writeThrough(engine, opts.cache(name)))
+        e = build(p).then((engine) => writeThrough(reporting(p, engine), opts.cache(name)))
         open.set(name, e)
         e.catch(() => open.delete(name))
       }
@@ -146,6 +163,7 @@ export function createEngineRegistry(opts: EngineRegistryOptions) {
       const e = open.get(name)
       open.delete(name)
       if (e) await (await e.catch(() => null))?.close()
+      opts.onInvalidate?.(name)
     },
     async closeAll(): Promise<void> {
       const all = [...open.values()]

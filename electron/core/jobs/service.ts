@@ -30,7 +30,13 @@ import {
   type BulkAddRuntime,
 } from './bulk-add/index'
 import { createBulkService } from './bulk-service'
-import { cloudRateLimits, localRateLimits, type RateLimits } from './limits'
+import {
+  cloudRateLimits,
+  localRateLimits,
+  type CloudInstanceLimits,
+  type RateLimits,
+} from './limits'
+import { instanceKey } from '../tasks/dump-records'
 import { JobQueue } from './queue'
 import type { BackgroundService, StartResult } from '../background'
 import { lockOwner, tryLock } from '../util/lock'
@@ -98,15 +104,74 @@ export function createJobService(d: JobServiceDeps) {
   /** Bulk adds whose plan is streaming into their job. */
   const filling = new Map<JobId, Promise<unknown>>()
 
+  /**
+   * What each cloud profile's instance said about itself (Detail: its search QPS and capacity),
+   * for the instance the profile points at now (`instanceKey`): the queue paces that profile's
+   * calls by it (AddImage 1/s on 100,000-image instances, searches at the QPS bought).
+   */
+  const learned = new Map<string, CloudInstanceLimits & { key: string }>()
+  /** Cloud profiles whose instance is being asked once (the first time their limits are needed). */
+  const asking = new Set<string>()
+
   const rateLimits = (profile: string): RateLimits => {
     try {
       const p = d.profiles.get(profile)
-      if (p.kind === 'cloud') return cloudRateLimits()
+      if (p.kind === 'cloud') {
+        const f = learned.get(profile)
+        if (f && f.key === instanceKey(p)) return cloudRateLimits(f)
+        askOnce(profile)
+        return cloudRateLimits()
+      }
       const qps = p.local?.qps ?? 0
       return qps > 0 ? localRateLimits({ search: qps }) : localRateLimits()
     } catch {
       return cloudRateLimits()
     }
+  }
+
+  /** Detail of a cloud profile's instance, once, in the background: its answer is learned. */
+  function askOnce(profile: string) {
+    if (asking.has(profile) || closing) return
+    asking.add(profile)
+    void (async () => {
+      try {
+        // The registry reports every Detail answer (learnInstance) — this one too.
+        await (await d.engines.get(profile)).detail()
+      } catch (e) {
+        d.logger.log(
+          'info',
+          logf`limits of ${profile}: Detail failed, documented defaults kept: ${(e as Error).message}`,
+        )
+      } finally {
+        asking.delete(profile)
+      }
+    })()
+  }
+
+  /** A cloud instance's Detail answer: its QPS and capacity pace the profile's calls from now on. */
+  function learnInstance(profile: string, instance: { qps: number; capacity: number }) {
+    let p
+    try {
+      p = d.profiles.get(profile)
+    } catch {
+      return
+    }
+    if (p.kind !== 'cloud') return
+    const next = {
+      key: instanceKey(p),
+      ...(instance.qps > 0 ? { qps: instance.qps } : {}),
+      ...(instance.capacity > 0 ? { capacity: instance.capacity } : {}),
+    }
+    const prev = learned.get(profile)
+    if (prev && prev.key === next.key && prev.qps === next.qps && prev.capacity === next.capacity)
+      return
+    learned.set(profile, next)
+    const r = cloudRateLimits(next)
+    d.logger.log(
+      'info',
+      logf`limits of ${profile}: AddImage ${r.add ?? 0}/s, searches ${r.search ?? 0}/s (instance QPS ${instance.qps}, capacity ${instance.capacity})`,
+    )
+    queue?.refreshLimits(profile)
   }
 
   const runtime: BulkAddRuntime = {
@@ -402,6 +467,9 @@ export function createJobService(d: JobServiceDeps) {
     },
     /** The rate limits the queue applies to a profile's calls. */
     rateLimits,
+    learnInstance,
+    /** A profile changed (its QPS, or the instance it points at): its limiters read it again. */
+    refreshLimits: (profile: string) => queue?.refreshLimits(profile),
     /** Every job kind this core runs (bulk add and the kinds registered by other services). */
     kinds: (): string[] => [BULK_ADD_KIND, ...kinds.keys()],
     /** Whether this process runs the queue (started). */

@@ -73,6 +73,8 @@ const en = {
       none: 'No run yet.',
       noneHelp: 'Choose a test set, preview it and run it: its figures are kept here.',
       unknown: 'Job removed',
+      cropOn: 'subject detection on',
+      cropOff: 'subject detection off',
     },
     run: {
       testSet: 'Test set',
@@ -262,6 +264,8 @@ const zh: typeof en = {
       none: '还没有运行。',
       noneHelp: '选择测试集,预览后运行:其结果会保存在这里。',
       unknown: '任务已移除',
+      cropOn: '主体检测:开',
+      cropOff: '主体检测:关',
     },
     run: {
       testSet: '测试集',

@@ -25,6 +25,10 @@ export interface RemoteLoupe {
   close(): Promise<void>
 }
 
+/**
+ * `capacity`: the remote instance's, in images — by default 1,000,000, an instance the cloud lets
+ * take AddImage at 5/s (1/s at 100,000 and below: the client learns it from Detail).
+ */
 export async function startRemote(opts: { capacity?: number } = {}): Promise<RemoteLoupe> {
   const t = tempDir('loupe-copy-remote-')
   const renderer = path.join(t.dir, 'renderer')
@@ -33,12 +37,10 @@ export async function startRemote(opts: { capacity?: number } = {}): Promise<Rem
   const data = path.join(t.dir, 'data')
   const key = await createKeyStore(data).create({ description: 'copy test' })
   const host = await startHeadless({ dataDir: data, port: 0, rendererDir: renderer, log: () => {} })
-  if (opts.capacity) {
-    await call(host.core.dispatch as Dispatch, 'profiles.update', {
-      name: 'local',
-      patch: { local: { capacity: opts.capacity } },
-    })
-  }
+  await call(host.core.dispatch as Dispatch, 'profiles.update', {
+    name: 'local',
+    patch: { local: { capacity: opts.capacity ?? 1_000_000 } },
+  })
   const client = makeClient({
     port: host.port,
     accessKeyId: key.accessKeyId,
