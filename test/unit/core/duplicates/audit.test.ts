@@ -168,6 +168,45 @@ describe(`near-duplicate audit (${HM ? 'catalogue-hm photos' : 'generated catalo
     }
   })
 
+  it('an audit running when Loupe closes goes on when Loupe opens again: the same groups', async () => {
+    const signature = (groups: DuplicateGroup[]) =>
+      groups
+        .map((g) => `${g.kind}:${g.members.map((m) => key(m.productId, m.picName)).join(',')}`)
+        .sort()
+    const before = signature(await groupsOf())
+    // Loupe is closed (as on quit) right after the audit was started: its steps are under way
+    // (the queue's progress says how far it got)
+    const previous = (await api<{ jobId: number | null }>('duplicates.status')).jobId
+    let last = { done: 0, total: 0, state: '' }
+    const off = core.events.onAny((name, payload) => {
+      const p = payload as {
+        jobId: number
+        kind: string
+        done: number
+        total: number
+        state: string
+      }
+      if (name !== 'job.progress' || p.kind !== 'duplicate-audit' || p.jobId === previous) return
+      last = { done: p.done, total: p.total, state: p.state }
+    })
+    const { jobId } = await api<{ jobId: number }>('duplicates.scan', {})
+    await core.close()
+    off()
+    console.log(`audit closed at ${last.done}/${last.total} steps (${last.state})`)
+    // not finished when Loupe closed
+    expect(last.state).not.toBe('done')
+    expect(last.done).toBeLessThan(last.total || Infinity)
+
+    core = makeCore(data)
+    await core.start()
+    const job = await settle(jobId)
+    expect(job).toMatchObject({ state: 'done', failed: 0 })
+    const items = await api<{ items: { state: string }[] }>('jobs.items', { jobId, limit: 1000 })
+    expect(items.items.map((i) => i.state)).toEqual(items.items.map(() => 'done'))
+    expect(await api<{ state: string }>('duplicates.status')).toMatchObject({ state: 'done' })
+    expect(signature(await groupsOf())).toEqual(before)
+  })
+
   it('stages actions (undoable), then applies them through the write path: engine and cache together', async () => {
     const groups = await groupsOf()
     const del = groupWith(groups, base(ACROSS[0]))!
