@@ -42,9 +42,10 @@ function planText(ctx: CommandContext, plan: CopyPlan, items: CopyPlanItem[]): v
       `${s.ossObject} OSS objects`,
   )
   const cap = plan.capacity
+  const n = (v: number) => v.toLocaleString('en-US')
   ctx.out(
-    `  capacity: ${cap.used} → ${cap.afterCopy} of ${cap.target ?? 'unknown'}` +
-      (cap.fits ? '' : ` — does not fit: ${cap.short} pictures too many`),
+    `  capacity: ${n(cap.used)} → ${n(cap.afterCopy)} of ${cap.target === null ? 'unknown' : n(cap.target)}` +
+      (cap.fits ? '' : ` — does not fit: ${n(cap.short)} pictures too many`),
   )
   ctx.out(
     `  rate: ${plan.rate.qps ? `${plan.rate.qps}/s` : 'unlimited'}, about ${plan.rate.estimateSeconds}s`,
