@@ -14,6 +14,9 @@
  * limit), while a persistent overload converges to what the instance accepts.
  */
 
+/** Spacing added at ≤ 1 call/s (see `pump`): 1.5 % — 15 ms between calls at 1/s. */
+export const STRICT_MARGIN = 0.015
+
 export class AbortedError extends Error {
   constructor(message = 'Aborted') {
     super(message)
@@ -217,13 +220,18 @@ export class RateLimiter {
         continue
       }
       const now = this.now()
-      const interval = 1000 / this.rate
-      const tolerance = (this.burst - 1) * interval
+      // At one call a second or less, a one-second window of the instance's flow control holds a
+      // single call: two calls closer than the interval are refused whatever the average. Such
+      // rates are spaced strictly (no making up for a late timer, no burst) with a small margin
+      // for the calls' own jitter on the way.
+      const strict = this.rate <= 1
+      const interval = (1000 / this.rate) * (strict ? 1 + STRICT_MARGIN : 1)
+      const tolerance = strict ? 0 : (this.burst - 1) * interval
       // A waiter already queued when its slot came is granted that slot even if the timer fired
       // late (up to one interval), so timer lateness never lowers the average rate; after an idle
       // period the schedule restarts from now (no burst beyond `burst`).
       const head = this.queue[0]
-      const lag = head.since <= this.nextFreeAt ? interval : 0
+      const lag = !strict && head.since <= this.nextFreeAt ? interval : 0
       const slot = Math.max(this.nextFreeAt, now - Math.max(tolerance, lag))
       if (slot <= now) {
         this.nextFreeAt = slot + interval

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { EngineError, foreignCode } from '../../../../electron/core/engines/errors'
-import { AbortedError, RateLimiter } from '../../../../electron/core/jobs/limiter'
+import { AbortedError, RateLimiter, STRICT_MARGIN } from '../../../../electron/core/jobs/limiter'
 import { cloudRateLimits, localRateLimits } from '../../../../electron/core/jobs/limits'
 import {
   DEFAULT_RETRY,
@@ -64,6 +64,25 @@ describe('RateLimiter', () => {
     clock = 5100
     await sleep(150)
     expect(d).toBe(true)
+  })
+
+  it('at 1/s or less never spaces two calls closer than the interval (a late timer is not made up for)', async () => {
+    let clock = 0
+    const l = new RateLimiter({ ratePerSec: 1, burst: 2, now: () => clock })
+    await l.acquire() // at 0
+    let b = false
+    const pb = l.acquire().then(() => (b = true))
+    clock = 1100 // the timer fired 100 ms late
+    await pb
+    expect(b).toBe(true)
+    let c = false
+    void l.acquire().then(() => (c = true))
+    clock = 2000 // the averaged schedule would grant now: only 900 ms after B
+    await sleep(100)
+    expect(c).toBe(false)
+    clock = 1100 + 1000 * (1 + STRICT_MARGIN) // the interval and its margin after B
+    await sleep(1100)
+    expect(c).toBe(true)
   })
 
   it('is unlimited without a rate', async () => {
