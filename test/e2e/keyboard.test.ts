@@ -515,6 +515,13 @@ describe('keyboard only: every main task without a mouse, with the focus in sigh
         opener,
       )
       await expectVisible(page, `${opener} after Esc`)
+      // gone for good: the dialog's leave transition ends (and hands the focus back once more)
+      // before the next step moves the focus elsewhere
+      await page.waitForFunction((sel) => !document.querySelector(sel), inside)
+      await page.waitForFunction(
+        (id) => document.activeElement?.getAttribute('data-testid') === id,
+        opener,
+      )
     }
     expect(errors).toEqual([])
   })

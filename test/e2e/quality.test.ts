@@ -513,7 +513,7 @@ describe('the Quality view in Chromium (headless host, local engine, real pictur
     )
     // and the Gallery shows the original, not the copy
     await page.getByTestId('nav').getByText('Gallery', { exact: true }).click()
-    await page.getByTestId('gallery-card').first().waitFor()
+    await page.getByTestId('gallery-card').first().waitFor({ timeout: 60_000 })
     await page.getByTestId('gallery-search').locator('input').fill(first.copyProduct)
     await page.waitForFunction(
       () => !document.querySelector('[data-testid="gallery-card"]'),
@@ -521,7 +521,7 @@ describe('the Quality view in Chromium (headless host, local engine, real pictur
       { timeout: 15_000 },
     )
     await page.getByTestId('gallery-search').locator('input').fill(first.product)
-    await page.getByTestId('gallery-card').first().waitFor()
+    await page.getByTestId('gallery-card').first().waitFor({ timeout: 60_000 })
     expect(await page.getByTestId('gallery-card-product').allTextContents()).toContain(
       first.product,
     )

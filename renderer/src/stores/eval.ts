@@ -143,7 +143,12 @@ export const useEvalStore = defineStore('eval', () => {
     if (!p) {
       p = getBridge()
         .api.eval.thumbnail({ runId: ref.runId, profile: ref.profile, index, ref: kind })
-        .then((r) => r.dataUrl)
+        .then((r) => {
+          // no picture (yet): a row still running has no expected picture or first result —
+          // asked again later instead of remembered as none
+          if (!r.dataUrl) thumbs.delete(key)
+          return r.dataUrl
+        })
         .catch(() => {
           thumbs.delete(key)
           return null
