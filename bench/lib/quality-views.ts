@@ -7,18 +7,10 @@
  */
 import { readFileSync } from 'node:fs'
 import sharp from 'sharp'
+import { seededRandom } from '../../electron/core/util/random'
 
-/** Small deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Small deterministic PRNG (mulberry32, the core's). */
+export const prng = seededRandom
 
 const between = (r: () => number, lo: number, hi: number) => lo + (hi - lo) * r()
 

@@ -19,6 +19,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import sharp from 'sharp'
 import { hamming, phashRaw } from '../../electron/core/imaging/phash'
+import { seededRandom } from '../../electron/core/util/random'
 
 // vitest defines __dirname; benches run as ES modules under tsx, where only import.meta.dirname exists.
 const HERE = typeof __dirname === 'string' ? __dirname : import.meta.dirname
@@ -40,17 +41,9 @@ export function catalogueName(n: number): string {
 
 // ---- drawing --------------------------------------------------------------------------------
 
-/** mulberry32: a small, fast, well-mixed 32-bit PRNG. */
-function rng(seed: number): () => number {
-  let a = (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + 0x6d2b79f5) >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** mulberry32 (the core's seeded generator) on a mixed seed: the same sequences as ever. */
+const rng = (seed: number): (() => number) =>
+  seededRandom((Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + 0x6d2b79f5) >>> 0)
 
 /** 5 × 7 glyphs, one string of 5 bits per row. */
 const FONT: Record<string, string[]> = {

@@ -8,6 +8,7 @@ import {
   type FilterColumns,
   type FilterRecord,
 } from '../../../../electron/core/engines/local/filter'
+import { seededRandom as rng } from '../../../../electron/core/util/random'
 
 const COLS: FilterColumns = {
   int_attr: 'int_attr',
@@ -258,17 +259,6 @@ describe('compileFilter semantics', () => {
 
 // ---- property tests: random filters agree between compileFilter and SQLite; garbage only ever yields
 // InvalidFilterClause ------------------------------------------------------------------------------
-
-function rng(seed: number) {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const INTF = ['int_attr', 'int_attr2', 'int_attr3', 'int_attr4']
 const STRF = ['str_attr', 'str_attr2', 'str_attr3', 'str_attr4']

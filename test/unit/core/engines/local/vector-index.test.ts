@@ -5,17 +5,7 @@ import {
   VectorIndex,
   type IndexEntry,
 } from '../../../../../electron/core/engines/local/vector-index'
-
-function rng(seed: number) {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { seededRandom as rng } from '../../../../../electron/core/util/random'
 
 function unit(r: () => number, dim: number): Float32Array {
   const v = new Float32Array(dim)
