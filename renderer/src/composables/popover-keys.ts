@@ -56,8 +56,29 @@ export function usePopoverKeys(
     show.value = v
   }
 
+  /**
+   * The panel left the page while open: its popconfirm was removed with it (a stopped job's Stop
+   * goes, and with it its confirmation, before the confirmation says it closed). Let go of the
+   * keys — an Esc meant for the drawer around it must reach the drawer — and of the focus.
+   */
+  function forget() {
+    if (!show.value) return
+    show.value = false
+    const active = document.activeElement
+    if (!(active instanceof HTMLElement) || active === document.body || !active.isConnected)
+      void nextTick(giveBack)
+    else opener = null
+  }
+  watch(panel, (now, before) => {
+    if (before && !now) forget()
+  })
+
   function onKey(e: KeyboardEvent) {
     if (!show.value) return
+    if (panel.value && !panel.value.isConnected) {
+      forget()
+      return
+    }
     if (e.key === 'Escape') {
       // Only the panel closes (not the drawer or dialog it sits in).
       e.preventDefault()
