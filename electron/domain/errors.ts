@@ -19,6 +19,7 @@ import { NETWORK_ERRORS } from './error-catalogue/network'
 import { GALLERY_ERRORS, PICTURE_ERRORS } from './error-catalogue/pictures'
 import { TASK_ERRORS } from './error-catalogue/tasks'
 import { DUPLICATE_ERRORS } from './error-catalogue/duplicates'
+import { SPACE_ERRORS } from './error-catalogue/space'
 
 export type { ErrorEntry, ErrorLocale, ErrorText, RetryClass } from './error-catalogue/entry'
 
@@ -36,6 +37,7 @@ export const ERROR_CATALOGUE_PARTS = {
   copy: COPY_ERRORS,
   access: ACCESS_ERRORS,
   duplicates: DUPLICATE_ERRORS,
+  space: SPACE_ERRORS,
 } as const
 
 export const ERROR_CATALOGUE = {
@@ -51,6 +53,7 @@ export const ERROR_CATALOGUE = {
   ...COPY_ERRORS,
   ...ACCESS_ERRORS,
   ...DUPLICATE_ERRORS,
+  ...SPACE_ERRORS,
 } satisfies Record<string, ErrorEntry>
 
 /** A code the catalogue lists. */

@@ -11,6 +11,7 @@ import { KEEP_DUMP_TASKS, writeDump } from './dump'
 import { IncreaseRunner } from './increase'
 import { entryOf } from './load-index'
 import { parseRegion } from './picture'
+import { toSpace } from './space'
 import { LIMITS, requireString } from './validate'
 import type { Writes } from './writes'
 
@@ -116,7 +117,7 @@ export function createBackground(ctx: EngineContext, o: BackgroundOptions) {
           if (ctx.closed) return
           const vec = checkVector(ctx, emb.vector)
           store.setVector(id, vec, featurizer.version, row.region)
-          index.upsert(entryOf(row), vec)
+          index.upsert(entryOf(row), toSpace(ctx, vec))
           stale--
         } catch (e) {
           unrecoverable++

@@ -5,6 +5,7 @@
  */
 import { EngineError } from '../errors'
 import type { Featurizer } from './featurizer/types'
+import type { Projection } from './featurizer/pca'
 import type { RerankOptions } from './rerank'
 import type { Store } from './store'
 import type { VectorIndex } from './vector-index'
@@ -31,6 +32,13 @@ export interface EngineContext {
   closed: boolean
   /** Re-ranking of searches by picture and by name (null: plain similarity). */
   readonly rerank: RerankOptions | null
+  /**
+   * The gallery-adapted space in use (space.ts): the index holds every vector through it and
+   * every query passes through it. Null: the plain descriptor.
+   */
+  space: { id: number; projection: Projection } | null
+  /** Set while the index is being re-projected for another space: calls wait for it. */
+  switching: Promise<void> | null
 }
 
 /** A featurizer vector checked against the declared dimension. */

@@ -47,6 +47,7 @@ import { VectorIndex } from './vector-index'
 import { checkCapacity, createWrites } from './writes'
 import { ensurePrivateDir } from '../../util/private-fs'
 import { RERANK, type RerankOptions } from './rerank'
+import { createSpaces, toSpace, type Spaces } from './space'
 
 export { LOCAL_BUCKET } from './batch-path'
 export { newRequestId } from './request'
@@ -119,6 +120,11 @@ export interface LocalEngine extends Engine {
    * (predict-rest.ts); what changed is in the result.
    */
   predictCategories(opts?: PredictRestOptions): Promise<PredictCategoriesResult>
+  /**
+   * The gallery-adapted space (space.ts): learned from the gallery's own pictures, measured on
+   * them, switched on only when that measure says it helps; reversible.
+   */
+  readonly spaces: Spaces
 }
 
 export interface StoredVectorRow {
@@ -164,27 +170,10 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Local
       vectors: (ids) =>
         ids.map((id) => {
           const v = store.vector(id)
-          return v && v.version === featurizer.version ? v.vector : null
+          return v && v.version === featurizer.version ? toSpace(ctx, v.vector) : null
         }),
     },
   })
-  // In slices that give way to the event loop (see loadIndex): other calls of the core are
-  // answered meanwhile; this engine's own callers wait for it (it is returned once loaded).
-  let stale = 0
-  try {
-    ;({ stale } = await loadIndex(store, index, {
-      version: featurizer.version,
-      dim: featurizer.dim,
-      onProgress: opts.onLoad,
-      sliceMs: opts.loadSliceMs,
-    }))
-  } catch (e) {
-    index.close()
-    store.close()
-    unlock()
-    throw e
-  }
-
   const ctx: EngineContext = {
     dir,
     name: opts.name,
@@ -199,7 +188,38 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Local
     capacity,
     closed: false,
     rerank: opts.rerank === false ? null : (opts.rerank ?? RERANK),
+    space: null,
+    switching: null,
   }
+  // The gallery-adapted space switched on last time (space.ts), if it fits this featurizer.
+  let spaces: Spaces
+  try {
+    spaces = createSpaces(ctx)
+    ctx.space = spaces.opening()
+  } catch (e) {
+    index.close()
+    store.close()
+    unlock()
+    throw e
+  }
+  // In slices that give way to the event loop (see loadIndex): other calls of the core are
+  // answered meanwhile; this engine's own callers wait for it (it is returned once loaded).
+  let stale = 0
+  try {
+    ;({ stale } = await loadIndex(store, index, {
+      version: featurizer.version,
+      dim: featurizer.dim,
+      onProgress: opts.onLoad,
+      sliceMs: opts.loadSliceMs,
+      transform: (v) => toSpace(ctx, v),
+    }))
+  } catch (e) {
+    index.close()
+    store.close()
+    unlock()
+    throw e
+  }
+
   const writes = createWrites(ctx)
   const search = createSearch(ctx, throttle)
   const background = createBackground(ctx, { stale, writes })
@@ -247,6 +267,7 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Local
 
     setCategory: (req) => op(ctx, async (requestId) => ({ requestId, ...writes.setCategory(req) })),
     predictCategories: (o) => op(ctx, () => predictRest(ctx, o)),
+    spaces,
 
     addImage: (req) => op(ctx, (id) => writes.addImage(id, req)),
     updateImage: (req) => op(ctx, (id) => writes.updateImage(id, req)),

@@ -14,6 +14,8 @@ export interface LoadOptions {
   onProgress?: (done: number, total: number) => void
   /** Time budget of a slice in ms (tests). */
   sliceMs?: number
+  /** The vector as the index holds it (the adapted space's projection, space.ts). */
+  transform?: (v: Float32Array) => Float32Array
 }
 
 /**
@@ -41,7 +43,8 @@ export async function loadIndex(
       const rows = store.indexRows(after, PAGE)
       for (const row of rows) {
         if (row.fversion === o.version && row.vector.byteLength === o.dim * 4) {
-          index.upsert(entryOf(row), blobToVector(row.vector))
+          const v = blobToVector(row.vector)
+          index.upsert(entryOf(row), o.transform ? o.transform(v) : v)
         } else stale++
         after = row.id
       }

@@ -21,6 +21,8 @@ export async function op<T>(ctx: EngineContext, fn: (requestId: string) => Promi
       requestId,
     })
   try {
+    // The index is being re-projected for another adapted space (space.ts): a few seconds.
+    while (ctx.switching) await ctx.switching.catch(() => {})
     return await fn(requestId)
   } catch (e) {
     throw withRequestId(e, requestId)

@@ -17,6 +17,7 @@ import { describePicture, type Described } from './describe'
 import { filterToSql, parseFilter, type FilterAst } from './filter'
 import { formatRegion, probePicture } from './picture'
 import { auctionOf, predictCategory, rank } from './ranking'
+import { toSpace } from './space'
 import { IMAGE_FILTER_COLUMNS } from './store'
 import type { Throttle } from './throttle'
 import {
@@ -75,7 +76,10 @@ export function createSearch(ctx: EngineContext, throttle: Throttle) {
       const region = optionalString(req.region, 'Region', 100)
       const ast = parseOptionalFilter(o.filter)
       throttle.check()
-      const { vector: vec, box, all } = await queryOf(req.picContent, crop, region)
+      const described = await queryOf(req.picContent, crop, region)
+      const { box, all } = described
+      // Described queries are cached as plain vectors; the adapted space (if on) applies here.
+      const vec = toSpace(ctx, described.vector)
       const predicted = isProduct && o.categoryId == null ? predictCategory(ctx, vec) : null
       const categoryId = isProduct ? (o.categoryId ?? predicted!.categoryId) : OTHER_CATEGORY_ID
       const { auctions, matched } = rank(ctx, vec, o, ast)
@@ -114,7 +118,7 @@ export function createSearch(ctx: EngineContext, throttle: Throttle) {
       const stored = store.vector(row.id)
       const vec =
         stored && stored.version === featurizer.version && index.has(row.id)
-          ? checkVector(ctx, stored.vector)
+          ? toSpace(ctx, checkVector(ctx, stored.vector))
           : null
       if (!vec) {
         throw new EngineError(
@@ -210,8 +214,9 @@ export function createSearch(ctx: EngineContext, throttle: Throttle) {
       ])
       if (da.status === 'rejected') throw da.reason
       if (db.status === 'rejected') throw db.reason
-      const va = da.value.vector
-      const vb = db.value.vector
+      // Scored in the space the searches use (the adapted space, if on).
+      const va = toSpace(ctx, da.value.vector)
+      const vb = toSpace(ctx, db.value.vector)
       let s = 0
       for (let i = 0; i < va.length; i++) s += va[i] * vb[i]
       return { requestId, score: Math.min(1, Math.max(0, s)) }

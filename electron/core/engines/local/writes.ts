@@ -18,6 +18,7 @@ import { filterToSql, parseFilter } from './filter'
 import { entryOf } from './load-index'
 import { formatRegion, makeSource, probePicture } from './picture'
 import { predictCategory } from './ranking'
+import { toSpace } from './space'
 import { IMAGE_FILTER_COLUMNS, type ImageRow } from './store'
 import {
   LIMITS,
@@ -77,7 +78,9 @@ export function createWrites(ctx: EngineContext) {
     const exists = () => store.idOf(productId, picName) !== null
     if (!exists() && store.count() >= ctx.capacity) throw overQuota(ctx.capacity)
     const { vector: vec, box } = await describePicture(ctx, info, crop, region, false)
-    const predicted = isProduct && attrs.categoryId == null ? predictCategory(ctx, vec) : null
+    // The index holds vectors through the adapted space, if one is on; the store the plain ones.
+    const spaced = toSpace(ctx, vec)
+    const predicted = isProduct && attrs.categoryId == null ? predictCategory(ctx, spaced) : null
     const categoryId = isProduct ? (attrs.categoryId ?? predicted!.categoryId) : OTHER_CATEGORY_ID
     const source = await makeSource(info.bytes, info)
     if (ctx.closed)
@@ -103,7 +106,7 @@ export function createWrites(ctx: EngineContext) {
       if (!exists() && store.count() >= ctx.capacity) throw overQuota(ctx.capacity)
       return store.upsert({ ...row, vector: vec, fversion: featurizer.version, source }, Date.now())
     })
-    index.upsert({ rowId: id, ...row }, vec)
+    index.upsert({ rowId: id, ...row }, spaced)
     return {
       categoryId,
       region: regionText,
