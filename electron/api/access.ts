@@ -125,6 +125,10 @@ export const METHOD_SCOPES: Record<MethodName<Contract>, AccessScope> = {
   'duplicates.plan': 'full',
   'duplicates.discard': 'full',
   'duplicates.apply': 'full',
+  'space.status': 'read',
+  'space.learn': 'full',
+  'space.apply': 'full',
+  'space.revert': 'full',
 }
 
 /** The scope a method needs; `full` for a name the contract does not know (fail closed). */

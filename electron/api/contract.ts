@@ -11,6 +11,7 @@ import { secretsDomain } from './domains/secrets'
 import { copyDomain } from './domains/copy'
 import { evalDomain } from './domains/eval'
 import { duplicatesDomain } from './domains/duplicates'
+import { spaceDomain } from './domains/space'
 import { CoreStatus } from './events'
 
 const Empty = z.object({}).strict()
@@ -82,6 +83,7 @@ export const contract = {
   copy: copyDomain,
   eval: evalDomain,
   duplicates: duplicatesDomain,
+  space: spaceDomain,
 } as const
 
 export type Contract = typeof contract

@@ -26,6 +26,7 @@ import { createWatchService } from './watch/service'
 import { createCopyService } from './copy/service'
 import { createEvalService } from './eval/service'
 import { createDuplicateService } from './duplicates/service'
+import { createSpaceService } from './spaces/service'
 import { ensureDataFolder, tightenDataFolder } from './util/private-fs'
 import type { WatchTimings } from './watch/runner'
 
@@ -228,6 +229,8 @@ export function createCore(opts: CoreOptions) {
     logger,
   })
 
+  const spaceService = createSpaceService({ profiles, engines, jobs: jobService })
+
   const api: Implementation<Contract> = {
     app: {
       async info() {
@@ -257,6 +260,7 @@ export function createCore(opts: CoreOptions) {
     copy: copyService.api,
     eval: evalService.api,
     duplicates: duplicateService.api,
+    space: spaceService.api,
   }
 
   const dispatch = createDispatcher<Contract>(contract, api, {

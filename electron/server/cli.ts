@@ -22,6 +22,7 @@ import { registerGalleryCommands } from './cli/gallery'
 import { registerTaskCommands } from './cli/tasks'
 import { registerTokenCommands } from './cli/tokens'
 import { registerDuplicateCommands } from './cli/duplicates'
+import { registerSpaceCommands } from './cli/space'
 import { isLoopbackHost, loadTls, type TlsMaterial } from './auth/index'
 import { UsageError, type Output } from './cli/context'
 import { SHELLS, completionScript } from './cli/completion'
@@ -70,6 +71,7 @@ control channel, announced in <data>/control.json); otherwise in this process.`,
   registerTaskCommands(program, run)
   registerTokenCommands(program, run)
   registerDuplicateCommands(program, run)
+  registerSpaceCommands(program, run)
 
   program
     .command('serve')

@@ -2,6 +2,18 @@ import { entry } from './entry'
 
 /** The local engine's gallery-adapted space (engines/local/space.ts). */
 export const SPACE_ERRORS = {
+  SpaceNeedsLocalEngine: entry(
+    400,
+    'invalid',
+    [
+      "An adapted space is learned by Loupe's local engine; this profile's engine is Alibaba Cloud's.",
+      'Choose a local profile (the cloud instance keeps its own descriptor).',
+    ],
+    [
+      '适配空间由 Loupe 的本地引擎学习;该连接配置使用的是阿里云的引擎。',
+      '请选择本地连接配置(云端实例使用其自身的描述子)。',
+    ],
+  ),
   SpaceNotFound: entry(
     404,
     'invalid',
