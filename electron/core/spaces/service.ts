@@ -92,7 +92,12 @@ export function createSpaceService(d: SpaceServiceDeps) {
   async function status(profile: string): Promise<Out<typeof S.SpaceStatus>> {
     const spaces = await local(profile)
     const s = spaces.status()
-    return { ...s, jobId: runningJob(profile, s.spaces[0]?.id) }
+    const jobId = runningJob(profile, s.spaces[0]?.id)
+    // A space still learning without a job that runs: its job failed or was cancelled.
+    const spacesOut = s.spaces.map((x, i) =>
+      x.state === 'learning' && (i > 0 || jobId === null) ? { ...x, state: 'failed' as const } : x,
+    )
+    return { ...s, spaces: spacesOut, jobId }
   }
 
   return {

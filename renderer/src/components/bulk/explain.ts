@@ -73,6 +73,8 @@ function qualityTitle(
   title: string,
   t: (key: string, named?: Record<string, unknown>, plural?: number) => string,
 ): string | null {
+  const s = /^Adapted space (\d+): learning from (\d+) pictures$/.exec(title)
+  if (s) return t('space.jobTitle', { id: s[1], n: Number(s[2]) })
   const q = /^Quality: (.*)$/.exec(title)
   if (q) return t('quality.jobTitle.eval', { name: q[1] })
   const a = /^Near-duplicate audit \(similarity ≥ ([\d.]+)\)$/.exec(title)
@@ -92,5 +94,6 @@ export function endedText(
   if (j.kind === 'quality-eval')
     return t('quality.job.endedEval', { done: j.done, failed: j.failed })
   if (j.kind === 'duplicate-audit') return t('quality.job.endedAudit')
+  if (j.kind === 'gallery-adapt') return t('space.ended')
   return t('bulk.jobs.ended', { done: j.done, failed: j.failed, skipped: j.skipped })
 }

@@ -169,6 +169,7 @@ const en = {
       'quality-eval': 'Search quality run',
       'duplicate-audit': 'Near-duplicate audit',
       'duplicate-move': 'Move near-duplicates',
+      'gallery-adapt': 'Adapted search space',
     },
     jobState: {
       queued: 'Queued',
@@ -349,6 +350,7 @@ const zh: typeof en = {
       'quality-eval': '搜索质量评测',
       'duplicate-audit': '近似重复检查',
       'duplicate-move': '移动近似重复图片',
+      'gallery-adapt': '自适应搜索空间',
     },
     jobState: {
       queued: '排队中',
