@@ -8,6 +8,8 @@ const en = {
     usingSpace: 'Searches use adapted space {id} (switched on {date}).',
     pictures: '{n} pictures can teach a space (at least {min}; a few thousand is best).',
     tooFew: 'Add at least {min} pictures to learn a space: this gallery has {n}.',
+    suggest:
+      'This gallery has passed {n} pictures: a space learned from it may find your products better. Learning runs in the background (a job) and changes nothing until you switch it on.',
     learn: 'Learn from this gallery',
     learnAgain: 'Learn again',
     learning:
@@ -70,6 +72,8 @@ const zh: typeof en = {
     usingSpace: '搜索使用适配空间 {id}(启用于 {date})。',
     pictures: '有 {n} 张图片可用于学习空间(至少 {min} 张;几千张最佳)。',
     tooFew: '至少需要 {min} 张图片才能学习空间:此图库有 {n} 张。',
+    suggest:
+      '此图库已超过 {n} 张图片:从中学习的空间可能更好地找到你的商品。学习在后台以任务运行,在你启用之前不会改变任何内容。',
     learn: '从此图库学习',
     learnAgain: '重新学习',
     learning: '正在学习… 第 {done} / {total} 步(为每张抽样图片描述一个变化视图,然后学习)',
