@@ -27,6 +27,7 @@ import { createCopyService } from './copy/service'
 import { createEvalService } from './eval/service'
 import { createDuplicateService } from './duplicates/service'
 import { createSpaceService } from './spaces/service'
+import type { Spaces } from './engines/local/space'
 import { ensureDataFolder, tightenDataFolder } from './util/private-fs'
 import type { WatchTimings } from './watch/runner'
 
@@ -213,6 +214,11 @@ export function createCore(opts: CoreOptions) {
     warm: async (profile) => {
       await engines.get(profile)
       if (profiles.get(profile).kind === 'local') await getFeaturizer().warm?.()
+    },
+    descriptorOf: async (profile) => {
+      if (profiles.get(profile).kind !== 'local') return null
+      const e = (await engines.get(profile)) as { spaces?: Spaces }
+      return e.spaces?.status().active?.id ?? 0
     },
     pictures: galleryPictures(galleries, engines),
     logger,

@@ -99,6 +99,11 @@ export const EvalRunView = z.object({
   jobId: z.number().nullable(),
   /** Per profile. */
   summary: z.record(z.string(), EvalSummary),
+  /**
+   * Per local profile, the descriptor it searched with when the run started: 0 the plain one,
+   * N adapted space N (`space.*`). Cloud profiles are absent.
+   */
+  descriptors: z.record(z.string(), z.number()),
 })
 export type EvalRunView = z.infer<typeof EvalRunView>
 

@@ -37,6 +37,8 @@ export interface EvalServiceDeps {
   search(req: SearchRequest): Promise<SearchResult>
   /** Gets a profile's engine ready (its index open, the picture model loaded). */
   warm?(profile: string): Promise<void>
+  /** The adapted space a local profile searches with (0: the plain descriptor); null: cloud. */
+  descriptorOf?(profile: string): Promise<number | null>
   pictures?: PictureResolver
   logger?: Logger
 }
@@ -129,6 +131,7 @@ export function createEvalService(d: EvalServiceDeps) {
       state: jobState(run),
       jobId: run.jobId,
       summary,
+      descriptors: run.descriptors,
     }
   }
 
@@ -196,6 +199,11 @@ export function createEvalService(d: EvalServiceDeps) {
         createdAt: Date.now(),
         jobId: null,
         queries: set.queries.length,
+        descriptors: {},
+      }
+      for (const p of profiles) {
+        const space = (await d.descriptorOf?.(p)) ?? null
+        if (space !== null) run.descriptors[p] = space
       }
       for (const p of profiles) stores.get(p).createRun(run, set.queries)
       const items: NewItem<EvalItem>[] = []

@@ -48,6 +48,9 @@ const MIGRATIONS = [
      expected_category INTEGER,
      PRIMARY KEY (run_id, idx)
    ) WITHOUT ROWID;`,
+  // The descriptor each local profile searched with when the run started (engines/local/space.ts):
+  // {"profile": 0} the plain one, {"profile": 3} adapted space 3; cloud profiles are absent.
+  `ALTER TABLE runs ADD COLUMN descriptors TEXT NOT NULL DEFAULT '{}';`,
 ]
 
 export interface RunRecord {
@@ -60,6 +63,8 @@ export interface RunRecord {
   createdAt: number
   jobId: number | null
   queries: number
+  /** Per local profile: the adapted space it searched with when the run started (0: none). */
+  descriptors: Record<string, number>
 }
 
 /** One query's outcome as the job writes it. */
@@ -112,6 +117,7 @@ interface RunRow {
   created_at: number
   job_id: number | null
   queries: number
+  descriptors: string
 }
 
 function toRun(r: RunRow): RunRecord {
@@ -125,6 +131,7 @@ function toRun(r: RunRow): RunRecord {
     createdAt: r.created_at,
     jobId: r.job_id,
     queries: r.queries,
+    descriptors: JSON.parse(r.descriptors) as Record<string, number>,
   }
 }
 
@@ -160,8 +167,8 @@ export class EvalStore {
   /** Saves a run and one pending row per query (a second call for the same run is a no-op). */
   createRun(run: RunRecord, queries: (TestQuery & { source: string })[]): void {
     const insRun = this.db.prepare(
-      `INSERT OR IGNORE INTO runs (run_id, name, test_set, naming, profiles, options, created_at, job_id, queries)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO runs (run_id, name, test_set, naming, profiles, options, created_at, job_id, queries, descriptors)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     const insRow = this.db.prepare(
       `INSERT OR IGNORE INTO rows (run_id, idx, query, source) VALUES (?, ?, ?, ?)`,
@@ -177,6 +184,7 @@ export class EvalStore {
         run.createdAt,
         run.jobId,
         run.queries,
+        JSON.stringify(run.descriptors),
       )
       for (const { source, ...q } of queries)
         insRow.run(run.runId, q.index, JSON.stringify(q), source)

@@ -44,7 +44,9 @@ function printStatus(ctx: CommandContext, st: SpaceStatus) {
       : 'Searches use the plain descriptor (no adapted space on).',
   )
   ctx.out(
-    `${st.pictures} pictures can teach a space (at least ${st.minPictures}; a few thousand is best).`,
+    st.pictures >= st.minPictures
+      ? `${st.pictures} pictures can teach a space (at least ${st.minPictures}; a few thousand is best).`
+      : `${st.pictures} pictures: too few to learn a space (it needs at least ${st.minPictures}; a few thousand is best).`,
   )
   for (const s of st.spaces) printSpace(ctx, s, st.active?.id === s.id)
 }

@@ -75,6 +75,8 @@ const en = {
       unknown: 'Job removed',
       cropOn: 'subject detection on',
       cropOff: 'subject detection off',
+      space: 'adapted space {id}',
+      plain: 'plain descriptor',
     },
     run: {
       testSet: 'Test set',
@@ -266,6 +268,8 @@ const zh: typeof en = {
       unknown: '任务已移除',
       cropOn: '主体检测:开',
       cropOff: '主体检测:关',
+      space: '适配空间 {id}',
+      plain: '原始描述子',
     },
     run: {
       testSet: '测试集',

@@ -4,7 +4,10 @@
  * learning is a job that survives a pause and a restart of Loupe, its figures come back with the
  * status, switching on and off changes what searches answer, and a cloud profile is refused.
  */
+import fs from 'node:fs'
+import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { EvalRunView } from '../../../../electron/api/domains/eval'
 import type { SpaceStatus } from '../../../../electron/api/domains/space'
 import { loupe } from '../../../helpers/cli'
 import { productPhotoPath } from '../../../helpers/photos'
@@ -90,11 +93,29 @@ describe('adapted space: contract, job and CLI', () => {
       const e = await callError(core.dispatch, 'space.apply', { spaceId })
       expect(e.code).toBe('SpaceNotRecommended')
     }
+    // A quality run says which descriptor it searched with: before, the plain one.
+    const profile = ((await api<{ active: string }>('profiles.list')) as { active: string }).active
+    const set = path.join(t.dir, 'testset')
+    fs.mkdirSync(path.join(set, 'p4'), { recursive: true })
+    fs.copyFileSync(productPhotoPath(4, 2), path.join(set, 'p4', 'q.jpg'))
+    const evalRun = async () => {
+      const r = await api<{ runId: string; jobId: number }>('eval.start', {
+        path: set,
+        profiles: [profile],
+      })
+      await settle(r.jobId)
+      const runs = await api<{ runs: EvalRunView[] }>('eval.runs', {})
+      return runs.runs.find((x) => x.runId === r.runId)!
+    }
+    expect((await evalRun()).descriptors).toEqual({ [profile]: 0 })
+
     const on = await api<SpaceStatus>('space.apply', { spaceId, force: true })
     expect(on.active?.id).toBe(spaceId)
     const adapted = await top(4, 0)
     expect(adapted[0]).toBe('p4/0.jpg:1.00000')
     expect(adapted).not.toEqual(plain)
+    // … and with the space on, that space
+    expect((await evalRun()).descriptors).toEqual({ [profile]: spaceId })
     const off = await api<SpaceStatus>('space.revert')
     expect(off.active).toBeNull()
     expect(await top(4, 0)).toEqual(plain)
