@@ -318,6 +318,11 @@ describe('the Quality view in Chromium (headless host, local engine, real pictur
         `subject detection ${r.options.crop ? 'on' : 'off'}`,
       ]),
     )
+    // … and which descriptor the local profile searched with (no adapted space here: the plain one)
+    const spaces = await page
+      .getByTestId('eval-run-space')
+      .evaluateAll((els) => els.map((e) => [e.getAttribute('data-space'), e.textContent?.trim()]))
+    expect(spaces).toEqual(runs.map(() => ['0', '· plain descriptor']))
     const want = await call<{ better: unknown[]; worse: unknown[]; same: number }>(
       dispatch,
       'eval.compare',

@@ -143,6 +143,7 @@ describe('the kinds of work of the one queue', () => {
         'dump-import',
         'duplicate-audit',
         'duplicate-move',
+        'gallery-adapt',
         'gallery-category',
         'gallery-copy',
         'gallery-delete',
