@@ -56,6 +56,7 @@ import { createKeyStore } from '../electron/core/engines/wire/keys'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { catalogueForBench } from './lib/datasets'
 import { serveProcess } from './lib/serve-process'
+import { pool } from './lib/pool'
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`)
@@ -89,15 +90,6 @@ function linkFolder(dir: string, files: string[]): string {
   fs.mkdirSync(src, { recursive: true })
   for (const f of files) fs.symlinkSync(f, path.join(src, path.basename(f)))
   return src
-}
-
-async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let i = 0
-  await Promise.all(
-    Array.from({ length: n }, async () => {
-      while (i < items.length) await fn(items[i++])
-    }),
-  )
 }
 
 // ------------------------------------------------------------------------------------------ (a)

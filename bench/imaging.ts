@@ -24,6 +24,7 @@ import path from 'node:path'
 import sharp, { type Sharp } from 'sharp'
 import { createImaging } from '../electron/core/imaging/index'
 import { catalogueForBench } from './lib/datasets'
+import { pool } from './lib/pool'
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`)
@@ -108,16 +109,6 @@ function bmp24(rgb: Buffer, width: number, height: number): Buffer {
     }
   }
   return buf
-}
-
-/** Run `fn` over `items` with at most `n` in flight. */
-async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<unknown>): Promise<void> {
-  let next = 0
-  await Promise.all(
-    Array.from({ length: Math.min(n, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++])
-    }),
-  )
 }
 
 /** The baseline: bare sharp decode → orient → fit 4096 → JPEG q90 on the main thread. */

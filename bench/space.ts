@@ -29,6 +29,7 @@ import {
   type Item,
 } from './lib/quality-sets'
 import { phoneView } from './lib/quality-views'
+import { pool } from './lib/pool'
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -42,20 +43,6 @@ const load = () =>
     .loadavg()
     .map((x) => x.toFixed(1))
     .join(' ')
-
-/** Runs `fn` over `items` with `n` at a time (the featurizer has a worker per core). */
-async function pool<T>(items: T[], n: number, fn: (x: T, i: number) => Promise<void>) {
-  let next = 0
-  await Promise.all(
-    Array.from({ length: n }, async () => {
-      for (;;) {
-        const i = next++
-        if (i >= items.length) return
-        await fn(items[i], i)
-      }
-    }),
-  )
-}
 
 interface Domain {
   name: string

@@ -27,7 +27,6 @@ import { createCopyService } from './copy/service'
 import { createEvalService } from './eval/service'
 import { createDuplicateService } from './duplicates/service'
 import { createSpaceService } from './spaces/service'
-import type { Spaces } from './engines/local/space'
 import { ensureDataFolder, tightenDataFolder } from './util/private-fs'
 import type { WatchTimings } from './watch/runner'
 
@@ -205,6 +204,8 @@ export function createCore(opts: CoreOptions) {
     logger,
   })
 
+  const spaceService = createSpaceService({ profiles, engines, jobs: jobService })
+
   const evalService = createEvalService({
     profiles,
     galleries,
@@ -215,11 +216,7 @@ export function createCore(opts: CoreOptions) {
       await engines.get(profile)
       if (profiles.get(profile).kind === 'local') await getFeaturizer().warm?.()
     },
-    descriptorOf: async (profile) => {
-      if (profiles.get(profile).kind !== 'local') return null
-      const e = (await engines.get(profile)) as { spaces?: Spaces }
-      return e.spaces?.status().active?.id ?? 0
-    },
+    descriptorOf: (profile) => spaceService.activeOf(profile),
     pictures: galleryPictures(galleries, engines),
     logger,
   })
@@ -234,8 +231,6 @@ export function createCore(opts: CoreOptions) {
     events,
     logger,
   })
-
-  const spaceService = createSpaceService({ profiles, engines, jobs: jobService })
 
   const api: Implementation<Contract> = {
     app: {

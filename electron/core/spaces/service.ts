@@ -39,22 +39,20 @@ export interface SpaceServiceDeps {
   jobs: Pick<JobService, 'register' | 'queue' | 'startJobs'>
 }
 
-function spacesOf(engine: unknown, profile: string): Spaces {
-  const s = (engine as { spaces?: Spaces } | null)?.spaces
-  if (!s || typeof s.status !== 'function') {
-    throw new CoreError(
-      'SpaceNeedsLocalEngine',
-      `Profile "${profile}" uses Alibaba Cloud's engine: adapted spaces are the local engine's.`,
-    )
-  }
-  return s
+function needsLocal(profile: string): CoreError {
+  return new CoreError(
+    'SpaceNeedsLocalEngine',
+    `Profile "${profile}" uses Alibaba Cloud's engine: adapted spaces are the local engine's.`,
+  )
 }
 
 export function createSpaceService(d: SpaceServiceDeps) {
   const profileName = (name?: string) => d.profiles.get(name ?? d.profiles.active()).name
-  const local = async (profile: string) => {
-    if (d.profiles.get(profile).kind !== 'local') spacesOf(null, profile)
-    return spacesOf(await d.engines.get(profile), profile)
+  const local = async (profile: string): Promise<Spaces> => {
+    if (d.profiles.get(profile).kind !== 'local') throw needsLocal(profile)
+    const spaces = ((await d.engines.get(profile)) as { spaces?: Spaces }).spaces
+    if (!spaces) throw needsLocal(profile)
+    return spaces
   }
 
   const handler: JobHandler<AdaptItem, unknown, void> = {
@@ -101,6 +99,14 @@ export function createSpaceService(d: SpaceServiceDeps) {
   }
 
   return {
+    /**
+     * The adapted space a profile searches with now: 0 for the plain descriptor, null for a cloud
+     * profile (the quality lab records it with each run).
+     */
+    async activeOf(profile: string): Promise<number | null> {
+      if (d.profiles.get(profile).kind !== 'local') return null
+      return (await local(profile)).status().active?.id ?? 0
+    },
     api: {
       status: (input: In<typeof ProfileRef>) => status(profileName(input.profile)),
 
@@ -108,10 +114,11 @@ export function createSpaceService(d: SpaceServiceDeps) {
         const profile = profileName(input.profile)
         const spaces = await local(profile)
         const newest = spaces.status().spaces[0]
-        if (newest?.state === 'learning' && runningJob(profile, newest.id) !== null) {
+        const busy = newest?.state === 'learning' ? runningJob(profile, newest.id) : null
+        if (busy !== null) {
           throw new CoreError(
             'SpaceBusy',
-            `An adapted space is being learned for profile "${profile}" (job ${runningJob(profile, newest.id)}).`,
+            `An adapted space is being learned for profile "${profile}" (job ${busy}).`,
           )
         }
         const s = spaces.begin({ max: input.maxPictures })

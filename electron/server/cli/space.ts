@@ -1,6 +1,6 @@
 import { Option, InvalidArgumentError, type CommandUnknownOpts } from '@commander-js/extra-typings'
 import type { SpaceInfo, SpaceStatus } from '../../api/domains/space'
-import { progressLine, settledJob, type CommandContext } from './context'
+import { followJob, stopSignal, when, type CommandContext } from './context'
 import type { Runner } from './runner'
 
 /**
@@ -24,7 +24,7 @@ function printSpace(ctx: CommandContext, s: SpaceInfo, active: boolean) {
   const f = s.figures
   ctx.out(
     `space ${s.id}  ${active ? 'ON' : s.state}  ${s.pictures} pictures sampled  ` +
-      new Date(s.createdAt).toISOString().slice(0, 16).replace('T', ' '),
+      when(s.createdAt),
   )
   if (!f) return
   const line = (name: string, m: NonNullable<typeof f>['heldOutViews']) =>
@@ -95,27 +95,33 @@ helps (--force otherwise). The stored vectors never change: switching back is ex
     .action((o, cmd) =>
       run.contract(cmd, async (ctx) => {
         const profile = await ctx.profile()
-        const bar = progressLine('learning an adapted space')
-        let jobId = -1
-        const off = ctx.on('job.progress', (p) => {
-          if (p.jobId === jobId) bar.update(p.done, p.total)
-        })
-        let spaceId: number
+        const signal = stopSignal()
+        let started: { jobId: number; spaceId: number }
         try {
-          ;({ jobId, spaceId } = await ctx.api.space.learn({
-            profile,
-            maxPictures: o.maxPictures as number,
-          }))
-          const job = await settledJob(ctx, jobId)
-          if (job.state !== 'done') {
-            bar.end()
-            const why = job.error ? `: ${job.error.code}: ${job.error.message}` : ''
-            process.stderr.write(`Learning (job ${jobId}) ended ${job.state}${why}\n`)
-            return 1
-          }
-        } finally {
-          off()
-          bar.end()
+          started = await ctx.api.space.learn({ profile, maxPictures: o.maxPictures as number })
+        } catch (e) {
+          signal.dispose()
+          throw e
+        }
+        const { jobId, spaceId } = started
+        const outcome = await followJob(
+          ctx,
+          jobId,
+          (p) => `learning adapted space ${spaceId}: ${p.done}/${p.total} steps`,
+          signal,
+        )
+        if ('signal' in outcome) {
+          process.stderr.write(
+            `Stopped (${outcome.signal}): learning (job ${jobId}) is paused; resume it in the app's Jobs panel.\n`,
+          )
+          return 130
+        }
+        if (outcome.job.state !== 'done') {
+          const e = outcome.job.error
+          process.stderr.write(
+            `Learning (job ${jobId}) ended ${outcome.job.state}${e ? `: ${e.code}: ${e.message}` : ''}\n`,
+          )
+          return 1
         }
         let st = await ctx.api.space.status({ profile })
         const learned = st.spaces.find((s) => s.id === spaceId)!

@@ -172,6 +172,16 @@ export class SpaceStore {
       .run(id, imageId, v ? vectorToBlob(v) : null)
   }
 
+  /** The images whose view was described (or could not be), without reading the vectors. */
+  viewIds(id: number): Set<number> {
+    return new Set(
+      this.db
+        .prepare('SELECT image_id FROM space_views WHERE space_id = ?')
+        .pluck()
+        .all(id) as number[],
+    )
+  }
+
   /** The views described so far: image id → vector (null when it could not be described). */
   views(id: number): Map<number, Float32Array | null> {
     const rows = this.db

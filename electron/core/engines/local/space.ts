@@ -29,6 +29,7 @@ import { project, type Projection } from './featurizer/pca'
 import { learnWhitening } from './featurizer/whitening'
 import { loadIndex } from './load-index'
 import { SpaceStore, type SpaceRow, type SpaceState } from './space-store'
+import { VectorStore } from './vector-storage'
 
 export type { SpaceState } from './space-store'
 
@@ -116,13 +117,13 @@ export function createSpaces(ctx: EngineContext) {
   const { store, featurizer } = ctx
   const spaces = new SpaceStore(store.db)
 
-  /** Image ids (current featurizer, with a stored copy) and their product, in id order. */
+  /** Pictures of the current featurizer with a stored copy: what a space can learn from. */
+  const CANDIDATES = `FROM images i JOIN sources s ON s.image_id = i.id WHERE i.fversion = ?`
+
+  /** Their ids and products, in id order. */
   function candidates(): { id: number; productId: string }[] {
     return store.db
-      .prepare(
-        `SELECT i.id AS id, i.product_id AS productId FROM images i
-         JOIN sources s ON s.image_id = i.id WHERE i.fversion = ? ORDER BY i.id`,
-      )
+      .prepare(`SELECT i.id AS id, i.product_id AS productId ${CANDIDATES} ORDER BY i.id`)
       .all(featurizer.version) as { id: number; productId: string }[]
   }
 
@@ -192,7 +193,10 @@ export function createSpaces(ctx: EngineContext) {
       return {
         active: active ? info(active) : null,
         spaces: spaces.list(10).map(info),
-        pictures: candidates().length,
+        pictures: store.db
+          .prepare(`SELECT count(*) ${CANDIDATES}`)
+          .pluck()
+          .get(featurizer.version) as number,
         minPictures: SPACE_MIN_PICTURES,
       }
     },
@@ -214,7 +218,7 @@ export function createSpaces(ctx: EngineContext) {
     /** The sampled pictures whose view is not described yet. */
     undescribed(id: number): number[] {
       const r = row(id)
-      const have = spaces.views(id)
+      const have = spaces.viewIds(id)
       return r.sample.filter((i) => !have.has(i))
     },
 
@@ -267,6 +271,7 @@ export function createSpaces(ctx: EngineContext) {
         productOf.set(imageId, img.productId)
       }
       const ids = r.sample.filter((i) => base.has(i))
+      const position = new Map(ids.map((i, k) => [i, k]))
       // Learning half: even positions; the odd half's views measure it.
       const learns = new Set(ids.filter((_, i) => i % 2 === 0))
       const dim = featurizer.dim
@@ -292,13 +297,19 @@ export function createSpaces(ctx: EngineContext) {
       const p = learnWhitening(x, labels, rowsX.length, dim, { k: dim, reg: r.reg })
       await pause()
       const plain = ids.map((i) => base.get(i)!)
-      const adapted = plain.map((v) => project(p, v))
+      const sample = {
+        plain: sampleStore(plain, dim),
+        adapted: sampleStore(
+          plain.map((v) => project(p, v)),
+          dim,
+        ),
+        n: ids.length,
+      }
       const held = ids.filter((i) => !learns.has(i) && views.get(i))
       const heldOutViews = await paired(
         held.map((i) => views.get(i)!),
         held.map((i) => i),
-        plain,
-        adapted,
+        sample,
         ids,
         p,
         null,
@@ -310,11 +321,10 @@ export function createSpaces(ctx: EngineContext) {
       const ownPaired = await paired(
         own.map((i) => base.get(i)!),
         own.map((i) => productOf.get(i)!),
-        plain,
-        adapted,
+        sample,
         labelOf,
         p,
-        own.map((i) => ids.indexOf(i)),
+        own.map((i) => position.get(i)!),
       )
       const ownProducts = ownPaired.queries >= MIN_OWN_QUERIES ? ownPaired : null
       const viewsBetter = heldOutViews.after > heldOutViews.before
@@ -374,6 +384,31 @@ export function createSpaces(ctx: EngineContext) {
 
 export type Spaces = ReturnType<typeof createSpaces>
 
+/** The sample's vectors in the index's buffer, every slot a candidate (scanned by its kernel). */
+function sampleStore(vs: Float32Array[], dim: number): VectorStore {
+  const store = new VectorStore(dim, vs.length, { quantize: false })
+  store.ensure(Math.max(16, vs.length), 0)
+  vs.forEach((v, i) => {
+    store.set(i, v)
+    store.cand[i] = i
+  })
+  return store
+}
+
+/** The best slot for `q` other than `skip` (ties: the lower slot). */
+function best(store: VectorStore, n: number, q: Float32Array, skip: number): number {
+  store.score(q, n)
+  let b = -Infinity
+  let at = -1
+  for (let j = 0; j < n; j++) {
+    if (j !== skip && store.sims[j] > b) {
+      b = store.sims[j]
+      at = j
+    }
+  }
+  return at
+}
+
 /**
  * R@1 of each query against the sample, before (plain vectors) and after (adapted): the best
  * other picture's label equals the query's. `self[k]`: the query's own position in the sample
@@ -382,8 +417,7 @@ export type Spaces = ReturnType<typeof createSpaces>
 async function paired(
   queries: Float32Array[],
   want: unknown[],
-  plain: Float32Array[],
-  adapted: Float32Array[],
+  sample: { plain: VectorStore; adapted: VectorStore; n: number },
   label: unknown[],
   p: Projection,
   self: number[] | null,
@@ -392,25 +426,11 @@ async function paired(
   let after = 0
   let better = 0
   let worse = 0
-  const best = (q: Float32Array, set: Float32Array[], skip: number) => {
-    let b = -Infinity
-    let at = -1
-    for (let j = 0; j < set.length; j++) {
-      if (j === skip) continue
-      const v = set[j]
-      let s = 0
-      for (let k = 0; k < q.length; k++) s += q[k] * v[k]
-      if (s > b) {
-        b = s
-        at = j
-      }
-    }
-    return at
-  }
   for (let k = 0; k < queries.length; k++) {
     const skip = self ? self[k] : -1
-    const b = label[best(queries[k], plain, skip)] === want[k] ? 1 : 0
-    const a = label[best(project(p, queries[k]), adapted, skip)] === want[k] ? 1 : 0
+    const b = label[best(sample.plain, sample.n, queries[k], skip)] === want[k] ? 1 : 0
+    const a =
+      label[best(sample.adapted, sample.n, project(p, queries[k]), skip)] === want[k] ? 1 : 0
     before += b
     after += a
     if (a > b) better++
